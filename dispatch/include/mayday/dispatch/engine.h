@@ -1,0 +1,212 @@
+// The dispatch engine: which responder is offered which case, and when a case
+// must be escalated to care agents.
+//
+// Pure C++: no gRPC, no SQLite, no threads of its own, time from an injected
+// Clock. The server feeds it what happened (responders going on duty, moving,
+// answering offers; cases opened, moved, closed) and calls Step(), which
+// returns Decisions. The server commits each decision to storage, in order,
+// before anyone is told about it (validate -> commit -> decide -> commit ->
+// publish).
+//
+// Rules (first version):
+// - A responder is eligible for a case when it is on duty, holds no offer and
+//   no case, has a capability that serves the case kind (ROAD: tow, patrol,
+//   mechanic; MEDICAL: ambulance, paramedic), reported a position no older than
+//   EngineOptions::max_position_age, lies within max_radius_meters of the case
+//   (WGS84 geodesic distance), and was not already offered this case.
+// - Waiting cases are matched medical first, then oldest first (raised_time,
+//   then case id). Each is offered to the geodesic-nearest eligible responder;
+//   ties go to the responder idle longest, then to the smaller id.
+// - A responder holds at most one offer or case at a time.
+// - An offer lapses after offer_timeout; a declined, lapsed or abandoned
+//   (responder off duty or disconnected) offer moves the case to the next
+//   eligible responder; when none is left the case is escalated.
+// - An escalated case is matched again (kRedispatch, then kOffer) as soon as
+//   an eligible responder it was not yet offered to exists (a responder comes
+//   on duty, finishes a case, or moves into range).
+#ifndef MAYDAY_DISPATCH_ENGINE_H_
+#define MAYDAY_DISPATCH_ENGINE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "mayday/dispatch/clock.h"
+
+namespace mayday::dispatch {
+
+// What the member asked for.
+enum class CaseKind { kRoad, kMedical };
+
+// What a responder can do.
+enum class Capability { kTow, kPatrol, kMechanic, kAmbulance, kParamedic };
+
+// True if a responder with capability `c` can serve a case of kind `k`.
+bool Serves(Capability c, CaseKind k);
+
+// A point on the WGS84 ellipsoid, degrees. Callers validate ranges before
+// handing points to the engine (latitude in [-90, 90], longitude in
+// [-180, 180], finite); the engine returns INVALID_ARGUMENT otherwise.
+struct GeoPoint {
+  double latitude_deg = 0;
+  double longitude_deg = 0;
+};
+
+// Ids are the server's opaque ids ("r-17", a 32-hex-digit case id); the engine
+// only compares them.
+using ResponderId = std::string;
+using CaseId = std::string;
+
+// Tunables. The defaults suit a regional service.
+struct EngineOptions {
+  // Responders farther than this (geodesic) are never offered the case.
+  double max_radius_meters = 50'000;
+  // How long a responder has to answer an offer.
+  absl::Duration offer_timeout = absl::Seconds(30);
+  // Positions older than this make a responder ineligible.
+  absl::Duration max_position_age = absl::Minutes(2);
+  // Average driving speed used for ETAs, metres per second, by capability; a
+  // responder with several capabilities uses the fastest that serves the case.
+  double tow_speed_mps = 11.0;
+  double patrol_speed_mps = 14.0;
+  double mechanic_speed_mps = 12.0;
+  double ambulance_speed_mps = 15.0;
+  double paramedic_speed_mps = 16.0;
+};
+
+// Something the engine decided. The caller commits it as a case event, in
+// the order Step() returned them.
+struct Decision {
+  enum class Type {
+    // Offer `case_id` to `responder_id` until `expire_time`.
+    kOffer,
+    // The offer of `case_id` to `responder_id` ended without acceptance, for
+    // `end_reason`. The responder is free again (unless it went off duty).
+    kOfferEnded,
+    // No eligible responder is left for `case_id`; `reason` says why in words a
+    // care agent can act on.
+    kEscalate,
+    // The escalated `case_id` is being matched again; an kOffer follows.
+    kRedispatch,
+  };
+  enum class EndReason { kNone, kDeclined, kExpired, kResponderUnavailable };
+
+  Type type = Type::kOffer;
+  CaseId case_id;
+  ResponderId responder_id;  // kOffer, kOfferEnded
+  double distance_meters = 0;  // kOffer: geodesic distance responder -> case
+  absl::Duration eta;          // kOffer: distance / responder speed
+  absl::Time expire_time;      // kOffer
+  EndReason end_reason = EndReason::kNone;  // kOfferEnded
+  std::string reason;                       // kEscalate
+};
+
+// The result of a successful Accept().
+struct Assignment {
+  CaseId case_id;
+  ResponderId responder_id;
+  double distance_meters = 0;
+  absl::Duration eta;
+};
+
+// A responder as the engine sees it, for operators' views.
+struct ResponderView {
+  enum class Status { kOffDuty, kAvailable, kOffered, kBusy };
+  ResponderId id;
+  Status status = Status::kOffDuty;
+  std::vector<Capability> capabilities;
+  std::optional<GeoPoint> position;
+  absl::Time position_time;  // when the last position was reported
+  CaseId current_case;       // offered or assigned case; empty if none
+};
+
+// The engine. Not thread-safe: the caller serializes all calls (the server
+// holds one mutex around it). Every method is O(responders + cases) or better.
+class Engine {
+ public:
+  // Returns an engine using `clock` (not owned; must outlive the engine).
+  // INVALID_ARGUMENT if an option is out of range (non-positive radius,
+  // timeout, age or speed).
+  static absl::StatusOr<std::unique_ptr<Engine>> Create(const EngineOptions& options,
+                                                        const Clock* clock);
+  virtual ~Engine() = default;
+
+  // --- Responders ---
+
+  // Registers the responder if new, and sets duty and capabilities. Going off
+  // duty while holding an offer ends it (kOfferEnded, kResponderUnavailable, at
+  // the next Step()). FAILED_PRECONDITION when going off duty while assigned
+  // to a case; INVALID_ARGUMENT if on duty with no capability.
+  virtual absl::Status SetDuty(const ResponderId& id, bool on_duty,
+                               absl::Span<const Capability> capabilities) = 0;
+
+  // Records the responder's position, taken at `fix_time`. NOT_FOUND for an
+  // unknown responder; INVALID_ARGUMENT for an invalid point.
+  virtual absl::Status UpdatePosition(const ResponderId& id, GeoPoint position,
+                                      absl::Time fix_time) = 0;
+
+  // The responder's push stream went away: an offer it holds ends
+  // (kResponderUnavailable) at the next Step(), and it gets no new offers until
+  // ResponderConnected(). Unknown ids are ignored. Responders count as
+  // connected when first registered.
+  virtual void ResponderDisconnected(const ResponderId& id) = 0;
+  // The responder's push stream is back.
+  virtual void ResponderConnected(const ResponderId& id) = 0;
+
+  // --- Cases ---
+
+  // Adds a case waiting for a responder. ALREADY_EXISTS if known.
+  virtual absl::Status AddCase(const CaseId& id, CaseKind kind, GeoPoint location,
+                               absl::Time raised_time) = 0;
+
+  // Adds a case that is already assigned (used when the server restarts):
+  // the responder is registered if unknown and marked busy with it.
+  virtual absl::Status AddAssignedCase(const CaseId& id, CaseKind kind, GeoPoint location,
+                                       absl::Time raised_time,
+                                       const ResponderId& responder) = 0;
+
+  // The member moved. NOT_FOUND for an unknown case.
+  virtual absl::Status MoveCase(const CaseId& id, GeoPoint location) = 0;
+
+  // The responder accepts the offer it holds for the case. FAILED_PRECONDITION
+  // if it holds no offer for this case (lapsed, never made).
+  virtual absl::StatusOr<Assignment> Accept(const ResponderId& responder,
+                                            const CaseId& case_id) = 0;
+
+  // The responder declines the offer it holds for the case; kOfferEnded
+  // (kDeclined) and the next offer follow at the next Step().
+  // FAILED_PRECONDITION if it holds no offer for this case.
+  virtual absl::Status Decline(const ResponderId& responder, const CaseId& case_id) = 0;
+
+  // The case is closed (resolved or cancelled): the engine forgets it, and a
+  // responder holding its offer or assigned to it becomes free. Unknown ids are
+  // ignored. Returns the responder that held the case's offer, if any (the
+  // caller tells it the offer was withdrawn).
+  virtual std::optional<ResponderId> CloseCase(const CaseId& id) = 0;
+
+  // --- Decisions ---
+
+  // Applies time (lapsed offers) and matching at Clock::Now(), and returns
+  // what changed, in the order the caller must commit it.
+  virtual std::vector<Decision> Step() = 0;
+
+  // The earliest time at which Step() would decide something without any new
+  // input (the next offer expiry), if any.
+  virtual std::optional<absl::Time> NextDeadline() const = 0;
+
+  // --- Views ---
+
+  // Every known responder, ordered by id.
+  virtual std::vector<ResponderView> Responders() const = 0;
+  // One responder; nullopt if unknown.
+  virtual std::optional<ResponderView> GetResponder(const ResponderId& id) const = 0;
+};
+
+}  // namespace mayday::dispatch
+
+#endif  // MAYDAY_DISPATCH_ENGINE_H_

@@ -1,0 +1,108 @@
+// Durable storage of cases, their event timelines and access tokens, in one
+// SQLite file (WAL mode, synchronous=FULL: a call that returns OK has been
+// fsynced). Schema changes are applied by numbered migrations on Open.
+//
+// A case is stored twice over: its full timeline (one row per CaseEvent, keyed
+// by case id and sequence) and its current snapshot (one row per Case, with
+// the columns the list queries filter on). Both change in the same
+// transaction, so they never disagree.
+#ifndef MAYDAY_SERVER_STORE_STORE_H_
+#define MAYDAY_SERVER_STORE_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "mayday/v1/resources.pb.h"
+
+namespace mayday::server {
+
+// Which cases ListCases returns. Empty fields match everything.
+struct CaseFilter {
+  std::string member;                       // "members/{id}"; empty: any
+  std::vector<mayday::v1::CaseState> states;  // empty: any state
+  mayday::v1::CaseKind kind = mayday::v1::CASE_KIND_UNSPECIFIED;  // unspecified: any
+};
+
+// One page of ListCases.
+struct CasePage {
+  std::vector<mayday::v1::Case> cases;  // newest first (create_time, then name, descending)
+  std::string next_page_token;          // empty on the last page
+};
+
+// Result of CreateCase.
+struct CreatedCase {
+  mayday::v1::Case snapshot;  // the stored case (the existing one on a retry)
+  bool created = false;       // false: (member, request_id) was already stored
+};
+
+// Roles a token can carry.
+enum class Role { kMember, kResponder, kOperator };
+
+// A stored token: who holds it. The plain token is never stored.
+struct TokenRecord {
+  std::string token_hash;  // lowercase hex SHA-256 of the plain token
+  Role role = Role::kMember;
+  std::string subject;  // the member, responder or operator id
+  absl::Time create_time;
+  bool revoked = false;
+};
+
+// Thread-safe: any thread may call any method; writes are serialized inside.
+class Store {
+ public:
+  // Opens (creating if missing) the database at `path` and migrates it to the
+  // current schema. UNAVAILABLE if the file cannot be opened or written;
+  // FAILED_PRECONDITION if it was written by a newer schema version.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path);
+  virtual ~Store() = default;
+
+  // Stores a new case (`snapshot`, whose name, member, request_id, state,
+  // create_time and last_sequence == 1 are set) together with its first event
+  // (`first`, sequence 1), durably, in one transaction. If the member already
+  // has a case with the same request_id, stores nothing and returns that case
+  // with created == false. UNAVAILABLE if the write failed (nothing stored).
+  virtual absl::StatusOr<CreatedCase> CreateCase(const mayday::v1::Case& snapshot,
+                                                 const mayday::v1::CaseEvent& first) = 0;
+
+  // Appends `event` to the case's timeline and replaces its snapshot with
+  // `snapshot`, durably, in one transaction. `event.sequence()` must be the
+  // stored last_sequence + 1 and equal `snapshot.last_sequence()`, otherwise
+  // FAILED_PRECONDITION and nothing changes. NOT_FOUND for an unknown case.
+  virtual absl::Status AppendEvent(const mayday::v1::Case& snapshot,
+                                   const mayday::v1::CaseEvent& event) = 0;
+
+  // The case with id `case_id` (the part after "cases/"). NOT_FOUND if none.
+  virtual absl::StatusOr<mayday::v1::Case> GetCase(std::string_view case_id) = 0;
+
+  // Up to `limit` events of the case with sequence > after_sequence, in
+  // sequence order. An unknown case yields an empty list.
+  virtual absl::StatusOr<std::vector<mayday::v1::CaseEvent>> ListEvents(
+      std::string_view case_id, int64_t after_sequence, int limit) = 0;
+
+  // Cases matching `filter`, newest first, `page_size` (1..1000) at a time.
+  // `page_token` is empty or a next_page_token from a call with the same
+  // filter; INVALID_ARGUMENT if it is malformed.
+  virtual absl::StatusOr<CasePage> ListCases(const CaseFilter& filter, int page_size,
+                                             std::string_view page_token) = 0;
+
+  // Every case not RESOLVED or CANCELLED, oldest first (for rebuilding the
+  // dispatch engine on start).
+  virtual absl::StatusOr<std::vector<mayday::v1::Case>> ListOpenCases() = 0;
+
+  // Stores a token record durably. ALREADY_EXISTS if the hash is known.
+  virtual absl::Status PutToken(const TokenRecord& token) = 0;
+
+  // The token with this hash. NOT_FOUND if none.
+  virtual absl::StatusOr<TokenRecord> FindToken(std::string_view token_hash) = 0;
+};
+
+}  // namespace mayday::server
+
+#endif  // MAYDAY_SERVER_STORE_STORE_H_
