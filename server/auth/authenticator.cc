@@ -1,0 +1,49 @@
+// Who is calling; see authenticator.h.
+#include "auth/authenticator.h"
+
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace mayday::server {
+
+absl::StatusOr<Principal> Authenticator::Authenticate(
+    const grpc::ServerContextBase& context) const {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    return absl::UnauthenticatedError(
+        "no credentials: send the metadata \"authorization: Bearer <token>\"");
+  }
+  absl::string_view value(it->second.data(), it->second.size());
+  constexpr absl::string_view kScheme = "Bearer ";
+  if (!absl::StartsWithIgnoreCase(value, kScheme) || value.size() == kScheme.size()) {
+    return absl::UnauthenticatedError(
+        "malformed authorization metadata: expected \"Bearer <token>\"");
+  }
+  auto record = store_->FindToken(HashToken(value.substr(kScheme.size())));
+  if (absl::IsNotFound(record.status())) {
+    return absl::UnauthenticatedError("the token is not valid: ask for a new one");
+  }
+  if (!record.ok()) return record.status();
+  if (record->revoked) {
+    return absl::UnauthenticatedError("the token was revoked: ask for a new one");
+  }
+  return Principal{record->role, record->subject};
+}
+
+absl::StatusOr<Principal> Authenticator::Require(const grpc::ServerContextBase& context,
+                                                 Role role) const {
+  auto principal = Authenticate(context);
+  if (!principal.ok()) return principal.status();
+  if (principal->role != role) {
+    return absl::PermissionDeniedError(absl::StrCat("this call needs a ", RoleName(role),
+                                                    " token; the token given is for a ",
+                                                    RoleName(principal->role)));
+  }
+  return principal;
+}
+
+}  // namespace mayday::server

@@ -1,0 +1,89 @@
+// Bearer tokens; see token.h.
+#include "auth/token.h"
+
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <array>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace mayday::server {
+
+std::string Principal::Name() const {
+  switch (role) {
+    case Role::kMember:
+      return absl::StrCat("members/", subject);
+    case Role::kResponder:
+      return absl::StrCat("responders/", subject);
+    case Role::kOperator:
+      return absl::StrCat("operators/", subject);
+  }
+  return subject;
+}
+
+const char* RoleName(Role role) {
+  switch (role) {
+    case Role::kMember:
+      return "member";
+    case Role::kResponder:
+      return "responder";
+    case Role::kOperator:
+      return "operator";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<Role> ParseRole(absl::string_view name) {
+  for (Role role : {Role::kMember, Role::kResponder, Role::kOperator}) {
+    if (name == RoleName(role)) return role;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown role \"", name, "\": use member, responder or operator"));
+}
+
+absl::Status ValidateSubject(absl::string_view subject) {
+  const bool ok_size = !subject.empty() && subject.size() <= 64;
+  bool ok_chars = true;
+  for (char c : subject) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
+      ok_chars = false;
+    }
+  }
+  if (!ok_size || !ok_chars) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "subject \"", subject.substr(0, 80),
+        "\" is not a valid id: use 1 to 64 letters, digits, '.', '_' or '-'"));
+  }
+  return absl::OkStatus();
+}
+
+std::string HashToken(absl::string_view token) {
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest;
+  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest.data());
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+}
+
+absl::StatusOr<std::string> IssueToken(Store& store, Role role, absl::string_view subject) {
+  if (auto s = ValidateSubject(subject); !s.ok()) return s;
+  std::array<unsigned char, 32> secret;
+  if (RAND_bytes(secret.data(), secret.size()) != 1) {
+    return absl::InternalError("the system's random number generator failed; no token made");
+  }
+  std::string token = absl::StrCat(
+      "mdy_", absl::BytesToHexString(
+                  absl::string_view(reinterpret_cast<const char*>(secret.data()), secret.size())));
+  TokenRecord record;
+  record.token_hash = HashToken(token);
+  record.role = role;
+  record.subject = std::string(subject);
+  record.create_time = absl::Now();
+  if (auto s = store.PutToken(record); !s.ok()) return s;
+  return token;
+}
+
+}  // namespace mayday::server

@@ -1,0 +1,42 @@
+// Bearer tokens: how they are made, hashed and issued. A token is
+// "mdy_" followed by 64 hex digits (256 random bits from OpenSSL's CSPRNG).
+// Only its SHA-256 is stored, so a copy of the database gives no usable token.
+#ifndef MAYDAY_SERVER_AUTH_TOKEN_H_
+#define MAYDAY_SERVER_AUTH_TOKEN_H_
+
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/statusor.h"
+#include "store/store.h"
+
+namespace mayday::server {
+
+// Who a request comes from, once its token is checked.
+struct Principal {
+  Role role = Role::kMember;
+  std::string subject;  // the member, responder or operator id
+  // Resource name: "members/{id}", "responders/{id}" or "operators/{id}".
+  std::string Name() const;
+};
+
+// "member", "responder" or "operator".
+const char* RoleName(Role role);
+
+// Parses a role name as RoleName() prints it. INVALID_ARGUMENT otherwise.
+absl::StatusOr<Role> ParseRole(absl::string_view name);
+
+// OK if `subject` is a usable id: 1 to 64 of [A-Za-z0-9._-].
+absl::Status ValidateSubject(absl::string_view subject);
+
+// Lowercase hex SHA-256 of `token`.
+std::string HashToken(absl::string_view token);
+
+// Makes a new token for `subject` in `role`, stores its hash in `store` and
+// returns the plain token (shown once, never stored). INVALID_ARGUMENT for a
+// bad subject; the store's error if storing failed.
+absl::StatusOr<std::string> IssueToken(Store& store, Role role, absl::string_view subject);
+
+}  // namespace mayday::server
+
+#endif  // MAYDAY_SERVER_AUTH_TOKEN_H_

@@ -1,0 +1,76 @@
+// The one way a case changes: CaseLog checks a change against the committed
+// case, gives its event the next sequence number, commits snapshot and event
+// in one durable transaction, and only then publishes the event to watchers.
+// Changes are serialized, so each case's events are numbered 1, 2, 3 ...
+// without gaps and published in that order.
+#ifndef MAYDAY_SERVER_CASES_CASE_LOG_H_
+#define MAYDAY_SERVER_CASES_CASE_LOG_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "cases/event_hub.h"
+#include "mayday/dispatch/clock.h"
+#include "mayday/v1/resources.pb.h"
+#include "store/store.h"
+
+namespace mayday::server {
+
+// A committed change: the case after it and the event that made it.
+struct CommittedChange {
+  mayday::v1::Case snapshot;
+  mayday::v1::CaseEvent event;
+};
+
+// A change to make. It gets the committed case (`current`), a copy to change
+// (`next`) and the event to fill in (its change and the new state in
+// next.state(); sequence, times and case name are set by CaseLog). Returning
+// an error aborts the change: nothing is stored or published.
+using CaseChange = absl::FunctionRef<absl::Status(
+    const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& event)>;
+
+// What a member sends to open a case, already validated.
+struct NewCase {
+  std::string member;  // "members/{id}"
+  std::string request_id;
+  mayday::v1::CaseKind kind = mayday::v1::CASE_KIND_UNSPECIFIED;
+  mayday::v1::Location location;
+  std::string note;
+};
+
+// Thread-safe.
+class CaseLog {
+ public:
+  // `store`, `hub` and `clock` are not owned and must outlive the log.
+  CaseLog(Store* store, EventHub* hub, const dispatch::Clock* clock)
+      : store_(store), hub_(hub), clock_(clock) {}
+
+  // Opens a case in DISPATCHING with its Raised event (sequence 1), durably,
+  // then publishes the event. If the member already opened a case with this
+  // request_id, returns that case (created == false) and changes nothing.
+  // UNAVAILABLE if storage failed (nothing stored).
+  absl::StatusOr<CreatedCase> Open(const NewCase& request);
+
+  // Applies `change` to the case with id `case_id`, on behalf of `actor`
+  // ("members/x", "dispatch", ...). NOT_FOUND for an unknown case; the
+  // change's own error; UNAVAILABLE if storage failed (nothing stored).
+  absl::StatusOr<CommittedChange> Append(std::string_view case_id, std::string_view actor,
+                                         CaseChange change);
+
+ private:
+  Store* const store_;
+  EventHub* const hub_;
+  const dispatch::Clock* const clock_;
+  absl::Mutex mu_;  // serializes commit + publish
+};
+
+// A new case id: 128 random bits as 32 lowercase hex digits.
+std::string NewCaseId();
+
+}  // namespace mayday::server
+
+#endif  // MAYDAY_SERVER_CASES_CASE_LOG_H_

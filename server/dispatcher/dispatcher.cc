@@ -1,0 +1,446 @@
+// The server's side of dispatch; see dispatcher.h.
+#include "dispatcher/dispatcher.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "cases/case_rules.h"
+#include "cases/proto_time.h"
+#include "dispatcher/mapping.h"
+
+namespace mayday::server {
+namespace {
+
+using mayday::v1::CaseEvent;
+using mayday::v1::CaseState;
+
+constexpr char kDispatchActor[] = "dispatch";
+// Bound on Step() rounds per run: each round settles at least one case, so
+// this is only a guard against a decision that keeps failing to commit.
+constexpr int kMaxRounds = 1000;
+
+CaseEvent::OfferEnded::Reason ToProtoReason(dispatch::Decision::EndReason reason) {
+  switch (reason) {
+    case dispatch::Decision::EndReason::kDeclined:
+      return CaseEvent::OfferEnded::REASON_DECLINED;
+    case dispatch::Decision::EndReason::kExpired:
+      return CaseEvent::OfferEnded::REASON_EXPIRED;
+    case dispatch::Decision::EndReason::kResponderUnavailable:
+      return CaseEvent::OfferEnded::REASON_RESPONDER_UNAVAILABLE;
+    case dispatch::Decision::EndReason::kNone:
+      break;
+  }
+  return CaseEvent::OfferEnded::REASON_UNSPECIFIED;
+}
+
+absl::Status RequireState(const mayday::v1::Case& c, CaseState state) {
+  if (c.state() == state) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(c.name(), " is ", StateName(c.state()), ", not ", StateName(state)));
+}
+
+void LogDropped(const dispatch::Decision& d, const absl::Status& status) {
+  std::fprintf(stderr, "maydayd: dispatch decision for cases/%s not committed: %s\n",
+               d.case_id.c_str(), status.ToString().c_str());
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseLog* log, Store* store,
+                       ResponderStreams* streams, const dispatch::Clock* clock)
+    : log_(log), store_(store), streams_(streams), clock_(clock), engine_(std::move(engine)) {}
+
+Dispatcher::~Dispatcher() { Stop(); }
+
+absl::Status Dispatcher::Start() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (auto s = RestoreLocked(); !s.ok()) return s;
+    RunLocked();
+  }
+  deadline_thread_ = std::thread([this] { DeadlineLoop(); });
+  return absl::OkStatus();
+}
+
+void Dispatcher::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (deadline_thread_.joinable()) deadline_thread_.join();
+}
+
+absl::Status Dispatcher::RestoreLocked() {
+  auto open = store_->ListOpenCases();
+  if (!open.ok()) return open.status();
+  for (const mayday::v1::Case& c : *open) {
+    const std::string id = CaseIdFromName(c.name());
+    const auto raised = FromProtoTime(c.create_time());
+    if (IsAssigned(c.state())) {
+      auto s = engine_->AddAssignedCase(id, ToEngineKind(c.kind()), ToGeoPoint(c.location()),
+                                        raised, ResponderIdFromName(c.responder()));
+      if (!s.ok()) return s;
+      continue;
+    }
+    // An offer left unanswered when the server stopped is over: record it.
+    if (c.state() == mayday::v1::CASE_STATE_DISPATCHING) {
+      auto events = store_->ListEvents(id, 0, 1 << 20);
+      if (!events.ok()) return events.status();
+      std::string open_offer;
+      for (const CaseEvent& e : *events) {
+        if (e.has_offered()) open_offer = e.offered().responder();
+        if (e.has_offer_ended() || e.has_assigned()) open_offer.clear();
+      }
+      if (!open_offer.empty()) {
+        auto ended = log_->Append(id, kDispatchActor,
+                                  [&](const mayday::v1::Case&, mayday::v1::Case&, CaseEvent& e) {
+                                    auto* end = e.mutable_offer_ended();
+                                    end->set_responder(open_offer);
+                                    end->set_reason(CaseEvent::OfferEnded::REASON_EXPIRED);
+                                    return absl::OkStatus();
+                                  });
+        if (!ended.ok()) return ended.status();
+      }
+    }
+    auto s = engine_->AddCase(id, ToEngineKind(c.kind()), ToGeoPoint(c.location()), raised);
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+void Dispatcher::CaseOpened(const mayday::v1::Case& snapshot) {
+  absl::MutexLock lock(&mu_);
+  auto s = engine_->AddCase(CaseIdFromName(snapshot.name()), ToEngineKind(snapshot.kind()),
+                            ToGeoPoint(snapshot.location()), FromProtoTime(snapshot.create_time()));
+  if (!s.ok()) {
+    std::fprintf(stderr, "maydayd: dispatch could not take %s: %s\n", snapshot.name().c_str(),
+                 s.ToString().c_str());
+  }
+  RunLocked();
+}
+
+void Dispatcher::CaseChanged(const CommittedChange& change) {
+  const mayday::v1::Case& c = change.snapshot;
+  const std::string id = CaseIdFromName(c.name());
+  absl::MutexLock lock(&mu_);
+  // Whoever holds the case hears of the change.
+  std::string holder = ResponderIdFromName(c.responder());
+  if (auto it = offer_holder_by_case_.find(id); it != offer_holder_by_case_.end()) {
+    holder = it->second;
+  }
+  if (IsTerminal(c.state())) {
+    if (auto offered = engine_->CloseCase(id); offered.has_value()) {
+      mayday::v1::ResponderUpdate withdrawn;
+      withdrawn.set_offer_withdrawn(c.name());
+      streams_->Send(*offered, std::move(withdrawn));
+      ForgetOfferLocked(id);
+      holder.clear();
+    }
+  } else if (change.event.has_location_updated()) {
+    if (auto s = engine_->MoveCase(id, ToGeoPoint(c.location())); !s.ok()) {
+      std::fprintf(stderr, "maydayd: dispatch could not move %s: %s\n", c.name().c_str(),
+                   s.ToString().c_str());
+    }
+  }
+  if (!holder.empty()) {
+    mayday::v1::ResponderUpdate update;
+    *update.mutable_case_event() = change.event;
+    streams_->Send(holder, std::move(update));
+  }
+  RunLocked();
+}
+
+absl::StatusOr<mayday::v1::Responder> Dispatcher::SetDuty(
+    const std::string& responder_id, bool on_duty,
+    const std::vector<mayday::v1::Capability>& capabilities) {
+  std::vector<dispatch::Capability> engine_capabilities;
+  for (auto c : capabilities) {
+    auto mapped = ToEngineCapability(c);
+    if (std::find(engine_capabilities.begin(), engine_capabilities.end(), mapped) ==
+        engine_capabilities.end()) {
+      engine_capabilities.push_back(mapped);
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  if (auto s = engine_->SetDuty(responder_id, on_duty, engine_capabilities); !s.ok()) return s;
+  RunLocked();
+  auto view = engine_->GetResponder(responder_id);
+  if (!view.has_value()) return absl::InternalError("responder vanished after SetDuty");
+  return ToProto(*view);
+}
+
+absl::Status Dispatcher::ReportPosition(const std::string& responder_id,
+                                        const mayday::v1::Location& location) {
+  const absl::Time fix_time =
+      location.has_fix_time() ? FromProtoTime(location.fix_time()) : clock_->Now();
+  absl::MutexLock lock(&mu_);
+  auto s = engine_->UpdatePosition(responder_id, ToGeoPoint(location), fix_time);
+  if (absl::IsNotFound(s)) {
+    return absl::FailedPreconditionError(
+        "call SetDuty before reporting positions: the responder is not registered yet");
+  }
+  if (!s.ok()) return s;
+  RunLocked();
+  return absl::OkStatus();
+}
+
+void Dispatcher::Connect(const std::string& responder_id, ResponderChannel* channel) {
+  absl::MutexLock lock(&mu_);
+  streams_->Attach(responder_id, channel);
+  engine_->ResponderConnected(responder_id);
+  if (auto it = offers_by_responder_.find(responder_id); it != offers_by_responder_.end()) {
+    mayday::v1::ResponderUpdate update;
+    *update.mutable_offer() = it->second;
+    channel->Send(std::move(update));
+  } else if (auto view = engine_->GetResponder(responder_id);
+             view.has_value() && view->status == dispatch::ResponderView::Status::kBusy &&
+             !view->current_case.empty()) {
+    auto c = store_->GetCase(view->current_case);
+    if (c.ok()) {
+      mayday::v1::ResponderUpdate update;
+      *update.mutable_assignment() = *c;
+      channel->Send(std::move(update));
+    }
+  }
+  RunLocked();
+}
+
+void Dispatcher::Disconnect(const std::string& responder_id, ResponderChannel* channel) {
+  absl::MutexLock lock(&mu_);
+  if (!streams_->Detach(responder_id, channel)) return;  // a newer stream took over
+  engine_->ResponderDisconnected(responder_id);
+  RunLocked();
+}
+
+absl::StatusOr<mayday::v1::Case> Dispatcher::Accept(const std::string& responder_id,
+                                                    const std::string& case_id) {
+  absl::MutexLock lock(&mu_);
+  auto assignment = engine_->Accept(responder_id, case_id);
+  if (!assignment.ok()) return assignment.status();
+  ForgetOfferLocked(case_id);
+  const std::string responder = ResponderName(responder_id);
+  auto committed = log_->Append(
+      case_id, responder,
+      [&](const mayday::v1::Case& current, mayday::v1::Case& next, CaseEvent& e) {
+        if (auto s = RequireState(current, mayday::v1::CASE_STATE_DISPATCHING); !s.ok()) return s;
+        const int eta = static_cast<int>(absl::ToInt64Seconds(assignment->eta));
+        next.set_state(mayday::v1::CASE_STATE_ASSIGNED);
+        next.set_responder(responder);
+        next.set_eta_seconds(eta);
+        auto* assigned = e.mutable_assigned();
+        assigned->set_responder(responder);
+        assigned->set_eta_seconds(eta);
+        assigned->set_distance_meters(assignment->distance_meters);
+        return absl::OkStatus();
+      });
+  if (!committed.ok()) {
+    // The case closed between the offer and the answer: free the responder.
+    engine_->CloseCase(case_id);
+    RunLocked();
+    return committed.status();
+  }
+  mayday::v1::ResponderUpdate update;
+  *update.mutable_assignment() = committed->snapshot;
+  streams_->Send(responder_id, std::move(update));
+  RunLocked();
+  return committed->snapshot;
+}
+
+absl::Status Dispatcher::Decline(const std::string& responder_id, const std::string& case_id) {
+  absl::MutexLock lock(&mu_);
+  if (auto s = engine_->Decline(responder_id, case_id); !s.ok()) return s;
+  RunLocked();
+  return absl::OkStatus();
+}
+
+bool Dispatcher::Holds(const std::string& responder_id, const std::string& case_id) const {
+  absl::MutexLock lock(&mu_);
+  auto view = engine_->GetResponder(responder_id);
+  return view.has_value() && view->current_case == case_id;
+}
+
+std::vector<mayday::v1::Responder> Dispatcher::ListResponders() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<mayday::v1::Responder> out;
+  for (const auto& view : engine_->Responders()) out.push_back(ToProto(view));
+  return out;
+}
+
+mayday::v1::Responder Dispatcher::ToProto(const dispatch::ResponderView& view) const {
+  mayday::v1::Responder r;
+  r.set_name(ResponderName(view.id));
+  switch (view.status) {
+    case dispatch::ResponderView::Status::kOffDuty:
+      r.set_status(mayday::v1::Responder::STATUS_OFF_DUTY);
+      break;
+    case dispatch::ResponderView::Status::kAvailable:
+      r.set_status(mayday::v1::Responder::STATUS_AVAILABLE);
+      break;
+    case dispatch::ResponderView::Status::kOffered:
+      r.set_status(mayday::v1::Responder::STATUS_OFFERED);
+      break;
+    case dispatch::ResponderView::Status::kBusy:
+      r.set_status(mayday::v1::Responder::STATUS_BUSY);
+      break;
+  }
+  for (auto c : view.capabilities) r.add_capabilities(ToProtoCapability(c));
+  if (view.position.has_value()) {
+    r.mutable_location()->set_latitude(view.position->latitude_deg);
+    r.mutable_location()->set_longitude(view.position->longitude_deg);
+    *r.mutable_location()->mutable_fix_time() = ToProtoTime(view.position_time);
+    *r.mutable_location_time() = ToProtoTime(view.position_time);
+  }
+  if (!view.current_case.empty()) r.set_current_case(absl::StrCat("cases/", view.current_case));
+  return r;
+}
+
+void Dispatcher::RunLocked() {
+  wake_ = true;  // the deadline thread recomputes its wait
+  for (int round = 0; round < kMaxRounds; ++round) {
+    std::vector<dispatch::Decision> decisions = engine_->Step();
+    if (decisions.empty()) return;
+    for (const auto& d : decisions) ApplyLocked(d);
+  }
+  std::fprintf(stderr, "maydayd: dispatch did not settle after %d rounds\n", kMaxRounds);
+}
+
+void Dispatcher::ApplyLocked(const dispatch::Decision& d) {
+  using Type = dispatch::Decision::Type;
+  switch (d.type) {
+    case Type::kOffer:
+      ApplyOfferLocked(d);
+      return;
+    case Type::kOfferEnded:
+      ApplyOfferEndedLocked(d);
+      return;
+    case Type::kEscalate: {
+      auto committed = log_->Append(
+          d.case_id, kDispatchActor,
+          [&](const mayday::v1::Case& current, mayday::v1::Case& next, CaseEvent& e) {
+            if (current.state() == mayday::v1::CASE_STATE_ESCALATED) {
+              return absl::AlreadyExistsError("already escalated");
+            }
+            if (auto s = RequireState(current, mayday::v1::CASE_STATE_DISPATCHING); !s.ok()) {
+              return s;
+            }
+            next.set_state(mayday::v1::CASE_STATE_ESCALATED);
+            e.mutable_escalated()->set_reason(d.reason);
+            return absl::OkStatus();
+          });
+      if (!committed.ok() && !absl::IsAlreadyExists(committed.status())) {
+        LogDropped(d, committed.status());
+      }
+      return;
+    }
+    case Type::kRedispatch: {
+      auto committed = log_->Append(
+          d.case_id, kDispatchActor,
+          [&](const mayday::v1::Case& current, mayday::v1::Case& next, CaseEvent& e) {
+            if (current.state() == mayday::v1::CASE_STATE_DISPATCHING) {
+              return absl::AlreadyExistsError("already dispatching");
+            }
+            if (auto s = RequireState(current, mayday::v1::CASE_STATE_ESCALATED); !s.ok()) {
+              return s;
+            }
+            next.set_state(mayday::v1::CASE_STATE_DISPATCHING);
+            e.mutable_redispatched();
+            return absl::OkStatus();
+          });
+      if (!committed.ok() && !absl::IsAlreadyExists(committed.status())) {
+        LogDropped(d, committed.status());
+      }
+      return;
+    }
+  }
+}
+
+void Dispatcher::ApplyOfferLocked(const dispatch::Decision& d) {
+  const std::string responder = ResponderName(d.responder_id);
+  const int eta = static_cast<int>(absl::ToInt64Seconds(d.eta));
+  auto committed = log_->Append(
+      d.case_id, kDispatchActor,
+      [&](const mayday::v1::Case& current, mayday::v1::Case&, CaseEvent& e) {
+        if (auto s = RequireState(current, mayday::v1::CASE_STATE_DISPATCHING); !s.ok()) return s;
+        auto* offered = e.mutable_offered();
+        offered->set_responder(responder);
+        offered->set_distance_meters(d.distance_meters);
+        offered->set_eta_seconds(eta);
+        *offered->mutable_expire_time() = ToProtoTime(d.expire_time);
+        return absl::OkStatus();
+      });
+  if (!committed.ok()) {
+    LogDropped(d, committed.status());
+    const auto code = committed.status().code();
+    if (code == absl::StatusCode::kFailedPrecondition || code == absl::StatusCode::kNotFound) {
+      // The case closed meanwhile: the engine forgets it, the responder is free.
+      engine_->CloseCase(d.case_id);
+    } else {
+      // Storage failed: nobody was told of the offer, so take it back and let
+      // the case move on to the next candidate (or escalation).
+      (void)engine_->Decline(d.responder_id, d.case_id);
+    }
+    return;
+  }
+  const mayday::v1::Case& c = committed->snapshot;
+  mayday::v1::Offer offer;
+  offer.set_case_(c.name());
+  offer.set_kind(c.kind());
+  *offer.mutable_location() = c.location();
+  offer.set_note(c.note());
+  offer.set_distance_meters(d.distance_meters);
+  offer.set_eta_seconds(eta);
+  *offer.mutable_expire_time() = ToProtoTime(d.expire_time);
+  offers_by_responder_[d.responder_id] = offer;
+  offer_holder_by_case_[d.case_id] = d.responder_id;
+  mayday::v1::ResponderUpdate update;
+  *update.mutable_offer() = std::move(offer);
+  streams_->Send(d.responder_id, std::move(update));
+}
+
+void Dispatcher::ApplyOfferEndedLocked(const dispatch::Decision& d) {
+  ForgetOfferLocked(d.case_id);
+  auto committed = log_->Append(
+      d.case_id, kDispatchActor,
+      [&](const mayday::v1::Case&, mayday::v1::Case&, CaseEvent& e) {
+        auto* ended = e.mutable_offer_ended();
+        ended->set_responder(ResponderName(d.responder_id));
+        ended->set_reason(ToProtoReason(d.end_reason));
+        return absl::OkStatus();
+      });
+  if (!committed.ok()) LogDropped(d, committed.status());
+  if (d.end_reason != dispatch::Decision::EndReason::kDeclined) {
+    mayday::v1::ResponderUpdate withdrawn;
+    withdrawn.set_offer_withdrawn(absl::StrCat("cases/", d.case_id));
+    streams_->Send(d.responder_id, std::move(withdrawn));
+  }
+}
+
+void Dispatcher::ForgetOfferLocked(const std::string& case_id) {
+  auto it = offer_holder_by_case_.find(case_id);
+  if (it == offer_holder_by_case_.end()) return;
+  offers_by_responder_.erase(it->second);
+  offer_holder_by_case_.erase(it);
+}
+
+void Dispatcher::DeadlineLoop() {
+  absl::MutexLock lock(&mu_);
+  while (!stopping_) {
+    wake_ = false;
+    const auto next = engine_->NextDeadline();
+    // The engine's clock may be simulated: never sleep more than a second.
+    absl::Time wake_at = absl::Now() + absl::Seconds(1);
+    if (next.has_value()) wake_at = std::min(wake_at, absl::Now() + (*next - clock_->Now()));
+    mu_.AwaitWithDeadline(absl::Condition(
+                              +[](Dispatcher* self) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                return self->wake_ || self->stopping_;
+                              },
+                              this),
+                          wake_at);
+    if (stopping_) break;
+    RunLocked();
+  }
+}
+
+}  // namespace mayday::server

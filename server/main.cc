@@ -1,0 +1,96 @@
+// maydayd: the Mayday server. Serves by default; `maydayd token create`
+// issues access tokens into the database.
+//
+//   maydayd --listen 127.0.0.1:7433 --db mayday.db
+//   maydayd token create --db mayday.db --role member --subject alice
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/time/time.h"
+#include "auth/token.h"
+#include "server.h"
+#include "store/store.h"
+
+namespace {
+
+int CreateToken(const std::string& db, const std::string& role_name, const std::string& subject) {
+  auto role = mayday::server::ParseRole(role_name);
+  if (!role.ok()) {
+    std::fprintf(stderr, "maydayd: %s\n", std::string(role.status().message()).c_str());
+    return 2;
+  }
+  auto store = mayday::server::Store::Open(db);
+  if (!store.ok()) {
+    std::fprintf(stderr, "maydayd: %s\n", store.status().ToString().c_str());
+    return 1;
+  }
+  auto token = mayday::server::IssueToken(**store, *role, subject);
+  if (!token.ok()) {
+    std::fprintf(stderr, "maydayd: %s\n", std::string(token.status().message()).c_str());
+    return absl::IsInvalidArgument(token.status()) ? 2 : 1;
+  }
+  std::printf("%s\n", token->c_str());
+  return 0;
+}
+
+int Serve(const mayday::server::ServerOptions& options) {
+  // Block the stop signals in every thread; the main thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto server = mayday::server::Server::Start(options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "maydayd: %s\n", server.status().ToString().c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "maydayd: serving on port %d, database %s\n", (*server)->port(),
+               options.db_path.c_str());
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  std::fprintf(stderr, "maydayd: %s received, shutting down\n",
+               signal == SIGINT ? "SIGINT" : "SIGTERM");
+  (*server)->Shutdown(absl::Seconds(5));
+  std::fprintf(stderr, "maydayd: stopped\n");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"maydayd: the Mayday roadside and medical alert server"};
+  mayday::server::ServerOptions options;
+  double offer_timeout_s = absl::ToDoubleSeconds(options.dispatch.offer_timeout);
+  double max_radius_km = options.dispatch.max_radius_meters / 1000;
+  app.add_option("--listen", options.listen_address, "host:port to listen on")
+      ->capture_default_str();
+  app.add_option("--db", options.db_path, "SQLite database file (created if missing)");
+  app.add_option("--offer-timeout", offer_timeout_s, "seconds a responder has to answer an offer")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-radius-km", max_radius_km, "farthest responder offered a case, km")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+
+  auto* token = app.add_subcommand("token", "manage access tokens");
+  auto* create = token->add_subcommand("create", "issue a token and print it");
+  std::string token_db, role, subject;
+  create->add_option("--db", token_db, "SQLite database file")->required();
+  create->add_option("--role", role, "member, responder or operator")->required();
+  create->add_option("--subject", subject, "the member, responder or operator id")->required();
+  token->require_subcommand(1);
+
+  CLI11_PARSE(app, argc, argv);
+  if (create->parsed()) return CreateToken(token_db, role, subject);
+  if (options.db_path.empty()) {
+    std::fprintf(stderr, "maydayd: --db is required: pass the SQLite database file to use\n");
+    return 2;
+  }
+  options.dispatch.offer_timeout = absl::Seconds(offer_timeout_s);
+  options.dispatch.max_radius_meters = max_radius_km * 1000;
+  return Serve(options);
+}

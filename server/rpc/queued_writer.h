@@ -1,0 +1,118 @@
+// A server-streaming reactor that sends messages pushed from any thread, one
+// write at a time, in push order. Used by every server stream (a member's
+// WatchCase, an operator's WatchCases, a responder's Subscribe): none of them
+// holds a thread while it waits.
+//
+// Life cycle: gRPC owns the reactor; it deletes itself in OnDone() after
+// calling OnStreamDone(), where subclasses unregister from whatever pushes to
+// them. Anything that calls Push() must hold a lock that OnStreamDone() also
+// takes, so that no Push() can reach a deleted reactor.
+#ifndef MAYDAY_SERVER_RPC_QUEUED_WRITER_H_
+#define MAYDAY_SERVER_RPC_QUEUED_WRITER_H_
+
+#include <cstddef>
+#include <deque>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/grpcpp.h"
+
+namespace mayday::server {
+
+template <typename Message>
+class QueuedWriter : public grpc::ServerWriteReactor<Message> {
+ public:
+  // `max_queued`: how many unsent messages the stream may fall behind by
+  // before it is ended with UNAVAILABLE (the client resumes from what it got).
+  explicit QueuedWriter(size_t max_queued) : max_queued_(max_queued) {}
+
+  // Queues `message` for sending. Returns false if the stream is ending or
+  // ended (the message is dropped). Thread-safe.
+  bool Push(Message message) {
+    absl::MutexLock lock(&mu_);
+    if (final_status_.has_value()) return false;
+    if (queue_.size() >= max_queued_) {
+      EndLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                             "stream fell behind the server; reconnect and resume"));
+      return false;
+    }
+    queue_.push_back(std::move(message));
+    if (!writing_) WriteNextLocked();
+    return true;
+  }
+
+  // Ends the stream with `status` once every queued message is sent.
+  // Later calls and pushes are ignored. Thread-safe.
+  void End(grpc::Status status) {
+    absl::MutexLock lock(&mu_);
+    EndLocked(std::move(status));
+  }
+
+ protected:
+  // Called once, just before the reactor is deleted. Unregister here.
+  virtual void OnStreamDone() {}
+
+ private:
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) {
+      // The client went away or the call was cancelled; nothing more can be
+      // written, but the RPC must still be finished.
+      queue_.clear();
+      if (!final_status_.has_value()) {
+        final_status_ = grpc::Status(grpc::StatusCode::CANCELLED, "stream broken");
+      }
+    }
+    WriteNextLocked();
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    queue_.clear();
+    EndLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+  }
+
+  void OnDone() override {
+    OnStreamDone();
+    delete this;
+  }
+
+  void EndLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (final_status_.has_value()) return;
+    final_status_ = std::move(status);
+    if (!writing_) WriteNextLocked();
+  }
+
+  // Starts the next write, or finishes the call when the queue is empty and
+  // an end was asked for.
+  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || finished_) return;
+    if (!queue_.empty()) {
+      in_flight_ = std::move(queue_.front());
+      queue_.pop_front();
+      writing_ = true;
+      this->StartWrite(&in_flight_);
+      return;
+    }
+    if (final_status_.has_value()) {
+      finished_ = true;
+      this->Finish(*final_status_);
+    }
+  }
+
+  const size_t max_queued_;
+  absl::Mutex mu_;
+  std::deque<Message> queue_ ABSL_GUARDED_BY(mu_);
+  Message in_flight_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<grpc::Status> final_status_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace mayday::server
+
+#endif  // MAYDAY_SERVER_RPC_QUEUED_WRITER_H_

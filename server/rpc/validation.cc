@@ -1,0 +1,132 @@
+// Checks of what clients send; see validation.h.
+#include "rpc/validation.h"
+
+#include <cmath>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace mayday::server {
+namespace {
+
+absl::Status CheckCoordinate(absl::string_view field, double value, double limit) {
+  if (!std::isfinite(value)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " must be a finite number of degrees, not NaN or infinity"));
+  }
+  if (value < -limit || value > limit) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s must be between %.0f and %.0f degrees; got %g", field, -limit, limit, value));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateLocation(absl::string_view field, const mayday::v1::Location& location,
+                              bool present) {
+  if (!present) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " is required: send the device's latitude and longitude"));
+  }
+  if (auto s = CheckCoordinate(absl::StrCat(field, ".latitude"), location.latitude(), 90);
+      !s.ok()) {
+    return s;
+  }
+  if (auto s = CheckCoordinate(absl::StrCat(field, ".longitude"), location.longitude(), 180);
+      !s.ok()) {
+    return s;
+  }
+  const double accuracy = location.horizontal_accuracy_meters();
+  if (!std::isfinite(accuracy) || accuracy < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ".horizontal_accuracy_meters must be a finite number >= 0 (0 when unknown); got ",
+        accuracy));
+  }
+  if (location.has_fix_time()) {
+    const auto& t = location.fix_time();
+    if (t.nanos() < 0 || t.nanos() > 999'999'999 || t.seconds() < 0 ||
+        t.seconds() > 253402300799) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".fix_time is not a valid timestamp; leave it unset if unknown"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateKind(mayday::v1::CaseKind kind) {
+  if (kind == mayday::v1::CASE_KIND_ROAD || kind == mayday::v1::CASE_KIND_MEDICAL) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      "kind is required: set CASE_KIND_ROAD for roadside help or CASE_KIND_MEDICAL for a "
+      "medical emergency");
+}
+
+absl::Status ValidateText(absl::string_view field, const std::string& text) {
+  if (text.size() > kMaxTextBytes) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s is %d bytes; at most %d bytes are accepted", field, text.size(), kMaxTextBytes));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateRequestId(const std::string& request_id) {
+  if (request_id.empty()) {
+    return absl::InvalidArgumentError(
+        "request_id is required: set a unique id (a UUID) for this press of the button and "
+        "reuse it on every retry");
+  }
+  if (request_id.size() > kMaxRequestIdBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("request_id is %d bytes; at most %d are accepted", request_id.size(),
+                        kMaxRequestIdBytes));
+  }
+  for (char c : request_id) {
+    if (!absl::ascii_isgraph(static_cast<unsigned char>(c))) {
+      return absl::InvalidArgumentError(
+          "request_id may hold only printable ASCII characters without spaces");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> ValidatePageSize(int page_size, int max, int fallback) {
+  if (page_size < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("page_size must be >= 0 (0 means %d); got %d", fallback, page_size));
+  }
+  if (page_size == 0) return fallback;
+  return page_size > max ? max : page_size;
+}
+
+absl::Status ValidateCapability(int capability) {
+  if (capability >= mayday::v1::CAPABILITY_TOW && capability <= mayday::v1::CAPABILITY_PARAMEDIC) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "capabilities: ", capability,
+      " is not a capability; use CAPABILITY_TOW, _PATROL, _MECHANIC, _AMBULANCE or _PARAMEDIC"));
+}
+
+absl::StatusOr<std::string> ParseCaseName(absl::string_view field, absl::string_view name) {
+  constexpr absl::string_view kPrefix = "cases/";
+  const auto bad = [&] {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " must be a case name like \"cases/0123456789abcdef0123456789abcdef\"; got \"",
+        name.substr(0, 80), "\""));
+  };
+  if (!absl::StartsWith(name, kPrefix)) return bad();
+  absl::string_view id = name.substr(kPrefix.size());
+  if (id.size() != 32) return bad();
+  for (char c : id) {
+    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c)) || absl::ascii_isupper(c)) {
+      return bad();
+    }
+  }
+  return std::string(id);
+}
+
+}  // namespace mayday::server

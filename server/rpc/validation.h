@@ -1,0 +1,49 @@
+// Checks of what clients send, done before anything is stored. Each returns
+// INVALID_ARGUMENT with a message that names the field and says what a valid
+// value looks like, so that a developer can fix the call without reading our
+// code.
+#ifndef MAYDAY_SERVER_RPC_VALIDATION_H_
+#define MAYDAY_SERVER_RPC_VALIDATION_H_
+
+#include <cstddef>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "mayday/v1/resources.pb.h"
+
+namespace mayday::server {
+
+// Longest note, reason or message text accepted, in bytes.
+inline constexpr size_t kMaxTextBytes = 1000;
+// Longest request_id accepted, in bytes.
+inline constexpr size_t kMaxRequestIdBytes = 128;
+
+// A location as RaiseAlert and UpdateCaseLocation take it: `field` names it in
+// messages ("location").
+absl::Status ValidateLocation(absl::string_view field, const mayday::v1::Location& location,
+                              bool present);
+
+// ROAD or MEDICAL.
+absl::Status ValidateKind(mayday::v1::CaseKind kind);
+
+// A free-text field of at most kMaxTextBytes.
+absl::Status ValidateText(absl::string_view field, const std::string& text);
+
+// A request_id: 1..kMaxRequestIdBytes printable bytes.
+absl::Status ValidateRequestId(const std::string& request_id);
+
+// A page size in [0, max]; 0 means `fallback`. Returns the size to use.
+absl::StatusOr<int> ValidatePageSize(int page_size, int max, int fallback);
+
+// A capability other than UNSPECIFIED.
+absl::Status ValidateCapability(int capability);
+
+// "cases/{id}" where id is 32 lowercase hex digits. Returns the id.
+// `field` names the request field ("name", "case", "parent").
+absl::StatusOr<std::string> ParseCaseName(absl::string_view field, absl::string_view name);
+
+}  // namespace mayday::server
+
+#endif  // MAYDAY_SERVER_RPC_VALIDATION_H_

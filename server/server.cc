@@ -1,0 +1,117 @@
+// maydayd assembled; see server.h.
+#include "server.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "auth/authenticator.h"
+#include "cases/case_log.h"
+#include "cases/event_hub.h"
+#include "dispatcher/dispatcher.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "responders/responder_streams.h"
+#include "services/alert_service.h"
+#include "services/operator_service.h"
+#include "services/responder_service.h"
+
+namespace mayday::server {
+namespace {
+
+// Largest request accepted: requests are small; this stops abuse early.
+constexpr int kMaxRequestBytes = 64 * 1024;
+
+class ServerImpl final : public Server {
+ public:
+  ~ServerImpl() override { Shutdown(absl::Seconds(2)); }
+
+  absl::Status Init(const ServerOptions& options) {
+    clock_ = options.clock != nullptr ? options.clock : dispatch::SystemClock();
+    if (options.db_path.empty()) {
+      return absl::InvalidArgumentError("no database: pass --db FILE");
+    }
+    auto store = Store::Open(options.db_path);
+    if (!store.ok()) return store.status();
+    store_ = std::move(*store);
+    auto engine = dispatch::Engine::Create(options.dispatch, clock_);
+    if (!engine.ok()) return engine.status();
+
+    auth_ = std::make_unique<Authenticator>(store_.get());
+    log_ = std::make_unique<CaseLog>(store_.get(), &hub_, clock_);
+    dispatcher_ = std::make_unique<Dispatcher>(std::move(*engine), log_.get(), store_.get(),
+                                               &streams_, clock_);
+    if (auto s = dispatcher_->Start(); !s.ok()) return s;
+
+    ServiceContext services{store_.get(), auth_.get(), log_.get(), &hub_, dispatcher_.get(),
+                            clock_};
+    alerts_ = std::make_unique<AlertServiceImpl>(services);
+    responders_ = std::make_unique<ResponderServiceImpl>(services);
+    operators_ = std::make_unique<OperatorServiceImpl>(services);
+
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(), &port_);
+    builder.RegisterService(alerts_.get());
+    builder.RegisterService(responders_.get());
+    builder.RegisterService(operators_.get());
+    builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
+    // Mobile clients ping every 30 s or more to keep NAT mappings alive:
+    // allow that without calls in flight, and ping idle clients ourselves
+    // every 60 s to notice dead ones.
+    builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 20'000);
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60'000);
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20'000);
+    grpc_server_ = builder.BuildAndStart();
+    if (grpc_server_ == nullptr || port_ == 0) {
+      return absl::UnavailableError(absl::StrCat(
+          "could not listen on ", options.listen_address,
+          ": the address is malformed, not local, or already in use"));
+    }
+    return absl::OkStatus();
+  }
+
+  int port() const override { return port_; }
+  Store& store() override { return *store_; }
+
+  void Shutdown(absl::Duration grace) override {
+    absl::MutexLock lock(&shutdown_mu_);
+    if (shut_down_) return;
+    shut_down_ = true;
+    if (grpc_server_ != nullptr) {
+      if (auto* health = grpc_server_->GetHealthCheckService()) health->Shutdown();
+      grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+      grpc_server_->Wait();
+    }
+    if (dispatcher_ != nullptr) dispatcher_->Stop();
+  }
+
+ private:
+  const dispatch::Clock* clock_ = nullptr;
+  std::unique_ptr<Store> store_;
+  EventHub hub_;
+  ResponderStreams streams_;
+  std::unique_ptr<Authenticator> auth_;
+  std::unique_ptr<CaseLog> log_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+  std::unique_ptr<AlertServiceImpl> alerts_;
+  std::unique_ptr<ResponderServiceImpl> responders_;
+  std::unique_ptr<OperatorServiceImpl> operators_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  int port_ = 0;
+  absl::Mutex shutdown_mu_;
+  bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+  auto server = std::make_unique<ServerImpl>();
+  if (auto s = server->Init(options); !s.ok()) return s;
+  return server;
+}
+
+}  // namespace mayday::server

@@ -1,0 +1,49 @@
+// maydayd assembled: storage, the case log, live fan-out, dispatch and the
+// three gRPC services, listening on one address. Tests start it in-process
+// on 127.0.0.1:0 with a temporary database; main.cc starts it from flags.
+#ifndef MAYDAY_SERVER_SERVER_H_
+#define MAYDAY_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "mayday/dispatch/clock.h"
+#include "mayday/dispatch/engine.h"
+#include "store/store.h"
+
+namespace mayday::server {
+
+struct ServerOptions {
+  // host:port to listen on; port 0 picks a free one (see Server::port()).
+  std::string listen_address = "127.0.0.1:7433";
+  // SQLite database file; created if missing.
+  std::string db_path;
+  // Dispatch rules (radius, offer timeout, ...).
+  dispatch::EngineOptions dispatch;
+  // Time source for dispatch and event times; null means the system clock.
+  // Not owned.
+  const dispatch::Clock* clock = nullptr;
+};
+
+class Server {
+ public:
+  // Opens the store, restores open cases into dispatch and starts serving.
+  // UNAVAILABLE if the database can't be opened or the address can't be
+  // bound; INVALID_ARGUMENT for bad dispatch options.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options);
+  virtual ~Server() = default;
+
+  // The port actually listened on.
+  virtual int port() const = 0;
+  // The store the server writes (to issue tokens in tests and tools).
+  virtual Store& store() = 0;
+  // Stops accepting calls, ends open streams after `grace`, stops dispatch.
+  // Idempotent; also done by the destructor.
+  virtual void Shutdown(absl::Duration grace) = 0;
+};
+
+}  // namespace mayday::server
+
+#endif  // MAYDAY_SERVER_SERVER_H_

@@ -1,0 +1,155 @@
+// AlertService; see alert_service.h. Every handler: authenticate, validate,
+// then (and only then) touch storage.
+#include "services/alert_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "cases/case_rules.h"
+#include "cases/proto_time.h"
+#include "rpc/unary.h"
+#include "rpc/validation.h"
+#include "services/watch_case.h"
+
+namespace mayday::server {
+namespace {
+
+constexpr int kMaxPageSize = 100;
+constexpr int kDefaultPageSize = 50;
+
+absl::Status NotFound(const std::string& name) {
+  return absl::NotFoundError(absl::StrCat(name, " not found"));
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* AlertServiceImpl::RaiseAlert(
+    grpc::CallbackServerContext* context, const mayday::v1::RaiseAlertRequest* request,
+    mayday::v1::Case* response) {
+  return FinishUnary(context, [&]() -> absl::Status {
+    auto member = services_.auth->Require(*context, Role::kMember);
+    if (!member.ok()) return member.status();
+    if (auto s = ValidateRequestId(request->request_id()); !s.ok()) return s;
+    if (auto s = ValidateKind(request->kind()); !s.ok()) return s;
+    if (auto s = ValidateLocation("location", request->location(), request->has_location());
+        !s.ok()) {
+      return s;
+    }
+    if (auto s = ValidateText("note", request->note()); !s.ok()) return s;
+
+    NewCase alert{member->Name(), request->request_id(), request->kind(), request->location(),
+                  request->note()};
+    auto opened = services_.log->Open(alert);
+    if (!opened.ok()) return opened.status();
+    if (opened->created) services_.dispatcher->CaseOpened(opened->snapshot);
+    *response = std::move(opened->snapshot);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AlertServiceImpl::GetCase(grpc::CallbackServerContext* context,
+                                                    const mayday::v1::GetCaseRequest* request,
+                                                    mayday::v1::Case* response) {
+  return FinishUnary(context, [&]() -> absl::Status {
+    auto member = services_.auth->Require(*context, Role::kMember);
+    if (!member.ok()) return member.status();
+    auto id = ParseCaseName("name", request->name());
+    if (!id.ok()) return id.status();
+    auto found = services_.store->GetCase(*id);
+    if (absl::IsNotFound(found.status())) return NotFound(request->name());
+    if (!found.ok()) return found.status();
+    if (found->member() != member->Name()) return NotFound(request->name());
+    *response = std::move(*found);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AlertServiceImpl::ListCases(
+    grpc::CallbackServerContext* context, const mayday::v1::ListCasesRequest* request,
+    mayday::v1::ListCasesResponse* response) {
+  return FinishUnary(context, [&]() -> absl::Status {
+    auto member = services_.auth->Require(*context, Role::kMember);
+    if (!member.ok()) return member.status();
+    auto size = ValidatePageSize(request->page_size(), kMaxPageSize, kDefaultPageSize);
+    if (!size.ok()) return size.status();
+    CaseFilter filter;
+    filter.member = member->Name();
+    auto page = services_.store->ListCases(filter, *size, request->page_token());
+    if (!page.ok()) return page.status();
+    for (auto& c : page->cases) *response->add_cases() = std::move(c);
+    response->set_next_page_token(page->next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<mayday::v1::Case> AlertServiceImpl::ChangeOwnCase(const Principal& member,
+                                                                 const std::string& name,
+                                                                 CaseChange change) {
+  auto id = ParseCaseName("name", name);
+  if (!id.ok()) return id.status();
+  const std::string owner = member.Name();
+  auto committed = services_.log->Append(
+      *id, owner,
+      [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
+        if (current.member() != owner) return NotFound(name);
+        return change(current, next, e);
+      });
+  if (absl::IsNotFound(committed.status())) return NotFound(name);
+  if (!committed.ok()) return committed.status();
+  services_.dispatcher->CaseChanged(*committed);
+  return std::move(committed->snapshot);
+}
+
+grpc::ServerUnaryReactor* AlertServiceImpl::UpdateCaseLocation(
+    grpc::CallbackServerContext* context, const mayday::v1::UpdateCaseLocationRequest* request,
+    mayday::v1::Case* response) {
+  return FinishUnary(context, [&]() -> absl::Status {
+    auto member = services_.auth->Require(*context, Role::kMember);
+    if (!member.ok()) return member.status();
+    if (auto s = ValidateLocation("location", request->location(), request->has_location());
+        !s.ok()) {
+      return s;
+    }
+    auto updated = ChangeOwnCase(
+        *member, request->name(),
+        [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
+          if (auto s = CheckMove(current.state()); !s.ok()) return s;
+          *next.mutable_location() = request->location();
+          if (!next.location().has_fix_time()) {
+            *next.mutable_location()->mutable_fix_time() = ToProtoTime(services_.clock->Now());
+          }
+          *e.mutable_location_updated()->mutable_location() = next.location();
+          return absl::OkStatus();
+        });
+    if (!updated.ok()) return updated.status();
+    *response = std::move(*updated);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AlertServiceImpl::CancelCase(
+    grpc::CallbackServerContext* context, const mayday::v1::CancelCaseRequest* request,
+    mayday::v1::Case* response) {
+  return FinishUnary(context, [&]() -> absl::Status {
+    auto member = services_.auth->Require(*context, Role::kMember);
+    if (!member.ok()) return member.status();
+    if (auto s = ValidateText("reason", request->reason()); !s.ok()) return s;
+    auto cancelled = ChangeOwnCase(
+        *member, request->name(),
+        [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
+          if (auto s = CheckCancel(current.state()); !s.ok()) return s;
+          next.set_state(mayday::v1::CASE_STATE_CANCELLED);
+          next.set_cancel_reason(request->reason());
+          e.mutable_cancelled()->set_reason(request->reason());
+          return absl::OkStatus();
+        });
+    if (!cancelled.ok()) return cancelled.status();
+    *response = std::move(*cancelled);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerWriteReactor<mayday::v1::CaseEvent>* AlertServiceImpl::WatchCase(
+    grpc::CallbackServerContext* context, const mayday::v1::WatchCaseRequest* request) {
+  return StartWatchCase(services_, context, *request);
+}
+
+}  // namespace mayday::server

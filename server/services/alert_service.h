@@ -1,0 +1,45 @@
+// AlertService: the member's device raises alerts and follows its cases.
+#ifndef MAYDAY_SERVER_SERVICES_ALERT_SERVICE_H_
+#define MAYDAY_SERVER_SERVICES_ALERT_SERVICE_H_
+
+#include "mayday/v1/alert_service.grpc.pb.h"
+#include "services/service_context.h"
+
+namespace mayday::server {
+
+// Thread-safe; handlers run on gRPC's callback threads.
+class AlertServiceImpl final : public mayday::v1::AlertService::CallbackService {
+ public:
+  explicit AlertServiceImpl(const ServiceContext& services) : services_(services) {}
+
+  grpc::ServerUnaryReactor* RaiseAlert(grpc::CallbackServerContext* context,
+                                       const mayday::v1::RaiseAlertRequest* request,
+                                       mayday::v1::Case* response) override;
+  grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* context,
+                                    const mayday::v1::GetCaseRequest* request,
+                                    mayday::v1::Case* response) override;
+  grpc::ServerUnaryReactor* ListCases(grpc::CallbackServerContext* context,
+                                      const mayday::v1::ListCasesRequest* request,
+                                      mayday::v1::ListCasesResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateCaseLocation(
+      grpc::CallbackServerContext* context, const mayday::v1::UpdateCaseLocationRequest* request,
+      mayday::v1::Case* response) override;
+  grpc::ServerUnaryReactor* CancelCase(grpc::CallbackServerContext* context,
+                                       const mayday::v1::CancelCaseRequest* request,
+                                       mayday::v1::Case* response) override;
+  grpc::ServerWriteReactor<mayday::v1::CaseEvent>* WatchCase(
+      grpc::CallbackServerContext* context,
+      const mayday::v1::WatchCaseRequest* request) override;
+
+ private:
+  // Applies a member's `change` to their case `name`; NOT_FOUND if the case
+  // is not theirs. Tells dispatch of the committed change.
+  absl::StatusOr<mayday::v1::Case> ChangeOwnCase(const Principal& member, const std::string& name,
+                                                 CaseChange change);
+
+  ServiceContext services_;
+};
+
+}  // namespace mayday::server
+
+#endif  // MAYDAY_SERVER_SERVICES_ALERT_SERVICE_H_

@@ -1,0 +1,161 @@
+// OperatorService; see operator_service.h.
+#include "services/operator_service.h"
+
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "rpc/queued_writer.h"
+#include "rpc/status.h"
+#include "rpc/unary.h"
+#include "rpc/validation.h"
+
+namespace mayday::server {
+namespace {
+
+// An operator's feed carries every event of every case; it may fall this far
+// behind before it is told to reconnect.
+constexpr size_t kMaxQueuedFeed = 10000;
+
+class WatchCasesReactor : public QueuedWriter<mayday::v1::CaseEvent>, public EventSink {
+ public:
+  WatchCasesReactor(const ServiceContext& services, grpc::CallbackServerContext* context)
+      : QueuedWriter(kMaxQueuedFeed), hub_(services.hub) {
+    auto principal = services.auth->Require(*context, Role::kOperator);
+    if (!principal.ok()) {
+      End(ToGrpcStatus(principal.status()));
+      return;
+    }
+    hub_->SubscribeAll(this);
+    subscribed_ = true;
+  }
+
+  void Deliver(const mayday::v1::CaseEvent& event) override { Push(event); }
+
+ private:
+  void OnStreamDone() override {
+    if (subscribed_) hub_->UnsubscribeAll(this);
+  }
+
+  EventHub* const hub_;
+  bool subscribed_ = false;  // set once, in the constructor
+};
+
+absl::Status ValidateState(int state) {
+  if (state >= mayday::v1::CASE_STATE_DISPATCHING && state <= mayday::v1::CASE_STATE_ESCALATED) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("states: ", state, " is not a case state; use CASE_STATE_DISPATCHING, ",
+                   "_ASSIGNED, _EN_ROUTE, _ON_SCENE, _RESOLVED, _CANCELLED or _ESCALATED"));
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* OperatorServiceImpl::ListCases(
+    grpc::CallbackServerContext* context, const mayday::v1::ListAllCasesRequest* request,
+    mayday::v1::ListCasesResponse* response) {
+  return FinishUnary(context, [&]() -> absl::Status {
+    if (auto p = services_.auth->Require(*context, Role::kOperator); !p.ok()) return p.status();
+    CaseFilter filter;
+    for (int state : request->states()) {
+      if (auto s = ValidateState(state); !s.ok()) return s;
+      filter.states.push_back(static_cast<mayday::v1::CaseState>(state));
+    }
+    if (request->kind() != mayday::v1::CASE_KIND_UNSPECIFIED) {
+      if (auto s = ValidateKind(request->kind()); !s.ok()) return s;
+      filter.kind = request->kind();
+    }
+    auto size = ValidatePageSize(request->page_size(), 100, 50);
+    if (!size.ok()) return size.status();
+    auto page = services_.store->ListCases(filter, *size, request->page_token());
+    if (!page.ok()) return page.status();
+    for (auto& c : page->cases) *response->add_cases() = std::move(c);
+    response->set_next_page_token(page->next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorServiceImpl::GetCase(grpc::CallbackServerContext* context,
+                                                       const mayday::v1::GetCaseRequest* request,
+                                                       mayday::v1::Case* response) {
+  return FinishUnary(context, [&]() -> absl::Status {
+    if (auto p = services_.auth->Require(*context, Role::kOperator); !p.ok()) return p.status();
+    auto id = ParseCaseName("name", request->name());
+    if (!id.ok()) return id.status();
+    auto found = services_.store->GetCase(*id);
+    if (absl::IsNotFound(found.status())) {
+      return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
+    }
+    if (!found.ok()) return found.status();
+    *response = std::move(*found);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseEvents(
+    grpc::CallbackServerContext* context, const mayday::v1::ListCaseEventsRequest* request,
+    mayday::v1::ListCaseEventsResponse* response) {
+  return FinishUnary(context, [&]() -> absl::Status {
+    if (auto p = services_.auth->Require(*context, Role::kOperator); !p.ok()) return p.status();
+    auto id = ParseCaseName("parent", request->parent());
+    if (!id.ok()) return id.status();
+    auto size = ValidatePageSize(request->page_size(), 1000, 100);
+    if (!size.ok()) return size.status();
+    // The page token is the last sequence already returned.
+    int64_t after = 0;
+    if (!request->page_token().empty() &&
+        (!absl::SimpleAtoi(request->page_token(), &after) || after < 0)) {
+      return absl::InvalidArgumentError(
+          "page_token is malformed; pass the next_page_token of a previous call");
+    }
+    auto found = services_.store->GetCase(*id);
+    if (absl::IsNotFound(found.status())) {
+      return absl::NotFoundError(absl::StrCat(request->parent(), " not found"));
+    }
+    if (!found.ok()) return found.status();
+    auto events = services_.store->ListEvents(*id, after, *size);
+    if (!events.ok()) return events.status();
+    for (auto& e : *events) *response->add_events() = std::move(e);
+    if (!response->events().empty() &&
+        response->events().rbegin()->sequence() < found->last_sequence()) {
+      response->set_next_page_token(absl::StrCat(response->events().rbegin()->sequence()));
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerWriteReactor<mayday::v1::CaseEvent>* OperatorServiceImpl::WatchCases(
+    grpc::CallbackServerContext* context, const mayday::v1::WatchCasesRequest*) {
+  return new WatchCasesReactor(services_, context);
+}
+
+grpc::ServerUnaryReactor* OperatorServiceImpl::ListResponders(
+    grpc::CallbackServerContext* context, const mayday::v1::ListRespondersRequest* request,
+    mayday::v1::ListRespondersResponse* response) {
+  return FinishUnary(context, [&]() -> absl::Status {
+    if (auto p = services_.auth->Require(*context, Role::kOperator); !p.ok()) return p.status();
+    auto size = ValidatePageSize(request->page_size(), 1000, 100);
+    if (!size.ok()) return size.status();
+    // Responders are listed by name; the page token is the last name returned.
+    std::vector<mayday::v1::Responder> all = services_.dispatcher->ListResponders();
+    std::sort(all.begin(), all.end(),
+              [](const auto& a, const auto& b) { return a.name() < b.name(); });
+    auto it = all.begin();
+    if (!request->page_token().empty()) {
+      it = std::upper_bound(all.begin(), all.end(), request->page_token(),
+                            [](const std::string& token, const mayday::v1::Responder& r) {
+                              return token < r.name();
+                            });
+    }
+    for (; it != all.end() && response->responders_size() < *size; ++it) {
+      *response->add_responders() = std::move(*it);
+    }
+    if (it != all.end()) {
+      response->set_next_page_token(response->responders().rbegin()->name());
+    }
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace mayday::server

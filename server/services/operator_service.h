@@ -1,0 +1,38 @@
+// OperatorService: care agents see every case, its timeline, the live event
+// feed and the responders.
+#ifndef MAYDAY_SERVER_SERVICES_OPERATOR_SERVICE_H_
+#define MAYDAY_SERVER_SERVICES_OPERATOR_SERVICE_H_
+
+#include "mayday/v1/operator_service.grpc.pb.h"
+#include "services/service_context.h"
+
+namespace mayday::server {
+
+// Thread-safe; handlers run on gRPC's callback threads.
+class OperatorServiceImpl final : public mayday::v1::OperatorService::CallbackService {
+ public:
+  explicit OperatorServiceImpl(const ServiceContext& services) : services_(services) {}
+
+  grpc::ServerUnaryReactor* ListCases(grpc::CallbackServerContext* context,
+                                      const mayday::v1::ListAllCasesRequest* request,
+                                      mayday::v1::ListCasesResponse* response) override;
+  grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* context,
+                                    const mayday::v1::GetCaseRequest* request,
+                                    mayday::v1::Case* response) override;
+  grpc::ServerUnaryReactor* ListCaseEvents(grpc::CallbackServerContext* context,
+                                           const mayday::v1::ListCaseEventsRequest* request,
+                                           mayday::v1::ListCaseEventsResponse* response) override;
+  grpc::ServerWriteReactor<mayday::v1::CaseEvent>* WatchCases(
+      grpc::CallbackServerContext* context,
+      const mayday::v1::WatchCasesRequest* request) override;
+  grpc::ServerUnaryReactor* ListResponders(grpc::CallbackServerContext* context,
+                                           const mayday::v1::ListRespondersRequest* request,
+                                           mayday::v1::ListRespondersResponse* response) override;
+
+ private:
+  ServiceContext services_;
+};
+
+}  // namespace mayday::server
+
+#endif  // MAYDAY_SERVER_SERVICES_OPERATOR_SERVICE_H_

@@ -1,0 +1,41 @@
+// ResponderService: a crew goes on duty, reports positions, holds a push
+// stream of offers and answers them, and moves its case along.
+#ifndef MAYDAY_SERVER_SERVICES_RESPONDER_SERVICE_H_
+#define MAYDAY_SERVER_SERVICES_RESPONDER_SERVICE_H_
+
+#include "mayday/v1/responder_service.grpc.pb.h"
+#include "services/service_context.h"
+
+namespace mayday::server {
+
+// Thread-safe; handlers run on gRPC's callback threads.
+class ResponderServiceImpl final : public mayday::v1::ResponderService::CallbackService {
+ public:
+  explicit ResponderServiceImpl(const ServiceContext& services) : services_(services) {}
+
+  grpc::ServerUnaryReactor* SetDuty(grpc::CallbackServerContext* context,
+                                    const mayday::v1::SetDutyRequest* request,
+                                    mayday::v1::Responder* response) override;
+  grpc::ServerReadReactor<mayday::v1::ReportLocationRequest>* ReportLocation(
+      grpc::CallbackServerContext* context,
+      mayday::v1::ReportLocationResponse* response) override;
+  grpc::ServerWriteReactor<mayday::v1::ResponderUpdate>* Subscribe(
+      grpc::CallbackServerContext* context,
+      const mayday::v1::SubscribeRequest* request) override;
+  grpc::ServerUnaryReactor* AcceptOffer(grpc::CallbackServerContext* context,
+                                        const mayday::v1::AcceptOfferRequest* request,
+                                        mayday::v1::Case* response) override;
+  grpc::ServerUnaryReactor* DeclineOffer(grpc::CallbackServerContext* context,
+                                         const mayday::v1::DeclineOfferRequest* request,
+                                         mayday::v1::DeclineOfferResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateProgress(grpc::CallbackServerContext* context,
+                                           const mayday::v1::UpdateProgressRequest* request,
+                                           mayday::v1::Case* response) override;
+
+ private:
+  ServiceContext services_;
+};
+
+}  // namespace mayday::server
+
+#endif  // MAYDAY_SERVER_SERVICES_RESPONDER_SERVICE_H_

@@ -1,0 +1,90 @@
+// A real maydayd in the test process; see test_server.h.
+#include "test_server.h"
+
+#include <random>
+#include <stdexcept>
+
+#include "absl/strings/str_cat.h"
+#include "auth/token.h"
+
+namespace mayday::testing {
+
+TempDir::TempDir() {
+  std::random_device random;
+  path_ = std::filesystem::temp_directory_path() /
+          absl::StrCat("mayday-test-", random(), "-", random());
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+TestServer::TestServer(absl::Duration offer_timeout) : offer_timeout_(offer_timeout) { Start(); }
+
+TestServer::~TestServer() {
+  if (server_ != nullptr) server_->Shutdown(absl::Seconds(1));
+}
+
+void TestServer::Start() {
+  server::ServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  options.db_path = db_path();
+  options.dispatch.offer_timeout = offer_timeout_;
+  auto started = server::Server::Start(options);
+  if (!started.ok()) throw std::runtime_error(started.status().ToString());
+  server_ = std::move(*started);
+}
+
+void TestServer::Restart() {
+  server_->Shutdown(absl::Seconds(1));
+  server_.reset();
+  Start();
+}
+
+std::string TestServer::address() const { return absl::StrCat("127.0.0.1:", server_->port()); }
+
+std::string TestServer::Token(const std::string& role, const std::string& subject) {
+  auto parsed = server::ParseRole(role);
+  if (!parsed.ok()) throw std::runtime_error(parsed.status().ToString());
+  auto token = server::IssueToken(server_->store(), *parsed, subject);
+  if (!token.ok()) throw std::runtime_error(token.status().ToString());
+  return *token;
+}
+
+std::shared_ptr<grpc::Channel> TestServer::Channel() const {
+  return grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
+}
+
+std::unique_ptr<mayday::v1::AlertService::Stub> TestServer::Alerts() const {
+  return mayday::v1::AlertService::NewStub(Channel());
+}
+
+std::unique_ptr<mayday::v1::ResponderService::Stub> TestServer::Responders() const {
+  return mayday::v1::ResponderService::NewStub(Channel());
+}
+
+std::unique_ptr<mayday::v1::OperatorService::Stub> TestServer::Operators() const {
+  return mayday::v1::OperatorService::NewStub(Channel());
+}
+
+std::unique_ptr<grpc::ClientContext> Call(const std::string& token, absl::Duration timeout) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
+  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  return context;
+}
+
+mayday::v1::RaiseAlertRequest Alert(const std::string& request_id, mayday::v1::CaseKind kind) {
+  mayday::v1::RaiseAlertRequest request;
+  request.set_request_id(request_id);
+  request.set_kind(kind);
+  request.mutable_location()->set_latitude(52.3676);
+  request.mutable_location()->set_longitude(4.9041);
+  request.mutable_location()->set_horizontal_accuracy_meters(12);
+  request.set_note("blue car, hazard lights on");
+  return request;
+}
+
+}  // namespace mayday::testing

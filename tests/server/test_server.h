@@ -1,0 +1,70 @@
+// A real maydayd in the test process: temp SQLite file, 127.0.0.1:0, real
+// gRPC. Plus helpers to issue tokens and make stubs that carry them.
+#ifndef MAYDAY_TESTS_SERVER_TEST_SERVER_H_
+#define MAYDAY_TESTS_SERVER_TEST_SERVER_H_
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "mayday/v1/alert_service.grpc.pb.h"
+#include "mayday/v1/operator_service.grpc.pb.h"
+#include "mayday/v1/responder_service.grpc.pb.h"
+#include "server.h"
+
+namespace mayday::testing {
+
+// A fresh directory under the system temp dir, removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Starts maydayd on 127.0.0.1:0 with a database in a temp dir.
+class TestServer {
+ public:
+  // `offer_timeout`: how long responders have to answer offers.
+  explicit TestServer(absl::Duration offer_timeout = absl::Seconds(30));
+  ~TestServer();
+
+  // Stops the server (keeping the database) and starts it again on a new port.
+  void Restart();
+
+  std::string address() const;
+  std::string db_path() const { return (dir_.path() / "mayday.db").string(); }
+  server::Server& server() { return *server_; }
+
+  // A new token for `subject` in `role` ("member", "responder", "operator").
+  std::string Token(const std::string& role, const std::string& subject);
+
+  std::shared_ptr<grpc::Channel> Channel() const;
+  std::unique_ptr<mayday::v1::AlertService::Stub> Alerts() const;
+  std::unique_ptr<mayday::v1::ResponderService::Stub> Responders() const;
+  std::unique_ptr<mayday::v1::OperatorService::Stub> Operators() const;
+
+ private:
+  void Start();
+
+  TempDir dir_;
+  absl::Duration offer_timeout_;
+  std::unique_ptr<server::Server> server_;
+};
+
+// A client context carrying `token` and a deadline `timeout` from now.
+std::unique_ptr<grpc::ClientContext> Call(const std::string& token,
+                                          absl::Duration timeout = absl::Seconds(10));
+
+// A valid RaiseAlert request near Amsterdam.
+mayday::v1::RaiseAlertRequest Alert(const std::string& request_id,
+                                    mayday::v1::CaseKind kind = mayday::v1::CASE_KIND_ROAD);
+
+}  // namespace mayday::testing
+
+#endif  // MAYDAY_TESTS_SERVER_TEST_SERVER_H_
