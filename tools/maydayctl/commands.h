@@ -1,0 +1,62 @@
+// The commands of maydayctl, the care agents' CLI against OperatorService.
+// Each prints its result to stdout (a table, or JSON with --output json) and
+// returns the failed call's status; main() turns that into
+// "maydayctl: <CODE>: <message>" and exit code 1.
+#ifndef MAYDAY_TOOLS_MAYDAYCTL_COMMANDS_H_
+#define MAYDAY_TOOLS_MAYDAYCTL_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "mayday/v1/resources.pb.h"
+#include "maydayctl/rpc.h"
+
+namespace mayday::tools {
+
+// What every command needs: where the server is, who the caller is, how to
+// print.
+struct CtlOptions {
+  ServerOptions server;
+  // The operator's bearer token.
+  std::string token;
+  // Print JSON (one object per response, or per event for watch) instead of
+  // tables.
+  bool json = false;
+  // Deadline of each unary call; zero or infinite means none. Streams have
+  // no deadline.
+  absl::Duration timeout = absl::Seconds(10);
+};
+
+// Filter and paging of `cases list`.
+struct CaseListQuery {
+  std::vector<mayday::v1::CaseState> states;
+  mayday::v1::CaseKind kind = mayday::v1::CASE_KIND_UNSPECIFIED;
+  int page_size = 0;
+  std::string page_token;
+  // Follow next_page_token to the end (JSON prints all cases as one object).
+  bool all = false;
+};
+
+// `cases list`: one page (and, in table mode, a hint on stderr with the next
+// page's token) or, with query.all, every page.
+absl::Status ListCases(const CtlOptions& options, const CaseListQuery& query);
+
+// `cases show`: the case's fields, then its whole timeline. `case_name` is
+// "cases/{id}". In JSON: {"case": {...}, "events": [...]}.
+absl::Status ShowCase(const CtlOptions& options, const std::string& case_name);
+
+// `responders list`: every responder, following all pages.
+absl::Status ListResponders(const CtlOptions& options);
+
+// `cases watch`: a live tail of every case event until SIGINT or SIGTERM
+// (then OK). Reconnects with backoff when the stream breaks with
+// UNAVAILABLE; other errors are returned. Must be called before this process
+// creates any other thread or gRPC channel: it blocks SIGINT and SIGTERM in
+// the calling thread so that the threads it starts inherit the mask.
+absl::Status WatchCases(const CtlOptions& options);
+
+}  // namespace mayday::tools
+
+#endif  // MAYDAY_TOOLS_MAYDAYCTL_COMMANDS_H_

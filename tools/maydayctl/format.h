@@ -1,0 +1,101 @@
+// What maydayctl and mayday-sim print: names of enum values, durations
+// ("4 min"), distances ("1.2 km"), positions, one-line descriptions of case
+// events ("offered to responders/r-2 (1.2 km, ETA 2 min)") and the tables of
+// cases, responders and timelines. Pure functions of their arguments (the
+// current time and time zone are passed in), so the tests pin every string.
+#ifndef MAYDAY_TOOLS_MAYDAYCTL_FORMAT_H_
+#define MAYDAY_TOOLS_MAYDAYCTL_FORMAT_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "mayday/v1/operator_service.pb.h"
+#include "mayday/v1/resources.pb.h"
+#include "mayday/v1/responder_service.pb.h"
+
+namespace mayday::tools {
+
+// "DISPATCHING", "EN_ROUTE", ...; "STATE_<n>" for a number this build does
+// not know.
+std::string StateName(mayday::v1::CaseState state);
+
+// "road", "medical"; "-" when unspecified.
+std::string KindName(mayday::v1::CaseKind kind);
+
+// "tow", "ambulance", ...; "-" when unspecified.
+std::string CapabilityName(mayday::v1::Capability capability);
+
+// "AVAILABLE", "OFF_DUTY", ...
+std::string ResponderStatusName(mayday::v1::Responder::Status status);
+
+// Parses a case state as a user types it: "en_route", "EN-ROUTE",
+// "CASE_STATE_EN_ROUTE". INVALID_ARGUMENT naming the accepted values
+// otherwise (UNSPECIFIED is not accepted).
+absl::StatusOr<mayday::v1::CaseState> ParseCaseState(absl::string_view text);
+
+// Parses "road" or "medical" (any case). INVALID_ARGUMENT otherwise.
+absl::StatusOr<mayday::v1::CaseKind> ParseCaseKind(absl::string_view text);
+
+// Parses "tow", "patrol", "mechanic", "ambulance" or "paramedic" (any case).
+// INVALID_ARGUMENT naming the accepted values otherwise.
+absl::StatusOr<mayday::v1::Capability> ParseCapability(absl::string_view text);
+
+// Turns "x" or "cases/x" into "cases/x". INVALID_ARGUMENT when the id is
+// empty or contains a '/'.
+absl::StatusOr<std::string> CaseName(absl::string_view id);
+
+// A duration for humans, rounded down to its largest units: "0 s", "45 s",
+// "4 min", "2 h 5 min", "3 d 4 h". Negative durations (clock skew) print as
+// "0 s"; infinite ones as "-".
+std::string HumanDuration(absl::Duration duration);
+
+// A distance for humans: "850 m" below a kilometre, "1.2 km" below 100 km,
+// "123 km" beyond. Negative or not finite prints "-".
+std::string FormatDistance(double meters);
+
+// "52.37000, 4.89000" (five decimals, about a metre), plus " (±15 m)" when the
+// accuracy is known.
+std::string FormatLocation(const mayday::v1::Location& location);
+
+// Converts a protobuf timestamp; absl::InfinitePast() when unset.
+absl::Time ToTime(const google::protobuf::Timestamp& timestamp);
+
+// How long before `now` the timestamp was: "4 min"; "-" when unset.
+std::string FormatAge(const google::protobuf::Timestamp& timestamp,
+                      absl::Time now);
+
+// What an event changed, in words a care agent reads at a glance, e.g.
+// "offered to responders/r-2 (1.2 km, ETA 2 min)", "declined by
+// responders/r-3", "escalated: no ambulance within 50 km".
+std::string DescribeEvent(const mayday::v1::CaseEvent& event);
+
+// The timeline of `cases show`, one aligned line per event:
+// "#3  2024-05-01 12:00:05  DISPATCHING  dispatch  offered to ...".
+std::string FormatTimeline(const mayday::v1::ListCaseEventsResponse& events,
+                           absl::TimeZone zone);
+
+// One `cases watch` line: "!! " before escalations and "   " before other
+// events, then "12:00:05  cases/ab12  #3  ESCALATED  dispatch  escalated: ...".
+// With `color`, escalation lines are wrapped in ANSI bold red. No newline.
+std::string FormatWatchLine(const mayday::v1::CaseEvent& event,
+                            absl::TimeZone zone, bool color);
+
+// The table of `cases list`: NAME, KIND, STATE, MEMBER, RESPONDER, AGE.
+std::string FormatCaseTable(const mayday::v1::ListCasesResponse& cases,
+                            absl::Time now);
+
+// The table of `responders list`: NAME, STATUS, CAPABILITIES, POSITION,
+// POSITION AGE, CASE.
+std::string FormatResponderTable(
+    const mayday::v1::ListRespondersResponse& responders, absl::Time now);
+
+// The fields of one case as "key:  value" lines (`cases show`).
+std::string FormatCaseDetails(const mayday::v1::Case& the_case, absl::Time now,
+                              absl::TimeZone zone);
+
+}  // namespace mayday::tools
+
+#endif  // MAYDAY_TOOLS_MAYDAYCTL_FORMAT_H_
