@@ -1,0 +1,103 @@
+// mayday-panic: the two-button app on a command line. Raises a road or
+// medical alert, prints the case name, then prints one line per case event
+// until the case is resolved or cancelled.
+//
+//   mayday-panic --server HOST:PORT --token T [--note TEXT]
+//                [--accuracy M] road|medical LAT LON
+//
+// Exit status: 0 when the case closed, 1 on error (message on stderr), 2 on
+// a usage error, 130 when interrupted with Ctrl-C while watching (Ctrl-C
+// during RaiseAlert kills the program the usual way).
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/synchronization/mutex.h"
+#include "mayday/sdk/client.h"
+#include "mayday/sdk/event_text.h"
+
+namespace {
+
+std::atomic<bool> interrupted{false};
+
+extern "C" void OnInterrupt(int /*signal*/) { interrupted.store(true); }
+
+// Prints `status` on stderr and returns exit status 1.
+int Fail(const absl::Status& status) {
+  std::cerr << "mayday-panic: " << status.message() << " ("
+            << absl::StatusCodeToString(status.code()) << ")\n";
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Raise a Mayday alert and follow its case"};
+  mayday::sdk::ClientOptions options;
+  mayday::sdk::Alert alert;
+  std::string kind;
+  app.add_option("--server", options.server, "maydayd address, host:port")
+      ->required();
+  app.add_option("--token", options.token, "member bearer token")->required();
+  app.add_option("--note", alert.note, "free text for the responders");
+  app.add_option("--accuracy", alert.horizontal_accuracy_meters,
+                 "location accuracy in metres")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("kind", kind, "road or medical")
+      ->required()
+      ->check(CLI::IsMember({"road", "medical"}, CLI::ignore_case));
+  app.add_option("latitude", alert.latitude, "degrees, WGS84")
+      ->required()
+      ->check(CLI::Range(-90.0, 90.0));
+  app.add_option("longitude", alert.longitude, "degrees, WGS84")
+      ->required()
+      ->check(CLI::Range(-180.0, 180.0));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error) == 0 ? 0 : 2;
+  }
+  alert.kind = absl::AsciiStrToLower(kind) == "medical"
+                   ? mayday::v1::CASE_KIND_MEDICAL
+                   : mayday::v1::CASE_KIND_ROAD;
+
+  absl::StatusOr<std::unique_ptr<mayday::sdk::Client>> client =
+      mayday::sdk::Client::Create(options);
+  if (!client.ok()) return Fail(client.status());
+
+  absl::StatusOr<mayday::v1::Case> opened = (*client)->RaiseAlert(alert);
+  if (!opened.ok()) return Fail(opened.status());
+  std::cout << opened->name() << std::endl;
+
+  absl::Mutex mu;
+  absl::Status end;
+  absl::StatusOr<std::unique_ptr<mayday::sdk::Watch>> watch =
+      (*client)->WatchCase(
+          opened->name(), /*after_sequence=*/0,
+          [](const mayday::v1::CaseEvent& event) {
+            std::cout << mayday::sdk::FormatEventLine(event) << std::endl;
+          },
+          [&mu, &end](const absl::Status& status) {
+            absl::MutexLock lock(&mu);
+            end = status;
+          });
+  if (!watch.ok()) return Fail(watch.status());
+
+  std::signal(SIGINT, OnInterrupt);
+  while (!(*watch)->WaitDone(absl::Milliseconds(100))) {
+    if (interrupted.load()) {
+      (*watch)->Cancel();
+      (*watch)->WaitDone(absl::Seconds(5));
+      std::cerr << "mayday-panic: interrupted; stopped watching "
+                << opened->name() << " (the case stays open)\n";
+      return 130;
+    }
+  }
+  absl::MutexLock lock(&mu);
+  return end.ok() ? 0 : Fail(end);
+}

@@ -1,0 +1,146 @@
+// Client::Create and the unary calls; see client_impl.h. WatchCase's thread
+// is in watch_impl.cc.
+#include "client_impl.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "backoff.h"
+#include "channel.h"
+#include "grpc_status.h"
+#include "request_id.h"
+#include "watch_impl.h"
+
+namespace mayday::sdk {
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Create(
+    const ClientOptions& options) {
+  if (absl::Status status = internal::ValidateOptions(options); !status.ok()) {
+    return status;
+  }
+  std::shared_ptr<mayday::v1::AlertService::StubInterface> stub =
+      mayday::v1::AlertService::NewStub(internal::MakeChannel(options));
+  return std::make_unique<internal::ClientImpl>(options, std::move(stub));
+}
+
+namespace internal {
+
+absl::Status ValidateOptions(const ClientOptions& options) {
+  if (options.server.empty()) {
+    return absl::InvalidArgumentError("ClientOptions.server is required");
+  }
+  if (options.token.empty()) {
+    return absl::InvalidArgumentError("ClientOptions.token is required");
+  }
+  if (options.call_timeout <= absl::ZeroDuration() ||
+      options.raise_deadline <= absl::ZeroDuration() ||
+      options.initial_backoff <= absl::ZeroDuration() ||
+      options.max_backoff <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "ClientOptions durations must be positive");
+  }
+  return absl::OkStatus();
+}
+
+ClientImpl::ClientImpl(ClientOptions options, std::shared_ptr<Stub> stub)
+    : options_(std::move(options)), stub_(std::move(stub)) {}
+
+template <typename Request, typename Response>
+absl::StatusOr<Response> ClientImpl::CallOnce(
+    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                 Response*),
+    const Request& request) {
+  grpc::ClientContext context;
+  PrepareContext(&context, options_.token, absl::Now() + options_.call_timeout);
+  Response response;
+  grpc::Status status = ((*stub_).*method)(&context, request, &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
+absl::StatusOr<mayday::v1::Case> ClientImpl::RaiseAlert(const Alert& alert) {
+  const absl::Time give_up = absl::Now() + options_.raise_deadline;
+  mayday::v1::RaiseAlertRequest request;
+  request.set_request_id(alert.request_id.empty() ? NewRequestId()
+                                                  : alert.request_id);
+  request.set_kind(alert.kind);
+  request.mutable_location()->set_latitude(alert.latitude);
+  request.mutable_location()->set_longitude(alert.longitude);
+  request.mutable_location()->set_horizontal_accuracy_meters(
+      alert.horizontal_accuracy_meters);
+  request.set_note(alert.note);
+
+  Backoff backoff(options_.initial_backoff, options_.max_backoff, RandomSeed());
+  while (true) {
+    grpc::ClientContext context;
+    PrepareContext(&context, options_.token,
+                   std::min(absl::Now() + options_.call_timeout, give_up));
+    mayday::v1::Case opened;
+    const grpc::Status status = stub_->RaiseAlert(&context, request, &opened);
+    if (status.ok()) return opened;
+    if (!IsRetryableRaise(status.error_code())) return FromGrpcStatus(status);
+    const absl::Duration delay = backoff.Next();
+    if (absl::Now() + delay >= give_up) return FromGrpcStatus(status);
+    absl::SleepFor(delay);
+  }
+}
+
+absl::StatusOr<mayday::v1::Case> ClientImpl::GetCase(
+    const std::string& case_name) {
+  mayday::v1::GetCaseRequest request;
+  request.set_name(case_name);
+  return CallOnce(&Stub::GetCase, request);
+}
+
+absl::StatusOr<mayday::v1::ListCasesResponse> ClientImpl::ListCases(
+    int page_size, const std::string& page_token) {
+  mayday::v1::ListCasesRequest request;
+  request.set_page_size(page_size);
+  request.set_page_token(page_token);
+  return CallOnce(&Stub::ListCases, request);
+}
+
+absl::StatusOr<mayday::v1::Case> ClientImpl::CancelCase(
+    const std::string& case_name, const std::string& reason) {
+  mayday::v1::CancelCaseRequest request;
+  request.set_name(case_name);
+  request.set_reason(reason);
+  return CallOnce(&Stub::CancelCase, request);
+}
+
+absl::StatusOr<mayday::v1::Case> ClientImpl::UpdateCaseLocation(
+    const std::string& case_name, const mayday::v1::Location& location) {
+  mayday::v1::UpdateCaseLocationRequest request;
+  request.set_name(case_name);
+  *request.mutable_location() = location;
+  return CallOnce(&Stub::UpdateCaseLocation, request);
+}
+
+absl::StatusOr<std::unique_ptr<Watch>> ClientImpl::WatchCase(
+    const std::string& case_name, int64_t after_sequence,
+    std::function<void(const mayday::v1::CaseEvent&)> on_event,
+    std::function<void(const absl::Status&)> on_end) {
+  if (case_name.empty()) {
+    return absl::InvalidArgumentError("WatchCase: case_name is required");
+  }
+  if (after_sequence < 0) {
+    return absl::InvalidArgumentError("WatchCase: after_sequence must be >= 0");
+  }
+  if (!on_event || !on_end) {
+    return absl::InvalidArgumentError("WatchCase: both callbacks are required");
+  }
+  WatchParams params;
+  params.stub = stub_;
+  params.token = options_.token;
+  params.case_name = case_name;
+  params.after_sequence = after_sequence;
+  params.on_event = std::move(on_event);
+  params.on_end = std::move(on_end);
+  params.initial_backoff = options_.initial_backoff;
+  params.max_backoff = options_.max_backoff;
+  params.backoff_seed = RandomSeed();
+  return std::make_unique<WatchImpl>(std::move(params));
+}
+
+}  // namespace internal
+}  // namespace mayday::sdk

@@ -1,0 +1,55 @@
+// The Client behind mayday/sdk/client.h: a stub on one channel, the options,
+// and the retry loop of RaiseAlert. Watches get their own share of the stub.
+#ifndef MAYDAY_SDK_SRC_CLIENT_IMPL_H_
+#define MAYDAY_SDK_SRC_CLIENT_IMPL_H_
+
+#include <memory>
+#include <string>
+
+#include "mayday/sdk/client.h"
+#include "mayday/v1/alert_service.grpc.pb.h"
+
+namespace mayday::sdk::internal {
+
+// Returns OK if `options` are usable, else INVALID_ARGUMENT saying why.
+absl::Status ValidateOptions(const ClientOptions& options);
+
+// Thread-safe: all state is immutable after construction and the stub is
+// thread-safe.
+class ClientImpl final : public Client {
+ public:
+  ClientImpl(ClientOptions options,
+             std::shared_ptr<mayday::v1::AlertService::StubInterface> stub);
+
+  absl::StatusOr<mayday::v1::Case> RaiseAlert(const Alert& alert) override;
+  absl::StatusOr<mayday::v1::Case> GetCase(
+      const std::string& case_name) override;
+  absl::StatusOr<mayday::v1::ListCasesResponse> ListCases(
+      int page_size, const std::string& page_token) override;
+  absl::StatusOr<mayday::v1::Case> CancelCase(
+      const std::string& case_name, const std::string& reason) override;
+  absl::StatusOr<mayday::v1::Case> UpdateCaseLocation(
+      const std::string& case_name,
+      const mayday::v1::Location& location) override;
+  absl::StatusOr<std::unique_ptr<Watch>> WatchCase(
+      const std::string& case_name, int64_t after_sequence,
+      std::function<void(const mayday::v1::CaseEvent&)> on_event,
+      std::function<void(const absl::Status&)> on_end) override;
+
+ private:
+  using Stub = mayday::v1::AlertService::StubInterface;
+
+  // One attempt of a unary call with options_.call_timeout.
+  template <typename Request, typename Response>
+  absl::StatusOr<Response> CallOnce(
+      grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                   Response*),
+      const Request& request);
+
+  const ClientOptions options_;
+  const std::shared_ptr<Stub> stub_;
+};
+
+}  // namespace mayday::sdk::internal
+
+#endif  // MAYDAY_SDK_SRC_CLIENT_IMPL_H_

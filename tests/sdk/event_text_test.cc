@@ -1,0 +1,69 @@
+// Event text for mayday-panic and apps: one row per kind of change.
+#include "mayday/sdk/event_text.h"
+
+#include <catch2/catch.hpp>
+#include <functional>
+#include <string>
+
+namespace mayday::sdk {
+namespace {
+
+using mayday::v1::CaseEvent;
+
+CaseEvent Event(int64_t sequence, mayday::v1::CaseState state,
+                const std::function<void(CaseEvent*)>& fill) {
+  CaseEvent event;
+  event.set_sequence(sequence);
+  event.set_state(state);
+  event.set_actor("members/m-1");
+  fill(&event);
+  return event;
+}
+
+TEST_CASE("FormatEventLine describes each change", "[sdk][event_text]") {
+  auto [event, line] = GENERATE(table<CaseEvent, std::string>({
+      {Event(1, mayday::v1::CASE_STATE_DISPATCHING,
+             [](CaseEvent* e) {
+               e->mutable_raised()->set_kind(mayday::v1::CASE_KIND_ROAD);
+               e->mutable_raised()->mutable_location()->set_latitude(52.37);
+               e->mutable_raised()->mutable_location()->set_longitude(4.89);
+               e->mutable_raised()->set_note("flat tyre");
+             }),
+       "#1 DISPATCHING road alert raised at 52.37000, 4.89000: flat tyre"},
+      {Event(2, mayday::v1::CASE_STATE_DISPATCHING,
+             [](CaseEvent* e) {
+               e->mutable_offered()->set_responder("responders/r-2");
+               e->mutable_offered()->set_distance_meters(1234);
+               e->mutable_offered()->set_eta_seconds(200);
+             }),
+       "#2 DISPATCHING offered to responders/r-2, 1.2 km away, ETA 4 min"},
+      {Event(3, mayday::v1::CASE_STATE_ASSIGNED,
+             [](CaseEvent* e) {
+               e->mutable_assigned()->set_responder("responders/r-2");
+               e->mutable_assigned()->set_eta_seconds(240);
+             }),
+       "#3 ASSIGNED    responders/r-2 accepted, ETA 4 min"},
+      {Event(4, mayday::v1::CASE_STATE_ON_SCENE,
+             [](CaseEvent* e) {
+               e->mutable_progressed()->set_responder("responders/r-2");
+             }),
+       "#4 ON_SCENE    responders/r-2 is on scene"},
+      {Event(5, mayday::v1::CASE_STATE_CANCELLED,
+             [](CaseEvent* e) {
+               e->mutable_cancelled()->set_reason("false alarm");
+             }),
+       "#5 CANCELLED   cancelled by members/m-1: false alarm"},
+      {Event(6, mayday::v1::CASE_STATE_ESCALATED,
+             [](CaseEvent* e) { e->mutable_escalated(); }),
+       "#6 ESCALATED   escalated to care agents"},
+  }));
+  CHECK(FormatEventLine(event) == line);
+}
+
+TEST_CASE("StateName strips the prefix", "[sdk][event_text]") {
+  CHECK(StateName(mayday::v1::CASE_STATE_EN_ROUTE) == "EN_ROUTE");
+  CHECK(StateName(static_cast<mayday::v1::CaseState>(99)) == "99");
+}
+
+}  // namespace
+}  // namespace mayday::sdk
