@@ -1,0 +1,78 @@
+// Runs the real maydayd binary; see daemon.h.
+#include "daemon.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace mayday::testing {
+
+Daemon::Daemon(const std::string& binary, const std::string& db) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    dup2(pipe_fds[1], STDERR_FILENO);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    execl(binary.c_str(), binary.c_str(), "--listen", "127.0.0.1:0", "--db", db.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  FILE* log = fdopen(pipe_fds[0], "r");
+  char line[512];
+  // The first line says where it serves, or why it could not start.
+  while (port_ == 0 && fgets(line, sizeof line, log) != nullptr) {
+    std::sscanf(line, "maydayd: serving on port %d", &port_);
+  }
+  // Keep draining the child's stderr so it never blocks on a full pipe.
+  std::thread([log] {
+    char rest[512];
+    while (fgets(rest, sizeof rest, log) != nullptr) {
+    }
+    fclose(log);
+  }).detach();
+  if (port_ == 0) {
+    Stop(SIGKILL);
+    throw std::runtime_error("maydayd did not start");
+  }
+}
+
+Daemon::~Daemon() {
+  if (pid_ > 0) Stop(SIGKILL);
+}
+
+std::string Daemon::address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+int Daemon::Stop(int signal) {
+  if (pid_ <= 0) return 0;
+  kill(pid_, signal);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
+std::string CreateToken(const std::string& binary, const std::string& db,
+                        const std::string& role, const std::string& subject) {
+  const std::string command = binary + " token create --db '" + db + "' --role " + role +
+                              " --subject " + subject;
+  FILE* out = popen(command.c_str(), "r");
+  if (out == nullptr) throw std::runtime_error("popen failed");
+  char buffer[256] = {};
+  std::string token;
+  if (fgets(buffer, sizeof buffer, out) != nullptr) token = buffer;
+  if (pclose(out) != 0 || token.empty()) throw std::runtime_error("token create failed");
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  return token;
+}
+
+}  // namespace mayday::testing

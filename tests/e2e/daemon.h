@@ -1,0 +1,35 @@
+// Runs the real maydayd binary as a child process for end-to-end tests.
+#ifndef MAYDAY_TESTS_E2E_DAEMON_H_
+#define MAYDAY_TESTS_E2E_DAEMON_H_
+
+#include <sys/types.h>
+
+#include <string>
+
+namespace mayday::testing {
+
+// `maydayd --listen 127.0.0.1:0 --db DB`, started in the constructor; the port
+// is read from its "serving on port N" line.
+class Daemon {
+ public:
+  Daemon(const std::string& binary, const std::string& db);
+  ~Daemon();  // SIGKILLs the child if still running
+
+  int port() const { return port_; }
+  std::string address() const;
+  // Sends `signal` and waits for the child; returns its wait status.
+  int Stop(int signal);
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// Runs `binary token create --db DB --role ROLE --subject SUBJECT` and
+// returns the printed token (throws on failure).
+std::string CreateToken(const std::string& binary, const std::string& db,
+                        const std::string& role, const std::string& subject);
+
+}  // namespace mayday::testing
+
+#endif  // MAYDAY_TESTS_E2E_DAEMON_H_
