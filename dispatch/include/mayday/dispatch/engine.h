@@ -16,7 +16,9 @@
 //   (WGS84 geodesic distance), and was not already offered this case.
 // - Waiting cases are matched medical first, then oldest first (raised_time,
 //   then case id). Each is offered to the geodesic-nearest eligible responder;
-//   ties go to the responder idle longest, then to the smaller id.
+//   ties go to the responder idle longest (available since the earliest time:
+//   when it went on duty or an offer or case it held ended), then to the
+//   smaller id.
 // - A responder holds at most one offer or case at a time.
 // - An offer lapses after offer_timeout; a declined, lapsed or abandoned
 //   (responder off duty or disconnected) offer moves the case to the next
@@ -126,7 +128,9 @@ struct ResponderView {
 };
 
 // The engine. Not thread-safe: the caller serializes all calls (the server
-// holds one mutex around it). Every method is O(responders + cases) or better.
+// holds one mutex around it). Every method is O(responders + cases) or better,
+// except Step(), which is O(waiting or escalated cases x responders) in this
+// first version (a linear scan per case).
 class Engine {
  public:
   // Returns an engine using `clock` (not owned; must outlive the engine).
@@ -145,8 +149,10 @@ class Engine {
   virtual absl::Status SetDuty(const ResponderId& id, bool on_duty,
                                absl::Span<const Capability> capabilities) = 0;
 
-  // Records the responder's position, taken at `fix_time`. NOT_FOUND for an
-  // unknown responder; INVALID_ARGUMENT for an invalid point.
+  // Records the responder's position, taken at `fix_time`. A fix older than
+  // the one already held is ignored (reports may arrive out of order).
+  // NOT_FOUND for an unknown responder; INVALID_ARGUMENT for an invalid point
+  // or an infinite `fix_time`.
   virtual absl::Status UpdatePosition(const ResponderId& id, GeoPoint position,
                                       absl::Time fix_time) = 0;
 

@@ -1,0 +1,295 @@
+// LinearEngine: what happens to responders and cases between Step() calls
+// (duty, positions, connections, cases opened, moved, accepted, declined and
+// closed). Matching and time live in linear_engine_step.cc.
+#include "linear_engine.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "capability.h"
+#include "geo.h"
+
+namespace mayday::dispatch {
+namespace {
+
+std::string Quoted(const std::string& id) { return absl::StrCat("\"", id, "\""); }
+
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
+}
+
+absl::Status ValidateTime(absl::Time t, const char* what) {
+  if (t == absl::InfinitePast() || t == absl::InfiniteFuture()) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " must be a finite time"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateId(const std::string& id, const char* what) {
+  if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(what, " id must not be empty"));
+  return absl::OkStatus();
+}
+
+// The error for a responder that answers an offer it does not hold.
+absl::Status NoOfferError(const ResponderId& responder, const CaseId& case_id,
+                          const CaseId& offered_case, const CaseId& assigned_case) {
+  std::string detail = "the offer was withdrawn, lapsed or never made";
+  if (!offered_case.empty()) {
+    detail = absl::StrCat("it holds the offer of case ", Quoted(offered_case), " instead");
+  } else if (!assigned_case.empty()) {
+    detail = absl::StrCat("it is assigned to case ", Quoted(assigned_case));
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "responder ", Quoted(responder), " holds no offer for case ", Quoted(case_id), ": ", detail));
+}
+
+}  // namespace
+
+LinearEngine::LinearEngine(const EngineOptions& options, const Clock* clock)
+    : options_(options), clock_(clock) {}
+
+void LinearEngine::EndOffer(const CaseId& case_id, Case& c, Decision::EndReason reason,
+                            absl::Time now) {
+  const ResponderId responder_id = c.responder;
+  Responder& r = responders_.at(responder_id);  // an offer always has a known holder
+  absl::Time freed_at = now;
+  if (now >= c.offer_expire_time) {
+    reason = Decision::EndReason::kExpired;
+    freed_at = c.offer_expire_time;
+  }
+  r.offered_case.clear();
+  r.idle_since = freed_at;
+  c.stage = Case::Stage::kWaiting;
+  c.responder.clear();
+  c.offer_expire_time = absl::InfinitePast();
+
+  Decision ended;
+  ended.type = Decision::Type::kOfferEnded;
+  ended.case_id = case_id;
+  ended.responder_id = responder_id;
+  ended.end_reason = reason;
+  ended_offers_.push_back(std::move(ended));
+}
+
+absl::Status LinearEngine::SetDuty(const ResponderId& id, bool on_duty,
+                                   absl::Span<const Capability> capabilities) {
+  if (absl::Status s = ValidateId(id, "responder"); !s.ok()) return s;
+  for (Capability c : capabilities) {
+    if (!IsKnownCapability(c)) {
+      return absl::InvalidArgumentError(absl::StrCat("responder ", Quoted(id),
+                                                     " has an unknown capability (value ",
+                                                     static_cast<int>(c), ")"));
+    }
+  }
+  if (on_duty && capabilities.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("responder ", Quoted(id),
+                     " cannot go on duty without a capability; give at least one of tow, "
+                     "patrol, mechanic, ambulance, paramedic"));
+  }
+  if (auto it = responders_.find(id);
+      it != responders_.end() && !on_duty && !it->second.assigned_case.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("responder ", Quoted(id), " cannot go off duty while assigned to case ",
+                     Quoted(it->second.assigned_case), "; close or reassign the case first"));
+  }
+
+  const absl::Time now = clock_->Now();
+  Responder& r = responders_[id];  // registers a new responder
+  std::vector<Capability> sorted(capabilities.begin(), capabilities.end());
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  r.capabilities = std::move(sorted);
+
+  if (!on_duty) {
+    if (!r.offered_case.empty()) {
+      const CaseId case_id = r.offered_case;
+      EndOffer(case_id, cases_.at(case_id), Decision::EndReason::kResponderUnavailable, now);
+    }
+    r.on_duty = false;
+    return absl::OkStatus();
+  }
+  if (!r.on_duty) {
+    r.on_duty = true;
+    r.idle_since = now;
+  }
+  if (!r.offered_case.empty()) {
+    const CaseId case_id = r.offered_case;
+    Case& c = cases_.at(case_id);
+    if (!AnyServes(r.capabilities, c.kind)) {
+      // It can no longer do what it was offered.
+      EndOffer(case_id, c, Decision::EndReason::kResponderUnavailable, now);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LinearEngine::UpdatePosition(const ResponderId& id, GeoPoint position,
+                                          absl::Time fix_time) {
+  const std::string what = absl::StrCat("position of responder ", Quoted(id));
+  if (absl::Status s = ValidatePoint(position, what.c_str()); !s.ok()) return s;
+  const std::string time_what = absl::StrCat("fix time of responder ", Quoted(id));
+  if (absl::Status s = ValidateTime(fix_time, time_what.c_str()); !s.ok()) return s;
+  auto it = responders_.find(id);
+  if (it == responders_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("responder ", Quoted(id), " is not registered; call SetDuty first"));
+  }
+  Responder& r = it->second;
+  // Reports can arrive out of order on mobile networks; the newest fix wins.
+  if (r.position.has_value() && fix_time < r.position_time) return absl::OkStatus();
+  r.position = position;
+  r.position_time = fix_time;
+  return absl::OkStatus();
+}
+
+void LinearEngine::ResponderDisconnected(const ResponderId& id) {
+  auto it = responders_.find(id);
+  if (it == responders_.end()) return;
+  Responder& r = it->second;
+  r.connected = false;
+  if (!r.offered_case.empty()) {
+    const CaseId case_id = r.offered_case;
+    EndOffer(case_id, cases_.at(case_id), Decision::EndReason::kResponderUnavailable,
+             clock_->Now());
+  }
+}
+
+void LinearEngine::ResponderConnected(const ResponderId& id) {
+  auto it = responders_.find(id);
+  if (it != responders_.end()) it->second.connected = true;
+}
+
+absl::Status LinearEngine::AddCase(const CaseId& id, CaseKind kind, GeoPoint location,
+                                   absl::Time raised_time) {
+  if (absl::Status s = ValidateId(id, "case"); !s.ok()) return s;
+  const std::string what = absl::StrCat("location of case ", Quoted(id));
+  if (absl::Status s = ValidatePoint(location, what.c_str()); !s.ok()) return s;
+  if (absl::Status s = ValidateTime(raised_time, "raised time"); !s.ok()) return s;
+  if (kind != CaseKind::kRoad && kind != CaseKind::kMedical) {
+    return absl::InvalidArgumentError(absl::StrCat("case ", Quoted(id), " has an unknown kind"));
+  }
+  if (cases_.contains(id)) {
+    return absl::AlreadyExistsError(absl::StrCat("case ", Quoted(id), " is already open"));
+  }
+  Case& c = cases_[id];
+  c.kind = kind;
+  c.location = location;
+  c.raised_time = raised_time;
+  return absl::OkStatus();
+}
+
+absl::Status LinearEngine::AddAssignedCase(const CaseId& id, CaseKind kind, GeoPoint location,
+                                           absl::Time raised_time, const ResponderId& responder) {
+  if (absl::Status s = ValidateId(responder, "responder"); !s.ok()) return s;
+  if (cases_.contains(id)) {
+    return absl::AlreadyExistsError(absl::StrCat("case ", Quoted(id), " is already open"));
+  }
+  if (auto it = responders_.find(responder); it != responders_.end()) {
+    const Responder& r = it->second;
+    const CaseId& held = r.offered_case.empty() ? r.assigned_case : r.offered_case;
+    if (!held.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat("responder ", Quoted(responder),
+                                                        " already holds case ", Quoted(held),
+                                                        "; a responder holds one case at a time"));
+    }
+  }
+  if (absl::Status s = AddCase(id, kind, location, raised_time); !s.ok()) return s;
+  Responder& r = responders_[responder];  // registers an unknown responder
+  r.on_duty = true;
+  r.assigned_case = id;
+  Case& c = cases_.at(id);
+  c.stage = Case::Stage::kAssigned;
+  c.responder = responder;
+  return absl::OkStatus();
+}
+
+absl::Status LinearEngine::MoveCase(const CaseId& id, GeoPoint location) {
+  const std::string what = absl::StrCat("location of case ", Quoted(id));
+  if (absl::Status s = ValidatePoint(location, what.c_str()); !s.ok()) return s;
+  auto it = cases_.find(id);
+  if (it == cases_.end()) {
+    return absl::NotFoundError(absl::StrCat("case ", Quoted(id), " is not open"));
+  }
+  it->second.location = location;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Assignment> LinearEngine::Accept(const ResponderId& responder,
+                                                const CaseId& case_id) {
+  auto r_it = responders_.find(responder);
+  if (r_it == responders_.end()) {
+    return absl::FailedPreconditionError(absl::StrCat("responder ", Quoted(responder),
+                                                      " holds no offer for case ", Quoted(case_id),
+                                                      ": the responder is not registered"));
+  }
+  Responder& r = r_it->second;
+  auto c_it = cases_.find(case_id);
+  if (c_it == cases_.end() || r.offered_case != case_id) {
+    return NoOfferError(responder, case_id, r.offered_case, r.assigned_case);
+  }
+  Case& c = c_it->second;
+  if (clock_->Now() >= c.offer_expire_time) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the offer of case ", Quoted(case_id), " to responder ", Quoted(responder), " lapsed at ",
+        Rfc3339(c.offer_expire_time), "; the case goes to the next responder"));
+  }
+  r.offered_case.clear();
+  r.assigned_case = case_id;
+  c.stage = Case::Stage::kAssigned;
+  c.offer_expire_time = absl::InfinitePast();
+  // Offers go only to responders with a position, and positions are never
+  // forgotten; measure from the latest one.
+  const double distance = GeodesicDistanceMeters(*r.position, c.location);
+  return Assignment{case_id, responder, distance, Eta(r, c.kind, distance)};
+}
+
+absl::Status LinearEngine::Decline(const ResponderId& responder, const CaseId& case_id) {
+  auto r_it = responders_.find(responder);
+  if (r_it == responders_.end()) {
+    return absl::FailedPreconditionError(absl::StrCat("responder ", Quoted(responder),
+                                                      " holds no offer for case ", Quoted(case_id),
+                                                      ": the responder is not registered"));
+  }
+  Responder& r = r_it->second;
+  auto c_it = cases_.find(case_id);
+  if (c_it == cases_.end() || r.offered_case != case_id) {
+    return NoOfferError(responder, case_id, r.offered_case, r.assigned_case);
+  }
+  Case& c = c_it->second;
+  const absl::Time now = clock_->Now();
+  if (now >= c.offer_expire_time) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the offer of case ", Quoted(case_id), " to responder ", Quoted(responder),
+                     " already lapsed at ", Rfc3339(c.offer_expire_time)));
+  }
+  EndOffer(case_id, c, Decision::EndReason::kDeclined, now);
+  return absl::OkStatus();
+}
+
+std::optional<ResponderId> LinearEngine::CloseCase(const CaseId& id) {
+  auto it = cases_.find(id);
+  if (it == cases_.end()) return std::nullopt;
+  Case& c = it->second;
+  const absl::Time now = clock_->Now();
+  std::optional<ResponderId> offer_holder;
+  if (c.stage == Case::Stage::kOffered) {
+    offer_holder = c.responder;
+    Responder& r = responders_.at(c.responder);
+    r.offered_case.clear();
+    r.idle_since = std::min(now, c.offer_expire_time);
+  } else if (c.stage == Case::Stage::kAssigned) {
+    Responder& r = responders_.at(c.responder);
+    r.assigned_case.clear();
+    r.idle_since = now;
+  }
+  // Offers of this case that ended since the last Step() concern a case the
+  // caller has closed; there is nothing left to commit for them.
+  std::erase_if(ended_offers_, [&id](const Decision& d) { return d.case_id == id; });
+  cases_.erase(it);
+  return offer_holder;
+}
+
+}  // namespace mayday::dispatch

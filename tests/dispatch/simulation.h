@@ -1,0 +1,111 @@
+// The random dispatch simulation used by simulation_test.cc: a driver that
+// feeds an engine random inputs on a ManualClock, and a model of what the
+// engine must do, written from the rules in engine.h (not from the engine's
+// code), that predicts every status and checks every decision.
+// simulation_inputs.cc drives and mirrors inputs; simulation_checks.cc
+// checks decisions and invariants after each Step().
+#ifndef MAYDAY_TESTS_DISPATCH_SIMULATION_H_
+#define MAYDAY_TESTS_DISPATCH_SIMULATION_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "mayday/dispatch/clock.h"
+#include "mayday/dispatch/engine.h"
+
+namespace mayday::dispatch::testing {
+
+inline constexpr int kResponderIds = 10;
+inline constexpr int kMaxOpenCases = 8;
+
+struct ModelResponder {
+  bool on_duty = false;
+  bool connected = true;
+  std::vector<Capability> capabilities;  // sorted, unique
+  std::optional<GeoPoint> position;
+  absl::Time position_time = absl::InfinitePast();
+  absl::Time idle_since = absl::InfinitePast();
+  CaseId offered;
+  CaseId assigned;
+};
+
+struct ModelCase {
+  enum class Stage { kWaiting, kOffered, kAssigned, kEscalated };
+  CaseKind kind = CaseKind::kRoad;
+  GeoPoint location;
+  absl::Time raised_time;
+  Stage stage = Stage::kWaiting;
+  ResponderId responder;
+  absl::Time expire_time;
+  std::set<ResponderId> tried;
+};
+
+// The matching order: medical first, then raised_time, then id.
+inline std::tuple<bool, absl::Time, CaseId> Urgency(const CaseId& id, const ModelCase& c) {
+  return {c.kind != CaseKind::kMedical, c.raised_time, id};
+}
+
+// One seeded run. Not thread-safe.
+class Simulation {
+ public:
+  explicit Simulation(uint32_t seed);
+  // Applies a few random inputs, advances the clock, steps the engine and
+  // checks everything. Returns the first violation found, or "".
+  std::string RunStep();
+  // What happened in the current step, for the failure report.
+  std::string Trace() const;
+  int offers() const { return offers_; }
+  int escalations() const { return escalations_; }
+  int accepts() const { return accepts_; }
+
+ private:
+  void Advance();
+  int Uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+  bool Chance(double p) { return std::bernoulli_distribution(p)(rng_); }
+  // Positions on an 8 x 8 grid (about 3.3 km apart) so that equal distances,
+  // and so tie-breaks, happen often; sometimes off the grid.
+  GeoPoint RandomPoint();
+  ResponderId RandomResponder() { return absl::StrCat("r-", Uniform(0, kResponderIds - 1)); }
+  std::vector<Capability> RandomCapabilities();
+  // An open case id, or an unknown one now and then.
+  CaseId RandomCase();
+  static bool AnyServes(const std::vector<Capability>& capabilities, CaseKind kind);
+  double Speed(const std::vector<Capability>& capabilities, CaseKind kind) const;
+  // The model's side of an offer ending: lapsed offers end as expired.
+  void EndOffer(const CaseId& id, Decision::EndReason reason);
+  static std::string Mismatch(const char* what, absl::StatusCode want, const absl::Status& got);
+  std::string RandomInput();
+  // Brute force: the eligible responder for `c` nearest by WGS84 geodesic,
+  // ties to the longest idle, then the smaller id.
+  std::optional<std::pair<ResponderId, double>> Nearest(const ModelCase& c) const;
+  std::string StepAndCheck();
+  // The state after Step(), compared with the engine's views.
+  std::string CheckInvariants();
+  std::mt19937 rng_;
+  EngineOptions options_;
+  ManualClock clock_;
+  std::unique_ptr<Engine> engine_;
+  std::map<ResponderId, ModelResponder> responders_;
+  std::map<CaseId, ModelCase> cases_;
+  std::set<std::tuple<CaseId, ResponderId, Decision::EndReason>> expected_ended_;
+  std::vector<std::string> trace_;
+  int next_case_ = 0;
+  int offers_ = 0;
+  int escalations_ = 0;
+  int accepts_ = 0;
+};
+
+}  // namespace mayday::dispatch::testing
+
+#endif  // MAYDAY_TESTS_DISPATCH_SIMULATION_H_

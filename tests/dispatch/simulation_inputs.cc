@@ -1,0 +1,290 @@
+// The simulation's driver: random inputs to the engine, each mirrored in the
+// model with the status the engine must return.
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "dispatch_test_util.h"
+#include "simulation.h"
+
+namespace mayday::dispatch::testing {
+
+Simulation::Simulation(uint32_t seed) : rng_(seed) {
+  options_.max_radius_meters = 15'000;
+  options_.offer_timeout = absl::Seconds(30);
+  options_.max_position_age = absl::Minutes(2);
+  auto engine = Engine::Create(options_, &clock_);
+  REQUIRE(engine.ok());
+  engine_ = std::move(*engine);
+}
+
+// Applies a few random inputs, advances the clock, steps the engine and
+// checks everything. Returns the first violation found, or "".
+std::string Simulation::RunStep() {
+  trace_.clear();
+  const int inputs = Uniform(1, 4);
+  for (int i = 0; i < inputs; ++i) {
+    // Time also passes between inputs, so that answers and disconnects
+    // sometimes come after an offer lapsed but before Step() noticed.
+    if (Chance(0.3)) Advance();
+    std::string failure = RandomInput();
+    if (!failure.empty()) return failure;
+  }
+  Advance();
+  return StepAndCheck();
+}
+
+// What happened in the current step, for the failure report.
+std::string Simulation::Trace() const {
+  std::string out;
+  for (const std::string& line : trace_) absl::StrAppend(&out, "  ", line, "\n");
+  return out;
+}
+
+void Simulation::Advance() {
+  const absl::Duration d = absl::Seconds(Uniform(0, 15));
+  trace_.push_back(absl::StrCat("Advance(", absl::FormatDuration(d), ")"));
+  clock_.Advance(d);
+}
+
+// Positions on an 8 x 8 grid (about 3.3 km apart) so that equal distances,
+// and so tie-breaks, happen often; sometimes off the grid.
+GeoPoint Simulation::RandomPoint() {
+  if (Chance(0.1)) {
+    return {48.0 + std::uniform_real_distribution<double>(0, 0.21)(rng_),
+            11.0 + std::uniform_real_distribution<double>(0, 0.315)(rng_)};
+  }
+  return {48.0 + 0.03 * Uniform(0, 7), 11.0 + 0.045 * Uniform(0, 7)};
+}
+
+std::vector<Capability> Simulation::RandomCapabilities() {
+  std::vector<Capability> out;
+  for (Capability c : {Capability::kTow, Capability::kPatrol, Capability::kMechanic,
+                       Capability::kAmbulance, Capability::kParamedic}) {
+    if (Chance(0.35)) out.push_back(c);
+  }
+  if (out.empty()) out.push_back(Chance(0.5) ? Capability::kTow : Capability::kAmbulance);
+  return out;
+}
+
+// An open case id, or an unknown one now and then.
+CaseId Simulation::RandomCase() {
+  if (cases_.empty() || Chance(0.05)) return "c-unknown";
+  auto it = cases_.begin();
+  std::advance(it, Uniform(0, static_cast<int>(cases_.size()) - 1));
+  return it->first;
+}
+
+// The model's side of an offer ending: lapsed offers end as expired.
+void Simulation::EndOffer(const CaseId& id, Decision::EndReason reason) {
+  const absl::Time now = clock_.Now();
+  ModelCase& c = cases_.at(id);
+  ModelResponder& r = responders_.at(c.responder);
+  absl::Time freed_at = now;
+  if (now >= c.expire_time) {
+    reason = Decision::EndReason::kExpired;
+    freed_at = c.expire_time;
+  }
+  expected_ended_.insert({id, c.responder, reason});
+  r.offered.clear();
+  r.idle_since = freed_at;
+  c.stage = ModelCase::Stage::kWaiting;
+  c.responder.clear();
+}
+
+std::string Simulation::Mismatch(const char* what, absl::StatusCode want, const absl::Status& got) {
+  if (got.code() == want) return "";
+  return absl::StrCat(what, ": expected ", absl::StatusCodeToString(want), ", got ",
+                      got.ToString());
+}
+
+std::string Simulation::RandomInput() {
+  const absl::Time now = clock_.Now();
+  const int what = Uniform(0, 99);
+  if (what < 15) {  // on duty, or new capabilities
+    const ResponderId id = RandomResponder();
+    std::vector<Capability> caps = RandomCapabilities();
+    trace_.push_back(absl::StrCat("SetDuty(", id, ", on, ", caps.size(), " capabilities)"));
+    const absl::Status s = engine_->SetDuty(id, true, caps);
+    std::sort(caps.begin(), caps.end());
+    ModelResponder& r = responders_[id];
+    r.capabilities = caps;
+    if (!r.on_duty) {
+      r.on_duty = true;
+      r.idle_since = now;
+    }
+    if (!r.offered.empty() && !AnyServes(caps, cases_.at(r.offered).kind)) {
+      EndOffer(r.offered, Decision::EndReason::kResponderUnavailable);
+    }
+    return Mismatch("SetDuty on", absl::StatusCode::kOk, s);
+  }
+  if (what < 22) {  // off duty
+    const ResponderId id = RandomResponder();
+    trace_.push_back(absl::StrCat("SetDuty(", id, ", off)"));
+    const absl::Status s = engine_->SetDuty(id, false, {});
+    auto it = responders_.find(id);
+    if (it != responders_.end() && !it->second.assigned.empty()) {
+      return Mismatch("SetDuty off while assigned", absl::StatusCode::kFailedPrecondition, s);
+    }
+    ModelResponder& r = responders_[id];
+    r.capabilities.clear();
+    if (!r.offered.empty()) EndOffer(r.offered, Decision::EndReason::kResponderUnavailable);
+    r.on_duty = false;
+    return Mismatch("SetDuty off", absl::StatusCode::kOk, s);
+  }
+  if (what < 45) {  // position report, sometimes late or stale
+    const ResponderId id = RandomResponder();
+    const GeoPoint p = RandomPoint();
+    const absl::Time fix = now - absl::Seconds(Chance(0.8) ? Uniform(0, 10) : Uniform(0, 200));
+    trace_.push_back(absl::StrCat("UpdatePosition(", id, ", ", p.latitude_deg, ", ",
+                                  p.longitude_deg, ", age ", absl::FormatDuration(now - fix), ")"));
+    const absl::Status s = engine_->UpdatePosition(id, p, fix);
+    auto it = responders_.find(id);
+    if (it == responders_.end()) {
+      return Mismatch("UpdatePosition unknown", absl::StatusCode::kNotFound, s);
+    }
+    ModelResponder& r = it->second;
+    if (!r.position.has_value() || fix >= r.position_time) {
+      r.position = p;
+      r.position_time = fix;
+    }
+    return Mismatch("UpdatePosition", absl::StatusCode::kOk, s);
+  }
+  if (what < 50) {  // push stream drops
+    const ResponderId id = RandomResponder();
+    trace_.push_back(absl::StrCat("ResponderDisconnected(", id, ")"));
+    engine_->ResponderDisconnected(id);
+    auto it = responders_.find(id);
+    if (it != responders_.end()) {
+      it->second.connected = false;
+      if (!it->second.offered.empty()) {
+        EndOffer(it->second.offered, Decision::EndReason::kResponderUnavailable);
+      }
+    }
+    return "";
+  }
+  if (what < 56) {  // push stream back
+    const ResponderId id = RandomResponder();
+    trace_.push_back(absl::StrCat("ResponderConnected(", id, ")"));
+    engine_->ResponderConnected(id);
+    if (auto it = responders_.find(id); it != responders_.end()) it->second.connected = true;
+    return "";
+  }
+  if (what < 70) {  // a member presses the button
+    if (static_cast<int>(cases_.size()) >= kMaxOpenCases) return "";
+    const CaseId id = absl::StrCat("c-", next_case_++);
+    ModelCase c;
+    c.kind = Chance(0.5) ? CaseKind::kMedical : CaseKind::kRoad;
+    c.location = RandomPoint();
+    // Raised a little in the past (the alert travelled), sometimes at the
+    // same instant as another, so that id breaks the tie.
+    c.raised_time = now - absl::Seconds(5 * Uniform(0, 3));
+    const bool restored = Chance(0.05);
+    if (restored) {
+      const ResponderId rid = RandomResponder();
+      trace_.push_back(absl::StrCat("AddAssignedCase(", id, ", ", rid, ")"));
+      const absl::Status s = engine_->AddAssignedCase(id, c.kind, c.location, c.raised_time, rid);
+      auto it = responders_.find(rid);
+      if (it != responders_.end() &&
+          (!it->second.offered.empty() || !it->second.assigned.empty())) {
+        return Mismatch("AddAssignedCase busy", absl::StatusCode::kFailedPrecondition, s);
+      }
+      ModelResponder& r = responders_[rid];
+      r.on_duty = true;
+      r.assigned = id;
+      c.stage = ModelCase::Stage::kAssigned;
+      c.responder = rid;
+      cases_[id] = c;
+      return Mismatch("AddAssignedCase", absl::StatusCode::kOk, s);
+    }
+    trace_.push_back(
+        absl::StrCat("AddCase(", id, ", ", c.kind == CaseKind::kMedical ? "medical" : "road", ")"));
+    cases_[id] = c;
+    return Mismatch("AddCase", absl::StatusCode::kOk,
+                    engine_->AddCase(id, c.kind, c.location, c.raised_time));
+  }
+  if (what < 76) {  // resolved or cancelled
+    const CaseId id = RandomCase();
+    trace_.push_back(absl::StrCat("CloseCase(", id, ")"));
+    const std::optional<ResponderId> holder = engine_->CloseCase(id);
+    std::optional<ResponderId> expected;
+    if (auto it = cases_.find(id); it != cases_.end()) {
+      ModelCase& c = it->second;
+      if (c.stage == ModelCase::Stage::kOffered) {
+        expected = c.responder;
+        ModelResponder& r = responders_.at(c.responder);
+        r.offered.clear();
+        r.idle_since = std::min(now, c.expire_time);
+      } else if (c.stage == ModelCase::Stage::kAssigned) {
+        ModelResponder& r = responders_.at(c.responder);
+        r.assigned.clear();
+        r.idle_since = now;
+      }
+      std::erase_if(expected_ended_, [&id](const auto& e) { return std::get<0>(e) == id; });
+      cases_.erase(it);
+    }
+    if (holder != expected) {
+      return absl::StrCat("CloseCase(", id, ") returned ", holder.value_or("nothing"),
+                          ", expected ", expected.value_or("nothing"));
+    }
+    return "";
+  }
+  if (what < 80) {  // the member moved
+    const CaseId id = RandomCase();
+    const GeoPoint p = RandomPoint();
+    trace_.push_back(absl::StrCat("MoveCase(", id, ")"));
+    const absl::Status s = engine_->MoveCase(id, p);
+    auto it = cases_.find(id);
+    if (it == cases_.end()) return Mismatch("MoveCase unknown", absl::StatusCode::kNotFound, s);
+    it->second.location = p;
+    return Mismatch("MoveCase", absl::StatusCode::kOk, s);
+  }
+  // Answers: mostly from responders that hold an offer, sometimes wrong.
+  ResponderId rid = RandomResponder();
+  CaseId cid = RandomCase();
+  std::vector<ResponderId> holders;
+  for (const auto& [id, r] : responders_) {
+    if (!r.offered.empty()) holders.push_back(id);
+  }
+  if (!holders.empty() && Chance(0.85)) {
+    rid = holders[Uniform(0, static_cast<int>(holders.size()) - 1)];
+    cid = responders_.at(rid).offered;
+  }
+  auto r_it = responders_.find(rid);
+  auto c_it = cases_.find(cid);
+  const bool holds = r_it != responders_.end() && c_it != cases_.end() &&
+                     r_it->second.offered == cid && now < c_it->second.expire_time;
+  if (what < 92) {
+    trace_.push_back(absl::StrCat("Accept(", rid, ", ", cid, ")"));
+    const absl::StatusOr<Assignment> a = engine_->Accept(rid, cid);
+    if (!holds) {
+      return Mismatch("Accept without offer", absl::StatusCode::kFailedPrecondition, a.status());
+    }
+    if (!a.ok()) return Mismatch("Accept", absl::StatusCode::kOk, a.status());
+    ModelResponder& r = r_it->second;
+    ModelCase& c = c_it->second;
+    const double distance = Geodesic(*r.position, c.location);
+    if (std::abs(a->distance_meters - distance) > 1e-6 ||
+        std::abs(absl::ToDoubleSeconds(a->eta) - distance / Speed(r.capabilities, c.kind)) > 1e-6) {
+      return absl::StrCat("Accept(", rid, ", ", cid, ") distance ", a->distance_meters, " eta ",
+                          absl::FormatDuration(a->eta), ", expected distance ", distance);
+    }
+    r.offered.clear();
+    r.assigned = cid;
+    c.stage = ModelCase::Stage::kAssigned;
+    ++accepts_;
+    return "";
+  }
+  trace_.push_back(absl::StrCat("Decline(", rid, ", ", cid, ")"));
+  const absl::Status s = engine_->Decline(rid, cid);
+  if (!holds) return Mismatch("Decline without offer", absl::StatusCode::kFailedPrecondition, s);
+  EndOffer(cid, Decision::EndReason::kDeclined);
+  return Mismatch("Decline", absl::StatusCode::kOk, s);
+}
+
+}  // namespace mayday::dispatch::testing
