@@ -55,6 +55,8 @@ struct TokenRecord {
 };
 
 // Thread-safe: any thread may call any method; writes are serialized inside.
+// Every method returns UNAVAILABLE if SQLite fails (a write then stored
+// nothing) and DATA_LOSS if a stored row does not parse.
 class Store {
  public:
   // Opens (creating if missing) the database at `path` and migrates it to the
@@ -67,7 +69,9 @@ class Store {
   // create_time and last_sequence == 1 are set) together with its first event
   // (`first`, sequence 1), durably, in one transaction. If the member already
   // has a case with the same request_id, stores nothing and returns that case
-  // with created == false. UNAVAILABLE if the write failed (nothing stored).
+  // with created == false; an empty request_id never matches. UNAVAILABLE if
+  // the write failed (nothing stored); INVALID_ARGUMENT if the inputs break
+  // the rules above; ALREADY_EXISTS if another case has the same id.
   virtual absl::StatusOr<CreatedCase> CreateCase(const mayday::v1::Case& snapshot,
                                                  const mayday::v1::CaseEvent& first) = 0;
 
@@ -75,6 +79,8 @@ class Store {
   // `snapshot`, durably, in one transaction. `event.sequence()` must be the
   // stored last_sequence + 1 and equal `snapshot.last_sequence()`, otherwise
   // FAILED_PRECONDITION and nothing changes. NOT_FOUND for an unknown case.
+  // INVALID_ARGUMENT if `event` is not of `snapshot`'s case or `snapshot`
+  // changes the member, request_id, kind or create_time.
   virtual absl::Status AppendEvent(const mayday::v1::Case& snapshot,
                                    const mayday::v1::CaseEvent& event) = 0;
 
@@ -82,13 +88,14 @@ class Store {
   virtual absl::StatusOr<mayday::v1::Case> GetCase(std::string_view case_id) = 0;
 
   // Up to `limit` events of the case with sequence > after_sequence, in
-  // sequence order. An unknown case yields an empty list.
+  // sequence order. An unknown case yields an empty list. INVALID_ARGUMENT if
+  // limit < 1.
   virtual absl::StatusOr<std::vector<mayday::v1::CaseEvent>> ListEvents(
       std::string_view case_id, int64_t after_sequence, int limit) = 0;
 
   // Cases matching `filter`, newest first, `page_size` (1..1000) at a time.
   // `page_token` is empty or a next_page_token from a call with the same
-  // filter; INVALID_ARGUMENT if it is malformed.
+  // filter; INVALID_ARGUMENT if it is malformed or page_size is out of range.
   virtual absl::StatusOr<CasePage> ListCases(const CaseFilter& filter, int page_size,
                                              std::string_view page_token) = 0;
 
@@ -96,7 +103,8 @@ class Store {
   // dispatch engine on start).
   virtual absl::StatusOr<std::vector<mayday::v1::Case>> ListOpenCases() = 0;
 
-  // Stores a token record durably. ALREADY_EXISTS if the hash is known.
+  // Stores a token record durably. ALREADY_EXISTS if the hash is known;
+  // INVALID_ARGUMENT if it is not 64 lowercase hex digits or subject is empty.
   virtual absl::Status PutToken(const TokenRecord& token) = 0;
 
   // The token with this hash. NOT_FOUND if none.

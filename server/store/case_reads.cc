@@ -1,0 +1,177 @@
+// Reads of cases and their events: GetCase, ListEvents, ListCases (keyset
+// pagination, newest first) and ListOpenCases (oldest first).
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "store/codec.h"
+#include "store/queries.h"
+
+namespace mayday::server::store_internal {
+namespace {
+
+using ::mayday::v1::Case;
+using ::mayday::v1::CaseEvent;
+
+constexpr int kMaxPageSize = 1000;
+
+// Parses every row's column `blob_column` (a Case) until the statement is
+// done; column 0 is the case id, for error messages.
+absl::StatusOr<std::vector<Case>> ReadCases(Statement& stmt, int blob_column) {
+  std::vector<Case> cases;
+  while (true) {
+    absl::StatusOr<bool> row = stmt.Step();
+    if (!row.ok()) return ReadFailed(row.status());
+    if (!*row) return cases;
+    absl::StatusOr<Case> parsed =
+        ParseCase(stmt.ColumnBlob(blob_column),
+                  absl::StrCat("case cases/", stmt.ColumnText(0)));
+    if (!parsed.ok()) return parsed.status();
+    cases.push_back(*std::move(parsed));
+  }
+}
+
+// The SELECT for a ListCases page. Parameters: ?1 member, ?2 kind, ?3 and
+// ?4 the cursor's create_time_us and id, ?5 the row limit, ?6... the states
+// in `states` order. Each clause appears only when its filter is set, so
+// SQLite can pick the index that fits.
+std::string ListCasesSql(const CaseFilter& filter, size_t state_count,
+                         bool has_cursor) {
+  std::string sql = "SELECT id, create_time_us, snapshot FROM cases WHERE 1";
+  if (!filter.member.empty()) absl::StrAppend(&sql, " AND member = ?1");
+  if (filter.kind != mayday::v1::CASE_KIND_UNSPECIFIED) {
+    absl::StrAppend(&sql, " AND kind = ?2");
+  }
+  if (state_count > 0) {
+    absl::StrAppend(&sql, " AND state IN (");
+    for (size_t i = 0; i < state_count; ++i) {
+      absl::StrAppend(&sql, i == 0 ? "" : ", ", "?", 6 + i);
+    }
+    absl::StrAppend(&sql, ")");
+  }
+  if (has_cursor) absl::StrAppend(&sql, " AND (create_time_us, id) < (?3, ?4)");
+  absl::StrAppend(&sql, " ORDER BY create_time_us DESC, id DESC LIMIT ?5");
+  return sql;
+}
+
+}  // namespace
+
+absl::StatusOr<Case> SelectCase(Database& db, absl::string_view case_id) {
+  absl::StatusOr<StatementLease> select =
+      db.Prepare("SELECT id, snapshot FROM cases WHERE id = ?1");
+  if (!select.ok()) return ReadFailed(select.status());
+  if (absl::Status status = (*select)->BindText(1, case_id); !status.ok()) {
+    return ReadFailed(status);
+  }
+  absl::StatusOr<bool> row = (*select)->Step();
+  if (!row.ok()) return ReadFailed(row.status());
+  if (!*row) {
+    return absl::NotFoundError(
+        absl::StrCat("case cases/", case_id, " not found"));
+  }
+  return ParseCase((*select)->ColumnBlob(1),
+                   absl::StrCat("case cases/", case_id));
+}
+
+absl::StatusOr<std::vector<CaseEvent>> SelectEvents(Database& db,
+                                                    absl::string_view case_id,
+                                                    int64_t after_sequence,
+                                                    int limit) {
+  if (limit < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("event limit must be at least 1, not ", limit));
+  }
+  absl::StatusOr<StatementLease> select = db.Prepare(
+      "SELECT sequence, event FROM case_events WHERE case_id = ?1 AND "
+      "sequence > ?2 ORDER BY sequence LIMIT ?3");
+  if (!select.ok()) return ReadFailed(select.status());
+  absl::Status status = (*select)->BindText(1, case_id);
+  if (status.ok()) status = (*select)->BindInt64(2, after_sequence);
+  if (status.ok()) status = (*select)->BindInt64(3, limit);
+  if (!status.ok()) return ReadFailed(status);
+  std::vector<CaseEvent> events;
+  while (true) {
+    absl::StatusOr<bool> row = (*select)->Step();
+    if (!row.ok()) return ReadFailed(row.status());
+    if (!*row) return events;
+    absl::StatusOr<CaseEvent> event =
+        ParseEvent((*select)->ColumnBlob(1),
+                   absl::StrCat("event ", (*select)->ColumnInt64(0),
+                                " of case cases/", case_id));
+    if (!event.ok()) return event.status();
+    events.push_back(*std::move(event));
+  }
+}
+
+absl::StatusOr<CasePage> SelectCases(Database& db, const CaseFilter& filter,
+                                     int page_size,
+                                     absl::string_view page_token) {
+  if (page_size < 1 || page_size > kMaxPageSize) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_size must be in 1..", kMaxPageSize, ", not ", page_size));
+  }
+  std::optional<CaseCursor> cursor;
+  if (!page_token.empty()) {
+    cursor = DecodePageToken(page_token);
+    if (!cursor.has_value()) {
+      return absl::InvalidArgumentError(
+          "page_token is malformed; pass a next_page_token from a previous "
+          "call with the same filter");
+    }
+  }
+  // Sorted and deduplicated, so equal filters share one cached statement.
+  std::vector<mayday::v1::CaseState> states = filter.states;
+  std::sort(states.begin(), states.end());
+  states.erase(std::unique(states.begin(), states.end()), states.end());
+
+  absl::StatusOr<StatementLease> select =
+      db.Prepare(ListCasesSql(filter, states.size(), cursor.has_value()));
+  if (!select.ok()) return ReadFailed(select.status());
+  Statement& stmt = **select;
+  absl::Status status;
+  if (!filter.member.empty()) status.Update(stmt.BindText(1, filter.member));
+  if (filter.kind != mayday::v1::CASE_KIND_UNSPECIFIED) {
+    status.Update(stmt.BindInt64(2, filter.kind));
+  }
+  if (cursor.has_value()) {
+    status.Update(stmt.BindInt64(3, cursor->create_time_us));
+    status.Update(stmt.BindText(4, cursor->id));
+  }
+  // One row more than a page tells whether another page follows.
+  status.Update(stmt.BindInt64(5, int64_t{page_size} + 1));
+  for (size_t i = 0; i < states.size(); ++i) {
+    status.Update(stmt.BindInt64(static_cast<int>(6 + i), states[i]));
+  }
+  if (!status.ok()) return ReadFailed(status);
+
+  CasePage page;
+  CaseCursor last;
+  while (true) {
+    absl::StatusOr<bool> row = stmt.Step();
+    if (!row.ok()) return ReadFailed(row.status());
+    if (!*row) break;
+    if (page.cases.size() == static_cast<size_t>(page_size)) {
+      page.next_page_token = EncodePageToken(last);
+      break;
+    }
+    last.id = std::string(stmt.ColumnText(0));
+    last.create_time_us = stmt.ColumnInt64(1);
+    absl::StatusOr<Case> parsed =
+        ParseCase(stmt.ColumnBlob(2), absl::StrCat("case cases/", last.id));
+    if (!parsed.ok()) return parsed.status();
+    page.cases.push_back(*std::move(parsed));
+  }
+  return page;
+}
+
+absl::StatusOr<std::vector<Case>> SelectOpenCases(Database& db) {
+  // The WHERE clause is cases_open's, word for word (see migrations.cc).
+  absl::StatusOr<StatementLease> select = db.Prepare(
+      "SELECT id, snapshot FROM cases WHERE state NOT IN (5, 6) "
+      "ORDER BY create_time_us, id");
+  if (!select.ok()) return ReadFailed(select.status());
+  return ReadCases(**select, 1);
+}
+
+}  // namespace mayday::server::store_internal

@@ -1,0 +1,202 @@
+// Writes of cases and their events: CreateCase and AppendEvent, each one
+// BEGIN IMMEDIATE transaction that either commits (fsynced) or leaves the file
+// as it was.
+#include <sqlite3.h>
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "store/codec.h"
+#include "store/queries.h"
+
+namespace mayday::server::store_internal {
+namespace {
+
+using ::mayday::v1::Case;
+using ::mayday::v1::CaseEvent;
+
+// The request_id column: NULL for none, so that alerts without one never
+// count as retries of each other.
+absl::Status BindRequestId(Statement& stmt, int index, const std::string& id) {
+  return id.empty() ? stmt.BindNull(index) : stmt.BindText(index, id);
+}
+
+// The stored case of `member` opened with `request_id`, if any.
+absl::StatusOr<std::optional<Case>> FindRetried(Database& db,
+                                                const std::string& member,
+                                                const std::string& request_id) {
+  absl::StatusOr<StatementLease> select = db.Prepare(
+      "SELECT id, snapshot FROM cases WHERE member = ?1 AND request_id = ?2");
+  if (!select.ok()) return select.status();
+  absl::Status status = (*select)->BindText(1, member);
+  if (status.ok()) status = (*select)->BindText(2, request_id);
+  if (!status.ok()) return status;
+  absl::StatusOr<bool> row = (*select)->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  return ParseCase((*select)->ColumnBlob(1),
+                   absl::StrCat("case cases/", (*select)->ColumnText(0)));
+}
+
+absl::Status InsertEventRow(Database& db, absl::string_view case_id,
+                            int64_t sequence, const std::string& blob) {
+  absl::StatusOr<StatementLease> insert = db.Prepare(
+      "INSERT INTO case_events (case_id, sequence, event) VALUES (?1, ?2, ?3)");
+  if (!insert.ok()) return insert.status();
+  absl::Status status = (*insert)->BindText(1, case_id);
+  if (status.ok()) status = (*insert)->BindInt64(2, sequence);
+  if (status.ok()) status = (*insert)->BindBlob(3, blob);
+  if (status.ok()) status = (*insert)->Step().status();
+  return status;
+}
+
+absl::Status ValidateNewCase(const Case& snapshot, const CaseEvent& first) {
+  if (!CaseIdFromName(snapshot.name()).has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "case name \"", snapshot.name(), "\" is not of the form cases/{id}"));
+  }
+  if (snapshot.member().empty() || !snapshot.has_create_time()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "case ", snapshot.name(), " needs a member and a create_time"));
+  }
+  if (snapshot.last_sequence() != 1 || first.sequence() != 1 ||
+      first.case_() != snapshot.name()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a new case starts with last_sequence 1 and its own event 1; got "
+        "last_sequence ",
+        snapshot.last_sequence(), " and event ", first.sequence(), " of \"",
+        first.case_(), "\""));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<CreatedCase> InsertCase(Database& db, const Case& snapshot,
+                                       const CaseEvent& first) {
+  if (absl::Status status = ValidateNewCase(snapshot, first); !status.ok()) {
+    return status;
+  }
+  const absl::string_view id = *CaseIdFromName(snapshot.name());
+  std::string snapshot_blob;
+  std::string event_blob;
+  if (!snapshot.SerializeToString(&snapshot_blob) ||
+      !first.SerializeToString(&event_blob)) {
+    return absl::InvalidArgumentError("case or event cannot be serialized");
+  }
+
+  absl::StatusOr<Transaction> txn = Transaction::Begin(db);
+  if (!txn.ok()) return WriteFailed(txn.status());
+  if (!snapshot.request_id().empty()) {
+    absl::StatusOr<std::optional<Case>> existing =
+        FindRetried(db, snapshot.member(), snapshot.request_id());
+    if (!existing.ok()) {
+      return absl::IsDataLoss(existing.status())
+                 ? existing.status()
+                 : WriteFailed(existing.status());
+    }
+    // A retry: the transaction rolls back having written nothing.
+    if (existing->has_value()) return CreatedCase{std::move(**existing), false};
+  }
+
+  absl::StatusOr<StatementLease> insert = db.Prepare(
+      "INSERT INTO cases (id, member, request_id, kind, state, create_time_us, "
+      "last_sequence, snapshot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)");
+  if (!insert.ok()) return WriteFailed(insert.status());
+  absl::Status status = (*insert)->BindText(1, id);
+  if (status.ok()) status = (*insert)->BindText(2, snapshot.member());
+  if (status.ok()) status = BindRequestId(**insert, 3, snapshot.request_id());
+  if (status.ok()) status = (*insert)->BindInt64(4, snapshot.kind());
+  if (status.ok()) status = (*insert)->BindInt64(5, snapshot.state());
+  if (status.ok()) {
+    status = (*insert)->BindInt64(6, ToUnixMicros(snapshot.create_time()));
+  }
+  if (status.ok()) status = (*insert)->BindBlob(7, snapshot_blob);
+  if (status.ok()) status = (*insert)->Step().status();
+  if (SqliteErrorCode(status) == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("case id ", id,
+                     " is already taken by another case; nothing was stored"));
+  }
+  if (!status.ok()) return WriteFailed(status);
+  if (status = InsertEventRow(db, id, 1, event_blob); !status.ok()) {
+    return WriteFailed(status);
+  }
+  if (status = txn->Commit(); !status.ok()) return WriteFailed(status);
+  return CreatedCase{snapshot, true};
+}
+
+absl::Status InsertEvent(Database& db, const Case& snapshot,
+                         const CaseEvent& event) {
+  const std::optional<absl::string_view> id = CaseIdFromName(snapshot.name());
+  if (!id.has_value() || event.case_() != snapshot.name()) {
+    return absl::InvalidArgumentError(absl::StrCat("event of \"", event.case_(),
+                                                   "\" cannot update case \"",
+                                                   snapshot.name(), "\""));
+  }
+  if (event.sequence() != snapshot.last_sequence()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("event sequence ", event.sequence(),
+                     " differs from the snapshot's "
+                     "last_sequence ",
+                     snapshot.last_sequence(), "; nothing was stored"));
+  }
+  std::string snapshot_blob;
+  std::string event_blob;
+  if (!snapshot.SerializeToString(&snapshot_blob) ||
+      !event.SerializeToString(&event_blob)) {
+    return absl::InvalidArgumentError("case or event cannot be serialized");
+  }
+
+  absl::StatusOr<Transaction> txn = Transaction::Begin(db);
+  if (!txn.ok()) return WriteFailed(txn.status());
+  {
+    absl::StatusOr<StatementLease> select = db.Prepare(
+        "SELECT member, coalesce(request_id, ''), kind, create_time_us, "
+        "last_sequence FROM cases WHERE id = ?1");
+    if (!select.ok()) return WriteFailed(select.status());
+    absl::Status status = (*select)->BindText(1, *id);
+    if (!status.ok()) return WriteFailed(status);
+    absl::StatusOr<bool> row = (*select)->Step();
+    if (!row.ok()) return WriteFailed(row.status());
+    if (!*row) {
+      return absl::NotFoundError(absl::StrCat(
+          "case ", snapshot.name(), " not found; nothing was stored"));
+    }
+    const int64_t last_sequence = (*select)->ColumnInt64(4);
+    if (event.sequence() != last_sequence + 1) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "case ", snapshot.name(), " is at sequence ", last_sequence,
+          "; event ", event.sequence(), " is not the next one (",
+          last_sequence + 1, "); nothing was stored"));
+    }
+    // These columns are written once; a snapshot that changes them would
+    // make the row disagree with itself (and move the case to another member).
+    if ((*select)->ColumnText(0) != snapshot.member() ||
+        (*select)->ColumnText(1) != snapshot.request_id() ||
+        (*select)->ColumnInt64(2) != snapshot.kind() ||
+        (*select)->ColumnInt64(3) != ToUnixMicros(snapshot.create_time())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "snapshot of ", snapshot.name(),
+          " changes its member, request_id, "
+          "kind or create_time, which never change; nothing was stored"));
+    }
+  }
+
+  absl::Status status = InsertEventRow(db, *id, event.sequence(), event_blob);
+  if (!status.ok()) return WriteFailed(status);
+  absl::StatusOr<StatementLease> update = db.Prepare(
+      "UPDATE cases SET state = ?2, last_sequence = ?3, snapshot = ?4 "
+      "WHERE id = ?1");
+  if (!update.ok()) return WriteFailed(update.status());
+  status = (*update)->BindText(1, *id);
+  if (status.ok()) status = (*update)->BindInt64(2, snapshot.state());
+  if (status.ok()) status = (*update)->BindInt64(3, snapshot.last_sequence());
+  if (status.ok()) status = (*update)->BindBlob(4, snapshot_blob);
+  if (status.ok()) status = (*update)->Step().status();
+  if (!status.ok()) return WriteFailed(status);
+  if (status = txn->Commit(); !status.ok()) return WriteFailed(status);
+  return absl::OkStatus();
+}
+
+}  // namespace mayday::server::store_internal

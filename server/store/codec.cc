@@ -1,0 +1,103 @@
+// Row and API type conversions of the store; see codec.h.
+#include "store/codec.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace mayday::server::store_internal {
+namespace {
+
+constexpr absl::string_view kCasePrefix = "cases/";
+// Bumped if the token layout ever changes, so old tokens are rejected
+// cleanly instead of misread.
+constexpr absl::string_view kPageTokenVersion = "c1:";
+
+template <typename Message>
+absl::StatusOr<Message> Parse(absl::string_view blob, absl::string_view what) {
+  Message message;
+  if (!message.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
+    return absl::DataLossError(absl::StrCat(
+        "stored ", what, " cannot be parsed; the database is corrupt"));
+  }
+  return message;
+}
+
+}  // namespace
+
+std::optional<absl::string_view> CaseIdFromName(absl::string_view name) {
+  if (!absl::ConsumePrefix(&name, kCasePrefix) || name.empty() ||
+      absl::StrContains(name, '/')) {
+    return std::nullopt;
+  }
+  return name;
+}
+
+int64_t ToUnixMicros(const google::protobuf::Timestamp& time) {
+  // nanos is in [0, 1e9) for a valid Timestamp, so this rounds down.
+  return time.seconds() * 1'000'000 + time.nanos() / 1'000;
+}
+
+absl::StatusOr<mayday::v1::Case> ParseCase(absl::string_view blob,
+                                           absl::string_view what) {
+  return Parse<mayday::v1::Case>(blob, what);
+}
+
+absl::StatusOr<mayday::v1::CaseEvent> ParseEvent(absl::string_view blob,
+                                                 absl::string_view what) {
+  return Parse<mayday::v1::CaseEvent>(blob, what);
+}
+
+absl::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kMember:
+      return "member";
+    case Role::kResponder:
+      return "responder";
+    case Role::kOperator:
+      return "operator";
+  }
+  return "member";  // unreachable: every Role is handled above
+}
+
+std::optional<Role> RoleFromName(absl::string_view name) {
+  for (Role role : {Role::kMember, Role::kResponder, Role::kOperator}) {
+    if (name == RoleName(role)) return role;
+  }
+  return std::nullopt;
+}
+
+std::string EncodePageToken(const CaseCursor& cursor) {
+  return absl::WebSafeBase64Escape(
+      absl::StrCat(kPageTokenVersion, cursor.create_time_us, ":", cursor.id));
+}
+
+std::optional<CaseCursor> DecodePageToken(absl::string_view token) {
+  std::string plain;
+  if (!absl::WebSafeBase64Unescape(token, &plain)) return std::nullopt;
+  absl::string_view rest = plain;
+  if (!absl::ConsumePrefix(&rest, kPageTokenVersion)) return std::nullopt;
+  size_t colon = rest.find(':');
+  if (colon == absl::string_view::npos) return std::nullopt;
+  CaseCursor cursor;
+  if (!absl::SimpleAtoi(rest.substr(0, colon), &cursor.create_time_us)) {
+    return std::nullopt;
+  }
+  cursor.id = std::string(rest.substr(colon + 1));
+  if (cursor.id.empty()) return std::nullopt;
+  return cursor;
+}
+
+absl::Status WriteFailed(const absl::Status& cause) {
+  return absl::UnavailableError(absl::StrCat(
+      "storage write failed: ", cause.message(), "; nothing was stored"));
+}
+
+absl::Status ReadFailed(const absl::Status& cause) {
+  return absl::UnavailableError(
+      absl::StrCat("storage read failed: ", cause.message()));
+}
+
+}  // namespace mayday::server::store_internal

@@ -1,0 +1,64 @@
+// Conversions between the store's rows and its API types: case names and
+// ids, protobuf timestamps and microsecond columns, serialized messages, roles
+// and their column text, and the opaque page tokens of ListCases. Pure
+// functions; any thread may call them.
+#ifndef MAYDAY_SERVER_STORE_CODEC_H_
+#define MAYDAY_SERVER_STORE_CODEC_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "mayday/v1/resources.pb.h"
+#include "store/store.h"
+
+namespace mayday::server::store_internal {
+
+// Debian's Abseil is built with its own absl::string_view, which absl::StrCat
+// and friends need; store.h speaks std::string_view.
+inline absl::string_view ToAbsl(std::string_view text) {
+  return absl::string_view(text.data(), text.size());
+}
+
+// The id in a case name "cases/{id}", or nullopt if `name` is not one.
+std::optional<absl::string_view> CaseIdFromName(absl::string_view name);
+
+// Microseconds since the Unix epoch, rounded down (sub-microsecond digits of
+// a Timestamp are dropped).
+int64_t ToUnixMicros(const google::protobuf::Timestamp& time);
+
+// A message parsed from a stored blob. DATA_LOSS naming `what` if the blob
+// does not parse (the file is corrupt).
+absl::StatusOr<mayday::v1::Case> ParseCase(absl::string_view blob,
+                                           absl::string_view what);
+absl::StatusOr<mayday::v1::CaseEvent> ParseEvent(absl::string_view blob,
+                                                 absl::string_view what);
+
+// The text stored in tokens.role, and back (nullopt for unknown text).
+absl::string_view RoleName(Role role);
+std::optional<Role> RoleFromName(absl::string_view name);
+
+// Where a ListCases page ends: the sort key of its last case.
+struct CaseCursor {
+  int64_t create_time_us = 0;
+  std::string id;
+};
+
+// An opaque, URL-safe page token for `cursor`, and back. nullopt if `token`
+// was not made by EncodePageToken.
+std::string EncodePageToken(const CaseCursor& cursor);
+std::optional<CaseCursor> DecodePageToken(absl::string_view token);
+
+// "storage write failed: <cause>; nothing was stored" / "storage read
+// failed: <cause>", as UNAVAILABLE.
+absl::Status WriteFailed(const absl::Status& cause);
+absl::Status ReadFailed(const absl::Status& cause);
+
+}  // namespace mayday::server::store_internal
+
+#endif  // MAYDAY_SERVER_STORE_CODEC_H_

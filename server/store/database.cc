@@ -1,0 +1,194 @@
+// RAII wrappers over the SQLite C API; see database.h.
+#include "store/database.h"
+
+#include <sqlite3.h>
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace mayday::server::store_internal {
+namespace {
+
+constexpr char kSqliteCodeUrl[] = "type.mayday.dev/sqlite.result_code";
+
+// An UNAVAILABLE status with SQLite's message for `code` and the code itself
+// as a payload.
+absl::Status SqliteError(int code, absl::string_view message) {
+  absl::Status status = absl::UnavailableError(
+      absl::StrCat(message, " (", sqlite3_errstr(code), ", code ", code, ")"));
+  status.SetPayload(kSqliteCodeUrl, absl::Cord(absl::StrCat(code)));
+  return status;
+}
+
+absl::Status ConnectionError(sqlite3* db, int code) {
+  return SqliteError(code, db != nullptr ? sqlite3_errmsg(db) : "sqlite error");
+}
+
+absl::Status StatementError(sqlite3_stmt* stmt, int code) {
+  return ConnectionError(sqlite3_db_handle(stmt), code);
+}
+
+}  // namespace
+
+int SqliteErrorCode(const absl::Status& status) {
+  auto payload = status.GetPayload(kSqliteCodeUrl);
+  int code = 0;
+  if (!payload.has_value() || !absl::SimpleAtoi(std::string(*payload), &code)) {
+    return 0;
+  }
+  return code;
+}
+
+Statement::Statement(Statement&& other) noexcept
+    : stmt_(std::exchange(other.stmt_, nullptr)) {}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(stmt_);
+    stmt_ = std::exchange(other.stmt_, nullptr);
+  }
+  return *this;
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+absl::Status Statement::BindText(int index, absl::string_view value) {
+  int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(),
+                               SQLITE_TRANSIENT, SQLITE_UTF8);
+  return rc == SQLITE_OK ? absl::OkStatus() : StatementError(stmt_, rc);
+}
+
+absl::Status Statement::BindBlob(int index, absl::string_view value) {
+  // A zero-length blob must still be a blob, not NULL: pass a valid pointer.
+  const char* data = value.empty() ? "" : value.data();
+  int rc =
+      sqlite3_bind_blob64(stmt_, index, data, value.size(), SQLITE_TRANSIENT);
+  return rc == SQLITE_OK ? absl::OkStatus() : StatementError(stmt_, rc);
+}
+
+absl::Status Statement::BindInt64(int index, int64_t value) {
+  int rc = sqlite3_bind_int64(stmt_, index, value);
+  return rc == SQLITE_OK ? absl::OkStatus() : StatementError(stmt_, rc);
+}
+
+absl::Status Statement::BindNull(int index) {
+  int rc = sqlite3_bind_null(stmt_, index);
+  return rc == SQLITE_OK ? absl::OkStatus() : StatementError(stmt_, rc);
+}
+
+absl::StatusOr<bool> Statement::Step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return StatementError(stmt_, rc);
+}
+
+int64_t Statement::ColumnInt64(int index) const {
+  return sqlite3_column_int64(stmt_, index);
+}
+
+absl::string_view Statement::ColumnText(int index) const {
+  const unsigned char* text = sqlite3_column_text(stmt_, index);
+  if (text == nullptr) return {};
+  return {reinterpret_cast<const char*>(text),
+          static_cast<size_t>(sqlite3_column_bytes(stmt_, index))};
+}
+
+absl::string_view Statement::ColumnBlob(int index) const {
+  const void* blob = sqlite3_column_blob(stmt_, index);
+  if (blob == nullptr) return {};
+  return {static_cast<const char*>(blob),
+          static_cast<size_t>(sqlite3_column_bytes(stmt_, index))};
+}
+
+bool Statement::ColumnIsNull(int index) const {
+  return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
+}
+
+void Statement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(
+    const std::string& path, int flags, int busy_timeout_ms) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status status = ConnectionError(db, rc);
+    sqlite3_close_v2(db);  // a handle is returned even on failure
+    return status;
+  }
+  std::unique_ptr<Database> database(new Database(db));
+  sqlite3_extended_result_codes(db, 1);
+  rc = sqlite3_busy_timeout(db, busy_timeout_ms);
+  if (rc != SQLITE_OK) return ConnectionError(db, rc);
+  return database;
+}
+
+Database::~Database() {
+  statements_.clear();  // finalize before closing
+  sqlite3_close_v2(db_);
+}
+
+absl::Status Database::Exec(absl::string_view sql) {
+  std::string text(sql);
+  char* message = nullptr;
+  int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
+  if (rc == SQLITE_OK) return absl::OkStatus();
+  absl::Status status =
+      SqliteError(rc, message != nullptr ? message : sqlite3_errmsg(db_));
+  sqlite3_free(message);
+  return status;
+}
+
+absl::StatusOr<StatementLease> Database::Prepare(absl::string_view sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+      sqlite3_finalize(stmt);
+      return ConnectionError(db_, rc);
+    }
+    it =
+        statements_.emplace(std::string(sql), std::make_unique<Statement>(stmt))
+            .first;
+  }
+  return StatementLease(it->second.get());
+}
+
+bool Database::autocommit() const { return sqlite3_get_autocommit(db_) != 0; }
+
+std::string Database::path() const {
+  const char* file = sqlite3_db_filename(db_, "main");
+  return file != nullptr ? file : "";
+}
+
+absl::StatusOr<Transaction> Transaction::Begin(Database& db) {
+  absl::Status status = db.Exec("BEGIN IMMEDIATE");
+  if (!status.ok()) return status;
+  return Transaction(&db);
+}
+
+Transaction::~Transaction() {
+  // After a failed statement or COMMIT SQLite may already have rolled back
+  // on its own; only roll back a transaction that is still open.
+  if (db_ != nullptr && !db_->autocommit()) {
+    db_->Exec("ROLLBACK").IgnoreError();
+  }
+}
+
+absl::Status Transaction::Commit() {
+  absl::Status status = db_->Exec("COMMIT");
+  if (status.ok()) db_ = nullptr;
+  return status;
+}
+
+}  // namespace mayday::server::store_internal

@@ -1,0 +1,142 @@
+// The store's schema, as numbered migrations; see migrations.h.
+#include "store/migrations.h"
+
+#include <iterator>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace mayday::server::store_internal {
+namespace {
+
+// Version 1: cases (current snapshot plus the columns lists filter on), their
+// event timelines, and access tokens.
+//
+// cases.request_id is NULL when the alert carried none, so that such alerts
+// never match each other under UNIQUE (member, request_id). Enum columns hold
+// the mayday.v1 enum numbers. Times are microseconds since the Unix epoch.
+constexpr char kMigration1[] = R"sql(
+CREATE TABLE cases (
+  id TEXT NOT NULL PRIMARY KEY,
+  member TEXT NOT NULL,
+  request_id TEXT,
+  kind INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  create_time_us INTEGER NOT NULL,
+  last_sequence INTEGER NOT NULL CHECK (last_sequence >= 1),
+  snapshot BLOB NOT NULL,
+  UNIQUE (member, request_id)
+) STRICT;
+
+-- ListCases filtered by member, by state, by kind or by nothing; each is
+-- read backwards for newest first.
+CREATE INDEX cases_by_member ON cases (member, create_time_us, id);
+CREATE INDEX cases_by_state ON cases (state, create_time_us, id);
+CREATE INDEX cases_by_kind ON cases (kind, create_time_us, id);
+CREATE INDEX cases_by_time ON cases (create_time_us, id);
+-- ListOpenCases: open cases oldest first. The WHERE clause must match the
+-- query's word for word for SQLite to use it.
+CREATE INDEX cases_open ON cases (create_time_us, id) WHERE state NOT IN (5, 6);
+
+CREATE TABLE case_events (
+  case_id TEXT NOT NULL REFERENCES cases (id),
+  sequence INTEGER NOT NULL CHECK (sequence >= 1),
+  event BLOB NOT NULL,
+  PRIMARY KEY (case_id, sequence)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE tokens (
+  token_hash TEXT NOT NULL PRIMARY KEY,
+  role TEXT NOT NULL CHECK (role IN ('member', 'responder', 'operator')),
+  subject TEXT NOT NULL,
+  create_time_us INTEGER NOT NULL,
+  revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))
+) STRICT, WITHOUT ROWID;
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, "cases, case_events and tokens", kMigration1},
+};
+
+constexpr char kCreateMigrationsTable[] = R"sql(
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER NOT NULL PRIMARY KEY,
+  description TEXT NOT NULL,
+  applied_time_us INTEGER NOT NULL
+) STRICT;
+)sql";
+
+absl::Status Annotate(const absl::Status& status, absl::string_view what) {
+  return absl::Status(status.code(),
+                      absl::StrCat("schema migration failed: ", what, ": ",
+                                   status.message(), "; nothing was changed"));
+}
+
+}  // namespace
+
+absl::Span<const Migration> AllMigrations() { return kMigrations; }
+
+int LatestSchemaVersion() { return std::size(kMigrations); }
+
+absl::StatusOr<int> SchemaVersion(Database& db) {
+  absl::StatusOr<StatementLease> exists = db.Prepare(
+      "SELECT count(*) FROM sqlite_schema "
+      "WHERE type = 'table' AND name = 'schema_migrations'");
+  if (!exists.ok()) return exists.status();
+  absl::StatusOr<bool> row = (*exists)->Step();
+  if (!row.ok()) return row.status();
+  if ((*exists)->ColumnInt64(0) == 0) return 0;
+
+  absl::StatusOr<StatementLease> max =
+      db.Prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
+  if (!max.ok()) return max.status();
+  row = (*max)->Step();
+  if (!row.ok()) return row.status();
+  return static_cast<int>((*max)->ColumnInt64(0));
+}
+
+absl::Status Migrate(Database& db) {
+  // The write lock comes first: it proves the file is writable, and the
+  // version read under it cannot change before the migrations commit.
+  absl::StatusOr<Transaction> txn = Transaction::Begin(db);
+  if (!txn.ok()) return Annotate(txn.status(), "cannot lock the database");
+  absl::StatusOr<int> version = SchemaVersion(db);
+  if (!version.ok())
+    return Annotate(version.status(), "cannot read the version");
+  if (*version > LatestSchemaVersion()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("database ", db.path(), " has schema version ", *version,
+                     ", newer than this build's ", LatestSchemaVersion(),
+                     "; run a newer maydayd or restore a backup"));
+  }
+  if (*version == LatestSchemaVersion()) return txn->Commit();
+
+  if (absl::Status status = db.Exec(kCreateMigrationsTable); !status.ok()) {
+    return Annotate(status, "cannot create schema_migrations");
+  }
+  const int64_t now_us = absl::ToUnixMicros(absl::Now());
+  for (const Migration& migration : kMigrations) {
+    if (migration.version <= *version) continue;
+    std::string what = absl::StrCat("migration ", migration.version, " (",
+                                    migration.description, ")");
+    if (absl::Status status = db.Exec(migration.sql); !status.ok()) {
+      return Annotate(status, what);
+    }
+    absl::StatusOr<StatementLease> insert = db.Prepare(
+        "INSERT INTO schema_migrations (version, description, applied_time_us) "
+        "VALUES (?1, ?2, ?3)");
+    if (!insert.ok()) return Annotate(insert.status(), what);
+    absl::Status status = (*insert)->BindInt64(1, migration.version);
+    if (status.ok()) status = (*insert)->BindText(2, migration.description);
+    if (status.ok()) status = (*insert)->BindInt64(3, now_us);
+    if (status.ok()) status = (*insert)->Step().status();
+    if (!status.ok()) return Annotate(status, what);
+  }
+  if (absl::Status status = txn->Commit(); !status.ok()) {
+    return Annotate(status, "commit");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace mayday::server::store_internal

@@ -1,0 +1,43 @@
+// Numbered schema migrations of the store's SQLite file.
+//
+// The table schema_migrations records one row per applied migration. Open
+// applies every migration newer than the file's version, all in one
+// BEGIN IMMEDIATE transaction, so a file is always at exactly one version and
+// two processes opening it at once cannot both migrate it. A migration, once
+// released, never changes: a schema change is a new migration at the end.
+#ifndef MAYDAY_SERVER_STORE_MIGRATIONS_H_
+#define MAYDAY_SERVER_STORE_MIGRATIONS_H_
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "store/database.h"
+
+namespace mayday::server::store_internal {
+
+// One step of the schema: the SQL that takes version - 1 to version.
+struct Migration {
+  int version;              // 1, 2, 3 ... without gaps
+  const char* description;  // what it changes, for people reading the table
+  const char* sql;          // one or more statements
+};
+
+// Every migration, in version order.
+absl::Span<const Migration> AllMigrations();
+
+// The version a file has once every migration is applied.
+int LatestSchemaVersion();
+
+// The version of the schema in `db`: 0 for a file no migration touched.
+// UNAVAILABLE on a SQLite error.
+absl::StatusOr<int> SchemaVersion(Database& db);
+
+// Brings `db` to LatestSchemaVersion() in one transaction; does nothing (and
+// writes nothing) if it is already there. FAILED_PRECONDITION if the file was
+// written by a newer version of Mayday; UNAVAILABLE on a SQLite error, in
+// which case nothing was changed.
+absl::Status Migrate(Database& db);
+
+}  // namespace mayday::server::store_internal
+
+#endif  // MAYDAY_SERVER_STORE_MIGRATIONS_H_

@@ -1,0 +1,46 @@
+// The store's reads and writes, as functions of one SQLite connection. They
+// check their arguments, run their SQL and map SQLite errors to the statuses
+// store.h promises; SqliteStore decides which connection each runs on and
+// serializes access to it. Writes take BEGIN IMMEDIATE themselves.
+//
+// Not thread-safe: the caller holds the lock that guards `db`.
+#ifndef MAYDAY_SERVER_STORE_QUERIES_H_
+#define MAYDAY_SERVER_STORE_QUERIES_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "mayday/v1/resources.pb.h"
+#include "store/database.h"
+#include "store/store.h"
+
+namespace mayday::server::store_internal {
+
+// Store::CreateCase and Store::AppendEvent (case_writes.cc).
+absl::StatusOr<CreatedCase> InsertCase(Database& db,
+                                       const mayday::v1::Case& snapshot,
+                                       const mayday::v1::CaseEvent& first);
+absl::Status InsertEvent(Database& db, const mayday::v1::Case& snapshot,
+                         const mayday::v1::CaseEvent& event);
+
+// Store::GetCase, ListEvents, ListCases and ListOpenCases (case_reads.cc).
+absl::StatusOr<mayday::v1::Case> SelectCase(Database& db,
+                                            absl::string_view case_id);
+absl::StatusOr<std::vector<mayday::v1::CaseEvent>> SelectEvents(
+    Database& db, absl::string_view case_id, int64_t after_sequence, int limit);
+absl::StatusOr<CasePage> SelectCases(Database& db, const CaseFilter& filter,
+                                     int page_size,
+                                     absl::string_view page_token);
+absl::StatusOr<std::vector<mayday::v1::Case>> SelectOpenCases(Database& db);
+
+// Store::PutToken and Store::FindToken (tokens.cc).
+absl::Status InsertToken(Database& db, const TokenRecord& token);
+absl::StatusOr<TokenRecord> SelectToken(Database& db,
+                                        absl::string_view token_hash);
+
+}  // namespace mayday::server::store_internal
+
+#endif  // MAYDAY_SERVER_STORE_QUERIES_H_

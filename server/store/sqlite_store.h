@@ -1,0 +1,52 @@
+// SqliteStore, the Store that Store::Open returns: one writer connection and
+// one reader connection to the same SQLite file, each behind its own mutex.
+// Writes are serialized in this process by the writer mutex and across
+// processes (maydayd token create) by SQLite's write lock; reads run on the
+// reader connection and, in WAL mode, neither wait for a write's fsync nor
+// see a write before it committed.
+#ifndef MAYDAY_SERVER_STORE_SQLITE_STORE_H_
+#define MAYDAY_SERVER_STORE_SQLITE_STORE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "store/database.h"
+#include "store/store.h"
+
+namespace mayday::server::store_internal {
+
+class SqliteStore final : public Store {
+ public:
+  // See Store::Open.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path);
+
+  absl::StatusOr<CreatedCase> CreateCase(
+      const mayday::v1::Case& snapshot,
+      const mayday::v1::CaseEvent& first) override;
+  absl::Status AppendEvent(const mayday::v1::Case& snapshot,
+                           const mayday::v1::CaseEvent& event) override;
+  absl::StatusOr<mayday::v1::Case> GetCase(std::string_view case_id) override;
+  absl::StatusOr<std::vector<mayday::v1::CaseEvent>> ListEvents(
+      std::string_view case_id, int64_t after_sequence, int limit) override;
+  absl::StatusOr<CasePage> ListCases(const CaseFilter& filter, int page_size,
+                                     std::string_view page_token) override;
+  absl::StatusOr<std::vector<mayday::v1::Case>> ListOpenCases() override;
+  absl::Status PutToken(const TokenRecord& token) override;
+  absl::StatusOr<TokenRecord> FindToken(std::string_view token_hash) override;
+
+ private:
+  SqliteStore(std::unique_ptr<Database> writer,
+              std::unique_ptr<Database> reader)
+      : writer_(std::move(writer)), reader_(std::move(reader)) {}
+
+  absl::Mutex write_mu_;
+  const std::unique_ptr<Database> writer_ ABSL_PT_GUARDED_BY(write_mu_);
+  absl::Mutex read_mu_;
+  const std::unique_ptr<Database> reader_ ABSL_PT_GUARDED_BY(read_mu_);
+};
+
+}  // namespace mayday::server::store_internal
+
+#endif  // MAYDAY_SERVER_STORE_SQLITE_STORE_H_

@@ -1,0 +1,148 @@
+// Shared fixtures of the store tests; see test_support.h.
+#include "test_support.h"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <random>
+
+namespace mayday::server::testing {
+namespace {
+
+// A connection that closes itself.
+struct RawDb {
+  explicit RawDb(const std::string& path) {
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE,
+                            nullptr) == SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+  }
+  ~RawDb() { sqlite3_close_v2(db); }
+  sqlite3* db = nullptr;
+};
+
+}  // namespace
+
+ScratchDir::ScratchDir() {
+  static std::atomic<int> counter{0};
+  std::random_device random;
+  path_ = std::filesystem::temp_directory_path() /
+          ("mayday-store-test-" + std::to_string(::getpid()) + "-" +
+           std::to_string(counter++) + "-" + std::to_string(random()));
+  std::filesystem::create_directories(path_);
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::string ScratchDir::File(const std::string& name) const {
+  return (path_ / name).string();
+}
+
+std::unique_ptr<Store> OpenStore(const std::string& path) {
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(path);
+  INFO(store.status().ToString());
+  REQUIRE(store.ok());
+  return *std::move(store);
+}
+
+mayday::v1::Case NewCase(const std::string& id, const std::string& member,
+                         const std::string& request_id,
+                         mayday::v1::CaseKind kind, int64_t create_time_us) {
+  mayday::v1::Case snapshot;
+  snapshot.set_name("cases/" + id);
+  snapshot.set_member(member);
+  snapshot.set_request_id(request_id);
+  snapshot.set_kind(kind);
+  snapshot.set_state(mayday::v1::CASE_STATE_DISPATCHING);
+  snapshot.set_note("blue car, hazard lights on");
+  snapshot.mutable_location()->set_latitude(48.8566);
+  snapshot.mutable_location()->set_longitude(2.3522);
+  snapshot.mutable_create_time()->set_seconds(create_time_us / 1'000'000);
+  snapshot.mutable_create_time()->set_nanos(create_time_us % 1'000'000 * 1'000);
+  *snapshot.mutable_update_time() = snapshot.create_time();
+  snapshot.set_last_sequence(1);
+  return snapshot;
+}
+
+mayday::v1::CaseEvent RaisedEvent(const mayday::v1::Case& snapshot) {
+  mayday::v1::CaseEvent event;
+  event.set_case_(snapshot.name());
+  event.set_sequence(1);
+  *event.mutable_event_time() = snapshot.create_time();
+  event.set_state(snapshot.state());
+  event.set_actor(snapshot.member());
+  event.mutable_raised()->set_kind(snapshot.kind());
+  *event.mutable_raised()->mutable_location() = snapshot.location();
+  event.mutable_raised()->set_note(snapshot.note());
+  return event;
+}
+
+std::pair<mayday::v1::Case, mayday::v1::CaseEvent> NextStep(
+    const mayday::v1::Case& current, mayday::v1::CaseState state) {
+  mayday::v1::Case next = current;
+  next.set_state(state);
+  next.set_last_sequence(current.last_sequence() + 1);
+  next.mutable_update_time()->set_seconds(current.update_time().seconds() + 1);
+  mayday::v1::CaseEvent event;
+  event.set_case_(current.name());
+  event.set_sequence(next.last_sequence());
+  *event.mutable_event_time() = next.update_time();
+  event.set_state(state);
+  event.set_actor("dispatch");
+  event.mutable_progressed()->set_responder("responders/r1");
+  return {next, event};
+}
+
+int64_t QueryInt(const std::string& path, const std::string& sql) {
+  RawDb raw(path);
+  sqlite3_stmt* stmt = nullptr;
+  INFO(sql);
+  REQUIRE(sqlite3_prepare_v2(raw.db, sql.c_str(), -1, &stmt, nullptr) ==
+          SQLITE_OK);
+  int64_t value =
+      sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+  sqlite3_finalize(stmt);
+  return value;
+}
+
+std::string QueryText(const std::string& path, const std::string& sql) {
+  RawDb raw(path);
+  sqlite3_stmt* stmt = nullptr;
+  INFO(sql);
+  REQUIRE(sqlite3_prepare_v2(raw.db, sql.c_str(), -1, &stmt, nullptr) ==
+          SQLITE_OK);
+  std::string text;
+  if (sqlite3_step(stmt) == SQLITE_ROW &&
+      sqlite3_column_text(stmt, 0) != nullptr) {
+    text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  }
+  sqlite3_finalize(stmt);
+  return text;
+}
+
+void Exec(const std::string& path, const std::string& sql) {
+  RawDb raw(path);
+  char* error = nullptr;
+  int rc = sqlite3_exec(raw.db, sql.c_str(), nullptr, nullptr, &error);
+  INFO(sql << ": " << (error != nullptr ? error : ""));
+  sqlite3_free(error);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+std::string CheckIntegrity(const std::string& path) {
+  std::string integrity = QueryText(path, "PRAGMA integrity_check");
+  if (integrity != "ok") return integrity;
+  // foreign_key_check returns one row per violation, none when all is well.
+  if (int64_t violations =
+          QueryInt(path, "SELECT count(*) FROM pragma_foreign_key_check");
+      violations != 0) {
+    return std::to_string(violations) + " foreign key violations";
+  }
+  return "ok";
+}
+
+}  // namespace mayday::server::testing
