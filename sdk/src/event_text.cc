@@ -13,11 +13,8 @@ namespace {
 
 using mayday::v1::CaseEvent;
 
-// "ETA 4 min": whole minutes, rounded up, at least 1.
-std::string Eta(int32_t eta_seconds) {
-  const int32_t minutes = eta_seconds <= 60 ? 1 : (eta_seconds + 59) / 60;
-  return absl::StrCat("ETA ", minutes, " min");
-}
+// "ETA 4 min".
+std::string Eta(int32_t eta_seconds) { return absl::StrCat("ETA ", FormatEtaMinutes(eta_seconds)); }
 
 // "1.2 km" or "350 m".
 std::string Distance(double meters) {
@@ -81,6 +78,11 @@ std::string WithText(std::string head, const std::string& text) {
 }
 
 }  // namespace
+
+std::string FormatEtaMinutes(int32_t eta_seconds) {
+  const int32_t minutes = eta_seconds <= 60 ? 1 : (eta_seconds + 59) / 60;
+  return absl::StrCat(minutes, " min");
+}
 
 std::string StateName(mayday::v1::CaseState state) {
   if (!mayday::v1::CaseState_IsValid(state)) return absl::StrCat(state);

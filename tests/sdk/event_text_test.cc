@@ -65,5 +65,19 @@ TEST_CASE("StateName strips the prefix", "[sdk][event_text]") {
   CHECK(StateName(static_cast<mayday::v1::CaseState>(99)) == "99");
 }
 
+TEST_CASE("ETAs are whole minutes, rounded up, at least one", "[sdk][event_text]") {
+  auto [seconds, text] = GENERATE(table<int32_t, std::string>({
+      {0, "1 min"},
+      {45, "1 min"},
+      {60, "1 min"},
+      {61, "2 min"},
+      {125, "3 min"},
+      {227, "4 min"},
+      {3600, "60 min"},
+  }));
+  CAPTURE(seconds);
+  CHECK(FormatEtaMinutes(seconds) == text);
+}
+
 }  // namespace
 }  // namespace mayday::sdk

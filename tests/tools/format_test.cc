@@ -188,13 +188,13 @@ TEST_CASE("DescribeEvent covers every change", "[format]") {
   auto [kind, expected] = GENERATE(table<std::string, std::string>({
       {"raised",
        "raised: medical at 52.37000, 4.89000 (±15 m), note \"blue car  [2J\""},
-      {"offered", "offered to responders/r-2 (1.2 km, ETA 2 min)"},
+      {"offered", "offered to responders/r-2 (1.2 km, ETA 3 min)"},
       {"ended-declined", "declined by responders/r-3"},
       {"ended-expired", "offer to responders/r-3 expired"},
       {"ended-unavailable",
        "offer to responders/r-3 ended: responder unavailable"},
       {"ended-unspecified", "offer to responders/r-3 ended"},
-      {"assigned", "assigned to responders/r-2 (640 m, ETA 45 s)"},
+      {"assigned", "assigned to responders/r-2 (640 m, ETA 1 min)"},
       {"progressed-en-route", "responders/r-2 en route"},
       {"progressed-on-scene", "responders/r-2 on scene"},
       {"progressed-resolved", "resolved by responders/r-2"},
@@ -213,7 +213,7 @@ TEST_CASE("FormatWatchLine marks escalations", "[format]") {
   const absl::TimeZone utc = absl::UTCTimeZone();
   CHECK(FormatWatchLine(Event("offered"), utc, /*color=*/true) ==
         "   12:00:05  cases/ab12  #3  DISPATCHING  dispatch  "
-        "offered to responders/r-2 (1.2 km, ETA 2 min)");
+        "offered to responders/r-2 (1.2 km, ETA 3 min)");
   const std::string plain =
       "!! 12:00:05  cases/ab12  #3  ESCALATED  dispatch  "
       "escalated: no ambulance within 50 km";
@@ -239,7 +239,7 @@ TEST_CASE("FormatTimeline aligns one line per event", "[format]") {
         "#1   2024-05-01 12:00:00  DISPATCHING  members/m-1     "
         "raised: medical at 52.37000, 4.89000 (±15 m)\n"
         "#3   2024-05-01 12:00:05  DISPATCHING  dispatch        "
-        "offered to responders/r-2 (1.2 km, ETA 2 min)\n"
+        "offered to responders/r-2 (1.2 km, ETA 3 min)\n"
         "#10  2024-05-01 12:00:05  DISPATCHING  responders/r-3  "
         "declined by responders/r-3\n");
 }

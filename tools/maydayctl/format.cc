@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "mayday/sdk/event_text.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "maydayctl/table.h"
@@ -56,7 +57,7 @@ std::string FormatTime(const google::protobuf::Timestamp& timestamp,
 // "(1.2 km, ETA 2 min)".
 std::string DistanceAndEta(double distance_meters, int32_t eta_seconds) {
   return absl::StrCat("(", FormatDistance(distance_meters), ", ETA ",
-                      HumanDuration(absl::Seconds(eta_seconds)), ")");
+                      sdk::FormatEtaMinutes(eta_seconds), ")");
 }
 
 std::string DescribeOfferEnded(const v1::CaseEvent::OfferEnded& ended) {
@@ -341,7 +342,7 @@ std::string FormatCaseDetails(const v1::Case& c, absl::Time now,
   if (!c.note().empty()) table.AddRow({"note:", Printable(c.note())});
   table.AddRow({"responder:", OrDash(c.responder())});
   if (c.eta_seconds() > 0) {
-    table.AddRow({"eta:", HumanDuration(absl::Seconds(c.eta_seconds()))});
+    table.AddRow({"eta:", sdk::FormatEtaMinutes(c.eta_seconds())});
   }
   if (!c.cancel_reason().empty()) {
     table.AddRow({"cancel reason:", Printable(c.cancel_reason())});

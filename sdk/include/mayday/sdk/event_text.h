@@ -4,6 +4,7 @@
 #ifndef MAYDAY_SDK_EVENT_TEXT_H_
 #define MAYDAY_SDK_EVENT_TEXT_H_
 
+#include <cstdint>
 #include <string>
 
 #include "mayday/v1/resources.pb.h"
@@ -13,6 +14,11 @@ namespace mayday::sdk {
 // Returns the state's name without its enum prefix ("ASSIGNED"), or
 // "UNSPECIFIED" / the number for values this SDK does not know. Thread-safe.
 std::string StateName(mayday::v1::CaseState state);
+
+// Returns an estimated time of arrival in whole minutes, rounded up and at
+// least 1 ("4 min" for 227 s): the one rounding every Mayday tool shows, so a
+// member and a care agent read the same ETA. Thread-safe.
+std::string FormatEtaMinutes(int32_t eta_seconds);
 
 // Returns what the event changed, in words, without sequence or state
 // ("responders/r-2 accepted, ETA 4 min"). Thread-safe.
