@@ -236,8 +236,14 @@ absl::StatusOr<mayday::v1::Case> Dispatcher::Accept(const std::string& responder
         return absl::OkStatus();
       });
   if (!committed.ok()) {
-    // The case closed between the offer and the answer: free the responder.
+    // Free the responder. If the case closed between offer and answer, the
+    // engine forgets it; if storage failed, the case is still open and goes
+    // back to matching.
     engine_->CloseCase(case_id);
+    const auto code = committed.status().code();
+    if (code != absl::StatusCode::kFailedPrecondition && code != absl::StatusCode::kNotFound) {
+      RequeueLocked(case_id);
+    }
     RunLocked();
     return committed.status();
   }
@@ -414,6 +420,19 @@ void Dispatcher::ApplyOfferEndedLocked(const dispatch::Decision& d) {
     mayday::v1::ResponderUpdate withdrawn;
     withdrawn.set_offer_withdrawn(absl::StrCat("cases/", d.case_id));
     streams_->Send(d.responder_id, std::move(withdrawn));
+  }
+}
+
+void Dispatcher::RequeueLocked(const std::string& case_id) {
+  auto c = store_->GetCase(case_id);
+  absl::Status s = c.status();
+  if (c.ok() && !IsTerminal(c->state())) {
+    s = engine_->AddCase(case_id, ToEngineKind(c->kind()), ToGeoPoint(c->location()),
+                         FromProtoTime(c->create_time()));
+  }
+  if (!s.ok()) {
+    std::fprintf(stderr, "maydayd: cases/%s could not go back to matching: %s\n",
+                 case_id.c_str(), s.ToString().c_str());
   }
 }
 

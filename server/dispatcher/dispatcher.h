@@ -88,6 +88,9 @@ class Dispatcher {
   void ApplyOfferEndedLocked(const dispatch::Decision& decision)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ForgetOfferLocked(const std::string& case_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Puts an open case back into matching after a failed commit left the
+  // engine and the store disagreeing.
+  void RequeueLocked(const std::string& case_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status RestoreLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   mayday::v1::Responder ToProto(const dispatch::ResponderView& view) const;
   void DeadlineLoop();
