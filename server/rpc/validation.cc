@@ -73,6 +73,21 @@ absl::Status ValidateText(absl::string_view field, const std::string& text) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateMessageText(absl::string_view field, const std::string& text) {
+  if (text.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " is empty: write something"));
+  }
+  return ValidateText(field, text);
+}
+
+absl::Status ValidateRating(int stars, const std::string& comment) {
+  if (stars < 1 || stars > 5) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("stars must be 1 (poor) to 5 (excellent); got ", stars));
+  }
+  return ValidateText("comment", comment);
+}
+
 absl::Status ValidateRequestId(const std::string& request_id) {
   if (request_id.empty()) {
     return absl::InvalidArgumentError(

@@ -31,6 +31,12 @@ absl::Status ValidateKind(mayday::v1::CaseKind kind);
 // A free-text field of at most kMaxTextBytes.
 absl::Status ValidateText(absl::string_view field, const std::string& text);
 
+// A message or note: 1..kMaxTextBytes bytes.
+absl::Status ValidateMessageText(absl::string_view field, const std::string& text);
+
+// A rating: 1..5 stars, comment of at most kMaxTextBytes.
+absl::Status ValidateRating(int stars, const std::string& comment);
+
 // A request_id: 1..kMaxRequestIdBytes printable bytes.
 absl::Status ValidateRequestId(const std::string& request_id);
 

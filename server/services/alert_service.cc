@@ -3,6 +3,7 @@
 #include "services/alert_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "cases/case_changes.h"
 #include "cases/case_rules.h"
 #include "cases/proto_time.h"
 #include "rpc/unary.h"
@@ -80,10 +81,11 @@ grpc::ServerUnaryReactor* AlertServiceImpl::ListCases(
   });
 }
 
-absl::StatusOr<mayday::v1::Case> AlertServiceImpl::ChangeOwnCase(const Principal& member,
-                                                                 const std::string& name,
-                                                                 CaseChange change) {
-  auto id = ParseCaseName("name", name);
+absl::StatusOr<CommittedChange> AlertServiceImpl::ChangeOwnCase(const Principal& member,
+                                                                absl::string_view field,
+                                                                const std::string& name,
+                                                                CaseChange change) {
+  auto id = ParseCaseName(field, name);
   if (!id.ok()) return id.status();
   const std::string owner = member.Name();
   auto committed = services_.log->Append(
@@ -95,7 +97,7 @@ absl::StatusOr<mayday::v1::Case> AlertServiceImpl::ChangeOwnCase(const Principal
   if (absl::IsNotFound(committed.status())) return NotFound(name);
   if (!committed.ok()) return committed.status();
   services_.dispatcher->CaseChanged(*committed);
-  return std::move(committed->snapshot);
+  return committed;
 }
 
 grpc::ServerUnaryReactor* AlertServiceImpl::UpdateCaseLocation(
@@ -109,7 +111,7 @@ grpc::ServerUnaryReactor* AlertServiceImpl::UpdateCaseLocation(
       return s;
     }
     auto updated = ChangeOwnCase(
-        *member, request->name(),
+        *member, "name", request->name(),
         [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
           if (auto s = CheckMove(current.state()); !s.ok()) return s;
           *next.mutable_location() = request->location();
@@ -120,7 +122,7 @@ grpc::ServerUnaryReactor* AlertServiceImpl::UpdateCaseLocation(
           return absl::OkStatus();
         });
     if (!updated.ok()) return updated.status();
-    *response = std::move(*updated);
+    *response = std::move(updated->snapshot);
     return absl::OkStatus();
   });
 }
@@ -133,16 +135,12 @@ grpc::ServerUnaryReactor* AlertServiceImpl::CancelCase(
     if (!member.ok()) return member.status();
     if (auto s = ValidateText("reason", request->reason()); !s.ok()) return s;
     auto cancelled = ChangeOwnCase(
-        *member, request->name(),
+        *member, "name", request->name(),
         [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
-          if (auto s = CheckCancel(current.state()); !s.ok()) return s;
-          next.set_state(mayday::v1::CASE_STATE_CANCELLED);
-          next.set_cancel_reason(request->reason());
-          e.mutable_cancelled()->set_reason(request->reason());
-          return absl::OkStatus();
+          return CloseCase(mayday::v1::CASE_STATE_CANCELLED, request->reason(), current, next, e);
         });
     if (!cancelled.ok()) return cancelled.status();
-    *response = std::move(*cancelled);
+    *response = std::move(cancelled->snapshot);
     return absl::OkStatus();
   });
 }
@@ -150,6 +148,47 @@ grpc::ServerUnaryReactor* AlertServiceImpl::CancelCase(
 grpc::ServerWriteReactor<mayday::v1::CaseEvent>* AlertServiceImpl::WatchCase(
     grpc::CallbackServerContext* context, const mayday::v1::WatchCaseRequest* request) {
   return StartWatchCase(services_, context, *request);
+}
+
+grpc::ServerUnaryReactor* AlertServiceImpl::PostMessage(
+    grpc::CallbackServerContext* context, const mayday::v1::PostMessageRequest* request,
+    mayday::v1::CaseEvent* response) {
+  return FinishUnary(context, [&]() -> absl::Status {
+    auto member = services_.auth->Require(*context, Role::kMember);
+    if (!member.ok()) return member.status();
+    if (auto s = ValidateMessageText("text", request->text()); !s.ok()) return s;
+    const std::string author = member->Name();
+    auto posted = ChangeOwnCase(
+        *member, "case", request->case_(),
+        [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
+          return server::PostMessage(author, request->text(), current, next, e);
+        });
+    if (!posted.ok()) return posted.status();
+    *response = std::move(posted->event);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AlertServiceImpl::RateCase(grpc::CallbackServerContext* context,
+                                                     const mayday::v1::RateCaseRequest* request,
+                                                     mayday::v1::Case* response) {
+  return FinishUnary(context, [&]() -> absl::Status {
+    auto member = services_.auth->Require(*context, Role::kMember);
+    if (!member.ok()) return member.status();
+    if (auto s = ValidateRating(request->stars(), request->comment()); !s.ok()) return s;
+    mayday::v1::Rating rating;
+    rating.set_stars(request->stars());
+    rating.set_comment(request->comment());
+    *rating.mutable_create_time() = ToProtoTime(services_.clock->Now());
+    auto rated = ChangeOwnCase(
+        *member, "name", request->name(),
+        [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
+          return Rate(rating, current, next, e);
+        });
+    if (!rated.ok()) return rated.status();
+    *response = std::move(rated->snapshot);
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace mayday::server

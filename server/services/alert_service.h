@@ -30,12 +30,19 @@ class AlertServiceImpl final : public mayday::v1::AlertService::CallbackService 
   grpc::ServerWriteReactor<mayday::v1::CaseEvent>* WatchCase(
       grpc::CallbackServerContext* context,
       const mayday::v1::WatchCaseRequest* request) override;
+  grpc::ServerUnaryReactor* PostMessage(grpc::CallbackServerContext* context,
+                                        const mayday::v1::PostMessageRequest* request,
+                                        mayday::v1::CaseEvent* response) override;
+  grpc::ServerUnaryReactor* RateCase(grpc::CallbackServerContext* context,
+                                     const mayday::v1::RateCaseRequest* request,
+                                     mayday::v1::Case* response) override;
 
  private:
   // Applies a member's `change` to their case `name`; NOT_FOUND if the case
   // is not theirs. Tells dispatch of the committed change.
-  absl::StatusOr<mayday::v1::Case> ChangeOwnCase(const Principal& member, const std::string& name,
-                                                 CaseChange change);
+  // `field` names the request field holding the case name, for messages.
+  absl::StatusOr<CommittedChange> ChangeOwnCase(const Principal& member, absl::string_view field,
+                                                const std::string& name, CaseChange change);
 
   ServiceContext services_;
 };

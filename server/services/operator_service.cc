@@ -5,6 +5,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "cases/case_changes.h"
+#include "cases/proto_time.h"
 #include "rpc/queued_writer.h"
 #include "rpc/status.h"
 #include "rpc/unary.h"
@@ -154,6 +156,113 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListResponders(
     if (it != all.end()) {
       response->set_next_page_token(response->responders().rbegin()->name());
     }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<CommittedChange> OperatorServiceImpl::ChangeCase(const Principal& agent,
+                                                                absl::string_view field,
+                                                                const std::string& case_name,
+                                                                CaseChange change) {
+  auto id = ParseCaseName(field, case_name);
+  if (!id.ok()) return id.status();
+  auto committed = services_.log->Append(*id, agent.Name(), change);
+  if (absl::IsNotFound(committed.status())) {
+    return absl::NotFoundError(absl::StrCat(case_name, " not found"));
+  }
+  if (!committed.ok()) return committed.status();
+  services_.dispatcher->CaseChanged(*committed);
+  return committed;
+}
+
+grpc::ServerUnaryReactor* OperatorServiceImpl::PostMessage(
+    grpc::CallbackServerContext* context, const mayday::v1::PostMessageRequest* request,
+    mayday::v1::CaseEvent* response) {
+  return FinishUnary(context, [&]() -> absl::Status {
+    auto agent = services_.auth->Require(*context, Role::kOperator);
+    if (!agent.ok()) return agent.status();
+    if (auto s = ValidateMessageText("text", request->text()); !s.ok()) return s;
+    auto posted = ChangeCase(
+        *agent, "case", request->case_(),
+        [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
+          return server::PostMessage(agent->Name(), request->text(), current, next, e);
+        });
+    if (!posted.ok()) return posted.status();
+    *response = std::move(posted->event);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorServiceImpl::CancelCase(
+    grpc::CallbackServerContext* context, const mayday::v1::CancelCaseRequest* request,
+    mayday::v1::Case* response) {
+  return FinishUnary(context, [&]() -> absl::Status {
+    auto agent = services_.auth->Require(*context, Role::kOperator);
+    if (!agent.ok()) return agent.status();
+    if (auto s = ValidateText("reason", request->reason()); !s.ok()) return s;
+    auto closed = ChangeCase(
+        *agent, "name", request->name(),
+        [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
+          return CloseCase(mayday::v1::CASE_STATE_CANCELLED, request->reason(), current, next, e);
+        });
+    if (!closed.ok()) return closed.status();
+    *response = std::move(closed->snapshot);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorServiceImpl::ResolveCase(
+    grpc::CallbackServerContext* context, const mayday::v1::ResolveCaseRequest* request,
+    mayday::v1::Case* response) {
+  return FinishUnary(context, [&]() -> absl::Status {
+    auto agent = services_.auth->Require(*context, Role::kOperator);
+    if (!agent.ok()) return agent.status();
+    auto closed = ChangeCase(
+        *agent, "name", request->name(),
+        [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
+          return CloseCase(mayday::v1::CASE_STATE_RESOLVED, "", current, next, e);
+        });
+    if (!closed.ok()) return closed.status();
+    *response = std::move(closed->snapshot);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorServiceImpl::CreateCaseNote(
+    grpc::CallbackServerContext* context, const mayday::v1::CreateCaseNoteRequest* request,
+    mayday::v1::CaseNote* response) {
+  return FinishUnary(context, [&]() -> absl::Status {
+    auto agent = services_.auth->Require(*context, Role::kOperator);
+    if (!agent.ok()) return agent.status();
+    auto id = ParseCaseName("parent", request->parent());
+    if (!id.ok()) return id.status();
+    if (auto s = ValidateMessageText("text", request->text()); !s.ok()) return s;
+    mayday::v1::CaseNote note;
+    note.set_case_(request->parent());
+    note.set_author(agent->Name());
+    note.set_text(request->text());
+    *note.mutable_create_time() = ToProtoTime(services_.clock->Now());
+    if (auto s = services_.store->AddNote(note); !s.ok()) return s;
+    *response = std::move(note);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseNotes(
+    grpc::CallbackServerContext* context, const mayday::v1::ListCaseNotesRequest* request,
+    mayday::v1::ListCaseNotesResponse* response) {
+  return FinishUnary(context, [&]() -> absl::Status {
+    if (auto p = services_.auth->Require(*context, Role::kOperator); !p.ok()) return p.status();
+    auto id = ParseCaseName("parent", request->parent());
+    if (!id.ok()) return id.status();
+    auto found = services_.store->GetCase(*id);
+    if (absl::IsNotFound(found.status())) {
+      return absl::NotFoundError(absl::StrCat(request->parent(), " not found"));
+    }
+    if (!found.ok()) return found.status();
+    auto notes = services_.store->ListNotes(*id);
+    if (!notes.ok()) return notes.status();
+    for (auto& n : *notes) *response->add_notes() = std::move(n);
     return absl::OkStatus();
   });
 }

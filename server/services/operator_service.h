@@ -28,8 +28,28 @@ class OperatorServiceImpl final : public mayday::v1::OperatorService::CallbackSe
   grpc::ServerUnaryReactor* ListResponders(grpc::CallbackServerContext* context,
                                            const mayday::v1::ListRespondersRequest* request,
                                            mayday::v1::ListRespondersResponse* response) override;
+  grpc::ServerUnaryReactor* PostMessage(grpc::CallbackServerContext* context,
+                                        const mayday::v1::PostMessageRequest* request,
+                                        mayday::v1::CaseEvent* response) override;
+  grpc::ServerUnaryReactor* CancelCase(grpc::CallbackServerContext* context,
+                                       const mayday::v1::CancelCaseRequest* request,
+                                       mayday::v1::Case* response) override;
+  grpc::ServerUnaryReactor* ResolveCase(grpc::CallbackServerContext* context,
+                                        const mayday::v1::ResolveCaseRequest* request,
+                                        mayday::v1::Case* response) override;
+  grpc::ServerUnaryReactor* CreateCaseNote(grpc::CallbackServerContext* context,
+                                           const mayday::v1::CreateCaseNoteRequest* request,
+                                           mayday::v1::CaseNote* response) override;
+  grpc::ServerUnaryReactor* ListCaseNotes(grpc::CallbackServerContext* context,
+                                          const mayday::v1::ListCaseNotesRequest* request,
+                                          mayday::v1::ListCaseNotesResponse* response) override;
 
  private:
+  // Applies `change` to any case on behalf of `agent`, then tells dispatch.
+  // `field` names the request field holding the case name.
+  absl::StatusOr<CommittedChange> ChangeCase(const Principal& agent, absl::string_view field,
+                                             const std::string& case_name, CaseChange change);
+
   ServiceContext services_;
 };
 

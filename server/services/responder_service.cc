@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "cases/case_changes.h"
 #include "cases/case_rules.h"
 #include "dispatcher/mapping.h"
 #include "rpc/unary.h"
@@ -79,36 +80,63 @@ grpc::ServerUnaryReactor* ResponderServiceImpl::UpdateProgress(
   return FinishUnary(context, [&]() -> absl::Status {
     auto responder = services_.auth->Require(*context, Role::kResponder);
     if (!responder.ok()) return responder.status();
-    auto id = ParseCaseName("case", request->case_());
-    if (!id.ok()) return id.status();
+    if (auto id = ParseCaseName("case", request->case_()); !id.ok()) return id.status();
     const mayday::v1::CaseState to = request->state();
     // The target state is checked before the case is even looked up.
     if (auto s = CheckProgress(mayday::v1::CASE_STATE_ASSIGNED, to);
         absl::IsInvalidArgument(s)) {
       return s;
     }
-    const std::string name = responder->Name();
-    auto committed = services_.log->Append(
-        *id, name,
+    auto committed = ChangeAssignedCase(
+        *responder, request->case_(),
         [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
-          // A responder sees only the case assigned to it.
-          if (current.responder() != name) {
-            return absl::NotFoundError(
-                absl::StrCat(request->case_(), " is not assigned to ", name));
-          }
           if (auto s = CheckProgress(current.state(), to); !s.ok()) return s;
           next.set_state(to);
-          e.mutable_progressed()->set_responder(name);
+          e.mutable_progressed()->set_responder(responder->Name());
           return absl::OkStatus();
         });
-    if (absl::IsNotFound(committed.status())) {
-      return absl::NotFoundError(absl::StrCat(request->case_(), " is not assigned to ", name));
-    }
     if (!committed.ok()) return committed.status();
-    services_.dispatcher->CaseChanged(*committed);
     *response = std::move(committed->snapshot);
     return absl::OkStatus();
   });
+}
+
+grpc::ServerUnaryReactor* ResponderServiceImpl::PostMessage(
+    grpc::CallbackServerContext* context, const mayday::v1::PostMessageRequest* request,
+    mayday::v1::CaseEvent* response) {
+  return FinishUnary(context, [&]() -> absl::Status {
+    auto responder = services_.auth->Require(*context, Role::kResponder);
+    if (!responder.ok()) return responder.status();
+    if (auto s = ValidateMessageText("text", request->text()); !s.ok()) return s;
+    auto posted = ChangeAssignedCase(
+        *responder, request->case_(),
+        [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
+          return server::PostMessage(responder->Name(), request->text(), current, next, e);
+        });
+    if (!posted.ok()) return posted.status();
+    *response = std::move(posted->event);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<CommittedChange> ResponderServiceImpl::ChangeAssignedCase(
+    const Principal& responder, const std::string& case_name, CaseChange change) {
+  auto id = ParseCaseName("case", case_name);
+  if (!id.ok()) return id.status();
+  const std::string name = responder.Name();
+  const auto not_assigned = [&] {
+    return absl::NotFoundError(absl::StrCat(case_name, " is not assigned to ", name));
+  };
+  auto committed = services_.log->Append(
+      *id, name,
+      [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
+        if (current.responder() != name) return not_assigned();
+        return change(current, next, e);
+      });
+  if (absl::IsNotFound(committed.status())) return not_assigned();
+  if (!committed.ok()) return committed.status();
+  services_.dispatcher->CaseChanged(*committed);
+  return committed;
 }
 
 }  // namespace mayday::server

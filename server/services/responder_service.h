@@ -31,8 +31,18 @@ class ResponderServiceImpl final : public mayday::v1::ResponderService::Callback
   grpc::ServerUnaryReactor* UpdateProgress(grpc::CallbackServerContext* context,
                                            const mayday::v1::UpdateProgressRequest* request,
                                            mayday::v1::Case* response) override;
+  grpc::ServerUnaryReactor* PostMessage(grpc::CallbackServerContext* context,
+                                        const mayday::v1::PostMessageRequest* request,
+                                        mayday::v1::CaseEvent* response) override;
 
  private:
+  // Applies `change` to the case named in `case_name` if it is assigned to
+  // `responder` (NOT_FOUND otherwise: a responder sees only its own case),
+  // then tells dispatch.
+  absl::StatusOr<CommittedChange> ChangeAssignedCase(const Principal& responder,
+                                                     const std::string& case_name,
+                                                     CaseChange change);
+
   ServiceContext services_;
 };
 

@@ -55,8 +55,20 @@ CREATE TABLE tokens (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+// Version 2: care agents' internal notes on cases. Kept apart from the event
+// timeline because members and responders must never see them.
+constexpr char kMigration2[] = R"sql(
+CREATE TABLE case_notes (
+  case_id TEXT NOT NULL REFERENCES cases (id),
+  create_time_us INTEGER NOT NULL,
+  note BLOB NOT NULL
+) STRICT;
+CREATE INDEX case_notes_by_case ON case_notes (case_id, create_time_us);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "cases, case_events and tokens", kMigration1},
+    {2, "case_notes", kMigration2},
 };
 
 constexpr char kCreateMigrationsTable[] = R"sql(

@@ -37,6 +37,10 @@ absl::StatusOr<CasePage> SelectCases(Database& db, const CaseFilter& filter,
 absl::StatusOr<std::vector<mayday::v1::Case>> SelectOpenCases(Database& db);
 
 // Store::PutToken and Store::FindToken (tokens.cc).
+absl::Status InsertNote(Database& db, const mayday::v1::CaseNote& note);
+absl::StatusOr<std::vector<mayday::v1::CaseNote>> SelectNotes(
+    Database& db, absl::string_view case_id);
+
 absl::Status InsertToken(Database& db, const TokenRecord& token);
 absl::StatusOr<TokenRecord> SelectToken(Database& db,
                                         absl::string_view token_hash);

@@ -134,6 +134,17 @@ absl::StatusOr<std::vector<mayday::v1::Case>> SqliteStore::ListOpenCases() {
   return SelectOpenCases(*reader_);
 }
 
+absl::Status SqliteStore::AddNote(const mayday::v1::CaseNote& note) {
+  absl::MutexLock lock(&write_mu_);
+  return InsertNote(*writer_, note);
+}
+
+absl::StatusOr<std::vector<mayday::v1::CaseNote>> SqliteStore::ListNotes(
+    std::string_view case_id) {
+  absl::MutexLock lock(&read_mu_);
+  return SelectNotes(*reader_, ToAbsl(case_id));
+}
+
 absl::Status SqliteStore::PutToken(const TokenRecord& token) {
   absl::MutexLock lock(&write_mu_);
   return InsertToken(*writer_, token);

@@ -33,6 +33,9 @@ class SqliteStore final : public Store {
   absl::StatusOr<CasePage> ListCases(const CaseFilter& filter, int page_size,
                                      std::string_view page_token) override;
   absl::StatusOr<std::vector<mayday::v1::Case>> ListOpenCases() override;
+  absl::Status AddNote(const mayday::v1::CaseNote& note) override;
+  absl::StatusOr<std::vector<mayday::v1::CaseNote>> ListNotes(
+      std::string_view case_id) override;
   absl::Status PutToken(const TokenRecord& token) override;
   absl::StatusOr<TokenRecord> FindToken(std::string_view token_hash) override;
 

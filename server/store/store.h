@@ -103,6 +103,14 @@ class Store {
   // dispatch engine on start).
   virtual absl::StatusOr<std::vector<mayday::v1::Case>> ListOpenCases() = 0;
 
+  // Stores an internal note on the case `note.case_()` ("cases/{id}")
+  // durably. NOT_FOUND for an unknown case; UNAVAILABLE if the write failed.
+  virtual absl::Status AddNote(const mayday::v1::CaseNote& note) = 0;
+
+  // The case's notes, oldest first (empty for an unknown case).
+  virtual absl::StatusOr<std::vector<mayday::v1::CaseNote>> ListNotes(
+      std::string_view case_id) = 0;
+
   // Stores a token record durably. ALREADY_EXISTS if the hash is known;
   // INVALID_ARGUMENT if it is not 64 lowercase hex digits or subject is empty.
   virtual absl::Status PutToken(const TokenRecord& token) = 0;
