@@ -20,7 +20,11 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(
   }
   std::shared_ptr<mayday::v1::AlertService::StubInterface> stub =
       mayday::v1::AlertService::NewStub(internal::MakeChannel(options));
-  return std::make_unique<internal::ClientImpl>(options, std::move(stub));
+  absl::StatusOr<std::unique_ptr<internal::AlertOutbox>> outbox =
+      internal::AlertOutbox::Open(options, stub);
+  if (!outbox.ok()) return outbox.status();
+  return std::make_unique<internal::ClientImpl>(options, std::move(stub),
+                                                std::move(*outbox));
 }
 
 namespace internal {
@@ -42,8 +46,12 @@ absl::Status ValidateOptions(const ClientOptions& options) {
   return absl::OkStatus();
 }
 
-ClientImpl::ClientImpl(ClientOptions options, std::shared_ptr<Stub> stub)
-    : options_(std::move(options)), stub_(std::move(stub)) {}
+ClientImpl::ClientImpl(ClientOptions options, std::shared_ptr<Stub> stub,
+                       std::unique_ptr<AlertOutbox> outbox)
+    : options_(std::move(options)),
+      stub_(std::move(stub)),
+      location_feed_(options_, stub_),
+      outbox_(std::move(outbox)) {}
 
 template <typename Request, typename Response>
 absl::StatusOr<Response> ClientImpl::CallOnce(
@@ -58,8 +66,12 @@ absl::StatusOr<Response> ClientImpl::CallOnce(
   return response;
 }
 
-absl::StatusOr<mayday::v1::Case> ClientImpl::RaiseAlert(const Alert& alert) {
-  const absl::Time give_up = absl::Now() + options_.raise_deadline;
+absl::StatusOr<std::shared_ptr<PendingAlert>> ClientImpl::Raise(
+    const Alert& alert, AlertCallback on_change) {
+  if (alert.request_id.size() > 128) {
+    return absl::InvalidArgumentError(
+        "Raise: request_id must be at most 128 bytes");
+  }
   mayday::v1::RaiseAlertRequest request;
   request.set_request_id(alert.request_id.empty() ? NewRequestId()
                                                   : alert.request_id);
@@ -69,20 +81,38 @@ absl::StatusOr<mayday::v1::Case> ClientImpl::RaiseAlert(const Alert& alert) {
   request.mutable_location()->set_horizontal_accuracy_meters(
       alert.horizontal_accuracy_meters);
   request.set_note(alert.note);
+  return std::shared_ptr<PendingAlert>(
+      outbox_->Add(request, std::move(on_change)));
+}
 
-  Backoff backoff(options_.initial_backoff, options_.max_backoff, RandomSeed());
-  while (true) {
-    grpc::ClientContext context;
-    PrepareContext(&context, options_.token,
-                   std::min(absl::Now() + options_.call_timeout, give_up));
-    mayday::v1::Case opened;
-    const grpc::Status status = stub_->RaiseAlert(&context, request, &opened);
-    if (status.ok()) return opened;
-    if (!IsRetryableRaise(status.error_code())) return FromGrpcStatus(status);
-    const absl::Duration delay = backoff.Next();
-    if (absl::Now() + delay >= give_up) return FromGrpcStatus(status);
-    absl::SleepFor(delay);
+absl::StatusOr<mayday::v1::Case> ClientImpl::RaiseAlert(const Alert& alert) {
+  absl::StatusOr<std::shared_ptr<PendingAlert>> raised = Raise(alert, nullptr);
+  if (!raised.ok()) return raised.status();
+  auto* pending = static_cast<PendingAlertImpl*>(raised->get());
+  if (!pending->WaitDone(options_.raise_deadline) &&
+      options_.data_dir.empty()) {
+    // Without an outbox the old contract holds: give up at the deadline.
+    pending->Abandon(absl::DeadlineExceededError(
+        "RaiseAlert: no answer within raise_deadline"));
   }
+  AlertProgress progress = pending->progress();
+  if (progress.state == AlertState::kAcknowledged) return progress.opened;
+  if (!progress.error.ok()) return progress.error;
+  return absl::DeadlineExceededError(
+      "RaiseAlert: no answer within raise_deadline");
+}
+
+std::vector<std::shared_ptr<PendingAlert>> ClientImpl::PendingAlerts() {
+  return outbox_->Pending();
+}
+
+std::vector<std::shared_ptr<PendingAlert>> ClientImpl::ResumedAlerts() {
+  return outbox_->Resumed();
+}
+
+absl::Status ClientImpl::FeedLocation(const std::string& case_name,
+                                      const mayday::v1::Location& location) {
+  return location_feed_.Feed(case_name, location);
 }
 
 absl::StatusOr<mayday::v1::Case> ClientImpl::GetCase(
@@ -98,6 +128,23 @@ absl::StatusOr<mayday::v1::ListCasesResponse> ClientImpl::ListCases(
   request.set_page_size(page_size);
   request.set_page_token(page_token);
   return CallOnce(&Stub::ListCases, request);
+}
+
+absl::StatusOr<mayday::v1::CaseEvent> ClientImpl::PostMessage(const std::string& case_name,
+                                                              const std::string& text) {
+  mayday::v1::PostMessageRequest request;
+  request.set_case_(case_name);
+  request.set_text(text);
+  return CallOnce(&Stub::PostMessage, request);
+}
+
+absl::StatusOr<mayday::v1::Case> ClientImpl::RateCase(const std::string& case_name, int stars,
+                                                      const std::string& comment) {
+  mayday::v1::RateCaseRequest request;
+  request.set_name(case_name);
+  request.set_stars(stars);
+  request.set_comment(comment);
+  return CallOnce(&Stub::RateCase, request);
 }
 
 absl::StatusOr<mayday::v1::Case> ClientImpl::CancelCase(

@@ -7,25 +7,38 @@
 #include <string>
 
 #include "mayday/sdk/client.h"
+#include "location_feed.h"
 #include "mayday/v1/alert_service.grpc.pb.h"
+#include "outbox.h"
 
 namespace mayday::sdk::internal {
 
 // Returns OK if `options` are usable, else INVALID_ARGUMENT saying why.
 absl::Status ValidateOptions(const ClientOptions& options);
 
-// Thread-safe: all state is immutable after construction and the stub is
-// thread-safe.
+// Thread-safe: the options and stub are immutable after construction, and
+// the outbox and location feed are thread-safe.
 class ClientImpl final : public Client {
  public:
   ClientImpl(ClientOptions options,
-             std::shared_ptr<mayday::v1::AlertService::StubInterface> stub);
+             std::shared_ptr<mayday::v1::AlertService::StubInterface> stub,
+             std::unique_ptr<AlertOutbox> outbox);
 
   absl::StatusOr<mayday::v1::Case> RaiseAlert(const Alert& alert) override;
+  absl::StatusOr<std::shared_ptr<PendingAlert>> Raise(
+      const Alert& alert, AlertCallback on_change) override;
+  std::vector<std::shared_ptr<PendingAlert>> PendingAlerts() override;
+  std::vector<std::shared_ptr<PendingAlert>> ResumedAlerts() override;
+  absl::Status FeedLocation(const std::string& case_name,
+                            const mayday::v1::Location& location) override;
   absl::StatusOr<mayday::v1::Case> GetCase(
       const std::string& case_name) override;
   absl::StatusOr<mayday::v1::ListCasesResponse> ListCases(
       int page_size, const std::string& page_token) override;
+  absl::StatusOr<mayday::v1::CaseEvent> PostMessage(const std::string& case_name,
+                                                    const std::string& text) override;
+  absl::StatusOr<mayday::v1::Case> RateCase(const std::string& case_name, int stars,
+                                            const std::string& comment) override;
   absl::StatusOr<mayday::v1::Case> CancelCase(
       const std::string& case_name, const std::string& reason) override;
   absl::StatusOr<mayday::v1::Case> UpdateCaseLocation(
@@ -48,6 +61,10 @@ class ClientImpl final : public Client {
 
   const ClientOptions options_;
   const std::shared_ptr<Stub> stub_;
+  // Declared last: destroyed first, joining their threads while the stub
+  // and options they use are still alive.
+  LocationFeed location_feed_;
+  const std::unique_ptr<AlertOutbox> outbox_;
 };
 
 }  // namespace mayday::sdk::internal

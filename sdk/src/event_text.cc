@@ -58,7 +58,9 @@ std::string OfferEnded(const CaseEvent::OfferEnded& ended) {
 }
 
 std::string Progressed(const CaseEvent& event) {
-  const std::string& who = event.progressed().responder();
+  // Whoever moved the case on: the crew, or a care agent closing it.
+  const std::string& who =
+      event.actor().empty() ? event.progressed().responder() : event.actor();
   switch (event.state()) {
     case mayday::v1::CASE_STATE_EN_ROUTE:
       return absl::StrCat(who, " is on the way");
@@ -119,6 +121,14 @@ std::string DescribeEvent(const CaseEvent& event) {
       return WithText("escalated to care agents", event.escalated().reason());
     case CaseEvent::kRedispatched:
       return "looking for a responder again";
+    case CaseEvent::kMessagePosted:
+      return absl::StrCat("message from ", event.message_posted().author(), ": ",
+                          event.message_posted().text());
+    case CaseEvent::kRated:
+      return WithText(absl::StrCat("rated ", event.rated().rating().stars(), "/5"),
+                      event.rated().rating().comment());
+    case CaseEvent::kTaken:
+      return absl::StrCat("taken by ", event.taken().operator_());
     case CaseEvent::CHANGE_NOT_SET:
       break;
   }

@@ -46,6 +46,7 @@ TEST_CASE("FormatEventLine describes each change", "[sdk][event_text]") {
       {Event(4, mayday::v1::CASE_STATE_ON_SCENE,
              [](CaseEvent* e) {
                e->mutable_progressed()->set_responder("responders/r-2");
+               e->set_actor("responders/r-2");
              }),
        "#4 ON_SCENE    responders/r-2 is on scene"},
       {Event(5, mayday::v1::CASE_STATE_CANCELLED,
@@ -56,6 +57,24 @@ TEST_CASE("FormatEventLine describes each change", "[sdk][event_text]") {
       {Event(6, mayday::v1::CASE_STATE_ESCALATED,
              [](CaseEvent* e) { e->mutable_escalated(); }),
        "#6 ESCALATED   escalated to care agents"},
+      {Event(7, mayday::v1::CASE_STATE_ASSIGNED,
+             [](CaseEvent* e) {
+               e->mutable_message_posted()->set_author("operators/desk-1");
+               e->mutable_message_posted()->set_text("stay with the car");
+             }),
+       "#7 ASSIGNED    message from operators/desk-1: stay with the car"},
+      {Event(8, mayday::v1::CASE_STATE_RESOLVED,
+             [](CaseEvent* e) {
+               e->set_actor("operators/desk-1");
+               e->mutable_progressed()->set_responder("responders/r-2");
+             }),
+       "#8 RESOLVED    operators/desk-1 resolved the case"},
+      {Event(9, mayday::v1::CASE_STATE_RESOLVED,
+             [](CaseEvent* e) {
+               e->mutable_rated()->mutable_rating()->set_stars(4);
+               e->mutable_rated()->mutable_rating()->set_comment("kind crew");
+             }),
+       "#9 RESOLVED    rated 4/5: kind crew"},
   }));
   CHECK(FormatEventLine(event) == line);
 }

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -42,6 +43,13 @@ struct ClientOptions {
   absl::Duration initial_backoff = absl::Milliseconds(250);
   // Upper bound of the delay between two attempts. Must be >= initial_backoff.
   absl::Duration max_backoff = absl::Seconds(5);
+  // The app's data directory (it must exist and be writable). The SDK keeps
+  // its alert outbox there, the SQLite file "mayday-outbox.db": every alert
+  // is written to it before it is first sent and stays pending until the
+  // server acknowledges it, so the next Client::Create on the same directory
+  // resends what a killed app left unsent. Empty: alerts are kept in memory
+  // only and are lost if the process dies before the server answers.
+  std::string data_dir;
 };
 
 // One press of the Road or Medical button.
@@ -60,6 +68,58 @@ struct Alert {
   // Set it yourself to make retries safe across app restarts; the returned
   // Case carries the key that was used in Case.request_id.
   std::string request_id;
+};
+
+// Where a raised alert is. An alert only moves forward:
+// kQueued <-> kSending -> kAcknowledged or kFailed.
+enum class AlertState {
+  // Stored in the outbox, waiting for the next attempt (the first one, or a
+  // retry after UNAVAILABLE / DEADLINE_EXCEEDED).
+  kQueued,
+  // An attempt is on the wire.
+  kSending,
+  // The server committed the case; AlertProgress.opened holds it. Final.
+  kAcknowledged,
+  // The server refused the alert for good (INVALID_ARGUMENT,
+  // UNAUTHENTICATED, PERMISSION_DENIED, ...), or the blocking RaiseAlert of a
+  // client without data_dir gave up at raise_deadline. Final.
+  kFailed,
+};
+
+// A snapshot of a raised alert.
+struct AlertProgress {
+  AlertState state = AlertState::kQueued;
+  // The idempotency key every attempt of this alert sends.
+  std::string request_id;
+  // Attempts made so far.
+  int attempts = 0;
+  // kFailed: why. kQueued after a failed attempt: that attempt's error.
+  // Otherwise OK.
+  absl::Status error;
+  // kAcknowledged: the case the alert opened ("cases/{id}" in opened.name()).
+  mayday::v1::Case opened;
+};
+
+// Called on the SDK's sender thread for the alert, once per state change, in
+// order, never concurrently for one alert. Must not throw; should return
+// quickly; may call the Client and the PendingAlert.
+using AlertCallback = std::function<void(const AlertProgress&)>;
+
+// A handle to an alert the SDK is delivering. Thread-safe. Dropping the
+// handle does not stop delivery: the alert is sent until acknowledged or
+// until its Client is destroyed (and then, with a data_dir, by the next
+// Client on that directory).
+class PendingAlert {
+ public:
+  virtual ~PendingAlert() = default;
+  // The alert's request_id.
+  virtual std::string request_id() const = 0;
+  // The current state.
+  virtual AlertProgress progress() const = 0;
+  // Blocks until the alert is acknowledged or failed, or `timeout` passes.
+  // Returns true if it is acknowledged or failed. Must not be called from
+  // the alert's own callback.
+  virtual bool WaitDone(absl::Duration timeout) = 0;
 };
 
 // A running WatchCase. Destroying it cancels the watch and waits for the SDK
@@ -92,8 +152,11 @@ class Client {
  public:
   // Makes a client for `options`. The channel connects lazily, so an
   // unreachable server is not an error here. Returns INVALID_ARGUMENT if
-  // server or token is empty or a duration is not positive. The caller owns
-  // the returned client.
+  // server or token is empty or a duration is not positive, and
+  // FAILED_PRECONDITION if data_dir is set but its outbox cannot be opened.
+  // With a data_dir, alerts found pending in the outbox are resent at once.
+  // The caller owns the returned client; destroying it stops delivery of
+  // pending alerts (they stay in the outbox) and location feeds.
   static absl::StatusOr<std::unique_ptr<Client>> Create(
       const ClientOptions& options);
 
@@ -106,7 +169,45 @@ class Client {
   // error (INVALID_ARGUMENT, UNAUTHENTICATED, PERMISSION_DENIED, ...) is
   // returned at once without retrying. Blocks for at most about
   // raise_deadline.
+  //
+  // Built on Raise: with a data_dir the alert is in the outbox before the
+  // first attempt, and if raise_deadline passes it stays there and is still
+  // delivered in the background (PendingAlerts lists it).
   virtual absl::StatusOr<mayday::v1::Case> RaiseAlert(const Alert& alert) = 0;
+
+  // Raises an alert without blocking on the network: stores it in the outbox
+  // (synchronously, on disk when data_dir is set), returns its handle in
+  // state kQueued, and delivers it on an SDK thread: retries UNAVAILABLE and
+  // DEADLINE_EXCEEDED with exponential backoff and jitter, always with the
+  // same request_id, with no overall deadline, until the server
+  // acknowledges (kAcknowledged) or refuses (kFailed). `on_change` (may be
+  // empty) is called on that thread for each state change after kQueued.
+  // If the outbox cannot be written the alert is still sent, in memory only.
+  // Returns INVALID_ARGUMENT if alert.request_id is longer than 128 bytes.
+  virtual absl::StatusOr<std::shared_ptr<PendingAlert>> Raise(
+      const Alert& alert, AlertCallback on_change = nullptr) = 0;
+
+  // Returns the alerts this client is still delivering, including those it
+  // found pending in the outbox at Create (left by a killed app) and resends
+  // with their original request_id. Thread-safe.
+  virtual std::vector<std::shared_ptr<PendingAlert>> PendingAlerts() = 0;
+
+  // Returns the alerts Create found pending in the outbox (raised by an
+  // earlier process that died or was closed before they were acknowledged),
+  // oldest first, whatever their state now: an app can show "your alert
+  // from before was delivered: case X" once each is acknowledged.
+  // Thread-safe.
+  virtual std::vector<std::shared_ptr<PendingAlert>> ResumedAlerts() = 0;
+
+  // Feeds the member's newest position for an open case. Returns at once;
+  // an SDK thread sends it with UpdateCaseLocation, retrying transient
+  // errors with backoff. While a send is in flight or waiting to retry,
+  // newer positions replace older unsent ones: only the newest is sent
+  // (a slow network sees fewer, fresher updates). Feeding stops for the case
+  // on a non-transient error (e.g. FAILED_PRECONDITION once it is closed).
+  // INVALID_ARGUMENT if case_name is empty. Thread-safe.
+  virtual absl::Status FeedLocation(const std::string& case_name,
+                                    const mayday::v1::Location& location) = 0;
 
   // Returns the member's case named `case_name` ("cases/{id}"); NOT_FOUND if
   // it does not exist or is not the member's. One attempt, no retry.
@@ -128,6 +229,21 @@ class Client {
   // FAILED_PRECONDITION once the case is closed. One attempt, no retry.
   virtual absl::StatusOr<mayday::v1::Case> UpdateCaseLocation(
       const std::string& case_name, const mayday::v1::Location& location) = 0;
+
+  // Writes a message on one of the member's open cases, for the care agents
+  // and the assigned responder; returns the committed event (its sequence
+  // shows where it sits in the timeline). INVALID_ARGUMENT for empty text or
+  // more than 1000 bytes; FAILED_PRECONDITION once the case is closed;
+  // NOT_FOUND for a case that is not the member's. One attempt, no retry.
+  virtual absl::StatusOr<mayday::v1::CaseEvent> PostMessage(const std::string& case_name,
+                                                            const std::string& text) = 0;
+
+  // Rates a closed case, 1 to 5 stars with an optional comment, once;
+  // returns the case with its rating. INVALID_ARGUMENT for stars outside
+  // 1..5; FAILED_PRECONDITION if the case is open or already rated. One
+  // attempt, no retry.
+  virtual absl::StatusOr<mayday::v1::Case> RateCase(const std::string& case_name, int stars,
+                                                    const std::string& comment) = 0;
 
   // Starts following a case on a new SDK thread and returns at once.
   //

@@ -1,0 +1,193 @@
+/* The Mayday member SDK's C ABI: what Swift, Kotlin/JNI, C and other
+ * languages bind. A thin, stable layer over mayday::sdk::Client: opaque
+ * handles, plain C types, callbacks with a user pointer. No C++ type crosses
+ * it, and nothing in it throws.
+ *
+ * Stability: functions and enum values are only ever added. Structs passed in
+ * (mayday_client_options) start with their own size so that they can grow;
+ * fill them with mayday_client_options_init.
+ *
+ * Thread rules:
+ *  - Every function may be called from any thread. One mayday_client may be
+ *    used from many threads at once.
+ *  - Callbacks run on SDK-owned threads, never on the caller's: each watch
+ *    has its own thread (its event and end callbacks never run concurrently
+ *    with each other), each async raise runs its callback on its alert's
+ *    sender thread. Callbacks must return quickly and must not call
+ *    mayday_watch_destroy / mayday_watch_wait on their own watch, nor
+ *    mayday_client_destroy. Anything a callback receives by pointer is valid
+ *    only during the call: copy what you keep.
+ *  - mayday_last_error_message() is per thread: the message of the last
+ *    failed call made on the calling thread.
+ */
+#ifndef MAYDAY_MAYDAY_H_
+#define MAYDAY_MAYDAY_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32) && defined(MAYDAY_SHARED)
+#define MAYDAY_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#define MAYDAY_API __attribute__((visibility("default")))
+#else
+#define MAYDAY_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Result of every call that can fail. 0..16 are the gRPC status codes of
+ * the failed call, with the server's message in mayday_last_error_message.
+ * Values >= 100 are the C layer's own. */
+typedef enum mayday_status {
+  MAYDAY_OK = 0,
+  MAYDAY_CANCELLED = 1,
+  MAYDAY_UNKNOWN = 2,
+  MAYDAY_INVALID_ARGUMENT = 3,
+  MAYDAY_DEADLINE_EXCEEDED = 4,
+  MAYDAY_NOT_FOUND = 5,
+  MAYDAY_ALREADY_EXISTS = 6,
+  MAYDAY_PERMISSION_DENIED = 7,
+  MAYDAY_RESOURCE_EXHAUSTED = 8,
+  MAYDAY_FAILED_PRECONDITION = 9,
+  MAYDAY_ABORTED = 10,
+  MAYDAY_OUT_OF_RANGE = 11,
+  MAYDAY_UNIMPLEMENTED = 12,
+  MAYDAY_INTERNAL = 13,
+  MAYDAY_UNAVAILABLE = 14,
+  MAYDAY_DATA_LOSS = 15,
+  MAYDAY_UNAUTHENTICATED = 16,
+  /* The caller's buffer was too small; nothing was written but a
+   * terminating NUL. */
+  MAYDAY_BUFFER_TOO_SMALL = 100
+} mayday_status;
+
+/* What kind of help (mayday.v1.CaseKind). */
+typedef enum mayday_kind {
+  MAYDAY_KIND_ROAD = 1,
+  MAYDAY_KIND_MEDICAL = 2
+} mayday_kind;
+
+/* Where a case is (mayday.v1.CaseState). RESOLVED and CANCELLED are final. */
+typedef enum mayday_case_state {
+  MAYDAY_CASE_STATE_UNSPECIFIED = 0,
+  MAYDAY_CASE_STATE_DISPATCHING = 1,
+  MAYDAY_CASE_STATE_ASSIGNED = 2,
+  MAYDAY_CASE_STATE_EN_ROUTE = 3,
+  MAYDAY_CASE_STATE_ON_SCENE = 4,
+  MAYDAY_CASE_STATE_RESOLVED = 5,
+  MAYDAY_CASE_STATE_CANCELLED = 6,
+  MAYDAY_CASE_STATE_ESCALATED = 7
+} mayday_case_state;
+
+/* How to reach the server. Strings are copied by mayday_client_create. */
+typedef struct mayday_client_options {
+  size_t struct_size;          /* sizeof(mayday_client_options) */
+  const char* server;          /* "host:port" of maydayd. Required. */
+  const char* token;           /* the member's bearer token. Required. */
+  const char* data_dir;        /* app data directory for the alert outbox;
+                                  NULL: alerts kept in memory only */
+  int32_t call_timeout_ms;     /* per attempt; 0: 10000 */
+  int32_t raise_deadline_ms;   /* mayday_raise's patience; 0: 60000 */
+  int32_t initial_backoff_ms;  /* first retry delay; 0: 250 */
+  int32_t max_backoff_ms;      /* retry delay cap; 0: 5000 */
+} mayday_client_options;
+
+/* A client (one per member session). Opaque. */
+typedef struct mayday_client mayday_client;
+/* A running watch of one case. Opaque. */
+typedef struct mayday_watch mayday_watch;
+
+/* One event of a case, valid only during the callback. */
+typedef struct mayday_event {
+  int64_t sequence;          /* 1, 2, 3, ... without gaps */
+  mayday_case_state state;   /* state of the case after the event */
+  const char* case_name;     /* "cases/{id}" */
+  const char* actor;         /* "members/..", "responders/..", "dispatch" */
+  const char* description;   /* English text, e.g. "r-2 accepted, ETA 4 min" */
+  int64_t event_time_unix_ms;
+} mayday_event;
+
+/* Called for each event of a watch, in order, each once. */
+typedef void (*mayday_event_callback)(const mayday_event* event, void* user);
+/* Called once, last, when a watch ends: MAYDAY_OK after the case's final
+ * event, MAYDAY_CANCELLED after mayday_watch_cancel, else the error. */
+typedef void (*mayday_end_callback)(mayday_status status, const char* message,
+                                    void* user);
+/* Called once when an async alert is acknowledged (MAYDAY_OK, case_name set)
+ * or refused for good (case_name ""). */
+typedef void (*mayday_raise_callback)(mayday_status status,
+                                      const char* case_name,
+                                      const char* message, void* user);
+
+/* The SDK version, e.g. "0.1.0". Static storage. */
+MAYDAY_API const char* mayday_version(void);
+/* "OK", "UNAVAILABLE", ... for a status. Static storage. */
+MAYDAY_API const char* mayday_status_name(mayday_status status);
+/* The message of the last failed call on this thread ("" if none). Valid
+ * until the next call on this thread. */
+MAYDAY_API const char* mayday_last_error_message(void);
+
+/* Fills `options` with defaults (all zero / NULL, struct_size set). */
+MAYDAY_API void mayday_client_options_init(mayday_client_options* options);
+
+/* Creates a client in *out. INVALID_ARGUMENT for missing server/token or a
+ * negative duration; FAILED_PRECONDITION if data_dir's outbox cannot be
+ * opened. With a data_dir, alerts left pending by a killed app are resent. */
+MAYDAY_API mayday_status mayday_client_create(
+    const mayday_client_options* options, mayday_client** out);
+/* Destroys a client (NULL is fine). Watches it made keep working. */
+MAYDAY_API void mayday_client_destroy(mayday_client* client);
+
+/* Raises an alert and blocks until the server has committed the case, for
+ * at most raise_deadline (retrying UNAVAILABLE / DEADLINE_EXCEEDED). On
+ * MAYDAY_OK writes "cases/{id}" into case_name (buffer of case_name_size
+ * bytes; 64 is plenty). note may be NULL. */
+MAYDAY_API mayday_status mayday_raise(mayday_client* client, mayday_kind kind,
+                                      double latitude, double longitude,
+                                      double accuracy_meters, const char* note,
+                                      char* case_name, size_t case_name_size);
+
+/* Raises an alert without blocking: it is stored in the outbox before this
+ * returns and delivered in the background until acknowledged; `callback`
+ * (may be NULL) reports the outcome on an SDK thread. The alert's
+ * request_id (32 hex digits) is written to request_id if it is not NULL and
+ * request_id_size >= 33. */
+MAYDAY_API mayday_status mayday_raise_async(
+    mayday_client* client, mayday_kind kind, double latitude, double longitude,
+    double accuracy_meters, const char* note, mayday_raise_callback callback,
+    void* user, char* request_id, size_t request_id_size);
+
+/* Starts watching events with sequence > after_sequence. Both callbacks are
+ * required; `user` is passed to them. On MAYDAY_OK *out owns the watch:
+ * destroy it with mayday_watch_destroy. */
+MAYDAY_API mayday_status mayday_watch_start(
+    mayday_client* client, const char* case_name, int64_t after_sequence,
+    mayday_event_callback on_event, mayday_end_callback on_end, void* user,
+    mayday_watch** out);
+/* Stops a watch (its end callback gets MAYDAY_CANCELLED). Returns at once. */
+MAYDAY_API void mayday_watch_cancel(mayday_watch* watch);
+/* Waits up to timeout_ms for the watch to end; returns 1 if it has ended. */
+MAYDAY_API int mayday_watch_wait(mayday_watch* watch, int32_t timeout_ms);
+/* Cancels, waits for the end callback and frees the watch (NULL is fine). */
+MAYDAY_API void mayday_watch_destroy(mayday_watch* watch);
+
+/* Cancels an open case. FAILED_PRECONDITION if it is already closed. */
+MAYDAY_API mayday_status mayday_cancel_case(mayday_client* client,
+                                            const char* case_name,
+                                            const char* reason);
+/* Feeds the member's newest position for a case; sent in the background,
+ * coalescing to the newest when the network is slow. */
+MAYDAY_API mayday_status mayday_feed_location(mayday_client* client,
+                                              const char* case_name,
+                                              double latitude,
+                                              double longitude,
+                                              double accuracy_meters);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* MAYDAY_MAYDAY_H_ */

@@ -1,0 +1,258 @@
+// The C ABI of mayday/mayday.h over mayday::sdk::Client. Converts C
+// arguments to C++ ones and absl::Status to mayday_status + a per-thread
+// message; nothing throws across the boundary.
+#include "mayday/mayday.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "mayday/sdk/client.h"
+#include "mayday/sdk/event_text.h"
+#include "google/protobuf/util/time_util.h"
+
+#ifndef MAYDAY_SDK_VERSION
+#define MAYDAY_SDK_VERSION "0"
+#endif
+
+struct mayday_client {
+  std::unique_ptr<mayday::sdk::Client> client;
+};
+
+struct mayday_watch {
+  std::unique_ptr<mayday::sdk::Watch> watch;
+};
+
+namespace {
+
+thread_local std::string last_error;
+
+mayday_status Fail(const absl::Status& status) {
+  last_error = std::string(status.message());
+  return static_cast<mayday_status>(status.code());
+}
+
+mayday_status Invalid(const char* message) {
+  last_error = message;
+  return MAYDAY_INVALID_ARGUMENT;
+}
+
+// Copies `text` into `buffer` of `size` bytes with a NUL.
+mayday_status CopyOut(const std::string& text, char* buffer, size_t size) {
+  if (buffer == nullptr || size == 0) return MAYDAY_OK;
+  if (text.size() + 1 > size) {
+    buffer[0] = '\0';
+    last_error = "buffer too small";
+    return MAYDAY_BUFFER_TOO_SMALL;
+  }
+  std::memcpy(buffer, text.c_str(), text.size() + 1);
+  return MAYDAY_OK;
+}
+
+mayday::sdk::Alert MakeAlert(mayday_kind kind, double latitude,
+                             double longitude, double accuracy_meters,
+                             const char* note) {
+  mayday::sdk::Alert alert;
+  alert.kind = static_cast<mayday::v1::CaseKind>(kind);
+  alert.latitude = latitude;
+  alert.longitude = longitude;
+  alert.horizontal_accuracy_meters = accuracy_meters;
+  if (note != nullptr) alert.note = note;
+  return alert;
+}
+
+absl::Duration Millis(int32_t ms, absl::Duration fallback) {
+  return ms == 0 ? fallback : absl::Milliseconds(ms);
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* mayday_version(void) { return MAYDAY_SDK_VERSION; }
+
+const char* mayday_status_name(mayday_status status) {
+  switch (status) {
+    case MAYDAY_OK: return "OK";
+    case MAYDAY_CANCELLED: return "CANCELLED";
+    case MAYDAY_UNKNOWN: return "UNKNOWN";
+    case MAYDAY_INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case MAYDAY_DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case MAYDAY_NOT_FOUND: return "NOT_FOUND";
+    case MAYDAY_ALREADY_EXISTS: return "ALREADY_EXISTS";
+    case MAYDAY_PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case MAYDAY_RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case MAYDAY_FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case MAYDAY_ABORTED: return "ABORTED";
+    case MAYDAY_OUT_OF_RANGE: return "OUT_OF_RANGE";
+    case MAYDAY_UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case MAYDAY_INTERNAL: return "INTERNAL";
+    case MAYDAY_UNAVAILABLE: return "UNAVAILABLE";
+    case MAYDAY_DATA_LOSS: return "DATA_LOSS";
+    case MAYDAY_UNAUTHENTICATED: return "UNAUTHENTICATED";
+    case MAYDAY_BUFFER_TOO_SMALL: return "BUFFER_TOO_SMALL";
+  }
+  return "UNKNOWN";
+}
+
+const char* mayday_last_error_message(void) { return last_error.c_str(); }
+
+void mayday_client_options_init(mayday_client_options* options) {
+  if (options == nullptr) return;
+  std::memset(options, 0, sizeof(*options));
+  options->struct_size = sizeof(*options);
+}
+
+mayday_status mayday_client_create(const mayday_client_options* options,
+                                   mayday_client** out) {
+  if (options == nullptr || out == nullptr) {
+    return Invalid("options and out are required");
+  }
+  *out = nullptr;
+  // A caller built against an older, shorter struct gets defaults for the
+  // fields it does not know.
+  mayday_client_options known;
+  mayday_client_options_init(&known);
+  std::memcpy(&known, options,
+              std::min(options->struct_size, sizeof(known)));
+  if (options->struct_size < offsetof(mayday_client_options, data_dir)) {
+    return Invalid("options.struct_size is too small");
+  }
+  if (known.server == nullptr || known.token == nullptr) {
+    return Invalid("options.server and options.token are required");
+  }
+  if (known.call_timeout_ms < 0 || known.raise_deadline_ms < 0 ||
+      known.initial_backoff_ms < 0 || known.max_backoff_ms < 0) {
+    return Invalid("options durations must not be negative");
+  }
+  mayday::sdk::ClientOptions cpp;
+  cpp.server = known.server;
+  cpp.token = known.token;
+  if (known.data_dir != nullptr) cpp.data_dir = known.data_dir;
+  cpp.call_timeout = Millis(known.call_timeout_ms, cpp.call_timeout);
+  cpp.raise_deadline = Millis(known.raise_deadline_ms, cpp.raise_deadline);
+  cpp.initial_backoff = Millis(known.initial_backoff_ms, cpp.initial_backoff);
+  cpp.max_backoff = Millis(known.max_backoff_ms, cpp.max_backoff);
+  auto client = mayday::sdk::Client::Create(cpp);
+  if (!client.ok()) return Fail(client.status());
+  *out = new mayday_client{std::move(*client)};
+  return MAYDAY_OK;
+}
+
+void mayday_client_destroy(mayday_client* client) { delete client; }
+
+mayday_status mayday_raise(mayday_client* client, mayday_kind kind,
+                           double latitude, double longitude,
+                           double accuracy_meters, const char* note,
+                           char* case_name, size_t case_name_size) {
+  if (client == nullptr) return Invalid("client is required");
+  auto opened = client->client->RaiseAlert(
+      MakeAlert(kind, latitude, longitude, accuracy_meters, note));
+  if (!opened.ok()) return Fail(opened.status());
+  return CopyOut(opened->name(), case_name, case_name_size);
+}
+
+mayday_status mayday_raise_async(mayday_client* client, mayday_kind kind,
+                                 double latitude, double longitude,
+                                 double accuracy_meters, const char* note,
+                                 mayday_raise_callback callback, void* user,
+                                 char* request_id, size_t request_id_size) {
+  if (client == nullptr) return Invalid("client is required");
+  mayday::sdk::AlertCallback on_change;
+  if (callback != nullptr) {
+    on_change = [callback, user](const mayday::sdk::AlertProgress& progress) {
+      if (progress.state == mayday::sdk::AlertState::kAcknowledged) {
+        callback(MAYDAY_OK, progress.opened.name().c_str(), "", user);
+      } else if (progress.state == mayday::sdk::AlertState::kFailed) {
+        const std::string message(progress.error.message());
+        callback(static_cast<mayday_status>(progress.error.code()), "",
+                 message.c_str(), user);
+      }
+    };
+  }
+  auto raised = client->client->Raise(
+      MakeAlert(kind, latitude, longitude, accuracy_meters, note),
+      std::move(on_change));
+  if (!raised.ok()) return Fail(raised.status());
+  return CopyOut((*raised)->request_id(), request_id, request_id_size);
+}
+
+mayday_status mayday_watch_start(mayday_client* client, const char* case_name,
+                                 int64_t after_sequence,
+                                 mayday_event_callback on_event,
+                                 mayday_end_callback on_end, void* user,
+                                 mayday_watch** out) {
+  if (client == nullptr || case_name == nullptr || out == nullptr) {
+    return Invalid("client, case_name and out are required");
+  }
+  *out = nullptr;
+  if (on_event == nullptr || on_end == nullptr) {
+    return Invalid("both callbacks are required");
+  }
+  auto watch = client->client->WatchCase(
+      case_name, after_sequence,
+      [on_event, user](const mayday::v1::CaseEvent& event) {
+        const std::string description = mayday::sdk::DescribeEvent(event);
+        mayday_event c_event;
+        c_event.sequence = event.sequence();
+        c_event.state = static_cast<mayday_case_state>(event.state());
+        c_event.case_name = event.case_().c_str();
+        c_event.actor = event.actor().c_str();
+        c_event.description = description.c_str();
+        c_event.event_time_unix_ms =
+            google::protobuf::util::TimeUtil::TimestampToMilliseconds(
+                event.event_time());
+        on_event(&c_event, user);
+      },
+      [on_end, user](const absl::Status& status) {
+        const std::string message(status.message());
+        on_end(static_cast<mayday_status>(status.code()), message.c_str(),
+               user);
+      });
+  if (!watch.ok()) return Fail(watch.status());
+  *out = new mayday_watch{std::move(*watch)};
+  return MAYDAY_OK;
+}
+
+void mayday_watch_cancel(mayday_watch* watch) {
+  if (watch != nullptr) watch->watch->Cancel();
+}
+
+int mayday_watch_wait(mayday_watch* watch, int32_t timeout_ms) {
+  if (watch == nullptr) return 1;
+  return watch->watch->WaitDone(absl::Milliseconds(timeout_ms)) ? 1 : 0;
+}
+
+void mayday_watch_destroy(mayday_watch* watch) { delete watch; }
+
+mayday_status mayday_cancel_case(mayday_client* client, const char* case_name,
+                                 const char* reason) {
+  if (client == nullptr || case_name == nullptr) {
+    return Invalid("client and case_name are required");
+  }
+  auto cancelled = client->client->CancelCase(
+      case_name, reason != nullptr ? reason : "");
+  if (!cancelled.ok()) return Fail(cancelled.status());
+  return MAYDAY_OK;
+}
+
+mayday_status mayday_feed_location(mayday_client* client,
+                                   const char* case_name, double latitude,
+                                   double longitude, double accuracy_meters) {
+  if (client == nullptr || case_name == nullptr) {
+    return Invalid("client and case_name are required");
+  }
+  mayday::v1::Location location;
+  location.set_latitude(latitude);
+  location.set_longitude(longitude);
+  location.set_horizontal_accuracy_meters(accuracy_meters);
+  absl::Status status = client->client->FeedLocation(case_name, location);
+  if (!status.ok()) return Fail(status);
+  return MAYDAY_OK;
+}
+
+}  // extern "C"

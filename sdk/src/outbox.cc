@@ -1,0 +1,188 @@
+// Delivery of raised alerts; see outbox.h.
+#include "outbox.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "backoff.h"
+#include "channel.h"
+#include "grpc_status.h"
+
+namespace mayday::sdk::internal {
+
+PendingAlertImpl::PendingAlertImpl(std::string request_id,
+                                   AlertCallback on_change)
+    : request_id_(std::move(request_id)), on_change_(std::move(on_change)) {
+  progress_.request_id = request_id_;
+}
+
+AlertProgress PendingAlertImpl::progress() const {
+  absl::MutexLock lock(&mu_);
+  return progress_;
+}
+
+bool PendingAlertImpl::WaitDone(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return progress_.state == AlertState::kAcknowledged ||
+           progress_.state == AlertState::kFailed;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
+}
+
+void PendingAlertImpl::Update(AlertState state, absl::Status error,
+                              const mayday::v1::Case* opened) {
+  AlertProgress snapshot;
+  {
+    absl::MutexLock lock(&mu_);
+    if (state == AlertState::kSending) ++progress_.attempts;
+    progress_.state = state;
+    // An attempt on the wire keeps the previous attempt's error.
+    if (state != AlertState::kSending) progress_.error = std::move(error);
+    if (opened != nullptr) progress_.opened = *opened;
+    snapshot = progress_;
+  }
+  if (on_change_) on_change_(snapshot);
+}
+
+void PendingAlertImpl::Abandon(absl::Status why) {
+  absl::MutexLock lock(&mu_);
+  if (abandoned_.ok()) abandoned_ = std::move(why);
+}
+
+absl::Status PendingAlertImpl::abandoned() const {
+  absl::MutexLock lock(&mu_);
+  return abandoned_;
+}
+
+absl::StatusOr<std::unique_ptr<AlertOutbox>> AlertOutbox::Open(
+    const ClientOptions& options, std::shared_ptr<Stub> stub) {
+  absl::StatusOr<std::unique_ptr<OutboxStore>> store =
+      OutboxStore::Open(options.data_dir);
+  if (!store.ok()) return store.status();
+  std::unique_ptr<AlertOutbox> outbox(
+      new AlertOutbox(options, std::move(stub), std::move(*store)));
+  absl::StatusOr<std::vector<mayday::v1::RaiseAlertRequest>> pending =
+      outbox->store_->LoadPending();
+  if (!pending.ok()) return absl::FailedPreconditionError(pending.status().message());
+  for (const mayday::v1::RaiseAlertRequest& request : *pending) {
+    outbox->resumed_.push_back(outbox->Start(request, nullptr));
+  }
+  return outbox;
+}
+
+AlertOutbox::AlertOutbox(const ClientOptions& options,
+                         std::shared_ptr<Stub> stub,
+                         std::unique_ptr<OutboxStore> store)
+    : options_(options), stub_(std::move(stub)), store_(std::move(store)) {}
+
+AlertOutbox::~AlertOutbox() {
+  std::list<Sender> senders;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    for (grpc::ClientContext* context : in_flight_) context->TryCancel();
+  }
+  // Sender threads only touch senders_ under mu_ to mark themselves done;
+  // the list nodes stay put until joined here.
+  for (Sender& sender : senders_) {
+    if (sender.thread.joinable()) sender.thread.join();
+  }
+}
+
+std::shared_ptr<PendingAlertImpl> AlertOutbox::Add(
+    const mayday::v1::RaiseAlertRequest& request, AlertCallback on_change) {
+  // An alert must go out even if the disk is full: a store error only costs
+  // the survival of the alert across an app kill.
+  (void)store_->Insert(request);
+  return Start(request, std::move(on_change));
+}
+
+std::shared_ptr<PendingAlertImpl> AlertOutbox::Start(
+    const mayday::v1::RaiseAlertRequest& request, AlertCallback on_change) {
+  auto alert =
+      std::make_shared<PendingAlertImpl>(request.request_id(), std::move(on_change));
+  absl::MutexLock lock(&mu_);
+  // Reap senders that finished.
+  for (auto it = senders_.begin(); it != senders_.end();) {
+    if (it->done) {
+      it->thread.join();
+      it = senders_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (stopping_) return alert;
+  Sender& sender = senders_.emplace_back();
+  sender.alert = alert;
+  sender.thread = std::thread(
+      [this, request, alert, self = &sender] { Deliver(request, alert, self); });
+  return alert;
+}
+
+std::vector<std::shared_ptr<PendingAlert>> AlertOutbox::Pending() {
+  std::vector<std::shared_ptr<PendingAlert>> pending;
+  absl::MutexLock lock(&mu_);
+  for (const Sender& sender : senders_) {
+    if (!sender.done) pending.push_back(sender.alert);
+  }
+  return pending;
+}
+
+bool AlertOutbox::Sleep(absl::Duration delay) {
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithTimeout(absl::Condition(&stopping_), delay);
+  return !stopping_;
+}
+
+void AlertOutbox::Deliver(mayday::v1::RaiseAlertRequest request,
+                          std::shared_ptr<PendingAlertImpl> alert,
+                          Sender* self) {
+  Backoff backoff(options_.initial_backoff, options_.max_backoff, RandomSeed());
+  absl::Status last_error;
+  while (true) {
+    if (absl::Status why = alert->abandoned(); !why.ok()) {
+      (void)store_->MarkFailed(request.request_id(), std::string(why.message()));
+      alert->Update(AlertState::kFailed, last_error.ok() ? why : last_error,
+                    nullptr);
+      break;
+    }
+    alert->Update(AlertState::kSending, absl::OkStatus(), nullptr);
+    grpc::ClientContext context;
+    PrepareContext(&context, options_.token,
+                   absl::Now() + options_.call_timeout);
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) break;
+      in_flight_.push_back(&context);
+    }
+    mayday::v1::Case opened;
+    const grpc::Status status = stub_->RaiseAlert(&context, request, &opened);
+    bool stopping;
+    {
+      absl::MutexLock lock(&mu_);
+      in_flight_.erase(
+          std::find(in_flight_.begin(), in_flight_.end(), &context));
+      stopping = stopping_;
+    }
+    if (status.ok()) {
+      (void)store_->MarkAcknowledged(request.request_id(), opened.name());
+      alert->Update(AlertState::kAcknowledged, absl::OkStatus(), &opened);
+      break;
+    }
+    if (stopping) break;  // stays pending in the store
+    if (!IsRetryableRaise(status.error_code())) {
+      (void)store_->MarkFailed(request.request_id(), status.error_message());
+      alert->Update(AlertState::kFailed, FromGrpcStatus(status), nullptr);
+      break;
+    }
+    last_error = FromGrpcStatus(status);
+    alert->Update(AlertState::kQueued, last_error, nullptr);
+    if (!alert->abandoned().ok()) continue;
+    if (!Sleep(backoff.Next())) break;
+  }
+  absl::MutexLock lock(&mu_);
+  self->done = true;
+}
+
+}  // namespace mayday::sdk::internal

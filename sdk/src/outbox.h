@@ -1,0 +1,103 @@
+// Delivery of raised alerts: each alert not yet acknowledged has a sender
+// thread that retries RaiseAlert with backoff and jitter, with the same
+// request_id, until the server acknowledges or refuses it, recording the
+// outcome in the OutboxStore. Client::Create resumes what the store holds.
+#ifndef MAYDAY_SDK_SRC_OUTBOX_H_
+#define MAYDAY_SDK_SRC_OUTBOX_H_
+
+#include <grpcpp/client_context.h>
+
+#include <list>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "mayday/sdk/client.h"
+#include "mayday/v1/alert_service.grpc.pb.h"
+#include "outbox_store.h"
+
+namespace mayday::sdk::internal {
+
+// The shared state behind a PendingAlert handle. Thread-safe.
+class PendingAlertImpl final : public PendingAlert {
+ public:
+  PendingAlertImpl(std::string request_id, AlertCallback on_change);
+
+  std::string request_id() const override { return request_id_; }
+  AlertProgress progress() const override;
+  bool WaitDone(absl::Duration timeout) override;
+
+  // Sender thread: records the new state and calls the callback.
+  void Update(AlertState state, absl::Status error,
+              const mayday::v1::Case* opened);
+  // Makes the sender give up after its current attempt (kFailed, `why`).
+  void Abandon(absl::Status why);
+  // The reason passed to Abandon, or OK.
+  absl::Status abandoned() const;
+
+ private:
+  const std::string request_id_;
+  const AlertCallback on_change_;
+  mutable absl::Mutex mu_;
+  AlertProgress progress_ ABSL_GUARDED_BY(mu_);
+  absl::Status abandoned_ ABSL_GUARDED_BY(mu_);
+};
+
+class AlertOutbox {
+ public:
+  using Stub = mayday::v1::AlertService::StubInterface;
+
+  // Opens the store for options.data_dir and starts resending what it holds.
+  static absl::StatusOr<std::unique_ptr<AlertOutbox>> Open(
+      const ClientOptions& options, std::shared_ptr<Stub> stub);
+  // Cancels attempts in flight and joins the sender threads; pending alerts
+  // stay in the store.
+  ~AlertOutbox();
+
+  // Stores `request` and starts delivering it. Never fails: a store error
+  // leaves the alert in memory only.
+  std::shared_ptr<PendingAlertImpl> Add(
+      const mayday::v1::RaiseAlertRequest& request, AlertCallback on_change);
+  // Alerts not yet acknowledged or failed.
+  std::vector<std::shared_ptr<PendingAlert>> Pending();
+  // Alerts found pending in the store at Open.
+  std::vector<std::shared_ptr<PendingAlert>> Resumed() const {
+    return resumed_;
+  }
+
+ private:
+  struct Sender {
+    std::shared_ptr<PendingAlertImpl> alert;
+    std::thread thread;
+    bool done = false;
+  };
+
+  AlertOutbox(const ClientOptions& options, std::shared_ptr<Stub> stub,
+              std::unique_ptr<OutboxStore> store);
+  std::shared_ptr<PendingAlertImpl> Start(
+      const mayday::v1::RaiseAlertRequest& request, AlertCallback on_change);
+  // A sender thread's body.
+  void Deliver(mayday::v1::RaiseAlertRequest request,
+               std::shared_ptr<PendingAlertImpl> alert, Sender* self);
+  // Waits `delay` or until shutdown; false on shutdown.
+  bool Sleep(absl::Duration delay);
+
+  const ClientOptions options_;
+  const std::shared_ptr<Stub> stub_;
+  const std::unique_ptr<OutboxStore> store_;
+  // Set by Open before any other thread sees the outbox; then immutable.
+  std::vector<std::shared_ptr<PendingAlert>> resumed_;
+
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::list<Sender> senders_ ABSL_GUARDED_BY(mu_);
+  std::vector<grpc::ClientContext*> in_flight_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace mayday::sdk::internal
+
+#endif  // MAYDAY_SDK_SRC_OUTBOX_H_

@@ -1,0 +1,29 @@
+# Driven by ctest (see CMakeLists.txt): build the SDK, install its "sdk"
+# component into BUILD_DIR/sdk-install, configure, build and run the
+# consumer project against that prefix. Fails on the first failing step.
+function(run)
+  execute_process(COMMAND ${ARGV} RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGV}")
+  endif()
+endfunction()
+
+set(prefix ${BUILD_DIR}/sdk-install)
+set(consumer ${BUILD_DIR}/sdk-consumer)
+file(REMOVE_RECURSE ${prefix} ${consumer})
+run(${CMAKE_COMMAND} --build ${BUILD_DIR} --target mayday_sdk mayday_proto)
+run(${CMAKE_COMMAND} --install ${BUILD_DIR} --component sdk --prefix ${prefix})
+set(ENV{PKG_CONFIG_PATH} ${prefix}/lib/pkgconfig:${prefix}/lib64/pkgconfig)
+run(${CMAKE_COMMAND} -S ${PROJECT_DIR} -B ${consumer} -G ${GENERATOR}
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=${prefix}
+    -DMAYDAY_EXAMPLE_C=${EXAMPLE_C})
+run(${CMAKE_COMMAND} --build ${consumer} -j2)
+run(${consumer}/consumer)
+# The C example without arguments prints its usage and exits 2.
+execute_process(COMMAND ${consumer}/panic_c RESULT_VARIABLE rc
+                ERROR_VARIABLE usage)
+if(NOT rc EQUAL 2 OR NOT usage MATCHES "usage: mayday-panic-c")
+  message(FATAL_ERROR "panic_c: exit ${rc}, stderr: ${usage}")
+endif()
+run(${consumer}/version_pc)
+message(STATUS "consumer OK")

@@ -1,0 +1,169 @@
+// The C ABI (mayday/mayday.h) against a real maydayd: raise, watch to the
+// end with events 1..n in order, errors as codes plus a message, and the C
+// example mayday-panic-c run as a program.
+#include "mayday/mayday.h"
+
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "child_process.h"
+#include "crew.h"
+#include "test_server.h"
+
+namespace mayday::testing {
+namespace {
+
+// What the C callbacks saw; `user` points at one.
+struct Seen {
+  absl::Mutex mu;
+  std::vector<int64_t> sequences;
+  std::vector<mayday_case_state> states;
+  std::vector<std::string> descriptions;
+  mayday_status end = MAYDAY_UNKNOWN;
+  int ends = 0;
+};
+
+extern "C" void RecordEvent(const mayday_event* event, void* user) {
+  auto* seen = static_cast<Seen*>(user);
+  absl::MutexLock lock(&seen->mu);
+  seen->sequences.push_back(event->sequence);
+  seen->states.push_back(event->state);
+  seen->descriptions.push_back(event->description);
+}
+
+extern "C" void RecordEnd(mayday_status status, const char*, void* user) {
+  auto* seen = static_cast<Seen*>(user);
+  absl::MutexLock lock(&seen->mu);
+  seen->end = status;
+  ++seen->ends;
+}
+
+mayday_client* MakeClient(const std::string& address, const std::string& token) {
+  mayday_client_options options;
+  mayday_client_options_init(&options);
+  options.server = address.c_str();
+  options.token = token.c_str();
+  options.initial_backoff_ms = 50;
+  options.max_backoff_ms = 500;
+  mayday_client* client = nullptr;
+  REQUIRE(mayday_client_create(&options, &client) == MAYDAY_OK);
+  return client;
+}
+
+TEST_CASE("C ABI: raise and watch a case to RESOLVED", "[sdk][c_abi]") {
+  TestServer server;
+  Crew crew(server, "tow-1");
+  REQUIRE(crew.GoOnDuty(mayday::v1::CAPABILITY_TOW, 52.3680, 4.9040).ok());
+  crew.Subscribe();
+  mayday_client* client =
+      MakeClient(server.address(), server.Token("member", "c-member"));
+
+  char case_name[64];
+  REQUIRE(mayday_raise(client, MAYDAY_KIND_ROAD, 52.3676, 4.9041, 10,
+                       "flat tyre", case_name, sizeof(case_name)) == MAYDAY_OK);
+  CHECK(std::string(case_name).rfind("cases/", 0) == 0);
+
+  Seen seen;
+  mayday_watch* watch = nullptr;
+  REQUIRE(mayday_watch_start(client, case_name, 0, RecordEvent, RecordEnd,
+                             &seen, &watch) == MAYDAY_OK);
+  auto offer = crew.NextOffer();
+  REQUIRE(offer.has_value());
+  REQUIRE(crew.Accept(case_name).ok());
+  for (auto state : {mayday::v1::CASE_STATE_EN_ROUTE,
+                     mayday::v1::CASE_STATE_ON_SCENE,
+                     mayday::v1::CASE_STATE_RESOLVED}) {
+    REQUIRE(crew.Progress(case_name, state).ok());
+  }
+  REQUIRE(mayday_watch_wait(watch, 10000) == 1);
+  mayday_watch_destroy(watch);
+  mayday_client_destroy(client);
+
+  absl::MutexLock lock(&seen.mu);
+  CHECK(seen.end == MAYDAY_OK);
+  CHECK(seen.ends == 1);
+  REQUIRE(seen.sequences.size() >= 5);
+  for (size_t i = 0; i < seen.sequences.size(); ++i) {
+    CHECK(seen.sequences[i] == static_cast<int64_t>(i + 1));
+  }
+  CHECK(seen.states.front() == MAYDAY_CASE_STATE_DISPATCHING);
+  CHECK(seen.states.back() == MAYDAY_CASE_STATE_RESOLVED);
+  CHECK(seen.descriptions.front().find("flat tyre") != std::string::npos);
+}
+
+TEST_CASE("C ABI: errors are a code and a message", "[sdk][c_abi]") {
+  TestServer server;
+  mayday_client_options options;
+  mayday_client_options_init(&options);
+  mayday_client* client = nullptr;
+  options.server = "127.0.0.1:1";
+  CHECK(mayday_client_create(&options, &client) == MAYDAY_INVALID_ARGUMENT);
+  CHECK(client == nullptr);
+  CHECK(std::string(mayday_last_error_message()).find("token") !=
+        std::string::npos);
+  CHECK(std::string(mayday_status_name(MAYDAY_UNAVAILABLE)) == "UNAVAILABLE");
+
+  mayday_client* stranger = MakeClient(server.address(), "not-a-token");
+  char case_name[64];
+  CHECK(mayday_raise(stranger, MAYDAY_KIND_ROAD, 52.37, 4.90, 0, nullptr,
+                     case_name, sizeof(case_name)) == MAYDAY_UNAUTHENTICATED);
+  CHECK(std::string(mayday_last_error_message()).size() > 0);
+  mayday_client_destroy(stranger);
+
+  mayday_client* member =
+      MakeClient(server.address(), server.Token("member", "c-errors"));
+  CHECK(mayday_raise(member, static_cast<mayday_kind>(0), 52.37, 4.90, 0,
+                     nullptr, case_name,
+                     sizeof(case_name)) == MAYDAY_INVALID_ARGUMENT);
+  char tiny[4];
+  CHECK(mayday_raise(member, MAYDAY_KIND_MEDICAL, 52.37, 4.90, 0, nullptr,
+                     tiny, sizeof(tiny)) == MAYDAY_BUFFER_TOO_SMALL);
+  CHECK(tiny[0] == '\0');
+  mayday_watch* watch = nullptr;
+  CHECK(mayday_watch_start(member, "cases/x", 0, nullptr, RecordEnd, nullptr,
+                           &watch) == MAYDAY_INVALID_ARGUMENT);
+  // Another member's case does not exist for this one.
+  mayday_client* other =
+      MakeClient(server.address(), server.Token("member", "c-other"));
+  REQUIRE(mayday_raise(other, MAYDAY_KIND_ROAD, 52.37, 4.90, 0, nullptr,
+                       case_name, sizeof(case_name)) == MAYDAY_OK);
+  CHECK(mayday_cancel_case(member, case_name, "x") == MAYDAY_NOT_FOUND);
+  CHECK(mayday_cancel_case(other, case_name, "x") == MAYDAY_OK);
+  CHECK(mayday_cancel_case(other, case_name, "x") ==
+        MAYDAY_FAILED_PRECONDITION);
+  mayday_client_destroy(other);
+  mayday_client_destroy(member);
+}
+
+TEST_CASE("mayday-panic-c raises, prints the case and follows it to the end",
+          "[sdk][c_abi][example]") {
+  TestServer server;
+  const std::string token = server.Token("member", "c-example");
+  ChildProcess panic({MAYDAY_PANIC_C, server.address(), token, "medical",
+                      "52.3676", "4.9041"});
+  const std::string case_name = panic.ReadLine(absl::Seconds(20)).value_or("");
+  REQUIRE(case_name.rfind("cases/", 0) == 0);
+  const std::string first = panic.ReadLine(absl::Seconds(10)).value_or("");
+  CHECK(first.rfind("#1 DISPATCHING", 0) == 0);
+
+  mayday::v1::CancelCaseRequest cancel;
+  cancel.set_name(case_name);
+  cancel.set_reason("false alarm");
+  mayday::v1::Case cancelled;
+  REQUIRE(server.Alerts()->CancelCase(Call(token).get(), cancel, &cancelled).ok());
+
+  std::string last;
+  while (auto line = panic.ReadLine(absl::Seconds(10))) last = *line;
+  CHECK(last.find("CANCELLED") != std::string::npos);
+  const std::optional<int> status = panic.Wait(absl::Seconds(10));
+  REQUIRE(status.has_value());
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+}
+
+}  // namespace
+}  // namespace mayday::testing
