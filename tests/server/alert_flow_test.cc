@@ -81,6 +81,13 @@ TEST_CASE("An SDK alert reaches a crew and every step streams back in order") {
   CHECK(offer->distance_meters() < 5000);
   REQUIRE(crew.Accept(offer->case_()).ok());
   REQUIRE(seen.WaitForState(mayday::v1::CASE_STATE_ASSIGNED, absl::Seconds(10)));
+  // The member writes to the crew through the SDK; the message is an event
+  // of the case like any other.
+  auto message = client->PostMessage(opened->name(), "I'm at the exit, blue car");
+  REQUIRE(message.ok());
+  CHECK(message->message_posted().author() == "members/alice");
+  CHECK(client->PostMessage(opened->name(), "").status().code() ==
+        absl::StatusCode::kInvalidArgument);
   REQUIRE(crew.Progress(offer->case_(), mayday::v1::CASE_STATE_EN_ROUTE).ok());
   REQUIRE(crew.Progress(offer->case_(), mayday::v1::CASE_STATE_ON_SCENE).ok());
   REQUIRE(crew.Progress(offer->case_(), mayday::v1::CASE_STATE_RESOLVED).ok());
@@ -114,6 +121,18 @@ TEST_CASE("An SDK alert reaches a crew and every step streams back in order") {
   REQUIRE(final_case.ok());
   CHECK(final_case->state() == mayday::v1::CASE_STATE_RESOLVED);
   CHECK(final_case->last_sequence() == static_cast<int64_t>(seen.events.size()));
+  bool message_seen = false;
+  for (const auto& e : seen.events) message_seen |= e.has_message_posted();
+  CHECK(message_seen);
+
+  // Closed: no more messages, and one rating.
+  CHECK(client->PostMessage(opened->name(), "thanks").status().code() ==
+        absl::StatusCode::kFailedPrecondition);
+  auto rated = client->RateCase(opened->name(), 5, "fast and kind");
+  REQUIRE(rated.ok());
+  CHECK(rated->rating().stars() == 5);
+  CHECK(client->RateCase(opened->name(), 4, "").status().code() ==
+        absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_CASE("Watching from a sequence replays only what came after it") {
