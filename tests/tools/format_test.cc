@@ -1,5 +1,6 @@
 // Tests of what maydayctl prints: names, durations, distances, event
-// descriptions, watch lines and tables. Times are rendered in UTC.
+// descriptions and watch lines (the multi-line views are in views_test.cc).
+// Times are rendered in UTC.
 #include "maydayctl/format.h"
 
 #include <catch2/catch.hpp>
@@ -8,28 +9,16 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "test_protos.h"
 
 namespace mayday::tools {
 namespace {
 
 namespace v1 = ::mayday::v1;
-
-// 2024-05-01 12:00:00 UTC.
-constexpr int64_t kNoon = 1714564800;
-
-google::protobuf::Timestamp At(int64_t seconds) {
-  google::protobuf::Timestamp timestamp;
-  timestamp.set_seconds(seconds);
-  return timestamp;
-}
-
-v1::Location Loc(double latitude, double longitude, double accuracy = 0) {
-  v1::Location location;
-  location.set_latitude(latitude);
-  location.set_longitude(longitude);
-  location.set_horizontal_accuracy_meters(accuracy);
-  return location;
-}
+using ::mayday::tools::testing::At;
+using ::mayday::tools::testing::Event;
+using ::mayday::tools::testing::kNoon;
+using ::mayday::tools::testing::Loc;
 
 TEST_CASE("HumanDuration rounds down to its largest units", "[format]") {
   auto [duration, expected] = GENERATE(table<absl::Duration, std::string>({
@@ -94,8 +83,7 @@ TEST_CASE("ParseCaseState accepts what users type", "[format]") {
 }
 
 TEST_CASE("ParseCaseState, ParseCaseKind reject the rest", "[format]") {
-  auto text = GENERATE(as<std::string>{}, "", "open", "unspecified",
-                       "CASE_STATE_UNSPECIFIED", "7");
+  auto text = GENERATE(as<std::string>{}, "", "open", "unspecified", "CASE_STATE_UNSPECIFIED", "7");
   INFO("text: \"" << text << "\"");
   auto state = ParseCaseState(text);
   REQUIRE_FALSE(state.ok());
@@ -119,90 +107,32 @@ TEST_CASE("CaseName accepts ID or cases/ID", "[format]") {
 
 TEST_CASE("FormatLocation shows five decimals and accuracy", "[format]") {
   CHECK(FormatLocation(Loc(52.37, 4.89)) == "52.37000, 4.89000");
-  CHECK(FormatLocation(Loc(-33.868812, 151.209312, 15)) ==
-        "-33.86881, 151.20931 (±15 m)");
-}
-
-// One event of each kind of change, and how it reads.
-v1::CaseEvent Event(const std::string& text_proto_kind) {
-  v1::CaseEvent event;
-  event.set_case_("cases/ab12");
-  event.set_sequence(3);
-  event.mutable_event_time()->CopyFrom(At(kNoon + 5));
-  event.set_state(v1::CASE_STATE_DISPATCHING);
-  event.set_actor("dispatch");
-  if (text_proto_kind == "raised") {
-    auto* raised = event.mutable_raised();
-    raised->set_kind(v1::CASE_KIND_MEDICAL);
-    *raised->mutable_location() = Loc(52.37, 4.89, 15);
-    raised->set_note("blue car\n\033[2J");
-  } else if (text_proto_kind == "offered") {
-    auto* offered = event.mutable_offered();
-    offered->set_responder("responders/r-2");
-    offered->set_distance_meters(1234);
-    offered->set_eta_seconds(125);
-  } else if (text_proto_kind.starts_with("ended")) {
-    auto* ended = event.mutable_offer_ended();
-    ended->set_responder("responders/r-3");
-    if (text_proto_kind == "ended-declined") {
-      ended->set_reason(v1::CaseEvent::OfferEnded::REASON_DECLINED);
-    } else if (text_proto_kind == "ended-expired") {
-      ended->set_reason(v1::CaseEvent::OfferEnded::REASON_EXPIRED);
-    } else if (text_proto_kind == "ended-unavailable") {
-      ended->set_reason(
-          v1::CaseEvent::OfferEnded::REASON_RESPONDER_UNAVAILABLE);
-    }
-  } else if (text_proto_kind == "assigned") {
-    event.set_state(v1::CASE_STATE_ASSIGNED);
-    auto* assigned = event.mutable_assigned();
-    assigned->set_responder("responders/r-2");
-    assigned->set_distance_meters(640);
-    assigned->set_eta_seconds(45);
-  } else if (text_proto_kind.starts_with("progressed")) {
-    event.mutable_progressed()->set_responder("responders/r-2");
-    if (text_proto_kind == "progressed-en-route") {
-      event.set_state(v1::CASE_STATE_EN_ROUTE);
-    } else if (text_proto_kind == "progressed-on-scene") {
-      event.set_state(v1::CASE_STATE_ON_SCENE);
-    } else {
-      event.set_state(v1::CASE_STATE_RESOLVED);
-    }
-  } else if (text_proto_kind == "moved") {
-    *event.mutable_location_updated()->mutable_location() = Loc(52.5, 4.9);
-  } else if (text_proto_kind == "cancelled") {
-    event.set_state(v1::CASE_STATE_CANCELLED);
-    event.mutable_cancelled()->set_reason("false alarm");
-  } else if (text_proto_kind == "cancelled-silently") {
-    event.set_state(v1::CASE_STATE_CANCELLED);
-    event.mutable_cancelled();
-  } else if (text_proto_kind == "escalated") {
-    event.set_state(v1::CASE_STATE_ESCALATED);
-    event.mutable_escalated()->set_reason("no ambulance within 50 km");
-  } else if (text_proto_kind == "redispatched") {
-    event.mutable_redispatched();
-  }
-  return event;
+  CHECK(FormatLocation(Loc(-33.868812, 151.209312, 15)) == "-33.86881, 151.20931 (±15 m)");
 }
 
 TEST_CASE("DescribeEvent covers every change", "[format]") {
   auto [kind, expected] = GENERATE(table<std::string, std::string>({
-      {"raised",
-       "raised: medical at 52.37000, 4.89000 (±15 m), note \"blue car  [2J\""},
+      {"raised", "raised: medical at 52.37000, 4.89000 (±15 m), note \"blue car  [2J\""},
       {"offered", "offered to responders/r-2 (1.2 km, ETA 3 min)"},
       {"ended-declined", "declined by responders/r-3"},
       {"ended-expired", "offer to responders/r-3 expired"},
-      {"ended-unavailable",
-       "offer to responders/r-3 ended: responder unavailable"},
+      {"ended-unavailable", "offer to responders/r-3 ended: responder unavailable"},
       {"ended-unspecified", "offer to responders/r-3 ended"},
       {"assigned", "assigned to responders/r-2 (640 m, ETA 1 min)"},
       {"progressed-en-route", "responders/r-2 en route"},
       {"progressed-on-scene", "responders/r-2 on scene"},
       {"progressed-resolved", "resolved by responders/r-2"},
+      {"progressed-resolved-by-operator", "resolved by operators/desk"},
       {"moved", "member moved to 52.50000, 4.90000"},
       {"cancelled", "cancelled: false alarm"},
       {"cancelled-silently", "cancelled"},
       {"escalated", "escalated: no ambulance within 50 km"},
       {"redispatched", "back to dispatching"},
+      {"message-member", "message from members/m-1: \"I am \"behind\" the truck\""},
+      {"message-operator", "message from operators/desk: \"help is coming\""},
+      {"rated", "rated 4/5 \"quick and kind\""},
+      {"rated-silently", "rated 4/5"},
+      {"taken", "taken by operators/desk"},
       {"none", "(unknown change)"},
   }));
   INFO("change: " << kind);
@@ -222,88 +152,30 @@ TEST_CASE("FormatWatchLine marks escalations", "[format]") {
         "\033[1;31m" + plain + "\033[0m");
 }
 
-TEST_CASE("FormatTimeline aligns one line per event", "[format]") {
-  v1::ListCaseEventsResponse events;
-  v1::CaseEvent first = Event("raised");
-  first.set_sequence(1);
-  first.mutable_event_time()->CopyFrom(At(kNoon));
-  first.set_actor("members/m-1");
-  first.mutable_raised()->clear_note();
-  *events.add_events() = first;
-  *events.add_events() = Event("offered");
-  v1::CaseEvent declined = Event("ended-declined");
-  declined.set_sequence(10);
-  declined.set_actor("responders/r-3");
-  *events.add_events() = declined;
-  CHECK(FormatTimeline(events, absl::UTCTimeZone()) ==
-        "#1   2024-05-01 12:00:00  DISPATCHING  members/m-1     "
-        "raised: medical at 52.37000, 4.89000 (±15 m)\n"
-        "#3   2024-05-01 12:00:05  DISPATCHING  dispatch        "
-        "offered to responders/r-2 (1.2 km, ETA 3 min)\n"
-        "#10  2024-05-01 12:00:05  DISPATCHING  responders/r-3  "
-        "declined by responders/r-3\n");
+TEST_CASE("FormatWatchLine makes messages from members stand out", "[format]") {
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  const std::string from_member =
+      "<< 12:00:05  cases/ab12  #3  DISPATCHING  members/m-1  "
+      "message from members/m-1: \"I am \"behind\" the truck\"";
+  CHECK(FormatWatchLine(Event("message-member"), utc, /*color=*/false) == from_member);
+  CHECK(FormatWatchLine(Event("message-member"), utc, /*color=*/true) ==
+        "\033[1;33m" + from_member + "\033[0m");
+  // A care agent's own messages are not flagged.
+  CHECK(FormatWatchLine(Event("message-operator"), utc, /*color=*/true) ==
+        "   12:00:05  cases/ab12  #3  DISPATCHING  operators/desk  "
+        "message from operators/desk: \"help is coming\"");
+  CHECK(IsMemberMessage(Event("message-member")));
+  CHECK_FALSE(IsMemberMessage(Event("message-operator")));
+  CHECK_FALSE(IsMemberMessage(Event("raised")));
 }
 
-TEST_CASE("FormatCaseTable and FormatResponderTable", "[format]") {
-  const absl::Time now = absl::FromUnixSeconds(kNoon + 4 * 60 + 10);
-  v1::ListCasesResponse cases;
-  v1::Case* c = cases.add_cases();
-  c->set_name("cases/ab12");
-  c->set_kind(v1::CASE_KIND_ROAD);
-  c->set_state(v1::CASE_STATE_EN_ROUTE);
-  c->set_member("members/m-1");
-  c->set_responder("responders/r-2");
-  c->mutable_create_time()->CopyFrom(At(kNoon));
-  CHECK(FormatCaseTable(cases, now) ==
-        "NAME        KIND  STATE     MEMBER       RESPONDER       AGE\n"
-        "cases/ab12  road  EN_ROUTE  members/m-1  responders/r-2  4 min\n");
-
-  v1::ListRespondersResponse responders;
-  v1::Responder* r = responders.add_responders();
-  r->set_name("responders/r-2");
-  r->set_status(v1::Responder::STATUS_BUSY);
-  r->add_capabilities(v1::CAPABILITY_TOW);
-  r->add_capabilities(v1::CAPABILITY_PATROL);
-  *r->mutable_location() = Loc(52.37, 4.89);
-  r->mutable_location_time()->CopyFrom(At(kNoon + 4 * 60 + 7));
-  r->set_current_case("cases/ab12");
-  v1::Responder* idle = responders.add_responders();
-  idle->set_name("responders/r-3");
-  idle->set_status(v1::Responder::STATUS_OFF_DUTY);
-  CHECK(FormatResponderTable(responders, now) ==
-        "NAME            STATUS    CAPABILITIES  POSITION           "
-        "POSITION AGE  CASE\n"
-        "responders/r-2  BUSY      tow,patrol    52.37000, 4.89000  "
-        "3 s           cases/ab12\n"
-        "responders/r-3  OFF_DUTY  -             -                  "
-        "-             -\n");
-}
-
-TEST_CASE("FormatCaseDetails lists the fields that are set", "[format]") {
-  v1::Case c;
-  c.set_name("cases/ab12");
-  c.set_member("members/m-1");
-  c.set_kind(v1::CASE_KIND_MEDICAL);
-  c.set_state(v1::CASE_STATE_CANCELLED);
-  *c.mutable_location() = Loc(52.37, 4.89, 20);
-  c.set_request_id("req-1");
-  c.set_cancel_reason("false alarm");
-  c.mutable_create_time()->CopyFrom(At(kNoon));
-  c.mutable_update_time()->CopyFrom(At(kNoon + 90));
-  c.set_last_sequence(4);
-  CHECK(FormatCaseDetails(c, absl::FromUnixSeconds(kNoon + 300),
-                          absl::UTCTimeZone()) ==
-        "name:           cases/ab12\n"
-        "kind:           medical\n"
-        "state:          CANCELLED\n"
-        "member:         members/m-1\n"
-        "location:       52.37000, 4.89000 (±20 m)\n"
-        "responder:      -\n"
-        "cancel reason:  false alarm\n"
-        "request id:     req-1\n"
-        "created:        2024-05-01 12:00:00 (5 min ago)\n"
-        "updated:        2024-05-01 12:01:30 (3 min ago)\n"
-        "last sequence:  4\n");
+TEST_CASE("PrintableText and OrDash blank control characters", "[format]") {
+  CHECK(PrintableText("a\x1b[2Jb\x7f") == "a [2Jb ");
+  CHECK(PrintableText("Ærø ±15") == "Ærø ±15");
+  CHECK(OrDash("") == "-");
+  CHECK(OrDash("x\ty") == "x y");
+  CHECK(FormatTimestamp(At(kNoon), "%H:%M", absl::UTCTimeZone()) == "12:00");
+  CHECK(FormatTimestamp(google::protobuf::Timestamp(), "%H:%M", absl::UTCTimeZone()) == "-");
 }
 
 }  // namespace

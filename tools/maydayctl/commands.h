@@ -47,6 +47,38 @@ absl::Status ListCases(const CtlOptions& options, const CaseListQuery& query);
 // "cases/{id}". In JSON: {"case": {...}, "events": [...]}.
 absl::Status ShowCase(const CtlOptions& options, const std::string& case_name);
 
+// `cases message`: posts `text` on the case (OperatorService.PostMessage)
+// for the member and the assigned responder; prints the committed event as a
+// timeline line (JSON: the CaseEvent). FAILED_PRECONDITION once the case is
+// closed.
+absl::Status PostCaseMessage(const CtlOptions& options, const std::string& case_name,
+                             const std::string& text);
+
+// `cases note`: adds an internal note (CreateCaseNote), seen by care agents
+// only; prints it (JSON: the CaseNote).
+absl::Status AddCaseNote(const CtlOptions& options, const std::string& case_name,
+                         const std::string& text);
+
+// `cases cancel`: cancels an open case with `reason` (CancelCase); prints the
+// case (JSON: the Case). FAILED_PRECONDITION if it is already closed.
+absl::Status CancelCase(const CtlOptions& options, const std::string& case_name,
+                        const std::string& reason);
+
+// `cases resolve`: closes an open case as RESOLVED (ResolveCase); prints the
+// case (JSON: the Case). FAILED_PRECONDITION if it is already closed.
+absl::Status ResolveCase(const CtlOptions& options, const std::string& case_name);
+
+// `stats`: the figures of stats.h over the cases created in the last
+// `window`, computed here from ListCases (newest first, so paging stops at
+// the first older case) and one ListCaseEvents per case. Table, or the
+// stable JSON object of FormatStatsJson.
+absl::Status ShowStats(const CtlOptions& options, absl::Duration window);
+
+// `export --format geojson`: every open case (DISPATCHING, ASSIGNED,
+// EN_ROUTE, ON_SCENE, ESCALATED) and every located responder as one GeoJSON
+// FeatureCollection on stdout (geojson.h). options.json does not apply.
+absl::Status ExportGeoJson(const CtlOptions& options);
+
 // `responders list`: every responder, following all pages.
 absl::Status ListResponders(const CtlOptions& options);
 

@@ -1,57 +1,34 @@
-// Human-readable renderings of Mayday resources for maydayctl and mayday-sim.
+// Human-readable renderings of Mayday values for maydayctl and mayday-sim:
+// names, durations, distances and one-line event descriptions. The multi-line
+// views (tables, case details, timelines) are in views.cc.
 #include "maydayctl/format.h"
 
 #include <cmath>
 #include <cstdint>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
-#include "mayday/sdk/event_text.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
-#include "maydayctl/table.h"
+#include "mayday/sdk/event_text.h"
 
 namespace mayday::tools {
 namespace {
 
 namespace v1 = ::mayday::v1;
 
-constexpr absl::string_view kTimelineTimeFormat = "%Y-%m-%d %H:%M:%S";
 constexpr absl::string_view kWatchTimeFormat = "%H:%M:%S";
 constexpr absl::string_view kBoldRed = "\033[1;31m";
+constexpr absl::string_view kBoldYellow = "\033[1;33m";
 constexpr absl::string_view kReset = "\033[0m";
-
-// Text that came from a member or the server, with control characters (which
-// could move the cursor or recolour the operator's terminal) made blanks.
-std::string Printable(absl::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) c = ' ';
-  }
-  return out;
-}
-
-// `text` itself, or "-" when empty, so that table columns never look shifted.
-std::string OrDash(absl::string_view text) {
-  return text.empty() ? "-" : Printable(text);
-}
 
 // Upper-cases and turns '-' and ' ' into '_': "en-route" -> "EN_ROUTE".
 std::string NormalizeEnumText(absl::string_view text) {
   std::string upper = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(text));
   return absl::StrReplaceAll(upper, {{"-", "_"}, {" ", "_"}});
-}
-
-std::string FormatTime(const google::protobuf::Timestamp& timestamp,
-                       absl::string_view format, absl::TimeZone zone) {
-  if (timestamp.seconds() == 0 && timestamp.nanos() == 0) return "-";
-  return absl::FormatTime(format, ToTime(timestamp), zone);
 }
 
 // "(1.2 km, ETA 2 min)".
@@ -68,15 +45,17 @@ std::string DescribeOfferEnded(const v1::CaseEvent::OfferEnded& ended) {
     case v1::CaseEvent::OfferEnded::REASON_EXPIRED:
       return absl::StrCat("offer to ", responder, " expired");
     case v1::CaseEvent::OfferEnded::REASON_RESPONDER_UNAVAILABLE:
-      return absl::StrCat("offer to ", responder,
-                          " ended: responder unavailable");
+      return absl::StrCat("offer to ", responder, " ended: responder unavailable");
     default:
       return absl::StrCat("offer to ", responder, " ended");
   }
 }
 
+// A responder's progress; an operator's ResolveCase is a progress event
+// without a responder, named by its actor instead.
 std::string DescribeProgress(const v1::CaseEvent& event) {
-  const std::string responder = OrDash(event.progressed().responder());
+  const std::string responder = OrDash(
+      event.progressed().responder().empty() ? event.actor() : event.progressed().responder());
   switch (event.state()) {
     case v1::CASE_STATE_EN_ROUTE:
       return absl::StrCat(responder, " en route");
@@ -92,10 +71,27 @@ std::string DescribeProgress(const v1::CaseEvent& event) {
 // `label`, or "label: reason" when a reason was given.
 std::string WithReason(absl::string_view label, absl::string_view reason) {
   if (reason.empty()) return std::string(label);
-  return absl::StrCat(label, ": ", Printable(reason));
+  return absl::StrCat(label, ": ", PrintableText(reason));
 }
 
 }  // namespace
+
+std::string PrintableText(absl::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) c = ' ';
+  }
+  return out;
+}
+
+std::string OrDash(absl::string_view text) { return text.empty() ? "-" : PrintableText(text); }
+
+std::string FormatTimestamp(const google::protobuf::Timestamp& timestamp, absl::string_view format,
+                            absl::TimeZone zone) {
+  if (timestamp.seconds() == 0 && timestamp.nanos() == 0) return "-";
+  return absl::FormatTime(format, ToTime(timestamp), zone);
+}
 
 std::string StateName(v1::CaseState state) {
   const std::string& name = v1::CaseState_Name(state);
@@ -129,12 +125,11 @@ absl::StatusOr<v1::CaseState> ParseCaseState(absl::string_view text) {
   std::string name = NormalizeEnumText(text);
   if (!absl::StartsWith(name, "CASE_STATE_")) name = "CASE_STATE_" + name;
   v1::CaseState state;
-  if (!v1::CaseState_Parse(name, &state) ||
-      state == v1::CASE_STATE_UNSPECIFIED) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown case state \"", text,
-        "\"; expected one of dispatching, assigned, en_route, on_scene, "
-        "resolved, cancelled, escalated"));
+  if (!v1::CaseState_Parse(name, &state) || state == v1::CASE_STATE_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown case state \"", text,
+                     "\"; expected one of dispatching, assigned, en_route, on_scene, "
+                     "resolved, cancelled, escalated"));
   }
   return state;
 }
@@ -143,8 +138,8 @@ absl::StatusOr<v1::CaseKind> ParseCaseKind(absl::string_view text) {
   std::string name = "CASE_KIND_" + NormalizeEnumText(text);
   v1::CaseKind kind;
   if (!v1::CaseKind_Parse(name, &kind) || kind == v1::CASE_KIND_UNSPECIFIED) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown case kind \"", text, "\"; expected road or medical"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown case kind \"", text, "\"; expected road or medical"));
   }
   return kind;
 }
@@ -152,11 +147,10 @@ absl::StatusOr<v1::CaseKind> ParseCaseKind(absl::string_view text) {
 absl::StatusOr<v1::Capability> ParseCapability(absl::string_view text) {
   std::string name = "CAPABILITY_" + NormalizeEnumText(text);
   v1::Capability capability;
-  if (!v1::Capability_Parse(name, &capability) ||
-      capability == v1::CAPABILITY_UNSPECIFIED) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown capability \"", text,
-        "\"; expected one of tow, patrol, mechanic, ambulance, paramedic"));
+  if (!v1::Capability_Parse(name, &capability) || capability == v1::CAPABILITY_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown capability \"", text,
+                     "\"; expected one of tow, patrol, mechanic, ambulance, paramedic"));
   }
   return capability;
 }
@@ -171,8 +165,7 @@ absl::StatusOr<std::string> CaseName(absl::string_view id) {
 }
 
 std::string HumanDuration(absl::Duration duration) {
-  if (duration == absl::InfiniteDuration() ||
-      duration == -absl::InfiniteDuration()) {
+  if (duration == absl::InfiniteDuration() || duration == -absl::InfiniteDuration()) {
     return "-";
   }
   int64_t seconds = absl::ToInt64Seconds(duration);
@@ -202,11 +195,9 @@ std::string FormatDistance(double meters) {
 }
 
 std::string FormatLocation(const v1::Location& location) {
-  std::string out =
-      absl::StrFormat("%.5f, %.5f", location.latitude(), location.longitude());
+  std::string out = absl::StrFormat("%.5f, %.5f", location.latitude(), location.longitude());
   if (location.horizontal_accuracy_meters() > 0) {
-    absl::StrAppend(&out, " (±",
-                    FormatDistance(location.horizontal_accuracy_meters()), ")");
+    absl::StrAppend(&out, " (±", FormatDistance(location.horizontal_accuracy_meters()), ")");
   }
   return out;
 }
@@ -215,15 +206,21 @@ absl::Time ToTime(const google::protobuf::Timestamp& timestamp) {
   if (timestamp.seconds() == 0 && timestamp.nanos() == 0) {
     return absl::InfinitePast();
   }
-  return absl::FromUnixSeconds(timestamp.seconds()) +
-         absl::Nanoseconds(timestamp.nanos());
+  return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
 }
 
-std::string FormatAge(const google::protobuf::Timestamp& timestamp,
-                      absl::Time now) {
+std::string FormatAge(const google::protobuf::Timestamp& timestamp, absl::Time now) {
   const absl::Time then = ToTime(timestamp);
   if (then == absl::InfinitePast()) return "-";
   return HumanDuration(now - then);
+}
+
+std::string DescribeRating(const v1::Rating& rating) {
+  std::string out = absl::StrCat("rated ", rating.stars(), "/5");
+  if (!rating.comment().empty()) {
+    absl::StrAppend(&out, " \"", PrintableText(rating.comment()), "\"");
+  }
+  return out;
 }
 
 std::string DescribeEvent(const v1::CaseEvent& event) {
@@ -235,123 +232,62 @@ std::string DescribeEvent(const v1::CaseEvent& event) {
         absl::StrAppend(&out, " at ", FormatLocation(raised.location()));
       }
       if (!raised.note().empty()) {
-        absl::StrAppend(&out, ", note \"", Printable(raised.note()), "\"");
+        absl::StrAppend(&out, ", note \"", PrintableText(raised.note()), "\"");
       }
       return out;
     }
     case v1::CaseEvent::kOffered: {
       const auto& offered = event.offered();
-      return absl::StrCat(
-          "offered to ", OrDash(offered.responder()), " ",
-          DistanceAndEta(offered.distance_meters(), offered.eta_seconds()));
+      return absl::StrCat("offered to ", OrDash(offered.responder()), " ",
+                          DistanceAndEta(offered.distance_meters(), offered.eta_seconds()));
     }
     case v1::CaseEvent::kOfferEnded:
       return DescribeOfferEnded(event.offer_ended());
     case v1::CaseEvent::kAssigned: {
       const auto& assigned = event.assigned();
-      return absl::StrCat(
-          "assigned to ", OrDash(assigned.responder()), " ",
-          DistanceAndEta(assigned.distance_meters(), assigned.eta_seconds()));
+      return absl::StrCat("assigned to ", OrDash(assigned.responder()), " ",
+                          DistanceAndEta(assigned.distance_meters(), assigned.eta_seconds()));
     }
     case v1::CaseEvent::kProgressed:
       return DescribeProgress(event);
     case v1::CaseEvent::kLocationUpdated:
-      return absl::StrCat("member moved to ",
-                          FormatLocation(event.location_updated().location()));
+      return absl::StrCat("member moved to ", FormatLocation(event.location_updated().location()));
     case v1::CaseEvent::kCancelled:
       return WithReason("cancelled", event.cancelled().reason());
     case v1::CaseEvent::kEscalated:
       return WithReason("escalated", event.escalated().reason());
     case v1::CaseEvent::kRedispatched:
       return "back to dispatching";
+    case v1::CaseEvent::kMessagePosted:
+      return absl::StrCat("message from ", OrDash(event.message_posted().author()), ": \"",
+                          PrintableText(event.message_posted().text()), "\"");
+    case v1::CaseEvent::kRated:
+      return DescribeRating(event.rated().rating());
+    case v1::CaseEvent::kTaken:
+      return absl::StrCat("taken by ", OrDash(event.taken().operator_()));
     case v1::CaseEvent::CHANGE_NOT_SET:
       break;
   }
   return "(unknown change)";
 }
 
-std::string FormatTimeline(const v1::ListCaseEventsResponse& events,
-                           absl::TimeZone zone) {
-  Table table({});
-  for (const auto& event : events.events()) {
-    table.AddRow({absl::StrCat("#", event.sequence()),
-                  FormatTime(event.event_time(), kTimelineTimeFormat, zone),
-                  StateName(event.state()), OrDash(event.actor()),
-                  DescribeEvent(event)});
-  }
-  return table.Render();
+bool IsMemberMessage(const v1::CaseEvent& event) {
+  return event.has_message_posted() &&
+         absl::StartsWith(event.message_posted().author(), "members/");
 }
 
-std::string FormatWatchLine(const v1::CaseEvent& event, absl::TimeZone zone,
-                            bool color) {
+std::string FormatWatchLine(const v1::CaseEvent& event, absl::TimeZone zone, bool color) {
   const bool escalation = event.has_escalated();
+  const bool member_message = IsMemberMessage(event);
+  const absl::string_view marker = escalation ? "!! " : (member_message ? "<< " : "   ");
   std::string line =
-      absl::StrCat(escalation ? "!! " : "   ",
-                   FormatTime(event.event_time(), kWatchTimeFormat, zone), "  ",
-                   OrDash(event.case_()), "  #", event.sequence(), "  ",
-                   StateName(event.state()), "  ", OrDash(event.actor()), "  ",
-                   DescribeEvent(event));
-  if (escalation && color) return absl::StrCat(kBoldRed, line, kReset);
+      absl::StrCat(marker, FormatTimestamp(event.event_time(), kWatchTimeFormat, zone), "  ",
+                   OrDash(event.case_()), "  #", event.sequence(), "  ", StateName(event.state()),
+                   "  ", OrDash(event.actor()), "  ", DescribeEvent(event));
+  if (!color) return line;
+  if (escalation) return absl::StrCat(kBoldRed, line, kReset);
+  if (member_message) return absl::StrCat(kBoldYellow, line, kReset);
   return line;
-}
-
-std::string FormatCaseTable(const v1::ListCasesResponse& cases,
-                            absl::Time now) {
-  Table table({"NAME", "KIND", "STATE", "MEMBER", "RESPONDER", "AGE"});
-  for (const auto& c : cases.cases()) {
-    table.AddRow({OrDash(c.name()), KindName(c.kind()), StateName(c.state()),
-                  OrDash(c.member()), OrDash(c.responder()),
-                  FormatAge(c.create_time(), now)});
-  }
-  return table.Render();
-}
-
-std::string FormatResponderTable(const v1::ListRespondersResponse& responders,
-                                 absl::Time now) {
-  Table table(
-      {"NAME", "STATUS", "CAPABILITIES", "POSITION", "POSITION AGE", "CASE"});
-  for (const auto& r : responders.responders()) {
-    std::vector<std::string> capabilities;
-    for (int capability : r.capabilities()) {
-      capabilities.push_back(
-          CapabilityName(static_cast<v1::Capability>(capability)));
-    }
-    table.AddRow({OrDash(r.name()), ResponderStatusName(r.status()),
-                  capabilities.empty() ? "-" : absl::StrJoin(capabilities, ","),
-                  r.has_location() ? FormatLocation(r.location()) : "-",
-                  FormatAge(r.location_time(), now), OrDash(r.current_case())});
-  }
-  return table.Render();
-}
-
-std::string FormatCaseDetails(const v1::Case& c, absl::Time now,
-                              absl::TimeZone zone) {
-  // "2024-05-01 12:00:00 (4 min ago)".
-  auto when = [&](const google::protobuf::Timestamp& timestamp) {
-    if (ToTime(timestamp) == absl::InfinitePast()) return std::string("-");
-    return absl::StrCat(FormatTime(timestamp, kTimelineTimeFormat, zone), " (",
-                        FormatAge(timestamp, now), " ago)");
-  };
-  Table table({});
-  table.AddRow({"name:", OrDash(c.name())});
-  table.AddRow({"kind:", KindName(c.kind())});
-  table.AddRow({"state:", StateName(c.state())});
-  table.AddRow({"member:", OrDash(c.member())});
-  table.AddRow(
-      {"location:", c.has_location() ? FormatLocation(c.location()) : "-"});
-  if (!c.note().empty()) table.AddRow({"note:", Printable(c.note())});
-  table.AddRow({"responder:", OrDash(c.responder())});
-  if (c.eta_seconds() > 0) {
-    table.AddRow({"eta:", sdk::FormatEtaMinutes(c.eta_seconds())});
-  }
-  if (!c.cancel_reason().empty()) {
-    table.AddRow({"cancel reason:", Printable(c.cancel_reason())});
-  }
-  table.AddRow({"request id:", OrDash(c.request_id())});
-  table.AddRow({"created:", when(c.create_time())});
-  table.AddRow({"updated:", when(c.update_time())});
-  table.AddRow({"last sequence:", absl::StrCat(c.last_sequence())});
-  return table.Render();
 }
 
 }  // namespace mayday::tools

@@ -1,8 +1,9 @@
 // What maydayctl and mayday-sim print: names of enum values, durations
 // ("4 min"), distances ("1.2 km"), positions, one-line descriptions of case
-// events ("offered to responders/r-2 (1.2 km, ETA 2 min)") and the tables of
-// cases, responders and timelines. Pure functions of their arguments (the
-// current time and time zone are passed in), so the tests pin every string.
+// events ("offered to responders/r-2 (1.2 km, ETA 2 min)"). The tables and
+// multi-line views built from these are in views.h. Pure functions of their
+// arguments (the current time and time zone are passed in), so the tests pin
+// every string.
 #ifndef MAYDAY_TOOLS_MAYDAYCTL_FORMAT_H_
 #define MAYDAY_TOOLS_MAYDAYCTL_FORMAT_H_
 
@@ -17,6 +18,18 @@
 #include "mayday/v1/responder_service.pb.h"
 
 namespace mayday::tools {
+
+// `text` with control characters (which could move the cursor or recolour
+// the operator's terminal) made blanks: for text from members and servers.
+std::string PrintableText(absl::string_view text);
+
+// PrintableText(text), or "-" when empty, so that table columns never look
+// shifted.
+std::string OrDash(absl::string_view text);
+
+// The timestamp in `zone` with an absl::FormatTime `format`; "-" when unset.
+std::string FormatTimestamp(const google::protobuf::Timestamp& timestamp, absl::string_view format,
+                            absl::TimeZone zone);
 
 // "DISPATCHING", "EN_ROUTE", ...; "STATE_<n>" for a number this build does
 // not know.
@@ -64,37 +77,26 @@ std::string FormatLocation(const mayday::v1::Location& location);
 absl::Time ToTime(const google::protobuf::Timestamp& timestamp);
 
 // How long before `now` the timestamp was: "4 min"; "-" when unset.
-std::string FormatAge(const google::protobuf::Timestamp& timestamp,
-                      absl::Time now);
+std::string FormatAge(const google::protobuf::Timestamp& timestamp, absl::Time now);
 
 // What an event changed, in words a care agent reads at a glance, e.g.
 // "offered to responders/r-2 (1.2 km, ETA 2 min)", "declined by
-// responders/r-3", "escalated: no ambulance within 50 km".
+// responders/r-3", "escalated: no ambulance within 50 km", "message from
+// members/m-1: \"flat tyre\"", "rated 4/5 \"fast\"", "taken by operators/desk".
 std::string DescribeEvent(const mayday::v1::CaseEvent& event);
 
-// The timeline of `cases show`, one aligned line per event:
-// "#3  2024-05-01 12:00:05  DISPATCHING  dispatch  offered to ...".
-std::string FormatTimeline(const mayday::v1::ListCaseEventsResponse& events,
-                           absl::TimeZone zone);
+// "rated 4/5", or "rated 4/5 \"quick and kind\"" with a comment.
+std::string DescribeRating(const mayday::v1::Rating& rating);
 
-// One `cases watch` line: "!! " before escalations and "   " before other
-// events, then "12:00:05  cases/ab12  #3  ESCALATED  dispatch  escalated: ...".
-// With `color`, escalation lines are wrapped in ANSI bold red. No newline.
-std::string FormatWatchLine(const mayday::v1::CaseEvent& event,
-                            absl::TimeZone zone, bool color);
+// True for a message a member wrote (author "members/..."): what a care agent
+// must not miss in `cases watch`.
+bool IsMemberMessage(const mayday::v1::CaseEvent& event);
 
-// The table of `cases list`: NAME, KIND, STATE, MEMBER, RESPONDER, AGE.
-std::string FormatCaseTable(const mayday::v1::ListCasesResponse& cases,
-                            absl::Time now);
-
-// The table of `responders list`: NAME, STATUS, CAPABILITIES, POSITION,
-// POSITION AGE, CASE.
-std::string FormatResponderTable(
-    const mayday::v1::ListRespondersResponse& responders, absl::Time now);
-
-// The fields of one case as "key:  value" lines (`cases show`).
-std::string FormatCaseDetails(const mayday::v1::Case& the_case, absl::Time now,
-                              absl::TimeZone zone);
+// One `cases watch` line: "!! " before escalations, "<< " before messages
+// from members and "   " before other events, then "12:00:05  cases/ab12  #3
+// ESCALATED  dispatch  escalated: ...". With `color`, escalation lines are
+// wrapped in ANSI bold red and member messages in bold yellow. No newline.
+std::string FormatWatchLine(const mayday::v1::CaseEvent& event, absl::TimeZone zone, bool color);
 
 }  // namespace mayday::tools
 

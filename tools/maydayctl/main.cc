@@ -8,10 +8,13 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "maydayctl/commands.h"
 #include "maydayctl/format.h"
 #include "maydayctl/rpc.h"
+#include "maydayctl/stats.h"
 
 namespace {
 
@@ -42,16 +45,13 @@ int main(int argc, char** argv) {
   mayday::tools::CtlOptions options;
   std::string output = "table";
   double timeout_seconds = 10;
-  app.add_option("--server", options.server.address,
-                 "maydayd address, HOST:PORT")
+  app.add_option("--server", options.server.address, "maydayd address, HOST:PORT")
       ->envname("MAYDAY_SERVER");
-  app.add_option("--token", options.token, "operator bearer token")
-      ->envname("MAYDAY_TOKEN");
+  app.add_option("--token", options.token, "operator bearer token")->envname("MAYDAY_TOKEN");
   app.add_option("--output,-o", output, "table or json")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
-  app.add_option("--timeout", timeout_seconds,
-                 "deadline of each call in seconds, 0 for none")
+  app.add_option("--timeout", timeout_seconds, "deadline of each call in seconds, 0 for none")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_flag("--tls", options.server.tls, "connect with TLS");
@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
                  "with --tls: PEM roots to trust instead of the system's")
       ->check(CLI::ExistingFile);
 
-  CLI::App* cases = app.add_subcommand("cases", "list, show and watch cases");
+  CLI::App* cases = app.add_subcommand("cases", "list, show, watch and act on cases");
   cases->require_subcommand(1);
 
   CLI::App* list = cases->add_subcommand("list", "list cases, newest first");
@@ -73,25 +73,56 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   list->add_option("--kind", kind, "only road or medical cases")
       ->check(CLI::IsMember({"road", "medical"}, CLI::ignore_case));
-  list->add_option("--page-size", query.page_size,
-                   "cases per page, 1 to 100 (0: server default)")
+  list->add_option("--page-size", query.page_size, "cases per page, 1 to 100 (0: server default)")
       ->check(CLI::Range(0, 100));
-  list->add_option("--page-token", query.page_token,
-                   "continue from a previous page");
+  list->add_option("--page-token", query.page_token, "continue from a previous page");
   list->add_flag("--all", query.all, "follow every page");
+  bool escalated = false;
+  list->add_flag("--escalated", escalated, "only escalated cases (same as --state escalated)");
 
-  CLI::App* show =
-      cases->add_subcommand("show", "show a case and its timeline");
+  CLI::App* show = cases->add_subcommand("show", "show a case, its timeline and internal notes");
   std::string case_id;
   show->add_option("ID", case_id, "the case: ID or cases/ID")->required();
 
-  CLI::App* watch = cases->add_subcommand(
-      "watch", "live tail of every case event until Ctrl-C");
+  CLI::App* watch =
+      cases->add_subcommand("watch",
+                            "live tail of every case event until Ctrl-C; !! marks escalations, "
+                            "<< messages from members");
+
+  // ID and TEXT of `cases message` and `cases note`; the words of TEXT may
+  // come unquoted and are joined with spaces.
+  std::vector<std::string> words;
+  CLI::App* message =
+      cases->add_subcommand("message", "write to the member (and the assigned responder)");
+  message->add_option("ID", case_id, "the case: ID or cases/ID")->required();
+  message->add_option("TEXT", words, "the message, 1 to 1000 bytes")->required();
+  CLI::App* note = cases->add_subcommand("note", "add an internal note, seen by care agents only");
+  note->add_option("ID", case_id, "the case: ID or cases/ID")->required();
+  note->add_option("TEXT", words, "the note, 1 to 1000 bytes")->required();
+
+  CLI::App* cancel = cases->add_subcommand("cancel", "cancel an open case (false alarm)");
+  cancel->add_option("ID", case_id, "the case: ID or cases/ID")->required();
+  std::string reason;
+  cancel->add_option("--reason", reason, "why, for the timeline")->required();
+  CLI::App* resolve =
+      cases->add_subcommand("resolve", "close an open case as RESOLVED (help came by other means)");
+  resolve->add_option("ID", case_id, "the case: ID or cases/ID")->required();
 
   CLI::App* responders = app.add_subcommand("responders", "inspect responders");
   responders->require_subcommand(1);
-  CLI::App* responders_list =
-      responders->add_subcommand("list", "list every known responder");
+  CLI::App* responders_list = responders->add_subcommand("list", "list every known responder");
+
+  CLI::App* stats = app.add_subcommand("stats", "how the service did: figures over recent cases");
+  std::string since = "24h";
+  stats->add_option("--since", since, "window back from now: 24h, 90m, 7d ...")
+      ->capture_default_str();
+
+  CLI::App* export_command =
+      app.add_subcommand("export", "open cases and responders for a map tool, on stdout");
+  std::string export_format;
+  export_command->add_option("--format", export_format, "geojson")
+      ->required()
+      ->check(CLI::IsMember({"geojson"}));
 
   try {
     app.parse(argc, argv);
@@ -110,19 +141,18 @@ int main(int argc, char** argv) {
 
   if (list->parsed()) {
     for (const std::string& text : states) {
-      absl::StatusOr<mayday::v1::CaseState> state =
-          mayday::tools::ParseCaseState(text);
+      absl::StatusOr<mayday::v1::CaseState> state = mayday::tools::ParseCaseState(text);
       if (!state.ok()) return UsageError(std::string(state.status().message()));
       query.states.push_back(*state);
     }
     if (!kind.empty()) {
-      absl::StatusOr<mayday::v1::CaseKind> parsed =
-          mayday::tools::ParseCaseKind(kind);
+      absl::StatusOr<mayday::v1::CaseKind> parsed = mayday::tools::ParseCaseKind(kind);
       if (!parsed.ok()) {
         return UsageError(std::string(parsed.status().message()));
       }
       query.kind = *parsed;
     }
+    if (escalated) query.states.push_back(mayday::v1::CASE_STATE_ESCALATED);
     return Report(mayday::tools::ListCases(options, query));
   }
   if (show->parsed()) {
@@ -131,6 +161,35 @@ int main(int argc, char** argv) {
     return Report(mayday::tools::ShowCase(options, *name));
   }
   if (watch->parsed()) return Report(mayday::tools::WatchCases(options));
+  if (message->parsed() || note->parsed() || cancel->parsed() || resolve->parsed()) {
+    absl::StatusOr<std::string> name = mayday::tools::CaseName(case_id);
+    if (!name.ok()) return UsageError(std::string(name.status().message()));
+    const std::string text = absl::StrJoin(words, " ");
+    if ((message->parsed() || note->parsed()) && absl::StripAsciiWhitespace(text).empty()) {
+      return UsageError("empty TEXT");
+    }
+    if (cancel->parsed() && absl::StripAsciiWhitespace(reason).empty()) {
+      return UsageError("empty --reason");
+    }
+    if (message->parsed()) {
+      return Report(mayday::tools::PostCaseMessage(options, *name, text));
+    }
+    if (note->parsed()) {
+      return Report(mayday::tools::AddCaseNote(options, *name, text));
+    }
+    if (cancel->parsed()) {
+      return Report(mayday::tools::CancelCase(options, *name, reason));
+    }
+    return Report(mayday::tools::ResolveCase(options, *name));
+  }
+  if (stats->parsed()) {
+    absl::StatusOr<absl::Duration> window = mayday::tools::ParseWindow(since);
+    if (!window.ok()) return UsageError(std::string(window.status().message()));
+    return Report(mayday::tools::ShowStats(options, *window));
+  }
+  if (export_command->parsed()) {
+    return Report(mayday::tools::ExportGeoJson(options));
+  }
   if (responders_list->parsed()) {
     return Report(mayday::tools::ListResponders(options));
   }

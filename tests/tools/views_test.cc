@@ -1,0 +1,165 @@
+// Tests of maydayctl's multi-line views: the case and responder tables, the
+// fields of a case, its timeline and its internal notes. Times in UTC.
+#include "maydayctl/views.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "absl/time/time.h"
+#include "test_protos.h"
+
+namespace mayday::tools {
+namespace {
+
+namespace v1 = ::mayday::v1;
+using ::mayday::tools::testing::At;
+using ::mayday::tools::testing::Event;
+using ::mayday::tools::testing::kNoon;
+using ::mayday::tools::testing::Loc;
+
+TEST_CASE("FormatTimeline aligns one line per event", "[views]") {
+  v1::ListCaseEventsResponse events;
+  v1::CaseEvent first = Event("raised");
+  first.set_sequence(1);
+  first.mutable_event_time()->CopyFrom(At(kNoon));
+  first.set_actor("members/m-1");
+  first.mutable_raised()->clear_note();
+  *events.add_events() = first;
+  *events.add_events() = Event("offered");
+  v1::CaseEvent declined = Event("ended-declined");
+  declined.set_sequence(10);
+  declined.set_actor("responders/r-3");
+  *events.add_events() = declined;
+  CHECK(FormatTimeline(events, absl::UTCTimeZone()) ==
+        "#1   2024-05-01 12:00:00  DISPATCHING  members/m-1     "
+        "raised: medical at 52.37000, 4.89000 (±15 m)\n"
+        "#3   2024-05-01 12:00:05  DISPATCHING  dispatch        "
+        "offered to responders/r-2 (1.2 km, ETA 3 min)\n"
+        "#10  2024-05-01 12:00:05  DISPATCHING  responders/r-3  "
+        "declined by responders/r-3\n");
+}
+
+TEST_CASE("FormatCaseTable and FormatResponderTable", "[views]") {
+  const absl::Time now = absl::FromUnixSeconds(kNoon + 4 * 60 + 10);
+  v1::ListCasesResponse cases;
+  v1::Case* c = cases.add_cases();
+  c->set_name("cases/ab12");
+  c->set_kind(v1::CASE_KIND_ROAD);
+  c->set_state(v1::CASE_STATE_EN_ROUTE);
+  c->set_member("members/m-1");
+  c->set_responder("responders/r-2");
+  c->mutable_create_time()->CopyFrom(At(kNoon));
+  CHECK(FormatCaseTable(cases, now) ==
+        "NAME        KIND  STATE     MEMBER       RESPONDER       AGE\n"
+        "cases/ab12  road  EN_ROUTE  members/m-1  responders/r-2  4 min\n");
+
+  v1::ListRespondersResponse responders;
+  v1::Responder* r = responders.add_responders();
+  r->set_name("responders/r-2");
+  r->set_status(v1::Responder::STATUS_BUSY);
+  r->add_capabilities(v1::CAPABILITY_TOW);
+  r->add_capabilities(v1::CAPABILITY_PATROL);
+  *r->mutable_location() = Loc(52.37, 4.89);
+  r->mutable_location_time()->CopyFrom(At(kNoon + 4 * 60 + 7));
+  r->set_current_case("cases/ab12");
+  v1::Responder* idle = responders.add_responders();
+  idle->set_name("responders/r-3");
+  idle->set_status(v1::Responder::STATUS_OFF_DUTY);
+  CHECK(FormatResponderTable(responders, now) ==
+        "NAME            STATUS    CAPABILITIES  POSITION           "
+        "POSITION AGE  CASE\n"
+        "responders/r-2  BUSY      tow,patrol    52.37000, 4.89000  "
+        "3 s           cases/ab12\n"
+        "responders/r-3  OFF_DUTY  -             -                  "
+        "-             -\n");
+}
+
+TEST_CASE("FormatCaseDetails lists the fields that are set", "[views]") {
+  v1::Case c;
+  c.set_name("cases/ab12");
+  c.set_member("members/m-1");
+  c.set_kind(v1::CASE_KIND_MEDICAL);
+  c.set_state(v1::CASE_STATE_CANCELLED);
+  *c.mutable_location() = Loc(52.37, 4.89, 20);
+  c.set_request_id("req-1");
+  c.set_cancel_reason("false alarm");
+  c.mutable_create_time()->CopyFrom(At(kNoon));
+  c.mutable_update_time()->CopyFrom(At(kNoon + 90));
+  c.set_last_sequence(4);
+  CHECK(FormatCaseDetails(c, absl::FromUnixSeconds(kNoon + 300), absl::UTCTimeZone()) ==
+        "name:           cases/ab12\n"
+        "kind:           medical\n"
+        "state:          CANCELLED\n"
+        "member:         members/m-1\n"
+        "location:       52.37000, 4.89000 (±20 m)\n"
+        "responder:      -\n"
+        "cancel reason:  false alarm\n"
+        "request id:     req-1\n"
+        "created:        2024-05-01 12:00:00 (5 min ago)\n"
+        "updated:        2024-05-01 12:01:30 (3 min ago)\n"
+        "last sequence:  4\n");
+}
+
+TEST_CASE("FormatCaseDetails shows the owning operator and the rating", "[views]") {
+  v1::Case c;
+  c.set_name("cases/ab12");
+  c.set_member("members/m-1");
+  c.set_kind(v1::CASE_KIND_ROAD);
+  c.set_state(v1::CASE_STATE_RESOLVED);
+  c.set_responder("responders/r-2");
+  c.set_operator_("operators/desk");
+  c.mutable_rating()->set_stars(5);
+  c.mutable_rating()->set_comment("fast\nthanks");
+  c.mutable_create_time()->CopyFrom(At(kNoon));
+  CHECK(FormatCaseDetails(c, absl::FromUnixSeconds(kNoon + 60), absl::UTCTimeZone()) ==
+        "name:           cases/ab12\n"
+        "kind:           road\n"
+        "state:          RESOLVED\n"
+        "member:         members/m-1\n"
+        "location:       -\n"
+        "responder:      responders/r-2\n"
+        "operator:       operators/desk\n"
+        "rating:         5/5 \"fast thanks\"\n"
+        "request id:     -\n"
+        "created:        2024-05-01 12:00:00 (1 min ago)\n"
+        "updated:        -\n"
+        "last sequence:  0\n");
+}
+
+TEST_CASE("FormatNotes lists internal notes, oldest first", "[views]") {
+  v1::ListCaseNotesResponse notes;
+  CHECK(FormatNotes(notes, absl::UTCTimeZone()) == "(none)\n");
+  v1::CaseNote* first = notes.add_notes();
+  first->set_case_("cases/ab12");
+  first->set_author("operators/desk");
+  first->set_text("member calm,\ncalled back");
+  first->mutable_create_time()->CopyFrom(At(kNoon + 180));
+  v1::CaseNote* second = notes.add_notes();
+  second->set_author("operators/ann");
+  second->set_text("tow ordered");
+  second->mutable_create_time()->CopyFrom(At(kNoon + 300));
+  CHECK(FormatNotes(notes, absl::UTCTimeZone()) ==
+        "2024-05-01 12:03:00  operators/desk  member calm, called back\n"
+        "2024-05-01 12:05:00  operators/ann   tow ordered\n");
+}
+
+TEST_CASE("FormatTimeline describes messages, ratings and takes", "[views]") {
+  v1::ListCaseEventsResponse events;
+  *events.add_events() = Event("taken");
+  v1::CaseEvent message = Event("message-member");
+  message.set_sequence(4);
+  *events.add_events() = message;
+  v1::CaseEvent rated = Event("rated");
+  rated.set_sequence(5);
+  *events.add_events() = rated;
+  CHECK(FormatTimeline(events, absl::UTCTimeZone()) ==
+        "#3  2024-05-01 12:00:05  DISPATCHING  operators/desk  "
+        "taken by operators/desk\n"
+        "#4  2024-05-01 12:00:05  DISPATCHING  members/m-1     "
+        "message from members/m-1: \"I am \"behind\" the truck\"\n"
+        "#5  2024-05-01 12:00:05  RESOLVED     members/m-1     "
+        "rated 4/5 \"quick and kind\"\n");
+}
+
+}  // namespace
+}  // namespace mayday::tools

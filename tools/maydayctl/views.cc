@@ -1,0 +1,101 @@
+// Tables and multi-line views of cases, responders, timelines and notes.
+#include "maydayctl/views.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
+#include "mayday/sdk/event_text.h"
+#include "maydayctl/format.h"
+#include "maydayctl/table.h"
+
+namespace mayday::tools {
+namespace {
+
+namespace v1 = ::mayday::v1;
+
+constexpr absl::string_view kTimelineTimeFormat = "%Y-%m-%d %H:%M:%S";
+
+}  // namespace
+
+std::string FormatTimeline(const v1::ListCaseEventsResponse& events, absl::TimeZone zone) {
+  Table table({});
+  for (const auto& event : events.events()) {
+    table.AddRow({absl::StrCat("#", event.sequence()),
+                  FormatTimestamp(event.event_time(), kTimelineTimeFormat, zone),
+                  StateName(event.state()), OrDash(event.actor()), DescribeEvent(event)});
+  }
+  return table.Render();
+}
+
+std::string FormatNotes(const v1::ListCaseNotesResponse& notes, absl::TimeZone zone) {
+  if (notes.notes().empty()) return "(none)\n";
+  Table table({});
+  for (const auto& note : notes.notes()) {
+    table.AddRow({FormatTimestamp(note.create_time(), kTimelineTimeFormat, zone),
+                  OrDash(note.author()), PrintableText(note.text())});
+  }
+  return table.Render();
+}
+
+std::string FormatCaseTable(const v1::ListCasesResponse& cases, absl::Time now) {
+  Table table({"NAME", "KIND", "STATE", "MEMBER", "RESPONDER", "AGE"});
+  for (const auto& c : cases.cases()) {
+    table.AddRow({OrDash(c.name()), KindName(c.kind()), StateName(c.state()), OrDash(c.member()),
+                  OrDash(c.responder()), FormatAge(c.create_time(), now)});
+  }
+  return table.Render();
+}
+
+std::string FormatResponderTable(const v1::ListRespondersResponse& responders, absl::Time now) {
+  Table table({"NAME", "STATUS", "CAPABILITIES", "POSITION", "POSITION AGE", "CASE"});
+  for (const auto& r : responders.responders()) {
+    std::vector<std::string> capabilities;
+    for (int capability : r.capabilities()) {
+      capabilities.push_back(CapabilityName(static_cast<v1::Capability>(capability)));
+    }
+    table.AddRow({OrDash(r.name()), ResponderStatusName(r.status()),
+                  capabilities.empty() ? "-" : absl::StrJoin(capabilities, ","),
+                  r.has_location() ? FormatLocation(r.location()) : "-",
+                  FormatAge(r.location_time(), now), OrDash(r.current_case())});
+  }
+  return table.Render();
+}
+
+std::string FormatCaseDetails(const v1::Case& c, absl::Time now, absl::TimeZone zone) {
+  // "2024-05-01 12:00:00 (4 min ago)".
+  auto when = [&](const google::protobuf::Timestamp& timestamp) {
+    if (ToTime(timestamp) == absl::InfinitePast()) return std::string("-");
+    return absl::StrCat(FormatTimestamp(timestamp, kTimelineTimeFormat, zone), " (",
+                        FormatAge(timestamp, now), " ago)");
+  };
+  Table table({});
+  table.AddRow({"name:", OrDash(c.name())});
+  table.AddRow({"kind:", KindName(c.kind())});
+  table.AddRow({"state:", StateName(c.state())});
+  table.AddRow({"member:", OrDash(c.member())});
+  table.AddRow({"location:", c.has_location() ? FormatLocation(c.location()) : "-"});
+  if (!c.note().empty()) table.AddRow({"note:", PrintableText(c.note())});
+  table.AddRow({"responder:", OrDash(c.responder())});
+  if (c.eta_seconds() > 0) {
+    table.AddRow({"eta:", sdk::FormatEtaMinutes(c.eta_seconds())});
+  }
+  if (!c.operator_().empty()) {
+    table.AddRow({"operator:", PrintableText(c.operator_())});
+  }
+  if (!c.cancel_reason().empty()) {
+    table.AddRow({"cancel reason:", PrintableText(c.cancel_reason())});
+  }
+  if (c.rating().stars() > 0) {  // "4/5 \"fast and kind\"".
+    table.AddRow({"rating:", std::string(absl::StripPrefix(DescribeRating(c.rating()), "rated "))});
+  }
+  table.AddRow({"request id:", OrDash(c.request_id())});
+  table.AddRow({"created:", when(c.create_time())});
+  table.AddRow({"updated:", when(c.update_time())});
+  table.AddRow({"last sequence:", absl::StrCat(c.last_sequence())});
+  return table.Render();
+}
+
+}  // namespace mayday::tools
