@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "linear_engine.h"
+#include "engine_impl.h"
 
 namespace mayday::dispatch {
 namespace {
@@ -51,7 +51,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& opti
     return absl::InvalidArgumentError("the dispatch engine needs a clock; got null");
   }
   if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
-  return std::unique_ptr<Engine>(std::make_unique<LinearEngine>(options, clock));
+  return std::unique_ptr<Engine>(std::make_unique<EngineImpl>(options, clock));
 }
 
 }  // namespace mayday::dispatch

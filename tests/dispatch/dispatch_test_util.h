@@ -47,6 +47,8 @@ inline const char* EndReasonName(Decision::EndReason reason) {
       return "expired";
     case Decision::EndReason::kResponderUnavailable:
       return "unavailable";
+    case Decision::EndReason::kWithdrawn:
+      return "withdrawn";
   }
   return "?";
 }

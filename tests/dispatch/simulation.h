@@ -41,7 +41,7 @@ struct ModelResponder {
 };
 
 struct ModelCase {
-  enum class Stage { kWaiting, kOffered, kAssigned, kEscalated };
+  enum class Stage { kWaiting, kOffered, kAssigned, kEscalated, kHeld };
   CaseKind kind = CaseKind::kRoad;
   GeoPoint location;
   absl::Time raised_time;
@@ -68,13 +68,16 @@ class Simulation {
   int offers() const { return offers_; }
   int escalations() const { return escalations_; }
   int accepts() const { return accepts_; }
+  int surge_offers() const { return surge_offers_; }
+  int holds() const { return holds_; }
+  int manual_assignments() const { return manual_; }
 
  private:
   void Advance();
   int Uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
   bool Chance(double p) { return std::bernoulli_distribution(p)(rng_); }
-  // Positions on an 8 x 8 grid (about 3.3 km apart) so that equal distances,
-  // and so tie-breaks, happen often; sometimes off the grid.
+  // Positions on an 8 x 8 grid so that equal distances, and so tie-breaks,
+  // happen often; sometimes off the grid. Where depends on the seed.
   GeoPoint RandomPoint();
   ResponderId RandomResponder() { return absl::StrCat("r-", Uniform(0, kResponderIds - 1)); }
   std::vector<Capability> RandomCapabilities();
@@ -89,10 +92,20 @@ class Simulation {
   // Brute force: the eligible responder for `c` nearest by WGS84 geodesic,
   // ties to the longest idle, then the smaller id.
   std::optional<std::pair<ResponderId, double>> Nearest(const ModelCase& c) const;
+  // Brute force: every eligible responder for `c`, best-ranked first.
+  std::vector<std::pair<ResponderId, double>> Eligible(const ModelCase& c) const;
+  // The surge rule of engine.h, by exhaustive search: for each waiting case of
+  // `order` (priority order) that is served, the index in its `eligible` list
+  // of the responder it must be offered.
+  std::map<CaseId, size_t> Plan(
+      const std::vector<CaseId>& order,
+      const std::map<CaseId, std::vector<std::pair<ResponderId, double>>>& eligible) const;
+  std::string OperatorInput(int what);
   std::string StepAndCheck();
   // The state after Step(), compared with the engine's views.
   std::string CheckInvariants();
   std::mt19937 rng_;
+  int place_ = 0;  // 0 Munich, 1 antimeridian, 2 north pole, 3 south pole
   EngineOptions options_;
   ManualClock clock_;
   std::unique_ptr<Engine> engine_;
@@ -104,6 +117,9 @@ class Simulation {
   int offers_ = 0;
   int escalations_ = 0;
   int accepts_ = 0;
+  int surge_offers_ = 0;
+  int holds_ = 0;
+  int manual_ = 0;
 };
 
 }  // namespace mayday::dispatch::testing

@@ -14,7 +14,7 @@
 
 namespace mayday::dispatch::testing {
 
-Simulation::Simulation(uint32_t seed) : rng_(seed) {
+Simulation::Simulation(uint32_t seed) : rng_(seed), place_(static_cast<int>(seed % 4)) {
   options_.max_radius_meters = 15'000;
   options_.offer_timeout = absl::Seconds(30);
   options_.max_position_age = absl::Minutes(2);
@@ -52,14 +52,28 @@ void Simulation::Advance() {
   clock_.Advance(d);
 }
 
-// Positions on an 8 x 8 grid (about 3.3 km apart) so that equal distances,
-// and so tie-breaks, happen often; sometimes off the grid.
+// Positions on an 8 x 8 grid (about 3.3 km apart near Munich) so that equal
+// distances, and so tie-breaks, happen often; sometimes off the grid. The
+// seed picks the place: Munich, across the antimeridian, around the north
+// pole or around the south pole (where the grid is in latitude rings and
+// longitude spokes).
 GeoPoint Simulation::RandomPoint() {
-  if (Chance(0.1)) {
-    return {48.0 + std::uniform_real_distribution<double>(0, 0.21)(rng_),
-            11.0 + std::uniform_real_distribution<double>(0, 0.315)(rng_)};
+  const bool off_grid = Chance(0.1);
+  const double u = off_grid ? std::uniform_real_distribution<double>(0, 7)(rng_) : Uniform(0, 7);
+  const double v = off_grid ? std::uniform_real_distribution<double>(0, 7)(rng_) : Uniform(0, 7);
+  switch (place_) {
+    case 1: {  // longitudes 179.85 .. -179.83 (wrapped)
+      double lon = 179.85 + 0.045 * v;
+      if (lon > 180) lon -= 360;
+      return {-16.9 + 0.03 * u, lon};
+    }
+    case 2:  // latitudes 89.90 .. 89.97, any longitude
+      return {89.9 + 0.01 * u, -180 + 51.4 * v};
+    case 3:
+      return {-89.9 - 0.01 * u, -180 + 51.4 * v};
+    default:
+      return {48.0 + 0.03 * u, 11.0 + 0.045 * v};
   }
-  return {48.0 + 0.03 * Uniform(0, 7), 11.0 + 0.045 * Uniform(0, 7)};
 }
 
 std::vector<Capability> Simulation::RandomCapabilities() {
@@ -105,7 +119,8 @@ std::string Simulation::Mismatch(const char* what, absl::StatusCode want, const 
 
 std::string Simulation::RandomInput() {
   const absl::Time now = clock_.Now();
-  const int what = Uniform(0, 99);
+  const int what = Uniform(0, 109);
+  if (what >= 100) return OperatorInput(what);
   if (what < 15) {  // on duty, or new capabilities
     const ResponderId id = RandomResponder();
     std::vector<Capability> caps = RandomCapabilities();
@@ -204,6 +219,16 @@ std::string Simulation::RandomInput() {
     }
     trace_.push_back(
         absl::StrCat("AddCase(", id, ", ", c.kind == CaseKind::kMedical ? "medical" : "road", ")"));
+    if (Chance(0.1)) {  // restored after a restart: some responders already tried
+      std::vector<ResponderId> tried;
+      for (int i = Uniform(1, 4); i > 0; --i) tried.push_back(RandomResponder());
+      tried.push_back("r-gone");
+      c.tried.insert(tried.begin(), tried.end());
+      trace_.back() += absl::StrCat(" tried ", tried.size());
+      cases_[id] = c;
+      return Mismatch("AddCase tried", absl::StatusCode::kOk,
+                      engine_->AddCase(id, c.kind, c.location, c.raised_time, tried));
+    }
     cases_[id] = c;
     return Mismatch("AddCase", absl::StatusCode::kOk,
                     engine_->AddCase(id, c.kind, c.location, c.raised_time));
@@ -285,6 +310,72 @@ std::string Simulation::RandomInput() {
   if (!holds) return Mismatch("Decline without offer", absl::StatusCode::kFailedPrecondition, s);
   EndOffer(cid, Decision::EndReason::kDeclined);
   return Mismatch("Decline", absl::StatusCode::kOk, s);
+}
+
+// Care agents: hold, release, assign by hand.
+std::string Simulation::OperatorInput(int what) {
+  const CaseId id = RandomCase();
+  auto it = cases_.find(id);
+  if (what < 104) {
+    trace_.push_back(absl::StrCat("Hold(", id, ")"));
+    const absl::Status s = engine_->Hold(id);
+    if (it == cases_.end()) return Mismatch("Hold unknown", absl::StatusCode::kNotFound, s);
+    ModelCase& c = it->second;
+    if (c.stage == ModelCase::Stage::kAssigned) {
+      return Mismatch("Hold assigned", absl::StatusCode::kFailedPrecondition, s);
+    }
+    if (c.stage == ModelCase::Stage::kOffered) EndOffer(id, Decision::EndReason::kWithdrawn);
+    c.stage = ModelCase::Stage::kHeld;
+    ++holds_;
+    return Mismatch("Hold", absl::StatusCode::kOk, s);
+  }
+  if (what < 107) {
+    trace_.push_back(absl::StrCat("Release(", id, ")"));
+    const absl::Status s = engine_->Release(id);
+    if (it == cases_.end()) return Mismatch("Release unknown", absl::StatusCode::kNotFound, s);
+    ModelCase& c = it->second;
+    if (c.stage != ModelCase::Stage::kHeld) {
+      return Mismatch("Release not held", absl::StatusCode::kFailedPrecondition, s);
+    }
+    c.stage = ModelCase::Stage::kWaiting;
+    return Mismatch("Release", absl::StatusCode::kOk, s);
+  }
+  const ResponderId rid = RandomResponder();
+  trace_.push_back(absl::StrCat("AssignManually(", id, ", ", rid, ")"));
+  const absl::StatusOr<Assignment> a = engine_->AssignManually(id, rid);
+  if (it == cases_.end()) {
+    return Mismatch("AssignManually unknown case", absl::StatusCode::kNotFound, a.status());
+  }
+  ModelCase& c = it->second;
+  auto r_it = responders_.find(rid);
+  const bool can = c.stage != ModelCase::Stage::kAssigned && r_it != responders_.end() &&
+                   r_it->second.on_duty && r_it->second.assigned.empty() &&
+                   (r_it->second.offered.empty() || r_it->second.offered == id);
+  if (!can) {
+    return Mismatch("AssignManually refused", absl::StatusCode::kFailedPrecondition, a.status());
+  }
+  if (!a.ok()) return Mismatch("AssignManually", absl::StatusCode::kOk, a.status());
+  if (c.stage == ModelCase::Stage::kOffered && c.responder != rid) {
+    EndOffer(id, Decision::EndReason::kWithdrawn);
+  }
+  ModelResponder& r = r_it->second;
+  r.offered.clear();
+  r.assigned = id;
+  c.stage = ModelCase::Stage::kAssigned;
+  c.responder = rid;
+  c.tried.insert(rid);
+  ++manual_;
+  const double distance = r.position.has_value() ? Geodesic(*r.position, c.location) : 0;
+  const double speed = Speed(r.capabilities, c.kind);
+  const bool eta_ok = speed > 0 && r.position.has_value()
+                          ? std::abs(absl::ToDoubleSeconds(a->eta) - distance / speed) < 1e-6
+                          : a->eta == absl::InfiniteDuration();
+  if (a->case_id != id || a->responder_id != rid ||
+      std::abs(a->distance_meters - distance) > 1e-6 || !eta_ok) {
+    return absl::StrCat("AssignManually(", id, ", ", rid, ") distance ", a->distance_meters,
+                        " eta ", absl::FormatDuration(a->eta), ", expected distance ", distance);
+  }
+  return "";
 }
 
 }  // namespace mayday::dispatch::testing

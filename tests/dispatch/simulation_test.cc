@@ -15,6 +15,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -26,30 +27,55 @@ namespace {
 
 using testing::Simulation;
 
+// Seeds run by default; MAYDAY_SIM_SEEDS raises (or lowers) it, and
+// MAYDAY_SIM_SEED=<n> replays one seed alone (what a failure report names).
+int SeedCount() {
+  const char* env = std::getenv("MAYDAY_SIM_SEEDS");
+  return env != nullptr && std::atoi(env) > 0 ? std::atoi(env) : 3000;
+}
+
 TEST_CASE("Random simulation keeps every dispatch invariant", "[dispatch][simulation]") {
-  constexpr int kSeeds = 200;
   constexpr int kSteps = 300;
+  int first = 1;
+  int last = SeedCount();
+  if (const char* one = std::getenv("MAYDAY_SIM_SEED"); one != nullptr && std::atoi(one) > 0) {
+    first = last = std::atoi(one);
+  }
+  const int seeds = last - first + 1;
   int offers = 0;
   int escalations = 0;
   int accepts = 0;
-  for (int seed = 1; seed <= kSeeds; ++seed) {
+  int surge_offers = 0;
+  int holds = 0;
+  int manual = 0;
+  for (int seed = first; seed <= last; ++seed) {
     Simulation sim(static_cast<uint32_t>(seed));
     for (int step = 0; step < kSteps; ++step) {
       const std::string failure = sim.RunStep();
       if (!failure.empty()) {
-        INFO("seed " << seed << ", step " << step << "\n" << sim.Trace());
+        INFO("seed " << seed << ", step " << step << " (replay: MAYDAY_SIM_SEED=" << seed
+                     << " dispatch_test '[simulation]')\n"
+                     << sim.Trace());
         FAIL(failure);
       }
     }
     offers += sim.offers();
     escalations += sim.escalations();
     accepts += sim.accepts();
+    surge_offers += sim.surge_offers();
+    holds += sim.holds();
+    manual += sim.manual_assignments();
   }
   // The simulation exercised what it claims to.
-  INFO("offers " << offers << ", escalations " << escalations << ", accepts " << accepts);
-  CHECK(offers > kSeeds * 20);
-  CHECK(escalations > kSeeds * 5);
-  CHECK(accepts > kSeeds * 5);
+  INFO("seeds " << seeds << ", offers " << offers << ", escalations " << escalations << ", accepts "
+                << accepts << ", offers shaped by the surge rule " << surge_offers << ", holds "
+                << holds << ", manual assignments " << manual);
+  CHECK(offers > seeds * 20);
+  CHECK(escalations > seeds * 5);
+  CHECK(accepts > seeds * 5);
+  CHECK(holds > seeds);
+  CHECK(manual > seeds / 2);
+  if (seeds >= 100) CHECK(surge_offers > seeds / 10);
 }
 
 TEST_CASE("The same inputs give the same decisions", "[dispatch][simulation]") {

@@ -8,24 +8,57 @@
 // before anyone is told about it (validate -> commit -> decide -> commit ->
 // publish).
 //
-// Rules (first version):
-// - A responder is eligible for a case when it is on duty, holds no offer and
-//   no case, has a capability that serves the case kind (ROAD: tow, patrol,
-//   mechanic; MEDICAL: ambulance, paramedic), reported a position no older than
-//   EngineOptions::max_position_age, lies within max_radius_meters of the case
-//   (WGS84 geodesic distance), and was not already offered this case.
+// Rules:
+// - A responder is eligible for a case when it is on duty, connected, holds no
+//   offer and no case, has a capability that serves the case kind (ROAD: tow,
+//   patrol, mechanic; MEDICAL: ambulance, paramedic), reported a position no
+//   older than EngineOptions::max_position_age, lies within max_radius_meters
+//   of the case (WGS84 geodesic distance), and was not already offered this
+//   case (nor listed as already tried when the case was added).
+// - Responders are ranked for a case by (geodesic distance, idle since, id):
+//   nearest first; ties go to the responder idle longest (available since the
+//   earliest time: when it went on duty or an offer or case it held ended),
+//   then to the smaller id.
 // - Waiting cases are matched medical first, then oldest first (raised_time,
-//   then case id). Each is offered to the geodesic-nearest eligible responder;
-//   ties go to the responder idle longest (available since the earliest time:
-//   when it went on duty or an offer or case it held ended), then to the
-//   smaller id.
+//   then case id): the "priority order".
+// - Surge rule (many cases waiting at once): no case waits for a responder
+//   another case could have done without. Each Step() matches the waiting
+//   cases against the responders eligible at that moment in two passes:
+//   1. Who is served: going down the priority order, a case is served if it
+//      and every case already chosen can all be given distinct eligible
+//      responders at once (an augmenting-path test). So the number of cases
+//      served is the largest possible, and a case is left waiting only when
+//      serving it would take the last possible responder from a case of
+//      higher priority.
+//   2. Who serves whom: going down the priority order, each served case gets
+//      the best-ranked eligible responder that still leaves every other served
+//      case a responder. When cases do not compete (the usual case, one
+//      waiting case at a time) that is simply the nearest eligible responder.
+//   Why: a greedy "most urgent case takes its nearest" can leave a case with
+//   nobody although a second responder nearly as close was free for the
+//   urgent one (two calls from the same pile-up, one ambulance able to reach
+//   only one of them). Under this rule an urgent case gives up at most some
+//   distance, never service, and only to keep another case from waiting; the
+//   radius bounds what it gives up. Priority still decides who waits when
+//   there are not enough responders for all.
 // - A responder holds at most one offer or case at a time.
 // - An offer lapses after offer_timeout; a declined, lapsed or abandoned
 //   (responder off duty or disconnected) offer moves the case to the next
 //   eligible responder; when none is left the case is escalated.
 // - An escalated case is matched again (kRedispatch, then kOffer) as soon as
 //   an eligible responder it was not yet offered to exists (a responder comes
-//   on duty, finishes a case, or moves into range).
+//   on duty, finishes a case, or moves into range), unless an operator holds
+//   it (Hold()).
+// - Operators may hold a case (Hold: the engine stops matching it), release
+//   it (Release: matched again) or assign it to a responder of their choice
+//   (AssignManually), overriding every rule above but "one case per
+//   responder".
+//
+// Cost: candidates come from a spatial index over the available responders
+// (ECEF cells), visited in chord order; the exact WGS84 geodesic is computed
+// only for the few whose chord (a lower bound of the geodesic) is within the
+// best geodesic found. A query is microseconds at 100,000 responders; a
+// position update is O(1).
 #ifndef MAYDAY_DISPATCH_ENGINE_H_
 #define MAYDAY_DISPATCH_ENGINE_H_
 
@@ -96,22 +129,27 @@ struct Decision {
     // The escalated `case_id` is being matched again; an kOffer follows.
     kRedispatch,
   };
-  enum class EndReason { kNone, kDeclined, kExpired, kResponderUnavailable };
+  // kWithdrawn: an operator held the case (Hold) or assigned it to another
+  // responder (AssignManually).
+  enum class EndReason { kNone, kDeclined, kExpired, kResponderUnavailable, kWithdrawn };
 
   Type type = Type::kOffer;
   CaseId case_id;
-  ResponderId responder_id;  // kOffer, kOfferEnded
-  double distance_meters = 0;  // kOffer: geodesic distance responder -> case
-  absl::Duration eta;          // kOffer: distance / responder speed
-  absl::Time expire_time;      // kOffer
+  ResponderId responder_id;                 // kOffer, kOfferEnded
+  double distance_meters = 0;               // kOffer: geodesic distance responder -> case
+  absl::Duration eta;                       // kOffer: distance / responder speed
+  absl::Time expire_time;                   // kOffer
   EndReason end_reason = EndReason::kNone;  // kOfferEnded
   std::string reason;                       // kEscalate
 };
 
-// The result of a successful Accept().
+// The result of a successful Accept() or AssignManually().
 struct Assignment {
   CaseId case_id;
   ResponderId responder_id;
+  // Geodesic distance responder -> case and ETA; 0 and InfiniteDuration() for
+  // a manual assignment to a responder without a position (or without a
+  // capability serving the case kind, for the ETA).
   double distance_meters = 0;
   absl::Duration eta;
 };
@@ -128,9 +166,10 @@ struct ResponderView {
 };
 
 // The engine. Not thread-safe: the caller serializes all calls (the server
-// holds one mutex around it). Every method is O(responders + cases) or better,
-// except Step(), which is O(waiting or escalated cases x responders) in this
-// first version (a linear scan per case).
+// holds one mutex around it). Responder and case updates are O(log n); Step()
+// costs one index query per waiting or escalated case (plus, in a surge, the
+// matching of pass 1 and 2 over their candidates), and escalating a case costs
+// one O(responders) pass to say why nobody could take it.
 class Engine {
  public:
   // Returns an engine using `clock` (not owned; must outlive the engine).
@@ -170,11 +209,17 @@ class Engine {
   virtual absl::Status AddCase(const CaseId& id, CaseKind kind, GeoPoint location,
                                absl::Time raised_time) = 0;
 
+  // Like AddCase, but the case was already offered to `already_tried`
+  // (rebuilt from stored events when the server restarts): they are never
+  // offered it again. Unknown ids in it are fine (they may register later).
+  virtual absl::Status AddCase(const CaseId& id, CaseKind kind, GeoPoint location,
+                               absl::Time raised_time,
+                               absl::Span<const ResponderId> already_tried) = 0;
+
   // Adds a case that is already assigned (used when the server restarts):
   // the responder is registered if unknown and marked busy with it.
   virtual absl::Status AddAssignedCase(const CaseId& id, CaseKind kind, GeoPoint location,
-                                       absl::Time raised_time,
-                                       const ResponderId& responder) = 0;
+                                       absl::Time raised_time, const ResponderId& responder) = 0;
 
   // The member moved. NOT_FOUND for an unknown case.
   virtual absl::Status MoveCase(const CaseId& id, GeoPoint location) = 0;
@@ -194,6 +239,31 @@ class Engine {
   // ignored. Returns the responder that held the case's offer, if any (the
   // caller tells it the offer was withdrawn).
   virtual std::optional<ResponderId> CloseCase(const CaseId& id) = 0;
+
+  // --- Operators ---
+
+  // An operator took the case: the engine stops matching it (no offers, no
+  // escalation, no redispatch) until Release(). A pending offer ends
+  // (kOfferEnded, kWithdrawn, at the next Step(); kExpired if it had already
+  // lapsed). OK if already held. NOT_FOUND for an unknown case;
+  // FAILED_PRECONDITION if the case is assigned.
+  virtual absl::Status Hold(const CaseId& id) = 0;
+
+  // The operator hands the case back: it is matched again at the next Step()
+  // (kOffer, or kEscalate if nobody is eligible), skipping responders already
+  // tried. NOT_FOUND for an unknown case; FAILED_PRECONDITION if not held.
+  virtual absl::Status Release(const CaseId& id) = 0;
+
+  // Operator override: assigns the case to `responder` now, whatever its
+  // distance, position age, connection or capability. The responder must be
+  // on duty and either free or holding this case's offer; a pending offer of
+  // the case to another responder ends (kOfferEnded, kWithdrawn, at the next
+  // Step()). A held case stops being held. Returns the assignment (as
+  // Accept() does). NOT_FOUND for an unknown case; FAILED_PRECONDITION if the
+  // case is already assigned, or the responder is unknown, off duty, or holds
+  // another offer or case.
+  virtual absl::StatusOr<Assignment> AssignManually(const CaseId& case_id,
+                                                    const ResponderId& responder) = 0;
 
   // --- Decisions ---
 

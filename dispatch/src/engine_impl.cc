@@ -1,7 +1,7 @@
-// LinearEngine: what happens to responders and cases between Step() calls
+// EngineImpl: what happens to responders and cases between Step() calls
 // (duty, positions, connections, cases opened, moved, accepted, declined and
-// closed). Matching and time live in linear_engine_step.cc.
-#include "linear_engine.h"
+// closed). Matching and time live in engine_impl_step.cc.
+#include "engine_impl.h"
 
 #include <algorithm>
 #include <utility>
@@ -47,11 +47,42 @@ absl::Status NoOfferError(const ResponderId& responder, const CaseId& case_id,
 
 }  // namespace
 
-LinearEngine::LinearEngine(const EngineOptions& options, const Clock* clock)
-    : options_(options), clock_(clock) {}
+// Cells of about a tenth of the search radius: a query looks at a few
+// columns when responders are dense and at most ~20 x 20 when they are sparse.
+static double CellMeters(const EngineOptions& options) {
+  return std::clamp(options.max_radius_meters / 10, 1'000.0, 10'000.0);
+}
 
-void LinearEngine::EndOffer(const CaseId& case_id, Case& c, Decision::EndReason reason,
-                            absl::Time now) {
+EngineImpl::EngineImpl(const EngineOptions& options, const Clock* clock)
+    : options_(options),
+      clock_(clock),
+      road_grid_(CellMeters(options)),
+      medical_grid_(CellMeters(options)) {}
+
+EngineImpl::Responder& EngineImpl::ResponderFor(const ResponderId& id) {
+  auto [it, inserted] = responders_.try_emplace(id);
+  if (inserted) {
+    it->second.handle = static_cast<uint32_t>(by_handle_.size());
+    by_handle_.emplace_back(&it->first, &it->second);
+  }
+  return it->second;
+}
+
+void EngineImpl::Reindex(Responder& r) {
+  const bool available = r.on_duty && r.connected && r.offered_case.empty() &&
+                         r.assigned_case.empty() && r.position.has_value();
+  for (CaseKind kind : {CaseKind::kRoad, CaseKind::kMedical}) {
+    GeoGrid& grid = kind == CaseKind::kRoad ? road_grid_ : medical_grid_;
+    if (available && AnyServes(r.capabilities, kind)) {
+      grid.Upsert(r.handle, r.ecef);
+    } else {
+      grid.Erase(r.handle);
+    }
+  }
+}
+
+void EngineImpl::EndOffer(const CaseId& case_id, Case& c, Decision::EndReason reason,
+                          absl::Time now) {
   const ResponderId responder_id = c.responder;
   Responder& r = responders_.at(responder_id);  // an offer always has a known holder
   absl::Time freed_at = now;
@@ -61,6 +92,7 @@ void LinearEngine::EndOffer(const CaseId& case_id, Case& c, Decision::EndReason 
   }
   r.offered_case.clear();
   r.idle_since = freed_at;
+  Reindex(r);
   c.stage = Case::Stage::kWaiting;
   c.responder.clear();
   c.offer_expire_time = absl::InfinitePast();
@@ -73,8 +105,8 @@ void LinearEngine::EndOffer(const CaseId& case_id, Case& c, Decision::EndReason 
   ended_offers_.push_back(std::move(ended));
 }
 
-absl::Status LinearEngine::SetDuty(const ResponderId& id, bool on_duty,
-                                   absl::Span<const Capability> capabilities) {
+absl::Status EngineImpl::SetDuty(const ResponderId& id, bool on_duty,
+                                 absl::Span<const Capability> capabilities) {
   if (absl::Status s = ValidateId(id, "responder"); !s.ok()) return s;
   for (Capability c : capabilities) {
     if (!IsKnownCapability(c)) {
@@ -97,7 +129,7 @@ absl::Status LinearEngine::SetDuty(const ResponderId& id, bool on_duty,
   }
 
   const absl::Time now = clock_->Now();
-  Responder& r = responders_[id];  // registers a new responder
+  Responder& r = ResponderFor(id);
   std::vector<Capability> sorted(capabilities.begin(), capabilities.end());
   std::sort(sorted.begin(), sorted.end());
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
@@ -109,12 +141,14 @@ absl::Status LinearEngine::SetDuty(const ResponderId& id, bool on_duty,
       EndOffer(case_id, cases_.at(case_id), Decision::EndReason::kResponderUnavailable, now);
     }
     r.on_duty = false;
+    Reindex(r);
     return absl::OkStatus();
   }
   if (!r.on_duty) {
     r.on_duty = true;
     r.idle_since = now;
   }
+  Reindex(r);
   if (!r.offered_case.empty()) {
     const CaseId case_id = r.offered_case;
     Case& c = cases_.at(case_id);
@@ -126,8 +160,8 @@ absl::Status LinearEngine::SetDuty(const ResponderId& id, bool on_duty,
   return absl::OkStatus();
 }
 
-absl::Status LinearEngine::UpdatePosition(const ResponderId& id, GeoPoint position,
-                                          absl::Time fix_time) {
+absl::Status EngineImpl::UpdatePosition(const ResponderId& id, GeoPoint position,
+                                        absl::Time fix_time) {
   const std::string what = absl::StrCat("position of responder ", Quoted(id));
   if (absl::Status s = ValidatePoint(position, what.c_str()); !s.ok()) return s;
   const std::string time_what = absl::StrCat("fix time of responder ", Quoted(id));
@@ -142,10 +176,12 @@ absl::Status LinearEngine::UpdatePosition(const ResponderId& id, GeoPoint positi
   if (r.position.has_value() && fix_time < r.position_time) return absl::OkStatus();
   r.position = position;
   r.position_time = fix_time;
+  r.ecef = ToEcef(position);
+  Reindex(r);
   return absl::OkStatus();
 }
 
-void LinearEngine::ResponderDisconnected(const ResponderId& id) {
+void EngineImpl::ResponderDisconnected(const ResponderId& id) {
   auto it = responders_.find(id);
   if (it == responders_.end()) return;
   Responder& r = it->second;
@@ -155,15 +191,18 @@ void LinearEngine::ResponderDisconnected(const ResponderId& id) {
     EndOffer(case_id, cases_.at(case_id), Decision::EndReason::kResponderUnavailable,
              clock_->Now());
   }
+  Reindex(r);
 }
 
-void LinearEngine::ResponderConnected(const ResponderId& id) {
+void EngineImpl::ResponderConnected(const ResponderId& id) {
   auto it = responders_.find(id);
-  if (it != responders_.end()) it->second.connected = true;
+  if (it == responders_.end()) return;
+  it->second.connected = true;
+  Reindex(it->second);
 }
 
-absl::Status LinearEngine::AddCase(const CaseId& id, CaseKind kind, GeoPoint location,
-                                   absl::Time raised_time) {
+absl::Status EngineImpl::AddCase(const CaseId& id, CaseKind kind, GeoPoint location,
+                                 absl::Time raised_time) {
   if (absl::Status s = ValidateId(id, "case"); !s.ok()) return s;
   const std::string what = absl::StrCat("location of case ", Quoted(id));
   if (absl::Status s = ValidatePoint(location, what.c_str()); !s.ok()) return s;
@@ -181,8 +220,16 @@ absl::Status LinearEngine::AddCase(const CaseId& id, CaseKind kind, GeoPoint loc
   return absl::OkStatus();
 }
 
-absl::Status LinearEngine::AddAssignedCase(const CaseId& id, CaseKind kind, GeoPoint location,
-                                           absl::Time raised_time, const ResponderId& responder) {
+absl::Status EngineImpl::AddCase(const CaseId& id, CaseKind kind, GeoPoint location,
+                                 absl::Time raised_time,
+                                 absl::Span<const ResponderId> already_tried) {
+  if (absl::Status s = AddCase(id, kind, location, raised_time); !s.ok()) return s;
+  cases_.at(id).offered.insert(already_tried.begin(), already_tried.end());
+  return absl::OkStatus();
+}
+
+absl::Status EngineImpl::AddAssignedCase(const CaseId& id, CaseKind kind, GeoPoint location,
+                                         absl::Time raised_time, const ResponderId& responder) {
   if (absl::Status s = ValidateId(responder, "responder"); !s.ok()) return s;
   if (cases_.contains(id)) {
     return absl::AlreadyExistsError(absl::StrCat("case ", Quoted(id), " is already open"));
@@ -197,16 +244,17 @@ absl::Status LinearEngine::AddAssignedCase(const CaseId& id, CaseKind kind, GeoP
     }
   }
   if (absl::Status s = AddCase(id, kind, location, raised_time); !s.ok()) return s;
-  Responder& r = responders_[responder];  // registers an unknown responder
+  Responder& r = ResponderFor(responder);
   r.on_duty = true;
   r.assigned_case = id;
+  Reindex(r);
   Case& c = cases_.at(id);
   c.stage = Case::Stage::kAssigned;
   c.responder = responder;
   return absl::OkStatus();
 }
 
-absl::Status LinearEngine::MoveCase(const CaseId& id, GeoPoint location) {
+absl::Status EngineImpl::MoveCase(const CaseId& id, GeoPoint location) {
   const std::string what = absl::StrCat("location of case ", Quoted(id));
   if (absl::Status s = ValidatePoint(location, what.c_str()); !s.ok()) return s;
   auto it = cases_.find(id);
@@ -217,8 +265,7 @@ absl::Status LinearEngine::MoveCase(const CaseId& id, GeoPoint location) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Assignment> LinearEngine::Accept(const ResponderId& responder,
-                                                const CaseId& case_id) {
+absl::StatusOr<Assignment> EngineImpl::Accept(const ResponderId& responder, const CaseId& case_id) {
   auto r_it = responders_.find(responder);
   if (r_it == responders_.end()) {
     return absl::FailedPreconditionError(absl::StrCat("responder ", Quoted(responder),
@@ -238,6 +285,7 @@ absl::StatusOr<Assignment> LinearEngine::Accept(const ResponderId& responder,
   }
   r.offered_case.clear();
   r.assigned_case = case_id;
+  Reindex(r);
   c.stage = Case::Stage::kAssigned;
   c.offer_expire_time = absl::InfinitePast();
   // Offers go only to responders with a position, and positions are never
@@ -246,7 +294,7 @@ absl::StatusOr<Assignment> LinearEngine::Accept(const ResponderId& responder,
   return Assignment{case_id, responder, distance, Eta(r, c.kind, distance)};
 }
 
-absl::Status LinearEngine::Decline(const ResponderId& responder, const CaseId& case_id) {
+absl::Status EngineImpl::Decline(const ResponderId& responder, const CaseId& case_id) {
   auto r_it = responders_.find(responder);
   if (r_it == responders_.end()) {
     return absl::FailedPreconditionError(absl::StrCat("responder ", Quoted(responder),
@@ -269,7 +317,7 @@ absl::Status LinearEngine::Decline(const ResponderId& responder, const CaseId& c
   return absl::OkStatus();
 }
 
-std::optional<ResponderId> LinearEngine::CloseCase(const CaseId& id) {
+std::optional<ResponderId> EngineImpl::CloseCase(const CaseId& id) {
   auto it = cases_.find(id);
   if (it == cases_.end()) return std::nullopt;
   Case& c = it->second;
@@ -280,16 +328,102 @@ std::optional<ResponderId> LinearEngine::CloseCase(const CaseId& id) {
     Responder& r = responders_.at(c.responder);
     r.offered_case.clear();
     r.idle_since = std::min(now, c.offer_expire_time);
+    Reindex(r);
   } else if (c.stage == Case::Stage::kAssigned) {
     Responder& r = responders_.at(c.responder);
     r.assigned_case.clear();
     r.idle_since = now;
+    Reindex(r);
   }
   // Offers of this case that ended since the last Step() concern a case the
   // caller has closed; there is nothing left to commit for them.
   std::erase_if(ended_offers_, [&id](const Decision& d) { return d.case_id == id; });
   cases_.erase(it);
   return offer_holder;
+}
+
+absl::Status EngineImpl::Hold(const CaseId& id) {
+  auto it = cases_.find(id);
+  if (it == cases_.end()) {
+    return absl::NotFoundError(absl::StrCat("case ", Quoted(id), " is not open"));
+  }
+  Case& c = it->second;
+  switch (c.stage) {
+    case Case::Stage::kAssigned:
+      return absl::FailedPreconditionError(
+          absl::StrCat("case ", Quoted(id), " is assigned to responder ", Quoted(c.responder),
+                       "; only a case still being matched can be held"));
+    case Case::Stage::kOffered:
+      EndOffer(id, c, Decision::EndReason::kWithdrawn, clock_->Now());
+      break;
+    case Case::Stage::kWaiting:
+    case Case::Stage::kEscalated:
+    case Case::Stage::kHeld:
+      break;
+  }
+  c.stage = Case::Stage::kHeld;
+  return absl::OkStatus();
+}
+
+absl::Status EngineImpl::Release(const CaseId& id) {
+  auto it = cases_.find(id);
+  if (it == cases_.end()) {
+    return absl::NotFoundError(absl::StrCat("case ", Quoted(id), " is not open"));
+  }
+  Case& c = it->second;
+  if (c.stage != Case::Stage::kHeld) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("case ", Quoted(id), " is not held by an operator"));
+  }
+  c.stage = Case::Stage::kWaiting;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Assignment> EngineImpl::AssignManually(const CaseId& case_id,
+                                                      const ResponderId& responder) {
+  auto c_it = cases_.find(case_id);
+  if (c_it == cases_.end()) {
+    return absl::NotFoundError(absl::StrCat("case ", Quoted(case_id), " is not open"));
+  }
+  Case& c = c_it->second;
+  if (c.stage == Case::Stage::kAssigned) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "case ", Quoted(case_id), " is already assigned to responder ", Quoted(c.responder)));
+  }
+  auto r_it = responders_.find(responder);
+  if (r_it == responders_.end()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("responder ", Quoted(responder), " is not registered"));
+  }
+  Responder& r = r_it->second;
+  if (!r.on_duty) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("responder ", Quoted(responder), " is off duty"));
+  }
+  if (!r.assigned_case.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "responder ", Quoted(responder), " is assigned to case ", Quoted(r.assigned_case)));
+  }
+  if (!r.offered_case.empty() && r.offered_case != case_id) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "responder ", Quoted(responder), " holds the offer of case ", Quoted(r.offered_case)));
+  }
+  const absl::Time now = clock_->Now();
+  if (c.stage == Case::Stage::kOffered && c.responder != responder) {
+    EndOffer(case_id, c, Decision::EndReason::kWithdrawn, now);
+  }
+  // The chosen responder's own offer of this case (if any) becomes the
+  // assignment: no kOfferEnded for it.
+  r.offered_case.clear();
+  r.assigned_case = case_id;
+  Reindex(r);
+  c.stage = Case::Stage::kAssigned;
+  c.responder = responder;
+  c.offer_expire_time = absl::InfinitePast();
+  c.offered.insert(responder);
+  if (!r.position.has_value()) return Assignment{case_id, responder, 0, absl::InfiniteDuration()};
+  const double distance = GeodesicDistanceMeters(*r.position, c.location);
+  return Assignment{case_id, responder, distance, Eta(r, c.kind, distance)};
 }
 
 }  // namespace mayday::dispatch

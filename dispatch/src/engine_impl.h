@@ -1,30 +1,37 @@
-// LinearEngine: the first Engine. It keeps responders and cases in ordered
-// maps and finds the nearest eligible responder for each waiting case by
-// scanning every responder, so Step() costs O(waiting cases x responders). An
-// indexed engine replaces it behind the same Engine interface later.
+// EngineImpl: the Engine. Responders and cases live in ordered maps (stable
+// addresses, ordered views); the responders available for offers (on duty,
+// connected, free, with a position) are also kept in one GeoGrid per case
+// kind, so that finding the nearest eligible responder visits only the few
+// nearby (see geo_grid.h). Matching in Step() follows the surge rule of
+// engine.h (engine_impl_match.cc).
 //
-// State machine of a case:   waiting --offer--> offered --accept--> assigned
-//                               ^   \               |
-//                               |    `--none--> escalated (matched again
-//                               '---- offer ended ---'      whenever possible)
+// State machine of a case:
+//   waiting --offer--> offered --accept--> assigned
+//      ^   \              |
+//      |    `--none--> escalated (matched again whenever possible)
+//      '--- offer ended ---'
+//   waiting, offered, escalated --Hold--> held --Release--> waiting
+//   any but assigned --AssignManually--> assigned
 // A responder is off duty, available, offered (one case) or busy (one case).
-#ifndef MAYDAY_DISPATCH_SRC_LINEAR_ENGINE_H_
-#define MAYDAY_DISPATCH_SRC_LINEAR_ENGINE_H_
+#ifndef MAYDAY_DISPATCH_SRC_ENGINE_IMPL_H_
+#define MAYDAY_DISPATCH_SRC_ENGINE_IMPL_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
 #include <vector>
 
 #include "escalation.h"
+#include "geo_grid.h"
 #include "mayday/dispatch/engine.h"
 
 namespace mayday::dispatch {
 
-class LinearEngine final : public Engine {
+class EngineImpl final : public Engine {
  public:
   // `options` must be valid (Engine::Create checks); `clock` is not owned.
-  LinearEngine(const EngineOptions& options, const Clock* clock);
+  EngineImpl(const EngineOptions& options, const Clock* clock);
 
   absl::Status SetDuty(const ResponderId& id, bool on_duty,
                        absl::Span<const Capability> capabilities) override;
@@ -35,12 +42,19 @@ class LinearEngine final : public Engine {
 
   absl::Status AddCase(const CaseId& id, CaseKind kind, GeoPoint location,
                        absl::Time raised_time) override;
+  absl::Status AddCase(const CaseId& id, CaseKind kind, GeoPoint location, absl::Time raised_time,
+                       absl::Span<const ResponderId> already_tried) override;
   absl::Status AddAssignedCase(const CaseId& id, CaseKind kind, GeoPoint location,
                                absl::Time raised_time, const ResponderId& responder) override;
   absl::Status MoveCase(const CaseId& id, GeoPoint location) override;
   absl::StatusOr<Assignment> Accept(const ResponderId& responder, const CaseId& case_id) override;
   absl::Status Decline(const ResponderId& responder, const CaseId& case_id) override;
   std::optional<ResponderId> CloseCase(const CaseId& id) override;
+
+  absl::Status Hold(const CaseId& id) override;
+  absl::Status Release(const CaseId& id) override;
+  absl::StatusOr<Assignment> AssignManually(const CaseId& case_id,
+                                            const ResponderId& responder) override;
 
   std::vector<Decision> Step() override;
   std::optional<absl::Time> NextDeadline() const override;
@@ -60,10 +74,12 @@ class LinearEngine final : public Engine {
     absl::Time idle_since = absl::InfinitePast();
     CaseId offered_case;   // empty if it holds no offer
     CaseId assigned_case;  // empty if it holds no case
+    uint32_t handle = 0;   // index in by_handle_ and key in the grids
+    Ecef ecef;             // position, if any, as ECEF
   };
 
   struct Case {
-    enum class Stage { kWaiting, kOffered, kAssigned, kEscalated };
+    enum class Stage { kWaiting, kOffered, kAssigned, kEscalated, kHeld };
     CaseKind kind = CaseKind::kRoad;
     GeoPoint location;
     absl::Time raised_time;
@@ -73,10 +89,17 @@ class LinearEngine final : public Engine {
     std::set<ResponderId> offered;  // every responder it was ever offered to
   };
 
-  // The nearest eligible responder for a case, with its distance.
+  // An eligible responder for a case, with its distance; ordered by rank.
   struct Candidate {
-    ResponderId id;
+    const ResponderId* id = nullptr;
+    uint32_t handle = 0;
     double distance_meters = 0;
+    absl::Time idle_since;
+    bool operator<(const Candidate& o) const {
+      if (distance_meters != o.distance_meters) return distance_meters < o.distance_meters;
+      if (idle_since != o.idle_since) return idle_since < o.idle_since;
+      return *id < *o.id;
+    }
   };
 
   // Ends the offer `c` (identified by `case_id`) holds: the case waits again,
@@ -84,12 +107,19 @@ class LinearEngine final : public Engine {
   // offer that had already lapsed by `now` ends as kExpired whatever `reason`.
   void EndOffer(const CaseId& case_id, Case& c, Decision::EndReason reason, absl::Time now);
 
-  // True if `r` (with id `id`) may be offered `c` at `now`; sets `*distance`.
-  bool IsEligible(const ResponderId& id, const Responder& r, const Case& c, absl::Time now,
-                  double* distance) const;
-  // The geodesic-nearest eligible responder for `c` at `now`, ties to the one
-  // idle longest, then to the smaller id; nullopt if none.
-  std::optional<Candidate> NearestEligible(const Case& c, absl::Time now) const;
+  // Registers `id` if new (with a fresh handle) and returns it.
+  Responder& ResponderFor(const ResponderId& id);
+  // Puts `r` into, or takes it out of, the grids according to its state:
+  // present in the grid of each kind it serves iff it is on duty, connected,
+  // free and has a position. Called after every change to a responder.
+  void Reindex(Responder& r);
+  // The `k` best-ranked eligible responders for `c` at `now`, best first
+  // (fewer if fewer are eligible).
+  std::vector<Candidate> NearestEligible(const Case& c, absl::Time now, size_t k) const;
+  // Pass 1 and 2 of the surge rule over `waiting` (priority order): for each,
+  // the responder it is offered, or nullopt if it is left waiting.
+  std::vector<std::optional<Candidate>> Match(const std::vector<const CaseId*>& waiting,
+                                              absl::Time now) const;
   // Why nobody is eligible for `c` at `now`.
   CandidateTally TallyIneligible(const Case& c, absl::Time now) const;
   // Offers `c` to `candidate` at `now` and returns the kOffer decision.
@@ -100,6 +130,11 @@ class LinearEngine final : public Engine {
   const EngineOptions options_;
   const Clock* const clock_;
   std::map<ResponderId, Responder> responders_;
+  // by_handle_[r.handle] points into responders_ (map nodes never move, and
+  // responders are never forgotten).
+  std::vector<std::pair<const ResponderId*, Responder*>> by_handle_;
+  GeoGrid road_grid_;
+  GeoGrid medical_grid_;
   std::map<CaseId, Case> cases_;
   // kOfferEnded decisions made between Step() calls, in the order they
   // happened; Step() returns them first.
@@ -108,4 +143,4 @@ class LinearEngine final : public Engine {
 
 }  // namespace mayday::dispatch
 
-#endif  // MAYDAY_DISPATCH_SRC_LINEAR_ENGINE_H_
+#endif  // MAYDAY_DISPATCH_SRC_ENGINE_IMPL_H_

@@ -1,0 +1,196 @@
+// EngineImpl: time and matching (Step), deadlines, and the operators' views.
+#include <algorithm>
+#include <tuple>
+#include <utility>
+
+#include "capability.h"
+#include "engine_impl.h"
+#include "geo.h"
+#include "geo_grid.h"
+
+namespace mayday::dispatch {
+
+std::vector<Decision> EngineImpl::Step() {
+  const absl::Time now = clock_->Now();
+
+  // 1. Offers lapse, earliest first (then by case id, for determinism).
+  std::vector<std::pair<absl::Time, CaseId>> lapsed;
+  for (const auto& [id, c] : cases_) {
+    if (c.stage == Case::Stage::kOffered && now >= c.offer_expire_time) {
+      lapsed.emplace_back(c.offer_expire_time, id);
+    }
+  }
+  std::sort(lapsed.begin(), lapsed.end());
+  for (const auto& [expire_time, id] : lapsed) {
+    EndOffer(id, cases_.at(id), Decision::EndReason::kExpired, now);
+  }
+  std::vector<Decision> decisions = std::move(ended_offers_);
+  ended_offers_.clear();
+
+  // 2. Cases without a responder (not held), in priority order: medical
+  // first, then oldest first.
+  std::vector<std::tuple<bool, absl::Time, const CaseId*>> order;
+  for (const auto& [id, c] : cases_) {
+    if (c.stage == Case::Stage::kWaiting || c.stage == Case::Stage::kEscalated) {
+      order.emplace_back(c.kind != CaseKind::kMedical, c.raised_time, &id);
+    }
+  }
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return std::tie(std::get<0>(a), std::get<1>(a), *std::get<2>(a)) <
+           std::tie(std::get<0>(b), std::get<1>(b), *std::get<2>(b));
+  });
+  std::vector<const CaseId*> waiting;
+  waiting.reserve(order.size());
+  for (const auto& entry : order) waiting.push_back(std::get<2>(entry));
+
+  // 3. The surge rule decides who is offered what (engine_impl_match.cc); the
+  // offers are made first so that escalation reasons count their responders
+  // as busy, then the decisions are listed in priority order.
+  const std::vector<std::optional<Candidate>> matched = Match(waiting, now);
+  std::vector<std::optional<Decision>> offers(waiting.size());
+  std::vector<bool> redispatch(waiting.size(), false);
+  for (size_t i = 0; i < waiting.size(); ++i) {
+    if (!matched[i].has_value()) continue;
+    Case& c = cases_.at(*waiting[i]);
+    redispatch[i] = c.stage == Case::Stage::kEscalated;
+    offers[i] = MakeOffer(*waiting[i], c, *matched[i], now);
+  }
+  for (size_t i = 0; i < waiting.size(); ++i) {
+    const CaseId& id = *waiting[i];
+    Case& c = cases_.at(id);
+    if (offers[i].has_value()) {
+      if (redispatch[i]) {
+        Decision again;
+        again.type = Decision::Type::kRedispatch;
+        again.case_id = id;
+        decisions.push_back(std::move(again));
+      }
+      decisions.push_back(std::move(*offers[i]));
+    } else if (c.stage == Case::Stage::kWaiting) {
+      c.stage = Case::Stage::kEscalated;
+      Decision escalate;
+      escalate.type = Decision::Type::kEscalate;
+      escalate.case_id = id;
+      escalate.reason =
+          EscalationReason(c.kind, options_.max_radius_meters, TallyIneligible(c, now));
+      decisions.push_back(std::move(escalate));
+    }
+    // An escalated case with still nobody eligible stays escalated, silently.
+  }
+  return decisions;
+}
+
+std::vector<EngineImpl::Candidate> EngineImpl::NearestEligible(const Case& c, absl::Time now,
+                                                               size_t k) const {
+  std::vector<Candidate> best;  // sorted, at most k
+  if (k == 0) return best;
+  const GeoGrid& grid = c.kind == CaseKind::kRoad ? road_grid_ : medical_grid_;
+  const double radius = options_.max_radius_meters;
+  // The grid holds only available responders serving the kind; what depends
+  // on the case or the time is checked here.
+  grid.Search(
+      ToEcef(c.location), [&]() { return best.size() == k ? best.back().distance_meters : radius; },
+      [&](uint32_t handle, double /*chord*/) {
+        const auto& [id, r] = by_handle_[handle];
+        if (now - r->position_time > options_.max_position_age) return;
+        if (c.offered.contains(*id)) return;
+        const double meters = GeodesicDistanceMeters(*r->position, c.location);
+        if (!(meters <= radius)) return;
+        const Candidate candidate{id, handle, meters, r->idle_since};
+        if (best.size() == k && !(candidate < best.back())) return;
+        best.insert(std::upper_bound(best.begin(), best.end(), candidate), candidate);
+        if (best.size() > k) best.pop_back();
+      });
+  return best;
+}
+
+CandidateTally EngineImpl::TallyIneligible(const Case& c, absl::Time now) const {
+  // A full pass, but geodesics only for responders whose chord is in range:
+  // escalations are rare and a care agent reads the result.
+  CandidateTally tally;
+  tally.offered = static_cast<int>(c.offered.size());
+  const Ecef at = ToEcef(c.location);
+  for (const auto& [id, r] : responders_) {
+    if (!r.on_duty || !AnyServes(r.capabilities, c.kind) || c.offered.contains(id)) continue;
+    if (!r.position.has_value() || now - r.position_time > options_.max_position_age) {
+      ++tally.without_fix;
+    } else if (ChordMeters(r.ecef, at) > options_.max_radius_meters + kChordSlackMeters ||
+               GeodesicDistanceMeters(*r.position, c.location) > options_.max_radius_meters) {
+      continue;  // out of range: what "within N km" already says
+    } else if (!r.offered_case.empty() || !r.assigned_case.empty()) {
+      ++tally.busy;
+    } else if (!r.connected) {
+      ++tally.not_connected;
+    }
+  }
+  return tally;
+}
+
+Decision EngineImpl::MakeOffer(const CaseId& case_id, Case& c, const Candidate& candidate,
+                               absl::Time now) {
+  Responder& r = *by_handle_[candidate.handle].second;
+  r.offered_case = case_id;
+  Reindex(r);
+  c.stage = Case::Stage::kOffered;
+  c.responder = *candidate.id;
+  c.offer_expire_time = now + options_.offer_timeout;
+  c.offered.insert(*candidate.id);
+
+  Decision offer;
+  offer.type = Decision::Type::kOffer;
+  offer.case_id = case_id;
+  offer.responder_id = *candidate.id;
+  offer.distance_meters = candidate.distance_meters;
+  offer.eta = Eta(r, c.kind, candidate.distance_meters);
+  offer.expire_time = c.offer_expire_time;
+  return offer;
+}
+
+absl::Duration EngineImpl::Eta(const Responder& r, CaseKind kind, double distance_meters) const {
+  const std::optional<double> speed = FastestServingSpeedMps(options_, r.capabilities, kind);
+  if (!speed.has_value()) return absl::InfiniteDuration();  // cannot serve: no ETA
+  return absl::Seconds(distance_meters / *speed);
+}
+
+std::optional<absl::Time> EngineImpl::NextDeadline() const {
+  std::optional<absl::Time> earliest;
+  for (const auto& [id, c] : cases_) {
+    if (c.stage != Case::Stage::kOffered) continue;
+    if (!earliest.has_value() || c.offer_expire_time < *earliest) earliest = c.offer_expire_time;
+  }
+  return earliest;
+}
+
+ResponderView EngineImpl::View(const ResponderId& id, const Responder& r) const {
+  ResponderView view;
+  view.id = id;
+  if (!r.on_duty) {
+    view.status = ResponderView::Status::kOffDuty;
+  } else if (!r.offered_case.empty()) {
+    view.status = ResponderView::Status::kOffered;
+  } else if (!r.assigned_case.empty()) {
+    view.status = ResponderView::Status::kBusy;
+  } else {
+    view.status = ResponderView::Status::kAvailable;
+  }
+  view.capabilities = r.capabilities;
+  view.position = r.position;
+  view.position_time = r.position_time;
+  view.current_case = r.offered_case.empty() ? r.assigned_case : r.offered_case;
+  return view;
+}
+
+std::vector<ResponderView> EngineImpl::Responders() const {
+  std::vector<ResponderView> views;
+  views.reserve(responders_.size());
+  for (const auto& [id, r] : responders_) views.push_back(View(id, r));
+  return views;
+}
+
+std::optional<ResponderView> EngineImpl::GetResponder(const ResponderId& id) const {
+  auto it = responders_.find(id);
+  if (it == responders_.end()) return std::nullopt;
+  return View(id, it->second);
+}
+
+}  // namespace mayday::dispatch
