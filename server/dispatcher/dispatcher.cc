@@ -29,6 +29,8 @@ CaseEvent::OfferEnded::Reason ToProtoReason(dispatch::Decision::EndReason reason
       return CaseEvent::OfferEnded::REASON_EXPIRED;
     case dispatch::Decision::EndReason::kResponderUnavailable:
       return CaseEvent::OfferEnded::REASON_RESPONDER_UNAVAILABLE;
+    case dispatch::Decision::EndReason::kWithdrawn:
+      return CaseEvent::OfferEnded::REASON_WITHDRAWN;
     case dispatch::Decision::EndReason::kNone:
       break;
   }
@@ -84,27 +86,32 @@ absl::Status Dispatcher::RestoreLocked() {
       if (!s.ok()) return s;
       continue;
     }
-    // An offer left unanswered when the server stopped is over: record it.
-    if (c.state() == mayday::v1::CASE_STATE_DISPATCHING) {
-      auto events = store_->ListEvents(id, 0, 1 << 20);
-      if (!events.ok()) return events.status();
-      std::string open_offer;
-      for (const CaseEvent& e : *events) {
-        if (e.has_offered()) open_offer = e.offered().responder();
-        if (e.has_offer_ended() || e.has_assigned()) open_offer.clear();
+    // The timeline says whom the case was offered to (never again), and
+    // whether an offer was left unanswered when the server stopped: that
+    // offer is over, and is recorded as lapsed.
+    auto events = store_->ListEvents(id, 0, 1 << 20);
+    if (!events.ok()) return events.status();
+    std::vector<dispatch::ResponderId> tried;
+    std::string open_offer;
+    for (const CaseEvent& e : *events) {
+      if (e.has_offered()) {
+        open_offer = e.offered().responder();
+        tried.push_back(ResponderIdFromName(open_offer));
       }
-      if (!open_offer.empty()) {
-        auto ended = log_->Append(id, kDispatchActor,
-                                  [&](const mayday::v1::Case&, mayday::v1::Case&, CaseEvent& e) {
-                                    auto* end = e.mutable_offer_ended();
-                                    end->set_responder(open_offer);
-                                    end->set_reason(CaseEvent::OfferEnded::REASON_EXPIRED);
-                                    return absl::OkStatus();
-                                  });
-        if (!ended.ok()) return ended.status();
-      }
+      if (e.has_offer_ended() || e.has_assigned()) open_offer.clear();
     }
-    auto s = engine_->AddCase(id, ToEngineKind(c.kind()), ToGeoPoint(c.location()), raised);
+    if (!open_offer.empty()) {
+      auto ended = log_->Append(id, kDispatchActor,
+                                [&](const mayday::v1::Case&, mayday::v1::Case&, CaseEvent& e) {
+                                  auto* end = e.mutable_offer_ended();
+                                  end->set_responder(open_offer);
+                                  end->set_reason(CaseEvent::OfferEnded::REASON_EXPIRED);
+                                  return absl::OkStatus();
+                                });
+      if (!ended.ok()) return ended.status();
+    }
+    auto s =
+        engine_->AddCase(id, ToEngineKind(c.kind()), ToGeoPoint(c.location()), raised, tried);
     if (!s.ok()) return s;
   }
   return absl::OkStatus();

@@ -65,6 +65,32 @@ TEST_CASE("A restarted server keeps cases, timelines and idempotency") {
   CHECK(offer->case_() == medical.name());
 }
 
+TEST_CASE("After a restart a case is not offered again to a crew that declined it") {
+  TestServer server;
+  const std::string token = server.Token("member", "alice");
+  mayday::v1::Case opened;
+  {
+    Crew declined(server, "declined");
+    REQUIRE(declined.GoOnDuty(mayday::v1::CAPABILITY_TOW, 52.368, 4.904).ok());
+    declined.Subscribe();
+    REQUIRE(server.Alerts()->RaiseAlert(Call(token).get(), Alert("p1"), &opened).ok());
+    REQUIRE(declined.NextOffer().has_value());
+    REQUIRE(declined.Decline(opened.name()).ok());
+  }
+  server.Restart();
+
+  Crew again(server, "declined");
+  again.Subscribe();
+  REQUIRE(again.GoOnDuty(mayday::v1::CAPABILITY_TOW, 52.368, 4.904).ok());
+  CHECK_FALSE(again.NextOffer(absl::Milliseconds(1500)).has_value());
+  Crew fresh(server, "fresh");
+  fresh.Subscribe();
+  REQUIRE(fresh.GoOnDuty(mayday::v1::CAPABILITY_TOW, 52.37, 4.91).ok());
+  auto offer = fresh.NextOffer();
+  REQUIRE(offer.has_value());
+  CHECK(offer->case_() == opened.name());
+}
+
 TEST_CASE("Timelines are numbered 1..n without gaps across many writers") {
   TestServer server;
   const std::string token = server.Token("member", "alice");
