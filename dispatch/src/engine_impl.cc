@@ -265,7 +265,8 @@ absl::Status EngineImpl::MoveCase(const CaseId& id, GeoPoint location) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Assignment> EngineImpl::Accept(const ResponderId& responder, const CaseId& case_id) {
+absl::StatusOr<std::pair<EngineImpl::Responder*, EngineImpl::Case*>> EngineImpl::LiveOffer(
+    const ResponderId& responder, const CaseId& case_id) {
   auto r_it = responders_.find(responder);
   if (r_it == responders_.end()) {
     return absl::FailedPreconditionError(absl::StrCat("responder ", Quoted(responder),
@@ -283,37 +284,28 @@ absl::StatusOr<Assignment> EngineImpl::Accept(const ResponderId& responder, cons
         "the offer of case ", Quoted(case_id), " to responder ", Quoted(responder), " lapsed at ",
         Rfc3339(c.offer_expire_time), "; the case goes to the next responder"));
   }
-  r.offered_case.clear();
-  r.assigned_case = case_id;
-  Reindex(r);
-  c.stage = Case::Stage::kAssigned;
-  c.offer_expire_time = absl::InfinitePast();
+  return std::make_pair(&r, &c);
+}
+
+absl::StatusOr<Assignment> EngineImpl::Accept(const ResponderId& responder, const CaseId& case_id) {
+  auto offer = LiveOffer(responder, case_id);
+  if (!offer.ok()) return offer.status();
+  auto [r, c] = *offer;
+  r->offered_case.clear();
+  r->assigned_case = case_id;
+  Reindex(*r);
+  c->stage = Case::Stage::kAssigned;
+  c->offer_expire_time = absl::InfinitePast();
   // Offers go only to responders with a position, and positions are never
   // forgotten; measure from the latest one.
-  const double distance = GeodesicDistanceMeters(*r.position, c.location);
-  return Assignment{case_id, responder, distance, Eta(r, c.kind, distance)};
+  const double distance = GeodesicDistanceMeters(*r->position, c->location);
+  return Assignment{case_id, responder, distance, Eta(*r, c->kind, distance)};
 }
 
 absl::Status EngineImpl::Decline(const ResponderId& responder, const CaseId& case_id) {
-  auto r_it = responders_.find(responder);
-  if (r_it == responders_.end()) {
-    return absl::FailedPreconditionError(absl::StrCat("responder ", Quoted(responder),
-                                                      " holds no offer for case ", Quoted(case_id),
-                                                      ": the responder is not registered"));
-  }
-  Responder& r = r_it->second;
-  auto c_it = cases_.find(case_id);
-  if (c_it == cases_.end() || r.offered_case != case_id) {
-    return NoOfferError(responder, case_id, r.offered_case, r.assigned_case);
-  }
-  Case& c = c_it->second;
-  const absl::Time now = clock_->Now();
-  if (now >= c.offer_expire_time) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the offer of case ", Quoted(case_id), " to responder ", Quoted(responder),
-                     " already lapsed at ", Rfc3339(c.offer_expire_time)));
-  }
-  EndOffer(case_id, c, Decision::EndReason::kDeclined, now);
+  auto offer = LiveOffer(responder, case_id);
+  if (!offer.ok()) return offer.status();
+  EndOffer(case_id, *offer->second, Decision::EndReason::kDeclined, clock_->Now());
   return absl::OkStatus();
 }
 

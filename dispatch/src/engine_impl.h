@@ -20,6 +20,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "escalation.h"
@@ -106,6 +107,11 @@ class EngineImpl final : public Engine {
   // the responder is free, and kOfferEnded is queued for the next Step(). An
   // offer that had already lapsed by `now` ends as kExpired whatever `reason`.
   void EndOffer(const CaseId& case_id, Case& c, Decision::EndReason reason, absl::Time now);
+
+  // The responder and case of the offer `responder` holds for `case_id`, if
+  // it is still open (not lapsed); FAILED_PRECONDITION saying why not.
+  absl::StatusOr<std::pair<Responder*, Case*>> LiveOffer(const ResponderId& responder,
+                                                         const CaseId& case_id);
 
   // Registers `id` if new (with a fresh handle) and returns it.
   Responder& ResponderFor(const ResponderId& id);
