@@ -25,22 +25,8 @@ std::string Principal::Name() const {
   return subject;
 }
 
-const char* RoleName(Role role) {
-  switch (role) {
-    case Role::kMember:
-      return "member";
-    case Role::kResponder:
-      return "responder";
-    case Role::kOperator:
-      return "operator";
-  }
-  return "unknown";
-}
-
 absl::StatusOr<Role> ParseRole(absl::string_view name) {
-  for (Role role : {Role::kMember, Role::kResponder, Role::kOperator}) {
-    if (name == RoleName(role)) return role;
-  }
+  if (auto role = RoleFromName(name); role.has_value()) return *role;
   return absl::InvalidArgumentError(
       absl::StrCat("unknown role \"", name, "\": use member, responder or operator"));
 }

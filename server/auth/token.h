@@ -20,9 +20,6 @@ struct Principal {
   std::string Name() const;
 };
 
-// "member", "responder" or "operator".
-const char* RoleName(Role role);
-
 // Parses a role name as RoleName() prints it. INVALID_ARGUMENT otherwise.
 absl::StatusOr<Role> ParseRole(absl::string_view name);
 

@@ -50,24 +50,6 @@ absl::StatusOr<mayday::v1::CaseEvent> ParseEvent(absl::string_view blob,
   return Parse<mayday::v1::CaseEvent>(blob, what);
 }
 
-absl::string_view RoleName(Role role) {
-  switch (role) {
-    case Role::kMember:
-      return "member";
-    case Role::kResponder:
-      return "responder";
-    case Role::kOperator:
-      return "operator";
-  }
-  return "member";  // unreachable: every Role is handled above
-}
-
-std::optional<Role> RoleFromName(absl::string_view name) {
-  for (Role role : {Role::kMember, Role::kResponder, Role::kOperator}) {
-    if (name == RoleName(role)) return role;
-  }
-  return std::nullopt;
-}
 
 std::string EncodePageToken(const CaseCursor& cursor) {
   return absl::WebSafeBase64Escape(
@@ -101,3 +83,26 @@ absl::Status ReadFailed(const absl::Status& cause) {
 }
 
 }  // namespace mayday::server::store_internal
+
+namespace mayday::server {
+
+absl::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kMember:
+      return "member";
+    case Role::kResponder:
+      return "responder";
+    case Role::kOperator:
+      return "operator";
+  }
+  return "member";  // unreachable: every Role is handled above
+}
+
+std::optional<Role> RoleFromName(absl::string_view name) {
+  for (Role role : {Role::kMember, Role::kResponder, Role::kOperator}) {
+    if (name == RoleName(role)) return role;
+  }
+  return std::nullopt;
+}
+
+}  // namespace mayday::server

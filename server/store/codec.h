@@ -39,10 +39,6 @@ absl::StatusOr<mayday::v1::Case> ParseCase(absl::string_view blob,
 absl::StatusOr<mayday::v1::CaseEvent> ParseEvent(absl::string_view blob,
                                                  absl::string_view what);
 
-// The text stored in tokens.role, and back (nullopt for unknown text).
-absl::string_view RoleName(Role role);
-std::optional<Role> RoleFromName(absl::string_view name);
-
 // Where a ListCases page ends: the sort key of its last case.
 struct CaseCursor {
   int64_t create_time_us = 0;

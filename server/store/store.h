@@ -18,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "mayday/v1/resources.pb.h"
 
@@ -44,6 +45,12 @@ struct CreatedCase {
 
 // Roles a token can carry.
 enum class Role { kMember, kResponder, kOperator };
+
+// "member", "responder" or "operator": how roles are stored and spelled on
+// the command line.
+absl::string_view RoleName(Role role);
+// The role spelled `name` as RoleName() spells it; nullopt otherwise.
+std::optional<Role> RoleFromName(absl::string_view name);
 
 // A stored token: who holds it. The plain token is never stored.
 struct TokenRecord {
