@@ -34,21 +34,11 @@ double Simulation::Speed(const std::vector<Capability>& capabilities, CaseKind k
 }
 
 // Brute force: the eligible responder for `c` nearest by WGS84 geodesic,
-// ties to the longest idle, then the smaller id.
+// ties to the longest idle, then the smaller id: the head of Eligible().
 std::optional<std::pair<ResponderId, double>> Simulation::Nearest(const ModelCase& c) const {
-  const absl::Time now = clock_.Now();
-  std::optional<std::tuple<double, absl::Time, ResponderId>> best;
-  for (const auto& [id, r] : responders_) {
-    if (!r.on_duty || !r.connected || !r.offered.empty() || !r.assigned.empty()) continue;
-    if (!AnyServes(r.capabilities, c.kind) || c.tried.contains(id)) continue;
-    if (!r.position.has_value() || now - r.position_time > options_.max_position_age) continue;
-    const double d = Geodesic(*r.position, c.location);
-    if (d > options_.max_radius_meters) continue;
-    const std::tuple<double, absl::Time, ResponderId> key{d, r.idle_since, id};
-    if (!best.has_value() || key < *best) best = key;
-  }
-  if (!best.has_value()) return std::nullopt;
-  return std::make_pair(std::get<2>(*best), std::get<0>(*best));
+  auto ranked = Eligible(c);
+  if (ranked.empty()) return std::nullopt;
+  return std::move(ranked.front());
 }
 
 std::vector<std::pair<ResponderId, double>> Simulation::Eligible(const ModelCase& c) const {
