@@ -37,11 +37,6 @@ void Reset(int fd) {
 
 }  // namespace
 
-bool LongTests() {
-  const char* value = std::getenv("MAYDAY_LONG_TESTS");
-  return value != nullptr && std::string(value) == "1";
-}
-
 TcpProxy::TcpProxy(int upstream_port) : upstream_port_(upstream_port) {
   listener_ = socket(AF_INET, SOCK_STREAM, 0);
   if (listener_ < 0) throw std::runtime_error("proxy: socket");

@@ -63,9 +63,6 @@ class TcpProxy {
   std::vector<Link> links_;  // proxy thread only
 };
 
-// True if the environment asks for the long runs (MAYDAY_LONG_TESTS=1).
-bool LongTests();
-
 }  // namespace mayday::testing
 
 #endif  // MAYDAY_TESTS_SDK_FAULTS_TCP_PROXY_H_
