@@ -80,7 +80,10 @@ int main(int argc, char** argv) {
   auto* create = token->add_subcommand("create", "issue a token and print it");
   std::string token_db, role, subject;
   create->add_option("--db", token_db, "SQLite database file")->required();
-  create->add_option("--role", role, "member, responder or operator")->required();
+  create
+      ->add_option("--role", role,
+                   "member, responder, operator or admin (an operator who also manages tokens)")
+      ->required();
   create->add_option("--subject", subject, "the member, responder or operator id")->required();
   token->require_subcommand(1);
 

@@ -115,7 +115,8 @@ std::string DescribeEvent(const CaseEvent& event) {
       return absl::StrCat("location updated to ",
                           Where(event.location_updated().location()));
     case CaseEvent::kCancelled:
-      return WithText(absl::StrCat("cancelled by ", event.actor()),
+      return WithText(absl::StrCat("cancelled by ", event.actor(),
+                                   event.cancelled().false_alarm() ? " (false alarm)" : ""),
                       event.cancelled().reason());
     case CaseEvent::kEscalated:
       return WithText("escalated to care agents", event.escalated().reason());
@@ -129,6 +130,8 @@ std::string DescribeEvent(const CaseEvent& event) {
                       event.rated().rating().comment());
     case CaseEvent::kTaken:
       return absl::StrCat("taken by ", event.taken().operator_());
+    case CaseEvent::kReleased:
+      return "looking for a responder again";
     case CaseEvent::CHANGE_NOT_SET:
       break;
   }

@@ -38,7 +38,8 @@ absl::StatusOr<Principal> Authenticator::Require(const grpc::ServerContextBase& 
                                                  Role role) const {
   auto principal = Authenticate(context);
   if (!principal.ok()) return principal.status();
-  if (principal->role != role) {
+  const bool admin_as_operator = role == Role::kOperator && principal->role == Role::kAdmin;
+  if (principal->role != role && !admin_as_operator) {
     return absl::PermissionDeniedError(absl::StrCat("this call needs a ", RoleName(role),
                                                     " token; the token given is for a ",
                                                     RoleName(principal->role)));

@@ -22,7 +22,9 @@ class Authenticator {
   // unknown or revoked; UNAVAILABLE if the token store can't be read.
   absl::StatusOr<Principal> Authenticate(const grpc::ServerContextBase& context) const;
 
-  // Authenticate(), then PERMISSION_DENIED unless the principal has `role`.
+  // Authenticate(), then PERMISSION_DENIED unless the principal has `role`
+  // (an admin also passes for kOperator: admins are operators who may also
+  // manage tokens).
   absl::StatusOr<Principal> Require(const grpc::ServerContextBase& context, Role role) const;
 
  private:

@@ -20,6 +20,7 @@ std::string Principal::Name() const {
     case Role::kResponder:
       return absl::StrCat("responders/", subject);
     case Role::kOperator:
+    case Role::kAdmin:
       return absl::StrCat("operators/", subject);
   }
   return subject;
@@ -28,7 +29,7 @@ std::string Principal::Name() const {
 absl::StatusOr<Role> ParseRole(absl::string_view name) {
   if (auto role = RoleFromName(name); role.has_value()) return *role;
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown role \"", name, "\": use member, responder or operator"));
+      absl::StrCat("unknown role \"", name, "\": use member, responder, operator or admin"));
 }
 
 absl::Status ValidateSubject(absl::string_view subject) {

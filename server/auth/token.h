@@ -16,7 +16,8 @@ namespace mayday::server {
 struct Principal {
   Role role = Role::kMember;
   std::string subject;  // the member, responder or operator id
-  // Resource name: "members/{id}", "responders/{id}" or "operators/{id}".
+  // Resource name: "members/{id}", "responders/{id}" or "operators/{id}"
+  // (operators and admins).
   std::string Name() const;
 };
 

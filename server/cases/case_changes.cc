@@ -20,7 +20,7 @@ absl::Status PostMessage(const std::string& author, const std::string& text,
 }
 
 absl::Status CloseCase(mayday::v1::CaseState state, const std::string& reason,
-                       const mayday::v1::Case& current,
+                       bool false_alarm, const mayday::v1::Case& current,
                        mayday::v1::Case& next, mayday::v1::CaseEvent& event) {
   if (auto s = CheckCancel(current.state()); !s.ok()) {
     return absl::FailedPreconditionError(
@@ -30,6 +30,7 @@ absl::Status CloseCase(mayday::v1::CaseState state, const std::string& reason,
   if (state == mayday::v1::CASE_STATE_CANCELLED) {
     next.set_cancel_reason(reason);
     event.mutable_cancelled()->set_reason(reason);
+    event.mutable_cancelled()->set_false_alarm(false_alarm);
   } else {
     // Closed by `actor` (a care agent); the responder, if any, is recorded.
     event.mutable_progressed()->set_responder(current.responder());

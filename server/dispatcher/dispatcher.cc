@@ -112,6 +112,8 @@ absl::Status Dispatcher::RestoreLocked() {
     }
     auto s =
         engine_->AddCase(id, ToEngineKind(c.kind()), ToGeoPoint(c.location()), raised, tried);
+    // A case a care agent owns stays out of automatic matching.
+    if (s.ok() && !c.operator_().empty()) s = engine_->Hold(id);
     if (!s.ok()) return s;
   }
   return absl::OkStatus();
@@ -227,19 +229,35 @@ absl::StatusOr<mayday::v1::Case> Dispatcher::Accept(const std::string& responder
   auto assignment = engine_->Accept(responder_id, case_id);
   if (!assignment.ok()) return assignment.status();
   ForgetOfferLocked(case_id);
-  const std::string responder = ResponderName(responder_id);
+  return CommitAssignmentLocked(*assignment, ResponderName(responder_id));
+}
+
+absl::StatusOr<mayday::v1::Case> Dispatcher::CommitAssignmentLocked(
+    const dispatch::Assignment& assignment, const std::string& actor) {
+  const std::string& case_id = assignment.case_id;
+  const std::string responder = ResponderName(assignment.responder_id);
+  const std::optional<dispatch::ResponderView> view =
+      engine_->GetResponder(assignment.responder_id);
   auto committed = log_->Append(
-      case_id, responder,
-      [&](const mayday::v1::Case& current, mayday::v1::Case& next, CaseEvent& e) {
-        if (auto s = RequireState(current, mayday::v1::CASE_STATE_DISPATCHING); !s.ok()) return s;
-        const int eta = static_cast<int>(absl::ToInt64Seconds(assignment->eta));
+      case_id, actor, [&](const mayday::v1::Case& current, mayday::v1::Case& next, CaseEvent& e) {
+        if (IsTerminal(current.state()) || IsAssigned(current.state())) {
+          return absl::FailedPreconditionError(
+              absl::StrCat(current.name(), " is ", StateName(current.state()),
+                           " and can no longer be assigned"));
+        }
+        const int eta = assignment.eta == absl::InfiniteDuration()
+                            ? 0
+                            : static_cast<int>(absl::ToInt64Seconds(assignment.eta));
         next.set_state(mayday::v1::CASE_STATE_ASSIGNED);
         next.set_responder(responder);
         next.set_eta_seconds(eta);
         auto* assigned = e.mutable_assigned();
         assigned->set_responder(responder);
         assigned->set_eta_seconds(eta);
-        assigned->set_distance_meters(assignment->distance_meters);
+        assigned->set_distance_meters(assignment.distance_meters);
+        if (view.has_value() && view->position.has_value()) {
+          *assigned->mutable_responder_location() = ToLocation(*view);
+        }
         return absl::OkStatus();
       });
   if (!committed.ok()) {
@@ -256,7 +274,7 @@ absl::StatusOr<mayday::v1::Case> Dispatcher::Accept(const std::string& responder
   }
   mayday::v1::ResponderUpdate update;
   *update.mutable_assignment() = committed->snapshot;
-  streams_->Send(responder_id, std::move(update));
+  streams_->Send(assignment.responder_id, std::move(update));
   RunLocked();
   return committed->snapshot;
 }
@@ -281,6 +299,22 @@ std::vector<mayday::v1::Responder> Dispatcher::ListResponders() const {
   return out;
 }
 
+std::optional<mayday::v1::Responder> Dispatcher::GetResponder(
+    const std::string& responder_id) const {
+  absl::MutexLock lock(&mu_);
+  auto view = engine_->GetResponder(responder_id);
+  if (!view.has_value()) return std::nullopt;
+  return ToProto(*view);
+}
+
+std::optional<mayday::v1::Location> Dispatcher::ResponderLocation(
+    const std::string& responder_id) const {
+  absl::MutexLock lock(&mu_);
+  auto view = engine_->GetResponder(responder_id);
+  if (!view.has_value() || !view->position.has_value()) return std::nullopt;
+  return ToLocation(*view);
+}
+
 mayday::v1::Responder Dispatcher::ToProto(const dispatch::ResponderView& view) const {
   mayday::v1::Responder r;
   r.set_name(ResponderName(view.id));
@@ -300,9 +334,7 @@ mayday::v1::Responder Dispatcher::ToProto(const dispatch::ResponderView& view) c
   }
   for (auto c : view.capabilities) r.add_capabilities(ToProtoCapability(c));
   if (view.position.has_value()) {
-    r.mutable_location()->set_latitude(view.position->latitude_deg);
-    r.mutable_location()->set_longitude(view.position->longitude_deg);
-    *r.mutable_location()->mutable_fix_time() = ToProtoTime(view.position_time);
+    *r.mutable_location() = ToLocation(view);
     *r.mutable_location_time() = ToProtoTime(view.position_time);
   }
   if (!view.current_case.empty()) r.set_current_case(absl::StrCat("cases/", view.current_case));
@@ -436,6 +468,8 @@ void Dispatcher::RequeueLocked(const std::string& case_id) {
   if (c.ok() && !IsTerminal(c->state())) {
     s = engine_->AddCase(case_id, ToEngineKind(c->kind()), ToGeoPoint(c->location()),
                          FromProtoTime(c->create_time()));
+    // A case a care agent owns stays out of automatic matching.
+    if (s.ok() && !c->operator_().empty()) s = engine_->Hold(case_id);
   }
   if (!s.ok()) {
     std::fprintf(stderr, "maydayd: cases/%s could not go back to matching: %s\n",

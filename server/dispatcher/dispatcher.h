@@ -11,6 +11,7 @@
 #define MAYDAY_SERVER_DISPATCHER_DISPATCHER_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -78,6 +79,33 @@ class Dispatcher {
 
   // Every responder known since start, by name.
   std::vector<mayday::v1::Responder> ListResponders() const;
+  // One responder; nullopt if it never called SetDuty since start.
+  std::optional<mayday::v1::Responder> GetResponder(const std::string& responder_id) const;
+  // The responder's last reported position (with its fix time); nullopt if
+  // unknown or never reported.
+  std::optional<mayday::v1::Location> ResponderLocation(const std::string& responder_id) const;
+
+  // --- Care agents (dispatcher_desk.cc). `agent` is "operators/{id}". Each
+  // checks the committed case, changes the engine, commits the change, then
+  // lets the engine act on it (a withdrawn offer, a new match); if the
+  // commit fails the engine change is undone. NOT_FOUND for an unknown case;
+  // FAILED_PRECONDITION, with the reason, when the case or the responder is
+  // not in a state that allows the action; UNAVAILABLE if storage failed.
+
+  // The agent owns the case; the engine stops matching it (OperatorService
+  // TakeCase).
+  absl::StatusOr<mayday::v1::Case> Take(const std::string& agent, const std::string& case_id);
+  // The case goes back to the engine, DISPATCHING (ReleaseCase).
+  absl::StatusOr<mayday::v1::Case> Release(const std::string& agent, const std::string& case_id);
+  // The case becomes ESCALATED with `reason`, owned by the agent
+  // (EscalateCase).
+  absl::StatusOr<mayday::v1::Case> Escalate(const std::string& agent, const std::string& case_id,
+                                            const std::string& reason);
+  // Manual dispatch to `responder_id` (AssignCase); the responder is told on
+  // its stream.
+  absl::StatusOr<mayday::v1::Case> AssignManually(const std::string& agent,
+                                                  const std::string& case_id,
+                                                  const std::string& responder_id);
 
  private:
   // Steps the engine until it has nothing more to decide, committing and
@@ -92,6 +120,17 @@ class Dispatcher {
   // engine and the store disagreeing.
   void RequeueLocked(const std::string& case_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status RestoreLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The committed case, for a care agent's action: NOT_FOUND with the case's
+  // name, FAILED_PRECONDITION if it is closed or already assigned.
+  absl::StatusOr<mayday::v1::Case> OpenUnassignedCaseLocked(const std::string& case_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Commits the assignment of a case to a responder (by the responder's
+  // Accept or an agent's AssignManually), then pushes it to the responder.
+  // On failure the engine forgets the case's assignment and, if the case is
+  // still open, matches it again.
+  absl::StatusOr<mayday::v1::Case> CommitAssignmentLocked(const dispatch::Assignment& assignment,
+                                                          const std::string& actor)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   mayday::v1::Responder ToProto(const dispatch::ResponderView& view) const;
   void DeadlineLoop();
 

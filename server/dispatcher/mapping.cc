@@ -3,8 +3,18 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cases/proto_time.h"
 
 namespace mayday::server {
+
+mayday::v1::Location ToLocation(const dispatch::ResponderView& view) {
+  mayday::v1::Location location;
+  if (!view.position.has_value()) return location;
+  location.set_latitude(view.position->latitude_deg);
+  location.set_longitude(view.position->longitude_deg);
+  *location.mutable_fix_time() = ToProtoTime(view.position_time);
+  return location;
+}
 
 dispatch::CaseKind ToEngineKind(mayday::v1::CaseKind kind) {
   return kind == mayday::v1::CASE_KIND_MEDICAL ? dispatch::CaseKind::kMedical

@@ -17,6 +17,9 @@ dispatch::CaseKind ToEngineKind(mayday::v1::CaseKind kind);
 dispatch::Capability ToEngineCapability(mayday::v1::Capability capability);
 mayday::v1::Capability ToProtoCapability(dispatch::Capability capability);
 dispatch::GeoPoint ToGeoPoint(const mayday::v1::Location& location);
+// The responder's last position (callers check it has one), with its fix
+// time; the engine keeps no accuracy.
+mayday::v1::Location ToLocation(const dispatch::ResponderView& view);
 
 // "responders/{id}" for an engine responder id, and back ("" if malformed).
 std::string ResponderName(absl::string_view responder_id);

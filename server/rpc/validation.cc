@@ -7,9 +7,16 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "cases/proto_time.h"
 
 namespace mayday::server {
 namespace {
+
+// Between 1970-01-01 and 9999-12-31, nanos in range.
+bool IsValidTimestamp(const google::protobuf::Timestamp& t) {
+  return t.nanos() >= 0 && t.nanos() <= 999'999'999 && t.seconds() >= 0 &&
+         t.seconds() <= 253402300799;
+}
 
 absl::Status CheckCoordinate(absl::string_view field, double value, double limit) {
   if (!std::isfinite(value)) {
@@ -45,15 +52,21 @@ absl::Status ValidateLocation(absl::string_view field, const mayday::v1::Locatio
         field, ".horizontal_accuracy_meters must be a finite number >= 0 (0 when unknown); got ",
         accuracy));
   }
-  if (location.has_fix_time()) {
-    const auto& t = location.fix_time();
-    if (t.nanos() < 0 || t.nanos() > 999'999'999 || t.seconds() < 0 ||
-        t.seconds() > 253402300799) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ".fix_time is not a valid timestamp; leave it unset if unknown"));
-    }
+  if (location.has_fix_time() && !IsValidTimestamp(location.fix_time())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ".fix_time is not a valid timestamp; leave it unset if unknown"));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<absl::Time> ValidateTimestamp(absl::string_view field,
+                                             const google::protobuf::Timestamp& time) {
+  if (!IsValidTimestamp(time)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " is not a valid timestamp: seconds since 1970 up to year 9999, nanos in "
+               "0..999999999"));
+  }
+  return FromProtoTime(time);
 }
 
 absl::Status ValidateKind(mayday::v1::CaseKind kind) {
@@ -136,6 +149,46 @@ absl::StatusOr<std::string> ParseCaseName(absl::string_view field, absl::string_
   if (!absl::StartsWith(name, kPrefix)) return bad();
   absl::string_view id = name.substr(kPrefix.size());
   if (id.size() != 32) return bad();
+  for (char c : id) {
+    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c)) || absl::ascii_isupper(c)) {
+      return bad();
+    }
+  }
+  return std::string(id);
+}
+
+absl::StatusOr<std::string> ParseSubjectName(absl::string_view field, absl::string_view name,
+                                             absl::string_view collection) {
+  const auto bad = [&] {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " must be a name like \"", collection,
+                     "/unit-7\" (1 to 64 letters, digits, '.', '_' or '-' after the slash); got \"",
+                     name.substr(0, 80), "\""));
+  };
+  if (!absl::StartsWith(name, collection) || name.size() <= collection.size() ||
+      name[collection.size()] != '/') {
+    return bad();
+  }
+  absl::string_view id = name.substr(collection.size() + 1);
+  if (id.empty() || id.size() > 64) return bad();
+  for (char c : id) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
+      return bad();
+    }
+  }
+  return std::string(id);
+}
+
+absl::StatusOr<std::string> ParseTokenName(absl::string_view field, absl::string_view name) {
+  constexpr absl::string_view kPrefix = "tokens/";
+  const auto bad = [&] {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " must be a token name like \"tokens/0123456789abcdef\" (see ListTokens); got \"",
+        name.substr(0, 80), "\""));
+  };
+  if (!absl::StartsWith(name, kPrefix)) return bad();
+  absl::string_view id = name.substr(kPrefix.size());
+  if (id.size() != 16) return bad();
   for (char c : id) {
     if (!absl::ascii_isxdigit(static_cast<unsigned char>(c)) || absl::ascii_isupper(c)) {
       return bad();

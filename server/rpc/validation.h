@@ -11,6 +11,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "mayday/v1/resources.pb.h"
 
 namespace mayday::server {
@@ -24,6 +26,11 @@ inline constexpr size_t kMaxRequestIdBytes = 128;
 // messages ("location").
 absl::Status ValidateLocation(absl::string_view field, const mayday::v1::Location& location,
                               bool present);
+
+// A timestamp a client sent (a list filter's bound): between 1970 and
+// 9999, nanos in range. Returns it as absl::Time.
+absl::StatusOr<absl::Time> ValidateTimestamp(absl::string_view field,
+                                             const google::protobuf::Timestamp& time);
 
 // ROAD or MEDICAL.
 absl::Status ValidateKind(mayday::v1::CaseKind kind);
@@ -49,6 +56,15 @@ absl::Status ValidateCapability(int capability);
 // "cases/{id}" where id is 32 lowercase hex digits. Returns the id.
 // `field` names the request field ("name", "case", "parent").
 absl::StatusOr<std::string> ParseCaseName(absl::string_view field, absl::string_view name);
+
+// "{collection}/{id}" where id is 1 to 64 of [A-Za-z0-9._-] (a member,
+// responder or operator id, as tokens carry them). Returns the id.
+// `collection` is "members", "responders" or "operators".
+absl::StatusOr<std::string> ParseSubjectName(absl::string_view field, absl::string_view name,
+                                             absl::string_view collection);
+
+// "tokens/{id}" where id is 16 lowercase hex digits. Returns the id.
+absl::StatusOr<std::string> ParseTokenName(absl::string_view field, absl::string_view name);
 
 }  // namespace mayday::server
 

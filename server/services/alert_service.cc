@@ -137,7 +137,8 @@ grpc::ServerUnaryReactor* AlertServiceImpl::CancelCase(
     auto cancelled = ChangeOwnCase(
         *member, "name", request->name(),
         [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
-          return CloseCase(mayday::v1::CASE_STATE_CANCELLED, request->reason(), current, next, e);
+          return CloseCase(mayday::v1::CASE_STATE_CANCELLED, request->reason(),
+                           request->false_alarm(), current, next, e);
         });
     if (!cancelled.ok()) return cancelled.status();
     *response = std::move(cancelled->snapshot);

@@ -68,6 +68,26 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListCases(
       if (auto s = ValidateKind(request->kind()); !s.ok()) return s;
       filter.kind = request->kind();
     }
+    if (!request->member().empty()) {
+      auto id = ParseSubjectName("member", request->member(), "members");
+      if (!id.ok()) return id.status();
+      filter.member = request->member();
+    }
+    if (!request->responder().empty()) {
+      auto id = ParseSubjectName("responder", request->responder(), "responders");
+      if (!id.ok()) return id.status();
+      filter.responder = request->responder();
+    }
+    if (request->has_min_create_time()) {
+      auto t = ValidateTimestamp("min_create_time", request->min_create_time());
+      if (!t.ok()) return t.status();
+      filter.min_create_time = *t;
+    }
+    if (request->has_max_create_time()) {
+      auto t = ValidateTimestamp("max_create_time", request->max_create_time());
+      if (!t.ok()) return t.status();
+      filter.max_create_time = *t;
+    }
     auto size = ValidatePageSize(request->page_size(), 100, 50);
     if (!size.ok()) return size.status();
     auto page = services_.store->ListCases(filter, *size, request->page_token());
@@ -203,7 +223,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::CancelCase(
     auto closed = ChangeCase(
         *agent, "name", request->name(),
         [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
-          return CloseCase(mayday::v1::CASE_STATE_CANCELLED, request->reason(), current, next, e);
+          return CloseCase(mayday::v1::CASE_STATE_CANCELLED, request->reason(),
+                           request->false_alarm(), current, next, e);
         });
     if (!closed.ok()) return closed.status();
     *response = std::move(closed->snapshot);
@@ -220,7 +241,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ResolveCase(
     auto closed = ChangeCase(
         *agent, "name", request->name(),
         [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
-          return CloseCase(mayday::v1::CASE_STATE_RESOLVED, "", current, next, e);
+          return CloseCase(mayday::v1::CASE_STATE_RESOLVED, "", false, current, next, e);
         });
     if (!closed.ok()) return closed.status();
     *response = std::move(closed->snapshot);

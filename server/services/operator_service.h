@@ -44,6 +44,34 @@ class OperatorServiceImpl final : public mayday::v1::OperatorService::CallbackSe
                                           const mayday::v1::ListCaseNotesRequest* request,
                                           mayday::v1::ListCaseNotesResponse* response) override;
 
+  // Acting on dispatch (operator_desk.cc).
+  grpc::ServerUnaryReactor* AssignCase(grpc::CallbackServerContext* context,
+                                       const mayday::v1::AssignCaseRequest* request,
+                                       mayday::v1::Case* response) override;
+  grpc::ServerUnaryReactor* TakeCase(grpc::CallbackServerContext* context,
+                                     const mayday::v1::TakeCaseRequest* request,
+                                     mayday::v1::Case* response) override;
+  grpc::ServerUnaryReactor* ReleaseCase(grpc::CallbackServerContext* context,
+                                        const mayday::v1::ReleaseCaseRequest* request,
+                                        mayday::v1::Case* response) override;
+  grpc::ServerUnaryReactor* EscalateCase(grpc::CallbackServerContext* context,
+                                         const mayday::v1::EscalateCaseRequest* request,
+                                         mayday::v1::Case* response) override;
+  grpc::ServerUnaryReactor* GetResponder(grpc::CallbackServerContext* context,
+                                         const mayday::v1::GetResponderRequest* request,
+                                         mayday::v1::Responder* response) override;
+
+  // Tokens, admins only (operator_tokens.cc).
+  grpc::ServerUnaryReactor* CreateToken(grpc::CallbackServerContext* context,
+                                        const mayday::v1::CreateTokenRequest* request,
+                                        mayday::v1::CreateTokenResponse* response) override;
+  grpc::ServerUnaryReactor* ListTokens(grpc::CallbackServerContext* context,
+                                       const mayday::v1::ListTokensRequest* request,
+                                       mayday::v1::ListTokensResponse* response) override;
+  grpc::ServerUnaryReactor* RevokeToken(grpc::CallbackServerContext* context,
+                                        const mayday::v1::RevokeTokenRequest* request,
+                                        mayday::v1::Token* response) override;
+
  private:
   // Applies `change` to any case on behalf of `agent`, then tells dispatch.
   // `field` names the request field holding the case name.

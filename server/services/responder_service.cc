@@ -87,12 +87,14 @@ grpc::ServerUnaryReactor* ResponderServiceImpl::UpdateProgress(
         absl::IsInvalidArgument(s)) {
       return s;
     }
+    const auto where = services_.dispatcher->ResponderLocation(responder->subject);
     auto committed = ChangeAssignedCase(
         *responder, request->case_(),
         [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
           if (auto s = CheckProgress(current.state(), to); !s.ok()) return s;
           next.set_state(to);
           e.mutable_progressed()->set_responder(responder->Name());
+          if (where.has_value()) *e.mutable_progressed()->mutable_responder_location() = *where;
           return absl::OkStatus();
         });
     if (!committed.ok()) return committed.status();

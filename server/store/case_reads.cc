@@ -32,26 +32,52 @@ absl::StatusOr<std::vector<Case>> ReadCases(Statement& stmt, int blob_column) {
   }
 }
 
-// The SELECT for a ListCases page. Parameters: ?1 member, ?2 kind, ?3 and
-// ?4 the cursor's create_time_us and id, ?5 the row limit, ?6... the states
-// in `states` order. Each clause appears only when its filter is set, so
-// SQLite can pick the index that fits.
+// Parameter numbers of the ListCases SELECT; the states follow from
+// kFirstStateParameter on, in `states` order.
+enum ListCasesParameter {
+  kMemberParameter = 1,
+  kKindParameter,
+  kCursorTimeParameter,
+  kCursorIdParameter,
+  kLimitParameter,
+  kResponderParameter,
+  kMinTimeParameter,
+  kMaxTimeParameter,
+  kFirstStateParameter,
+};
+
+// The SELECT for a ListCases page. Each clause appears only when its filter
+// is set, so SQLite can pick the index that fits.
 std::string ListCasesSql(const CaseFilter& filter, size_t state_count,
                          bool has_cursor) {
   std::string sql = "SELECT id, create_time_us, snapshot FROM cases WHERE 1";
-  if (!filter.member.empty()) absl::StrAppend(&sql, " AND member = ?1");
+  if (!filter.member.empty()) {
+    absl::StrAppend(&sql, " AND member = ?", kMemberParameter);
+  }
+  if (!filter.responder.empty()) {
+    absl::StrAppend(&sql, " AND responder = ?", kResponderParameter);
+  }
   if (filter.kind != mayday::v1::CASE_KIND_UNSPECIFIED) {
-    absl::StrAppend(&sql, " AND kind = ?2");
+    absl::StrAppend(&sql, " AND kind = ?", kKindParameter);
+  }
+  if (filter.min_create_time.has_value()) {
+    absl::StrAppend(&sql, " AND create_time_us >= ?", kMinTimeParameter);
+  }
+  if (filter.max_create_time.has_value()) {
+    absl::StrAppend(&sql, " AND create_time_us < ?", kMaxTimeParameter);
   }
   if (state_count > 0) {
     absl::StrAppend(&sql, " AND state IN (");
     for (size_t i = 0; i < state_count; ++i) {
-      absl::StrAppend(&sql, i == 0 ? "" : ", ", "?", 6 + i);
+      absl::StrAppend(&sql, i == 0 ? "" : ", ", "?", kFirstStateParameter + i);
     }
     absl::StrAppend(&sql, ")");
   }
-  if (has_cursor) absl::StrAppend(&sql, " AND (create_time_us, id) < (?3, ?4)");
-  absl::StrAppend(&sql, " ORDER BY create_time_us DESC, id DESC LIMIT ?5");
+  if (has_cursor) {
+    absl::StrAppend(&sql, " AND (create_time_us, id) < (?", kCursorTimeParameter, ", ?",
+                    kCursorIdParameter, ")");
+  }
+  absl::StrAppend(&sql, " ORDER BY create_time_us DESC, id DESC LIMIT ?", kLimitParameter);
   return sql;
 }
 
@@ -130,18 +156,27 @@ absl::StatusOr<CasePage> SelectCases(Database& db, const CaseFilter& filter,
   if (!select.ok()) return ReadFailed(select.status());
   Statement& stmt = **select;
   absl::Status status;
-  if (!filter.member.empty()) status.Update(stmt.BindText(1, filter.member));
+  if (!filter.member.empty()) status.Update(stmt.BindText(kMemberParameter, filter.member));
+  if (!filter.responder.empty()) {
+    status.Update(stmt.BindText(kResponderParameter, filter.responder));
+  }
   if (filter.kind != mayday::v1::CASE_KIND_UNSPECIFIED) {
-    status.Update(stmt.BindInt64(2, filter.kind));
+    status.Update(stmt.BindInt64(kKindParameter, filter.kind));
+  }
+  if (filter.min_create_time.has_value()) {
+    status.Update(stmt.BindInt64(kMinTimeParameter, absl::ToUnixMicros(*filter.min_create_time)));
+  }
+  if (filter.max_create_time.has_value()) {
+    status.Update(stmt.BindInt64(kMaxTimeParameter, absl::ToUnixMicros(*filter.max_create_time)));
   }
   if (cursor.has_value()) {
-    status.Update(stmt.BindInt64(3, cursor->create_time_us));
-    status.Update(stmt.BindText(4, cursor->id));
+    status.Update(stmt.BindInt64(kCursorTimeParameter, cursor->create_time_us));
+    status.Update(stmt.BindText(kCursorIdParameter, cursor->id));
   }
   // One row more than a page tells whether another page follows.
-  status.Update(stmt.BindInt64(5, int64_t{page_size} + 1));
+  status.Update(stmt.BindInt64(kLimitParameter, int64_t{page_size} + 1));
   for (size_t i = 0; i < states.size(); ++i) {
-    status.Update(stmt.BindInt64(static_cast<int>(6 + i), states[i]));
+    status.Update(stmt.BindInt64(static_cast<int>(kFirstStateParameter + i), states[i]));
   }
   if (!status.ok()) return ReadFailed(status);
 

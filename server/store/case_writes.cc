@@ -186,13 +186,17 @@ absl::Status InsertEvent(Database& db, const Case& snapshot,
   absl::Status status = InsertEventRow(db, *id, event.sequence(), event_blob);
   if (!status.ok()) return WriteFailed(status);
   absl::StatusOr<StatementLease> update = db.Prepare(
-      "UPDATE cases SET state = ?2, last_sequence = ?3, snapshot = ?4 "
-      "WHERE id = ?1");
+      "UPDATE cases SET state = ?2, last_sequence = ?3, snapshot = ?4, "
+      "responder = ?5 WHERE id = ?1");
   if (!update.ok()) return WriteFailed(update.status());
   status = (*update)->BindText(1, *id);
   if (status.ok()) status = (*update)->BindInt64(2, snapshot.state());
   if (status.ok()) status = (*update)->BindInt64(3, snapshot.last_sequence());
   if (status.ok()) status = (*update)->BindBlob(4, snapshot_blob);
+  if (status.ok()) {
+    status = snapshot.responder().empty() ? (*update)->BindNull(5)
+                                          : (*update)->BindText(5, snapshot.responder());
+  }
   if (status.ok()) status = (*update)->Step().status();
   if (!status.ok()) return WriteFailed(status);
   if (status = txn->Commit(); !status.ok()) return WriteFailed(status);

@@ -94,12 +94,18 @@ absl::string_view RoleName(Role role) {
       return "responder";
     case Role::kOperator:
       return "operator";
+    case Role::kAdmin:
+      return "admin";
   }
   return "member";  // unreachable: every Role is handled above
 }
 
+std::string TokenId(absl::string_view token_hash) {
+  return std::string(token_hash.substr(0, 16));
+}
+
 std::optional<Role> RoleFromName(absl::string_view name) {
-  for (Role role : {Role::kMember, Role::kResponder, Role::kOperator}) {
+  for (Role role : {Role::kMember, Role::kResponder, Role::kOperator, Role::kAdmin}) {
     if (name == RoleName(role)) return role;
   }
   return std::nullopt;

@@ -2,10 +2,14 @@
 #include "store/migrations.h"
 
 #include <iterator>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "store/codec.h"
 
 namespace mayday::server::store_internal {
 namespace {
@@ -66,9 +70,59 @@ CREATE TABLE case_notes (
 CREATE INDEX case_notes_by_case ON case_notes (case_id, create_time_us);
 )sql";
 
+// Version 3: admin tokens (operators who also manage tokens), and the
+// assigned responder as a column of cases so that lists can filter on it.
+// SQLite cannot change a CHECK constraint in place: tokens is rebuilt.
+constexpr char kMigration3[] = R"sql(
+CREATE TABLE tokens_v3 (
+  token_hash TEXT NOT NULL PRIMARY KEY,
+  role TEXT NOT NULL CHECK (role IN ('member', 'responder', 'operator', 'admin')),
+  subject TEXT NOT NULL,
+  create_time_us INTEGER NOT NULL,
+  revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))
+) STRICT, WITHOUT ROWID;
+INSERT INTO tokens_v3 (token_hash, role, subject, create_time_us, revoked)
+  SELECT token_hash, role, subject, create_time_us, revoked FROM tokens;
+DROP TABLE tokens;
+ALTER TABLE tokens_v3 RENAME TO tokens;
+
+-- NULL until the case is assigned.
+ALTER TABLE cases ADD COLUMN responder TEXT;
+CREATE INDEX cases_by_responder ON cases (responder, create_time_us, id);
+)sql";
+
+// Fills cases.responder from each case's snapshot.
+absl::Status BackfillResponders(Database& db) {
+  absl::StatusOr<StatementLease> select = db.Prepare("SELECT id, snapshot FROM cases");
+  if (!select.ok()) return select.status();
+  std::vector<std::pair<std::string, std::string>> assigned;
+  while (true) {
+    absl::StatusOr<bool> row = (*select)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    absl::StatusOr<mayday::v1::Case> c =
+        ParseCase((*select)->ColumnBlob(1), absl::StrCat("case cases/", (*select)->ColumnText(0)));
+    if (!c.ok()) return c.status();
+    if (!c->responder().empty()) {
+      assigned.emplace_back(std::string((*select)->ColumnText(0)), c->responder());
+    }
+  }
+  for (const auto& [id, responder] : assigned) {
+    absl::StatusOr<StatementLease> update =
+        db.Prepare("UPDATE cases SET responder = ?2 WHERE id = ?1");
+    if (!update.ok()) return update.status();
+    absl::Status status = (*update)->BindText(1, id);
+    if (status.ok()) status = (*update)->BindText(2, responder);
+    if (status.ok()) status = (*update)->Step().status();
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
 constexpr Migration kMigrations[] = {
     {1, "cases, case_events and tokens", kMigration1},
     {2, "case_notes", kMigration2},
+    {3, "admin tokens; cases.responder", kMigration3, BackfillResponders},
 };
 
 constexpr char kCreateMigrationsTable[] = R"sql(
@@ -134,6 +188,11 @@ absl::Status Migrate(Database& db) {
                                     migration.description, ")");
     if (absl::Status status = db.Exec(migration.sql); !status.ok()) {
       return Annotate(status, what);
+    }
+    if (migration.backfill != nullptr) {
+      if (absl::Status status = migration.backfill(db); !status.ok()) {
+        return Annotate(status, what);
+      }
     }
     absl::StatusOr<StatementLease> insert = db.Prepare(
         "INSERT INTO schema_migrations (version, description, applied_time_us) "

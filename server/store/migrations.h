@@ -20,6 +20,9 @@ struct Migration {
   int version;              // 1, 2, 3 ... without gaps
   const char* description;  // what it changes, for people reading the table
   const char* sql;          // one or more statements
+  // Optional: run after `sql`, in the same transaction, for what SQL alone
+  // cannot do (filling a new column from the protobuf snapshots).
+  absl::Status (*backfill)(Database& db) = nullptr;
 };
 
 // Every migration, in version order.

@@ -36,14 +36,18 @@ absl::StatusOr<CasePage> SelectCases(Database& db, const CaseFilter& filter,
                                      absl::string_view page_token);
 absl::StatusOr<std::vector<mayday::v1::Case>> SelectOpenCases(Database& db);
 
-// Store::PutToken and Store::FindToken (tokens.cc).
+// Store::AddNote and Store::ListNotes (notes.cc).
 absl::Status InsertNote(Database& db, const mayday::v1::CaseNote& note);
 absl::StatusOr<std::vector<mayday::v1::CaseNote>> SelectNotes(
     Database& db, absl::string_view case_id);
 
+// Store::PutToken, FindToken, ListTokens and RevokeToken (tokens.cc).
 absl::Status InsertToken(Database& db, const TokenRecord& token);
 absl::StatusOr<TokenRecord> SelectToken(Database& db,
                                         absl::string_view token_hash);
+absl::StatusOr<std::vector<TokenRecord>> SelectTokens(Database& db);
+absl::StatusOr<TokenRecord> UpdateTokenRevoked(Database& db,
+                                               absl::string_view token_id);
 
 }  // namespace mayday::server::store_internal
 

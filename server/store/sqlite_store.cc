@@ -156,6 +156,16 @@ absl::StatusOr<TokenRecord> SqliteStore::FindToken(
   return SelectToken(*reader_, ToAbsl(token_hash));
 }
 
+absl::StatusOr<std::vector<TokenRecord>> SqliteStore::ListTokens() {
+  absl::MutexLock lock(&read_mu_);
+  return SelectTokens(*reader_);
+}
+
+absl::StatusOr<TokenRecord> SqliteStore::RevokeToken(std::string_view token_id) {
+  absl::MutexLock lock(&write_mu_);
+  return UpdateTokenRevoked(*writer_, ToAbsl(token_id));
+}
+
 }  // namespace store_internal
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {

@@ -38,6 +38,8 @@ class SqliteStore final : public Store {
       std::string_view case_id) override;
   absl::Status PutToken(const TokenRecord& token) override;
   absl::StatusOr<TokenRecord> FindToken(std::string_view token_hash) override;
+  absl::StatusOr<std::vector<TokenRecord>> ListTokens() override;
+  absl::StatusOr<TokenRecord> RevokeToken(std::string_view token_id) override;
 
  private:
   SqliteStore(std::unique_ptr<Database> writer,

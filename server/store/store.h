@@ -29,6 +29,13 @@ struct CaseFilter {
   std::string member;                       // "members/{id}"; empty: any
   std::vector<mayday::v1::CaseState> states;  // empty: any state
   mayday::v1::CaseKind kind = mayday::v1::CASE_KIND_UNSPECIFIED;  // unspecified: any
+  // "responders/{id}": only cases assigned to it (now, or until they
+  // closed); empty: any.
+  std::string responder;
+  // Only cases created at or after `min_create_time` and before
+  // `max_create_time`; nullopt: no bound.
+  std::optional<absl::Time> min_create_time;
+  std::optional<absl::Time> max_create_time;
 };
 
 // One page of ListCases.
@@ -43,11 +50,12 @@ struct CreatedCase {
   bool created = false;       // false: (member, request_id) was already stored
 };
 
-// Roles a token can carry.
-enum class Role { kMember, kResponder, kOperator };
+// Roles a token can carry. An admin is an operator who may also manage
+// tokens.
+enum class Role { kMember, kResponder, kOperator, kAdmin };
 
-// "member", "responder" or "operator": how roles are stored and spelled on
-// the command line.
+// "member", "responder", "operator" or "admin": how roles are stored and
+// spelled on the command line.
 absl::string_view RoleName(Role role);
 // The role spelled `name` as RoleName() spells it; nullopt otherwise.
 std::optional<Role> RoleFromName(absl::string_view name);
@@ -60,6 +68,10 @@ struct TokenRecord {
   absl::Time create_time;
   bool revoked = false;
 };
+
+// The public id of a token: the first 16 hex digits of its hash, enough to
+// tell tokens apart and useless to authenticate with.
+std::string TokenId(absl::string_view token_hash);
 
 // Thread-safe: any thread may call any method; writes are serialized inside.
 // Every method returns UNAVAILABLE if SQLite fails (a write then stored
@@ -124,6 +136,14 @@ class Store {
 
   // The token with this hash. NOT_FOUND if none.
   virtual absl::StatusOr<TokenRecord> FindToken(std::string_view token_hash) = 0;
+
+  // Every token, newest first.
+  virtual absl::StatusOr<std::vector<TokenRecord>> ListTokens() = 0;
+
+  // Marks the token whose TokenId is `token_id` revoked, durably, and
+  // returns it (already revoked: unchanged). NOT_FOUND if none;
+  // INVALID_ARGUMENT if `token_id` is not 16 lowercase hex digits.
+  virtual absl::StatusOr<TokenRecord> RevokeToken(std::string_view token_id) = 0;
 };
 
 }  // namespace mayday::server

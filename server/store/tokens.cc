@@ -1,5 +1,6 @@
-// Access token records: PutToken and FindToken. Only the SHA-256 of a token
-// is stored, so the file does not hold credentials.
+// Access token records: PutToken, FindToken, ListTokens and RevokeToken.
+// Only the SHA-256 of a token is stored, so the file does not hold
+// credentials.
 #include <sqlite3.h>
 
 #include <string>
@@ -13,12 +14,32 @@
 namespace mayday::server::store_internal {
 namespace {
 
-bool IsLowercaseSha256Hex(absl::string_view hash) {
-  if (hash.size() != 64) return false;
-  for (char c : hash) {
+bool IsLowercaseHex(absl::string_view text) {
+  for (char c : text) {
     if (!absl::ascii_isdigit(c) && !(c >= 'a' && c <= 'f')) return false;
   }
   return true;
+}
+
+bool IsLowercaseSha256Hex(absl::string_view hash) {
+  return hash.size() == 64 && IsLowercaseHex(hash);
+}
+
+// The token in the current row of a SELECT of token_hash, role, subject,
+// create_time_us, revoked.
+absl::StatusOr<TokenRecord> ReadToken(const Statement& row) {
+  std::optional<Role> role = RoleFromName(row.ColumnText(1));
+  if (!role.has_value()) {
+    return absl::DataLossError(absl::StrCat("stored token has unknown role \"",
+                                            row.ColumnText(1), "\""));
+  }
+  TokenRecord token;
+  token.token_hash = std::string(row.ColumnText(0));
+  token.role = *role;
+  token.subject = std::string(row.ColumnText(2));
+  token.create_time = absl::FromUnixMicros(row.ColumnInt64(3));
+  token.revoked = row.ColumnInt64(4) != 0;
+  return token;
 }
 
 }  // namespace
@@ -56,7 +77,7 @@ absl::Status InsertToken(Database& db, const TokenRecord& token) {
 absl::StatusOr<TokenRecord> SelectToken(Database& db,
                                         absl::string_view token_hash) {
   absl::StatusOr<StatementLease> select = db.Prepare(
-      "SELECT role, subject, create_time_us, revoked FROM tokens "
+      "SELECT token_hash, role, subject, create_time_us, revoked FROM tokens "
       "WHERE token_hash = ?1");
   if (!select.ok()) return ReadFailed(select.status());
   if (absl::Status status = (*select)->BindText(1, token_hash); !status.ok()) {
@@ -66,17 +87,70 @@ absl::StatusOr<TokenRecord> SelectToken(Database& db,
   if (!row.ok()) return ReadFailed(row.status());
   // The hash is not echoed: it identifies a credential.
   if (!*row) return absl::NotFoundError("no token with this hash");
-  std::optional<Role> role = RoleFromName((*select)->ColumnText(0));
-  if (!role.has_value()) {
-    return absl::DataLossError(absl::StrCat("stored token has unknown role \"",
-                                            (*select)->ColumnText(0), "\""));
+  return ReadToken(**select);
+}
+
+absl::StatusOr<std::vector<TokenRecord>> SelectTokens(Database& db) {
+  absl::StatusOr<StatementLease> select = db.Prepare(
+      "SELECT token_hash, role, subject, create_time_us, revoked FROM tokens "
+      "ORDER BY create_time_us DESC, token_hash");
+  if (!select.ok()) return ReadFailed(select.status());
+  std::vector<TokenRecord> tokens;
+  while (true) {
+    absl::StatusOr<bool> row = (*select)->Step();
+    if (!row.ok()) return ReadFailed(row.status());
+    if (!*row) return tokens;
+    absl::StatusOr<TokenRecord> token = ReadToken(**select);
+    if (!token.ok()) return token.status();
+    tokens.push_back(*std::move(token));
   }
-  TokenRecord token;
-  token.token_hash = std::string(token_hash);
-  token.role = *role;
-  token.subject = std::string((*select)->ColumnText(1));
-  token.create_time = absl::FromUnixMicros((*select)->ColumnInt64(2));
-  token.revoked = (*select)->ColumnInt64(3) != 0;
+}
+
+absl::StatusOr<TokenRecord> UpdateTokenRevoked(Database& db,
+                                               absl::string_view token_id) {
+  if (token_id.size() != 16 || !IsLowercaseHex(token_id)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "token id \"", token_id,
+        "\" is not 16 lowercase hex digits; take it from the token list"));
+  }
+  absl::StatusOr<Transaction> txn = Transaction::Begin(db);
+  if (!txn.ok()) return WriteFailed(txn.status());
+  absl::StatusOr<StatementLease> select = db.Prepare(
+      "SELECT token_hash, role, subject, create_time_us, revoked FROM tokens "
+      "WHERE substr(token_hash, 1, 16) = ?1");
+  if (!select.ok()) return WriteFailed(select.status());
+  if (absl::Status status = (*select)->BindText(1, token_id); !status.ok()) {
+    return WriteFailed(status);
+  }
+  std::vector<TokenRecord> found;
+  while (true) {
+    absl::StatusOr<bool> row = (*select)->Step();
+    if (!row.ok()) return WriteFailed(row.status());
+    if (!*row) break;
+    absl::StatusOr<TokenRecord> token = ReadToken(**select);
+    if (!token.ok()) return token.status();
+    found.push_back(*std::move(token));
+  }
+  if (found.empty()) {
+    return absl::NotFoundError(absl::StrCat("tokens/", token_id, " not found"));
+  }
+  // 64 bits of a SHA-256 collide only by design of an attacker who can
+  // already issue tokens; refuse rather than revoke the wrong one.
+  if (found.size() > 1) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "tokens/", token_id, " matches ", found.size(),
+        " tokens; nothing was revoked"));
+  }
+  TokenRecord token = std::move(found.front());
+  if (token.revoked) return token;
+  absl::StatusOr<StatementLease> update =
+      db.Prepare("UPDATE tokens SET revoked = 1 WHERE token_hash = ?1");
+  if (!update.ok()) return WriteFailed(update.status());
+  absl::Status status = (*update)->BindText(1, token.token_hash);
+  if (status.ok()) status = (*update)->Step().status();
+  if (status.ok()) status = txn->Commit();
+  if (!status.ok()) return WriteFailed(status);
+  token.revoked = true;
   return token;
 }
 

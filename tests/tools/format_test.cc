@@ -105,6 +105,16 @@ TEST_CASE("CaseName accepts ID or cases/ID", "[format]") {
   CHECK(CaseName(bad).status().code() == absl::StatusCode::kInvalidArgument);
 }
 
+TEST_CASE("ResourceName names members, responders and tokens the same way", "[format]") {
+  CHECK(*ResourceName("members", "alice") == "members/alice");
+  CHECK(*ResourceName("responders", "responders/unit-1") == "responders/unit-1");
+  CHECK(*ResourceName("tokens", "0123456789abcdef") == "tokens/0123456789abcdef");
+  const auto wrong = ResourceName("members", "responders/unit-1");
+  CHECK(wrong.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(wrong.status().message() ==
+        "bad member id \"responders/unit-1\"; expected ID or members/ID");
+}
+
 TEST_CASE("FormatLocation shows five decimals and accuracy", "[format]") {
   CHECK(FormatLocation(Loc(52.37, 4.89)) == "52.37000, 4.89000");
   CHECK(FormatLocation(Loc(-33.868812, 151.209312, 15)) == "-33.86881, 151.20931 (±15 m)");

@@ -31,6 +31,7 @@ struct CaseScript {
   int case_stars = 0;          // Case.rating.stars.
   int event_stars = 0;         // Only a `rated` event (an older snapshot).
   std::string responder = "";  // Case.responder, no `assigned` event.
+  bool false_alarm = false;    // With state CANCELLED: cancelled as a false alarm.
 };
 
 // Turns scripts into cases (created an hour apart) and their events, which
@@ -76,7 +77,7 @@ void Build(const std::vector<CaseScript>& scripts, std::vector<v1::Case>* cases,
       add(s.on_scene_after, v1::CASE_STATE_ON_SCENE).mutable_progressed();
     }
     if (s.state == v1::CASE_STATE_CANCELLED) {
-      add(5000, v1::CASE_STATE_CANCELLED).mutable_cancelled();
+      add(5000, v1::CASE_STATE_CANCELLED).mutable_cancelled()->set_false_alarm(s.false_alarm);
     }
     if (s.event_stars > 0) {
       add(9000, s.state).mutable_rated()->mutable_rating()->set_stars(s.event_stars);
@@ -94,7 +95,7 @@ void Build(const std::vector<CaseScript>& scripts, std::vector<v1::Case>* cases,
 //   assignment: a 10, b 20, c 90; median at 1 -> 20; p90 at 1.8 -> 20 + 0.8 *
 //     70 = 76.
 //   on scene: a 300, b 500; median at 0.5 -> 400; p90 at 0.9 -> 480.
-//   escalations: c 2 + e 1 = 3, in 2 cases. cancellations: d.
+//   escalations: c 2 + e 1 = 3, in 2 cases. cancellations: d, a false alarm.
 //   ratings: a 4 (Case.rating), b 5 (event only), d 2 -> 11 / 3 = 3.667.
 const std::vector<CaseScript> kDay = {
     {.id = "a",
@@ -116,7 +117,11 @@ const std::vector<CaseScript> kDay = {
      .escalations = 2,
      .offer_after = 60,
      .assign_after = 90},
-    {.id = "d", .state = v1::CASE_STATE_CANCELLED, .offer_after = 6, .case_stars = 2},
+    {.id = "d",
+     .state = v1::CASE_STATE_CANCELLED,
+     .offer_after = 6,
+     .case_stars = 2,
+     .false_alarm = true},
     {.id = "e", .state = v1::CASE_STATE_ESCALATED, .escalations = 1},
 };
 
@@ -124,7 +129,7 @@ struct Expected {
   int cases, road, medical, assigned;
   std::optional<double> response_rate;
   DurationSummary offer, assignment, on_scene;
-  int escalations, escalated_cases, cancellations, ratings;
+  int escalations, escalated_cases, cancellations, false_alarms, ratings;
   std::optional<double> average_rating;
 };
 
@@ -147,7 +152,7 @@ void CheckSummary(const DurationSummary& got, const DurationSummary& want) {
 
 TEST_CASE("ComputeStats over scripted cases", "[stats]") {
   const std::vector<Row> rows = {
-      {"no cases", {}, {0, 0, 0, 0, {}, {}, {}, {}, 0, 0, 0, 0, {}}},
+      {"no cases", {}, {0, 0, 0, 0, {}, {}, {}, {}, 0, 0, 0, 0, 0, {}}},
       // One case run to the end: every span is its own median and p90.
       {"one road case",
        {{.id = "x",
@@ -156,15 +161,20 @@ TEST_CASE("ComputeStats over scripted cases", "[stats]") {
          .assign_after = 30,
          .on_scene_after = 600,
          .case_stars = 5}},
-       {1, 1, 0, 1, 1.0, {1, 4, 4}, {1, 30, 30}, {1, 600, 600}, 0, 0, 0, 1, 5.0}},
+       {1, 1, 0, 1, 1.0, {1, 4, 4}, {1, 30, 30}, {1, 600, 600}, 0, 0, 0, 0, 1, 5.0}},
       {"a day of five cases",
        kDay,
-       {5, 3, 2, 3, 0.6, {4, 5, 43.8}, {3, 20, 76}, {2, 400, 480}, 3, 2, 1, 3, 11.0 / 3}},
+       {5, 3, 2, 3, 0.6, {4, 5, 43.8}, {3, 20, 76}, {2, 400, 480}, 3, 2, 1, 1, 3, 11.0 / 3}},
       // A responder on the case counts as assigned even without the event;
       // nothing else is known about it.
       {"assigned without events",
        {{.id = "y", .state = v1::CASE_STATE_EN_ROUTE, .responder = "responders/r-1"}},
-       {1, 1, 0, 1, 1.0, {}, {}, {}, 0, 0, 0, 0, {}}},
+       {1, 1, 0, 1, 1.0, {}, {}, {}, 0, 0, 0, 0, 0, {}}},
+      // Cancellations, and which of them were false alarms.
+      {"two cancellations, one a false alarm",
+       {{.id = "p", .state = v1::CASE_STATE_CANCELLED, .false_alarm = true},
+        {.id = "q", .state = v1::CASE_STATE_CANCELLED}},
+       {2, 2, 0, 0, 0.0, {}, {}, {}, 0, 0, 2, 1, 0, {}}},
   };
   const Row& row = GENERATE_REF(from_range(rows));
   INFO("row: " << row.name);
@@ -184,6 +194,7 @@ TEST_CASE("ComputeStats over scripted cases", "[stats]") {
   CHECK(stats.escalations == want.escalations);
   CHECK(stats.escalated_cases == want.escalated_cases);
   CHECK(stats.cancellations == want.cancellations);
+  CHECK(stats.false_alarms == want.false_alarms);
   CHECK(stats.ratings == want.ratings);
   CheckOptional(stats.average_rating, want.average_rating);
 }
@@ -249,7 +260,7 @@ TEST_CASE("FormatStatsJson is one stable object", "[stats]") {
         "\"time_to_assignment_seconds\":{\"count\":3,\"median\":20,\"p90\":76},"
         "\"time_to_on_scene_seconds\":{\"count\":2,\"median\":400,\"p90\":480},"
         "\"escalations\":3,\"escalated_cases\":2,\"cancellations\":1,"
-        "\"ratings\":3,\"average_rating\":3.667}");
+        "\"false_alarms\":1,\"ratings\":3,\"average_rating\":3.667}");
   CHECK(FormatStatsJson(ServiceStats(), absl::Minutes(90)) ==
         "{\"since_seconds\":5400,\"cases\":0,"
         "\"alerts_by_kind\":{\"road\":0,\"medical\":0},\"assigned\":0,"
@@ -261,7 +272,7 @@ TEST_CASE("FormatStatsJson is one stable object", "[stats]") {
         "\"time_to_on_scene_seconds\":{\"count\":0,\"median\":null,"
         "\"p90\":null},"
         "\"escalations\":0,\"escalated_cases\":0,\"cancellations\":0,"
-        "\"ratings\":0,\"average_rating\":null}");
+        "\"false_alarms\":0,\"ratings\":0,\"average_rating\":null}");
 }
 
 TEST_CASE("FormatStatsTable reads like a report", "[stats]") {
@@ -276,7 +287,7 @@ TEST_CASE("FormatStatsTable reads like a report", "[stats]") {
         "time to assignment:   median 20 s, p90 1 min (3 cases)\n"
         "time to on-scene:     median 6 min, p90 8 min (2 cases)\n"
         "escalations:          3 (2 cases)\n"
-        "cancellations:        1\n"
+        "cancellations:        1 (1 false alarm)\n"
         "average rating:       3.67 / 5 (3 ratings)\n");
   CHECK(FormatStatsTable(ServiceStats(), absl::Hours(1)) ==
         "window:               last 1 h\n"
@@ -286,7 +297,7 @@ TEST_CASE("FormatStatsTable reads like a report", "[stats]") {
         "time to assignment:   - (no cases)\n"
         "time to on-scene:     - (no cases)\n"
         "escalations:          0 (0 cases)\n"
-        "cancellations:        0\n"
+        "cancellations:        0 (0 false alarms)\n"
         "average rating:       - (no ratings)\n");
 }
 

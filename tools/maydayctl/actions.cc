@@ -1,6 +1,6 @@
-// maydayctl's commands that change a case: cases message, note, cancel and
-// resolve. Each makes one OperatorService call and prints what the server
-// committed.
+// maydayctl's commands that change a case: cases message, note, cancel,
+// resolve, take, release, escalate and assign. Each makes one
+// OperatorService call and prints what the server committed.
 #include <iostream>
 #include <memory>
 
@@ -21,6 +21,22 @@ absl::Status PrintCase(const CtlOptions& options, const v1::Case& the_case) {
   if (options.json) return PrintJson(the_case);
   std::cout << FormatCaseDetails(the_case, absl::Now(), absl::LocalTimeZone());
   return absl::OkStatus();
+}
+
+// Makes the unary call `method` (a stub method answering with a Case) and
+// prints the case.
+template <typename Request>
+absl::Status CallAndPrintCase(const CtlOptions& options,
+                              grpc::Status (v1::OperatorService::Stub::*method)(
+                                  grpc::ClientContext*, const Request&, v1::Case*),
+                              const Request& request) {
+  auto stub = ConnectOperator(options);
+  if (!stub.ok()) return stub.status();
+  v1::Case the_case;
+  absl::Status status =
+      FromGrpc(((**stub).*method)(NewCallContext(options).get(), request, &the_case));
+  if (!status.ok()) return status;
+  return PrintCase(options, the_case);
 }
 
 }  // namespace
@@ -59,29 +75,46 @@ absl::Status AddCaseNote(const CtlOptions& options, const std::string& case_name
 }
 
 absl::Status CancelCase(const CtlOptions& options, const std::string& case_name,
-                        const std::string& reason) {
-  auto stub = ConnectOperator(options);
-  if (!stub.ok()) return stub.status();
+                        const std::string& reason, bool false_alarm) {
   v1::CancelCaseRequest request;
   request.set_name(case_name);
   request.set_reason(reason);
-  v1::Case the_case;
-  absl::Status status =
-      FromGrpc((*stub)->CancelCase(NewCallContext(options).get(), request, &the_case));
-  if (!status.ok()) return status;
-  return PrintCase(options, the_case);
+  request.set_false_alarm(false_alarm);
+  return CallAndPrintCase(options, &v1::OperatorService::Stub::CancelCase, request);
 }
 
 absl::Status ResolveCase(const CtlOptions& options, const std::string& case_name) {
-  auto stub = ConnectOperator(options);
-  if (!stub.ok()) return stub.status();
   v1::ResolveCaseRequest request;
   request.set_name(case_name);
-  v1::Case the_case;
-  absl::Status status =
-      FromGrpc((*stub)->ResolveCase(NewCallContext(options).get(), request, &the_case));
-  if (!status.ok()) return status;
-  return PrintCase(options, the_case);
+  return CallAndPrintCase(options, &v1::OperatorService::Stub::ResolveCase, request);
+}
+
+absl::Status TakeCase(const CtlOptions& options, const std::string& case_name) {
+  v1::TakeCaseRequest request;
+  request.set_name(case_name);
+  return CallAndPrintCase(options, &v1::OperatorService::Stub::TakeCase, request);
+}
+
+absl::Status ReleaseCase(const CtlOptions& options, const std::string& case_name) {
+  v1::ReleaseCaseRequest request;
+  request.set_name(case_name);
+  return CallAndPrintCase(options, &v1::OperatorService::Stub::ReleaseCase, request);
+}
+
+absl::Status EscalateCase(const CtlOptions& options, const std::string& case_name,
+                          const std::string& reason) {
+  v1::EscalateCaseRequest request;
+  request.set_name(case_name);
+  request.set_reason(reason);
+  return CallAndPrintCase(options, &v1::OperatorService::Stub::EscalateCase, request);
+}
+
+absl::Status AssignCase(const CtlOptions& options, const std::string& case_name,
+                        const std::string& responder_name) {
+  v1::AssignCaseRequest request;
+  request.set_name(case_name);
+  request.set_responder(responder_name);
+  return CallAndPrintCase(options, &v1::OperatorService::Stub::AssignCase, request);
 }
 
 }  // namespace mayday::tools

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "mayday/v1/operator_service.grpc.pb.h"
+#include "maydayctl/format.h"
 #include "maydayctl/operator_call.h"
 #include "maydayctl/views.h"
 
@@ -25,6 +26,15 @@ absl::Status ListCases(const CtlOptions& options, const CaseListQuery& query) {
   v1::ListAllCasesRequest request;
   for (v1::CaseState state : query.states) request.add_states(state);
   request.set_kind(query.kind);
+  request.set_member(query.member);
+  request.set_responder(query.responder);
+  const absl::Time now = absl::Now();
+  if (query.newer_than > absl::ZeroDuration()) {
+    *request.mutable_min_create_time() = ToTimestamp(now - query.newer_than);
+  }
+  if (query.older_than > absl::ZeroDuration()) {
+    *request.mutable_max_create_time() = ToTimestamp(now - query.older_than);
+  }
   request.set_page_size(query.page_size);
   request.set_page_token(query.page_token);
 
@@ -71,19 +81,12 @@ absl::Status ShowCase(const CtlOptions& options, const std::string& case_name) {
   if (options.json) {
     absl::StatusOr<std::string> case_json = ToJson(the_case);
     if (!case_json.ok()) return case_json.status();
-    std::string out = absl::StrCat("{\"case\":", *case_json, ",\"events\":[");
-    for (int i = 0; i < timeline->events_size(); ++i) {
-      absl::StatusOr<std::string> event_json = ToJson(timeline->events(i));
-      if (!event_json.ok()) return event_json.status();
-      absl::StrAppend(&out, i == 0 ? "" : ",", *event_json);
-    }
-    absl::StrAppend(&out, "],\"notes\":[");
-    for (int i = 0; i < notes.notes_size(); ++i) {
-      absl::StatusOr<std::string> note_json = ToJson(notes.notes(i));
-      if (!note_json.ok()) return note_json.status();
-      absl::StrAppend(&out, i == 0 ? "" : ",", *note_json);
-    }
-    std::cout << out << "]}\n";
+    absl::StatusOr<std::string> events_json = ToJsonArray(timeline->events());
+    if (!events_json.ok()) return events_json.status();
+    absl::StatusOr<std::string> notes_json = ToJsonArray(notes.notes());
+    if (!notes_json.ok()) return notes_json.status();
+    std::cout << "{\"case\":" << *case_json << ",\"events\":" << *events_json
+              << ",\"notes\":" << *notes_json << "}\n";
     return absl::OkStatus();
   }
   const absl::TimeZone zone = absl::LocalTimeZone();

@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "mayday/v1/operator_service.pb.h"
 #include "mayday/v1/resources.pb.h"
 #include "maydayctl/rpc.h"
 
@@ -33,6 +34,13 @@ struct CtlOptions {
 struct CaseListQuery {
   std::vector<mayday::v1::CaseState> states;
   mayday::v1::CaseKind kind = mayday::v1::CASE_KIND_UNSPECIFIED;
+  // "members/{id}" / "responders/{id}"; empty: any.
+  std::string member;
+  std::string responder;
+  // Only cases created within this long before now (`--since`), and only
+  // cases older than this (`--older-than`); zero: no bound.
+  absl::Duration newer_than;
+  absl::Duration older_than;
   int page_size = 0;
   std::string page_token;
   // Follow next_page_token to the end (JSON prints all cases as one object).
@@ -59,14 +67,46 @@ absl::Status PostCaseMessage(const CtlOptions& options, const std::string& case_
 absl::Status AddCaseNote(const CtlOptions& options, const std::string& case_name,
                          const std::string& text);
 
-// `cases cancel`: cancels an open case with `reason` (CancelCase); prints the
-// case (JSON: the Case). FAILED_PRECONDITION if it is already closed.
+// `cases cancel`: cancels an open case with `reason` (CancelCase), as a
+// false alarm if `false_alarm`; prints the case (JSON: the Case).
+// FAILED_PRECONDITION if it is already closed.
 absl::Status CancelCase(const CtlOptions& options, const std::string& case_name,
-                        const std::string& reason);
+                        const std::string& reason, bool false_alarm);
 
 // `cases resolve`: closes an open case as RESOLVED (ResolveCase); prints the
 // case (JSON: the Case). FAILED_PRECONDITION if it is already closed.
 absl::Status ResolveCase(const CtlOptions& options, const std::string& case_name);
+
+// `cases take`, `cases release`, `cases escalate` and `cases assign`: the
+// OperatorService calls of the same names (see operator_service.proto for
+// what each allows); each prints the case as the server left it (JSON: the
+// Case). FAILED_PRECONDITION, with the server's reason, when the case or
+// responder does not allow it.
+absl::Status TakeCase(const CtlOptions& options, const std::string& case_name);
+absl::Status ReleaseCase(const CtlOptions& options, const std::string& case_name);
+absl::Status EscalateCase(const CtlOptions& options, const std::string& case_name,
+                          const std::string& reason);
+// `responder_name` is "responders/{id}".
+absl::Status AssignCase(const CtlOptions& options, const std::string& case_name,
+                        const std::string& responder_name);
+
+// `responders show`: one responder (GetResponder) and the cases assigned to
+// it (ListCases by responder). JSON: {"responder": ..., "cases": [...]}.
+absl::Status ShowResponder(const CtlOptions& options, const std::string& responder_name);
+
+// `members show`: every case of the member ("members/{id}"), every message
+// on them and every rating (people.h). Reading a member's record is a
+// privileged act; the server answers it like any operator read.
+absl::Status ShowMember(const CtlOptions& options, const std::string& member_name);
+
+// `tokens create|list|revoke` (admin tokens only). Create prints the new
+// token's secret on the first line of stdout (so scripts can capture it)
+// and its record on stderr; JSON: the CreateTokenResponse.
+absl::Status CreateToken(const CtlOptions& options, mayday::v1::Role role,
+                         const std::string& subject);
+absl::Status ListTokens(const CtlOptions& options);
+// `token_name` is "tokens/{id}"; prints the revoked token's record.
+absl::Status RevokeToken(const CtlOptions& options, const std::string& token_name);
 
 // `stats`: the figures of stats.h over the cases created in the last
 // `window`, computed here from ListCases (newest first, so paging stops at

@@ -56,15 +56,19 @@ std::string DescribeOfferEnded(const v1::CaseEvent::OfferEnded& ended) {
 std::string DescribeProgress(const v1::CaseEvent& event) {
   const std::string responder = OrDash(
       event.progressed().responder().empty() ? event.actor() : event.progressed().responder());
+  const std::string where =
+      event.progressed().has_responder_location()
+          ? absl::StrCat(" at ", FormatLocation(event.progressed().responder_location()))
+          : "";
   switch (event.state()) {
     case v1::CASE_STATE_EN_ROUTE:
-      return absl::StrCat(responder, " en route");
+      return absl::StrCat(responder, " en route", where);
     case v1::CASE_STATE_ON_SCENE:
-      return absl::StrCat(responder, " on scene");
+      return absl::StrCat(responder, " on scene", where);
     case v1::CASE_STATE_RESOLVED:
-      return absl::StrCat("resolved by ", responder);
+      return absl::StrCat("resolved by ", responder, where);
     default:
-      return absl::StrCat(responder, " reported ", StateName(event.state()));
+      return absl::StrCat(responder, " reported ", StateName(event.state()), where);
   }
 }
 
@@ -155,14 +159,19 @@ absl::StatusOr<v1::Capability> ParseCapability(absl::string_view text) {
   return capability;
 }
 
-absl::StatusOr<std::string> CaseName(absl::string_view id) {
-  absl::string_view bare = absl::StripPrefix(id, "cases/");
+absl::StatusOr<std::string> ResourceName(absl::string_view collection, absl::string_view id) {
+  const std::string prefix = absl::StrCat(collection, "/");
+  absl::string_view bare = absl::StripPrefix(id, prefix);
   if (bare.empty() || absl::StrContains(bare, '/')) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("bad case id \"", id, "\"; expected ID or cases/ID"));
+    // "cases" -> "case id".
+    return absl::InvalidArgumentError(absl::StrCat("bad ", absl::StripSuffix(collection, "s"),
+                                                   " id \"", id, "\"; expected ID or ", prefix,
+                                                   "ID"));
   }
-  return absl::StrCat("cases/", bare);
+  return absl::StrCat(prefix, bare);
 }
+
+absl::StatusOr<std::string> CaseName(absl::string_view id) { return ResourceName("cases", id); }
 
 std::string HumanDuration(absl::Duration duration) {
   if (duration == absl::InfiniteDuration() || duration == -absl::InfiniteDuration()) {
@@ -209,6 +218,14 @@ absl::Time ToTime(const google::protobuf::Timestamp& timestamp) {
   return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
 }
 
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  google::protobuf::Timestamp out;
+  const int64_t nanos = absl::ToUnixNanos(time);
+  out.set_seconds(nanos / 1'000'000'000);
+  out.set_nanos(static_cast<int32_t>(nanos % 1'000'000'000));
+  return out;
+}
+
 std::string FormatAge(const google::protobuf::Timestamp& timestamp, absl::Time now) {
   const absl::Time then = ToTime(timestamp);
   if (then == absl::InfinitePast()) return "-";
@@ -245,15 +262,21 @@ std::string DescribeEvent(const v1::CaseEvent& event) {
       return DescribeOfferEnded(event.offer_ended());
     case v1::CaseEvent::kAssigned: {
       const auto& assigned = event.assigned();
-      return absl::StrCat("assigned to ", OrDash(assigned.responder()), " ",
-                          DistanceAndEta(assigned.distance_meters(), assigned.eta_seconds()));
+      std::string out =
+          absl::StrCat("assigned to ", OrDash(assigned.responder()), " ",
+                       DistanceAndEta(assigned.distance_meters(), assigned.eta_seconds()));
+      if (assigned.has_responder_location()) {
+        absl::StrAppend(&out, ", from ", FormatLocation(assigned.responder_location()));
+      }
+      return out;
     }
     case v1::CaseEvent::kProgressed:
       return DescribeProgress(event);
     case v1::CaseEvent::kLocationUpdated:
       return absl::StrCat("member moved to ", FormatLocation(event.location_updated().location()));
     case v1::CaseEvent::kCancelled:
-      return WithReason("cancelled", event.cancelled().reason());
+      return WithReason(event.cancelled().false_alarm() ? "cancelled (false alarm)" : "cancelled",
+                        event.cancelled().reason());
     case v1::CaseEvent::kEscalated:
       return WithReason("escalated", event.escalated().reason());
     case v1::CaseEvent::kRedispatched:
@@ -265,6 +288,9 @@ std::string DescribeEvent(const v1::CaseEvent& event) {
       return DescribeRating(event.rated().rating());
     case v1::CaseEvent::kTaken:
       return absl::StrCat("taken by ", OrDash(event.taken().operator_()));
+    case v1::CaseEvent::kReleased:
+      return absl::StrCat("released by ", OrDash(event.released().operator_()),
+                          ": back to dispatching");
     case v1::CaseEvent::CHANGE_NOT_SET:
       break;
   }

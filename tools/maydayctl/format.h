@@ -56,8 +56,11 @@ absl::StatusOr<mayday::v1::CaseKind> ParseCaseKind(absl::string_view text);
 // INVALID_ARGUMENT naming the accepted values otherwise.
 absl::StatusOr<mayday::v1::Capability> ParseCapability(absl::string_view text);
 
-// Turns "x" or "cases/x" into "cases/x". INVALID_ARGUMENT when the id is
-// empty or contains a '/'.
+// Turns "x" or "{collection}/x" into "{collection}/x" ("cases",
+// "members", "responders", "tokens"). INVALID_ARGUMENT when the id is empty
+// or contains a '/'.
+absl::StatusOr<std::string> ResourceName(absl::string_view collection, absl::string_view id);
+// ResourceName("cases", id).
 absl::StatusOr<std::string> CaseName(absl::string_view id);
 
 // A duration for humans, rounded down to its largest units: "0 s", "45 s",
@@ -75,6 +78,8 @@ std::string FormatLocation(const mayday::v1::Location& location);
 
 // Converts a protobuf timestamp; absl::InfinitePast() when unset.
 absl::Time ToTime(const google::protobuf::Timestamp& timestamp);
+// Converts a finite time to a protobuf timestamp.
+google::protobuf::Timestamp ToTimestamp(absl::Time time);
 
 // How long before `now` the timestamp was: "4 min"; "-" when unset.
 std::string FormatAge(const google::protobuf::Timestamp& timestamp, absl::Time now);

@@ -1,9 +1,12 @@
-// Hand-written JSON literals for maydayctl's stable outputs.
+// Hand-written JSON literals for maydayctl's stable outputs, and protobuf's
+// JSON for the rest.
 #include "maydayctl/json.h"
 
 #include <cmath>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace mayday::tools {
 
@@ -59,6 +62,16 @@ std::string JsonNumber(double value, int decimals) {
 
 std::string JsonNumber(const std::optional<double>& value, int decimals) {
   return value.has_value() ? JsonNumber(*value, decimals) : "null";
+}
+
+absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions print_options;
+  auto status = google::protobuf::util::MessageToJsonString(message, &json, print_options);
+  if (!status.ok()) {
+    return absl::InternalError(absl::StrCat("cannot print JSON: ", status.ToString()));
+  }
+  return json;
 }
 
 }  // namespace mayday::tools

@@ -7,7 +7,9 @@
 #include <optional>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
 
 namespace mayday::tools {
 
@@ -24,6 +26,27 @@ std::string JsonNumber(double value, int decimals);
 
 // JsonNumber(*value, decimals), or "null" when there is no value.
 std::string JsonNumber(const std::optional<double>& value, int decimals);
+
+// The message as one line of proto3 JSON (lowerCamelCase keys, enums by
+// name). INTERNAL if protobuf cannot print it.
+absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);
+
+// The messages (any range of protobuf messages) as one JSON array of
+// ToJson objects. INTERNAL if one cannot be printed.
+template <typename Messages>
+absl::StatusOr<std::string> ToJsonArray(const Messages& messages) {
+  std::string out = "[";
+  bool first = true;
+  for (const auto& message : messages) {
+    absl::StatusOr<std::string> json = ToJson(message);
+    if (!json.ok()) return json.status();
+    if (!first) out += ",";
+    out += *json;
+    first = false;
+  }
+  out += "]";
+  return out;
+}
 
 }  // namespace mayday::tools
 

@@ -4,6 +4,7 @@
 // reached, 2 bad usage.
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -13,6 +14,7 @@
 #include "absl/time/time.h"
 #include "maydayctl/commands.h"
 #include "maydayctl/format.h"
+#include "maydayctl/people.h"
 #include "maydayctl/rpc.h"
 #include "maydayctl/stats.h"
 
@@ -79,6 +81,13 @@ int main(int argc, char** argv) {
   list->add_flag("--all", query.all, "follow every page");
   bool escalated = false;
   list->add_flag("--escalated", escalated, "only escalated cases (same as --state escalated)");
+  std::string list_member, list_responder, list_since, list_older_than;
+  list->add_option("--member", list_member, "only this member's cases: ID or members/ID");
+  list->add_option("--responder", list_responder,
+                   "only cases assigned to this responder: ID or responders/ID");
+  list->add_option("--since", list_since, "only cases created within this long: 90m, 24h, 7d");
+  list->add_option("--older-than", list_older_than,
+                   "only cases created longer ago than this: 5m, 1h (waiting too long)");
 
   CLI::App* show = cases->add_subcommand("show", "show a case, its timeline and internal notes");
   std::string case_id;
@@ -100,17 +109,62 @@ int main(int argc, char** argv) {
   note->add_option("ID", case_id, "the case: ID or cases/ID")->required();
   note->add_option("TEXT", words, "the note, 1 to 1000 bytes")->required();
 
-  CLI::App* cancel = cases->add_subcommand("cancel", "cancel an open case (false alarm)");
+  CLI::App* cancel = cases->add_subcommand("cancel", "cancel an open case");
   cancel->add_option("ID", case_id, "the case: ID or cases/ID")->required();
   std::string reason;
   cancel->add_option("--reason", reason, "why, for the timeline")->required();
+  bool false_alarm = false;
+  cancel->add_flag("--false-alarm", false_alarm,
+                   "nobody needed help (counted apart in stats)");
   CLI::App* resolve =
       cases->add_subcommand("resolve", "close an open case as RESOLVED (help came by other means)");
   resolve->add_option("ID", case_id, "the case: ID or cases/ID")->required();
 
+  CLI::App* take = cases->add_subcommand(
+      "take", "own a waiting case: dispatch stops matching it until you assign or release it");
+  take->add_option("ID", case_id, "the case: ID or cases/ID")->required();
+  CLI::App* release =
+      cases->add_subcommand("release", "hand an owned case back to dispatch (matched again)");
+  release->add_option("ID", case_id, "the case: ID or cases/ID")->required();
+  CLI::App* escalate = cases->add_subcommand(
+      "escalate", "mark a waiting case ESCALATED for every desk, and own it");
+  escalate->add_option("ID", case_id, "the case: ID or cases/ID")->required();
+  escalate->add_option("--reason", reason, "why, for the other agents")->required();
+  CLI::App* assign = cases->add_subcommand(
+      "assign", "manual dispatch: give a waiting case to a responder of your choice");
+  assign->add_option("ID", case_id, "the case: ID or cases/ID")->required();
+  std::string responder_id;
+  assign->add_option("RESPONDER", responder_id, "the responder: ID or responders/ID")->required();
+
   CLI::App* responders = app.add_subcommand("responders", "inspect responders");
   responders->require_subcommand(1);
   CLI::App* responders_list = responders->add_subcommand("list", "list every known responder");
+  CLI::App* responders_show =
+      responders->add_subcommand("show", "one responder and the cases it was assigned");
+  responders_show->add_option("ID", responder_id, "the responder: ID or responders/ID")
+      ->required();
+
+  CLI::App* members = app.add_subcommand("members", "look up members");
+  members->require_subcommand(1);
+  CLI::App* members_show =
+      members->add_subcommand("show", "one member: every case, message and rating");
+  std::string member_id;
+  members_show->add_option("ID", member_id, "the member: ID or members/ID")->required();
+
+  CLI::App* tokens = app.add_subcommand("tokens", "manage access tokens (admin token needed)");
+  tokens->require_subcommand(1);
+  CLI::App* tokens_create =
+      tokens->add_subcommand("create", "issue a token; prints it once, on stdout");
+  std::string token_role, token_subject;
+  tokens_create->add_option("--role", token_role, "member, responder, operator or admin")
+      ->required();
+  tokens_create->add_option("--subject", token_subject, "the id it speaks for: alice, unit-7")
+      ->required();
+  CLI::App* tokens_list = tokens->add_subcommand("list", "every token, newest first");
+  CLI::App* tokens_revoke = tokens->add_subcommand("revoke", "revoke a token at once");
+  std::string token_id;
+  tokens_revoke->add_option("ID", token_id, "the token: ID or tokens/ID (from tokens list)")
+      ->required();
 
   CLI::App* stats = app.add_subcommand("stats", "how the service did: figures over recent cases");
   std::string since = "24h";
@@ -153,6 +207,23 @@ int main(int argc, char** argv) {
       query.kind = *parsed;
     }
     if (escalated) query.states.push_back(mayday::v1::CASE_STATE_ESCALATED);
+    if (!list_member.empty()) {
+      auto name = mayday::tools::ResourceName("members", list_member);
+      if (!name.ok()) return UsageError(std::string(name.status().message()));
+      query.member = *name;
+    }
+    if (!list_responder.empty()) {
+      auto name = mayday::tools::ResourceName("responders", list_responder);
+      if (!name.ok()) return UsageError(std::string(name.status().message()));
+      query.responder = *name;
+    }
+    for (auto [text, bound] : {std::pair{&list_since, &query.newer_than},
+                               std::pair{&list_older_than, &query.older_than}}) {
+      if (text->empty()) continue;
+      absl::StatusOr<absl::Duration> window = mayday::tools::ParseWindow(*text);
+      if (!window.ok()) return UsageError(std::string(window.status().message()));
+      *bound = *window;
+    }
     return Report(mayday::tools::ListCases(options, query));
   }
   if (show->parsed()) {
@@ -161,6 +232,19 @@ int main(int argc, char** argv) {
     return Report(mayday::tools::ShowCase(options, *name));
   }
   if (watch->parsed()) return Report(mayday::tools::WatchCases(options));
+  if (take->parsed() || release->parsed() || escalate->parsed() || assign->parsed()) {
+    absl::StatusOr<std::string> name = mayday::tools::CaseName(case_id);
+    if (!name.ok()) return UsageError(std::string(name.status().message()));
+    if (take->parsed()) return Report(mayday::tools::TakeCase(options, *name));
+    if (release->parsed()) return Report(mayday::tools::ReleaseCase(options, *name));
+    if (escalate->parsed()) {
+      if (absl::StripAsciiWhitespace(reason).empty()) return UsageError("empty --reason");
+      return Report(mayday::tools::EscalateCase(options, *name, reason));
+    }
+    auto responder = mayday::tools::ResourceName("responders", responder_id);
+    if (!responder.ok()) return UsageError(std::string(responder.status().message()));
+    return Report(mayday::tools::AssignCase(options, *name, *responder));
+  }
   if (message->parsed() || note->parsed() || cancel->parsed() || resolve->parsed()) {
     absl::StatusOr<std::string> name = mayday::tools::CaseName(case_id);
     if (!name.ok()) return UsageError(std::string(name.status().message()));
@@ -178,7 +262,7 @@ int main(int argc, char** argv) {
       return Report(mayday::tools::AddCaseNote(options, *name, text));
     }
     if (cancel->parsed()) {
-      return Report(mayday::tools::CancelCase(options, *name, reason));
+      return Report(mayday::tools::CancelCase(options, *name, reason, false_alarm));
     }
     return Report(mayday::tools::ResolveCase(options, *name));
   }
@@ -192,6 +276,27 @@ int main(int argc, char** argv) {
   }
   if (responders_list->parsed()) {
     return Report(mayday::tools::ListResponders(options));
+  }
+  if (responders_show->parsed()) {
+    auto name = mayday::tools::ResourceName("responders", responder_id);
+    if (!name.ok()) return UsageError(std::string(name.status().message()));
+    return Report(mayday::tools::ShowResponder(options, *name));
+  }
+  if (members_show->parsed()) {
+    auto name = mayday::tools::ResourceName("members", member_id);
+    if (!name.ok()) return UsageError(std::string(name.status().message()));
+    return Report(mayday::tools::ShowMember(options, *name));
+  }
+  if (tokens_create->parsed()) {
+    auto role = mayday::tools::ParseRole(token_role);
+    if (!role.ok()) return UsageError(std::string(role.status().message()));
+    return Report(mayday::tools::CreateToken(options, *role, token_subject));
+  }
+  if (tokens_list->parsed()) return Report(mayday::tools::ListTokens(options));
+  if (tokens_revoke->parsed()) {
+    auto name = mayday::tools::ResourceName("tokens", token_id);
+    if (!name.ok()) return UsageError(std::string(name.status().message()));
+    return Report(mayday::tools::RevokeToken(options, *name));
   }
   return UsageError("no command; see --help");
 }

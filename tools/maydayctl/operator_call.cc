@@ -4,7 +4,6 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/json_util.h"
 #include "maydayctl/rpc.h"
 
 namespace mayday::tools {
@@ -15,6 +14,7 @@ namespace v1 = ::mayday::v1;
 // The largest pages the API allows, for calls that fetch everything.
 constexpr int kEventPageSize = 1000;
 constexpr int kResponderPageSize = 1000;
+constexpr int kCasePageSize = 100;
 
 }  // namespace
 
@@ -49,6 +49,22 @@ absl::StatusOr<v1::ListCaseEventsResponse> ListAllCaseEvents(v1::OperatorService
   }
 }
 
+absl::StatusOr<std::vector<v1::Case>> ListAllCases(v1::OperatorService::Stub& stub,
+                                                   const CtlOptions& options,
+                                                   v1::ListAllCasesRequest request) {
+  request.set_page_size(kCasePageSize);
+  request.clear_page_token();
+  std::vector<v1::Case> all;
+  while (true) {
+    v1::ListCasesResponse page;
+    absl::Status status = FromGrpc(stub.ListCases(NewCallContext(options).get(), request, &page));
+    if (!status.ok()) return status;
+    all.insert(all.end(), page.cases().begin(), page.cases().end());
+    if (page.next_page_token().empty()) return all;
+    request.set_page_token(page.next_page_token());
+  }
+}
+
 absl::StatusOr<v1::ListRespondersResponse> ListAllResponders(v1::OperatorService::Stub& stub,
                                                              const CtlOptions& options) {
   v1::ListRespondersRequest request;
@@ -63,16 +79,6 @@ absl::StatusOr<v1::ListRespondersResponse> ListAllResponders(v1::OperatorService
     if (page.next_page_token().empty()) return all;
     request.set_page_token(page.next_page_token());
   }
-}
-
-absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions print_options;
-  auto status = google::protobuf::util::MessageToJsonString(message, &json, print_options);
-  if (!status.ok()) {
-    return absl::InternalError(absl::StrCat("cannot print JSON: ", status.ToString()));
-  }
-  return json;
 }
 
 absl::Status PrintJson(const google::protobuf::Message& message) {

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -13,6 +14,7 @@
 #include "grpcpp/client_context.h"
 #include "mayday/v1/operator_service.grpc.pb.h"
 #include "maydayctl/commands.h"
+#include "maydayctl/json.h"
 
 namespace mayday::tools {
 
@@ -28,6 +30,13 @@ absl::StatusOr<mayday::v1::ListCaseEventsResponse> ListAllCaseEvents(
     mayday::v1::OperatorService::Stub& stub, const CtlOptions& options,
     const std::string& case_name);
 
+// Every case matching `request` (its page_size and page_token are set
+// here), following all pages, newest first. The first failed call's status
+// otherwise.
+absl::StatusOr<std::vector<mayday::v1::Case>> ListAllCases(
+    mayday::v1::OperatorService::Stub& stub, const CtlOptions& options,
+    mayday::v1::ListAllCasesRequest request);
+
 // Every known responder, following all pages, by name. The first failed
 // call's status otherwise.
 absl::StatusOr<mayday::v1::ListRespondersResponse> ListAllResponders(
@@ -35,10 +44,6 @@ absl::StatusOr<mayday::v1::ListRespondersResponse> ListAllResponders(
 
 // A context for one unary call, carrying the token and options.timeout.
 std::unique_ptr<grpc::ClientContext> NewCallContext(const CtlOptions& options);
-
-// The message as one line of proto3 JSON (lowerCamelCase keys, enums by
-// name). INTERNAL if protobuf cannot print it.
-absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);
 
 // Prints ToJson(message) and a newline to stdout.
 absl::Status PrintJson(const google::protobuf::Message& message);

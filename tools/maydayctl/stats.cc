@@ -106,6 +106,7 @@ ServiceStats ComputeStats(const std::vector<v1::Case>& cases,
         on_scene = at;
       }
       if (event->has_escalated()) ++escalations;
+      if (event->has_cancelled() && event->cancelled().false_alarm()) ++stats.false_alarms;
     }
     if (offered) to_offer.push_back(SecondsBetween(start, *offered));
     if (assigned) to_assignment.push_back(SecondsBetween(start, *assigned));
@@ -161,7 +162,8 @@ std::string FormatStatsJson(const ServiceStats& stats, absl::Duration window) {
                       ",\"time_to_on_scene_seconds\":", DurationJson(stats.to_on_scene),
                       ",\"escalations\":", stats.escalations,
                       ",\"escalated_cases\":", stats.escalated_cases,
-                      ",\"cancellations\":", stats.cancellations, ",\"ratings\":", stats.ratings,
+                      ",\"cancellations\":", stats.cancellations,
+                      ",\"false_alarms\":", stats.false_alarms, ",\"ratings\":", stats.ratings,
                       ",\"average_rating\":", JsonNumber(stats.average_rating, kJsonDecimals), "}");
 }
 
@@ -180,7 +182,9 @@ std::string FormatStatsTable(const ServiceStats& stats, absl::Duration window) {
   table.AddRow({"time to on-scene:", DurationText(stats.to_on_scene)});
   table.AddRow({"escalations:", absl::StrCat(stats.escalations, " (", stats.escalated_cases,
                                              stats.escalated_cases == 1 ? " case)" : " cases)")});
-  table.AddRow({"cancellations:", absl::StrCat(stats.cancellations)});
+  table.AddRow({"cancellations:", absl::StrCat(stats.cancellations, " (", stats.false_alarms,
+                                               stats.false_alarms == 1 ? " false alarm)"
+                                                                       : " false alarms)")});
   table.AddRow(
       {"average rating:", stats.average_rating
                               ? absl::StrFormat("%.2f / 5 (%d rating%s)", *stats.average_rating,

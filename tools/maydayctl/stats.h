@@ -43,8 +43,10 @@ struct ServiceStats {
   // `escalated` events, and the number of cases with at least one.
   int escalations = 0;
   int escalated_cases = 0;
-  // Cases whose current state is CANCELLED.
+  // Cases whose current state is CANCELLED, and how many of them were
+  // cancelled as false alarms (the `cancelled` event says so).
   int cancellations = 0;
+  int false_alarms = 0;
   // Cases the member rated (Case.rating, else the latest `rated` event), and
   // the mean of their stars (empty when none).
   int ratings = 0;
@@ -71,8 +73,8 @@ absl::StatusOr<absl::Duration> ParseWindow(absl::string_view text);
 // order: since_seconds, cases, alerts_by_kind {road, medical}, assigned,
 // response_rate, time_to_first_offer_seconds, time_to_assignment_seconds,
 // time_to_on_scene_seconds (each {count, median, p90}), escalations,
-// escalated_cases, cancellations, ratings, average_rating. Figures that
-// cannot be computed (no cases, no ratings) are null.
+// escalated_cases, cancellations, false_alarms, ratings, average_rating.
+// Figures that cannot be computed (no cases, no ratings) are null.
 std::string FormatStatsJson(const ServiceStats& stats, absl::Duration window);
 
 // The same figures as "key:  value" lines for a person.
