@@ -75,6 +75,19 @@ TEST_CASE("FormatEventLine describes each change", "[sdk][event_text]") {
                e->mutable_rated()->mutable_rating()->set_comment("kind crew");
              }),
        "#9 RESOLVED    rated 4/5: kind crew"},
+      {Event(10, mayday::v1::CASE_STATE_CANCELLED,
+             [](CaseEvent* e) {
+               e->set_actor("operators/desk-1");
+               e->mutable_cancelled()->set_reason("pressed by mistake");
+               e->mutable_cancelled()->set_false_alarm(true);
+             }),
+       "#10 CANCELLED   cancelled by operators/desk-1 (false alarm): pressed by mistake"},
+      {Event(11, mayday::v1::CASE_STATE_DISPATCHING,
+             [](CaseEvent* e) {
+               e->set_actor("operators/desk-1");
+               e->mutable_released()->set_operator_("operators/desk-1");
+             }),
+       "#11 DISPATCHING looking for a responder again"},
   }));
   CHECK(FormatEventLine(event) == line);
 }

@@ -6,6 +6,9 @@
 #include <fstream>
 #include <string>
 
+#include <sqlite3.h>
+
+#include "store/database.h"
 #include "store/store.h"
 #include "test_support.h"
 
@@ -51,6 +54,62 @@ TEST_CASE("Reopening an up-to-date file changes nothing",
                  "SELECT applied_time_us FROM schema_migrations WHERE "
                  "version = 1") == applied);
   CHECK(QueryInt(path, "PRAGMA schema_version") == schema_cookie);
+}
+
+// A file as Mayday left it at schema version 2 (before admin tokens and the
+// responder column): an operator token and an assigned case.
+void WriteVersion2File(const std::string& path, const mayday::v1::Case& assigned) {
+  auto db = store_internal::Database::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 1000);
+  REQUIRE(db.ok());
+  REQUIRE((*db)->Exec("PRAGMA journal_mode = WAL").ok());
+  REQUIRE((*db)->Exec("CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "
+                      "description TEXT NOT NULL, applied_time_us INTEGER NOT NULL) STRICT")
+              .ok());
+  for (const auto& migration : store_internal::AllMigrations().subspan(0, 2)) {
+    REQUIRE((*db)->Exec(migration.sql).ok());
+    REQUIRE((*db)
+                ->Exec("INSERT INTO schema_migrations VALUES (" +
+                       std::to_string(migration.version) + ", 'old', 0)")
+                .ok());
+  }
+  REQUIRE((*db)
+              ->Exec("INSERT INTO tokens VALUES ('" + std::string(64, 'a') +
+                     "', 'operator', 'desk-1', 1, 0)")
+              .ok());
+  std::string blob;
+  REQUIRE(assigned.SerializeToString(&blob));
+  auto insert = (*db)->Prepare(
+      "INSERT INTO cases (id, member, request_id, kind, state, create_time_us, "
+      "last_sequence, snapshot) VALUES ('c1', 'members/m', 'r', 1, 2, 5, 1, ?1)");
+  REQUIRE(insert.ok());
+  REQUIRE((*insert)->BindBlob(1, blob).ok());
+  REQUIRE((*insert)->Step().ok());
+}
+
+TEST_CASE("A version 2 file gains admin tokens and the responder column",
+          "[store][migrations]") {
+  testing::ScratchDir dir;
+  const std::string path = dir.File("mayday.db");
+  mayday::v1::Case assigned = testing::NewCase("c1", "members/m", "r");
+  assigned.set_state(mayday::v1::CASE_STATE_ASSIGNED);
+  assigned.set_responder("responders/tow-1");
+  WriteVersion2File(path, assigned);
+
+  std::unique_ptr<Store> store = testing::OpenStore(path);
+  CHECK(QueryInt(path, "SELECT max(version) FROM schema_migrations") == LatestSchemaVersion());
+  // The token kept, the case's responder filled in from its snapshot.
+  CHECK(store->FindToken(std::string(64, 'a'))->subject == "desk-1");
+  CHECK(QueryText(path, "SELECT responder FROM cases WHERE id = 'c1'") == "responders/tow-1");
+  CaseFilter by_responder;
+  by_responder.responder = "responders/tow-1";
+  CHECK(store->ListCases(by_responder, 10, "")->cases.size() == 1);
+  // Admin tokens are accepted now.
+  TokenRecord admin;
+  admin.token_hash = std::string(64, 'b');
+  admin.role = Role::kAdmin;
+  admin.subject = "root";
+  CHECK(store->PutToken(admin).ok());
+  CHECK(testing::CheckIntegrity(path) == "ok");
 }
 
 TEST_CASE("A file from a newer Mayday is refused and left alone",

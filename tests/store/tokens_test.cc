@@ -1,7 +1,8 @@
-// PutToken and FindToken, including a token written by another process's
-// Store on the same file while this one is open.
+// PutToken, FindToken, ListTokens and RevokeToken, including a token written
+// by another process's Store on the same file while this one is open.
 #include <catch2/catch.hpp>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "store/store.h"
@@ -80,6 +81,43 @@ TEST_CASE("A token written through another Store on the same file is found",
   absl::StatusOr<TokenRecord> found = server->FindToken(std::string(64, '1'));
   REQUIRE(found.ok());
   CHECK(found->subject == "r9");
+}
+
+TEST_CASE("Tokens are listed newest first and revoked by their public id",
+          "[store][tokens]") {
+  testing::ScratchDir dir;
+  const std::string path = dir.File("mayday.db");
+  std::unique_ptr<Store> store = testing::OpenStore(path);
+  TokenRecord older = Token('a', Role::kMember, "m1");
+  TokenRecord newer = Token('b', Role::kAdmin, "root");
+  newer.create_time = older.create_time + absl::Seconds(1);
+  REQUIRE(store->PutToken(older).ok());
+  REQUIRE(store->PutToken(newer).ok());
+
+  absl::StatusOr<std::vector<TokenRecord>> listed = store->ListTokens();
+  REQUIRE(listed.ok());
+  REQUIRE(listed->size() == 2);
+  CHECK((*listed)[0].subject == "root");
+  CHECK((*listed)[0].role == Role::kAdmin);
+  CHECK((*listed)[1].subject == "m1");
+
+  CHECK(TokenId(older.token_hash) == std::string(16, 'a'));
+  absl::StatusOr<TokenRecord> revoked = store->RevokeToken(std::string(16, 'a'));
+  REQUIRE(revoked.ok());
+  CHECK(revoked->revoked);
+  CHECK(revoked->subject == "m1");
+  CHECK(store->FindToken(older.token_hash)->revoked);
+  CHECK_FALSE(store->FindToken(newer.token_hash)->revoked);
+  // Again: the same record, still revoked.
+  CHECK(store->RevokeToken(std::string(16, 'a'))->revoked);
+
+  CHECK(store->RevokeToken(std::string(16, 'c')).status().code() ==
+        absl::StatusCode::kNotFound);
+  for (const char* id : {"", "aaaa", "AAAAAAAAAAAAAAAA", "aaaaaaaaaaaaaaaaa"}) {
+    INFO("id \"" << id << "\"");
+    CHECK(store->RevokeToken(id).status().code() == absl::StatusCode::kInvalidArgument);
+  }
+  CHECK(testing::QueryInt(path, "SELECT count(*) FROM tokens WHERE revoked = 1") == 1);
 }
 
 }  // namespace

@@ -61,12 +61,15 @@ inline v1::CaseEvent Event(const std::string& text_proto_kind) {
     } else if (text_proto_kind == "ended-unavailable") {
       ended->set_reason(v1::CaseEvent::OfferEnded::REASON_RESPONDER_UNAVAILABLE);
     }
-  } else if (text_proto_kind == "assigned") {
+  } else if (text_proto_kind.starts_with("assigned")) {
     event.set_state(v1::CASE_STATE_ASSIGNED);
     auto* assigned = event.mutable_assigned();
     assigned->set_responder("responders/r-2");
     assigned->set_distance_meters(640);
     assigned->set_eta_seconds(45);
+    if (text_proto_kind == "assigned-from") {
+      *assigned->mutable_responder_location() = Loc(52.366, 4.885);
+    }
   } else if (text_proto_kind.starts_with("progressed")) {
     event.mutable_progressed()->set_responder("responders/r-2");
     if (text_proto_kind == "progressed-en-route") {
@@ -75,6 +78,10 @@ inline v1::CaseEvent Event(const std::string& text_proto_kind) {
       event.set_state(v1::CASE_STATE_ON_SCENE);
     } else {
       event.set_state(v1::CASE_STATE_RESOLVED);
+    }
+    if (text_proto_kind == "progressed-on-scene-at") {
+      event.set_state(v1::CASE_STATE_ON_SCENE);
+      *event.mutable_progressed()->mutable_responder_location() = Loc(52.37, 4.89);
     }
     if (text_proto_kind == "progressed-resolved-by-operator") {
       event.set_actor("operators/desk");
@@ -85,6 +92,10 @@ inline v1::CaseEvent Event(const std::string& text_proto_kind) {
   } else if (text_proto_kind == "cancelled") {
     event.set_state(v1::CASE_STATE_CANCELLED);
     event.mutable_cancelled()->set_reason("false alarm");
+  } else if (text_proto_kind == "cancelled-false-alarm") {
+    event.set_state(v1::CASE_STATE_CANCELLED);
+    event.mutable_cancelled()->set_reason("pocket press");
+    event.mutable_cancelled()->set_false_alarm(true);
   } else if (text_proto_kind == "cancelled-silently") {
     event.set_state(v1::CASE_STATE_CANCELLED);
     event.mutable_cancelled();
@@ -108,6 +119,9 @@ inline v1::CaseEvent Event(const std::string& text_proto_kind) {
   } else if (text_proto_kind == "taken") {
     event.set_actor("operators/desk");
     event.mutable_taken()->set_operator_("operators/desk");
+  } else if (text_proto_kind == "released") {
+    event.set_actor("operators/desk-2");
+    event.mutable_released()->set_operator_("operators/desk");
   }
   return event;
 }
