@@ -12,6 +12,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "responders/position_log.h"
 #include "responders/responder_streams.h"
 #include "services/alert_service.h"
 #include "services/operator_service.h"
@@ -44,8 +45,14 @@ class ServerImpl final : public Server {
                                                &streams_, clock_);
     if (auto s = dispatcher_->Start(); !s.ok()) return s;
 
-    ServiceContext services{store_.get(), auth_.get(), log_.get(), &hub_, dispatcher_.get(),
-                            clock_};
+    positions_ = std::make_unique<PositionLog>(store_.get(), clock_);
+    ServiceContext services{.store = store_.get(),
+                            .auth = auth_.get(),
+                            .log = log_.get(),
+                            .hub = &hub_,
+                            .dispatcher = dispatcher_.get(),
+                            .clock = clock_,
+                            .positions = positions_.get()};
     alerts_ = std::make_unique<AlertServiceImpl>(services);
     responders_ = std::make_unique<ResponderServiceImpl>(services);
     operators_ = std::make_unique<OperatorServiceImpl>(services);
@@ -87,6 +94,7 @@ class ServerImpl final : public Server {
       grpc_server_->Wait();
     }
     if (dispatcher_ != nullptr) dispatcher_->Stop();
+    positions_.reset();  // flushes the last reports
   }
 
  private:
@@ -97,6 +105,7 @@ class ServerImpl final : public Server {
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<CaseLog> log_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  std::unique_ptr<PositionLog> positions_;
   std::unique_ptr<AlertServiceImpl> alerts_;
   std::unique_ptr<ResponderServiceImpl> responders_;
   std::unique_ptr<OperatorServiceImpl> operators_;

@@ -180,8 +180,8 @@ absl::StatusOr<mayday::v1::Responder> Dispatcher::SetDuty(
   return ToProto(*view);
 }
 
-absl::Status Dispatcher::ReportPosition(const std::string& responder_id,
-                                        const mayday::v1::Location& location) {
+absl::StatusOr<std::string> Dispatcher::ReportPosition(const std::string& responder_id,
+                                                       const mayday::v1::Location& location) {
   const absl::Time fix_time =
       location.has_fix_time() ? FromProtoTime(location.fix_time()) : clock_->Now();
   absl::MutexLock lock(&mu_);
@@ -192,7 +192,9 @@ absl::Status Dispatcher::ReportPosition(const std::string& responder_id,
   }
   if (!s.ok()) return s;
   RunLocked();
-  return absl::OkStatus();
+  auto view = engine_->GetResponder(responder_id);
+  if (!view.has_value() || view->status != dispatch::ResponderView::Status::kBusy) return "";
+  return view->current_case;
 }
 
 void Dispatcher::Connect(const std::string& responder_id, ResponderChannel* channel) {

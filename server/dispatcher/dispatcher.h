@@ -56,10 +56,11 @@ class Dispatcher {
   absl::StatusOr<mayday::v1::Responder> SetDuty(
       const std::string& responder_id, bool on_duty,
       const std::vector<mayday::v1::Capability>& capabilities);
-  // Records a position. FAILED_PRECONDITION if the responder never called
-  // SetDuty.
-  absl::Status ReportPosition(const std::string& responder_id,
-                              const mayday::v1::Location& location);
+  // Records a position. Returns the id of the case the responder is
+  // assigned to ("" if none), for its track. FAILED_PRECONDITION if the
+  // responder never called SetDuty.
+  absl::StatusOr<std::string> ReportPosition(const std::string& responder_id,
+                                             const mayday::v1::Location& location);
 
   // The responder's push stream opened: it becomes the responder's channel
   // and receives the current offer or assignment first.

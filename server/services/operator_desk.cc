@@ -1,7 +1,8 @@
 // OperatorService: a care agent acting on dispatch (assign, take, release,
-// escalate) and looking up one responder. See operator_service.h; the rules
+// escalate), following a crew on a case and looking up one responder. See operator_service.h; the rules
 // live in Dispatcher (dispatcher_desk.cc).
 #include "absl/strings/str_cat.h"
+#include "cases/proto_time.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"
 #include "services/operator_service.h"
@@ -67,6 +68,30 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::EscalateCase(
     auto escalated = services_.dispatcher->Escalate(agent->Name(), *id, request->reason());
     if (!escalated.ok()) return escalated.status();
     *response = std::move(*escalated);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseTrack(
+    grpc::CallbackServerContext* context, const mayday::v1::ListCaseTrackRequest* request,
+    mayday::v1::ListCaseTrackResponse* response) {
+  return FinishUnary(context, [&]() -> absl::Status {
+    if (auto p = services_.auth->Require(*context, Role::kOperator); !p.ok()) return p.status();
+    auto id = ParseCaseName("parent", request->parent());
+    if (!id.ok()) return id.status();
+    auto found = services_.store->GetCase(*id);
+    if (absl::IsNotFound(found.status())) {
+      return absl::NotFoundError(absl::StrCat(request->parent(), " not found"));
+    }
+    if (!found.ok()) return found.status();
+    auto track = services_.store->ListTrack(*id);
+    if (!track.ok()) return track.status();
+    for (const PositionReport& report : *track) {
+      mayday::v1::TrackPoint* point = response->add_points();
+      point->set_responder(report.responder);
+      *point->mutable_location() = report.location;
+      *point->mutable_report_time() = ToProtoTime(report.report_time);
+    }
     return absl::OkStatus();
   });
 }

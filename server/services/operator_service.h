@@ -57,6 +57,9 @@ class OperatorServiceImpl final : public mayday::v1::OperatorService::CallbackSe
   grpc::ServerUnaryReactor* EscalateCase(grpc::CallbackServerContext* context,
                                          const mayday::v1::EscalateCaseRequest* request,
                                          mayday::v1::Case* response) override;
+  grpc::ServerUnaryReactor* ListCaseTrack(grpc::CallbackServerContext* context,
+                                          const mayday::v1::ListCaseTrackRequest* request,
+                                          mayday::v1::ListCaseTrackResponse* response) override;
   grpc::ServerUnaryReactor* GetResponder(grpc::CallbackServerContext* context,
                                          const mayday::v1::GetResponderRequest* request,
                                          mayday::v1::Responder* response) override;

@@ -48,7 +48,7 @@ class ReportLocationReactor : public grpc::ServerReadReactor<mayday::v1::ReportL
  public:
   ReportLocationReactor(const ServiceContext& services, grpc::CallbackServerContext* context,
                         mayday::v1::ReportLocationResponse* response)
-      : dispatcher_(services.dispatcher), response_(response) {
+      : dispatcher_(services.dispatcher), positions_(services.positions), response_(response) {
     auto principal = services.auth->Require(*context, Role::kResponder);
     if (!principal.ok()) {
       Finish(ToGrpcStatus(principal.status()));
@@ -67,11 +67,17 @@ class ReportLocationReactor : public grpc::ServerReadReactor<mayday::v1::ReportL
     }
     absl::Status status =
         ValidateLocation("location", request_.location(), request_.has_location());
-    if (status.ok()) status = dispatcher_->ReportPosition(responder_id_, request_.location());
     if (!status.ok()) {
       Finish(ToGrpcStatus(status));
       return;
     }
+    absl::StatusOr<std::string> on_case =
+        dispatcher_->ReportPosition(responder_id_, request_.location());
+    if (!on_case.ok()) {
+      Finish(ToGrpcStatus(on_case.status()));
+      return;
+    }
+    positions_->Record(responder_id_, request_.location(), *on_case);
     ++accepted_;
     StartRead(&request_);
   }
@@ -79,6 +85,7 @@ class ReportLocationReactor : public grpc::ServerReadReactor<mayday::v1::ReportL
   void OnDone() override { delete this; }
 
   Dispatcher* const dispatcher_;
+  PositionLog* const positions_;
   mayday::v1::ReportLocationResponse* const response_;
   std::string responder_id_;
   mayday::v1::ReportLocationRequest request_;

@@ -6,6 +6,7 @@
 #include "cases/case_log.h"
 #include "cases/event_hub.h"
 #include "dispatcher/dispatcher.h"
+#include "responders/position_log.h"
 #include "store/store.h"
 
 namespace mayday::server {
@@ -17,6 +18,7 @@ struct ServiceContext {
   EventHub* hub = nullptr;
   Dispatcher* dispatcher = nullptr;
   const dispatch::Clock* clock = nullptr;
+  PositionLog* positions = nullptr;
 };
 
 }  // namespace mayday::server

@@ -70,8 +70,9 @@ CREATE TABLE case_notes (
 CREATE INDEX case_notes_by_case ON case_notes (case_id, create_time_us);
 )sql";
 
-// Version 3: admin tokens (operators who also manage tokens), and the
-// assigned responder as a column of cases so that lists can filter on it.
+// Version 3: admin tokens (operators who also manage tokens), the assigned
+// responder as a column of cases so that lists can filter on it, and
+// responders' positions (the latest of each, and tracks while on a case).
 // SQLite cannot change a CHECK constraint in place: tokens is rebuilt.
 constexpr char kMigration3[] = R"sql(
 CREATE TABLE tokens_v3 (
@@ -89,6 +90,22 @@ ALTER TABLE tokens_v3 RENAME TO tokens;
 -- NULL until the case is assigned.
 ALTER TABLE cases ADD COLUMN responder TEXT;
 CREATE INDEX cases_by_responder ON cases (responder, create_time_us, id);
+
+-- Each responder's latest reported position (one row per responder,
+-- replaced), and the track of a responder while it is on a case. Locations
+-- are mayday.v1.Location messages.
+CREATE TABLE responder_positions (
+  responder TEXT NOT NULL PRIMARY KEY,
+  report_time_us INTEGER NOT NULL,
+  location BLOB NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE TABLE case_tracks (
+  case_id TEXT NOT NULL,
+  report_time_us INTEGER NOT NULL,
+  responder TEXT NOT NULL,
+  location BLOB NOT NULL
+) STRICT;
+CREATE INDEX case_tracks_by_case ON case_tracks (case_id, report_time_us);
 )sql";
 
 // Fills cases.responder from each case's snapshot.
@@ -122,7 +139,8 @@ absl::Status BackfillResponders(Database& db) {
 constexpr Migration kMigrations[] = {
     {1, "cases, case_events and tokens", kMigration1},
     {2, "case_notes", kMigration2},
-    {3, "admin tokens; cases.responder", kMigration3, BackfillResponders},
+    {3, "admin tokens; cases.responder; responder_positions and case_tracks", kMigration3,
+     BackfillResponders},
 };
 
 constexpr char kCreateMigrationsTable[] = R"sql(

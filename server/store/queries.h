@@ -41,6 +41,12 @@ absl::Status InsertNote(Database& db, const mayday::v1::CaseNote& note);
 absl::StatusOr<std::vector<mayday::v1::CaseNote>> SelectNotes(
     Database& db, absl::string_view case_id);
 
+// Store::SavePositions, ListTrack and ListPositions (positions.cc).
+absl::Status InsertPositions(Database& db, const std::vector<PositionReport>& reports);
+absl::StatusOr<std::vector<PositionReport>> SelectTrack(Database& db,
+                                                       absl::string_view case_id);
+absl::StatusOr<std::vector<PositionReport>> SelectPositions(Database& db);
+
 // Store::PutToken, FindToken, ListTokens and RevokeToken (tokens.cc).
 absl::Status InsertToken(Database& db, const TokenRecord& token);
 absl::StatusOr<TokenRecord> SelectToken(Database& db,

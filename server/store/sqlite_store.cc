@@ -156,6 +156,21 @@ absl::StatusOr<TokenRecord> SqliteStore::FindToken(
   return SelectToken(*reader_, ToAbsl(token_hash));
 }
 
+absl::Status SqliteStore::SavePositions(const std::vector<PositionReport>& reports) {
+  absl::MutexLock lock(&write_mu_);
+  return InsertPositions(*writer_, reports);
+}
+
+absl::StatusOr<std::vector<PositionReport>> SqliteStore::ListTrack(std::string_view case_id) {
+  absl::MutexLock lock(&read_mu_);
+  return SelectTrack(*reader_, ToAbsl(case_id));
+}
+
+absl::StatusOr<std::vector<PositionReport>> SqliteStore::ListPositions() {
+  absl::MutexLock lock(&read_mu_);
+  return SelectPositions(*reader_);
+}
+
 absl::StatusOr<std::vector<TokenRecord>> SqliteStore::ListTokens() {
   absl::MutexLock lock(&read_mu_);
   return SelectTokens(*reader_);

@@ -39,6 +39,9 @@ class SqliteStore final : public Store {
   absl::Status PutToken(const TokenRecord& token) override;
   absl::StatusOr<TokenRecord> FindToken(std::string_view token_hash) override;
   absl::StatusOr<std::vector<TokenRecord>> ListTokens() override;
+  absl::Status SavePositions(const std::vector<PositionReport>& reports) override;
+  absl::StatusOr<std::vector<PositionReport>> ListTrack(std::string_view case_id) override;
+  absl::StatusOr<std::vector<PositionReport>> ListPositions() override;
   absl::StatusOr<TokenRecord> RevokeToken(std::string_view token_id) override;
 
  private:

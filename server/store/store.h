@@ -50,6 +50,15 @@ struct CreatedCase {
   bool created = false;       // false: (member, request_id) was already stored
 };
 
+// A responder's position as it reported it: the latest one per responder is
+// kept, and, while it is on a case, its track.
+struct PositionReport {
+  std::string responder;       // "responders/{id}"
+  std::string case_id;         // the case it is assigned to; empty if none
+  mayday::v1::Location location;
+  absl::Time report_time;      // when the server received it
+};
+
 // Roles a token can carry. An admin is an operator who may also manage
 // tokens.
 enum class Role { kMember, kResponder, kOperator, kAdmin };
@@ -136,6 +145,19 @@ class Store {
 
   // The token with this hash. NOT_FOUND if none.
   virtual absl::StatusOr<TokenRecord> FindToken(std::string_view token_hash) = 0;
+
+  // Stores the reports in one durable transaction: each responder's
+  // position row is replaced by its report (the last one in `reports` wins),
+  // and every report with a case_id is appended to that case's track.
+  // INVALID_ARGUMENT (nothing stored) if a responder name is empty.
+  virtual absl::Status SavePositions(const std::vector<PositionReport>& reports) = 0;
+
+  // The track of case `case_id` (the part after "cases/"), oldest first;
+  // empty if none.
+  virtual absl::StatusOr<std::vector<PositionReport>> ListTrack(std::string_view case_id) = 0;
+
+  // Every responder's latest stored position, by responder name.
+  virtual absl::StatusOr<std::vector<PositionReport>> ListPositions() = 0;
 
   // Every token, newest first.
   virtual absl::StatusOr<std::vector<TokenRecord>> ListTokens() = 0;

@@ -16,13 +16,19 @@ grpc::Status Crew::GoOnDuty(mayday::v1::Capability capability, double latitude,
   mayday::v1::Responder responder;
   grpc::Status status = stub_->SetDuty(Call(token_).get(), duty, &responder);
   if (!status.ok()) return status;
+  return Report({{latitude, longitude}});
+}
+
+grpc::Status Crew::Report(const std::vector<std::pair<double, double>>& positions) {
   auto context = Call(token_);
   mayday::v1::ReportLocationResponse reply;
   auto writer = stub_->ReportLocation(context.get(), &reply);
-  mayday::v1::ReportLocationRequest position;
-  position.mutable_location()->set_latitude(latitude);
-  position.mutable_location()->set_longitude(longitude);
-  writer->Write(position);
+  for (const auto& [latitude, longitude] : positions) {
+    mayday::v1::ReportLocationRequest position;
+    position.mutable_location()->set_latitude(latitude);
+    position.mutable_location()->set_longitude(longitude);
+    if (!writer->Write(position)) break;
+  }
   writer->WritesDone();
   return writer->Finish();
 }

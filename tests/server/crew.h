@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -30,6 +32,8 @@ class Crew {
 
   // SetDuty(on, capability) and one position report; returns the status.
   grpc::Status GoOnDuty(mayday::v1::Capability capability, double latitude, double longitude);
+  // Reports the positions on one ReportLocation stream; the call's status.
+  grpc::Status Report(const std::vector<std::pair<double, double>>& positions);
   // Opens the Subscribe stream (in a background thread).
   void Subscribe();
   // Closes the Subscribe stream and waits for it to end.

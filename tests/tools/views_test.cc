@@ -161,5 +161,19 @@ TEST_CASE("FormatTimeline describes messages, ratings and takes", "[views]") {
         "rated 4/5 \"quick and kind\"\n");
 }
 
+TEST_CASE("FormatTrack sums up where the crew went", "[views]") {
+  v1::ListCaseTrackResponse track;
+  CHECK(FormatTrack(track, absl::UTCTimeZone()) == "(none)\n");
+  for (int i = 0; i < 3; ++i) {
+    v1::TrackPoint* point = track.add_points();
+    point->set_responder("responders/r-2");
+    *point->mutable_location() = Loc(52.36 + i * 0.01, 4.89);
+    *point->mutable_report_time() = At(kNoon + 60 * i);
+  }
+  CHECK(FormatTrack(track, absl::UTCTimeZone()) ==
+        "3 positions of responders/r-2, 2024-05-01 12:00:00 to 12:02:00; last 52.38000, "
+        "4.89000\n");
+}
+
 }  // namespace
 }  // namespace mayday::tools

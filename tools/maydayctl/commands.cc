@@ -78,6 +78,12 @@ absl::Status ShowCase(const CtlOptions& options, const std::string& case_name) {
   status = FromGrpc((*stub)->ListCaseNotes(NewCallContext(options).get(), list_notes, &notes));
   if (!status.ok()) return status;
 
+  v1::ListCaseTrackRequest get_track;
+  get_track.set_parent(case_name);
+  v1::ListCaseTrackResponse track;
+  status = FromGrpc((*stub)->ListCaseTrack(NewCallContext(options).get(), get_track, &track));
+  if (!status.ok()) return status;
+
   if (options.json) {
     absl::StatusOr<std::string> case_json = ToJson(the_case);
     if (!case_json.ok()) return case_json.status();
@@ -85,13 +91,16 @@ absl::Status ShowCase(const CtlOptions& options, const std::string& case_name) {
     if (!events_json.ok()) return events_json.status();
     absl::StatusOr<std::string> notes_json = ToJsonArray(notes.notes());
     if (!notes_json.ok()) return notes_json.status();
+    absl::StatusOr<std::string> track_json = ToJsonArray(track.points());
+    if (!track_json.ok()) return track_json.status();
     std::cout << "{\"case\":" << *case_json << ",\"events\":" << *events_json
-              << ",\"notes\":" << *notes_json << "}\n";
+              << ",\"notes\":" << *notes_json << ",\"track\":" << *track_json << "}\n";
     return absl::OkStatus();
   }
   const absl::TimeZone zone = absl::LocalTimeZone();
   std::cout << FormatCaseDetails(the_case, absl::Now(), zone) << "\ntimeline:\n"
-            << FormatTimeline(*timeline, zone) << "\nnotes (internal):\n"
+            << FormatTimeline(*timeline, zone) << "\ncrew track:\n"
+            << FormatTrack(track, zone) << "\nnotes (internal):\n"
             << FormatNotes(notes, zone);
   return absl::OkStatus();
 }

@@ -51,8 +51,9 @@ struct CaseListQuery {
 // page's token) or, with query.all, every page.
 absl::Status ListCases(const CtlOptions& options, const CaseListQuery& query);
 
-// `cases show`: the case's fields, then its whole timeline. `case_name` is
-// "cases/{id}". In JSON: {"case": {...}, "events": [...]}.
+// `cases show`: the case's fields, its whole timeline, the crew's track and
+// the internal notes. `case_name` is "cases/{id}". In JSON: {"case": {...},
+// "events": [...], "notes": [...], "track": [...]}.
 absl::Status ShowCase(const CtlOptions& options, const std::string& case_name);
 
 // `cases message`: posts `text` on the case (OperatorService.PostMessage)

@@ -1,6 +1,7 @@
 // Tables and multi-line views of cases, responders, timelines and notes.
 #include "maydayctl/views.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -38,6 +39,23 @@ std::string FormatNotes(const v1::ListCaseNotesResponse& notes, absl::TimeZone z
                   OrDash(note.author()), PrintableText(note.text())});
   }
   return table.Render();
+}
+
+std::string FormatTrack(const v1::ListCaseTrackResponse& track, absl::TimeZone zone) {
+  if (track.points().empty()) return "(none)\n";
+  const v1::TrackPoint& first = track.points(0);
+  const v1::TrackPoint& last = *track.points().rbegin();
+  std::vector<std::string> responders;
+  for (const v1::TrackPoint& point : track.points()) {
+    if (std::find(responders.begin(), responders.end(), point.responder()) == responders.end()) {
+      responders.push_back(point.responder());
+    }
+  }
+  return absl::StrCat(track.points_size(), track.points_size() == 1 ? " position" : " positions",
+                      " of ", absl::StrJoin(responders, ", "), ", ",
+                      FormatTimestamp(first.report_time(), kTimelineTimeFormat, zone), " to ",
+                      FormatTimestamp(last.report_time(), "%H:%M:%S", zone), "; last ",
+                      FormatLocation(last.location()), "\n");
 }
 
 std::string FormatCaseTable(const v1::ListCasesResponse& cases, absl::Time now) {

@@ -24,6 +24,11 @@ std::string FormatTimeline(const mayday::v1::ListCaseEventsResponse& events, abs
 // when there are none.
 std::string FormatNotes(const mayday::v1::ListCaseNotesResponse& notes, absl::TimeZone zone);
 
+// The crew's track in `cases show`: "(none)", or how many positions over
+// which span and where the crew was last: "12 positions of responders/r-2,
+// 2024-05-01 12:03:00 to 12:14:00; last 52.37000, 4.89000".
+std::string FormatTrack(const mayday::v1::ListCaseTrackResponse& track, absl::TimeZone zone);
+
 // The table of `cases list`: NAME, KIND, STATE, MEMBER, RESPONDER, AGE.
 std::string FormatCaseTable(const mayday::v1::ListCasesResponse& cases, absl::Time now);
 
