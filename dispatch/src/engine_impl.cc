@@ -96,6 +96,9 @@ void EngineImpl::EndOffer(const CaseId& case_id, Case& c, Decision::EndReason re
   c.stage = Case::Stage::kWaiting;
   c.responder.clear();
   c.offer_expire_time = absl::InfinitePast();
+  // A care agent took the offer back: the responder never said no, so it may
+  // be offered the case again.
+  if (reason == Decision::EndReason::kWithdrawn) c.offered.erase(responder_id);
 
   Decision ended;
   ended.type = Decision::Type::kOfferEnded;

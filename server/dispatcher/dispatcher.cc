@@ -98,6 +98,11 @@ absl::Status Dispatcher::RestoreLocked() {
         open_offer = e.offered().responder();
         tried.push_back(ResponderIdFromName(open_offer));
       }
+      // An offer a care agent withdrew does not count as tried.
+      if (e.has_offer_ended() &&
+          e.offer_ended().reason() == CaseEvent::OfferEnded::REASON_WITHDRAWN) {
+        std::erase(tried, ResponderIdFromName(e.offer_ended().responder()));
+      }
       if (e.has_offer_ended() || e.has_assigned()) open_offer.clear();
     }
     if (!open_offer.empty()) {

@@ -27,7 +27,8 @@ TEST_CASE("Hold stops matching a waiting case, Release resumes it", "[dispatch][
   CHECK(h.Step() == V{"offer c-1 -> r-1"});
 }
 
-TEST_CASE("Hold withdraws a pending offer, Release skips who was tried", "[dispatch][operator]") {
+TEST_CASE("Hold withdraws a pending offer; Release skips who declined, not who was withdrawn",
+          "[dispatch][operator]") {
   Harness h;
   h.OnDuty("r-1", {Capability::kAmbulance}, Away(kMunich, 1'000));
   h.OnDuty("r-2", {Capability::kAmbulance}, Away(kMunich, 2'000));
@@ -37,13 +38,19 @@ TEST_CASE("Hold withdraws a pending offer, Release skips who was tried", "[dispa
   CHECK(h.engine->Accept("r-1", "c-1").status().code() == absl::StatusCode::kFailedPrecondition);
   CHECK(h.Step() == V{"ended c-1 r-1 withdrawn"});
   CHECK(h.engine->GetResponder("r-1")->status == ResponderView::Status::kAvailable);
+  // r-1 never said no: released, the case goes to the nearest again.
   REQUIRE(h.engine->Release("c-1").ok());
-  CHECK(h.Step() == V{"offer c-1 -> r-2"});
-  // Held and released again with nobody left: escalated, not silently idle.
+  CHECK(h.Step() == V{"offer c-1 -> r-1"});
+  REQUIRE(h.engine->Decline("r-1", "c-1").ok());
+  CHECK(h.Step() == V{"ended c-1 r-1 declined", "offer c-1 -> r-2"});
+  // Held and released again: r-2 again (withdrawn), never r-1 (declined).
   REQUIRE(h.engine->Hold("c-1").ok());
   CHECK(h.Step() == V{"ended c-1 r-2 withdrawn"});
   REQUIRE(h.engine->Release("c-1").ok());
-  CHECK(h.Step() == V{"escalate c-1"});
+  CHECK(h.Step() == V{"offer c-1 -> r-2"});
+  // With nobody left: escalated, not silently idle.
+  REQUIRE(h.engine->Decline("r-2", "c-1").ok());
+  CHECK(h.Step() == V{"ended c-1 r-2 declined", "escalate c-1"});
 }
 
 TEST_CASE("A held escalated case is not redispatched", "[dispatch][operator]") {

@@ -105,6 +105,7 @@ void Simulation::EndOffer(const CaseId& id, Decision::EndReason reason) {
     freed_at = c.expire_time;
   }
   expected_ended_.insert({id, c.responder, reason});
+  if (reason == Decision::EndReason::kWithdrawn) c.tried.erase(c.responder);
   r.offered.clear();
   r.idle_since = freed_at;
   c.stage = ModelCase::Stage::kWaiting;

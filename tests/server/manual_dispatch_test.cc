@@ -116,12 +116,13 @@ TEST_CASE("A taken case gets no offers until it is released") {
   second.Subscribe();
   CHECK_FALSE(second.NextOffer(absl::Seconds(1)).has_value());
 
-  // Released (by any agent), the case is matched again: to the crew not yet
-  // tried.
+  // Released (by any agent), the case is matched again. The first crew is
+  // the nearest, and it never said no (its offer was withdrawn): it gets the
+  // case again.
   v1::Case released;
   REQUIRE(Release(server, other, opened.name(), &released).ok());
   CHECK(released.operator_().empty());
-  auto offer = second.NextOffer();
+  auto offer = first.NextOffer();
   REQUIRE(offer.has_value());
   CHECK(offer->case_() == opened.name());
   events = Events(server, agent, opened.name());
@@ -129,7 +130,7 @@ TEST_CASE("A taken case gets no offers until it is released") {
   CHECK(events[4].released().operator_() == "operators/desk-1");
   CHECK(events[4].actor() == "operators/desk-2");
   CHECK(events[4].state() == v1::CASE_STATE_DISPATCHING);
-  CHECK(events[5].offered().responder() == second.name());
+  CHECK(events[5].offered().responder() == first.name());
 
   // Releasing a case nobody owns is refused and adds nothing.
   CHECK(Release(server, agent, opened.name(), &released).error_code() ==

@@ -14,7 +14,9 @@
 //   patrol, mechanic; MEDICAL: ambulance, paramedic), reported a position no
 //   older than EngineOptions::max_position_age, lies within max_radius_meters
 //   of the case (WGS84 geodesic distance), and was not already offered this
-//   case (nor listed as already tried when the case was added).
+//   case (nor listed as already tried when the case was added). An offer
+//   withdrawn by an operator (Hold, AssignManually) does not count: that
+//   responder never said no.
 // - Responders are ranked for a case by (geodesic distance, idle since, id):
 //   nearest first; ties go to the responder idle longest (available since the
 //   earliest time: when it went on duty or an offer or case it held ended),
@@ -251,7 +253,8 @@ class Engine {
 
   // The operator hands the case back: it is matched again at the next Step()
   // (kOffer, or kEscalate if nobody is eligible), skipping responders already
-  // tried. NOT_FOUND for an unknown case; FAILED_PRECONDITION if not held.
+  // tried (a responder whose offer was withdrawn by Hold was not: it never
+  // said no). NOT_FOUND for an unknown case; FAILED_PRECONDITION if not held.
   virtual absl::Status Release(const CaseId& id) = 0;
 
   // Operator override: assigns the case to `responder` now, whatever its
