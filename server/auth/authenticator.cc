@@ -40,9 +40,14 @@ absl::StatusOr<Principal> Authenticator::Require(const grpc::ServerContextBase& 
   if (!principal.ok()) return principal.status();
   const bool admin_as_operator = role == Role::kOperator && principal->role == Role::kAdmin;
   if (principal->role != role && !admin_as_operator) {
-    return absl::PermissionDeniedError(absl::StrCat("this call needs a ", RoleName(role),
-                                                    " token; the token given is for a ",
-                                                    RoleName(principal->role)));
+    // "an admin", "an operator", "a member", "a responder".
+    const auto with_article = [](Role r) {
+      const absl::string_view name = RoleName(r);
+      return absl::StrCat(name.front() == 'a' || name.front() == 'o' ? "an " : "a ", name);
+    };
+    return absl::PermissionDeniedError(absl::StrCat("this call needs ", with_article(role),
+                                                    " token; the token given is for ",
+                                                    with_article(principal->role)));
   }
   return principal;
 }

@@ -354,8 +354,10 @@ TEST_CASE("Admins issue, list and revoke tokens; other roles may not") {
   // An admin is an operator too; an operator is not an admin.
   v1::ListAllCasesRequest all;
   CHECK(server.Operators()->ListCases(Call(admin).get(), all, &cases).ok());
-  CHECK(server.Operators()->ListTokens(Call(agent).get(), {}, &tokens).error_code() ==
-        grpc::PERMISSION_DENIED);
+  const grpc::Status denied = server.Operators()->ListTokens(Call(agent).get(), {}, &tokens);
+  CHECK(denied.error_code() == grpc::PERMISSION_DENIED);
+  CHECK(denied.error_message() ==
+        "this call needs an admin token; the token given is for an operator");
   CHECK(server.Operators()->CreateToken(Call(agent).get(), create, &created).error_code() ==
         grpc::PERMISSION_DENIED);
 
