@@ -4,9 +4,12 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <memory>
+#include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "cases/proto_time.h"
 
 namespace mayday::server {
@@ -22,63 +25,112 @@ std::string NewCaseId() {
       absl::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
+void CaseLog::OpenAsync(NewCase request,
+                        absl::AnyInvocable<void(absl::StatusOr<CreatedCase>)> done) {
+  // Shared by the job and its completion, both on the writer thread.
+  struct Opening {
+    absl::StatusOr<CreatedCase> created = absl::UnknownError("not run");
+    mayday::v1::CaseEvent first;
+  };
+  auto opening = std::make_shared<Opening>();
+  store_->Submit(
+      [this, request = std::move(request), opening](WriteTxn& txn) {
+        const absl::Time now = clock_->Now();
+        mayday::v1::Case snapshot;
+        snapshot.set_name(absl::StrCat("cases/", NewCaseId()));
+        snapshot.set_member(request.member);
+        snapshot.set_kind(request.kind);
+        snapshot.set_state(mayday::v1::CASE_STATE_DISPATCHING);
+        *snapshot.mutable_location() = request.location;
+        if (!snapshot.location().has_fix_time()) {
+          *snapshot.mutable_location()->mutable_fix_time() = ToProtoTime(now);
+        }
+        snapshot.set_note(request.note);
+        snapshot.set_request_id(request.request_id);
+        *snapshot.mutable_create_time() = ToProtoTime(now);
+        *snapshot.mutable_update_time() = ToProtoTime(now);
+        snapshot.set_last_sequence(1);
+
+        mayday::v1::CaseEvent& event = opening->first;
+        event.set_case_(snapshot.name());
+        event.set_sequence(1);
+        *event.mutable_event_time() = ToProtoTime(now);
+        event.set_state(snapshot.state());
+        event.set_actor(request.member);
+        auto* raised = event.mutable_raised();
+        raised->set_kind(snapshot.kind());
+        *raised->mutable_location() = snapshot.location();
+        raised->set_note(snapshot.note());
+        opening->created = txn.CreateCase(snapshot, event);
+        return opening->created.status();
+      },
+      [this, opening, done = std::move(done)](absl::Status status) mutable {
+        if (!status.ok()) {
+          done(status);
+          return;
+        }
+        // The Raised event, published once the case is on disk.
+        if (opening->created->created) hub_->Publish(opening->first);
+        done(std::move(opening->created));
+      });
+}
+
 absl::StatusOr<CreatedCase> CaseLog::Open(const NewCase& request) {
-  const absl::Time now = clock_->Now();
-  mayday::v1::Case snapshot;
-  snapshot.set_name(absl::StrCat("cases/", NewCaseId()));
-  snapshot.set_member(request.member);
-  snapshot.set_kind(request.kind);
-  snapshot.set_state(mayday::v1::CASE_STATE_DISPATCHING);
-  *snapshot.mutable_location() = request.location;
-  if (!snapshot.location().has_fix_time()) {
-    *snapshot.mutable_location()->mutable_fix_time() = ToProtoTime(now);
-  }
-  snapshot.set_note(request.note);
-  snapshot.set_request_id(request.request_id);
-  *snapshot.mutable_create_time() = ToProtoTime(now);
-  *snapshot.mutable_update_time() = ToProtoTime(now);
-  snapshot.set_last_sequence(1);
+  absl::Notification finished;
+  absl::StatusOr<CreatedCase> outcome;
+  OpenAsync(request, [&](absl::StatusOr<CreatedCase> created) {
+    outcome = std::move(created);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
+  return outcome;
+}
 
-  mayday::v1::CaseEvent event;
-  event.set_case_(snapshot.name());
-  event.set_sequence(1);
-  *event.mutable_event_time() = ToProtoTime(now);
-  event.set_state(snapshot.state());
-  event.set_actor(request.member);
-  auto* raised = event.mutable_raised();
-  raised->set_kind(snapshot.kind());
-  *raised->mutable_location() = snapshot.location();
-  raised->set_note(snapshot.note());
-
-  absl::MutexLock lock(&mu_);
-  auto created = store_->CreateCase(snapshot, event);
-  if (created.ok() && created->created) hub_->Publish(event);
-  return created;
+void CaseLog::AppendAsync(std::string case_id, std::string actor, OwnedCaseChange change,
+                          absl::AnyInvocable<void(absl::StatusOr<CommittedChange>)> done) {
+  auto out = std::make_shared<CommittedChange>();
+  store_->Submit(
+      [this, case_id = std::move(case_id), actor = std::move(actor), change = std::move(change),
+       out](WriteTxn& txn) mutable {
+        auto current = txn.GetCase(case_id);
+        if (!current.ok()) return current.status();
+        out->snapshot = *current;
+        out->event.set_actor(actor);
+        if (auto s = change(*current, out->snapshot, out->event); !s.ok()) return s;
+        const absl::Time now = clock_->Now();
+        const int64_t sequence = current->last_sequence() + 1;
+        out->snapshot.set_last_sequence(sequence);
+        *out->snapshot.mutable_update_time() = ToProtoTime(now);
+        out->event.set_case_(current->name());
+        out->event.set_sequence(sequence);
+        *out->event.mutable_event_time() = ToProtoTime(now);
+        out->event.set_state(out->snapshot.state());
+        return txn.AppendEvent(out->snapshot, out->event);
+      },
+      [this, out, done = std::move(done)](absl::Status status) mutable {
+        if (!status.ok()) {
+          done(status);
+          return;
+        }
+        hub_->Publish(out->event);
+        done(std::move(*out));
+      });
 }
 
 absl::StatusOr<CommittedChange> CaseLog::Append(std::string_view case_id, std::string_view actor,
                                                 CaseChange change) {
-  absl::MutexLock lock(&mu_);
-  auto current = store_->GetCase(case_id);
-  if (!current.ok()) return current.status();
-
-  CommittedChange out;
-  out.snapshot = *current;
-  out.event.set_actor(std::string(actor));
-  if (auto s = change(*current, out.snapshot, out.event); !s.ok()) return s;
-
-  const absl::Time now = clock_->Now();
-  const int64_t sequence = current->last_sequence() + 1;
-  out.snapshot.set_last_sequence(sequence);
-  *out.snapshot.mutable_update_time() = ToProtoTime(now);
-  out.event.set_case_(current->name());
-  out.event.set_sequence(sequence);
-  *out.event.mutable_event_time() = ToProtoTime(now);
-  out.event.set_state(out.snapshot.state());
-
-  if (auto s = store_->AppendEvent(out.snapshot, out.event); !s.ok()) return s;
-  hub_->Publish(out.event);
-  return out;
+  absl::Notification finished;
+  absl::StatusOr<CommittedChange> outcome;
+  AppendAsync(
+      std::string(case_id), std::string(actor),
+      [change](const mayday::v1::Case& current, mayday::v1::Case& next,
+               mayday::v1::CaseEvent& event) { return change(current, next, event); },
+      [&](absl::StatusOr<CommittedChange> committed) {
+        outcome = std::move(committed);
+        finished.Notify();
+      });
+  finished.WaitForNotification();
+  return outcome;
 }
 
 }  // namespace mayday::server

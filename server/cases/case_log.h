@@ -1,8 +1,10 @@
-// The one way a case changes: CaseLog checks a change against the committed
+// The one way a case changes: CaseLog checks a change against the stored
 // case, gives its event the next sequence number, commits snapshot and event
-// in one durable transaction, and only then publishes the event to watchers.
-// Changes are serialized, so each case's events are numbered 1, 2, 3 ...
-// without gaps and published in that order.
+// durably, and only then publishes the event to watchers. Changes run as jobs
+// of the store's group commit (Store::Submit), one after another on its
+// writer thread, each seeing the ones before it: so each case's events are
+// numbered 1, 2, 3 ... without gaps and published in that order, while many
+// changes share one fsync.
 #ifndef MAYDAY_SERVER_CASES_CASE_LOG_H_
 #define MAYDAY_SERVER_CASES_CASE_LOG_H_
 
@@ -10,6 +12,7 @@
 #include <string_view>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -32,6 +35,10 @@ struct CommittedChange {
 // an error aborts the change: nothing is stored or published.
 using CaseChange = absl::FunctionRef<absl::Status(
     const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& event)>;
+// The same, owned: for changes that outlive the caller's stack (AppendAsync).
+// Runs on the store's writer thread.
+using OwnedCaseChange = absl::AnyInvocable<absl::Status(
+    const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& event)>;
 
 // What a member sends to open a case, already validated.
 struct NewCase {
@@ -52,20 +59,29 @@ class CaseLog {
   // Opens a case in DISPATCHING with its Raised event (sequence 1), durably,
   // then publishes the event. If the member already opened a case with this
   // request_id, returns that case (created == false) and changes nothing.
-  // UNAVAILABLE if storage failed (nothing stored).
+  // UNAVAILABLE if storage failed (nothing stored). Blocks until committed.
   absl::StatusOr<CreatedCase> Open(const NewCase& request);
+  // The same without blocking: `done` gets the outcome once it is on disk,
+  // on the store's writer thread (after the event was published); it must
+  // not block.
+  void OpenAsync(NewCase request, absl::AnyInvocable<void(absl::StatusOr<CreatedCase>)> done);
 
   // Applies `change` to the case with id `case_id`, on behalf of `actor`
   // ("members/x", "dispatch", ...). NOT_FOUND for an unknown case; the
   // change's own error; UNAVAILABLE if storage failed (nothing stored).
+  // Blocks until committed; `change` runs on the store's writer thread
+  // meanwhile.
   absl::StatusOr<CommittedChange> Append(std::string_view case_id, std::string_view actor,
                                          CaseChange change);
+  // The same without blocking, as OpenAsync. Changes queued from one thread
+  // are applied in the order queued.
+  void AppendAsync(std::string case_id, std::string actor, OwnedCaseChange change,
+                   absl::AnyInvocable<void(absl::StatusOr<CommittedChange>)> done);
 
  private:
   Store* const store_;
   EventHub* const hub_;
   const dispatch::Clock* const clock_;
-  absl::Mutex mu_;  // serializes commit + publish
 };
 
 // A new case id: 128 random bits as 32 lowercase hex digits.

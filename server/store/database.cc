@@ -172,21 +172,36 @@ std::string Database::path() const {
 }
 
 absl::StatusOr<Transaction> Transaction::Begin(Database& db) {
+  if (!db.autocommit()) {
+    absl::Status status = db.Exec("SAVEPOINT nested");
+    if (!status.ok()) return status;
+    return Transaction(&db, /*nested=*/true);
+  }
   absl::Status status = db.Exec("BEGIN IMMEDIATE");
   if (!status.ok()) return status;
-  return Transaction(&db);
+  return Transaction(&db, /*nested=*/false);
 }
 
 Transaction::~Transaction() {
   // After a failed statement or COMMIT SQLite may already have rolled back
-  // on its own; only roll back a transaction that is still open.
-  if (db_ != nullptr && !db_->autocommit()) {
+  // on its own (the whole transaction); only undo what is still open.
+  if (db_ == nullptr || db_->autocommit()) return;
+  if (nested_) {
+    db_->Exec("ROLLBACK TO nested").IgnoreError();
+    db_->Exec("RELEASE nested").IgnoreError();
+  } else {
     db_->Exec("ROLLBACK").IgnoreError();
   }
 }
 
 absl::Status Transaction::Commit() {
-  absl::Status status = db_->Exec("COMMIT");
+  if (nested_ && db_->autocommit()) {
+    // SQLite rolled back the outer transaction (I/O error, disk full): the
+    // savepoint is gone with it.
+    db_ = nullptr;
+    return absl::UnavailableError("the enclosing transaction was rolled back");
+  }
+  absl::Status status = db_->Exec(nested_ ? "RELEASE nested" : "COMMIT");
   if (status.ok()) db_ = nullptr;
   return status;
 }

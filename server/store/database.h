@@ -119,13 +119,16 @@ class Database {
 };
 
 // BEGIN IMMEDIATE on construction via Begin(); ROLLBACK in the destructor
-// unless Commit() succeeded.
+// unless Commit() succeeded. Inside an open transaction (a group commit's
+// batch) it nests as a SAVEPOINT instead: Commit() releases it into the outer
+// transaction, and the destructor rolls back only its own changes.
 class Transaction {
  public:
   // Takes the database's write lock (waiting up to its busy timeout for
-  // other connections, in this or other processes).
+  // other connections, in this or other processes), or opens a savepoint if
+  // a transaction is already open.
   static absl::StatusOr<Transaction> Begin(Database& db);
-  Transaction(Transaction&& other) noexcept : db_(other.db_) {
+  Transaction(Transaction&& other) noexcept : db_(other.db_), nested_(other.nested_) {
     other.db_ = nullptr;
   }
   Transaction& operator=(Transaction&&) = delete;
@@ -134,12 +137,14 @@ class Transaction {
   ~Transaction();
 
   // COMMIT. With synchronous=FULL, OK means the transaction is on disk. On
-  // error the transaction is rolled back (now or by the destructor).
+  // error the transaction is rolled back (now or by the destructor). Nested:
+  // RELEASE; the outer transaction's commit decides.
   absl::Status Commit();
 
  private:
-  explicit Transaction(Database* db) : db_(db) {}
+  Transaction(Database* db, bool nested) : db_(db), nested_(nested) {}
   Database* db_;  // null once committed or moved from
+  bool nested_;   // a savepoint inside an outer transaction
 };
 
 // The SQLite extended result code an error status from this file carries,

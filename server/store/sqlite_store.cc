@@ -9,8 +9,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "store/codec.h"
 #include "store/migrations.h"
 #include "store/queries.h"
@@ -23,6 +25,9 @@ namespace {
 // that a stuck lock surfaces as UNAVAILABLE instead of a hung alert.
 constexpr int kBusyTimeoutMs = 5000;
 constexpr int kOpenFlags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
+// Most jobs in one transaction: bounds the latency a batch adds to its last
+// job and the work lost to one failed commit.
+constexpr size_t kMaxBatch = 1000;
 
 absl::Status OpenFailed(const std::string& path, const absl::Status& cause) {
   return absl::Status(cause.code(), absl::StrCat("cannot open the store at ",
@@ -98,16 +103,128 @@ absl::StatusOr<std::unique_ptr<Store>> SqliteStore::Open(
       new SqliteStore(*std::move(writer), *std::move(reader)));
 }
 
+SqliteStore::SqliteStore(std::unique_ptr<Database> writer, std::unique_ptr<Database> reader)
+    : writer_(std::move(writer)), reader_(std::move(reader)) {
+  writer_thread_ = std::thread([this] { WriterLoop(); });
+}
+
+SqliteStore::~SqliteStore() {
+  {
+    absl::MutexLock lock(&queue_mu_);
+    stopping_ = true;
+  }
+  writer_thread_.join();
+}
+
+void SqliteStore::Submit(WriteJob job, WriteDone done) {
+  absl::MutexLock lock(&queue_mu_);
+  queue_.push_back(QueuedWrite{std::move(job), std::move(done)});
+}
+
+absl::Status SqliteStore::SubmitAndWait(WriteJob job) {
+  absl::Notification finished;
+  absl::Status outcome;
+  Submit(std::move(job), [&](absl::Status status) {
+    outcome = std::move(status);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
+  return outcome;
+}
+
+void SqliteStore::WriterLoop() {
+  std::vector<QueuedWrite> batch;
+  while (true) {
+    {
+      absl::MutexLock lock(&queue_mu_);
+      queue_mu_.Await(absl::Condition(
+          +[](SqliteStore* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->queue_mu_) {
+            return !self->queue_.empty() || self->stopping_;
+          },
+          this));
+      if (queue_.empty()) return;  // stopping, and everything queued is done
+      const size_t take = std::min(queue_.size(), kMaxBatch);
+      std::move(queue_.begin(), queue_.begin() + take, std::back_inserter(batch));
+      queue_.erase(queue_.begin(), queue_.begin() + take);
+    }
+    {
+      absl::MutexLock lock(&write_mu_);
+      RunBatch(batch);
+    }
+    batch.clear();
+  }
+}
+
+// The writer connection as WriteTxn, for the jobs of one batch.
+class BatchTxn final : public WriteTxn {
+ public:
+  explicit BatchTxn(Database& db) : db_(db) {}
+  absl::StatusOr<mayday::v1::Case> GetCase(std::string_view case_id) override {
+    return SelectCase(db_, ToAbsl(case_id));
+  }
+  absl::StatusOr<CreatedCase> CreateCase(const mayday::v1::Case& snapshot,
+                                         const mayday::v1::CaseEvent& first) override {
+    return InsertCase(db_, snapshot, first);
+  }
+  absl::Status AppendEvent(const mayday::v1::Case& snapshot,
+                           const mayday::v1::CaseEvent& event) override {
+    return InsertEvent(db_, snapshot, event);
+  }
+
+ private:
+  Database& db_;
+};
+
+void SqliteStore::RunBatch(std::vector<QueuedWrite>& batch) {
+  Database& db = *writer_;
+  std::vector<absl::Status> results(batch.size());
+  absl::Status batch_failed;
+  if (absl::Status begin = db.Exec("BEGIN IMMEDIATE"); !begin.ok()) {
+    batch_failed = WriteFailed(begin);
+  }
+  BatchTxn txn(db);
+  for (size_t i = 0; i < batch.size() && batch_failed.ok(); ++i) {
+    absl::Status status = db.Exec("SAVEPOINT job");
+    if (status.ok()) status = batch[i].job(txn);
+    if (db.autocommit()) {
+      // SQLite rolled the whole transaction back (disk full, I/O error):
+      // every earlier job of the batch is undone with it.
+      batch_failed = WriteFailed(status.ok() ? absl::UnavailableError("transaction rolled back")
+                                             : status);
+      break;
+    }
+    if (!status.ok()) db.Exec("ROLLBACK TO job").IgnoreError();
+    db.Exec("RELEASE job").IgnoreError();
+    results[i] = std::move(status);
+  }
+  if (batch_failed.ok()) {
+    if (absl::Status commit = db.Exec("COMMIT"); !commit.ok()) batch_failed = WriteFailed(commit);
+  }
+  if (!batch_failed.ok()) {
+    if (!db.autocommit()) db.Exec("ROLLBACK").IgnoreError();
+    for (absl::Status& result : results) {
+      // A job's own refusal (NOT_FOUND, FAILED_PRECONDITION ...) stands; the
+      // rest stored nothing.
+      if (result.ok() || absl::IsUnavailable(result)) result = batch_failed;
+    }
+  }
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+}
+
 absl::StatusOr<CreatedCase> SqliteStore::CreateCase(
     const mayday::v1::Case& snapshot, const mayday::v1::CaseEvent& first) {
-  absl::MutexLock lock(&write_mu_);
-  return InsertCase(*writer_, snapshot, first);
+  absl::StatusOr<CreatedCase> created = absl::UnknownError("not run");
+  absl::Status status = SubmitAndWait([&](WriteTxn& txn) {
+    created = txn.CreateCase(snapshot, first);
+    return created.status();
+  });
+  if (!status.ok()) return status;
+  return created;
 }
 
 absl::Status SqliteStore::AppendEvent(const mayday::v1::Case& snapshot,
                                       const mayday::v1::CaseEvent& event) {
-  absl::MutexLock lock(&write_mu_);
-  return InsertEvent(*writer_, snapshot, event);
+  return SubmitAndWait([&](WriteTxn& txn) { return txn.AppendEvent(snapshot, event); });
 }
 
 absl::StatusOr<mayday::v1::Case> SqliteStore::GetCase(
@@ -135,8 +252,9 @@ absl::StatusOr<std::vector<mayday::v1::Case>> SqliteStore::ListOpenCases() {
 }
 
 absl::Status SqliteStore::AddNote(const mayday::v1::CaseNote& note) {
-  absl::MutexLock lock(&write_mu_);
-  return InsertNote(*writer_, note);
+  return SubmitAndWait([&](WriteTxn&) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return InsertNote(*writer_, note);
+  });
 }
 
 absl::StatusOr<std::vector<mayday::v1::CaseNote>> SqliteStore::ListNotes(
@@ -146,8 +264,9 @@ absl::StatusOr<std::vector<mayday::v1::CaseNote>> SqliteStore::ListNotes(
 }
 
 absl::Status SqliteStore::PutToken(const TokenRecord& token) {
-  absl::MutexLock lock(&write_mu_);
-  return InsertToken(*writer_, token);
+  return SubmitAndWait([&](WriteTxn&) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return InsertToken(*writer_, token);
+  });
 }
 
 absl::StatusOr<TokenRecord> SqliteStore::FindToken(
@@ -157,8 +276,9 @@ absl::StatusOr<TokenRecord> SqliteStore::FindToken(
 }
 
 absl::Status SqliteStore::SavePositions(const std::vector<PositionReport>& reports) {
-  absl::MutexLock lock(&write_mu_);
-  return InsertPositions(*writer_, reports);
+  return SubmitAndWait([&](WriteTxn&) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return InsertPositions(*writer_, reports);
+  });
 }
 
 absl::StatusOr<std::vector<PositionReport>> SqliteStore::ListTrack(std::string_view case_id) {
@@ -177,8 +297,13 @@ absl::StatusOr<std::vector<TokenRecord>> SqliteStore::ListTokens() {
 }
 
 absl::StatusOr<TokenRecord> SqliteStore::RevokeToken(std::string_view token_id) {
-  absl::MutexLock lock(&write_mu_);
-  return UpdateTokenRevoked(*writer_, ToAbsl(token_id));
+  absl::StatusOr<TokenRecord> revoked = absl::UnknownError("not run");
+  absl::Status status = SubmitAndWait([&](WriteTxn&) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    revoked = UpdateTokenRevoked(*writer_, ToAbsl(token_id));
+    return revoked.status();
+  });
+  if (!status.ok()) return status;
+  return revoked;
 }
 
 }  // namespace store_internal

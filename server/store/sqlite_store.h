@@ -1,14 +1,17 @@
-// SqliteStore, the Store that Store::Open returns: one writer connection and
-// one reader connection to the same SQLite file, each behind its own mutex.
-// Writes are serialized in this process by the writer mutex and across
-// processes (maydayd token create) by SQLite's write lock; reads run on the
-// reader connection and, in WAL mode, neither wait for a write's fsync nor
-// see a write before it committed.
+// SqliteStore, the Store that Store::Open returns: one writer connection,
+// owned by a writer thread that commits queued writes in batches (group
+// commit), and one reader connection behind its own mutex. Writes are
+// serialized in this process by the writer thread and across processes
+// (maydayd token create) by SQLite's write lock; reads run on the reader
+// connection and, in WAL mode, neither wait for a write's fsync nor see a
+// write before it committed.
 #ifndef MAYDAY_SERVER_STORE_SQLITE_STORE_H_
 #define MAYDAY_SERVER_STORE_SQLITE_STORE_H_
 
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -21,6 +24,10 @@ class SqliteStore final : public Store {
  public:
   // See Store::Open.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path);
+  // Runs what is queued, then stops the writer thread.
+  ~SqliteStore() override;
+
+  void Submit(WriteJob job, WriteDone done) override;
 
   absl::StatusOr<CreatedCase> CreateCase(
       const mayday::v1::Case& snapshot,
@@ -45,12 +52,25 @@ class SqliteStore final : public Store {
   absl::StatusOr<TokenRecord> RevokeToken(std::string_view token_id) override;
 
  private:
-  SqliteStore(std::unique_ptr<Database> writer,
-              std::unique_ptr<Database> reader)
-      : writer_(std::move(writer)), reader_(std::move(reader)) {}
+  struct QueuedWrite {
+    WriteJob job;
+    WriteDone done;
+  };
 
-  absl::Mutex write_mu_;
+  SqliteStore(std::unique_ptr<Database> writer, std::unique_ptr<Database> reader);
+
+  // Submit, then wait for the outcome (the blocking write calls).
+  absl::Status SubmitAndWait(WriteJob job);
+  void WriterLoop();
+  // One batch: BEGIN, each job in its own savepoint, COMMIT, then the dones.
+  void RunBatch(std::vector<QueuedWrite>& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+
+  absl::Mutex write_mu_;  // held by the writer thread while it runs a batch
   const std::unique_ptr<Database> writer_ ABSL_PT_GUARDED_BY(write_mu_);
+  absl::Mutex queue_mu_;
+  std::vector<QueuedWrite> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
+  std::thread writer_thread_;
   absl::Mutex read_mu_;
   const std::unique_ptr<Database> reader_ ABSL_PT_GUARDED_BY(read_mu_);
 };

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -82,9 +83,33 @@ struct TokenRecord {
 // tell tokens apart and useless to authenticate with.
 std::string TokenId(absl::string_view token_hash);
 
-// Thread-safe: any thread may call any method; writes are serialized inside.
-// Every method returns UNAVAILABLE if SQLite fails (a write then stored
-// nothing) and DATA_LOSS if a stored row does not parse.
+// The writer's view of the store during one job of a group commit (see
+// Store::Submit): reads see everything written before, including by earlier
+// jobs of the same batch that are not committed yet. Valid only inside the
+// job, on the writer thread.
+class WriteTxn {
+ public:
+  virtual ~WriteTxn() = default;
+  // As Store::GetCase, CreateCase and AppendEvent.
+  virtual absl::StatusOr<mayday::v1::Case> GetCase(std::string_view case_id) = 0;
+  virtual absl::StatusOr<CreatedCase> CreateCase(const mayday::v1::Case& snapshot,
+                                                 const mayday::v1::CaseEvent& first) = 0;
+  virtual absl::Status AppendEvent(const mayday::v1::Case& snapshot,
+                                   const mayday::v1::CaseEvent& event) = 0;
+};
+
+// One unit of a group commit: runs on the writer thread; an error undoes its
+// own writes only. Then `WriteDone` gets the outcome once the batch is on
+// disk: OK only if the job succeeded and its batch committed.
+using WriteJob = absl::AnyInvocable<absl::Status(WriteTxn&)>;
+using WriteDone = absl::AnyInvocable<void(absl::Status)>;
+
+// Thread-safe: any thread may call any method. Writes go through one writer
+// thread that commits them in batches (group commit): everything queued while
+// a commit's fsync runs shares the next one, and no write is acknowledged
+// before its batch is on disk. Every method returns UNAVAILABLE if SQLite
+// fails (a write then stored nothing) and DATA_LOSS if a stored row does not
+// parse.
 class Store {
  public:
   // Opens (creating if missing) the database at `path` and migrates it to the
@@ -92,6 +117,12 @@ class Store {
   // FAILED_PRECONDITION if it was written by a newer schema version.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path);
   virtual ~Store() = default;
+
+  // Queues `job` for the next batch and returns at once. `done` is called on
+  // the writer thread, in the order the jobs were queued, after the batch
+  // committed (or failed: UNAVAILABLE, nothing of the batch stored); it must
+  // not block. Jobs queued by one thread run in the order queued.
+  virtual void Submit(WriteJob job, WriteDone done) = 0;
 
   // Stores a new case (`snapshot`, whose name, member, request_id, state,
   // create_time and last_sequence == 1 are set) together with its first event

@@ -1,8 +1,10 @@
 // mayday-sim: simulated Mayday clients for demos and load. `responders` runs
 // a fleet of simulated crews (one SimResponder each, on its own thread)
 // against a server until SIGINT/SIGTERM or --duration-s, then takes them off
-// duty and exits 0. Exit codes: 1 when some responder could not go on duty,
-// 2 for bad usage.
+// duty and exits 0. `load` raises alerts as fast as the server answers (or at
+// --rate) and prints one JSON line of throughput and latency (load.h). Exit
+// codes: 1 when some responder could not go on duty or the load could not
+// run, 2 for bad usage.
 #include <signal.h>
 
 #include <atomic>
@@ -23,6 +25,7 @@
 #include "maydayctl/rpc.h"
 #include "sim/fleet.h"
 #include "sim/geo.h"
+#include "sim/load.h"
 #include "sim/responder.h"
 
 namespace {
@@ -122,6 +125,26 @@ int RunResponders(const ResponderFlags& flags) {
   return failed ? kExitFailure : 0;
 }
 
+struct LoadFlags {
+  mayday::tools::LoadOptions options;
+  std::string token_file;
+  std::string label = "maydayd";
+  double warmup_s = 1;
+  double duration_s = 5;
+};
+
+int RunLoad(LoadFlags flags) {
+  auto tokens = mayday::tools::ReadTokenFile(flags.token_file);
+  if (!tokens.ok()) return UsageError(tokens.status());
+  flags.options.tokens = *std::move(tokens);
+  flags.options.warmup = absl::Seconds(flags.warmup_s);
+  flags.options.duration = absl::Seconds(flags.duration_s);
+  auto result = mayday::tools::RunAlertLoad(flags.options);
+  if (!result.ok()) return UsageError(result.status());
+  std::cout << mayday::tools::LoadResultJson(flags.label, flags.options, *result) << std::endl;
+  return result->completed > 0 ? 0 : kExitFailure;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -189,6 +212,33 @@ int main(int argc, char** argv) {
   responders->add_option("--seed", flags.seed, "seed of the start positions")
       ->capture_default_str();
 
+  LoadFlags load_flags;
+  CLI::App* load = app.add_subcommand(
+      "load", "raise alerts as fast as the server answers, or at --rate; print one JSON line");
+  load->add_option("--server", load_flags.options.server.address, "HOST:PORT")
+      ->envname("MAYDAY_SERVER")
+      ->required();
+  load->add_option("--token-file", load_flags.token_file, "member tokens, one per line")
+      ->required();
+  load->add_option("--concurrency", load_flags.options.concurrency, "calls in flight at most")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  load->add_option("--connections", load_flags.options.connections, "connections to spread over")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  load->add_option("--rate", load_flags.options.rate, "alerts per second (0: as fast as answered)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  load->add_option("--warmup-s", load_flags.warmup_s, "seconds not counted at the start")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  load->add_option("--duration-s", load_flags.duration_s, "seconds counted")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  load->add_option("--label", load_flags.label, "name of this run in the JSON line")
+      ->capture_default_str();
+  load->add_option("--seed", load_flags.options.seed, "seed of the alerts")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -196,5 +246,6 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   if (responders->parsed()) return RunResponders(flags);
+  if (load->parsed()) return RunLoad(load_flags);
   return kExitUsage;
 }

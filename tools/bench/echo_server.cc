@@ -1,0 +1,86 @@
+// mayday-echo: the limit of the RPC stack itself, for the intake benchmark.
+// A gRPC callback-API server with maydayd's server settings that answers
+// mayday.v1.AlertService/RaiseAlert at once with a Case as large as the one
+// maydayd returns, built from the request: no token check, no storage, no
+// dispatch. Whatever maydayd does beyond this costs the difference.
+//
+//   mayday-echo --listen 127.0.0.1:0     (prints "mayday-echo: serving on port N")
+#include <csignal>
+#include <cstdio>
+#include <random>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "mayday/v1/alert_service.grpc.pb.h"
+
+namespace {
+
+namespace v1 = ::mayday::v1;
+
+google::protobuf::Timestamp Now() {
+  const int64_t micros = absl::ToUnixMicros(absl::Now());
+  google::protobuf::Timestamp t;
+  t.set_seconds(micros / 1'000'000);
+  t.set_nanos(static_cast<int32_t>(micros % 1'000'000) * 1000);
+  return t;
+}
+
+class EchoAlerts final : public v1::AlertService::CallbackService {
+ public:
+  grpc::ServerUnaryReactor* RaiseAlert(grpc::CallbackServerContext* context,
+                                       const v1::RaiseAlertRequest* request,
+                                       v1::Case* reply) override {
+    // The fields maydayd fills in, with values of the same sizes.
+    thread_local std::mt19937_64 random{std::random_device{}()};
+    reply->set_name(absl::StrFormat("cases/%016x%016x", random(), random()));
+    reply->set_member("members/load-0001");
+    reply->set_kind(request->kind());
+    reply->set_state(v1::CASE_STATE_DISPATCHING);
+    *reply->mutable_location() = request->location();
+    *reply->mutable_location()->mutable_fix_time() = Now();
+    reply->set_note(request->note());
+    reply->set_request_id(request->request_id());
+    *reply->mutable_create_time() = Now();
+    *reply->mutable_update_time() = reply->create_time();
+    reply->set_last_sequence(1);
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"mayday-echo: a bare RaiseAlert echo server, the RPC stack's limit"};
+  std::string listen = "127.0.0.1:0";
+  app.add_option("--listen", listen, "host:port")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  EchoAlerts service;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  builder.SetMaxReceiveMessageSize(64 * 1024);  // as maydayd
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    std::fprintf(stderr, "mayday-echo: cannot listen on %s\n", listen.c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "mayday-echo: serving on port %d\n", port);
+  int signal = 0;
+  sigwait(&stop, &signal);
+  server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+  return 0;
+}

@@ -1,0 +1,202 @@
+// RaiseAlert load generator; see load.h.
+#include "sim/load.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <memory>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "grpcpp/grpcpp.h"
+#include "mayday/v1/alert_service.grpc.pb.h"
+#include "maydayctl/json.h"
+
+namespace mayday::tools {
+namespace {
+
+namespace v1 = ::mayday::v1;
+
+// What a phone sends: random points over the Netherlands, both kinds, a
+// short note, a fresh request_id.
+v1::RaiseAlertRequest MakeAlert(std::mt19937_64& random) {
+  std::uniform_real_distribution<double> latitude(51.0, 53.4), longitude(3.5, 7.1);
+  v1::RaiseAlertRequest request;
+  request.set_request_id(absl::StrFormat("%016x%016x", random(), random()));
+  request.set_kind(random() % 2 == 0 ? v1::CASE_KIND_ROAD : v1::CASE_KIND_MEDICAL);
+  request.mutable_location()->set_latitude(latitude(random));
+  request.mutable_location()->set_longitude(longitude(random));
+  request.mutable_location()->set_horizontal_accuracy_meters(12);
+  request.set_note("load test: grey van, hazard lights on");
+  return request;
+}
+
+class Load {
+ public:
+  explicit Load(const LoadOptions& options) : options_(options), random_(options.seed) {
+    for (int i = 0; i < options.connections; ++i) {
+      grpc::ChannelArguments args;
+      args.SetInt("mayday.load.connection", i);  // one connection per stub
+      std::shared_ptr<grpc::ChannelCredentials> credentials =
+          grpc::InsecureChannelCredentials();
+      stubs_.push_back(v1::AlertService::NewStub(
+          grpc::CreateCustomChannel(options.server.address, credentials, args)));
+    }
+  }
+
+  LoadResult Run() {
+    start_ = absl::Now();
+    measure_from_ = start_ + options_.warmup;
+    end_ = measure_from_ + options_.duration;
+    if (options_.rate <= 0) {
+      for (int i = 0; i < options_.concurrency; ++i) Launch(absl::Now(), /*slot_held=*/false);
+    } else {
+      Pace();
+    }
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](Load* self) ABSL_NO_THREAD_SAFETY_ANALYSIS { return self->in_flight_ == 0; }, this));
+    return Summarize();
+  }
+
+ private:
+  struct Call {
+    grpc::ClientContext context;
+    v1::RaiseAlertRequest request;
+    v1::Case reply;
+    absl::Time due;
+  };
+
+  // Open loop: a call is due every 1/rate s; if all `concurrency` slots are
+  // busy it waits, and the wait counts in its latency.
+  void Pace() {
+    const absl::Duration period = absl::Seconds(1.0 / options_.rate);
+    for (int64_t i = 0;; ++i) {
+      const absl::Time due = start_ + period * i;
+      if (due >= end_) return;
+      absl::SleepFor(due - absl::Now());
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](Load* self) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+              return self->in_flight_ < self->options_.concurrency;
+            },
+            this));
+      }
+      Launch(due, /*slot_held=*/false);
+    }
+  }
+
+  // Starts a call due at `due`. `slot_held`: the caller already counts it in
+  // in_flight_ (a closed-loop call taking over its predecessor's slot).
+  void Launch(absl::Time due, bool slot_held) {
+    auto call = std::make_unique<Call>();
+    int64_t n;
+    {
+      absl::MutexLock lock(&mu_);
+      call->request = MakeAlert(random_);
+      n = launched_++;
+      if (!slot_held) ++in_flight_;
+    }
+    call->due = due;
+    call->context.AddMetadata("authorization",
+                              "Bearer " + options_.tokens[n % options_.tokens.size()]);
+    call->context.set_deadline(absl::ToChronoTime(absl::Now() + options_.call_timeout));
+    Call* raw = call.release();
+    stubs_[n % stubs_.size()]->async()->RaiseAlert(
+        &raw->context, &raw->request, &raw->reply,
+        [this, raw](grpc::Status status) { Done(std::unique_ptr<Call>(raw), status); });
+  }
+
+  void Done(std::unique_ptr<Call> call, const grpc::Status& status) {
+    const absl::Time now = absl::Now();
+    const bool counted = call->due >= measure_from_ && call->due < end_;
+    // Closed loop: keep `concurrency` calls in flight until the end.
+    const bool again = options_.rate <= 0 && now < end_;
+    {
+      absl::MutexLock lock(&mu_);
+      if (counted) {
+        if (status.ok()) {
+          latencies_ns_.push_back(absl::ToInt64Nanoseconds(now - call->due));
+        } else {
+          ++failed_;
+          if (first_error_.empty()) {
+            first_error_ = absl::StrCat(status.error_code(), ": ", status.error_message());
+          }
+        }
+      }
+      if (!again) --in_flight_;
+    }
+    call.reset();
+    if (again) Launch(now, /*slot_held=*/true);
+  }
+
+  LoadResult Summarize() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    LoadResult result;
+    std::sort(latencies_ns_.begin(), latencies_ns_.end());
+    result.completed = static_cast<int64_t>(latencies_ns_.size());
+    result.failed = failed_;
+    result.first_error = first_error_;
+    result.seconds = absl::ToDoubleSeconds(options_.duration);
+    result.per_second = result.completed / result.seconds;
+    if (!latencies_ns_.empty()) {
+      result.p50_ms = Quantile(latencies_ns_, 0.5) / 1e6;
+      result.p99_ms = Quantile(latencies_ns_, 0.99) / 1e6;
+      result.p999_ms = Quantile(latencies_ns_, 0.999) / 1e6;
+      result.max_ms = latencies_ns_.back() / 1e6;
+    }
+    return result;
+  }
+
+  const LoadOptions options_;
+  std::vector<std::unique_ptr<v1::AlertService::Stub>> stubs_;
+  absl::Time start_, measure_from_, end_;
+  absl::Mutex mu_;
+  std::mt19937_64 random_ ABSL_GUARDED_BY(mu_);
+  int64_t launched_ ABSL_GUARDED_BY(mu_) = 0;
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<int64_t> latencies_ns_ ABSL_GUARDED_BY(mu_);
+  int64_t failed_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string first_error_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+int64_t Quantile(const std::vector<int64_t>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  const double rank = std::ceil(std::clamp(q, 0.0, 1.0) * sorted.size());
+  const size_t index = rank < 1 ? 0 : static_cast<size_t>(rank) - 1;
+  return sorted[std::min(index, sorted.size() - 1)];
+}
+
+absl::StatusOr<LoadResult> RunAlertLoad(const LoadOptions& options) {
+  if (options.tokens.empty()) return absl::InvalidArgumentError("no member tokens");
+  if (options.concurrency < 1 || options.connections < 1) {
+    return absl::InvalidArgumentError("concurrency and connections must be at least 1");
+  }
+  if (options.duration <= absl::ZeroDuration() || options.rate < 0) {
+    return absl::InvalidArgumentError("duration must be positive and rate not negative");
+  }
+  if (options.server.tls) {
+    return absl::InvalidArgumentError("the load generator speaks plaintext only");
+  }
+  Load load(options);
+  return load.Run();
+}
+
+std::string LoadResultJson(const std::string& label, const LoadOptions& options,
+                           const LoadResult& r) {
+  return absl::StrCat(
+      "{\"label\":", JsonString(label), ",\"rate\":", JsonNumber(options.rate, 1),
+      ",\"concurrency\":", options.concurrency, ",\"connections\":", options.connections,
+      ",\"completed\":", r.completed, ",\"failed\":", r.failed,
+      ",\"seconds\":", JsonNumber(r.seconds, 3), ",\"per_second\":", JsonNumber(r.per_second, 1),
+      ",\"p50_ms\":", JsonNumber(r.p50_ms, 3), ",\"p99_ms\":", JsonNumber(r.p99_ms, 3),
+      ",\"p999_ms\":", JsonNumber(r.p999_ms, 3), ",\"max_ms\":", JsonNumber(r.max_ms, 3),
+      ",\"first_error\":", JsonString(r.first_error), "}");
+}
+
+}  // namespace mayday::tools

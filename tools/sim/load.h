@@ -1,0 +1,64 @@
+// `mayday-sim load`: a load generator for RaiseAlert. Many calls in flight
+// at once on a few connections, through gRPC's callback client API, either
+// as fast as the server answers (closed loop: a finished call starts the
+// next) or at a fixed rate (open loop: latency is measured from when a call
+// was due, so a slow server cannot hide its queueing). Works against maydayd
+// and against the bare echo server (mayday-echo), so that both are measured
+// with the same client in one run.
+#ifndef MAYDAY_TOOLS_SIM_LOAD_H_
+#define MAYDAY_TOOLS_SIM_LOAD_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "maydayctl/rpc.h"
+
+namespace mayday::tools {
+
+struct LoadOptions {
+  ServerOptions server;
+  // Member tokens; calls take them in turn. At least one.
+  std::vector<std::string> tokens;
+  // Calls in flight at most.
+  int concurrency = 128;
+  // Connections the calls are spread over.
+  int connections = 4;
+  // 0: closed loop. Otherwise calls per second, paced.
+  double rate = 0;
+  // Calls started in the first `warmup` are not counted.
+  absl::Duration warmup = absl::Seconds(1);
+  // How long calls are counted, after the warm-up.
+  absl::Duration duration = absl::Seconds(5);
+  // Deadline of each call.
+  absl::Duration call_timeout = absl::Seconds(10);
+  uint64_t seed = 1;
+};
+
+struct LoadResult {
+  int64_t completed = 0;  // counted calls answered OK
+  int64_t failed = 0;     // counted calls answered with an error
+  std::string first_error;
+  double seconds = 0;             // the counted window
+  double per_second = 0;          // completed / seconds
+  double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
+};
+
+// Runs the load. INVALID_ARGUMENT for bad options; otherwise the figures
+// (calls that failed are counted, not fatal).
+absl::StatusOr<LoadResult> RunAlertLoad(const LoadOptions& options);
+
+// One JSON object: {"label":..., "rate":..., "concurrency":..., "completed":...,
+// "failed":..., "seconds":..., "per_second":..., "p50_ms":..., "p99_ms":...,
+// "p999_ms":..., "max_ms":..., "first_error":...}.
+std::string LoadResultJson(const std::string& label, const LoadOptions& options,
+                           const LoadResult& result);
+
+// The value at quantile q in [0, 1] of sorted `values` (nearest rank).
+int64_t Quantile(const std::vector<int64_t>& sorted, double q);
+
+}  // namespace mayday::tools
+
+#endif  // MAYDAY_TOOLS_SIM_LOAD_H_
