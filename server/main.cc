@@ -8,6 +8,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "auth/token.h"
 #include "server.h"
@@ -62,6 +63,9 @@ int Serve(const mayday::server::ServerOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian's Abseil checks every mutex acquisition for lock-order cycles
+  // (its debug default); that is for tests, not for serving.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"maydayd: the Mayday roadside and medical alert server"};
   mayday::server::ServerOptions options;
   double offer_timeout_s = absl::ToDoubleSeconds(options.dispatch.offer_timeout);

@@ -39,7 +39,7 @@ class ServerImpl final : public Server {
     auto engine = dispatch::Engine::Create(options.dispatch, clock_);
     if (!engine.ok()) return engine.status();
 
-    auth_ = std::make_unique<Authenticator>(store_.get());
+    auth_ = std::make_unique<Authenticator>(store_.get(), clock_);
     log_ = std::make_unique<CaseLog>(store_.get(), &hub_, clock_);
     dispatcher_ = std::make_unique<Dispatcher>(std::move(*engine), log_.get(), store_.get(),
                                                &streams_, clock_);
@@ -83,6 +83,7 @@ class ServerImpl final : public Server {
 
   int port() const override { return port_; }
   Store& store() override { return *store_; }
+  void SettleDispatch() override { dispatcher_->Settle(); }
 
   void Shutdown(absl::Duration grace) override {
     absl::MutexLock lock(&shutdown_mu_);

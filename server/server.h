@@ -39,6 +39,10 @@ class Server {
   virtual int port() const = 0;
   // The store the server writes (to issue tokens in tests and tools).
   virtual Store& store() = 0;
+  // Runs dispatch now on everything acknowledged so far (dispatch otherwise
+  // runs on its own thread right after each alert), and returns when its
+  // decisions are committed. For tests that check what follows an alert.
+  virtual void SettleDispatch() = 0;
   // Stops accepting calls, ends open streams after `grace`, stops dispatch.
   // Idempotent; also done by the destructor.
   virtual void Shutdown(absl::Duration grace) = 0;

@@ -57,7 +57,50 @@ EngineImpl::EngineImpl(const EngineOptions& options, const Clock* clock)
     : options_(options),
       clock_(clock),
       road_grid_(CellMeters(options)),
-      medical_grid_(CellMeters(options)) {}
+      medical_grid_(CellMeters(options)),
+      escalated_road_(CellMeters(options)),
+      escalated_medical_(CellMeters(options)) {}
+
+void EngineImpl::SetStage(const CaseId& id, Case& c, Case::Stage stage) {
+  LeaveStage(id, c);
+  c.stage = stage;
+  EnterStage(id, c);
+}
+
+void EngineImpl::LeaveStage(const CaseId& id, const Case& c) {
+  switch (c.stage) {
+    case Case::Stage::kWaiting:
+      to_match_.erase(Key(id, c));
+      break;
+    case Case::Stage::kEscalated:
+      to_match_.erase(Key(id, c));
+      EscalatedGrid(c.kind).Erase(c.handle);
+      break;
+    case Case::Stage::kOffered:
+      expiries_.erase({c.offer_expire_time, id});
+      break;
+    case Case::Stage::kAssigned:
+    case Case::Stage::kHeld:
+      break;
+  }
+}
+
+void EngineImpl::EnterStage(const CaseId& id, const Case& c) {
+  switch (c.stage) {
+    case Case::Stage::kWaiting:
+      to_match_.insert(Key(id, c));
+      break;
+    case Case::Stage::kEscalated:
+      EscalatedGrid(c.kind).Upsert(c.handle, ToEcef(c.location));
+      break;
+    case Case::Stage::kOffered:
+      expiries_.insert({c.offer_expire_time, id});
+      break;
+    case Case::Stage::kAssigned:
+    case Case::Stage::kHeld:
+      break;
+  }
+}
 
 EngineImpl::Responder& EngineImpl::ResponderFor(const ResponderId& id) {
   auto [it, inserted] = responders_.try_emplace(id);
@@ -79,6 +122,11 @@ void EngineImpl::Reindex(Responder& r) {
       grid.Erase(r.handle);
     }
   }
+  // Available here and now: escalated cases around may be served at last.
+  if (available && !r.touched) {
+    r.touched = true;
+    touched_.push_back(r.handle);
+  }
 }
 
 void EngineImpl::EndOffer(const CaseId& case_id, Case& c, Decision::EndReason reason,
@@ -93,7 +141,7 @@ void EngineImpl::EndOffer(const CaseId& case_id, Case& c, Decision::EndReason re
   r.offered_case.clear();
   r.idle_since = freed_at;
   Reindex(r);
-  c.stage = Case::Stage::kWaiting;
+  SetStage(case_id, c, Case::Stage::kWaiting);
   c.responder.clear();
   c.offer_expire_time = absl::InfinitePast();
   // A care agent took the offer back: the responder never said no, so it may
@@ -216,10 +264,20 @@ absl::Status EngineImpl::AddCase(const CaseId& id, CaseKind kind, GeoPoint locat
   if (cases_.contains(id)) {
     return absl::AlreadyExistsError(absl::StrCat("case ", Quoted(id), " is already open"));
   }
-  Case& c = cases_[id];
+  auto [it, inserted] = cases_.try_emplace(id);
+  Case& c = it->second;
   c.kind = kind;
   c.location = location;
   c.raised_time = raised_time;
+  if (!free_case_handles_.empty()) {
+    c.handle = free_case_handles_.back();
+    free_case_handles_.pop_back();
+    case_by_handle_[c.handle] = &it->first;
+  } else {
+    c.handle = static_cast<uint32_t>(case_by_handle_.size());
+    case_by_handle_.push_back(&it->first);
+  }
+  EnterStage(id, c);  // waiting
   return absl::OkStatus();
 }
 
@@ -252,7 +310,7 @@ absl::Status EngineImpl::AddAssignedCase(const CaseId& id, CaseKind kind, GeoPoi
   r.assigned_case = id;
   Reindex(r);
   Case& c = cases_.at(id);
-  c.stage = Case::Stage::kAssigned;
+  SetStage(id, c, Case::Stage::kAssigned);
   c.responder = responder;
   return absl::OkStatus();
 }
@@ -264,7 +322,12 @@ absl::Status EngineImpl::MoveCase(const CaseId& id, GeoPoint location) {
   if (it == cases_.end()) {
     return absl::NotFoundError(absl::StrCat("case ", Quoted(id), " is not open"));
   }
-  it->second.location = location;
+  Case& c = it->second;
+  LeaveStage(id, c);
+  c.location = location;
+  EnterStage(id, c);
+  // Moved, an escalated case may be in someone's range now.
+  if (c.stage == Case::Stage::kEscalated) to_match_.insert(Key(id, c));
   return absl::OkStatus();
 }
 
@@ -297,7 +360,7 @@ absl::StatusOr<Assignment> EngineImpl::Accept(const ResponderId& responder, cons
   r->offered_case.clear();
   r->assigned_case = case_id;
   Reindex(*r);
-  c->stage = Case::Stage::kAssigned;
+  SetStage(case_id, *c, Case::Stage::kAssigned);
   c->offer_expire_time = absl::InfinitePast();
   // Offers go only to responders with a position, and positions are never
   // forgotten; measure from the latest one.
@@ -333,6 +396,9 @@ std::optional<ResponderId> EngineImpl::CloseCase(const CaseId& id) {
   // Offers of this case that ended since the last Step() concern a case the
   // caller has closed; there is nothing left to commit for them.
   std::erase_if(ended_offers_, [&id](const Decision& d) { return d.case_id == id; });
+  LeaveStage(id, c);
+  case_by_handle_[c.handle] = nullptr;
+  free_case_handles_.push_back(c.handle);
   cases_.erase(it);
   return offer_holder;
 }
@@ -356,7 +422,7 @@ absl::Status EngineImpl::Hold(const CaseId& id) {
     case Case::Stage::kHeld:
       break;
   }
-  c.stage = Case::Stage::kHeld;
+  SetStage(id, c, Case::Stage::kHeld);
   return absl::OkStatus();
 }
 
@@ -370,7 +436,7 @@ absl::Status EngineImpl::Release(const CaseId& id) {
     return absl::FailedPreconditionError(
         absl::StrCat("case ", Quoted(id), " is not held by an operator"));
   }
-  c.stage = Case::Stage::kWaiting;
+  SetStage(id, c, Case::Stage::kWaiting);
   return absl::OkStatus();
 }
 
@@ -412,7 +478,7 @@ absl::StatusOr<Assignment> EngineImpl::AssignManually(const CaseId& case_id,
   r.offered_case.clear();
   r.assigned_case = case_id;
   Reindex(r);
-  c.stage = Case::Stage::kAssigned;
+  SetStage(case_id, c, Case::Stage::kAssigned);
   c.responder = responder;
   c.offer_expire_time = absl::InfinitePast();
   c.offered.insert(responder);

@@ -5,6 +5,13 @@
 // nearby (see geo_grid.h). Matching in Step() follows the surge rule of
 // engine.h (engine_impl_match.cc).
 //
+// Step() costs what changed, not how many cases are open: pending offers are
+// kept by expiry, the cases to match in priority order (to_match_), and
+// escalated cases in a GeoGrid of their own. An escalated case is matched
+// again only when a responder becomes available (or moves) within the radius
+// of it, or it moves itself: until then it has no eligible responder, so
+// leaving it out of the matching changes nothing.
+//
 // State machine of a case:
 //   waiting --offer--> offered --accept--> assigned
 //      ^   \              |
@@ -20,6 +27,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -77,18 +85,28 @@ class EngineImpl final : public Engine {
     CaseId assigned_case;  // empty if it holds no case
     uint32_t handle = 0;   // index in by_handle_ and key in the grids
     Ecef ecef;             // position, if any, as ECEF
+    bool touched = false;  // in touched_
   };
+
 
   struct Case {
     enum class Stage { kWaiting, kOffered, kAssigned, kEscalated, kHeld };
     CaseKind kind = CaseKind::kRoad;
     GeoPoint location;
     absl::Time raised_time;
+    // Change only through SetStage, which keeps the indexes below in step.
     Stage stage = Stage::kWaiting;
+    uint32_t handle = 0;            // index in case_by_handle_ and key in the escalated grids
     ResponderId responder;          // kOffered, kAssigned
     absl::Time offer_expire_time;   // kOffered
     std::set<ResponderId> offered;  // every responder it was ever offered to
   };
+
+  // Matching order: medical first, then oldest first, then by id.
+  using PriorityKey = std::tuple<bool, absl::Time, CaseId>;
+  static PriorityKey Key(const CaseId& id, const Case& c) {
+    return {c.kind != CaseKind::kMedical, c.raised_time, id};
+  }
 
   // An eligible responder for a case, with its distance; ordered by rank.
   struct Candidate {
@@ -115,6 +133,19 @@ class EngineImpl final : public Engine {
 
   // Registers `id` if new (with a fresh handle) and returns it.
   Responder& ResponderFor(const ResponderId& id);
+  // Moves case `id` to `stage`, updating to_match_, expiries_ and the
+  // escalated grids. For kOffered, set offer_expire_time first; leaving
+  // kOffered, clear it only after.
+  void SetStage(const CaseId& id, Case& c, Case::Stage stage);
+  // Takes the case out of, or puts it into, the indexes of its stage.
+  void LeaveStage(const CaseId& id, const Case& c);
+  void EnterStage(const CaseId& id, const Case& c);
+  GeoGrid& EscalatedGrid(CaseKind kind) {
+    return kind == CaseKind::kRoad ? escalated_road_ : escalated_medical_;
+  }
+  // Marks for matching every escalated case within the radius of a responder
+  // that became available or moved since the last Step().
+  void WakeEscalatedNearTouched();
   // Puts `r` into, or takes it out of, the grids according to its state:
   // present in the grid of each kind it serves iff it is on duty, connected,
   // free and has a position. Called after every change to a responder.
@@ -142,6 +173,20 @@ class EngineImpl final : public Engine {
   GeoGrid road_grid_;
   GeoGrid medical_grid_;
   std::map<CaseId, Case> cases_;
+  // case_by_handle_[c.handle] points at the case's id in cases_; handles of
+  // closed cases are reused.
+  std::vector<const CaseId*> case_by_handle_;
+  std::vector<uint32_t> free_case_handles_;
+  // What the next Step() matches: every waiting case, and the escalated cases
+  // a responder may now serve.
+  std::set<PriorityKey> to_match_;
+  // Pending offers by expiry.
+  std::set<std::pair<absl::Time, CaseId>> expiries_;
+  // Escalated cases, by kind.
+  GeoGrid escalated_road_;
+  GeoGrid escalated_medical_;
+  // Responders that became available or moved since the last Step().
+  std::vector<uint32_t> touched_;
   // kOfferEnded decisions made between Step() calls, in the order they
   // happened; Step() returns them first.
   std::vector<Decision> ended_offers_;

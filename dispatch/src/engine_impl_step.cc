@@ -10,38 +10,50 @@
 
 namespace mayday::dispatch {
 
+void EngineImpl::WakeEscalatedNearTouched() {
+  for (uint32_t handle : touched_) {
+    Responder& r = *by_handle_[handle].second;
+    r.touched = false;
+    const bool available = r.on_duty && r.connected && r.offered_case.empty() &&
+                           r.assigned_case.empty() && r.position.has_value();
+    if (!available) continue;
+    for (CaseKind kind : {CaseKind::kRoad, CaseKind::kMedical}) {
+      const GeoGrid& grid = EscalatedGrid(kind);
+      if (grid.size() == 0 || !AnyServes(r.capabilities, kind)) continue;
+      // Chords never exceed geodesics: every case within the radius is seen.
+      grid.Search(
+          r.ecef, [&] { return options_.max_radius_meters; },
+          [&](uint32_t case_handle, double /*chord*/) {
+            const CaseId& id = *case_by_handle_[case_handle];
+            to_match_.insert(Key(id, cases_.at(id)));
+          });
+    }
+  }
+  touched_.clear();
+}
+
 std::vector<Decision> EngineImpl::Step() {
   const absl::Time now = clock_->Now();
 
   // 1. Offers lapse, earliest first (then by case id, for determinism).
-  std::vector<std::pair<absl::Time, CaseId>> lapsed;
-  for (const auto& [id, c] : cases_) {
-    if (c.stage == Case::Stage::kOffered && now >= c.offer_expire_time) {
-      lapsed.emplace_back(c.offer_expire_time, id);
-    }
+  std::vector<CaseId> lapsed;
+  for (auto it = expiries_.begin(); it != expiries_.end() && it->first <= now; ++it) {
+    lapsed.push_back(it->second);
   }
-  std::sort(lapsed.begin(), lapsed.end());
-  for (const auto& [expire_time, id] : lapsed) {
+  for (const CaseId& id : lapsed) {
     EndOffer(id, cases_.at(id), Decision::EndReason::kExpired, now);
   }
   std::vector<Decision> decisions = std::move(ended_offers_);
   ended_offers_.clear();
 
   // 2. Cases without a responder (not held), in priority order: medical
-  // first, then oldest first.
-  std::vector<std::tuple<bool, absl::Time, const CaseId*>> order;
-  for (const auto& [id, c] : cases_) {
-    if (c.stage == Case::Stage::kWaiting || c.stage == Case::Stage::kEscalated) {
-      order.emplace_back(c.kind != CaseKind::kMedical, c.raised_time, &id);
-    }
-  }
-  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
-    return std::tie(std::get<0>(a), std::get<1>(a), *std::get<2>(a)) <
-           std::tie(std::get<0>(b), std::get<1>(b), *std::get<2>(b));
-  });
+  // first, then oldest first. Escalated cases take part only if a responder
+  // became available near them (otherwise nobody is eligible for them).
+  WakeEscalatedNearTouched();
   std::vector<const CaseId*> waiting;
-  waiting.reserve(order.size());
-  for (const auto& entry : order) waiting.push_back(std::get<2>(entry));
+  waiting.reserve(to_match_.size());
+  for (const PriorityKey& key : to_match_) waiting.push_back(&cases_.find(std::get<2>(key))->first);
+  to_match_.clear();
 
   // 3. The surge rule decides who is offered what (engine_impl_match.cc); the
   // offers are made first so that escalation reasons count their responders
@@ -67,7 +79,7 @@ std::vector<Decision> EngineImpl::Step() {
       }
       decisions.push_back(std::move(*offers[i]));
     } else if (c.stage == Case::Stage::kWaiting) {
-      c.stage = Case::Stage::kEscalated;
+      SetStage(id, c, Case::Stage::kEscalated);
       Decision escalate;
       escalate.type = Decision::Type::kEscalate;
       escalate.case_id = id;
@@ -131,9 +143,9 @@ Decision EngineImpl::MakeOffer(const CaseId& case_id, Case& c, const Candidate& 
   Responder& r = *by_handle_[candidate.handle].second;
   r.offered_case = case_id;
   Reindex(r);
-  c.stage = Case::Stage::kOffered;
   c.responder = *candidate.id;
   c.offer_expire_time = now + options_.offer_timeout;
+  SetStage(case_id, c, Case::Stage::kOffered);
   c.offered.insert(*candidate.id);
 
   Decision offer;
@@ -153,12 +165,8 @@ absl::Duration EngineImpl::Eta(const Responder& r, CaseKind kind, double distanc
 }
 
 std::optional<absl::Time> EngineImpl::NextDeadline() const {
-  std::optional<absl::Time> earliest;
-  for (const auto& [id, c] : cases_) {
-    if (c.stage != Case::Stage::kOffered) continue;
-    if (!earliest.has_value() || c.offer_expire_time < *earliest) earliest = c.offer_expire_time;
-  }
-  return earliest;
+  if (expiries_.empty()) return std::nullopt;
+  return expiries_.begin()->first;
 }
 
 ResponderView EngineImpl::View(const ResponderId& id, const Responder& r) const {

@@ -23,7 +23,14 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
     return absl::UnauthenticatedError(
         "malformed authorization metadata: expected \"Bearer <token>\"");
   }
-  auto record = store_->FindToken(HashToken(value.substr(kScheme.size())));
+  const std::string hash = HashToken(value.substr(kScheme.size()));
+  const absl::Time now = clock_->Now();
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = remembered_.find(hash);
+    if (it != remembered_.end() && it->second.expires > now) return it->second.principal;
+  }
+  auto record = store_->FindToken(hash);
   if (absl::IsNotFound(record.status())) {
     return absl::UnauthenticatedError("the token is not valid: ask for a new one");
   }
@@ -31,7 +38,16 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
   if (record->revoked) {
     return absl::UnauthenticatedError("the token was revoked: ask for a new one");
   }
-  return Principal{record->role, record->subject};
+  Principal principal{record->role, record->subject};
+  absl::MutexLock lock(&mu_);
+  if (remembered_.size() >= kMaxRemembered) remembered_.clear();
+  remembered_[hash] = Remembered{principal, now + cache_ttl_};
+  return principal;
+}
+
+void Authenticator::ForgetAll() {
+  absl::MutexLock lock(&mu_);
+  remembered_.clear();
 }
 
 absl::StatusOr<Principal> Authenticator::Require(const grpc::ServerContextBase& context,

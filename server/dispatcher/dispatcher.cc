@@ -62,7 +62,7 @@ absl::Status Dispatcher::Start() {
     if (auto s = RestoreLocked(); !s.ok()) return s;
     RunLocked();
   }
-  deadline_thread_ = std::thread([this] { DeadlineLoop(); });
+  dispatch_thread_ = std::thread([this] { DispatchLoop(); });
   return absl::OkStatus();
 }
 
@@ -71,7 +71,8 @@ void Dispatcher::Stop() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  if (deadline_thread_.joinable()) deadline_thread_.join();
+  Poke();
+  if (dispatch_thread_.joinable()) dispatch_thread_.join();
 }
 
 absl::Status Dispatcher::RestoreLocked() {
@@ -124,21 +125,44 @@ absl::Status Dispatcher::RestoreLocked() {
   return absl::OkStatus();
 }
 
-void Dispatcher::CaseOpened(const mayday::v1::Case& snapshot) {
+void Dispatcher::Settle() {
   absl::MutexLock lock(&mu_);
-  auto s = engine_->AddCase(CaseIdFromName(snapshot.name()), ToEngineKind(snapshot.kind()),
-                            ToGeoPoint(snapshot.location()), FromProtoTime(snapshot.create_time()));
-  if (!s.ok()) {
-    std::fprintf(stderr, "maydayd: dispatch could not take %s: %s\n", snapshot.name().c_str(),
-                 s.ToString().c_str());
-  }
+  DrainInboxLocked();
   RunLocked();
+}
+
+void Dispatcher::CaseOpened(const mayday::v1::Case& snapshot) {
+  absl::MutexLock lock(&inbox_mu_);
+  inbox_.push_back(snapshot);
+}
+
+void Dispatcher::DrainInboxLocked() {
+  std::vector<mayday::v1::Case> opened;
+  {
+    absl::MutexLock lock(&inbox_mu_);
+    opened.swap(inbox_);
+  }
+  for (const mayday::v1::Case& snapshot : opened) {
+    auto s = engine_->AddCase(CaseIdFromName(snapshot.name()), ToEngineKind(snapshot.kind()),
+                              ToGeoPoint(snapshot.location()),
+                              FromProtoTime(snapshot.create_time()));
+    if (!s.ok()) {
+      std::fprintf(stderr, "maydayd: dispatch could not take %s: %s\n", snapshot.name().c_str(),
+                   s.ToString().c_str());
+    }
+  }
+}
+
+void Dispatcher::Poke() {
+  absl::MutexLock lock(&inbox_mu_);
+  poked_ = true;
 }
 
 void Dispatcher::CaseChanged(const CommittedChange& change) {
   const mayday::v1::Case& c = change.snapshot;
   const std::string id = CaseIdFromName(c.name());
   absl::MutexLock lock(&mu_);
+  DrainInboxLocked();
   // Whoever holds the case hears of the change.
   std::string holder = ResponderIdFromName(c.responder());
   if (auto it = offer_holder_by_case_.find(id); it != offer_holder_by_case_.end()) {
@@ -204,6 +228,7 @@ absl::StatusOr<std::string> Dispatcher::ReportPosition(const std::string& respon
 
 void Dispatcher::Connect(const std::string& responder_id, ResponderChannel* channel) {
   absl::MutexLock lock(&mu_);
+  DrainInboxLocked();
   streams_->Attach(responder_id, channel);
   engine_->ResponderConnected(responder_id);
   if (auto it = offers_by_responder_.find(responder_id); it != offers_by_responder_.end()) {
@@ -233,6 +258,7 @@ void Dispatcher::Disconnect(const std::string& responder_id, ResponderChannel* c
 absl::StatusOr<mayday::v1::Case> Dispatcher::Accept(const std::string& responder_id,
                                                     const std::string& case_id) {
   absl::MutexLock lock(&mu_);
+  DrainInboxLocked();
   auto assignment = engine_->Accept(responder_id, case_id);
   if (!assignment.ok()) return assignment.status();
   ForgetOfferLocked(case_id);
@@ -288,6 +314,7 @@ absl::StatusOr<mayday::v1::Case> Dispatcher::CommitAssignmentLocked(
 
 absl::Status Dispatcher::Decline(const std::string& responder_id, const std::string& case_id) {
   absl::MutexLock lock(&mu_);
+  DrainInboxLocked();
   if (auto s = engine_->Decline(responder_id, case_id); !s.ok()) return s;
   RunLocked();
   return absl::OkStatus();
@@ -349,7 +376,7 @@ mayday::v1::Responder Dispatcher::ToProto(const dispatch::ResponderView& view) c
 }
 
 void Dispatcher::RunLocked() {
-  wake_ = true;  // the deadline thread recomputes its wait
+  Poke();  // the dispatch thread recomputes its wait
   for (int round = 0; round < kMaxRounds; ++round) {
     std::vector<dispatch::Decision> decisions = engine_->Step();
     if (decisions.empty()) return;
@@ -491,22 +518,36 @@ void Dispatcher::ForgetOfferLocked(const std::string& case_id) {
   offer_holder_by_case_.erase(it);
 }
 
-void Dispatcher::DeadlineLoop() {
-  absl::MutexLock lock(&mu_);
-  while (!stopping_) {
-    wake_ = false;
-    const auto next = engine_->NextDeadline();
-    // The engine's clock may be simulated: never sleep more than a second.
-    absl::Time wake_at = absl::Now() + absl::Seconds(1);
-    if (next.has_value()) wake_at = std::min(wake_at, absl::Now() + (*next - clock_->Now()));
-    mu_.AwaitWithDeadline(absl::Condition(
-                              +[](Dispatcher* self) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-                                return self->wake_ || self->stopping_;
-                              },
-                              this),
-                          wake_at);
-    if (stopping_) break;
+void Dispatcher::DispatchLoop() {
+  while (true) {
+    absl::Time wake_at;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      // The engine's clock may be simulated: never sleep more than a second.
+      const auto next = engine_->NextDeadline();
+      wake_at = absl::Now() + absl::Seconds(1);
+      if (next.has_value()) wake_at = std::min(wake_at, absl::Now() + (*next - clock_->Now()));
+    }
+    {
+      absl::MutexLock lock(&inbox_mu_);
+      inbox_mu_.AwaitWithDeadline(
+          absl::Condition(
+              +[](Dispatcher* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->inbox_mu_) {
+                return self->poked_ || !self->inbox_.empty();
+              },
+              this),
+          wake_at);
+      poked_ = false;
+    }
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    DrainInboxLocked();
     RunLocked();
+    // Its own poke: the next wait is computed at the top of the loop. (Other
+    // threads poke only while holding mu_, so none is lost here.)
+    absl::MutexLock inbox_lock(&inbox_mu_);
+    poked_ = false;
   }
 }
 

@@ -1,12 +1,16 @@
 // The server's side of dispatch: owns the dispatch engine, feeds it what
 // happens (cases opened, moved, closed; responders on duty, moving, answering),
 // commits every decision it makes through the CaseLog, and only then tells the
-// responder on its push stream. A background thread wakes at the engine's next
-// deadline so that unanswered offers lapse on time.
+// responder on its push stream. A dispatch thread matches newly opened cases
+// (CaseOpened only queues them, so that RaiseAlert never waits for dispatch)
+// and wakes at the engine's next deadline so that unanswered offers lapse on
+// time.
 //
 // Locking: mu_ guards the engine and is held while decisions are committed, so
 // decisions reach storage in the order the engine made them. Lock order:
-// Dispatcher::mu_, then CaseLog's, EventHub's and ResponderStreams' locks.
+// Dispatcher::mu_, then inbox_mu_, then CaseLog's, EventHub's and
+// ResponderStreams' locks. CaseOpened takes only inbox_mu_: it is called on
+// the store's writer thread, which mu_'s holder may be waiting for.
 #ifndef MAYDAY_SERVER_DISPATCHER_DISPATCHER_H_
 #define MAYDAY_SERVER_DISPATCHER_DISPATCHER_H_
 
@@ -38,13 +42,17 @@ class Dispatcher {
   ~Dispatcher();
 
   // Loads the open cases from the store into the engine (offers pending when
-  // the server stopped are recorded as lapsed) and starts the deadline thread.
+  // the server stopped are recorded as lapsed) and starts the dispatch thread.
   // Call once, before serving. UNAVAILABLE if the store can't be read.
   absl::Status Start();
-  // Stops the deadline thread. Idempotent.
+  // Stops the dispatch thread. Idempotent.
   void Stop();
+  // Adds the queued opened cases to the engine and steps it now, committing
+  // its decisions before returning.
+  void Settle();
 
-  // A case was opened: match it.
+  // A case was opened (committed): queue it for matching on the dispatch
+  // thread. Never blocks on dispatch.
   void CaseOpened(const mayday::v1::Case& snapshot);
   // A change was committed outside dispatch (the member moved or cancelled,
   // the responder moved the case along): update the engine and tell the
@@ -133,7 +141,13 @@ class Dispatcher {
                                                           const std::string& actor)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   mayday::v1::Responder ToProto(const dispatch::ResponderView& view) const;
-  void DeadlineLoop();
+  // Adds the queued opened cases to the engine. Every entry point that acts
+  // on cases calls it first, so that the engine knows a case before anything
+  // else happens to it.
+  void DrainInboxLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Makes the dispatch thread run now.
+  void Poke();
+  void DispatchLoop();
 
   CaseLog* const log_;
   Store* const store_;
@@ -146,9 +160,11 @@ class Dispatcher {
   // reconnect) and by case id (who holds it).
   absl::flat_hash_map<std::string, mayday::v1::Offer> offers_by_responder_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::string> offer_holder_by_case_ ABSL_GUARDED_BY(mu_);
-  bool wake_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread deadline_thread_;
+  absl::Mutex inbox_mu_;
+  std::vector<mayday::v1::Case> inbox_ ABSL_GUARDED_BY(inbox_mu_);
+  bool poked_ ABSL_GUARDED_BY(inbox_mu_) = false;
+  std::thread dispatch_thread_;
 };
 
 }  // namespace mayday::server

@@ -54,6 +54,7 @@ absl::StatusOr<Case> Dispatcher::OpenUnassignedCaseLocked(const std::string& cas
 
 absl::StatusOr<Case> Dispatcher::Take(const std::string& agent, const std::string& case_id) {
   absl::MutexLock lock(&mu_);
+  DrainInboxLocked();
   auto current = OpenUnassignedCaseLocked(case_id);
   if (!current.ok()) return current.status();
   if (current->operator_() == agent) return current;  // taking it again changes nothing
@@ -77,6 +78,7 @@ absl::StatusOr<Case> Dispatcher::Take(const std::string& agent, const std::strin
 
 absl::StatusOr<Case> Dispatcher::Release(const std::string& agent, const std::string& case_id) {
   absl::MutexLock lock(&mu_);
+  DrainInboxLocked();
   auto current = OpenUnassignedCaseLocked(case_id);
   if (!current.ok()) return current.status();
   if (current->operator_().empty()) {
@@ -108,6 +110,7 @@ absl::StatusOr<Case> Dispatcher::Release(const std::string& agent, const std::st
 absl::StatusOr<Case> Dispatcher::Escalate(const std::string& agent, const std::string& case_id,
                                           const std::string& reason) {
   absl::MutexLock lock(&mu_);
+  DrainInboxLocked();
   auto current = OpenUnassignedCaseLocked(case_id);
   if (!current.ok()) return current.status();
   if (current->state() == mayday::v1::CASE_STATE_ESCALATED) {
@@ -139,6 +142,7 @@ absl::StatusOr<Case> Dispatcher::AssignManually(const std::string& agent,
                                                 const std::string& case_id,
                                                 const std::string& responder_id) {
   absl::MutexLock lock(&mu_);
+  DrainInboxLocked();
   auto current = OpenUnassignedCaseLocked(case_id);
   if (!current.ok()) return current.status();
   if (auto s = RequireNotOwnedByOther(*current, agent); !s.ok()) return s;

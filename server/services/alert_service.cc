@@ -6,6 +6,7 @@
 #include "cases/case_changes.h"
 #include "cases/case_rules.h"
 #include "cases/proto_time.h"
+#include "rpc/status.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"
 #include "services/watch_case.h"
@@ -25,25 +26,35 @@ absl::Status NotFound(const std::string& name) {
 grpc::ServerUnaryReactor* AlertServiceImpl::RaiseAlert(
     grpc::CallbackServerContext* context, const mayday::v1::RaiseAlertRequest* request,
     mayday::v1::Case* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
-    auto member = services_.auth->Require(*context, Role::kMember);
-    if (!member.ok()) return member.status();
-    if (auto s = ValidateRequestId(request->request_id()); !s.ok()) return s;
-    if (auto s = ValidateKind(request->kind()); !s.ok()) return s;
-    if (auto s = ValidateLocation("location", request->location(), request->has_location());
-        !s.ok()) {
-      return s;
-    }
-    if (auto s = ValidateText("note", request->note()); !s.ok()) return s;
-
-    NewCase alert{member->Name(), request->request_id(), request->kind(), request->location(),
-                  request->note()};
-    auto opened = services_.log->Open(alert);
-    if (!opened.ok()) return opened.status();
-    if (opened->created) services_.dispatcher->CaseOpened(opened->snapshot);
-    *response = std::move(opened->snapshot);
-    return absl::OkStatus();
-  });
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto member = services_.auth->Require(*context, Role::kMember);
+  absl::Status valid = member.status();
+  if (valid.ok()) valid = ValidateRequestId(request->request_id());
+  if (valid.ok()) valid = ValidateKind(request->kind());
+  if (valid.ok()) {
+    valid = ValidateLocation("location", request->location(), request->has_location());
+  }
+  if (valid.ok()) valid = ValidateText("note", request->note());
+  if (!valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  // Answered from the store's writer thread once the case is on disk; the
+  // handler's thread is not held meanwhile, so many alerts share a commit.
+  NewCase alert{member->Name(), request->request_id(), request->kind(), request->location(),
+                request->note()};
+  services_.log->OpenAsync(
+      std::move(alert), [reactor, response, dispatcher = services_.dispatcher](
+                            absl::StatusOr<CreatedCase> opened) {
+        if (!opened.ok()) {
+          reactor->Finish(ToGrpcStatus(opened.status()));
+          return;
+        }
+        if (opened->created) dispatcher->CaseOpened(opened->snapshot);
+        *response = std::move(opened->snapshot);
+        reactor->Finish(grpc::Status::OK);
+      });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* AlertServiceImpl::GetCase(grpc::CallbackServerContext* context,

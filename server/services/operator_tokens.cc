@@ -93,6 +93,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::RevokeToken(
     if (!id.ok()) return id.status();
     auto revoked = services_.store->RevokeToken(*id);
     if (!revoked.ok()) return revoked.status();
+    services_.auth->ForgetAll();  // the revoked token stops working now
     *response = ToProto(*revoked);
     return absl::OkStatus();
   });

@@ -55,6 +55,10 @@ absl::Status Configure(Database& db) {
   // FULL: every commit fsyncs the WAL, so an OK write survives power loss.
   if (status.ok()) status = SetPragma(db, "PRAGMA synchronous = FULL", "");
   if (status.ok()) status = SetPragma(db, "PRAGMA synchronous", "2");
+  // 64 MiB of page cache per connection (SQLite's default is 2 MiB): the
+  // indexes of a busy day's cases stay in memory instead of being re-read
+  // from the OS on every insert.
+  if (status.ok()) status = SetPragma(db, "PRAGMA cache_size = -65536", "");
   return status;
 }
 

@@ -201,6 +201,7 @@ TEST_CASE("Internal notes are for care agents only and stay out of the timeline"
   const std::string agent = server.Token("operator", "desk-1");
   mayday::v1::Case opened;
   REQUIRE(server.Alerts()->RaiseAlert(Call(alice).get(), Alert("p1"), &opened).ok());
+  server.server().SettleDispatch();  // nobody on duty: escalated before "before"
   mayday::v1::GetCaseRequest get;
   get.set_name(opened.name());
   mayday::v1::Case before;

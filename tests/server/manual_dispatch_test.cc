@@ -211,7 +211,11 @@ TEST_CASE("Manual assignment refuses busy, unknown and malformed responders") {
   REQUIRE(busy.NextOffer().has_value());
   REQUIRE(busy.Accept(first.name()).ok());
   REQUIRE(server.Alerts()->RaiseAlert(Call(alice).get(), Alert("m2"), &second).ok());
+  // Dispatch runs after the alert is acknowledged: let it give up (the only
+  // crew is busy).
+  server.server().SettleDispatch();
   const int64_t before = Get(server, agent, second.name()).last_sequence();
+  REQUIRE(before == 2);
 
   struct Row {
     std::string responder;
