@@ -21,8 +21,14 @@ std::string NewCaseId() {
     // or be guessed. Refuse to continue rather than weaken them.
     std::abort();
   }
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  // 14 hex digits of the creation time (microseconds since 1970, enough
+  // until the year 4253) first, so that new cases land at the end of every
+  // index keyed by id instead of on a random page; then the 128 random bits
+  // that make the id unguessable.
+  return absl::StrCat(
+      absl::Hex(static_cast<uint64_t>(absl::ToUnixMicros(absl::Now())), absl::kZeroPad14),
+      absl::BytesToHexString(
+          absl::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())));
 }
 
 void CaseLog::OpenAsync(NewCase request,

@@ -84,7 +84,9 @@ class CaseLog {
   const dispatch::Clock* const clock_;
 };
 
-// A new case id: 128 random bits as 32 lowercase hex digits.
+// A new case id: 46 lowercase hex digits, the creation time in microseconds
+// (14 digits, so that ids sort by age) and 128 random bits (32 digits, so
+// that ids cannot be guessed).
 std::string NewCaseId();
 
 }  // namespace mayday::server

@@ -1,6 +1,8 @@
 // The server's side of dispatch; see dispatcher.h.
 #include "dispatcher/dispatcher.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <utility>
@@ -14,39 +16,8 @@ namespace mayday::server {
 namespace {
 
 using mayday::v1::CaseEvent;
-using mayday::v1::CaseState;
 
 constexpr char kDispatchActor[] = "dispatch";
-// Bound on Step() rounds per run: each round settles at least one case, so
-// this is only a guard against a decision that keeps failing to commit.
-constexpr int kMaxRounds = 1000;
-
-CaseEvent::OfferEnded::Reason ToProtoReason(dispatch::Decision::EndReason reason) {
-  switch (reason) {
-    case dispatch::Decision::EndReason::kDeclined:
-      return CaseEvent::OfferEnded::REASON_DECLINED;
-    case dispatch::Decision::EndReason::kExpired:
-      return CaseEvent::OfferEnded::REASON_EXPIRED;
-    case dispatch::Decision::EndReason::kResponderUnavailable:
-      return CaseEvent::OfferEnded::REASON_RESPONDER_UNAVAILABLE;
-    case dispatch::Decision::EndReason::kWithdrawn:
-      return CaseEvent::OfferEnded::REASON_WITHDRAWN;
-    case dispatch::Decision::EndReason::kNone:
-      break;
-  }
-  return CaseEvent::OfferEnded::REASON_UNSPECIFIED;
-}
-
-absl::Status RequireState(const mayday::v1::Case& c, CaseState state) {
-  if (c.state() == state) return absl::OkStatus();
-  return absl::FailedPreconditionError(
-      absl::StrCat(c.name(), " is ", StateName(c.state()), ", not ", StateName(state)));
-}
-
-void LogDropped(const dispatch::Decision& d, const absl::Status& status) {
-  std::fprintf(stderr, "maydayd: dispatch decision for cases/%s not committed: %s\n",
-               d.case_id.c_str(), status.ToString().c_str());
-}
 
 }  // namespace
 
@@ -375,127 +346,6 @@ mayday::v1::Responder Dispatcher::ToProto(const dispatch::ResponderView& view) c
   return r;
 }
 
-void Dispatcher::RunLocked() {
-  Poke();  // the dispatch thread recomputes its wait
-  for (int round = 0; round < kMaxRounds; ++round) {
-    std::vector<dispatch::Decision> decisions = engine_->Step();
-    if (decisions.empty()) return;
-    for (const auto& d : decisions) ApplyLocked(d);
-  }
-  std::fprintf(stderr, "maydayd: dispatch did not settle after %d rounds\n", kMaxRounds);
-}
-
-void Dispatcher::ApplyLocked(const dispatch::Decision& d) {
-  using Type = dispatch::Decision::Type;
-  switch (d.type) {
-    case Type::kOffer:
-      ApplyOfferLocked(d);
-      return;
-    case Type::kOfferEnded:
-      ApplyOfferEndedLocked(d);
-      return;
-    case Type::kEscalate: {
-      auto committed = log_->Append(
-          d.case_id, kDispatchActor,
-          [&](const mayday::v1::Case& current, mayday::v1::Case& next, CaseEvent& e) {
-            if (current.state() == mayday::v1::CASE_STATE_ESCALATED) {
-              return absl::AlreadyExistsError("already escalated");
-            }
-            if (auto s = RequireState(current, mayday::v1::CASE_STATE_DISPATCHING); !s.ok()) {
-              return s;
-            }
-            next.set_state(mayday::v1::CASE_STATE_ESCALATED);
-            e.mutable_escalated()->set_reason(d.reason);
-            return absl::OkStatus();
-          });
-      if (!committed.ok() && !absl::IsAlreadyExists(committed.status())) {
-        LogDropped(d, committed.status());
-      }
-      return;
-    }
-    case Type::kRedispatch: {
-      auto committed = log_->Append(
-          d.case_id, kDispatchActor,
-          [&](const mayday::v1::Case& current, mayday::v1::Case& next, CaseEvent& e) {
-            if (current.state() == mayday::v1::CASE_STATE_DISPATCHING) {
-              return absl::AlreadyExistsError("already dispatching");
-            }
-            if (auto s = RequireState(current, mayday::v1::CASE_STATE_ESCALATED); !s.ok()) {
-              return s;
-            }
-            next.set_state(mayday::v1::CASE_STATE_DISPATCHING);
-            e.mutable_redispatched();
-            return absl::OkStatus();
-          });
-      if (!committed.ok() && !absl::IsAlreadyExists(committed.status())) {
-        LogDropped(d, committed.status());
-      }
-      return;
-    }
-  }
-}
-
-void Dispatcher::ApplyOfferLocked(const dispatch::Decision& d) {
-  const std::string responder = ResponderName(d.responder_id);
-  const int eta = static_cast<int>(absl::ToInt64Seconds(d.eta));
-  auto committed = log_->Append(
-      d.case_id, kDispatchActor,
-      [&](const mayday::v1::Case& current, mayday::v1::Case&, CaseEvent& e) {
-        if (auto s = RequireState(current, mayday::v1::CASE_STATE_DISPATCHING); !s.ok()) return s;
-        auto* offered = e.mutable_offered();
-        offered->set_responder(responder);
-        offered->set_distance_meters(d.distance_meters);
-        offered->set_eta_seconds(eta);
-        *offered->mutable_expire_time() = ToProtoTime(d.expire_time);
-        return absl::OkStatus();
-      });
-  if (!committed.ok()) {
-    LogDropped(d, committed.status());
-    const auto code = committed.status().code();
-    if (code == absl::StatusCode::kFailedPrecondition || code == absl::StatusCode::kNotFound) {
-      // The case closed meanwhile: the engine forgets it, the responder is free.
-      engine_->CloseCase(d.case_id);
-    } else {
-      // Storage failed: nobody was told of the offer, so take it back and let
-      // the case move on to the next candidate (or escalation).
-      (void)engine_->Decline(d.responder_id, d.case_id);
-    }
-    return;
-  }
-  const mayday::v1::Case& c = committed->snapshot;
-  mayday::v1::Offer offer;
-  offer.set_case_(c.name());
-  offer.set_kind(c.kind());
-  *offer.mutable_location() = c.location();
-  offer.set_note(c.note());
-  offer.set_distance_meters(d.distance_meters);
-  offer.set_eta_seconds(eta);
-  *offer.mutable_expire_time() = ToProtoTime(d.expire_time);
-  offers_by_responder_[d.responder_id] = offer;
-  offer_holder_by_case_[d.case_id] = d.responder_id;
-  mayday::v1::ResponderUpdate update;
-  *update.mutable_offer() = std::move(offer);
-  streams_->Send(d.responder_id, std::move(update));
-}
-
-void Dispatcher::ApplyOfferEndedLocked(const dispatch::Decision& d) {
-  ForgetOfferLocked(d.case_id);
-  auto committed = log_->Append(
-      d.case_id, kDispatchActor,
-      [&](const mayday::v1::Case&, mayday::v1::Case&, CaseEvent& e) {
-        auto* ended = e.mutable_offer_ended();
-        ended->set_responder(ResponderName(d.responder_id));
-        ended->set_reason(ToProtoReason(d.end_reason));
-        return absl::OkStatus();
-      });
-  if (!committed.ok()) LogDropped(d, committed.status());
-  if (d.end_reason != dispatch::Decision::EndReason::kDeclined) {
-    mayday::v1::ResponderUpdate withdrawn;
-    withdrawn.set_offer_withdrawn(absl::StrCat("cases/", d.case_id));
-    streams_->Send(d.responder_id, std::move(withdrawn));
-  }
-}
-
 void Dispatcher::RequeueLocked(const std::string& case_id) {
   auto c = store_->GetCase(case_id);
   absl::Status s = c.status();
@@ -519,6 +369,7 @@ void Dispatcher::ForgetOfferLocked(const std::string& case_id) {
 }
 
 void Dispatcher::DispatchLoop() {
+  pthread_setname_np(pthread_self(), "mayday-dispatch");
   while (true) {
     absl::Time wake_at;
     {

@@ -117,12 +117,13 @@ class Dispatcher {
                                                   const std::string& responder_id);
 
  private:
-  // Steps the engine until it has nothing more to decide, committing and
-  // carrying out each decision.
+  // Steps the engine until it has nothing more to decide, committing each
+  // round's decisions together and then carrying them out (decisions.cc).
   void RunLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void ApplyLocked(const dispatch::Decision& decision) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void ApplyOfferLocked(const dispatch::Decision& decision) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void ApplyOfferEndedLocked(const dispatch::Decision& decision)
+  // What follows a decision's commit (or its failure): tell the responder,
+  // or undo the decision in the engine.
+  void AfterCommitLocked(const dispatch::Decision& decision,
+                         const absl::StatusOr<CommittedChange>& committed)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ForgetOfferLocked(const std::string& case_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Puts an open case back into matching after a failed commit left the

@@ -1,6 +1,8 @@
 // Batched positions of responders; see position_log.h.
 #include "responders/position_log.h"
 
+#include <pthread.h>
+
 #include <cstdio>
 #include <utility>
 #include <vector>
@@ -47,6 +49,7 @@ absl::Status PositionLog::Flush() {
 }
 
 void PositionLog::FlushLoop() {
+  pthread_setname_np(pthread_self(), "mayday-position");
   while (true) {
     {
       absl::MutexLock lock(&mu_);

@@ -143,12 +143,16 @@ absl::StatusOr<std::string> ParseCaseName(absl::string_view field, absl::string_
   constexpr absl::string_view kPrefix = "cases/";
   const auto bad = [&] {
     return absl::InvalidArgumentError(absl::StrCat(
-        field, " must be a case name like \"cases/0123456789abcdef0123456789abcdef\"; got \"",
+        field,
+        " must be a case name like \"cases/00064a1b2c3d4e0123456789abcdef0123456789abcdef\" "
+        "(46 lowercase hex digits); got \"",
         name.substr(0, 80), "\""));
   };
   if (!absl::StartsWith(name, kPrefix)) return bad();
   absl::string_view id = name.substr(kPrefix.size());
-  if (id.size() != 32) return bad();
+  // 46 digits (time prefix and 128 random bits), or 32 (random bits only)
+  // for cases opened before ids had the time prefix.
+  if (id.size() != 46 && id.size() != 32) return bad();
   for (char c : id) {
     if (!absl::ascii_isxdigit(static_cast<unsigned char>(c)) || absl::ascii_isupper(c)) {
       return bad();

@@ -53,7 +53,8 @@ absl::StatusOr<int> ValidatePageSize(int page_size, int max, int fallback);
 // A capability other than UNSPECIFIED.
 absl::Status ValidateCapability(int capability);
 
-// "cases/{id}" where id is 32 lowercase hex digits. Returns the id.
+// "cases/{id}" where id is 46 lowercase hex digits (NewCaseId), or 32 for
+// cases from before the time prefix. Returns the id.
 // `field` names the request field ("name", "case", "parent").
 absl::StatusOr<std::string> ParseCaseName(absl::string_view field, absl::string_view name);
 

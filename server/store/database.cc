@@ -147,6 +147,12 @@ absl::Status Database::Exec(absl::string_view sql) {
   return status;
 }
 
+absl::Status Database::Run(absl::string_view sql) {
+  absl::StatusOr<StatementLease> stmt = Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  return (*stmt)->Step().status();
+}
+
 absl::StatusOr<StatementLease> Database::Prepare(absl::string_view sql) {
   auto it = statements_.find(sql);
   if (it == statements_.end()) {
@@ -173,11 +179,11 @@ std::string Database::path() const {
 
 absl::StatusOr<Transaction> Transaction::Begin(Database& db) {
   if (!db.autocommit()) {
-    absl::Status status = db.Exec("SAVEPOINT nested");
+    absl::Status status = db.Run("SAVEPOINT nested");
     if (!status.ok()) return status;
     return Transaction(&db, /*nested=*/true);
   }
-  absl::Status status = db.Exec("BEGIN IMMEDIATE");
+  absl::Status status = db.Run("BEGIN IMMEDIATE");
   if (!status.ok()) return status;
   return Transaction(&db, /*nested=*/false);
 }
@@ -187,10 +193,10 @@ Transaction::~Transaction() {
   // on its own (the whole transaction); only undo what is still open.
   if (db_ == nullptr || db_->autocommit()) return;
   if (nested_) {
-    db_->Exec("ROLLBACK TO nested").IgnoreError();
-    db_->Exec("RELEASE nested").IgnoreError();
+    db_->Run("ROLLBACK TO nested").IgnoreError();
+    db_->Run("RELEASE nested").IgnoreError();
   } else {
-    db_->Exec("ROLLBACK").IgnoreError();
+    db_->Run("ROLLBACK").IgnoreError();
   }
 }
 
@@ -201,7 +207,7 @@ absl::Status Transaction::Commit() {
     db_ = nullptr;
     return absl::UnavailableError("the enclosing transaction was rolled back");
   }
-  absl::Status status = db_->Exec(nested_ ? "RELEASE nested" : "COMMIT");
+  absl::Status status = db_->Run(nested_ ? "RELEASE nested" : "COMMIT");
   if (status.ok()) db_ = nullptr;
   return status;
 }

@@ -102,6 +102,11 @@ class Database {
   // Runs one or more SQL statements that return no rows of interest.
   absl::Status Exec(absl::string_view sql);
 
+  // Runs one statement that returns no rows, prepared once and cached (for
+  // the BEGIN, SAVEPOINT and COMMIT of every write, where parsing each time
+  // would cost more than the statement).
+  absl::Status Run(absl::string_view sql);
+
   // The cached prepared statement for `sql`, preparing it on first use.
   absl::StatusOr<StatementLease> Prepare(absl::string_view sql);
 

@@ -3,6 +3,7 @@
 #include "store/sqlite_store.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -137,6 +138,7 @@ absl::Status SqliteStore::SubmitAndWait(WriteJob job) {
 }
 
 void SqliteStore::WriterLoop() {
+  pthread_setname_np(pthread_self(), "mayday-writer");
   std::vector<QueuedWrite> batch;
   while (true) {
     {
@@ -183,12 +185,12 @@ void SqliteStore::RunBatch(std::vector<QueuedWrite>& batch) {
   Database& db = *writer_;
   std::vector<absl::Status> results(batch.size());
   absl::Status batch_failed;
-  if (absl::Status begin = db.Exec("BEGIN IMMEDIATE"); !begin.ok()) {
+  if (absl::Status begin = db.Run("BEGIN IMMEDIATE"); !begin.ok()) {
     batch_failed = WriteFailed(begin);
   }
   BatchTxn txn(db);
   for (size_t i = 0; i < batch.size() && batch_failed.ok(); ++i) {
-    absl::Status status = db.Exec("SAVEPOINT job");
+    absl::Status status = db.Run("SAVEPOINT job");
     if (status.ok()) status = batch[i].job(txn);
     if (db.autocommit()) {
       // SQLite rolled the whole transaction back (disk full, I/O error):
@@ -197,15 +199,15 @@ void SqliteStore::RunBatch(std::vector<QueuedWrite>& batch) {
                                              : status);
       break;
     }
-    if (!status.ok()) db.Exec("ROLLBACK TO job").IgnoreError();
-    db.Exec("RELEASE job").IgnoreError();
+    if (!status.ok()) db.Run("ROLLBACK TO job").IgnoreError();
+    db.Run("RELEASE job").IgnoreError();
     results[i] = std::move(status);
   }
   if (batch_failed.ok()) {
-    if (absl::Status commit = db.Exec("COMMIT"); !commit.ok()) batch_failed = WriteFailed(commit);
+    if (absl::Status commit = db.Run("COMMIT"); !commit.ok()) batch_failed = WriteFailed(commit);
   }
   if (!batch_failed.ok()) {
-    if (!db.autocommit()) db.Exec("ROLLBACK").IgnoreError();
+    if (!db.autocommit()) db.Run("ROLLBACK").IgnoreError();
     for (absl::Status& result : results) {
       // A job's own refusal (NOT_FOUND, FAILED_PRECONDITION ...) stands; the
       // rest stored nothing.

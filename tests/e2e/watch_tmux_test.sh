@@ -50,8 +50,8 @@ done
 [ -n "$port" ] || { cat "$work/maydayd.log" >&2; echo "FAIL: maydayd did not start" >&2; exit 1; }
 server="127.0.0.1:$port"
 
-# A real terminal, 160x40, running the watch.
-tmux new-session -d -s "$session" -x 160 -y 40 \
+# A real terminal, 240x40, running the watch.
+tmux new-session -d -s "$session" -x 240 -y 40 \
   "TERM=xterm-256color $bin/maydayctl --server $server --token $agent cases watch; echo WATCH-EXITED-\$?; sleep 30"
 sleep 0.5
 
@@ -60,12 +60,12 @@ sleep 0.5
   >"$work/panic.log" 2>&1 &
 panic_pid=$!
 
-wait_for_screen 'cases/[0-9a-f]{32}  #1  DISPATCHING  members/alice  raised: road at 52\.37000, 4\.89000, note "engine smoke"'
+wait_for_screen 'cases/[0-9a-f]{46}  #1  DISPATCHING  members/alice  raised: road at 52\.37000, 4\.89000, note "engine smoke"'
 # The escalation: marked and in bold red (maydayctl writes ESC[1;31m; tmux
 # gives it back as bold, then red).
-wait_for_screen $'\033\\[1m\033\\[31m!! [0-9:]{8}  cases/[0-9a-f]{32}  #2  ESCALATED  dispatch  escalated: no tow truck'
+wait_for_screen $'\033\\[1m\033\\[31m!! [0-9:]{8}  cases/[0-9a-f]{46}  #2  ESCALATED  dispatch  escalated: no tow truck'
 
-case_name=$(tmux capture-pane -p -t "$session" | grep -Eo 'cases/[0-9a-f]{32}' | head -1)
+case_name=$(tmux capture-pane -p -t "$session" | grep -Eo 'cases/[0-9a-f]{46}' | head -1)
 
 # The care agent writes to the member.
 "$bin/maydayctl" --server "$server" --token "$agent" cases message "$case_name" "We are finding you a tow truck" >/dev/null
