@@ -62,7 +62,7 @@ class CaseLog {
   // UNAVAILABLE if storage failed (nothing stored). Blocks until committed.
   absl::StatusOr<CreatedCase> Open(const NewCase& request);
   // The same without blocking: `done` gets the outcome once it is on disk,
-  // on the store's writer thread (after the event was published); it must
+  // on the store's completer thread (after the event was published); it must
   // not block.
   void OpenAsync(NewCase request, absl::AnyInvocable<void(absl::StatusOr<CreatedCase>)> done);
 

@@ -10,7 +10,7 @@
 // decisions reach storage in the order the engine made them. Lock order:
 // Dispatcher::mu_, then inbox_mu_, then CaseLog's, EventHub's and
 // ResponderStreams' locks. CaseOpened takes only inbox_mu_: it is called on
-// the store's writer thread, which mu_'s holder may be waiting for.
+// the store's completer thread, which mu_'s holder may be waiting for.
 #ifndef MAYDAY_SERVER_DISPATCHER_DISPATCHER_H_
 #define MAYDAY_SERVER_DISPATCHER_DISPATCHER_H_
 

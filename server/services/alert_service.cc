@@ -39,7 +39,7 @@ grpc::ServerUnaryReactor* AlertServiceImpl::RaiseAlert(
     reactor->Finish(ToGrpcStatus(valid));
     return reactor;
   }
-  // Answered from the store's writer thread once the case is on disk; the
+  // Answered from the store's completer thread once the case is on disk; the
   // handler's thread is not held meanwhile, so many alerts share a commit.
   NewCase alert{member->Name(), request->request_id(), request->kind(), request->location(),
                 request->note()};

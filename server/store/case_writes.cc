@@ -87,18 +87,9 @@ absl::StatusOr<CreatedCase> InsertCase(Database& db, const Case& snapshot,
 
   absl::StatusOr<Transaction> txn = Transaction::Begin(db);
   if (!txn.ok()) return WriteFailed(txn.status());
-  if (!snapshot.request_id().empty()) {
-    absl::StatusOr<std::optional<Case>> existing =
-        FindRetried(db, snapshot.member(), snapshot.request_id());
-    if (!existing.ok()) {
-      return absl::IsDataLoss(existing.status())
-                 ? existing.status()
-                 : WriteFailed(existing.status());
-    }
-    // A retry: the transaction rolls back having written nothing.
-    if (existing->has_value()) return CreatedCase{std::move(**existing), false};
-  }
 
+  // The insert itself tells a retry (UNIQUE (member, request_id)); only then
+  // is the stored case looked up.
   absl::StatusOr<StatementLease> insert = db.Prepare(
       "INSERT INTO cases (id, member, request_id, kind, state, create_time_us, "
       "last_sequence, snapshot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)");
@@ -113,6 +104,16 @@ absl::StatusOr<CreatedCase> InsertCase(Database& db, const Case& snapshot,
   }
   if (status.ok()) status = (*insert)->BindBlob(7, snapshot_blob);
   if (status.ok()) status = (*insert)->Step().status();
+  if (SqliteErrorCode(status) == SQLITE_CONSTRAINT_UNIQUE && !snapshot.request_id().empty()) {
+    absl::StatusOr<std::optional<Case>> existing =
+        FindRetried(db, snapshot.member(), snapshot.request_id());
+    if (!existing.ok()) {
+      return absl::IsDataLoss(existing.status()) ? existing.status()
+                                                 : WriteFailed(existing.status());
+    }
+    // A retry: the transaction rolls back having written nothing.
+    if (existing->has_value()) return CreatedCase{std::move(**existing), false};
+  }
   if (SqliteErrorCode(status) == SQLITE_CONSTRAINT_PRIMARYKEY) {
     return absl::AlreadyExistsError(
         absl::StrCat("case id ", id,

@@ -179,19 +179,23 @@ std::string Database::path() const {
 
 absl::StatusOr<Transaction> Transaction::Begin(Database& db) {
   if (!db.autocommit()) {
+    // Inside a group commit's batch every job already has a savepoint of
+    // its own: a failed job is rolled back to it whole.
+    if (db.in_job()) return Transaction(&db, /*nested=*/true, /*savepoint=*/false);
     absl::Status status = db.Run("SAVEPOINT nested");
     if (!status.ok()) return status;
-    return Transaction(&db, /*nested=*/true);
+    return Transaction(&db, /*nested=*/true, /*savepoint=*/true);
   }
   absl::Status status = db.Run("BEGIN IMMEDIATE");
   if (!status.ok()) return status;
-  return Transaction(&db, /*nested=*/false);
+  return Transaction(&db, /*nested=*/false, /*savepoint=*/false);
 }
 
 Transaction::~Transaction() {
   // After a failed statement or COMMIT SQLite may already have rolled back
   // on its own (the whole transaction); only undo what is still open.
   if (db_ == nullptr || db_->autocommit()) return;
+  if (nested_ && !savepoint_) return;  // the job's savepoint undoes it
   if (nested_) {
     db_->Run("ROLLBACK TO nested").IgnoreError();
     db_->Run("RELEASE nested").IgnoreError();
@@ -206,6 +210,10 @@ absl::Status Transaction::Commit() {
     // savepoint is gone with it.
     db_ = nullptr;
     return absl::UnavailableError("the enclosing transaction was rolled back");
+  }
+  if (nested_ && !savepoint_) {
+    db_ = nullptr;
+    return absl::OkStatus();
   }
   absl::Status status = db_->Run(nested_ ? "RELEASE nested" : "COMMIT");
   if (status.ok()) db_ = nullptr;

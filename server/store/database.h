@@ -113,6 +113,11 @@ class Database {
   // True if the connection has no open transaction.
   bool autocommit() const;
 
+  // Set by the group commit while it runs a job inside the job's own
+  // savepoint: nested Transactions then need none of their own.
+  void set_in_job(bool in_job) { in_job_ = in_job; }
+  bool in_job() const { return in_job_; }
+
   // The file this connection has open as its main database.
   std::string path() const;
 
@@ -121,6 +126,7 @@ class Database {
 
   sqlite3* db_;
   absl::flat_hash_map<std::string, std::unique_ptr<Statement>> statements_;
+  bool in_job_ = false;
 };
 
 // BEGIN IMMEDIATE on construction via Begin(); ROLLBACK in the destructor
@@ -133,7 +139,8 @@ class Transaction {
   // other connections, in this or other processes), or opens a savepoint if
   // a transaction is already open.
   static absl::StatusOr<Transaction> Begin(Database& db);
-  Transaction(Transaction&& other) noexcept : db_(other.db_), nested_(other.nested_) {
+  Transaction(Transaction&& other) noexcept
+      : db_(other.db_), nested_(other.nested_), savepoint_(other.savepoint_) {
     other.db_ = nullptr;
   }
   Transaction& operator=(Transaction&&) = delete;
@@ -147,9 +154,11 @@ class Transaction {
   absl::Status Commit();
 
  private:
-  Transaction(Database* db, bool nested) : db_(db), nested_(nested) {}
-  Database* db_;  // null once committed or moved from
-  bool nested_;   // a savepoint inside an outer transaction
+  Transaction(Database* db, bool nested, bool savepoint)
+      : db_(db), nested_(nested), savepoint_(savepoint) {}
+  Database* db_;     // null once committed or moved from
+  bool nested_;      // inside an outer transaction
+  bool savepoint_;   // nested with a savepoint of its own (not inside a job)
 };
 
 // The SQLite extended result code an error status from this file carries,

@@ -111,6 +111,7 @@ absl::StatusOr<std::unique_ptr<Store>> SqliteStore::Open(
 SqliteStore::SqliteStore(std::unique_ptr<Database> writer, std::unique_ptr<Database> reader)
     : writer_(std::move(writer)), reader_(std::move(reader)) {
   writer_thread_ = std::thread([this] { WriterLoop(); });
+  completer_thread_ = std::thread([this] { CompleterLoop(); });
 }
 
 SqliteStore::~SqliteStore() {
@@ -119,6 +120,11 @@ SqliteStore::~SqliteStore() {
     stopping_ = true;
   }
   writer_thread_.join();
+  {
+    absl::MutexLock lock(&completions_mu_);
+    writer_done_ = true;
+  }
+  completer_thread_.join();
 }
 
 void SqliteStore::Submit(WriteJob job, WriteDone done) {
@@ -153,11 +159,39 @@ void SqliteStore::WriterLoop() {
       std::move(queue_.begin(), queue_.begin() + take, std::back_inserter(batch));
       queue_.erase(queue_.begin(), queue_.begin() + take);
     }
+    Completions done;
+    done.results.resize(batch.size());
     {
       absl::MutexLock lock(&write_mu_);
-      RunBatch(batch);
+      RunBatch(batch, done.results);
     }
+    done.callbacks.reserve(batch.size());
+    for (QueuedWrite& write : batch) done.callbacks.push_back(std::move(write.done));
     batch.clear();
+    absl::MutexLock lock(&completions_mu_);
+    completions_.push_back(std::move(done));
+  }
+}
+
+void SqliteStore::CompleterLoop() {
+  pthread_setname_np(pthread_self(), "mayday-complete");
+  while (true) {
+    std::vector<Completions> ready;
+    {
+      absl::MutexLock lock(&completions_mu_);
+      completions_mu_.Await(absl::Condition(
+          +[](SqliteStore* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->completions_mu_) {
+            return !self->completions_.empty() || self->writer_done_;
+          },
+          this));
+      if (completions_.empty()) return;  // the writer stopped and all is told
+      ready.swap(completions_);
+    }
+    for (Completions& batch : ready) {
+      for (size_t i = 0; i < batch.callbacks.size(); ++i) {
+        batch.callbacks[i](std::move(batch.results[i]));
+      }
+    }
   }
 }
 
@@ -181,9 +215,8 @@ class BatchTxn final : public WriteTxn {
   Database& db_;
 };
 
-void SqliteStore::RunBatch(std::vector<QueuedWrite>& batch) {
+void SqliteStore::RunBatch(std::vector<QueuedWrite>& batch, std::vector<absl::Status>& results) {
   Database& db = *writer_;
-  std::vector<absl::Status> results(batch.size());
   absl::Status batch_failed;
   if (absl::Status begin = db.Run("BEGIN IMMEDIATE"); !begin.ok()) {
     batch_failed = WriteFailed(begin);
@@ -191,7 +224,9 @@ void SqliteStore::RunBatch(std::vector<QueuedWrite>& batch) {
   BatchTxn txn(db);
   for (size_t i = 0; i < batch.size() && batch_failed.ok(); ++i) {
     absl::Status status = db.Run("SAVEPOINT job");
+    db.set_in_job(true);
     if (status.ok()) status = batch[i].job(txn);
+    db.set_in_job(false);
     if (db.autocommit()) {
       // SQLite rolled the whole transaction back (disk full, I/O error):
       // every earlier job of the batch is undone with it.
@@ -214,7 +249,6 @@ void SqliteStore::RunBatch(std::vector<QueuedWrite>& batch) {
       if (result.ok() || absl::IsUnavailable(result)) result = batch_failed;
     }
   }
-  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
 }
 
 absl::StatusOr<CreatedCase> SqliteStore::CreateCase(

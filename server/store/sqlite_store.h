@@ -1,6 +1,7 @@
 // SqliteStore, the Store that Store::Open returns: one writer connection,
 // owned by a writer thread that commits queued writes in batches (group
-// commit), and one reader connection behind its own mutex. Writes are
+// commit) and hands their outcomes to a completer thread that tells the
+// callers in order; and one reader connection behind its own mutex. Writes are
 // serialized in this process by the writer thread and across processes
 // (maydayd token create) by SQLite's write lock; reads run on the reader
 // connection and, in WAL mode, neither wait for a write's fsync nor see a
@@ -56,21 +57,35 @@ class SqliteStore final : public Store {
     WriteJob job;
     WriteDone done;
   };
+  // A committed (or failed) batch's outcomes, waiting to be told.
+  struct Completions {
+    std::vector<WriteDone> callbacks;
+    std::vector<absl::Status> results;
+  };
 
   SqliteStore(std::unique_ptr<Database> writer, std::unique_ptr<Database> reader);
 
   // Submit, then wait for the outcome (the blocking write calls).
   absl::Status SubmitAndWait(WriteJob job);
   void WriterLoop();
-  // One batch: BEGIN, each job in its own savepoint, COMMIT, then the dones.
-  void RunBatch(std::vector<QueuedWrite>& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // One batch: BEGIN, each job in its own savepoint, COMMIT; results[i] is
+  // job i's outcome.
+  void RunBatch(std::vector<QueuedWrite>& batch, std::vector<absl::Status>& results)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Tells each batch's outcomes, in order, off the writer thread (answering
+  // a gRPC call costs about as much as storing it).
+  void CompleterLoop();
 
   absl::Mutex write_mu_;  // held by the writer thread while it runs a batch
   const std::unique_ptr<Database> writer_ ABSL_PT_GUARDED_BY(write_mu_);
   absl::Mutex queue_mu_;
   std::vector<QueuedWrite> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
+  absl::Mutex completions_mu_;
+  std::vector<Completions> completions_ ABSL_GUARDED_BY(completions_mu_);
+  bool writer_done_ ABSL_GUARDED_BY(completions_mu_) = false;
   std::thread writer_thread_;
+  std::thread completer_thread_;
   absl::Mutex read_mu_;
   const std::unique_ptr<Database> reader_ ABSL_PT_GUARDED_BY(read_mu_);
 };

@@ -118,10 +118,11 @@ class Store {
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path);
   virtual ~Store() = default;
 
-  // Queues `job` for the next batch and returns at once. `done` is called on
-  // the writer thread, in the order the jobs were queued, after the batch
-  // committed (or failed: UNAVAILABLE, nothing of the batch stored); it must
-  // not block. Jobs queued by one thread run in the order queued.
+  // Queues `job` for the next batch and returns at once. `job` runs on the
+  // writer thread; `done` on the store's completer thread, in the order the
+  // jobs were queued, after the batch committed (or failed: UNAVAILABLE,
+  // nothing of the batch stored); `done` must not block on the store. Jobs
+  // queued by one thread run in the order queued.
   virtual void Submit(WriteJob job, WriteDone done) = 0;
 
   // Stores a new case (`snapshot`, whose name, member, request_id, state,
