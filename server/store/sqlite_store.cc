@@ -25,7 +25,9 @@ namespace {
 // Long enough for `maydayd token create` to finish its write; short enough
 // that a stuck lock surfaces as UNAVAILABLE instead of a hung alert.
 constexpr int kBusyTimeoutMs = 5000;
-constexpr int kOpenFlags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
+// NOMUTEX: each connection is used by one thread at a time (the writer thread,
+// or a reader under read_mu_), so SQLite's own per-call mutex is not needed.
+constexpr int kOpenFlags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 // Most jobs in one transaction: bounds the latency a batch adds to its last
 // job and the work lost to one failed commit.
 constexpr size_t kMaxBatch = 1000;
