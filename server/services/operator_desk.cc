@@ -1,75 +1,82 @@
 // OperatorService: a care agent acting on dispatch (assign, take, release,
 // escalate), following a crew on a case and looking up one responder. See operator_service.h; the rules
 // live in Dispatcher (dispatcher_desk.cc).
+#include <string>
+
 #include "absl/strings/str_cat.h"
 #include "cases/proto_time.h"
+#include "dispatcher/mapping.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"
 #include "services/operator_service.h"
 
 namespace mayday::server {
+namespace {
+
+// A care agent's action on one case (request field "name"): authenticate the
+// agent, parse the name, then `act(agent, case_id)` returns the case as it
+// left it.
+template <typename Act>
+grpc::ServerUnaryReactor* ActOnCase(const ServiceContext& services,
+                                    grpc::CallbackServerContext* context,
+                                    const std::string& name, mayday::v1::Case* response,
+                                    Act act) {
+  return FinishUnary(context, [&]() -> absl::Status {
+    auto agent = services.auth->Require(*context, Role::kOperator);
+    if (!agent.ok()) return agent.status();
+    auto id = ParseCaseName("name", name);
+    if (!id.ok()) return id.status();
+    absl::StatusOr<mayday::v1::Case> changed = act(agent->Name(), *id);
+    if (!changed.ok()) return changed.status();
+    *response = *std::move(changed);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace
 
 grpc::ServerUnaryReactor* OperatorServiceImpl::AssignCase(
     grpc::CallbackServerContext* context, const mayday::v1::AssignCaseRequest* request,
     mayday::v1::Case* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
-    auto agent = services_.auth->Require(*context, Role::kOperator);
-    if (!agent.ok()) return agent.status();
-    auto id = ParseCaseName("name", request->name());
-    if (!id.ok()) return id.status();
-    auto responder = ParseSubjectName("responder", request->responder(), "responders");
-    if (!responder.ok()) return responder.status();
-    auto assigned = services_.dispatcher->AssignManually(agent->Name(), *id, *responder);
-    if (!assigned.ok()) return assigned.status();
-    *response = std::move(*assigned);
-    return absl::OkStatus();
-  });
+  return ActOnCase(services_, context, request->name(), response,
+                   [&](const std::string& agent,
+                       const std::string& id) -> absl::StatusOr<mayday::v1::Case> {
+                     auto responder =
+                         ParseSubjectName("responder", request->responder(), "responders");
+                     if (!responder.ok()) return responder.status();
+                     return services_.dispatcher->AssignManually(agent, id, *responder);
+                   });
 }
 
 grpc::ServerUnaryReactor* OperatorServiceImpl::TakeCase(grpc::CallbackServerContext* context,
                                                         const mayday::v1::TakeCaseRequest* request,
                                                         mayday::v1::Case* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
-    auto agent = services_.auth->Require(*context, Role::kOperator);
-    if (!agent.ok()) return agent.status();
-    auto id = ParseCaseName("name", request->name());
-    if (!id.ok()) return id.status();
-    auto taken = services_.dispatcher->Take(agent->Name(), *id);
-    if (!taken.ok()) return taken.status();
-    *response = std::move(*taken);
-    return absl::OkStatus();
-  });
+  return ActOnCase(services_, context, request->name(), response,
+                   [&](const std::string& agent, const std::string& id) {
+                     return services_.dispatcher->Take(agent, id);
+                   });
 }
 
 grpc::ServerUnaryReactor* OperatorServiceImpl::ReleaseCase(
     grpc::CallbackServerContext* context, const mayday::v1::ReleaseCaseRequest* request,
     mayday::v1::Case* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
-    auto agent = services_.auth->Require(*context, Role::kOperator);
-    if (!agent.ok()) return agent.status();
-    auto id = ParseCaseName("name", request->name());
-    if (!id.ok()) return id.status();
-    auto released = services_.dispatcher->Release(agent->Name(), *id);
-    if (!released.ok()) return released.status();
-    *response = std::move(*released);
-    return absl::OkStatus();
-  });
+  return ActOnCase(services_, context, request->name(), response,
+                   [&](const std::string& agent, const std::string& id) {
+                     return services_.dispatcher->Release(agent, id);
+                   });
 }
 
 grpc::ServerUnaryReactor* OperatorServiceImpl::EscalateCase(
     grpc::CallbackServerContext* context, const mayday::v1::EscalateCaseRequest* request,
     mayday::v1::Case* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
-    auto agent = services_.auth->Require(*context, Role::kOperator);
-    if (!agent.ok()) return agent.status();
-    auto id = ParseCaseName("name", request->name());
-    if (!id.ok()) return id.status();
-    if (auto s = ValidateMessageText("reason", request->reason()); !s.ok()) return s;
-    auto escalated = services_.dispatcher->Escalate(agent->Name(), *id, request->reason());
-    if (!escalated.ok()) return escalated.status();
-    *response = std::move(*escalated);
-    return absl::OkStatus();
-  });
+  return ActOnCase(services_, context, request->name(), response,
+                   [&](const std::string& agent,
+                       const std::string& id) -> absl::StatusOr<mayday::v1::Case> {
+                     if (auto s = ValidateMessageText("reason", request->reason()); !s.ok()) {
+                       return s;
+                     }
+                     return services_.dispatcher->Escalate(agent, id, request->reason());
+                   });
 }
 
 grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseTrack(
@@ -77,14 +84,9 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseTrack(
     mayday::v1::ListCaseTrackResponse* response) {
   return FinishUnary(context, [&]() -> absl::Status {
     if (auto p = services_.auth->Require(*context, Role::kOperator); !p.ok()) return p.status();
-    auto id = ParseCaseName("parent", request->parent());
-    if (!id.ok()) return id.status();
-    auto found = services_.store->GetCase(*id);
-    if (absl::IsNotFound(found.status())) {
-      return absl::NotFoundError(absl::StrCat(request->parent(), " not found"));
-    }
+    auto found = FindCase("parent", request->parent());
     if (!found.ok()) return found.status();
-    auto track = services_.store->ListTrack(*id);
+    auto track = services_.store->ListTrack(CaseIdFromName(found->name()));
     if (!track.ok()) return track.status();
     for (const PositionReport& report : *track) {
       mayday::v1::TrackPoint* point = response->add_points();

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "cases/case_changes.h"
 #include "cases/proto_time.h"
+#include "dispatcher/mapping.h"
 #include "rpc/queued_writer.h"
 #include "rpc/status.h"
 #include "rpc/unary.h"
@@ -103,12 +104,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::GetCase(grpc::CallbackServerConte
                                                        mayday::v1::Case* response) {
   return FinishUnary(context, [&]() -> absl::Status {
     if (auto p = services_.auth->Require(*context, Role::kOperator); !p.ok()) return p.status();
-    auto id = ParseCaseName("name", request->name());
-    if (!id.ok()) return id.status();
-    auto found = services_.store->GetCase(*id);
-    if (absl::IsNotFound(found.status())) {
-      return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
-    }
+    auto found = FindCase("name", request->name());
     if (!found.ok()) return found.status();
     *response = std::move(*found);
     return absl::OkStatus();
@@ -120,8 +116,6 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseEvents(
     mayday::v1::ListCaseEventsResponse* response) {
   return FinishUnary(context, [&]() -> absl::Status {
     if (auto p = services_.auth->Require(*context, Role::kOperator); !p.ok()) return p.status();
-    auto id = ParseCaseName("parent", request->parent());
-    if (!id.ok()) return id.status();
     auto size = ValidatePageSize(request->page_size(), 1000, 100);
     if (!size.ok()) return size.status();
     // The page token is the last sequence already returned.
@@ -131,12 +125,9 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseEvents(
       return absl::InvalidArgumentError(
           "page_token is malformed; pass the next_page_token of a previous call");
     }
-    auto found = services_.store->GetCase(*id);
-    if (absl::IsNotFound(found.status())) {
-      return absl::NotFoundError(absl::StrCat(request->parent(), " not found"));
-    }
+    auto found = FindCase("parent", request->parent());
     if (!found.ok()) return found.status();
-    auto events = services_.store->ListEvents(*id, after, *size);
+    auto events = services_.store->ListEvents(CaseIdFromName(found->name()), after, *size);
     if (!events.ok()) return events.status();
     for (auto& e : *events) *response->add_events() = std::move(e);
     if (!response->events().empty() &&
@@ -178,6 +169,17 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListResponders(
     }
     return absl::OkStatus();
   });
+}
+
+absl::StatusOr<mayday::v1::Case> OperatorServiceImpl::FindCase(absl::string_view field,
+                                                              const std::string& case_name) {
+  auto id = ParseCaseName(field, case_name);
+  if (!id.ok()) return id.status();
+  auto found = services_.store->GetCase(*id);
+  if (absl::IsNotFound(found.status())) {
+    return absl::NotFoundError(absl::StrCat(case_name, " not found"));
+  }
+  return found;
 }
 
 absl::StatusOr<CommittedChange> OperatorServiceImpl::ChangeCase(const Principal& agent,
@@ -274,14 +276,9 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseNotes(
     mayday::v1::ListCaseNotesResponse* response) {
   return FinishUnary(context, [&]() -> absl::Status {
     if (auto p = services_.auth->Require(*context, Role::kOperator); !p.ok()) return p.status();
-    auto id = ParseCaseName("parent", request->parent());
-    if (!id.ok()) return id.status();
-    auto found = services_.store->GetCase(*id);
-    if (absl::IsNotFound(found.status())) {
-      return absl::NotFoundError(absl::StrCat(request->parent(), " not found"));
-    }
+    auto found = FindCase("parent", request->parent());
     if (!found.ok()) return found.status();
-    auto notes = services_.store->ListNotes(*id);
+    auto notes = services_.store->ListNotes(CaseIdFromName(found->name()));
     if (!notes.ok()) return notes.status();
     for (auto& n : *notes) *response->add_notes() = std::move(n);
     return absl::OkStatus();

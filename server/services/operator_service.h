@@ -76,6 +76,10 @@ class OperatorServiceImpl final : public mayday::v1::OperatorService::CallbackSe
                                         mayday::v1::Token* response) override;
 
  private:
+  // The case named `case_name` (the request field `field`): INVALID_ARGUMENT
+  // for a malformed name, NOT_FOUND naming it if there is none.
+  absl::StatusOr<mayday::v1::Case> FindCase(absl::string_view field,
+                                            const std::string& case_name);
   // Applies `change` to any case on behalf of `agent`, then tells dispatch.
   // `field` names the request field holding the case name.
   absl::StatusOr<CommittedChange> ChangeCase(const Principal& agent, absl::string_view field,
