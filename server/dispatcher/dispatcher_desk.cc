@@ -35,9 +35,9 @@ absl::Status RequireOpenUnassigned(const Case& c) {
 // agent does.
 absl::Status RequireNotOwnedByOther(const Case& c, const std::string& agent) {
   if (c.operator_().empty() || c.operator_() == agent) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat(
-      c.name(), " is owned by ", c.operator_(),
-      "; ask them, or release it first (maydayctl cases release)"));
+  return absl::FailedPreconditionError(
+      absl::StrCat(c.name(), " is owned by ", c.operator_(),
+                   "; ask them, or release it first (maydayctl cases release)"));
 }
 
 }  // namespace
@@ -115,8 +115,9 @@ absl::StatusOr<Case> Dispatcher::Escalate(const std::string& agent, const std::s
   if (!current.ok()) return current.status();
   if (current->state() == mayday::v1::CASE_STATE_ESCALATED) {
     return absl::FailedPreconditionError(
-        absl::StrCat(current->name(), " is already ESCALATED; take it (maydayctl cases take) to "
-                                      "stop dispatch from matching it"));
+        absl::StrCat(current->name(),
+                     " is already ESCALATED; take it (maydayctl cases take) to "
+                     "stop dispatch from matching it"));
   }
   if (auto s = RequireNotOwnedByOther(*current, agent); !s.ok()) return s;
   const bool was_held = !current->operator_().empty();
@@ -153,10 +154,10 @@ absl::StatusOr<Case> Dispatcher::AssignManually(const std::string& agent,
   }
   auto assignment = engine_->AssignManually(case_id, responder_id);
   if (!assignment.ok()) {
-    return absl::Status(assignment.status().code(),
-                        absl::StrCat("cannot assign ", current->name(), " to ",
-                                     ResponderName(responder_id), ": ",
-                                     assignment.status().message()));
+    return absl::Status(
+        assignment.status().code(),
+        absl::StrCat("cannot assign ", current->name(), " to ", ResponderName(responder_id), ": ",
+                     assignment.status().message()));
   }
   // The responder's own offer of this case, if it held one, became the
   // assignment.

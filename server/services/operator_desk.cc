@@ -1,6 +1,6 @@
 // OperatorService: a care agent acting on dispatch (assign, take, release,
-// escalate), following a crew on a case and looking up one responder. See operator_service.h; the rules
-// live in Dispatcher (dispatcher_desk.cc).
+// escalate), following a crew on a case and looking up one responder. See
+// operator_service.h; the rules live in Dispatcher (dispatcher_desk.cc).
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -18,9 +18,8 @@ namespace {
 // left it.
 template <typename Act>
 grpc::ServerUnaryReactor* ActOnCase(const ServiceContext& services,
-                                    grpc::CallbackServerContext* context,
-                                    const std::string& name, mayday::v1::Case* response,
-                                    Act act) {
+                                    grpc::CallbackServerContext* context, const std::string& name,
+                                    mayday::v1::Case* response, Act act) {
   return FinishUnary(context, [&]() -> absl::Status {
     auto agent = services.auth->Require(*context, Role::kOperator);
     if (!agent.ok()) return agent.status();
@@ -38,14 +37,13 @@ grpc::ServerUnaryReactor* ActOnCase(const ServiceContext& services,
 grpc::ServerUnaryReactor* OperatorServiceImpl::AssignCase(
     grpc::CallbackServerContext* context, const mayday::v1::AssignCaseRequest* request,
     mayday::v1::Case* response) {
-  return ActOnCase(services_, context, request->name(), response,
-                   [&](const std::string& agent,
-                       const std::string& id) -> absl::StatusOr<mayday::v1::Case> {
-                     auto responder =
-                         ParseSubjectName("responder", request->responder(), "responders");
-                     if (!responder.ok()) return responder.status();
-                     return services_.dispatcher->AssignManually(agent, id, *responder);
-                   });
+  return ActOnCase(
+      services_, context, request->name(), response,
+      [&](const std::string& agent, const std::string& id) -> absl::StatusOr<mayday::v1::Case> {
+        auto responder = ParseSubjectName("responder", request->responder(), "responders");
+        if (!responder.ok()) return responder.status();
+        return services_.dispatcher->AssignManually(agent, id, *responder);
+      });
 }
 
 grpc::ServerUnaryReactor* OperatorServiceImpl::TakeCase(grpc::CallbackServerContext* context,
@@ -69,14 +67,14 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ReleaseCase(
 grpc::ServerUnaryReactor* OperatorServiceImpl::EscalateCase(
     grpc::CallbackServerContext* context, const mayday::v1::EscalateCaseRequest* request,
     mayday::v1::Case* response) {
-  return ActOnCase(services_, context, request->name(), response,
-                   [&](const std::string& agent,
-                       const std::string& id) -> absl::StatusOr<mayday::v1::Case> {
-                     if (auto s = ValidateMessageText("reason", request->reason()); !s.ok()) {
-                       return s;
-                     }
-                     return services_.dispatcher->Escalate(agent, id, request->reason());
-                   });
+  return ActOnCase(
+      services_, context, request->name(), response,
+      [&](const std::string& agent, const std::string& id) -> absl::StatusOr<mayday::v1::Case> {
+        if (auto s = ValidateMessageText("reason", request->reason()); !s.ok()) {
+          return s;
+        }
+        return services_.dispatcher->Escalate(agent, id, request->reason());
+      });
 }
 
 grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseTrack(

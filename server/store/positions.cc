@@ -71,8 +71,7 @@ absl::Status InsertPositions(Database& db, const std::vector<PositionReport>& re
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<PositionReport>> SelectTrack(Database& db,
-                                                       absl::string_view case_id) {
+absl::StatusOr<std::vector<PositionReport>> SelectTrack(Database& db, absl::string_view case_id) {
   absl::StatusOr<StatementLease> select = db.Prepare(
       "SELECT responder, case_id, report_time_us, location FROM case_tracks "
       "WHERE case_id = ?1 ORDER BY report_time_us, rowid");

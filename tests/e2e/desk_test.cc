@@ -5,9 +5,8 @@
 // agent resolves, one a false alarm. Then `maydayctl stats --output json`
 // must give the figures this test works out on its own from the stored
 // timelines.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -95,7 +94,9 @@ class Desk {
   v1::AlertService::Stub& alerts() { return *alerts_; }
   v1::OperatorService::Stub& operators() { return *operators_; }
 
-  std::string Member(const std::string& id) { return CreateToken(MAYDAYD_BINARY, db_, "member", id); }
+  std::string Member(const std::string& id) {
+    return CreateToken(MAYDAYD_BINARY, db_, "member", id);
+  }
 
   // Starts mayday-sim with one tow truck and one ambulance near Amsterdam.
   void StartCrews() {
@@ -119,8 +120,7 @@ class Desk {
 
   // maydayctl as desk-1.
   Output Ctl(std::vector<std::string> args) {
-    args.insert(args.begin(),
-                {MAYDAYCTL_BINARY, "--server", daemon_.address(), "--token", agent_});
+    args.insert(args.begin(), {MAYDAYCTL_BINARY, "--server", daemon_.address(), "--token", agent_});
     return Run(args);
   }
 
@@ -217,8 +217,8 @@ TEST_CASE("A day at the care desk, and the stats it adds up to") {
   Output taken = desk.Ctl({"cases", "take", c.name()});
   REQUIRE(taken.exit_code == 0);
   CHECK(taken.text.find("operators/desk-1") != std::string::npos);
-  REQUIRE(desk.Ctl({"cases", "message", c.name(), "A", "tow", "truck", "is", "coming"})
-              .exit_code == 0);
+  REQUIRE(desk.Ctl({"cases", "message", c.name(), "A", "tow", "truck", "is", "coming"}).exit_code ==
+          0);
   Output assigned = desk.Ctl({"cases", "assign", c.name(), "unit-1"});
   REQUIRE(assigned.exit_code == 0);
   CHECK(assigned.text.find("ASSIGNED") != std::string::npos);
@@ -296,10 +296,9 @@ TEST_CASE("A day at the care desk, and the stats it adds up to") {
   CHECK(Number(json, "false_alarms") == 1);
   CHECK(Number(json, "ratings") == 2);
   CHECK(Number(json, "average_rating") == Approx(4.0));
-  for (const auto& [key, values] :
-       {std::pair{"time_to_first_offer_seconds", to_offer},
-        std::pair{"time_to_assignment_seconds", to_assignment},
-        std::pair{"time_to_on_scene_seconds", to_on_scene}}) {
+  for (const auto& [key, values] : {std::pair{"time_to_first_offer_seconds", to_offer},
+                                    std::pair{"time_to_assignment_seconds", to_assignment},
+                                    std::pair{"time_to_on_scene_seconds", to_on_scene}}) {
     INFO(key);
     const auto& summary = json.fields().at(key).struct_value();
     CHECK(Number(summary, "count") == values.size());

@@ -3,7 +3,6 @@
 // hand; each checked on the case, its timeline and the crews' streams, and
 // across a restart.
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -133,8 +132,7 @@ TEST_CASE("A taken case gets no offers until it is released") {
   CHECK(events[5].offered().responder() == first.name());
 
   // Releasing a case nobody owns is refused and adds nothing.
-  CHECK(Release(server, agent, opened.name(), &released).error_code() ==
-        grpc::FAILED_PRECONDITION);
+  CHECK(Release(server, agent, opened.name(), &released).error_code() == grpc::FAILED_PRECONDITION);
   CHECK(Events(server, agent, opened.name()).size() == 6);
 }
 
@@ -192,8 +190,7 @@ TEST_CASE("An agent escalates a case and assigns it by hand") {
   CHECK(Assign(server, agent, opened.name(), near.name(), &refused).error_code() ==
         grpc::FAILED_PRECONDITION);
   CHECK(Take(server, agent, opened.name(), &refused).error_code() == grpc::FAILED_PRECONDITION);
-  CHECK(Release(server, agent, opened.name(), &refused).error_code() ==
-        grpc::FAILED_PRECONDITION);
+  CHECK(Release(server, agent, opened.name(), &refused).error_code() == grpc::FAILED_PRECONDITION);
   CHECK(Escalate(server, agent, opened.name(), "x", &refused).error_code() ==
         grpc::FAILED_PRECONDITION);
   CHECK(Events(server, agent, opened.name()).size() == events.size());

@@ -2,7 +2,6 @@
 // each crew's latest position and, while it is on a case, a track of at most
 // one point per flush interval (one second).
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 

@@ -62,8 +62,7 @@ absl::Status ShowMember(const CtlOptions& options, const std::string& member_nam
     absl::StatusOr<v1::ListCaseEventsResponse> timeline =
         ListAllCaseEvents(**stub, options, c.name());
     if (!timeline.ok()) return timeline.status();
-    record.events.insert(record.events.end(), timeline->events().begin(),
-                         timeline->events().end());
+    record.events.insert(record.events.end(), timeline->events().begin(), timeline->events().end());
   }
   if (options.json) {
     absl::StatusOr<std::string> json = MemberJson(record);

@@ -40,8 +40,7 @@ class Load {
     for (int i = 0; i < options.connections; ++i) {
       grpc::ChannelArguments args;
       args.SetInt("mayday.load.connection", i);  // one connection per stub
-      std::shared_ptr<grpc::ChannelCredentials> credentials =
-          grpc::InsecureChannelCredentials();
+      std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
       stubs_.push_back(v1::AlertService::NewStub(
           grpc::CreateCustomChannel(options.server.address, credentials, args)));
     }

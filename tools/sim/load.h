@@ -41,8 +41,8 @@ struct LoadResult {
   int64_t completed = 0;  // counted calls answered OK
   int64_t failed = 0;     // counted calls answered with an error
   std::string first_error;
-  double seconds = 0;             // the counted window
-  double per_second = 0;          // completed / seconds
+  double seconds = 0;     // the counted window
+  double per_second = 0;  // completed / seconds
   double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
 };
 

@@ -1,0 +1,115 @@
+// Group commit (Store::Submit): jobs queued together run in order on the
+// writer, each seeing the ones before it; a job that fails undoes only its
+// own writes; callers hear of a job only once its batch is on disk, in the
+// order the jobs were queued.
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "store/store.h"
+#include "test_support.h"
+
+namespace mayday::server {
+namespace {
+
+using testing::NewCase;
+using testing::NextStep;
+using testing::QueryInt;
+using testing::RaisedEvent;
+
+TEST_CASE("Queued jobs see each other, and a failed job undoes only itself",
+          "[store][group_commit]") {
+  testing::ScratchDir dir;
+  const std::string path = dir.File("mayday.db");
+  std::unique_ptr<Store> store = testing::OpenStore(path);
+
+  const mayday::v1::Case a = NewCase("a", "members/m", "r-a");
+  const mayday::v1::Case b = NewCase("b", "members/m", "r-b");
+  absl::Mutex mu;
+  std::vector<std::pair<std::string, absl::Status>> told;  // in the order told
+  absl::Notification all_told;
+  auto tell = [&](std::string what) {
+    return [&, what](absl::Status status) {
+      absl::MutexLock lock(&mu);
+      told.emplace_back(what, status);
+      if (told.size() == 4) all_told.Notify();
+    };
+  };
+
+  // 1: case a. 2: case b, then a refusal: b must not be stored. 3: an event
+  // on a, which job 1 wrote and nobody has committed yet. 4: the same
+  // request_id as job 1: a retry, found through job 1's uncommitted row.
+  store->Submit([&](WriteTxn& txn) { return txn.CreateCase(a, RaisedEvent(a)).status(); },
+                tell("create a"));
+  store->Submit(
+      [&](WriteTxn& txn) {
+        if (auto s = txn.CreateCase(b, RaisedEvent(b)).status(); !s.ok()) return s;
+        return absl::FailedPreconditionError("changed my mind");
+      },
+      tell("create b, then refuse"));
+  store->Submit(
+      [&](WriteTxn& txn) {
+        auto current = txn.GetCase("a");
+        if (!current.ok()) return current.status();
+        auto [next, event] = NextStep(*current, mayday::v1::CASE_STATE_ESCALATED);
+        return txn.AppendEvent(next, event);
+      },
+      tell("append to a"));
+  bool retry_seen = false;
+  store->Submit(
+      [&](WriteTxn& txn) {
+        mayday::v1::Case again = NewCase("a2", "members/m", "r-a");
+        auto created = txn.CreateCase(again, RaisedEvent(again));
+        if (!created.ok()) return created.status();
+        retry_seen = !created->created && created->snapshot.name() == "cases/a";
+        return absl::OkStatus();
+      },
+      tell("retry a"));
+  REQUIRE(all_told.WaitForNotificationWithTimeout(absl::Seconds(10)));
+
+  absl::MutexLock lock(&mu);
+  REQUIRE(told.size() == 4);
+  CHECK(told[0].first == "create a");
+  CHECK(told[0].second.ok());
+  CHECK(told[1].first == "create b, then refuse");
+  CHECK(told[1].second.code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(told[2].first == "append to a");
+  CHECK(told[2].second.ok());
+  CHECK(told[3].first == "retry a");
+  CHECK(told[3].second.ok());
+  CHECK(retry_seen);
+
+  CHECK(store->GetCase("a")->last_sequence() == 2);
+  CHECK(store->GetCase("b").status().code() == absl::StatusCode::kNotFound);
+  CHECK(QueryInt(path, "SELECT count(*) FROM cases") == 1);
+  CHECK(QueryInt(path, "SELECT count(*) FROM case_events") == 2);
+  CHECK(testing::CheckIntegrity(path) == "ok");
+}
+
+TEST_CASE("Many writers share commits and every one of them is told", "[store][group_commit]") {
+  testing::ScratchDir dir;
+  const std::string path = dir.File("mayday.db");
+  std::unique_ptr<Store> store = testing::OpenStore(path);
+  constexpr int kCases = 500;
+  absl::Mutex mu;
+  int ok = 0;
+  absl::Notification done;
+  for (int i = 0; i < kCases; ++i) {
+    const mayday::v1::Case c = NewCase("c" + std::to_string(i), "members/m" + std::to_string(i % 7),
+                                       "r" + std::to_string(i));
+    store->Submit([c](WriteTxn& txn) { return txn.CreateCase(c, RaisedEvent(c)).status(); },
+                  [&](absl::Status status) {
+                    absl::MutexLock lock(&mu);
+                    if (status.ok()) ++ok;
+                    if (ok == kCases) done.Notify();
+                  });
+  }
+  REQUIRE(done.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  CHECK(QueryInt(path, "SELECT count(*) FROM cases") == kCases);
+  CHECK(QueryInt(path, "SELECT count(*) FROM case_events") == kCases);
+}
+
+}  // namespace
+}  // namespace mayday::server
