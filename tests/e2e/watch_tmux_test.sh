@@ -8,6 +8,8 @@
 set -euo pipefail
 
 bin="${1:?usage: watch_tmux_test.sh BIN_DIR}"
+# CI runs without a terminal: tell tmux what the panes are.
+export TERM=xterm-256color
 work="$(mktemp -d "${TMPDIR:-/tmp}/mayday-tmux.XXXXXX")"
 session="mayday-watch-$$"
 server_pid=""
