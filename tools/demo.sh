@@ -50,7 +50,7 @@ server="127.0.0.1:$port"
 echo "maydayd is serving on $server"
 
 say "starting 5 simulated responders (2 tow trucks, 1 patrol, 1 ambulance, 1 paramedic)"
-stdbuf -oL "$bin/mayday-sim" responders --server "$server" --token-file "$work/responders.tokens" \
+"$bin/mayday-sim" responders --server "$server" --token-file "$work/responders.tokens" \
   --center 52.3676,4.9041 --radius-m 4000 --fleet tow:2,patrol:1,ambulance:1,paramedic:1 \
   --accept-delay-ms 500 --drive-seconds 3 --on-scene-seconds 2 --seed 7 \
   > >(sed -u 's/^/  [sim] /') 2>&1 &
@@ -58,10 +58,10 @@ sim_pid=$!
 sleep 2
 
 say "a member presses Road and Medical in the app"
-timeout 120 stdbuf -oL "$bin/mayday-panic" --server "$server" --token "$member" \
+timeout 120 "$bin/mayday-panic" --server "$server" --token "$member" \
   --note "flat tyre, hazard lights on" road 52.3702 4.8952 > >(sed -u 's/^/  [road] /') 2>&1 &
 road=$!
-timeout 120 stdbuf -oL "$bin/mayday-panic" --server "$server" --token "$member" \
+timeout 120 "$bin/mayday-panic" --server "$server" --token "$member" \
   --note "father collapsed, breathing" medical 52.3600 4.8852 > >(sed -u 's/^/  [medical] /') 2>&1 &
 medical=$!
 status=0

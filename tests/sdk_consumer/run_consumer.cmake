@@ -16,7 +16,8 @@ run(${CMAKE_COMMAND} --install ${BUILD_DIR} --component sdk --prefix ${prefix})
 set(ENV{PKG_CONFIG_PATH} ${prefix}/lib/pkgconfig:${prefix}/lib64/pkgconfig)
 run(${CMAKE_COMMAND} -S ${PROJECT_DIR} -B ${consumer} -G ${GENERATOR}
     -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=${prefix}
-    -DMAYDAY_EXAMPLE_C=${EXAMPLE_C})
+    -DMAYDAY_EXAMPLE_C=${EXAMPLE_C}
+    "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${EXE_LINKER_FLAGS}")
 run(${CMAKE_COMMAND} --build ${consumer} -j2)
 run(${consumer}/consumer)
 # The C example without arguments prints its usage and exits 2.
