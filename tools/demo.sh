@@ -7,6 +7,7 @@
 #
 #   tools/demo.sh BIN_DIR
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/serving.sh"
 
 bin="${1:?usage: tools/demo.sh BIN_DIR}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/mayday-demo.XXXXXX")"
@@ -35,17 +36,7 @@ done
 say "starting maydayd on a free loopback port"
 "$bin/maydayd" --listen 127.0.0.1:0 --db "$db" --offer-timeout 10 2>"$work/maydayd.log" &
 server_pid=$!
-port=""
-for _ in $(seq 1 100); do
-  port=$(sed -n 's/.*serving on port \([0-9]*\).*/\1/p' "$work/maydayd.log" | head -1)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-if [ -z "$port" ]; then
-  echo "maydayd did not start:" >&2
-  cat "$work/maydayd.log" >&2
-  exit 1
-fi
+port="$(wait_for_port "$work/maydayd.log")"
 server="127.0.0.1:$port"
 echo "maydayd is serving on $server"
 

@@ -33,41 +33,44 @@ std::string NewCaseId() {
 
 void CaseLog::OpenAsync(NewCase request,
                         absl::AnyInvocable<void(absl::StatusOr<CreatedCase>)> done) {
-  // Shared by the job and its completion, both on the writer thread.
+  // Built here, on the caller's thread: the writer thread only stores.
   struct Opening {
-    absl::StatusOr<CreatedCase> created = absl::UnknownError("not run");
+    mayday::v1::Case snapshot;
     mayday::v1::CaseEvent first;
+    absl::StatusOr<CreatedCase> created = absl::UnknownError("not run");
   };
   auto opening = std::make_shared<Opening>();
-  store_->Submit(
-      [this, request = std::move(request), opening](WriteTxn& txn) {
-        const absl::Time now = clock_->Now();
-        mayday::v1::Case snapshot;
-        snapshot.set_name(absl::StrCat("cases/", NewCaseId()));
-        snapshot.set_member(request.member);
-        snapshot.set_kind(request.kind);
-        snapshot.set_state(mayday::v1::CASE_STATE_DISPATCHING);
-        *snapshot.mutable_location() = request.location;
-        if (!snapshot.location().has_fix_time()) {
-          *snapshot.mutable_location()->mutable_fix_time() = ToProtoTime(now);
-        }
-        snapshot.set_note(request.note);
-        snapshot.set_request_id(request.request_id);
-        *snapshot.mutable_create_time() = ToProtoTime(now);
-        *snapshot.mutable_update_time() = ToProtoTime(now);
-        snapshot.set_last_sequence(1);
+  const absl::Time now = clock_->Now();
+  mayday::v1::Case& snapshot = opening->snapshot;
+  snapshot.set_name(absl::StrCat("cases/", NewCaseId()));
+  snapshot.set_member(request.member);
+  snapshot.set_kind(request.kind);
+  snapshot.set_state(mayday::v1::CASE_STATE_DISPATCHING);
+  *snapshot.mutable_location() = std::move(request.location);
+  if (!snapshot.location().has_fix_time()) {
+    *snapshot.mutable_location()->mutable_fix_time() = ToProtoTime(now);
+  }
+  snapshot.set_note(std::move(request.note));
+  snapshot.set_request_id(std::move(request.request_id));
+  *snapshot.mutable_create_time() = ToProtoTime(now);
+  *snapshot.mutable_update_time() = ToProtoTime(now);
+  snapshot.set_last_sequence(1);
 
-        mayday::v1::CaseEvent& event = opening->first;
-        event.set_case_(snapshot.name());
-        event.set_sequence(1);
-        *event.mutable_event_time() = ToProtoTime(now);
-        event.set_state(snapshot.state());
-        event.set_actor(request.member);
-        auto* raised = event.mutable_raised();
-        raised->set_kind(snapshot.kind());
-        *raised->mutable_location() = snapshot.location();
-        raised->set_note(snapshot.note());
-        opening->created = txn.CreateCase(snapshot, event);
+  mayday::v1::CaseEvent& event = opening->first;
+  event.set_case_(snapshot.name());
+  event.set_sequence(1);
+  *event.mutable_event_time() = ToProtoTime(now);
+  event.set_state(snapshot.state());
+  event.set_actor(std::move(request.member));
+  auto* raised = event.mutable_raised();
+  raised->set_kind(snapshot.kind());
+  *raised->mutable_location() = snapshot.location();
+  raised->set_note(snapshot.note());
+
+  // The job and its completion share `opening`, one after the other.
+  store_->Submit(
+      [opening](WriteTxn& txn) {
+        opening->created = txn.CreateCase(opening->snapshot, opening->first);
         return opening->created.status();
       },
       [this, opening, done = std::move(done)](absl::Status status) mutable {

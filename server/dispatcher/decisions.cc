@@ -106,10 +106,13 @@ OwnedCaseChange ChangeFor(const Decision& d) {
 }  // namespace
 
 void Dispatcher::RunLocked() {
-  Poke();  // the dispatch thread recomputes its wait
   for (int round = 0; round < kMaxRounds; ++round) {
     std::vector<Decision> decisions = engine_->Step();
     if (decisions.empty()) return;
+    // New offers may lapse before the deadline the dispatch thread waits
+    // for: it recomputes its wait. (With nothing decided no deadline moved
+    // earlier, so a position report wakes nobody.)
+    Poke();
     // Commit the round as one group: queued in the engine's order, so the
     // store applies them in that order, and mostly in one batch.
     std::vector<absl::StatusOr<CommittedChange>> results(decisions.size(),

@@ -6,6 +6,7 @@
 #
 #   tests/e2e/watch_tmux_test.sh BIN_DIR
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/../../tools/lib/serving.sh"
 
 bin="${1:?usage: watch_tmux_test.sh BIN_DIR}"
 # CI runs without a terminal: tell tmux what the panes are.
@@ -43,13 +44,7 @@ member=$("$bin/maydayd" token create --db "$db" --role member --subject alice)
 agent=$("$bin/maydayd" token create --db "$db" --role operator --subject desk-1)
 "$bin/maydayd" --listen 127.0.0.1:0 --db "$db" 2>"$work/maydayd.log" &
 server_pid=$!
-port=""
-for _ in $(seq 1 100); do
-  port=$(sed -n 's/.*serving on port \([0-9]*\).*/\1/p' "$work/maydayd.log" | head -1)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$work/maydayd.log" >&2; echo "FAIL: maydayd did not start" >&2; exit 1; }
+port="$(wait_for_port "$work/maydayd.log")" || { echo "FAIL: maydayd did not start" >&2; exit 1; }
 server="127.0.0.1:$port"
 
 # A real terminal, 240x40, running the watch.

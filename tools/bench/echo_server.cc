@@ -14,20 +14,14 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "mayday/v1/alert_service.grpc.pb.h"
 
 namespace {
 
 namespace v1 = ::mayday::v1;
-
-google::protobuf::Timestamp Now() {
-  const int64_t micros = absl::ToUnixMicros(absl::Now());
-  google::protobuf::Timestamp t;
-  t.set_seconds(micros / 1'000'000);
-  t.set_nanos(static_cast<int32_t>(micros % 1'000'000) * 1000);
-  return t;
-}
+using ::google::protobuf::util::TimeUtil;
 
 class EchoAlerts final : public v1::AlertService::CallbackService {
  public:
@@ -36,15 +30,16 @@ class EchoAlerts final : public v1::AlertService::CallbackService {
                                        v1::Case* reply) override {
     // The fields maydayd fills in, with values of the same sizes.
     thread_local std::mt19937_64 random{std::random_device{}()};
-    reply->set_name(absl::StrFormat("cases/%016x%016x", random(), random()));
+    reply->set_name(absl::StrFormat("cases/%014x%016x%016x", absl::ToUnixMicros(absl::Now()),
+                                    random(), random()));
     reply->set_member("members/load-0001");
     reply->set_kind(request->kind());
     reply->set_state(v1::CASE_STATE_DISPATCHING);
     *reply->mutable_location() = request->location();
-    *reply->mutable_location()->mutable_fix_time() = Now();
+    *reply->mutable_location()->mutable_fix_time() = TimeUtil::GetCurrentTime();
     reply->set_note(request->note());
     reply->set_request_id(request->request_id());
-    *reply->mutable_create_time() = Now();
+    *reply->mutable_create_time() = TimeUtil::GetCurrentTime();
     *reply->mutable_update_time() = reply->create_time();
     reply->set_last_sequence(1);
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();

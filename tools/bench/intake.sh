@@ -12,6 +12,7 @@
 #
 #   tools/bench/intake.sh BIN_DIR [SECONDS]
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/serving.sh"
 
 bin="${1:?usage: intake.sh BIN_DIR [SECONDS]}"
 seconds="${2:-5}"
@@ -31,15 +32,7 @@ start() {
   shift
   "$@" 2>"$log" &
   pids+=($!)
-  port=""
-  for _ in $(seq 1 100); do
-    port=$(sed -n 's/.*serving on port \([0-9]*\).*/\1/p' "$log" | head -1)
-    [ -n "$port" ] && return 0
-    sleep 0.1
-  done
-  echo "intake.sh: $1 did not start:" >&2
-  cat "$log" >&2
-  exit 1
+  port="$(wait_for_port "$log")"
 }
 
 # load PORT LABEL CONCURRENCY [mayday-sim load flags...]
