@@ -289,6 +289,18 @@ absl::Status EngineImpl::AddCase(const CaseId& id, CaseKind kind, GeoPoint locat
   return absl::OkStatus();
 }
 
+absl::Status EngineImpl::AddEscalatedCase(const CaseId& id, CaseKind kind, GeoPoint location,
+                                          absl::Time raised_time,
+                                          absl::Span<const ResponderId> already_tried) {
+  if (absl::Status s = AddCase(id, kind, location, raised_time, already_tried); !s.ok()) return s;
+  Case& c = cases_.at(id);
+  SetStage(id, c, Case::Stage::kEscalated);
+  // Matched at the next Step() if someone eligible is already in range, as
+  // after any escalation; otherwise when a responder turns up.
+  to_match_.insert(Key(id, c));
+  return absl::OkStatus();
+}
+
 absl::Status EngineImpl::AddAssignedCase(const CaseId& id, CaseKind kind, GeoPoint location,
                                          absl::Time raised_time, const ResponderId& responder) {
   if (absl::Status s = ValidateId(responder, "responder"); !s.ok()) return s;

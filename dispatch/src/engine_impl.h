@@ -53,6 +53,9 @@ class EngineImpl final : public Engine {
                        absl::Time raised_time) override;
   absl::Status AddCase(const CaseId& id, CaseKind kind, GeoPoint location, absl::Time raised_time,
                        absl::Span<const ResponderId> already_tried) override;
+  absl::Status AddEscalatedCase(const CaseId& id, CaseKind kind, GeoPoint location,
+                                absl::Time raised_time,
+                                absl::Span<const ResponderId> already_tried) override;
   absl::Status AddAssignedCase(const CaseId& id, CaseKind kind, GeoPoint location,
                                absl::Time raised_time, const ResponderId& responder) override;
   absl::Status MoveCase(const CaseId& id, GeoPoint location) override;

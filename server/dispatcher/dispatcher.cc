@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "cases/case_rules.h"
 #include "cases/proto_time.h"
 #include "dispatcher/mapping.h"
@@ -31,9 +32,11 @@ absl::Status Dispatcher::Start() {
   {
     absl::MutexLock lock(&mu_);
     if (auto s = RestoreLocked(); !s.ok()) return s;
-    RunLocked();
   }
   dispatch_thread_ = std::thread([this] { DispatchLoop(); });
+  // The restored cases' first round runs there, while the server already
+  // takes calls.
+  Poke();
   return absl::OkStatus();
 }
 
@@ -47,9 +50,13 @@ void Dispatcher::Stop() {
 }
 
 absl::Status Dispatcher::RestoreLocked() {
+  const absl::Time start = absl::Now();
   auto open = store_->ListOpenCases();
   if (!open.ok()) return open.status();
-  for (const mayday::v1::Case& c : *open) {
+  // Offers left unanswered when the server stopped: (case id, responder).
+  std::vector<std::pair<std::string, std::string>> lapsed;
+  for (const OpenCase& open_case : *open) {
+    const mayday::v1::Case& c = open_case.snapshot;
     const std::string id = CaseIdFromName(c.name());
     const auto raised = FromProtoTime(c.create_time());
     if (IsAssigned(c.state())) {
@@ -61,11 +68,9 @@ absl::Status Dispatcher::RestoreLocked() {
     // The timeline says whom the case was offered to (never again), and
     // whether an offer was left unanswered when the server stopped: that
     // offer is over, and is recorded as lapsed.
-    auto events = store_->ListEvents(id, 0, 1 << 20);
-    if (!events.ok()) return events.status();
     std::vector<dispatch::ResponderId> tried;
     std::string open_offer;
-    for (const CaseEvent& e : *events) {
+    for (const CaseEvent& e : open_case.events) {
       if (e.has_offered()) {
         open_offer = e.offered().responder();
         tried.push_back(ResponderIdFromName(open_offer));
@@ -78,22 +83,44 @@ absl::Status Dispatcher::RestoreLocked() {
       if (e.has_offer_ended() || e.has_assigned()) open_offer.clear();
     }
     if (!open_offer.empty()) {
-      auto ended = log_->Append(id, kDispatchActor,
-                                [&](const mayday::v1::Case&, mayday::v1::Case&, CaseEvent& e) {
-                                  auto* end = e.mutable_offer_ended();
-                                  end->set_responder(open_offer);
-                                  end->set_reason(CaseEvent::OfferEnded::REASON_EXPIRED);
-                                  return absl::OkStatus();
-                                });
-      if (!ended.ok()) return ended.status();
+      lapsed.emplace_back(id, std::move(open_offer));
     }
-    auto s =
-        engine_->AddCase(id, ToEngineKind(c.kind()), ToGeoPoint(c.location()), raised, tried);
+    const dispatch::CaseKind kind = ToEngineKind(c.kind());
+    const dispatch::GeoPoint where = ToGeoPoint(c.location());
+    auto s = c.state() == mayday::v1::CASE_STATE_ESCALATED
+                 ? engine_->AddEscalatedCase(id, kind, where, raised, tried)
+                 : engine_->AddCase(id, kind, where, raised, tried);
     // A case a care agent owns stays out of automatic matching.
     if (s.ok() && !c.operator_().empty()) s = engine_->Hold(id);
     if (!s.ok()) return s;
   }
-  return absl::OkStatus();
+  // Record the lapsed offers, all in one group commit.
+  absl::BlockingCounter recorded(static_cast<int>(lapsed.size()));
+  absl::Status first_error;
+  absl::Mutex error_mu;
+  for (auto& [id, responder] : lapsed) {
+    log_->AppendAsync(
+        id, kDispatchActor,
+        [responder = responder](const mayday::v1::Case&, mayday::v1::Case&, CaseEvent& e) {
+          auto* end = e.mutable_offer_ended();
+          end->set_responder(responder);
+          end->set_reason(CaseEvent::OfferEnded::REASON_EXPIRED);
+          return absl::OkStatus();
+        },
+        [&](absl::StatusOr<CommittedChange> ended) {
+          if (!ended.ok()) {
+            absl::MutexLock lock(&error_mu);
+            if (first_error.ok()) first_error = ended.status();
+          }
+          recorded.DecrementCount();
+        });
+  }
+  recorded.Wait();
+  if (!open->empty()) {
+    std::fprintf(stderr, "maydayd: dispatch took back %zu open cases in %.2f s\n", open->size(),
+                 absl::ToDoubleSeconds(absl::Now() - start));
+  }
+  return first_error;
 }
 
 void Dispatcher::Settle() {

@@ -200,13 +200,37 @@ absl::StatusOr<CasePage> SelectCases(Database& db, const CaseFilter& filter,
   return page;
 }
 
-absl::StatusOr<std::vector<Case>> SelectOpenCases(Database& db) {
-  // The WHERE clause is cases_open's, word for word (see migrations.cc).
+absl::StatusOr<std::vector<OpenCase>> SelectOpenCases(Database& db) {
+  // One pass over cases_open (the WHERE clause is its own, word for word: see
+  // migrations.cc), joined with the later events of the cases waiting for a
+  // responder (dispatching: 1, escalated: 7), whose offers dispatch must
+  // remember. A case with only its first event has nothing to join.
   absl::StatusOr<StatementLease> select = db.Prepare(
-      "SELECT id, snapshot FROM cases WHERE state NOT IN (5, 6) "
-      "ORDER BY create_time_us, id");
+      "SELECT c.id, c.snapshot, e.event FROM cases AS c "
+      "LEFT JOIN case_events AS e ON e.case_id = c.id AND e.sequence > 1 "
+      "AND c.state IN (1, 7) AND c.last_sequence > 1 "
+      "WHERE c.state NOT IN (5, 6) ORDER BY c.create_time_us, c.id, e.sequence");
   if (!select.ok()) return ReadFailed(select.status());
-  return ReadCases(**select, 1);
+  Statement& stmt = **select;
+  std::vector<OpenCase> cases;
+  std::string last_id;
+  while (true) {
+    absl::StatusOr<bool> row = stmt.Step();
+    if (!row.ok()) return ReadFailed(row.status());
+    if (!*row) return cases;
+    const absl::string_view id = stmt.ColumnText(0);
+    if (cases.empty() || id != last_id) {
+      last_id = std::string(id);
+      absl::StatusOr<Case> parsed = ParseCase(stmt.ColumnBlob(1), "case cases/" + last_id);
+      if (!parsed.ok()) return parsed.status();
+      cases.push_back(OpenCase{.snapshot = *std::move(parsed)});
+    }
+    if (stmt.ColumnIsNull(2)) continue;
+    absl::StatusOr<CaseEvent> event =
+        ParseEvent(stmt.ColumnBlob(2), absl::StrCat("an event of case cases/", last_id));
+    if (!event.ok()) return event.status();
+    cases.back().events.push_back(*std::move(event));
+  }
 }
 
 }  // namespace mayday::server::store_internal

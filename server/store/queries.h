@@ -34,7 +34,7 @@ absl::StatusOr<std::vector<mayday::v1::CaseEvent>> SelectEvents(
 absl::StatusOr<CasePage> SelectCases(Database& db, const CaseFilter& filter,
                                      int page_size,
                                      absl::string_view page_token);
-absl::StatusOr<std::vector<mayday::v1::Case>> SelectOpenCases(Database& db);
+absl::StatusOr<std::vector<OpenCase>> SelectOpenCases(Database& db);
 
 // Store::AddNote and Store::ListNotes (notes.cc).
 absl::Status InsertNote(Database& db, const mayday::v1::CaseNote& note);

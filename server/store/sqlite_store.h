@@ -40,7 +40,7 @@ class SqliteStore final : public Store {
       std::string_view case_id, int64_t after_sequence, int limit) override;
   absl::StatusOr<CasePage> ListCases(const CaseFilter& filter, int page_size,
                                      std::string_view page_token) override;
-  absl::StatusOr<std::vector<mayday::v1::Case>> ListOpenCases() override;
+  absl::StatusOr<std::vector<OpenCase>> ListOpenCases() override;
   absl::Status AddNote(const mayday::v1::CaseNote& note) override;
   absl::StatusOr<std::vector<mayday::v1::CaseNote>> ListNotes(
       std::string_view case_id) override;

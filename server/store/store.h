@@ -70,6 +70,15 @@ absl::string_view RoleName(Role role);
 // The role spelled `name` as RoleName() spells it; nullopt otherwise.
 std::optional<Role> RoleFromName(absl::string_view name);
 
+// An open case as dispatch rebuilds it on start (Store::ListOpenCases).
+struct OpenCase {
+  mayday::v1::Case snapshot;
+  // If the case waits for a responder (dispatching or escalated): its events
+  // after the first (the offers made and how they ended), in order. Empty for
+  // assigned cases, which dispatch rebuilds from the snapshot alone.
+  std::vector<mayday::v1::CaseEvent> events;
+};
+
 // A stored token: who holds it. The plain token is never stored.
 struct TokenRecord {
   std::string token_hash;  // lowercase hex SHA-256 of the plain token
@@ -159,9 +168,10 @@ class Store {
   virtual absl::StatusOr<CasePage> ListCases(const CaseFilter& filter, int page_size,
                                              std::string_view page_token) = 0;
 
-  // Every case not RESOLVED or CANCELLED, oldest first (for rebuilding the
-  // dispatch engine on start).
-  virtual absl::StatusOr<std::vector<mayday::v1::Case>> ListOpenCases() = 0;
+  // Every case not RESOLVED or CANCELLED, oldest first, with what dispatch
+  // needs of its timeline (see OpenCase), read in one pass: for rebuilding
+  // the dispatch engine on start.
+  virtual absl::StatusOr<std::vector<OpenCase>> ListOpenCases() = 0;
 
   // Stores an internal note on the case `note.case_()` ("cases/{id}")
   // durably. NOT_FOUND for an unknown case; UNAVAILABLE if the write failed.

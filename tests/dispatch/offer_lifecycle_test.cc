@@ -208,6 +208,31 @@ TEST_CASE("An escalated case is matched again when someone new can take it",
   }
 }
 
+TEST_CASE("A case restored as escalated is not escalated again, and is matched like one",
+          "[dispatch][offer][redispatch][restart]") {
+  Harness h;
+  // Stored before the restart: escalated after r-tried was offered it.
+  REQUIRE(h.engine
+              ->AddEscalatedCase("c-1", CaseKind::kMedical, kMunich, h.clock.Now(),
+                                 std::vector<ResponderId>{"r-tried"})
+              .ok());
+  CHECK(h.Step().empty());
+  CHECK(h.engine->AddEscalatedCase("c-1", CaseKind::kMedical, kMunich, h.clock.Now(), {}).code() ==
+        absl::StatusCode::kAlreadyExists);
+  h.OnDuty("r-tried", {Capability::kAmbulance}, Away(kMunich, 500));
+  CHECK(h.Step().empty());  // tried before the restart
+  h.OnDuty("r-new", {Capability::kAmbulance}, Away(kMunich, 4'000));
+  CHECK(h.Step() == Lines{"redispatch c-1", "offer c-1 -> r-new"});
+}
+
+TEST_CASE("A case restored as escalated is offered at once to a crew already in range",
+          "[dispatch][offer][redispatch][restart]") {
+  Harness h;
+  h.OnDuty("r-near", {Capability::kTow}, Away(kMunich, 900));
+  REQUIRE(h.engine->AddEscalatedCase("c-1", CaseKind::kRoad, kMunich, h.clock.Now(), {}).ok());
+  CHECK(h.Step() == Lines{"redispatch c-1", "offer c-1 -> r-near"});
+}
+
 TEST_CASE("Step decides nothing twice", "[dispatch][offer]") {
   TwoAmbulances h;
   CHECK(h.Step().empty());

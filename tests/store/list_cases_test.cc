@@ -186,12 +186,25 @@ TEST_CASE("ListOpenCases returns the open cases, oldest first",
                               state == mayday::v1::CASE_STATE_CANCELLED;
                      }),
       expected.end());
-  absl::StatusOr<std::vector<Case>> open = store->ListOpenCases();
+  absl::StatusOr<std::vector<OpenCase>> open = store->ListOpenCases();
   REQUIRE(open.ok());
   std::vector<std::string> listed;
-  for (const Case& c : *open) listed.push_back(c.name());
+  for (const OpenCase& c : *open) listed.push_back(c.snapshot.name());
   CHECK(listed == expected);
   CHECK(listed.size() == 24);
+  // Only the cases waiting for a responder carry their later events: here
+  // the escalated ones, whose one later event is the escalation.
+  for (const OpenCase& c : *open) {
+    INFO(c.snapshot.name() << " " << c.snapshot.state());
+    if (c.snapshot.state() == mayday::v1::CASE_STATE_ESCALATED) {
+      REQUIRE(c.events.size() == 1);
+      CHECK(c.events[0].case_() == c.snapshot.name());
+      CHECK(c.events[0].sequence() == 2);
+      CHECK(c.events[0].state() == mayday::v1::CASE_STATE_ESCALATED);
+    } else {
+      CHECK(c.events.empty());
+    }
+  }
 }
 
 }  // namespace

@@ -218,6 +218,14 @@ class Engine {
                                absl::Time raised_time,
                                absl::Span<const ResponderId> already_tried) = 0;
 
+  // Like AddCase with `already_tried`, for a case that was escalated when the
+  // server stopped: it waits as escalated cases do (matched again when an
+  // eligible responder it was not offered turns up, with kRedispatch before
+  // its offer) and is not escalated a second time.
+  virtual absl::Status AddEscalatedCase(const CaseId& id, CaseKind kind, GeoPoint location,
+                                        absl::Time raised_time,
+                                        absl::Span<const ResponderId> already_tried) = 0;
+
   // Adds a case that is already assigned (used when the server restarts):
   // the responder is registered if unknown and marked busy with it.
   virtual absl::Status AddAssignedCase(const CaseId& id, CaseKind kind, GeoPoint location,
