@@ -45,6 +45,7 @@ starts=0
 start_server() {
   local log="$work/server-$starts.log"
   starts=$((starts + 1))
+  : >"$log"  # exists before the background child opens it
   "$bin/maydayd" --listen "$1" --db "$db" 2>"$log" &
   server_pid=$!
   for _ in $(seq 1 1000); do

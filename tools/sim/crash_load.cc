@@ -143,6 +143,7 @@ class CrashLoad {
                                                  const v1::RaiseAlertRequest& request,
                                                  int* attempts) {
     absl::Duration backoff = kFirstBackoff;
+    std::optional<absl::Time> first_failure;
     while (true) {
       grpc::ClientContext context;
       context.AddMetadata("authorization", "Bearer " + token);
@@ -150,7 +151,18 @@ class CrashLoad {
       v1::Case reply;
       const grpc::Status status = connection.stub().RaiseAlert(&context, request, &reply);
       ++*attempts;
-      if (status.ok()) return reply;
+      if (status.ok()) {
+        // Committed before an attempt failed: the kill came between the
+        // commit and the answer, and the retry found the case.
+        if (first_failure.has_value() &&
+            absl::FromUnixMicros(reply.create_time().seconds() * 1'000'000 +
+                                 reply.create_time().nanos() / 1000) < *first_failure) {
+          absl::MutexLock lock(&mu_);
+          ++result_.found_by_retry;
+        }
+        return reply;
+      }
+      if (!first_failure.has_value()) first_failure = absl::Now();
       if (!Failed(status, "RaiseAlert")) return std::nullopt;
       if (DrainExpired()) return std::nullopt;
       connection.Reset();
@@ -256,7 +268,8 @@ std::string CrashLoadResultJson(const CrashLoadResult& r) {
   }
   errors += "}";
   return absl::StrCat("{\"acknowledged\":", r.acknowledged, ",\"attempts\":", r.attempts,
-                      ",\"retried\":", r.retried, ",\"reraised\":", r.reraised,
+                      ",\"retried\":", r.retried, ",\"found_by_retry\":", r.found_by_retry,
+                      ",\"reraised\":", r.reraised,
                       ",\"reraise_mismatches\":", r.reraise_mismatches,
                       ",\"cancelled\":", r.cancelled, ",\"refused\":", r.refused,
                       ",\"first_refusal\":", JsonString(r.first_refusal),

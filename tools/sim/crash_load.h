@@ -49,8 +49,12 @@ struct CrashLoadResult {
   int64_t acknowledged = 0;  // alerts acknowledged (lines written)
   int64_t attempts = 0;      // RaiseAlert calls, retries included
   int64_t retried = 0;       // alerts that needed more than one attempt
-  int64_t reraised = 0;      // acknowledged alerts raised again
-  int64_t cancelled = 0;     // cases cancelled after acknowledgement
+  // Retried alerts whose case was committed before an attempt failed: the
+  // server was killed between the commit and the answer, and a retry after
+  // the restart returned the stored case.
+  int64_t found_by_retry = 0;
+  int64_t reraised = 0;   // acknowledged alerts raised again
+  int64_t cancelled = 0;  // cases cancelled after acknowledgement
   // Failures of the promises, seen by the client itself: a re-raise that
   // returned another case, a call refused with a non-retryable code.
   int64_t reraise_mismatches = 0;
