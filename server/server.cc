@@ -84,6 +84,7 @@ class ServerImpl final : public Server {
   int port() const override { return port_; }
   Store& store() override { return *store_; }
   void SettleDispatch() override { dispatcher_->Settle(); }
+  Dispatcher& dispatcher() override { return *dispatcher_; }
 
   void Shutdown(absl::Duration grace) override {
     absl::MutexLock lock(&shutdown_mu_);

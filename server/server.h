@@ -15,6 +15,8 @@
 
 namespace mayday::server {
 
+class Dispatcher;
+
 struct ServerOptions {
   // host:port to listen on; port 0 picks a free one (see Server::port()).
   std::string listen_address = "127.0.0.1:7433";
@@ -43,6 +45,9 @@ class Server {
   // runs on its own thread right after each alert), and returns when its
   // decisions are committed. For tests that check what follows an alert.
   virtual void SettleDispatch() = 0;
+  // The dispatcher, for tests that stall it or make its commits fail
+  // (Dispatcher::StallForTesting, FailCommitsForTesting).
+  virtual Dispatcher& dispatcher() = 0;
   // Stops accepting calls, ends open streams after `grace`, stops dispatch.
   // Idempotent; also done by the destructor.
   virtual void Shutdown(absl::Duration grace) = 0;

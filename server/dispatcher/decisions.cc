@@ -108,7 +108,11 @@ OwnedCaseChange ChangeFor(const Decision& d) {
 void Dispatcher::RunLocked() {
   for (int round = 0; round < kMaxRounds; ++round) {
     std::vector<Decision> decisions = engine_->Step();
-    if (decisions.empty()) return;
+    if (decisions.empty()) {
+      watchdog_.Settled();
+      return;
+    }
+    watchdog_.BeforeRound(decisions);
     // New offers may lapse before the deadline the dispatch thread waits
     // for: it recomputes its wait. (With nothing decided no deadline moved
     // earlier, so a position report wakes nobody.)
@@ -121,14 +125,29 @@ void Dispatcher::RunLocked() {
     for (size_t i = 0; i < decisions.size(); ++i) {
       const Decision& d = decisions[i];
       if (d.type == Decision::Type::kOfferEnded) ForgetOfferLocked(d.case_id);
-      log_->AppendAsync(d.case_id, kDispatchActor, ChangeFor(d),
+      OwnedCaseChange change = ChangeFor(d);
+      if (fail_commits_for_testing_) {
+        change = [](const Case&, Case&, CaseEvent&) {
+          return absl::UnavailableError("dispatch commits fail (test hook)");
+        };
+      }
+      log_->AppendAsync(d.case_id, kDispatchActor, std::move(change),
                         [&results, &committed, i](absl::StatusOr<CommittedChange> result) {
                           results[i] = std::move(result);
                           committed.DecrementCount();
                         });
     }
     committed.Wait();
-    for (size_t i = 0; i < decisions.size(); ++i) AfterCommitLocked(decisions[i], results[i]);
+    for (size_t i = 0; i < decisions.size(); ++i) {
+      // Not stored, though the case did not move on: the watchdog
+      // escalates it unless a later decision about it commits.
+      const absl::Status& status = results[i].status();
+      if (!status.ok() && !absl::IsFailedPrecondition(status) && !absl::IsNotFound(status) &&
+          !absl::IsAlreadyExists(status)) {
+        watchdog_.DecisionFailed(decisions[i].case_id);
+      }
+      AfterCommitLocked(decisions[i], results[i]);
+    }
   }
   std::fprintf(stderr, "maydayd: dispatch did not settle after %d rounds\n", kMaxRounds);
 }

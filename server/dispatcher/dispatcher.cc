@@ -23,8 +23,14 @@ constexpr char kDispatchActor[] = "dispatch";
 }  // namespace
 
 Dispatcher::Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseLog* log, Store* store,
-                       ResponderStreams* streams, const dispatch::Clock* clock)
-    : log_(log), store_(store), streams_(streams), clock_(clock), engine_(std::move(engine)) {}
+                       ResponderStreams* streams, const dispatch::Clock* clock,
+                       WatchdogOptions watchdog)
+    : log_(log),
+      store_(store),
+      streams_(streams),
+      clock_(clock),
+      engine_(std::move(engine)),
+      watchdog_(log, watchdog) {}
 
 Dispatcher::~Dispatcher() { Stop(); }
 
@@ -37,16 +43,45 @@ absl::Status Dispatcher::Start() {
   // The restored cases' first round runs there, while the server already
   // takes calls.
   Poke();
+  watchdog_.Start();
   return absl::OkStatus();
 }
 
 void Dispatcher::Stop() {
+  ResumeForTesting();
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
   Poke();
   if (dispatch_thread_.joinable()) dispatch_thread_.join();
+  watchdog_.Stop();
+}
+
+void Dispatcher::StallForTesting() {
+  absl::MutexLock lock(&stall_mu_);
+  stall_asked_ = true;
+  Poke();
+  stall_mu_.Await(absl::Condition(&stalled_));
+}
+
+void Dispatcher::ResumeForTesting() {
+  absl::MutexLock lock(&stall_mu_);
+  stall_asked_ = false;
+}
+
+void Dispatcher::FailCommitsForTesting(bool fail) { fail_commits_for_testing_ = fail; }
+
+void Dispatcher::WaitWhileStalledLocked() {
+  absl::MutexLock lock(&stall_mu_);
+  if (!stall_asked_) return;
+  stalled_ = true;
+  stall_mu_.Await(absl::Condition(
+      +[](Dispatcher* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->stall_mu_) {
+        return !self->stall_asked_;
+      },
+      this));
+  stalled_ = false;
 }
 
 absl::Status Dispatcher::RestoreLocked() {
@@ -130,6 +165,7 @@ void Dispatcher::Settle() {
 }
 
 void Dispatcher::CaseOpened(const mayday::v1::Case& snapshot) {
+  watchdog_.Acknowledged(CaseIdFromName(snapshot.name()));
   absl::MutexLock lock(&inbox_mu_);
   inbox_.push_back(snapshot);
 }
@@ -140,10 +176,16 @@ void Dispatcher::DrainInboxLocked() {
     absl::MutexLock lock(&inbox_mu_);
     opened.swap(inbox_);
   }
+  // Whoever drained runs the engine next, or the dispatch thread does soon:
+  // an entry point that returns early must not leave the cases waiting.
+  if (!opened.empty()) Poke();
   for (const mayday::v1::Case& snapshot : opened) {
-    auto s = engine_->AddCase(CaseIdFromName(snapshot.name()), ToEngineKind(snapshot.kind()),
-                              ToGeoPoint(snapshot.location()),
+    const std::string id = CaseIdFromName(snapshot.name());
+    auto s = engine_->AddCase(id, ToEngineKind(snapshot.kind()), ToGeoPoint(snapshot.location()),
                               FromProtoTime(snapshot.create_time()));
+    // A case the engine could not take stays watched: the watchdog
+    // escalates it.
+    if (s.ok()) watchdog_.Taken(id);
     if (!s.ok()) {
       std::fprintf(stderr, "maydayd: dispatch could not take %s: %s\n", snapshot.name().c_str(),
                    s.ToString().c_str());
@@ -167,6 +209,7 @@ void Dispatcher::CaseChanged(const CommittedChange& change) {
     holder = it->second;
   }
   if (IsTerminal(c.state())) {
+    watchdog_.Forget(id);
     if (auto offered = engine_->CloseCase(id); offered.has_value()) {
       mayday::v1::ResponderUpdate withdrawn;
       withdrawn.set_offer_withdrawn(c.name());
@@ -420,6 +463,7 @@ void Dispatcher::DispatchLoop() {
     }
     absl::MutexLock lock(&mu_);
     if (stopping_) return;
+    WaitWhileStalledLocked();
     DrainInboxLocked();
     RunLocked();
     // Its own poke: the next wait is computed at the top of the loop. (Other

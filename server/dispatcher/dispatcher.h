@@ -9,11 +9,16 @@
 // Locking: mu_ guards the engine and is held while decisions are committed, so
 // decisions reach storage in the order the engine made them. Lock order:
 // Dispatcher::mu_, then inbox_mu_, then CaseLog's, EventHub's and
-// ResponderStreams' locks. CaseOpened takes only inbox_mu_: it is called on
-// the store's completer thread, which mu_'s holder may be waiting for.
+// ResponderStreams' locks (DispatchWatchdog's between mu_ and the CaseLog's).
+// CaseOpened takes only inbox_mu_ and the watchdog's: it is called on the
+// store's completer thread, which mu_'s holder may be waiting for.
+//
+// Degraded mode: a DispatchWatchdog (dispatch_watchdog.h) escalates, on its
+// own thread, the acknowledged cases dispatch does not place in time.
 #ifndef MAYDAY_SERVER_DISPATCHER_DISPATCHER_H_
 #define MAYDAY_SERVER_DISPATCHER_DISPATCHER_H_
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "cases/case_log.h"
+#include "dispatcher/dispatch_watchdog.h"
 #include "mayday/dispatch/engine.h"
 #include "mayday/v1/resources.pb.h"
 #include "mayday/v1/responder_service.pb.h"
@@ -38,14 +44,17 @@ class Dispatcher {
  public:
   // None of the pointers is owned; all must outlive the dispatcher.
   Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseLog* log, Store* store,
-             ResponderStreams* streams, const dispatch::Clock* clock);
+             ResponderStreams* streams, const dispatch::Clock* clock,
+             WatchdogOptions watchdog = {});
   ~Dispatcher();
 
   // Loads the open cases from the store into the engine (offers pending when
-  // the server stopped are recorded as lapsed) and starts the dispatch thread.
+  // the server stopped are recorded as lapsed) and starts the dispatch and
+  // watchdog threads.
   // Call once, before serving. UNAVAILABLE if the store can't be read.
   absl::Status Start();
-  // Stops the dispatch thread. Idempotent.
+  // Stops the dispatch and watchdog threads (ending a stall first).
+  // Idempotent.
   void Stop();
   // Adds the queued opened cases to the engine and steps it now, committing
   // its decisions before returning.
@@ -93,6 +102,18 @@ class Dispatcher {
   // The responder's last reported position (with its fix time); nullopt if
   // unknown or never reported.
   std::optional<mayday::v1::Location> ResponderLocation(const std::string& responder_id) const;
+
+  // --- Test hooks, to show degraded mode (tests/server/degraded_test.cc).
+
+  // Blocks the dispatch thread, holding the engine's lock, as a hung engine
+  // or commit would; returns once it is blocked. Everything else that needs
+  // the engine (SetDuty, Accept, operators' Take, ...) waits meanwhile.
+  void StallForTesting();
+  // Lets a stalled dispatch thread go on.
+  void ResumeForTesting();
+  // While on, every dispatch decision fails to commit (UNAVAILABLE), as if
+  // its round's commit failed; nothing of it is stored.
+  void FailCommitsForTesting(bool fail);
 
   // --- Care agents (dispatcher_desk.cc). `agent` is "operators/{id}". Each
   // checks the committed case, changes the engine, commits the change, then
@@ -149,6 +170,8 @@ class Dispatcher {
   // Makes the dispatch thread run now.
   void Poke();
   void DispatchLoop();
+  // Blocks while StallForTesting() is in force.
+  void WaitWhileStalledLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   CaseLog* const log_;
   Store* const store_;
@@ -166,6 +189,11 @@ class Dispatcher {
   std::vector<mayday::v1::Case> inbox_ ABSL_GUARDED_BY(inbox_mu_);
   bool poked_ ABSL_GUARDED_BY(inbox_mu_) = false;
   std::thread dispatch_thread_;
+  DispatchWatchdog watchdog_;
+  absl::Mutex stall_mu_;
+  bool stall_asked_ ABSL_GUARDED_BY(stall_mu_) = false;
+  bool stalled_ ABSL_GUARDED_BY(stall_mu_) = false;
+  std::atomic<bool> fail_commits_for_testing_ = false;
 };
 
 }  // namespace mayday::server

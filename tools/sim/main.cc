@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "maydayctl/format.h"
 #include "maydayctl/rpc.h"
+#include "sim/crash_commands.h"
 #include "sim/fleet.h"
 #include "sim/geo.h"
 #include "sim/load.h"
@@ -239,12 +240,16 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   load->add_option("--seed", load_flags.options.seed, "seed of the alerts")->capture_default_str();
 
+  int crash_exit = -1;  // set when a crash-test subcommand ran
+  mayday::tools::AddCrashCommands(app, &crash_exit);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kExitUsage;
   }
+  if (crash_exit >= 0) return crash_exit;
   if (responders->parsed()) return RunResponders(flags);
   if (load->parsed()) return RunLoad(load_flags);
   return kExitUsage;

@@ -1,0 +1,153 @@
+// Escalating what dispatch does not place; see dispatch_watchdog.h.
+#include "dispatcher/dispatch_watchdog.h"
+
+#include <pthread.h>
+
+#include <cstdio>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cases/case_rules.h"
+
+namespace mayday::server {
+namespace {
+
+using mayday::v1::CaseEvent;
+using Decision = dispatch::Decision;
+
+constexpr char kActor[] = "dispatch";
+
+// What the care agents read on the escalated case.
+std::string Reason(absl::Duration patience) {
+  return absl::StrCat("dispatch is not responding (no decision within ",
+                      absl::ToInt64Milliseconds(patience),
+                      " ms): handle it by hand; dispatch will match it again when it recovers "
+                      "unless you take it");
+}
+
+}  // namespace
+
+DispatchWatchdog::DispatchWatchdog(CaseLog* log, WatchdogOptions options)
+    : log_(log), options_(options) {}
+
+DispatchWatchdog::~DispatchWatchdog() { Stop(); }
+
+void DispatchWatchdog::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void DispatchWatchdog::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](DispatchWatchdog* self)
+           ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) { return self->escalations_in_flight_ == 0; },
+      this));
+}
+
+void DispatchWatchdog::Acknowledged(const std::string& case_id) {
+  absl::MutexLock lock(&mu_);
+  watched_[case_id] = Watched{absl::Now() + options_.patience, false};
+}
+
+void DispatchWatchdog::Taken(const std::string& case_id) {
+  absl::MutexLock lock(&mu_);
+  if (auto it = watched_.find(case_id); it != watched_.end()) it->second.taken = true;
+}
+
+void DispatchWatchdog::Settled() {
+  absl::MutexLock lock(&mu_);
+  absl::erase_if(watched_, [](const auto& entry) { return entry.second.taken; });
+}
+
+void DispatchWatchdog::DecisionFailed(const std::string& case_id) {
+  absl::MutexLock lock(&mu_);
+  watched_[case_id] = Watched{absl::Now(), false};
+}
+
+void DispatchWatchdog::Forget(const std::string& case_id) {
+  absl::MutexLock lock(&mu_);
+  watched_.erase(case_id);
+  escalated_.erase(case_id);
+}
+
+void DispatchWatchdog::BeforeRound(std::vector<Decision>& decisions) {
+  absl::MutexLock lock(&mu_);
+  std::vector<Decision> round;
+  round.reserve(decisions.size());
+  for (Decision& d : decisions) {
+    watched_.erase(d.case_id);
+    // An offer, or the engine's own escalation or redispatch, settles the
+    // difference between engine and store; an ended offer does not.
+    if (d.type != Decision::Type::kOfferEnded && escalated_.erase(d.case_id) > 0 &&
+        d.type == Decision::Type::kOffer) {
+      Decision redispatch;
+      redispatch.type = Decision::Type::kRedispatch;
+      redispatch.case_id = d.case_id;
+      round.push_back(std::move(redispatch));
+    }
+    round.push_back(std::move(d));
+  }
+  decisions = std::move(round);
+}
+
+void DispatchWatchdog::Loop() {
+  pthread_setname_np(pthread_self(), "mayday-watchdog");
+  absl::MutexLock lock(&mu_);
+  while (!stopping_) {
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.tick);
+    if (stopping_) return;
+    EscalateDueLocked(absl::Now());
+  }
+}
+
+void DispatchWatchdog::EscalateDueLocked(absl::Time now) {
+  std::vector<std::string> due;
+  for (const auto& [case_id, watched] : watched_) {
+    if (watched.due <= now) due.push_back(case_id);
+  }
+  for (const std::string& case_id : due) {
+    watched_.erase(case_id);
+    escalated_.insert(case_id);
+    ++escalations_in_flight_;
+    log_->AppendAsync(
+        case_id, kActor,
+        [reason = Reason(options_.patience)](const mayday::v1::Case& current,
+                                             mayday::v1::Case& next, CaseEvent& e) {
+          // Only a case still waiting for its first decision, that no care
+          // agent owns: anything else was acted on meanwhile.
+          if (current.state() != mayday::v1::CASE_STATE_DISPATCHING ||
+              !current.operator_().empty()) {
+            return absl::FailedPreconditionError(
+                absl::StrCat(current.name(), " is ", StateName(current.state()),
+                             current.operator_().empty() ? "" : ", taken by a care agent"));
+          }
+          next.set_state(mayday::v1::CASE_STATE_ESCALATED);
+          e.mutable_escalated()->set_reason(reason);
+          return absl::OkStatus();
+        },
+        [this, case_id](absl::StatusOr<CommittedChange> committed) {
+          absl::MutexLock lock(&mu_);
+          --escalations_in_flight_;
+          if (committed.ok()) {
+            std::fprintf(stderr, "maydayd: dispatch did not place cases/%s in time: escalated\n",
+                         case_id.c_str());
+            return;
+          }
+          escalated_.erase(case_id);
+          // Storage failed: try again at the next look. Any other refusal
+          // means the case moved on and needs no escalation.
+          if (!absl::IsFailedPrecondition(committed.status()) &&
+              !absl::IsNotFound(committed.status()) && !stopping_) {
+            watched_[case_id] = Watched{absl::Now() + options_.tick, false};
+          }
+        });
+  }
+}
+
+}  // namespace mayday::server

@@ -1,0 +1,282 @@
+// The crash test's final read; see crash_verify.h.
+#include "sim/crash_verify.h"
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "grpcpp/grpcpp.h"
+#include "mayday/v1/alert_service.grpc.pb.h"
+#include "mayday/v1/operator_service.grpc.pb.h"
+#include "maydayctl/json.h"
+#include "maydayctl/rpc.h"
+
+namespace mayday::tools {
+namespace {
+
+namespace v1 = ::mayday::v1;
+
+constexpr absl::Duration kCallTimeout = absl::Seconds(30);
+constexpr int kCasesPerPage = 100;
+constexpr int kEventsPerPage = 1000;
+// Problems listed by name; the rest are only counted.
+constexpr size_t kMaxProblems = 20;
+
+struct Acknowledgement {
+  std::string request_id;
+  std::string case_name;
+  std::string member;
+  size_t token_index = 0;
+};
+
+absl::StatusOr<std::vector<Acknowledgement>> ReadAcknowledgements(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::vector<Acknowledgement> out;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    std::istringstream fields(line);
+    Acknowledgement a;
+    if (!(fields >> a.request_id >> a.case_name >> a.member >> a.token_index)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", number, ": expected REQUEST_ID CASE MEMBER TOKEN_INDEX"));
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+// Runs work(i) for i in [0, n) on `threads` threads.
+void ParallelFor(size_t n, int threads, const std::function<void(size_t)>& work) {
+  std::atomic<size_t> next = 0;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (size_t i = next++; i < n; i = next++) work(i);
+    });
+  }
+  for (std::thread& thread : pool) thread.join();
+}
+
+class Verifier {
+ public:
+  Verifier(const CrashVerifyOptions& options, std::shared_ptr<grpc::Channel> channel)
+      : options_(options),
+        operators_(v1::OperatorService::NewStub(channel)),
+        members_(v1::AlertService::NewStub(channel)) {}
+
+  absl::Status Check(const std::vector<Acknowledgement>& acked, CrashVerifyResult& result) {
+    auto cases = ListAllCases();
+    if (!cases.ok()) return cases.status();
+    result.cases = static_cast<int64_t>(cases->size());
+
+    // Exactly once: by request_id, and by the case each answer named.
+    absl::flat_hash_map<std::string, const v1::Case*> by_name;
+    absl::flat_hash_map<std::string, int> per_request;  // "member request_id" -> cases
+    for (const v1::Case& c : *cases) {
+      by_name[c.name()] = &c;
+      if (++per_request[absl::StrCat(c.member(), " ", c.request_id())] == 2) {
+        Problem(result, result.duplicated,
+                absl::StrCat("request_id ", c.request_id(), " of ", c.member(),
+                             " has more than one case"));
+      }
+    }
+    absl::flat_hash_map<std::string, int> named;
+    for (const Acknowledgement& a : acked) {
+      if (++named[a.case_name] == 2) {
+        Problem(result, result.duplicated,
+                absl::StrCat(a.case_name, " was acknowledged for two request_ids"));
+      }
+      auto it = by_name.find(a.case_name);
+      if (it == by_name.end()) {
+        Problem(result, result.lost,
+                absl::StrCat("lost: ", a.case_name, " (request_id ", a.request_id, ")"));
+      } else if (it->second->request_id() != a.request_id || it->second->member() != a.member) {
+        Problem(result, result.mismatched,
+                absl::StrCat(a.case_name, " is stored for request_id ", it->second->request_id(),
+                             " of ", it->second->member(), ", acknowledged for ", a.request_id,
+                             " of ", a.member));
+      }
+    }
+    for (const v1::Case& c : *cases) {
+      if (!named.contains(c.name())) {
+        Problem(result, result.unacknowledged,
+                absl::StrCat(c.name(), " is stored but was never acknowledged"));
+      }
+    }
+
+    ParallelFor(cases->size(), options_.threads,
+                [&](size_t i) { CheckEvents((*cases)[i], result); });
+    ParallelFor(acked.size(), options_.threads, [&](size_t i) { CheckRetry(acked[i], result); });
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::StatusOr<std::vector<v1::Case>> ListAllCases() {
+    std::vector<v1::Case> out;
+    std::string token;
+    do {
+      grpc::ClientContext context;
+      PrepareContext(&context, options_.operator_token, kCallTimeout);
+      v1::ListAllCasesRequest request;
+      request.set_page_size(kCasesPerPage);
+      request.set_page_token(token);
+      v1::ListCasesResponse page;
+      const grpc::Status status = operators_->ListCases(&context, request, &page);
+      if (!status.ok()) {
+        return absl::UnavailableError(
+            absl::StrCat("ListCases: ", DescribeStatus(FromGrpc(status))));
+      }
+      for (v1::Case& c : *page.mutable_cases()) out.push_back(std::move(c));
+      token = page.next_page_token();
+    } while (!token.empty());
+    return out;
+  }
+
+  // The case's events, read from 0: sequences 1, 2, ... last_sequence.
+  void CheckEvents(const v1::Case& c, CrashVerifyResult& result) {
+    int64_t expected = 1;
+    std::string token;
+    do {
+      grpc::ClientContext context;
+      PrepareContext(&context, options_.operator_token, kCallTimeout);
+      v1::ListCaseEventsRequest request;
+      request.set_parent(c.name());
+      request.set_page_size(kEventsPerPage);
+      request.set_page_token(token);
+      v1::ListCaseEventsResponse page;
+      const grpc::Status status = operators_->ListCaseEvents(&context, request, &page);
+      if (!status.ok()) {
+        Problem(result, result.event_gaps,
+                absl::StrCat(c.name(), ": ListCaseEvents: ", DescribeStatus(FromGrpc(status))));
+        return;
+      }
+      for (const v1::CaseEvent& e : page.events()) {
+        if (e.sequence() != expected) {
+          Problem(
+              result, result.event_gaps,
+              absl::StrCat(c.name(), ": event ", e.sequence(), " where ", expected, " was due"));
+          return;
+        }
+        ++expected;
+      }
+      {
+        absl::MutexLock lock(&mu_);
+        result.events += page.events_size();
+      }
+      token = page.next_page_token();
+    } while (!token.empty());
+    if (expected - 1 != c.last_sequence()) {
+      Problem(
+          result, result.event_gaps,
+          absl::StrCat(c.name(), ": ", expected - 1, " events, last_sequence ", c.last_sequence()));
+    }
+  }
+
+  // The member presses again with the same request_id: the same case.
+  void CheckRetry(const Acknowledgement& a, CrashVerifyResult& result) {
+    if (a.token_index >= options_.member_tokens.size()) {
+      Problem(result, result.retry_mismatches,
+              absl::StrCat(a.request_id, ": token index ", a.token_index, " out of range"));
+      return;
+    }
+    grpc::ClientContext context;
+    PrepareContext(&context, options_.member_tokens[a.token_index], kCallTimeout);
+    v1::RaiseAlertRequest request;
+    request.set_request_id(a.request_id);
+    request.set_kind(v1::CASE_KIND_ROAD);
+    request.mutable_location()->set_latitude(52.0);
+    request.mutable_location()->set_longitude(5.0);
+    v1::Case reply;
+    const grpc::Status status = members_->RaiseAlert(&context, request, &reply);
+    if (!status.ok()) {
+      Problem(result, result.retry_mismatches,
+              absl::StrCat("retry of ", a.request_id, ": ", DescribeStatus(FromGrpc(status))));
+    } else if (reply.name() != a.case_name) {
+      Problem(result, result.retry_mismatches,
+              absl::StrCat("retry of ", a.request_id, " returned ", reply.name(), ", not ",
+                           a.case_name));
+    }
+  }
+
+  void Problem(CrashVerifyResult& result, int64_t& counter, std::string what) {
+    absl::MutexLock lock(&mu_);
+    ++counter;
+    if (result.problems.size() < kMaxProblems) result.problems.push_back(std::move(what));
+  }
+
+  const CrashVerifyOptions& options_;
+  std::unique_ptr<v1::OperatorService::Stub> operators_;
+  std::unique_ptr<v1::AlertService::Stub> members_;
+  absl::Mutex mu_;
+};
+
+// PRAGMA integrity_check on the file: "ok" or what SQLite found.
+std::string IntegrityCheck(const std::string& path) {
+  sqlite3* db = nullptr;
+  // Read-write, so that a WAL left by a killed server can be recovered.
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+    std::string error = absl::StrCat("cannot open ", path, ": ", sqlite3_errmsg(db));
+    sqlite3_close(db);
+    return error;
+  }
+  std::vector<std::string> rows;
+  sqlite3_stmt* statement = nullptr;
+  int rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &statement, nullptr);
+  while (rc == SQLITE_OK && sqlite3_step(statement) == SQLITE_ROW) {
+    const unsigned char* text = sqlite3_column_text(statement, 0);
+    rows.push_back(text == nullptr ? "" : reinterpret_cast<const char*>(text));
+  }
+  if (rc != SQLITE_OK) rows.push_back(absl::StrCat("integrity_check: ", sqlite3_errmsg(db)));
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return rows.empty() ? "integrity_check returned nothing" : absl::StrJoin(rows, "; ");
+}
+
+}  // namespace
+
+bool CrashVerifyResult::ok() const {
+  return lost == 0 && duplicated == 0 && mismatched == 0 && unacknowledged == 0 &&
+         retry_mismatches == 0 && event_gaps == 0 && (integrity.empty() || integrity == "ok");
+}
+
+absl::StatusOr<CrashVerifyResult> VerifyCrash(const CrashVerifyOptions& options) {
+  auto acked = ReadAcknowledgements(options.acked_path);
+  if (!acked.ok()) return acked.status();
+  CrashVerifyResult result;
+  result.acknowledged = static_cast<int64_t>(acked->size());
+  if (!options.address.empty()) {
+    if (options.threads < 1) return absl::InvalidArgumentError("--threads must be at least 1");
+    ServerOptions server;
+    server.address = options.address;
+    auto channel = OpenChannel(server);
+    if (!channel.ok()) return channel.status();
+    Verifier verifier(options, *channel);
+    if (auto s = verifier.Check(*acked, result); !s.ok()) return s;
+  }
+  if (!options.db_path.empty()) result.integrity = IntegrityCheck(options.db_path);
+  return result;
+}
+
+std::string CrashVerifyResultJson(const CrashVerifyResult& r) {
+  std::vector<std::string> problems;
+  for (const std::string& p : r.problems) problems.push_back(JsonString(p));
+  return absl::StrCat("{\"ok\":", r.ok() ? "true" : "false", ",\"acknowledged\":", r.acknowledged,
+                      ",\"cases\":", r.cases, ",\"events\":", r.events, ",\"lost\":", r.lost,
+                      ",\"duplicated\":", r.duplicated, ",\"mismatched\":", r.mismatched,
+                      ",\"unacknowledged\":", r.unacknowledged,
+                      ",\"retry_mismatches\":", r.retry_mismatches,
+                      ",\"event_gaps\":", r.event_gaps, ",\"integrity\":", JsonString(r.integrity),
+                      ",\"problems\":[", absl::StrJoin(problems, ","), "]}");
+}
+
+}  // namespace mayday::tools
