@@ -153,6 +153,10 @@ void Dispatcher::CaseChanged(const CommittedChange& change) {
                    s.ToString().c_str());
     }
   }
+  // A rating comes after the case closed (the only change the rules allow
+  // then): the crew's part ended with the closing event it was told of, and
+  // the member's words are no longer its business.
+  if (change.event.has_rated()) holder.clear();
   if (!holder.empty()) {
     mayday::v1::ResponderUpdate update;
     *update.mutable_case_event() = change.event;
