@@ -28,7 +28,7 @@ std::vector<v1::AuditEntry> Trail(TestServer& server, const std::string& admin, 
   return all;
 }
 
-TEST_CASE("Each care agent action and read leaves one audit entry; refusals leave none") {
+TEST_CASE("Each care agent action and read leaves one audit entry, refusals none") {
   TestServer server;
   const std::string alice = server.Token("member", "alice");
   const std::string olga = server.Token("operator", "olga");
