@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 
 namespace mayday::server {
@@ -55,7 +56,8 @@ std::string HashToken(absl::string_view token) {
       absl::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
 }
 
-absl::StatusOr<std::string> IssueToken(Store& store, Role role, absl::string_view subject) {
+absl::StatusOr<std::string> IssueToken(Store& store, Role role, absl::string_view subject,
+                                       const AuditEntry* audit) {
   if (auto s = ValidateSubject(subject); !s.ok()) return s;
   std::array<unsigned char, 32> secret;
   if (RAND_bytes(secret.data(), secret.size()) != 1) {
@@ -69,7 +71,26 @@ absl::StatusOr<std::string> IssueToken(Store& store, Role role, absl::string_vie
   record.role = role;
   record.subject = std::string(subject);
   record.create_time = absl::Now();
-  if (auto s = store.PutToken(record); !s.ok()) return s;
+  if (audit == nullptr) {
+    if (auto s = store.PutToken(record); !s.ok()) return s;
+    return token;
+  }
+  AuditEntry entry = *audit;
+  entry.target = absl::StrCat("tokens/", TokenId(record.token_hash));
+  entry.detail = absl::StrCat("role ", RoleName(role), " for ", subject);
+  absl::Notification finished;
+  absl::Status outcome;
+  store.Submit(
+      [&](WriteTxn& txn) {
+        if (auto s = txn.PutToken(record); !s.ok()) return s;
+        return txn.AppendAudit(entry);
+      },
+      [&](absl::Status status) {
+        outcome = std::move(status);
+        finished.Notify();
+      });
+  finished.WaitForNotification();
+  if (!outcome.ok()) return outcome;
   return token;
 }
 

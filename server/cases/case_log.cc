@@ -96,11 +96,12 @@ absl::StatusOr<CreatedCase> CaseLog::Open(const NewCase& request) {
 }
 
 void CaseLog::AppendAsync(std::string case_id, std::string actor, OwnedCaseChange change,
-                          absl::AnyInvocable<void(absl::StatusOr<CommittedChange>)> done) {
+                          absl::AnyInvocable<void(absl::StatusOr<CommittedChange>)> done,
+                          std::optional<AuditEntry> audit) {
   auto out = std::make_shared<CommittedChange>();
   store_->Submit(
       [this, case_id = std::move(case_id), actor = std::move(actor), change = std::move(change),
-       out](WriteTxn& txn) mutable {
+       audit = std::move(audit), out](WriteTxn& txn) mutable {
         auto current = txn.GetCase(case_id);
         if (!current.ok()) return current.status();
         out->snapshot = *current;
@@ -114,7 +115,13 @@ void CaseLog::AppendAsync(std::string case_id, std::string actor, OwnedCaseChang
         out->event.set_sequence(sequence);
         *out->event.mutable_event_time() = ToProtoTime(now);
         out->event.set_state(out->snapshot.state());
-        return txn.AppendEvent(out->snapshot, out->event);
+        if (auto s = txn.AppendEvent(out->snapshot, out->event); !s.ok()) return s;
+        if (!audit.has_value()) return absl::OkStatus();
+        audit->target = current->name();
+        audit->detail = audit->detail.empty()
+                            ? absl::StrCat("event ", sequence)
+                            : absl::StrCat("event ", sequence, ": ", audit->detail);
+        return txn.AppendAudit(*audit);
       },
       [this, out, done = std::move(done)](absl::Status status) mutable {
         if (!status.ok()) {
@@ -128,6 +135,17 @@ void CaseLog::AppendAsync(std::string case_id, std::string actor, OwnedCaseChang
 
 absl::StatusOr<CommittedChange> CaseLog::Append(std::string_view case_id, std::string_view actor,
                                                 CaseChange change) {
+  return AppendAudited(case_id, actor, change, std::nullopt);
+}
+
+absl::StatusOr<CommittedChange> CaseLog::Append(std::string_view case_id, std::string_view actor,
+                                                CaseChange change, const AuditEntry& audit) {
+  return AppendAudited(case_id, actor, change, audit);
+}
+
+absl::StatusOr<CommittedChange> CaseLog::AppendAudited(std::string_view case_id,
+                                                       std::string_view actor, CaseChange change,
+                                                       std::optional<AuditEntry> audit) {
   absl::Notification finished;
   absl::StatusOr<CommittedChange> outcome;
   AppendAsync(
@@ -137,7 +155,8 @@ absl::StatusOr<CommittedChange> CaseLog::Append(std::string_view case_id, std::s
       [&](absl::StatusOr<CommittedChange> committed) {
         outcome = std::move(committed);
         finished.Notify();
-      });
+      },
+      std::move(audit));
   finished.WaitForNotification();
   return outcome;
 }

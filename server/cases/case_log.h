@@ -8,6 +8,7 @@
 #ifndef MAYDAY_SERVER_CASES_CASE_LOG_H_
 #define MAYDAY_SERVER_CASES_CASE_LOG_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -73,12 +74,22 @@ class CaseLog {
   // meanwhile.
   absl::StatusOr<CommittedChange> Append(std::string_view case_id, std::string_view actor,
                                          CaseChange change);
+  // The same, and `audit` (a care agent's action) is appended to the audit
+  // trail in the same transaction as the event, with the case as its target
+  // and the event's sequence prefixed to its detail: both are stored, or
+  // neither.
+  absl::StatusOr<CommittedChange> Append(std::string_view case_id, std::string_view actor,
+                                         CaseChange change, const AuditEntry& audit);
   // The same without blocking, as OpenAsync. Changes queued from one thread
-  // are applied in the order queued.
+  // are applied in the order queued. `audit` as for Append.
   void AppendAsync(std::string case_id, std::string actor, OwnedCaseChange change,
-                   absl::AnyInvocable<void(absl::StatusOr<CommittedChange>)> done);
+                   absl::AnyInvocable<void(absl::StatusOr<CommittedChange>)> done,
+                   std::optional<AuditEntry> audit = std::nullopt);
 
  private:
+  absl::StatusOr<CommittedChange> AppendAudited(std::string_view case_id, std::string_view actor,
+                                                CaseChange change, std::optional<AuditEntry> audit);
+
   Store* const store_;
   EventHub* const hub_;
   const dispatch::Clock* const clock_;

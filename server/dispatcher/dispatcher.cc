@@ -223,6 +223,10 @@ void Dispatcher::CaseChanged(const CommittedChange& change) {
                    s.ToString().c_str());
     }
   }
+  // A rating comes after the case closed (the only change the rules allow
+  // then): the crew's part ended with the closing event it was told of, and
+  // the member's words are no longer its business.
+  if (change.event.has_rated()) holder.clear();
   if (!holder.empty()) {
     mayday::v1::ResponderUpdate update;
     *update.mutable_case_event() = change.event;
@@ -307,13 +311,13 @@ absl::StatusOr<mayday::v1::Case> Dispatcher::Accept(const std::string& responder
 }
 
 absl::StatusOr<mayday::v1::Case> Dispatcher::CommitAssignmentLocked(
-    const dispatch::Assignment& assignment, const std::string& actor) {
+    const dispatch::Assignment& assignment, const std::string& actor, const AuditEntry* audit) {
   const std::string& case_id = assignment.case_id;
   const std::string responder = ResponderName(assignment.responder_id);
   const std::optional<dispatch::ResponderView> view =
       engine_->GetResponder(assignment.responder_id);
-  auto committed = log_->Append(
-      case_id, actor, [&](const mayday::v1::Case& current, mayday::v1::Case& next, CaseEvent& e) {
+  const auto assign =
+      [&](const mayday::v1::Case& current, mayday::v1::Case& next, CaseEvent& e) {
         if (IsTerminal(current.state()) || IsAssigned(current.state())) {
           return absl::FailedPreconditionError(
               absl::StrCat(current.name(), " is ", StateName(current.state()),
@@ -333,7 +337,9 @@ absl::StatusOr<mayday::v1::Case> Dispatcher::CommitAssignmentLocked(
           *assigned->mutable_responder_location() = ToLocation(*view);
         }
         return absl::OkStatus();
-      });
+      };
+  auto committed = audit == nullptr ? log_->Append(case_id, actor, assign)
+                                    : log_->Append(case_id, actor, assign, *audit);
   if (!committed.ok()) {
     // Free the responder. If the case closed between offer and answer, the
     // engine forgets it; if storage failed, the case is still open and goes

@@ -115,7 +115,9 @@ class Dispatcher {
   // its round's commit failed; nothing of it is stored.
   void FailCommitsForTesting(bool fail);
 
-  // --- Care agents (dispatcher_desk.cc). `agent` is "operators/{id}". Each
+  // --- Care agents (dispatcher_desk.cc). `agent` is "operators/{id}";
+  // `audit` is the agent's action for the audit trail, written with the
+  // change it records (CaseLog::Append). Each
   // checks the committed case, changes the engine, commits the change, then
   // lets the engine act on it (a withdrawn offer, a new match); if the
   // commit fails the engine change is undone. NOT_FOUND for an unknown case;
@@ -124,18 +126,21 @@ class Dispatcher {
 
   // The agent owns the case; the engine stops matching it (OperatorService
   // TakeCase).
-  absl::StatusOr<mayday::v1::Case> Take(const std::string& agent, const std::string& case_id);
+  absl::StatusOr<mayday::v1::Case> Take(const std::string& agent, const std::string& case_id,
+                                        const AuditEntry& audit);
   // The case goes back to the engine, DISPATCHING (ReleaseCase).
-  absl::StatusOr<mayday::v1::Case> Release(const std::string& agent, const std::string& case_id);
+  absl::StatusOr<mayday::v1::Case> Release(const std::string& agent, const std::string& case_id,
+                                           const AuditEntry& audit);
   // The case becomes ESCALATED with `reason`, owned by the agent
   // (EscalateCase).
   absl::StatusOr<mayday::v1::Case> Escalate(const std::string& agent, const std::string& case_id,
-                                            const std::string& reason);
+                                            const std::string& reason, const AuditEntry& audit);
   // Manual dispatch to `responder_id` (AssignCase); the responder is told on
   // its stream.
   absl::StatusOr<mayday::v1::Case> AssignManually(const std::string& agent,
                                                   const std::string& case_id,
-                                                  const std::string& responder_id);
+                                                  const std::string& responder_id,
+                                                  const AuditEntry& audit);
 
  private:
   // Steps the engine until it has nothing more to decide, committing each
@@ -158,9 +163,10 @@ class Dispatcher {
   // Commits the assignment of a case to a responder (by the responder's
   // Accept or an agent's AssignManually), then pushes it to the responder.
   // On failure the engine forgets the case's assignment and, if the case is
-  // still open, matches it again.
+  // still open, matches it again. `audit`, if not null, is written with it.
   absl::StatusOr<mayday::v1::Case> CommitAssignmentLocked(const dispatch::Assignment& assignment,
-                                                          const std::string& actor)
+                                                          const std::string& actor,
+                                                          const AuditEntry* audit = nullptr)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   mayday::v1::Responder ToProto(const dispatch::ResponderView& view) const;
   // Adds the queued opened cases to the engine. Every entry point that acts

@@ -52,7 +52,8 @@ absl::StatusOr<Case> Dispatcher::OpenUnassignedCaseLocked(const std::string& cas
   return current;
 }
 
-absl::StatusOr<Case> Dispatcher::Take(const std::string& agent, const std::string& case_id) {
+absl::StatusOr<Case> Dispatcher::Take(const std::string& agent, const std::string& case_id,
+                                      const AuditEntry& audit) {
   absl::MutexLock lock(&mu_);
   DrainInboxLocked();
   auto current = OpenUnassignedCaseLocked(case_id);
@@ -60,13 +61,16 @@ absl::StatusOr<Case> Dispatcher::Take(const std::string& agent, const std::strin
   if (current->operator_() == agent) return current;  // taking it again changes nothing
   if (auto s = RequireNotOwnedByOther(*current, agent); !s.ok()) return s;
   if (auto s = engine_->Hold(case_id); !s.ok()) return s;
-  auto committed = log_->Append(case_id, agent, [&](const Case& now, Case& next, CaseEvent& e) {
-    if (auto s = RequireOpenUnassigned(now); !s.ok()) return s;
-    if (!now.operator_().empty()) return RequireNotOwnedByOther(now, agent);
-    next.set_operator_(agent);
-    e.mutable_taken()->set_operator_(agent);
-    return absl::OkStatus();
-  });
+  auto committed = log_->Append(
+      case_id, agent,
+      [&](const Case& now, Case& next, CaseEvent& e) {
+        if (auto s = RequireOpenUnassigned(now); !s.ok()) return s;
+        if (!now.operator_().empty()) return RequireNotOwnedByOther(now, agent);
+        next.set_operator_(agent);
+        e.mutable_taken()->set_operator_(agent);
+        return absl::OkStatus();
+      },
+      audit);
   if (!committed.ok()) {
     (void)engine_->Release(case_id);  // unknown to the engine if it closed meanwhile
     RunLocked();
@@ -76,7 +80,8 @@ absl::StatusOr<Case> Dispatcher::Take(const std::string& agent, const std::strin
   return committed->snapshot;
 }
 
-absl::StatusOr<Case> Dispatcher::Release(const std::string& agent, const std::string& case_id) {
+absl::StatusOr<Case> Dispatcher::Release(const std::string& agent, const std::string& case_id,
+                                         const AuditEntry& audit) {
   absl::MutexLock lock(&mu_);
   DrainInboxLocked();
   auto current = OpenUnassignedCaseLocked(case_id);
@@ -86,16 +91,19 @@ absl::StatusOr<Case> Dispatcher::Release(const std::string& agent, const std::st
         current->name(), " is not owned by a care agent; dispatch is already matching it"));
   }
   if (auto s = engine_->Release(case_id); !s.ok()) return s;
-  auto committed = log_->Append(case_id, agent, [&](const Case& now, Case& next, CaseEvent& e) {
-    if (auto s = RequireOpenUnassigned(now); !s.ok()) return s;
-    if (now.operator_().empty()) {
-      return absl::FailedPreconditionError(absl::StrCat(now.name(), " was released meanwhile"));
-    }
-    e.mutable_released()->set_operator_(now.operator_());
-    next.clear_operator_();
-    next.set_state(mayday::v1::CASE_STATE_DISPATCHING);
-    return absl::OkStatus();
-  });
+  auto committed = log_->Append(
+      case_id, agent,
+      [&](const Case& now, Case& next, CaseEvent& e) {
+        if (auto s = RequireOpenUnassigned(now); !s.ok()) return s;
+        if (now.operator_().empty()) {
+          return absl::FailedPreconditionError(absl::StrCat(now.name(), " was released meanwhile"));
+        }
+        e.mutable_released()->set_operator_(now.operator_());
+        next.clear_operator_();
+        next.set_state(mayday::v1::CASE_STATE_DISPATCHING);
+        return absl::OkStatus();
+      },
+      audit);
   if (!committed.ok()) {
     (void)engine_->Hold(case_id);
     return committed.status();
@@ -108,7 +116,7 @@ absl::StatusOr<Case> Dispatcher::Release(const std::string& agent, const std::st
 }
 
 absl::StatusOr<Case> Dispatcher::Escalate(const std::string& agent, const std::string& case_id,
-                                          const std::string& reason) {
+                                          const std::string& reason, const AuditEntry& audit) {
   absl::MutexLock lock(&mu_);
   DrainInboxLocked();
   auto current = OpenUnassignedCaseLocked(case_id);
@@ -122,14 +130,17 @@ absl::StatusOr<Case> Dispatcher::Escalate(const std::string& agent, const std::s
   if (auto s = RequireNotOwnedByOther(*current, agent); !s.ok()) return s;
   const bool was_held = !current->operator_().empty();
   if (auto s = engine_->Hold(case_id); !s.ok()) return s;
-  auto committed = log_->Append(case_id, agent, [&](const Case& now, Case& next, CaseEvent& e) {
-    if (auto s = RequireOpenUnassigned(now); !s.ok()) return s;
-    if (auto s = RequireNotOwnedByOther(now, agent); !s.ok()) return s;
-    next.set_state(mayday::v1::CASE_STATE_ESCALATED);
-    next.set_operator_(agent);
-    e.mutable_escalated()->set_reason(reason);
-    return absl::OkStatus();
-  });
+  auto committed = log_->Append(
+      case_id, agent,
+      [&](const Case& now, Case& next, CaseEvent& e) {
+        if (auto s = RequireOpenUnassigned(now); !s.ok()) return s;
+        if (auto s = RequireNotOwnedByOther(now, agent); !s.ok()) return s;
+        next.set_state(mayday::v1::CASE_STATE_ESCALATED);
+        next.set_operator_(agent);
+        e.mutable_escalated()->set_reason(reason);
+        return absl::OkStatus();
+      },
+      audit);
   if (!committed.ok()) {
     if (!was_held) (void)engine_->Release(case_id);
     RunLocked();
@@ -141,7 +152,8 @@ absl::StatusOr<Case> Dispatcher::Escalate(const std::string& agent, const std::s
 
 absl::StatusOr<Case> Dispatcher::AssignManually(const std::string& agent,
                                                 const std::string& case_id,
-                                                const std::string& responder_id) {
+                                                const std::string& responder_id,
+                                                const AuditEntry& audit) {
   absl::MutexLock lock(&mu_);
   DrainInboxLocked();
   auto current = OpenUnassignedCaseLocked(case_id);
@@ -165,7 +177,7 @@ absl::StatusOr<Case> Dispatcher::AssignManually(const std::string& agent,
       it != offer_holder_by_case_.end() && it->second == responder_id) {
     ForgetOfferLocked(case_id);
   }
-  return CommitAssignmentLocked(*assignment, agent);
+  return CommitAssignmentLocked(*assignment, agent, &audit);
 }
 
 }  // namespace mayday::server

@@ -8,24 +8,26 @@
 #include "dispatcher/mapping.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"
+#include "services/audit_trail.h"
 #include "services/operator_service.h"
 
 namespace mayday::server {
 namespace {
 
 // A care agent's action on one case (request field "name"): authenticate the
-// agent, parse the name, then `act(agent, case_id)` returns the case as it
-// left it.
+// agent, parse the name, then `act(agent, case_id, audit)` returns the case
+// as it left it; `audit` is the entry for `action`, to write with the change.
 template <typename Act>
 grpc::ServerUnaryReactor* ActOnCase(const ServiceContext& services,
                                     grpc::CallbackServerContext* context, const std::string& name,
-                                    mayday::v1::Case* response, Act act) {
+                                    mayday::v1::Case* response, const char* action, Act act) {
   return FinishUnary(context, [&]() -> absl::Status {
     auto agent = services.auth->Require(*context, Role::kOperator);
     if (!agent.ok()) return agent.status();
     auto id = ParseCaseName("name", name);
     if (!id.ok()) return id.status();
-    absl::StatusOr<mayday::v1::Case> changed = act(agent->Name(), *id);
+    const AuditEntry audit = AuditOf(*agent, *services.clock, action, name);
+    absl::StatusOr<mayday::v1::Case> changed = act(agent->Name(), *id, audit);
     if (!changed.ok()) return changed.status();
     *response = *std::move(changed);
     return absl::OkStatus();
@@ -37,51 +39,55 @@ grpc::ServerUnaryReactor* ActOnCase(const ServiceContext& services,
 grpc::ServerUnaryReactor* OperatorServiceImpl::AssignCase(
     grpc::CallbackServerContext* context, const mayday::v1::AssignCaseRequest* request,
     mayday::v1::Case* response) {
-  return ActOnCase(
-      services_, context, request->name(), response,
-      [&](const std::string& agent, const std::string& id) -> absl::StatusOr<mayday::v1::Case> {
-        auto responder = ParseSubjectName("responder", request->responder(), "responders");
-        if (!responder.ok()) return responder.status();
-        return services_.dispatcher->AssignManually(agent, id, *responder);
-      });
+  return ActOnCase(services_, context, request->name(), response, "case.assign",
+                   [&](const std::string& agent, const std::string& id,
+                       AuditEntry audit) -> absl::StatusOr<mayday::v1::Case> {
+                     auto responder =
+                         ParseSubjectName("responder", request->responder(), "responders");
+                     if (!responder.ok()) return responder.status();
+                     audit.detail = absl::StrCat("to ", request->responder());
+                     return services_.dispatcher->AssignManually(agent, id, *responder, audit);
+                   });
 }
 
 grpc::ServerUnaryReactor* OperatorServiceImpl::TakeCase(grpc::CallbackServerContext* context,
                                                         const mayday::v1::TakeCaseRequest* request,
                                                         mayday::v1::Case* response) {
-  return ActOnCase(services_, context, request->name(), response,
-                   [&](const std::string& agent, const std::string& id) {
-                     return services_.dispatcher->Take(agent, id);
+  return ActOnCase(services_, context, request->name(), response, "case.take",
+                   [&](const std::string& agent, const std::string& id, const AuditEntry& audit) {
+                     return services_.dispatcher->Take(agent, id, audit);
                    });
 }
 
 grpc::ServerUnaryReactor* OperatorServiceImpl::ReleaseCase(
     grpc::CallbackServerContext* context, const mayday::v1::ReleaseCaseRequest* request,
     mayday::v1::Case* response) {
-  return ActOnCase(services_, context, request->name(), response,
-                   [&](const std::string& agent, const std::string& id) {
-                     return services_.dispatcher->Release(agent, id);
+  return ActOnCase(services_, context, request->name(), response, "case.release",
+                   [&](const std::string& agent, const std::string& id, const AuditEntry& audit) {
+                     return services_.dispatcher->Release(agent, id, audit);
                    });
 }
 
 grpc::ServerUnaryReactor* OperatorServiceImpl::EscalateCase(
     grpc::CallbackServerContext* context, const mayday::v1::EscalateCaseRequest* request,
     mayday::v1::Case* response) {
-  return ActOnCase(
-      services_, context, request->name(), response,
-      [&](const std::string& agent, const std::string& id) -> absl::StatusOr<mayday::v1::Case> {
-        if (auto s = ValidateMessageText("reason", request->reason()); !s.ok()) {
-          return s;
-        }
-        return services_.dispatcher->Escalate(agent, id, request->reason());
-      });
+  return ActOnCase(services_, context, request->name(), response, "case.escalate",
+                   [&](const std::string& agent, const std::string& id,
+                       AuditEntry audit) -> absl::StatusOr<mayday::v1::Case> {
+                     if (auto s = ValidateMessageText("reason", request->reason()); !s.ok()) {
+                       return s;
+                     }
+                     audit.detail = absl::StrCat("reason: ", request->reason());
+                     return services_.dispatcher->Escalate(agent, id, request->reason(), audit);
+                   });
 }
 
 grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseTrack(
     grpc::CallbackServerContext* context, const mayday::v1::ListCaseTrackRequest* request,
     mayday::v1::ListCaseTrackResponse* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    if (auto p = services_.auth->Require(*context, Role::kOperator); !p.ok()) return p.status();
+    auto agent = services_.auth->Require(*context, Role::kOperator);
+    if (!agent.ok()) return agent.status();
     auto found = FindCase("parent", request->parent());
     if (!found.ok()) return found.status();
     auto track = services_.store->ListTrack(CaseIdFromName(found->name()));
@@ -92,6 +98,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseTrack(
       *point->mutable_location() = report.location;
       *point->mutable_report_time() = ToProtoTime(report.report_time);
     }
+    AuditRead(*agent, "case.track.list", found->name(),
+              absl::StrCat(response->points_size(), " positions"));
     return absl::OkStatus();
   });
 }

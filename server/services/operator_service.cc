@@ -12,6 +12,7 @@
 #include "rpc/status.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"
+#include "services/audit_trail.h"
 
 namespace mayday::server {
 namespace {
@@ -29,6 +30,11 @@ class WatchCasesReactor : public QueuedWriter<mayday::v1::CaseEvent>, public Eve
       End(ToGrpcStatus(principal.status()));
       return;
     }
+    // The feed carries every member's cases from now on: one entry for the
+    // whole stream.
+    RecordRead(*services.store, AuditOf(*principal, *services.clock, "cases.watch", "cases",
+                                        "live feed of every case's events"))
+        .IgnoreError();  // reported by RecordRead; the feed still opens
     hub_->SubscribeAll(this);
     subscribed_ = true;
   }
@@ -53,13 +59,35 @@ absl::Status ValidateState(int state) {
                    "_ASSIGNED, _EN_ROUTE, _ON_SCENE, _RESOLVED, _CANCELLED or _ESCALATED"));
 }
 
+// The filter of a ListCases call in words, for the audit trail.
+std::string DescribeFilter(const mayday::v1::ListAllCasesRequest& request) {
+  std::string out;
+  for (int state : request.states()) {
+    absl::StrAppend(&out, " state=", mayday::v1::CaseState_Name(state));
+  }
+  if (request.kind() != mayday::v1::CASE_KIND_UNSPECIFIED) {
+    absl::StrAppend(&out, " kind=", mayday::v1::CaseKind_Name(request.kind()));
+  }
+  if (!request.member().empty()) absl::StrAppend(&out, " member=", request.member());
+  if (!request.responder().empty()) absl::StrAppend(&out, " responder=", request.responder());
+  if (request.has_min_create_time()) {
+    absl::StrAppend(&out, " min_create_time=", request.min_create_time().seconds());
+  }
+  if (request.has_max_create_time()) {
+    absl::StrAppend(&out, " max_create_time=", request.max_create_time().seconds());
+  }
+  if (!request.page_token().empty()) absl::StrAppend(&out, " (a next page)");
+  return out.empty() ? " none" : out;
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* OperatorServiceImpl::ListCases(
     grpc::CallbackServerContext* context, const mayday::v1::ListAllCasesRequest* request,
     mayday::v1::ListCasesResponse* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    if (auto p = services_.auth->Require(*context, Role::kOperator); !p.ok()) return p.status();
+    auto agent = services_.auth->Require(*context, Role::kOperator);
+    if (!agent.ok()) return agent.status();
     CaseFilter filter;
     for (int state : request->states()) {
       if (auto s = ValidateState(state); !s.ok()) return s;
@@ -95,6 +123,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListCases(
     if (!page.ok()) return page.status();
     for (auto& c : page->cases) *response->add_cases() = std::move(c);
     response->set_next_page_token(page->next_page_token);
+    AuditRead(*agent, "cases.list", filter.member.empty() ? "cases" : filter.member,
+              absl::StrCat(response->cases_size(), " cases; filter:", DescribeFilter(*request)));
     return absl::OkStatus();
   });
 }
@@ -103,9 +133,11 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::GetCase(grpc::CallbackServerConte
                                                        const mayday::v1::GetCaseRequest* request,
                                                        mayday::v1::Case* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    if (auto p = services_.auth->Require(*context, Role::kOperator); !p.ok()) return p.status();
+    auto agent = services_.auth->Require(*context, Role::kOperator);
+    if (!agent.ok()) return agent.status();
     auto found = FindCase("name", request->name());
     if (!found.ok()) return found.status();
+    AuditRead(*agent, "case.get", found->name());
     *response = std::move(*found);
     return absl::OkStatus();
   });
@@ -115,7 +147,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseEvents(
     grpc::CallbackServerContext* context, const mayday::v1::ListCaseEventsRequest* request,
     mayday::v1::ListCaseEventsResponse* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    if (auto p = services_.auth->Require(*context, Role::kOperator); !p.ok()) return p.status();
+    auto agent = services_.auth->Require(*context, Role::kOperator);
+    if (!agent.ok()) return agent.status();
     auto size = ValidatePageSize(request->page_size(), 1000, 100);
     if (!size.ok()) return size.status();
     // The page token is the last sequence already returned.
@@ -134,6 +167,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseEvents(
         response->events().rbegin()->sequence() < found->last_sequence()) {
       response->set_next_page_token(absl::StrCat(response->events().rbegin()->sequence()));
     }
+    AuditRead(*agent, "case.events.list", found->name(),
+              absl::StrCat(response->events_size(), " events after sequence ", after));
     return absl::OkStatus();
   });
 }
@@ -182,13 +217,22 @@ absl::StatusOr<mayday::v1::Case> OperatorServiceImpl::FindCase(absl::string_view
   return found;
 }
 
-absl::StatusOr<CommittedChange> OperatorServiceImpl::ChangeCase(const Principal& agent,
-                                                                absl::string_view field,
-                                                                const std::string& case_name,
-                                                                CaseChange change) {
+void OperatorServiceImpl::AuditRead(const Principal& agent, std::string action, std::string target,
+                                    std::string detail) {
+  // RecordRead reports a failure itself; the read is answered anyway.
+  RecordRead(*services_.store, AuditOf(agent, *services_.clock, std::move(action),
+                                       std::move(target), std::move(detail)))
+      .IgnoreError();
+}
+
+absl::StatusOr<CommittedChange> OperatorServiceImpl::ChangeCase(
+    const Principal& agent, absl::string_view field, const std::string& case_name,
+    CaseChange change, std::string action, std::string detail) {
   auto id = ParseCaseName(field, case_name);
   if (!id.ok()) return id.status();
-  auto committed = services_.log->Append(*id, agent.Name(), change);
+  auto committed = services_.log->Append(
+      *id, agent.Name(), change,
+      AuditOf(agent, *services_.clock, std::move(action), "", std::move(detail)));
   if (absl::IsNotFound(committed.status())) {
     return absl::NotFoundError(absl::StrCat(case_name, " not found"));
   }
@@ -208,7 +252,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::PostMessage(
         *agent, "case", request->case_(),
         [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
           return server::PostMessage(agent->Name(), request->text(), current, next, e);
-        });
+        },
+        "case.message", absl::StrCat(request->text().size(), " bytes"));
     if (!posted.ok()) return posted.status();
     *response = std::move(posted->event);
     return absl::OkStatus();
@@ -227,7 +272,9 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::CancelCase(
         [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
           return CloseCase(mayday::v1::CASE_STATE_CANCELLED, request->reason(),
                            request->false_alarm(), current, next, e);
-        });
+        },
+        "case.cancel",
+        absl::StrCat(request->false_alarm() ? "false alarm; " : "", "reason: ", request->reason()));
     if (!closed.ok()) return closed.status();
     *response = std::move(closed->snapshot);
     return absl::OkStatus();
@@ -244,7 +291,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ResolveCase(
         *agent, "name", request->name(),
         [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
           return CloseCase(mayday::v1::CASE_STATE_RESOLVED, "", false, current, next, e);
-        });
+        },
+        "case.resolve");
     if (!closed.ok()) return closed.status();
     *response = std::move(closed->snapshot);
     return absl::OkStatus();
@@ -265,7 +313,16 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::CreateCaseNote(
     note.set_author(agent->Name());
     note.set_text(request->text());
     *note.mutable_create_time() = ToProtoTime(services_.clock->Now());
-    if (auto s = services_.store->AddNote(note); !s.ok()) return s;
+    const AuditEntry audit = AuditOf(*agent, *services_.clock, "case.note", request->parent(),
+                                     absl::StrCat(request->text().size(), " bytes"));
+    if (auto s = SubmitAndWait(*services_.store,
+                               [&](WriteTxn& txn) {
+                                 if (auto s = txn.AddNote(note); !s.ok()) return s;
+                                 return txn.AppendAudit(audit);
+                               });
+        !s.ok()) {
+      return s;
+    }
     *response = std::move(note);
     return absl::OkStatus();
   });
@@ -275,12 +332,15 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseNotes(
     grpc::CallbackServerContext* context, const mayday::v1::ListCaseNotesRequest* request,
     mayday::v1::ListCaseNotesResponse* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    if (auto p = services_.auth->Require(*context, Role::kOperator); !p.ok()) return p.status();
+    auto agent = services_.auth->Require(*context, Role::kOperator);
+    if (!agent.ok()) return agent.status();
     auto found = FindCase("parent", request->parent());
     if (!found.ok()) return found.status();
     auto notes = services_.store->ListNotes(CaseIdFromName(found->name()));
     if (!notes.ok()) return notes.status();
     for (auto& n : *notes) *response->add_notes() = std::move(n);
+    AuditRead(*agent, "case.notes.list", found->name(),
+              absl::StrCat(response->notes_size(), " notes"));
     return absl::OkStatus();
   });
 }

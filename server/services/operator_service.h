@@ -75,15 +75,28 @@ class OperatorServiceImpl final : public mayday::v1::OperatorService::CallbackSe
                                         const mayday::v1::RevokeTokenRequest* request,
                                         mayday::v1::Token* response) override;
 
+  // The audit trail, admins only (operator_audit.cc).
+  grpc::ServerUnaryReactor* ListAuditEntries(
+      grpc::CallbackServerContext* context, const mayday::v1::ListAuditEntriesRequest* request,
+      mayday::v1::ListAuditEntriesResponse* response) override;
+  grpc::ServerUnaryReactor* VerifyAuditTrail(
+      grpc::CallbackServerContext* context, const mayday::v1::VerifyAuditTrailRequest* request,
+      mayday::v1::VerifyAuditTrailResponse* response) override;
+
  private:
   // The case named `case_name` (the request field `field`): INVALID_ARGUMENT
   // for a malformed name, NOT_FOUND naming it if there is none.
   absl::StatusOr<mayday::v1::Case> FindCase(absl::string_view field,
                                             const std::string& case_name);
-  // Applies `change` to any case on behalf of `agent`, then tells dispatch.
-  // `field` names the request field holding the case name.
+  // Applies `change` to any case on behalf of `agent`, with the audit entry
+  // for `action` (and `detail`) in the same transaction, then tells
+  // dispatch. `field` names the request field holding the case name.
   absl::StatusOr<CommittedChange> ChangeCase(const Principal& agent, absl::string_view field,
-                                             const std::string& case_name, CaseChange change);
+                                             const std::string& case_name, CaseChange change,
+                                             std::string action, std::string detail = "");
+  // Records `agent`'s read of `target` in the audit trail (RecordRead).
+  void AuditRead(const Principal& agent, std::string action, std::string target,
+                 std::string detail = "");
 
   ServiceContext services_;
 };

@@ -6,24 +6,12 @@
 #include "cases/proto_time.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"
+#include "services/audit_trail.h"
 #include "services/operator_service.h"
+#include "services/proto_role.h"
 
 namespace mayday::server {
 namespace {
-
-mayday::v1::Role ToProtoRole(Role role) {
-  switch (role) {
-    case Role::kMember:
-      return mayday::v1::ROLE_MEMBER;
-    case Role::kResponder:
-      return mayday::v1::ROLE_RESPONDER;
-    case Role::kOperator:
-      return mayday::v1::ROLE_OPERATOR;
-    case Role::kAdmin:
-      return mayday::v1::ROLE_ADMIN;
-  }
-  return mayday::v1::ROLE_UNSPECIFIED;
-}
 
 absl::StatusOr<Role> FromProtoRole(mayday::v1::Role role) {
   switch (role) {
@@ -58,11 +46,13 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::CreateToken(
     grpc::CallbackServerContext* context, const mayday::v1::CreateTokenRequest* request,
     mayday::v1::CreateTokenResponse* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    if (auto p = services_.auth->Require(*context, Role::kAdmin); !p.ok()) return p.status();
+    auto admin = services_.auth->Require(*context, Role::kAdmin);
+    if (!admin.ok()) return admin.status();
     auto role = FromProtoRole(request->role());
     if (!role.ok()) return role.status();
     if (auto s = ValidateSubject(request->subject()); !s.ok()) return s;
-    auto secret = IssueToken(*services_.store, *role, request->subject());
+    const AuditEntry audit = AuditOf(*admin, *services_.clock, "token.create", "");
+    auto secret = IssueToken(*services_.store, *role, request->subject(), &audit);
     if (!secret.ok()) return secret.status();
     auto record = services_.store->FindToken(HashToken(*secret));
     if (!record.ok()) return record.status();
@@ -76,10 +66,14 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListTokens(
     grpc::CallbackServerContext* context, const mayday::v1::ListTokensRequest*,
     mayday::v1::ListTokensResponse* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    if (auto p = services_.auth->Require(*context, Role::kAdmin); !p.ok()) return p.status();
+    auto admin = services_.auth->Require(*context, Role::kAdmin);
+    if (!admin.ok()) return admin.status();
     auto tokens = services_.store->ListTokens();
     if (!tokens.ok()) return tokens.status();
     for (const TokenRecord& record : *tokens) *response->add_tokens() = ToProto(record);
+    RecordRead(*services_.store, AuditOf(*admin, *services_.clock, "tokens.list", "tokens",
+                                         absl::StrCat(response->tokens_size(), " tokens")))
+        .IgnoreError();  // reported by RecordRead; the list is answered anyway
     return absl::OkStatus();
   });
 }
@@ -88,11 +82,19 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::RevokeToken(
     grpc::CallbackServerContext* context, const mayday::v1::RevokeTokenRequest* request,
     mayday::v1::Token* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    if (auto p = services_.auth->Require(*context, Role::kAdmin); !p.ok()) return p.status();
+    auto admin = services_.auth->Require(*context, Role::kAdmin);
+    if (!admin.ok()) return admin.status();
     auto id = ParseTokenName("name", request->name());
     if (!id.ok()) return id.status();
-    auto revoked = services_.store->RevokeToken(*id);
-    if (!revoked.ok()) return revoked.status();
+    AuditEntry audit = AuditOf(*admin, *services_.clock, "token.revoke", request->name());
+    absl::StatusOr<TokenRecord> revoked = absl::UnknownError("not run");
+    absl::Status stored = SubmitAndWait(*services_.store, [&](WriteTxn& txn) {
+      revoked = txn.RevokeToken(*id);
+      if (!revoked.ok()) return revoked.status();
+      audit.detail = absl::StrCat("role ", RoleName(revoked->role), " for ", revoked->subject);
+      return txn.AppendAudit(audit);
+    });
+    if (!stored.ok()) return stored;
     services_.auth->ForgetAll();  // the revoked token stops working now
     *response = ToProto(*revoked);
     return absl::OkStatus();

@@ -143,12 +143,38 @@ absl::Status BackfillResponders(Database& db) {
   return absl::OkStatus();
 }
 
+// Version 4: the audit trail of privileged actions (store/audit.h). Rows
+// are only ever appended: the triggers refuse UPDATE and DELETE, so that
+// changing the trail takes dropping them first, which the hash chain then
+// shows.
+constexpr char kMigration4[] = R"sql(
+CREATE TABLE audit_log (
+  sequence INTEGER NOT NULL PRIMARY KEY CHECK (sequence > 0),
+  time_us INTEGER NOT NULL,
+  actor_role TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+  SELECT RAISE(ABORT, 'audit_log is append-only: rows cannot be changed');
+END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN
+  SELECT RAISE(ABORT, 'audit_log is append-only: rows cannot be deleted');
+END;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "cases, case_events and tokens", kMigration1},
     {2, "case_notes", kMigration2},
     {3, "admin tokens; cases.responder; fewer indexes; responder_positions and case_tracks",
-     kMigration3,
-     BackfillResponders},
+     kMigration3, BackfillResponders},
+    {4, "audit_log: append-only, hash-chained audit trail of privileged actions", kMigration4},
 };
 
 constexpr char kCreateMigrationsTable[] = R"sql(

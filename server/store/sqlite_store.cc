@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "store/audit.h"
 #include "store/codec.h"
 #include "store/migrations.h"
 #include "store/queries.h"
@@ -216,6 +217,12 @@ class BatchTxn final : public WriteTxn {
                            const mayday::v1::CaseEvent& event) override {
     return InsertEvent(db_, snapshot, event);
   }
+  absl::Status AddNote(const mayday::v1::CaseNote& note) override { return InsertNote(db_, note); }
+  absl::Status PutToken(const TokenRecord& token) override { return InsertToken(db_, token); }
+  absl::StatusOr<TokenRecord> RevokeToken(std::string_view token_id) override {
+    return UpdateTokenRevoked(db_, ToAbsl(token_id));
+  }
+  absl::Status AppendAudit(const AuditEntry& entry) override { return InsertAudit(db_, entry); }
 
  private:
   Database& db_;
@@ -358,6 +365,25 @@ absl::StatusOr<TokenRecord> SqliteStore::RevokeToken(std::string_view token_id) 
   });
   if (!status.ok()) return status;
   return revoked;
+}
+
+absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(int64_t after_sequence, int limit) {
+  absl::MutexLock lock(&read_mu_);
+  return SelectAudit(*reader_, after_sequence, limit);
+}
+
+absl::StatusOr<AuditVerdict> SqliteStore::VerifyAudit() {
+  std::string path;
+  {
+    absl::MutexLock lock(&read_mu_);
+    path = reader_->path();
+  }
+  // A connection of its own: reading a long trail must not hold up the
+  // reads that serve members and crews.
+  absl::StatusOr<std::unique_ptr<Database>> db =
+      Database::Open(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, kBusyTimeoutMs);
+  if (!db.ok()) return ReadFailed(db.status());
+  return CheckAuditChain(**db);
 }
 
 }  // namespace store_internal

@@ -51,6 +51,8 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<PositionReport>> ListTrack(std::string_view case_id) override;
   absl::StatusOr<std::vector<PositionReport>> ListPositions() override;
   absl::StatusOr<TokenRecord> RevokeToken(std::string_view token_id) override;
+  absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after_sequence, int limit) override;
+  absl::StatusOr<AuditVerdict> VerifyAudit() override;
 
  private:
   struct QueuedWrite {

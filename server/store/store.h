@@ -92,6 +92,35 @@ struct TokenRecord {
 // tell tokens apart and useless to authenticate with.
 std::string TokenId(absl::string_view token_hash);
 
+// One privileged action as the audit trail records it (see audit.h): who
+// did what to which resource. Written in the same transaction as the change
+// it records.
+struct AuditEntry {
+  absl::Time time;                    // when the server handled the action
+  Role actor_role = Role::kOperator;  // the role of the token used
+  std::string actor;                  // "operators/{id}", "members/{id}", ...
+  std::string action;                 // "case.get", "case.assign", "token.create", ...
+  std::string target;                 // "cases/{id}", "members/{id}", "tokens/{id}", "cases"
+  std::string detail;                 // what else a reviewer needs, in words
+};
+
+// A stored audit row: the entry, its place in the chain and its hashes.
+struct AuditRecord {
+  int64_t sequence = 0;  // 1, 2, 3 ... in the order written
+  AuditEntry entry;
+  std::string prev_hash;  // the previous row's hash (64 zeros for row 1)
+  std::string hash;       // SHA-256 over prev_hash and this row's fields
+};
+
+// The outcome of checking the audit trail's hash chain (Store::VerifyAudit).
+struct AuditVerdict {
+  int64_t checked = 0;       // rows read
+  int64_t first_broken = 0;  // sequence of the first bad row; 0 if intact
+  std::string problem;       // what is wrong with it, in words; empty if intact
+  std::string last_hash;     // hash of the last row (the chain's head)
+  bool intact() const { return first_broken == 0; }
+};
+
 // The writer's view of the store during one job of a group commit (see
 // Store::Submit): reads see everything written before, including by earlier
 // jobs of the same batch that are not committed yet. Valid only inside the
@@ -105,6 +134,15 @@ class WriteTxn {
                                                  const mayday::v1::CaseEvent& first) = 0;
   virtual absl::Status AppendEvent(const mayday::v1::Case& snapshot,
                                    const mayday::v1::CaseEvent& event) = 0;
+  // As Store::AddNote, PutToken and RevokeToken, inside the job.
+  virtual absl::Status AddNote(const mayday::v1::CaseNote& note) = 0;
+  virtual absl::Status PutToken(const TokenRecord& token) = 0;
+  virtual absl::StatusOr<TokenRecord> RevokeToken(std::string_view token_id) = 0;
+  // Appends `entry` to the audit trail, chained to the last row (including
+  // rows of earlier jobs of the batch), with the job's other writes: if the
+  // job fails, the row is undone with them. INVALID_ARGUMENT if actor or
+  // action is empty.
+  virtual absl::Status AppendAudit(const AuditEntry& entry) = 0;
 };
 
 // One unit of a group commit: runs on the writer thread; an error undoes its
@@ -208,6 +246,17 @@ class Store {
   // returns it (already revoked: unchanged). NOT_FOUND if none;
   // INVALID_ARGUMENT if `token_id` is not 16 lowercase hex digits.
   virtual absl::StatusOr<TokenRecord> RevokeToken(std::string_view token_id) = 0;
+
+  // Up to `limit` (1..10000) audit rows with sequence > after_sequence, in
+  // sequence order, as stored (not verified). INVALID_ARGUMENT if limit is
+  // out of range.
+  virtual absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after_sequence, int limit) = 0;
+
+  // Reads the whole audit trail and checks its chain: sequences 1..n
+  // without gaps, each prev_hash equal to the previous row's hash, each
+  // hash equal to the SHA-256 of the row. A broken chain is reported in the
+  // verdict (not as an error); UNAVAILABLE if the table can't be read.
+  virtual absl::StatusOr<AuditVerdict> VerifyAudit() = 0;
 };
 
 }  // namespace mayday::server

@@ -109,6 +109,15 @@ absl::Status ListTokens(const CtlOptions& options);
 // `token_name` is "tokens/{id}"; prints the revoked token's record.
 absl::Status RevokeToken(const CtlOptions& options, const std::string& token_name);
 
+// `audit list` (admin tokens only): every entry of the audit trail, oldest
+// first, following all pages (JSON: one ListAuditEntriesResponse).
+absl::Status ListAuditEntries(const CtlOptions& options);
+// `audit verify` (admin tokens only): the server checks the trail's hash
+// chain. Intact: prints the entry count and the head hash, returns OK.
+// Broken: DATA_LOSS naming the first broken entry and what is wrong with it
+// (so maydayctl exits 1). JSON: the VerifyAuditTrailResponse, then the same.
+absl::Status VerifyAuditTrail(const CtlOptions& options);
+
 // `stats`: the figures of stats.h over the cases created in the last
 // `window`, computed here from ListCases (newest first, so paging stops at
 // the first older case) and one ListCaseEvents per case. Table, or the

@@ -166,6 +166,13 @@ int main(int argc, char** argv) {
   tokens_revoke->add_option("ID", token_id, "the token: ID or tokens/ID (from tokens list)")
       ->required();
 
+  CLI::App* audit =
+      app.add_subcommand("audit", "the trail of privileged actions (admin token needed)");
+  audit->require_subcommand(1);
+  CLI::App* audit_list = audit->add_subcommand("list", "every audit entry, oldest first");
+  CLI::App* audit_verify = audit->add_subcommand(
+      "verify", "check the trail's hash chain; exit 1 naming the first broken entry");
+
   CLI::App* stats = app.add_subcommand("stats", "how the service did: figures over recent cases");
   std::string since = "24h";
   stats->add_option("--since", since, "window back from now: 24h, 90m, 7d ...")
@@ -298,5 +305,7 @@ int main(int argc, char** argv) {
     if (!name.ok()) return UsageError(std::string(name.status().message()));
     return Report(mayday::tools::RevokeToken(options, *name));
   }
+  if (audit_list->parsed()) return Report(mayday::tools::ListAuditEntries(options));
+  if (audit_verify->parsed()) return Report(mayday::tools::VerifyAuditTrail(options));
   return UsageError("no command; see --help");
 }

@@ -1,0 +1,545 @@
+// The authorisation matrix: every RPC of every mayday.v1 service, called by
+// every principal of authz_scene.h, against a real maydayd. Each row states
+// the outcome of every cell: OK, or the exact status code. Denials are
+// consistent: a caller whose credentials fail learns UNAUTHENTICATED; a
+// valid token of the wrong role, PERMISSION_DENIED (before anything is
+// looked up); a member asking about another member's case, or a responder
+// about a case it is not assigned to, NOT_FOUND (so that case ids do not
+// leak); a responder answering an offer it does not hold,
+// FAILED_PRECONDITION. Tokens have no expiry in this version (a token is
+// valid until revoked), so "expired" is not a column: revoked and unknown
+// tokens are.
+//
+// Each principal is in the role it names at the moment of its call: every
+// cell that may change something runs in a scene of its own; the cells that
+// must be refused run together in one scene, which they must leave exactly
+// as it was (cases and audit trail).
+#include <catch2/catch.hpp>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "authz_scene.h"
+#include "google/protobuf/descriptor.h"
+#include "mayday/v1/alert_service.grpc.pb.h"
+#include "mayday/v1/operator_service.grpc.pb.h"
+#include "mayday/v1/responder_service.grpc.pb.h"
+
+namespace mayday::testing {
+namespace {
+
+namespace v1 = ::mayday::v1;
+using Code = grpc::StatusCode;
+using Expected = std::array<Code, kPrincipalCount>;
+
+constexpr Code OK = grpc::OK;
+constexpr Code NF = grpc::NOT_FOUND;
+constexpr Code PD = grpc::PERMISSION_DENIED;
+constexpr Code UA = grpc::UNAUTHENTICATED;
+constexpr Code FP = grpc::FAILED_PRECONDITION;
+
+// Columns: member A, member B | offered, assigned, unrelated responder |
+// operator, admin | no, malformed, unknown, revoked token.
+Expected MemberCall(Code a, Code b) { return {a, b, PD, PD, PD, PD, PD, UA, UA, UA, UA}; }
+Expected ResponderCall(Code offered, Code assigned, Code unrelated) {
+  return {PD, PD, offered, assigned, unrelated, PD, PD, UA, UA, UA, UA};
+}
+Expected OperatorCall(Code op, Code admin) {
+  return {PD, PD, PD, PD, PD, op, admin, UA, UA, UA, UA};
+}
+
+using CallFn = std::function<grpc::Status(Scene&, Principal)>;
+
+struct Row {
+  const char* rpc;  // "Service.Method"
+  Service service;
+  // May change a case, a token or a crew's standing: each allowed cell gets
+  // a fresh scene.
+  bool changes;
+  CallFn call;
+  Expected expected;
+  // Runs on each fresh scene before the row's calls (nullptr: nothing).
+  std::function<void(Scene&)> prepare = nullptr;
+};
+
+// A server stream is let through if it delivers a message or is still open
+// at its deadline; a refusal ends it at once with the refusal's status.
+template <typename Message, typename Reader>
+grpc::Status StreamOutcome(grpc::ClientContext& context, Reader& reader) {
+  Message message;
+  if (reader->Read(&message)) {
+    context.TryCancel();
+    while (reader->Read(&message)) {
+    }
+    reader->Finish().error_code();
+    return grpc::Status::OK;
+  }
+  grpc::Status status = reader->Finish();
+  if (status.error_code() == grpc::DEADLINE_EXCEEDED) return grpc::Status::OK;
+  return status;
+}
+
+// How long an allowed stream that has nothing to say is kept open.
+constexpr absl::Duration kQuietStream = absl::Milliseconds(800);
+
+std::vector<Row> Rows() {
+  std::vector<Row> rows;
+  // --- AlertService: members only, and only their own cases.
+  rows.push_back({"AlertService.RaiseAlert", Service::kAlert, true,
+                  [](Scene& s, Principal p) {
+                    v1::Case c;
+                    return s.server().Alerts()->RaiseAlert(
+                        s.Context(p, Service::kAlert).get(),
+                        Alert(absl::StrCat("matrix-", static_cast<int>(p))), &c);
+                  },
+                  MemberCall(OK, OK)});
+  rows.push_back({"AlertService.GetCase", Service::kAlert, false,
+                  [](Scene& s, Principal p) {
+                    v1::GetCaseRequest r;
+                    r.set_name(s.assigned_case());
+                    v1::Case c;
+                    return s.server().Alerts()->GetCase(s.Context(p, Service::kAlert).get(), r, &c);
+                  },
+                  MemberCall(OK, NF)});
+  rows.push_back({"AlertService.ListCases", Service::kAlert, false,
+                  [](Scene& s, Principal p) {
+                    v1::ListCasesResponse out;
+                    return s.server().Alerts()->ListCases(s.Context(p, Service::kAlert).get(),
+                                                          v1::ListCasesRequest(), &out);
+                  },
+                  MemberCall(OK, OK)});
+  rows.push_back({"AlertService.UpdateCaseLocation", Service::kAlert, true,
+                  [](Scene& s, Principal p) {
+                    v1::UpdateCaseLocationRequest r;
+                    r.set_name(s.assigned_case());
+                    *r.mutable_location() = Alert("x").location();
+                    v1::Case c;
+                    return s.server().Alerts()->UpdateCaseLocation(
+                        s.Context(p, Service::kAlert).get(), r, &c);
+                  },
+                  MemberCall(OK, NF)});
+  rows.push_back({"AlertService.CancelCase", Service::kAlert, true,
+                  [](Scene& s, Principal p) {
+                    v1::CancelCaseRequest r;
+                    r.set_name(s.assigned_case());
+                    v1::Case c;
+                    return s.server().Alerts()->CancelCase(s.Context(p, Service::kAlert).get(), r,
+                                                           &c);
+                  },
+                  MemberCall(OK, NF)});
+  rows.push_back({"AlertService.WatchCase", Service::kAlert, false,
+                  [](Scene& s, Principal p) {
+                    v1::WatchCaseRequest r;
+                    r.set_name(s.assigned_case());
+                    auto context = s.Context(p, Service::kAlert, kQuietStream);
+                    auto reader = s.server().Alerts()->WatchCase(context.get(), r);
+                    return StreamOutcome<v1::CaseEvent>(*context, reader);
+                  },
+                  MemberCall(OK, NF)});
+  rows.push_back({"AlertService.PostMessage", Service::kAlert, true,
+                  [](Scene& s, Principal p) {
+                    v1::PostMessageRequest r;
+                    r.set_case_(s.assigned_case());
+                    r.set_text("are you close?");
+                    v1::CaseEvent e;
+                    return s.server().Alerts()->PostMessage(s.Context(p, Service::kAlert).get(), r,
+                                                            &e);
+                  },
+                  MemberCall(OK, NF)});
+  rows.push_back({"AlertService.RateCase", Service::kAlert, true,
+                  [](Scene& s, Principal p) {
+                    v1::RateCaseRequest r;
+                    r.set_name(s.closed_case());
+                    r.set_stars(4);
+                    v1::Case c;
+                    return s.server().Alerts()->RateCase(s.Context(p, Service::kAlert).get(), r,
+                                                         &c);
+                  },
+                  MemberCall(OK, NF)});
+
+  // --- ResponderService: responders only; a case only while it is theirs.
+  rows.push_back({"ResponderService.SetDuty", Service::kResponder, true,
+                  [](Scene& s, Principal p) {
+                    v1::SetDutyRequest r;
+                    r.set_on_duty(true);
+                    r.add_capabilities(v1::CAPABILITY_TOW);
+                    v1::Responder out;
+                    return s.server().Responders()->SetDuty(s.Context(p, Service::kResponder).get(),
+                                                            r, &out);
+                  },
+                  ResponderCall(OK, OK, OK)});
+  rows.push_back({"ResponderService.ReportLocation", Service::kResponder, true,
+                  [](Scene& s, Principal p) {
+                    auto context = s.Context(p, Service::kResponder);
+                    v1::ReportLocationResponse out;
+                    auto writer = s.server().Responders()->ReportLocation(context.get(), &out);
+                    v1::ReportLocationRequest position;
+                    *position.mutable_location() = Alert("x").location();
+                    writer->Write(position);
+                    writer->WritesDone();
+                    return writer->Finish();
+                  },
+                  ResponderCall(OK, OK, OK)});
+  rows.push_back({"ResponderService.Subscribe", Service::kResponder, true,
+                  [](Scene& s, Principal p) {
+                    auto context = s.Context(p, Service::kResponder, kQuietStream);
+                    auto reader =
+                        s.server().Responders()->Subscribe(context.get(), v1::SubscribeRequest());
+                    return StreamOutcome<v1::ResponderUpdate>(*context, reader);
+                  },
+                  ResponderCall(OK, OK, OK)});
+  rows.push_back({"ResponderService.AcceptOffer", Service::kResponder, true,
+                  [](Scene& s, Principal p) {
+                    v1::AcceptOfferRequest r;
+                    r.set_case_(s.offered_case());
+                    v1::Case c;
+                    return s.server().Responders()->AcceptOffer(
+                        s.Context(p, Service::kResponder).get(), r, &c);
+                  },
+                  ResponderCall(OK, FP, FP)});
+  rows.push_back({"ResponderService.DeclineOffer", Service::kResponder, true,
+                  [](Scene& s, Principal p) {
+                    v1::DeclineOfferRequest r;
+                    r.set_case_(s.offered_case());
+                    v1::DeclineOfferResponse out;
+                    return s.server().Responders()->DeclineOffer(
+                        s.Context(p, Service::kResponder).get(), r, &out);
+                  },
+                  ResponderCall(OK, FP, FP)});
+  rows.push_back({"ResponderService.UpdateProgress", Service::kResponder, true,
+                  [](Scene& s, Principal p) {
+                    v1::UpdateProgressRequest r;
+                    r.set_case_(s.assigned_case());
+                    r.set_state(v1::CASE_STATE_EN_ROUTE);
+                    v1::Case c;
+                    return s.server().Responders()->UpdateProgress(
+                        s.Context(p, Service::kResponder).get(), r, &c);
+                  },
+                  ResponderCall(NF, OK, NF)});
+  rows.push_back({"ResponderService.PostMessage", Service::kResponder, true,
+                  [](Scene& s, Principal p) {
+                    v1::PostMessageRequest r;
+                    r.set_case_(s.assigned_case());
+                    r.set_text("five minutes away");
+                    v1::CaseEvent e;
+                    return s.server().Responders()->PostMessage(
+                        s.Context(p, Service::kResponder).get(), r, &e);
+                  },
+                  ResponderCall(NF, OK, NF)});
+
+  // --- OperatorService: care agents (operators and admins); tokens and
+  // the audit trail for admins only.
+  const auto op = [](const char* rpc, bool changes, CallFn call, Expected expected,
+                     std::function<void(Scene&)> prepare = nullptr) {
+    return Row{rpc, Service::kOperator, changes, std::move(call), expected, std::move(prepare)};
+  };
+  const auto ops = [](Scene& s) { return s.server().Operators(); };
+  rows.push_back(op(
+      "OperatorService.ListCases", false,
+      [ops](Scene& s, Principal p) {
+        v1::ListCasesResponse out;
+        return ops(s)->ListCases(s.Context(p, Service::kOperator).get(), v1::ListAllCasesRequest(),
+                                 &out);
+      },
+      OperatorCall(OK, OK)));
+  rows.push_back(op(
+      "OperatorService.GetCase", false,
+      [ops](Scene& s, Principal p) {
+        v1::GetCaseRequest r;
+        r.set_name(s.assigned_case());
+        v1::Case c;
+        return ops(s)->GetCase(s.Context(p, Service::kOperator).get(), r, &c);
+      },
+      OperatorCall(OK, OK)));
+  rows.push_back(op(
+      "OperatorService.ListCaseEvents", false,
+      [ops](Scene& s, Principal p) {
+        v1::ListCaseEventsRequest r;
+        r.set_parent(s.assigned_case());
+        v1::ListCaseEventsResponse out;
+        return ops(s)->ListCaseEvents(s.Context(p, Service::kOperator).get(), r, &out);
+      },
+      OperatorCall(OK, OK)));
+  rows.push_back(op(
+      "OperatorService.WatchCases", false,
+      [ops](Scene& s, Principal p) {
+        auto context = s.Context(p, Service::kOperator, kQuietStream);
+        auto reader = ops(s)->WatchCases(context.get(), v1::WatchCasesRequest());
+        return StreamOutcome<v1::CaseEvent>(*context, reader);
+      },
+      OperatorCall(OK, OK)));
+  rows.push_back(op(
+      "OperatorService.ListResponders", false,
+      [ops](Scene& s, Principal p) {
+        v1::ListRespondersResponse out;
+        return ops(s)->ListResponders(s.Context(p, Service::kOperator).get(),
+                                      v1::ListRespondersRequest(), &out);
+      },
+      OperatorCall(OK, OK)));
+  rows.push_back(op(
+      "OperatorService.PostMessage", true,
+      [ops](Scene& s, Principal p) {
+        v1::PostMessageRequest r;
+        r.set_case_(s.assigned_case());
+        r.set_text("the crew is on its way");
+        v1::CaseEvent e;
+        return ops(s)->PostMessage(s.Context(p, Service::kOperator).get(), r, &e);
+      },
+      OperatorCall(OK, OK)));
+  rows.push_back(op(
+      "OperatorService.CancelCase", true,
+      [ops](Scene& s, Principal p) {
+        v1::CancelCaseRequest r;
+        r.set_name(s.assigned_case());
+        r.set_reason("confirmed false alarm");
+        v1::Case c;
+        return ops(s)->CancelCase(s.Context(p, Service::kOperator).get(), r, &c);
+      },
+      OperatorCall(OK, OK)));
+  rows.push_back(op(
+      "OperatorService.ResolveCase", true,
+      [ops](Scene& s, Principal p) {
+        v1::ResolveCaseRequest r;
+        r.set_name(s.assigned_case());
+        v1::Case c;
+        return ops(s)->ResolveCase(s.Context(p, Service::kOperator).get(), r, &c);
+      },
+      OperatorCall(OK, OK)));
+  rows.push_back(op(
+      "OperatorService.CreateCaseNote", true,
+      [ops](Scene& s, Principal p) {
+        v1::CreateCaseNoteRequest r;
+        r.set_parent(s.assigned_case());
+        r.set_text("member sounded calm");
+        v1::CaseNote out;
+        return ops(s)->CreateCaseNote(s.Context(p, Service::kOperator).get(), r, &out);
+      },
+      OperatorCall(OK, OK)));
+  rows.push_back(op(
+      "OperatorService.ListCaseNotes", false,
+      [ops](Scene& s, Principal p) {
+        v1::ListCaseNotesRequest r;
+        r.set_parent(s.assigned_case());
+        v1::ListCaseNotesResponse out;
+        return ops(s)->ListCaseNotes(s.Context(p, Service::kOperator).get(), r, &out);
+      },
+      OperatorCall(OK, OK)));
+  rows.push_back(op(
+      "OperatorService.AssignCase", true,
+      [ops](Scene& s, Principal p) {
+        v1::AssignCaseRequest r;
+        r.set_name(s.offered_case());
+        r.set_responder(s.unrelated().name());
+        v1::Case c;
+        return ops(s)->AssignCase(s.Context(p, Service::kOperator).get(), r, &c);
+      },
+      OperatorCall(OK, OK)));
+  rows.push_back(op(
+      "OperatorService.TakeCase", true,
+      [ops](Scene& s, Principal p) {
+        v1::TakeCaseRequest r;
+        r.set_name(s.offered_case());
+        v1::Case c;
+        return ops(s)->TakeCase(s.Context(p, Service::kOperator).get(), r, &c);
+      },
+      OperatorCall(OK, OK)));
+  rows.push_back(op(
+      "OperatorService.ReleaseCase", true,
+      [ops](Scene& s, Principal p) {
+        v1::ReleaseCaseRequest r;
+        r.set_name(s.offered_case());
+        v1::Case c;
+        return ops(s)->ReleaseCase(s.Context(p, Service::kOperator).get(), r, &c);
+      },
+      OperatorCall(OK, OK),
+      // Another agent owns the case; any agent may hand it back.
+      [ops](Scene& s) {
+        v1::TakeCaseRequest r;
+        r.set_name(s.offered_case());
+        v1::Case c;
+        REQUIRE(ops(s)->TakeCase(Call(s.desk_token()).get(), r, &c).ok());
+      }));
+  rows.push_back(op(
+      "OperatorService.EscalateCase", true,
+      [ops](Scene& s, Principal p) {
+        v1::EscalateCaseRequest r;
+        r.set_name(s.offered_case());
+        r.set_reason("needs a second unit");
+        v1::Case c;
+        return ops(s)->EscalateCase(s.Context(p, Service::kOperator).get(), r, &c);
+      },
+      OperatorCall(OK, OK)));
+  rows.push_back(op(
+      "OperatorService.ListCaseTrack", false,
+      [ops](Scene& s, Principal p) {
+        v1::ListCaseTrackRequest r;
+        r.set_parent(s.assigned_case());
+        v1::ListCaseTrackResponse out;
+        return ops(s)->ListCaseTrack(s.Context(p, Service::kOperator).get(), r, &out);
+      },
+      OperatorCall(OK, OK)));
+  rows.push_back(op(
+      "OperatorService.GetResponder", false,
+      [ops](Scene& s, Principal p) {
+        v1::GetResponderRequest r;
+        r.set_name(s.assigned().name());
+        v1::Responder out;
+        return ops(s)->GetResponder(s.Context(p, Service::kOperator).get(), r, &out);
+      },
+      OperatorCall(OK, OK)));
+  rows.push_back(op(
+      "OperatorService.CreateToken", true,
+      [ops](Scene& s, Principal p) {
+        v1::CreateTokenRequest r;
+        r.set_role(v1::ROLE_ADMIN);
+        r.set_subject("mallory");
+        v1::CreateTokenResponse out;
+        return ops(s)->CreateToken(s.Context(p, Service::kOperator).get(), r, &out);
+      },
+      OperatorCall(PD, OK)));
+  rows.push_back(op(
+      "OperatorService.ListTokens", false,
+      [ops](Scene& s, Principal p) {
+        v1::ListTokensResponse out;
+        return ops(s)->ListTokens(s.Context(p, Service::kOperator).get(), v1::ListTokensRequest(),
+                                  &out);
+      },
+      OperatorCall(PD, OK)));
+  rows.push_back(op(
+      "OperatorService.RevokeToken", true,
+      [ops](Scene& s, Principal p) {
+        v1::RevokeTokenRequest r;
+        r.set_name(s.spare_token());
+        v1::Token out;
+        return ops(s)->RevokeToken(s.Context(p, Service::kOperator).get(), r, &out);
+      },
+      OperatorCall(PD, OK)));
+  rows.push_back(op(
+      "OperatorService.ListAuditEntries", false,
+      [ops](Scene& s, Principal p) {
+        v1::ListAuditEntriesResponse out;
+        return ops(s)->ListAuditEntries(s.Context(p, Service::kOperator).get(),
+                                        v1::ListAuditEntriesRequest(), &out);
+      },
+      OperatorCall(PD, OK)));
+  rows.push_back(op(
+      "OperatorService.VerifyAuditTrail", false,
+      [ops](Scene& s, Principal p) {
+        v1::VerifyAuditTrailResponse out;
+        return ops(s)->VerifyAuditTrail(s.Context(p, Service::kOperator).get(),
+                                        v1::VerifyAuditTrailRequest(), &out);
+      },
+      OperatorCall(PD, OK)));
+  return rows;
+}
+
+// What a cell did, for the failure message.
+std::string Describe(const grpc::Status& status) {
+  if (status.ok()) return "OK";
+  return absl::StrCat(status.error_code(), " (", status.error_message(), ")");
+}
+
+// What the scene's cases and audit trail look like, to show that refused
+// calls changed nothing.
+std::string Fingerprint(Scene& scene) {
+  std::string out;
+  for (const v1::Case& c : scene.Cases()) {
+    absl::StrAppend(&out, c.name(), "@", c.last_sequence(), " ");
+  }
+  auto audit = scene.server().server().store().VerifyAudit();
+  REQUIRE(audit.ok());
+  absl::StrAppend(&out, "audit head ", audit->last_hash);
+  return out;
+}
+
+std::string CodeName(Code code) {
+  switch (code) {
+    case OK:
+      return "OK";
+    case NF:
+      return "NOT_FOUND";
+    case PD:
+      return "PERMISSION_DENIED";
+    case UA:
+      return "UNAUTHENTICATED";
+    case FP:
+      return "FAILED_PRECONDITION";
+    default:
+      return absl::StrCat("code ", code);
+  }
+}
+
+TEST_CASE("The matrix has a row for every RPC of every service") {
+  std::set<std::string> in_table;
+  for (const Row& row : Rows()) {
+    INFO("row " << row.rpc);
+    CHECK(in_table.insert(row.rpc).second);
+  }
+  std::set<std::string> in_api;
+  for (const char* service :
+       {"mayday.v1.AlertService", "mayday.v1.ResponderService", "mayday.v1.OperatorService"}) {
+    const auto* descriptor =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
+    REQUIRE(descriptor != nullptr);
+    for (int i = 0; i < descriptor->method_count(); ++i) {
+      in_api.insert(absl::StrCat(descriptor->name(), ".", descriptor->method(i)->name()));
+    }
+  }
+  CHECK(in_table == in_api);
+}
+
+TEST_CASE("Authorisation matrix: every RPC x every principal") {
+  int cells = 0;
+  int scenes = 0;
+  std::vector<std::string> wrong;
+  const auto check = [&](const Row& row, Scene& scene, Principal p) {
+    const Code want = row.expected[static_cast<int>(p)];
+    const grpc::Status got = row.call(scene, p);
+    ++cells;
+    if (got.error_code() != want) {
+      wrong.push_back(absl::StrCat(row.rpc, " by ", PrincipalName(p), ": expected ", CodeName(want),
+                                   ", got ", Describe(got)));
+    }
+  };
+  for (const Row& row : Rows()) {
+    // The refused cells (and, for calls that change nothing, the allowed
+    // ones) in one scene.
+    {
+      Scene scene;
+      ++scenes;
+      if (row.prepare) row.prepare(scene);
+      const std::string before = Fingerprint(scene);
+      bool only_refusals = true;
+      for (Principal p : kAllPrincipals) {
+        const bool allowed = row.expected[static_cast<int>(p)] == OK;
+        if (allowed && row.changes) continue;
+        if (allowed) only_refusals = false;
+        check(row, scene, p);
+      }
+      if (row.changes || only_refusals) {
+        const std::string after = Fingerprint(scene);
+        if (after != before) {
+          wrong.push_back(absl::StrCat(row.rpc, ": refused calls changed the store: before ",
+                                       before, ", after ", after));
+        }
+      }
+    }
+    if (!row.changes) continue;
+    for (Principal p : kAllPrincipals) {
+      if (row.expected[static_cast<int>(p)] != OK) continue;
+      Scene scene;
+      ++scenes;
+      if (row.prepare) row.prepare(scene);
+      check(row, scene, p);
+    }
+  }
+  INFO(cells << " cells in " << scenes << " scenes");
+  for (const std::string& w : wrong) UNSCOPED_INFO(w);
+  CHECK(wrong.empty());
+  CHECK(cells == static_cast<int>(Rows().size()) * kPrincipalCount);
+}
+
+}  // namespace
+}  // namespace mayday::testing
