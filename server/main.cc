@@ -2,6 +2,8 @@
 // issues access tokens into the database.
 //
 //   maydayd --listen 127.0.0.1:7433 --db mayday.db
+//   maydayd --db mayday.db --tls-cert server.pem --tls-key server.key \
+//           --tls-client-ca devices-ca.pem
 //   maydayd token create --db mayday.db --role member --subject alice
 #include <csignal>
 #include <cstdio>
@@ -46,11 +48,20 @@ int Serve(const mayday::server::ServerOptions& options) {
 
   auto server = mayday::server::Server::Start(options);
   if (!server.ok()) {
+    // Bad flags or files (TLS, dispatch options) are usage errors: exit 2.
+    if (absl::IsInvalidArgument(server.status())) {
+      std::fprintf(stderr, "maydayd: %s\n", std::string(server.status().message()).c_str());
+      return 2;
+    }
     std::fprintf(stderr, "maydayd: %s\n", server.status().ToString().c_str());
     return 1;
   }
-  std::fprintf(stderr, "maydayd: serving on port %d, database %s\n", (*server)->port(),
-               options.db_path.c_str());
+  const char* transport = !options.tls.enabled() ? "plaintext"
+                          : options.tls.client_ca_file.empty()
+                              ? "TLS"
+                              : "TLS, client certificates required for responders and operators";
+  std::fprintf(stderr, "maydayd: serving on port %d, database %s, %s\n", (*server)->port(),
+               options.db_path.c_str(), transport);
   int signal = 0;
   sigwait(&stop_signals, &signal);
   std::fprintf(stderr, "maydayd: %s received, shutting down\n",
@@ -73,6 +84,12 @@ int main(int argc, char** argv) {
   app.add_option("--listen", options.listen_address, "host:port to listen on")
       ->capture_default_str();
   app.add_option("--db", options.db_path, "SQLite database file (created if missing)");
+  app.add_option("--tls-cert", options.tls.cert_file,
+                 "serve TLS with this certificate chain (PEM); needs --tls-key");
+  app.add_option("--tls-key", options.tls.key_file, "private key of --tls-cert (PEM)");
+  app.add_option("--tls-client-ca", options.tls.client_ca_file,
+                 "CA certificates (PEM) of responder and operator devices: their calls need a "
+                 "client certificate it signed; members need none");
   app.add_option("--offer-timeout", offer_timeout_s, "seconds a responder has to answer an offer")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

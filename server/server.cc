@@ -30,6 +30,8 @@ class ServerImpl final : public Server {
 
   absl::Status Init(const ServerOptions& options) {
     clock_ = options.clock != nullptr ? options.clock : dispatch::SystemClock();
+    auto credentials = MakeServerCredentials(options.tls);
+    if (!credentials.ok()) return credentials.status();
     if (options.db_path.empty()) {
       return absl::InvalidArgumentError("no database: pass --db FILE");
     }
@@ -39,7 +41,10 @@ class ServerImpl final : public Server {
     auto engine = dispatch::Engine::Create(options.dispatch, clock_);
     if (!engine.ok()) return engine.status();
 
-    auth_ = std::make_unique<Authenticator>(store_.get(), clock_);
+    auth_ = std::make_unique<Authenticator>(store_.get(), clock_,
+                                            options.tls.client_ca_file.empty()
+                                                ? StaffDevices::kAnyPeer
+                                                : StaffDevices::kClientCertificateRequired);
     log_ = std::make_unique<CaseLog>(store_.get(), &hub_, clock_);
     dispatcher_ = std::make_unique<Dispatcher>(std::move(*engine), log_.get(), store_.get(),
                                                &streams_, clock_);
@@ -60,7 +65,7 @@ class ServerImpl final : public Server {
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(), &port_);
+    builder.AddListeningPort(options.listen_address, *credentials, &port_);
     builder.RegisterService(alerts_.get());
     builder.RegisterService(responders_.get());
     builder.RegisterService(operators_.get());

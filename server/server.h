@@ -12,6 +12,7 @@
 #include "mayday/dispatch/clock.h"
 #include "mayday/dispatch/engine.h"
 #include "store/store.h"
+#include "tls/server_tls.h"
 
 namespace mayday::server {
 
@@ -20,6 +21,11 @@ class Dispatcher;
 struct ServerOptions {
   // host:port to listen on; port 0 picks a free one (see Server::port()).
   std::string listen_address = "127.0.0.1:7433";
+  // TLS certificate, key and client CA files. All empty (the default):
+  // plaintext. With a client CA, the responder and operator services need
+  // a client certificate it signed; the member-facing AlertService works
+  // with or without one.
+  ServerTlsOptions tls;
   // SQLite database file; created if missing.
   std::string db_path;
   // Dispatch rules (radius, offer timeout, ...).
@@ -33,7 +39,8 @@ class Server {
  public:
   // Opens the store, restores open cases into dispatch and starts serving.
   // UNAVAILABLE if the database can't be opened or the address can't be
-  // bound; INVALID_ARGUMENT for bad dispatch options.
+  // bound; INVALID_ARGUMENT for bad dispatch options or TLS files (checked
+  // first, before the database is opened).
   static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options);
   virtual ~Server() = default;
 

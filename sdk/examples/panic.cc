@@ -2,8 +2,8 @@
 // medical alert, prints the case name, then prints one line per case event
 // until the case is resolved or cancelled.
 //
-//   mayday-panic --server HOST:PORT --token T [--note TEXT]
-//                [--accuracy M] road|medical LAT LON
+//   mayday-panic --server HOST:PORT --token T [--tls-ca CA.pem]
+//                [--note TEXT] [--accuracy M] road|medical LAT LON
 //
 // Exit status: 0 when the case closed, 1 on error (message on stderr), 2 on
 // a usage error, 130 when interrupted with Ctrl-C while watching (Ctrl-C
@@ -44,6 +44,12 @@ int main(int argc, char** argv) {
   app.add_option("--server", options.server, "maydayd address, host:port")
       ->required();
   app.add_option("--token", options.token, "member bearer token")->required();
+  app.add_option("--tls-ca", options.tls.ca_file,
+                 "connect with TLS, trusting the CA certificates in this PEM "
+                 "file");
+  app.add_option("--tls-server-name", options.tls.server_name,
+                 "with --tls-ca: the name in the server's certificate, if not "
+                 "the host of --server");
   app.add_option("--note", alert.note, "free text for the responders");
   app.add_option("--accuracy", alert.horizontal_accuracy_meters,
                  "location accuracy in metres")
@@ -62,6 +68,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     return app.exit(error) == 0 ? 0 : 2;
   }
+  options.tls.enabled = !options.tls.ca_file.empty();
+
   alert.kind = absl::AsciiStrToLower(kind) == "medical"
                    ? mayday::v1::CASE_KIND_MEDICAL
                    : mayday::v1::CASE_KIND_ROAD;

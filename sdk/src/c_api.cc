@@ -65,6 +65,8 @@ mayday::sdk::Alert MakeAlert(mayday_kind kind, double latitude,
   return alert;
 }
 
+std::string OrEmpty(const char* text) { return text == nullptr ? "" : text; }
+
 absl::Duration Millis(int32_t ms, absl::Duration fallback) {
   return ms == 0 ? fallback : absl::Milliseconds(ms);
 }
@@ -129,10 +131,21 @@ mayday_status mayday_client_create(const mayday_client_options* options,
       known.initial_backoff_ms < 0 || known.max_backoff_ms < 0) {
     return Invalid("options durations must not be negative");
   }
+  if (known.tls != 0 && known.tls != 1) {
+    return Invalid("options.tls must be 0 or 1");
+  }
   mayday::sdk::ClientOptions cpp;
   cpp.server = known.server;
   cpp.token = known.token;
   if (known.data_dir != nullptr) cpp.data_dir = known.data_dir;
+  cpp.tls.enabled = known.tls == 1;
+  cpp.tls.ca_pem = OrEmpty(known.tls_ca_pem);
+  cpp.tls.ca_file = OrEmpty(known.tls_ca_file);
+  cpp.tls.cert_pem = OrEmpty(known.tls_cert_pem);
+  cpp.tls.cert_file = OrEmpty(known.tls_cert_file);
+  cpp.tls.key_pem = OrEmpty(known.tls_key_pem);
+  cpp.tls.key_file = OrEmpty(known.tls_key_file);
+  cpp.tls.server_name = OrEmpty(known.tls_server_name);
   cpp.call_timeout = Millis(known.call_timeout_ms, cpp.call_timeout);
   cpp.raise_deadline = Millis(known.raise_deadline_ms, cpp.raise_deadline);
   cpp.initial_backoff = Millis(known.initial_backoff_ms, cpp.initial_backoff);

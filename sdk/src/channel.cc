@@ -16,7 +16,8 @@
 
 namespace mayday::sdk::internal {
 
-std::shared_ptr<grpc::Channel> MakeChannel(const ClientOptions& options) {
+std::shared_ptr<grpc::Channel> MakeChannel(
+    const ClientOptions& options, const std::shared_ptr<grpc::ChannelCredentials>& credentials) {
   grpc::ChannelArguments args;
   args.SetUserAgentPrefix("mayday-sdk/" MAYDAY_SDK_VERSION);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
@@ -29,9 +30,10 @@ std::shared_ptr<grpc::Channel> MakeChannel(const ClientOptions& options) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
               std::min(1000, max_reconnect_ms));
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, max_reconnect_ms);
-  // TLS is a later issue; until then the channel is plaintext.
-  return grpc::CreateCustomChannel(options.server,
-                                   grpc::InsecureChannelCredentials(), args);
+  if (options.tls.enabled && !options.tls.server_name.empty()) {
+    args.SetSslTargetNameOverride(options.tls.server_name);
+  }
+  return grpc::CreateCustomChannel(options.server, credentials, args);
 }
 
 void PrepareContext(grpc::ClientContext* context, const std::string& token,

@@ -5,6 +5,7 @@
 
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
+#include <grpcpp/security/credentials.h>
 
 #include <memory>
 #include <string>
@@ -25,11 +26,13 @@ inline constexpr int kKeepalivePermitWithoutCalls = 0;
 // dead connection is noticed within about 40 s.
 inline constexpr int kMaxPingsWithoutData = 0;
 
-// Returns an insecure channel to options.server with the keepalive policy
-// above and reconnect backoff capped near options.max_backoff (gRPC's own
-// default cap of 120 s would leave RaiseAlert failing fast for minutes after
-// a network change). Connects lazily.
-std::shared_ptr<grpc::Channel> MakeChannel(const ClientOptions& options);
+// Returns a channel to options.server over `credentials` (see
+// credentials.h) with the keepalive policy above, reconnect backoff capped
+// near options.max_backoff (gRPC's own default cap of 120 s would leave
+// RaiseAlert failing fast for minutes after a network change), and the
+// certificate name options.tls.server_name when set. Connects lazily.
+std::shared_ptr<grpc::Channel> MakeChannel(
+    const ClientOptions& options, const std::shared_ptr<grpc::ChannelCredentials>& credentials);
 
 // Prepares `context` for one call: adds "authorization: Bearer <token>" and,
 // unless `deadline` is absl::InfiniteFuture(), sets the deadline.

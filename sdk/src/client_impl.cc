@@ -7,6 +7,7 @@
 
 #include "backoff.h"
 #include "channel.h"
+#include "credentials.h"
 #include "grpc_status.h"
 #include "request_id.h"
 #include "watch_impl.h"
@@ -18,8 +19,11 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(
   if (absl::Status status = internal::ValidateOptions(options); !status.ok()) {
     return status;
   }
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      internal::MakeCredentials(options.tls);
+  if (!credentials.ok()) return credentials.status();
   std::shared_ptr<mayday::v1::AlertService::StubInterface> stub =
-      mayday::v1::AlertService::NewStub(internal::MakeChannel(options));
+      mayday::v1::AlertService::NewStub(internal::MakeChannel(options, *credentials));
   absl::StatusOr<std::unique_ptr<internal::AlertOutbox>> outbox =
       internal::AlertOutbox::Open(options, stub);
   if (!outbox.ok()) return outbox.status();

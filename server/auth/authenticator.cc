@@ -2,10 +2,11 @@
 #include "auth/authenticator.h"
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "auth/client_certificate.h"
 
 namespace mayday::server {
 
@@ -52,6 +53,13 @@ void Authenticator::ForgetAll() {
 
 absl::StatusOr<Principal> Authenticator::Require(const grpc::ServerContextBase& context,
                                                  Role role) const {
+  if (staff_devices_ == StaffDevices::kClientCertificateRequired && role != Role::kMember &&
+      !HasVerifiedClientCertificate(context)) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "this call needs a client certificate signed by the CA configured with "
+        "--tls-client-ca: connect with the ",
+        role == Role::kResponder ? "responder" : "operator", " device's certificate and key"));
+  }
   auto principal = Authenticate(context);
   if (!principal.ok()) return principal.status();
   const bool admin_as_operator = role == Role::kOperator && principal->role == Role::kAdmin;

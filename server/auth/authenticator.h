@@ -18,6 +18,18 @@
 
 namespace mayday::server {
 
+// Whether responder and operator devices must come with a client
+// certificate (mutual TLS, maydayd --tls-client-ca). Members never need one:
+// their phones have none.
+enum class StaffDevices {
+  // Any peer may call the responder and operator services with a token.
+  kAnyPeer,
+  // Calls that need a responder, operator or admin token also need a client
+  // certificate signed by the configured client CA; without one they get
+  // UNAUTHENTICATED before the token is looked at.
+  kClientCertificateRequired,
+};
+
 // Thread-safe. Checked tokens are remembered for `cache_ttl`, so that a
 // busy client costs one hash and one map lookup per call instead of a
 // database read: a token revoked through this server (ForgetAll) stops
@@ -26,8 +38,9 @@ class Authenticator {
  public:
   // `store` and `clock` are not owned and must outlive the authenticator.
   Authenticator(Store* store, const dispatch::Clock* clock,
+                StaffDevices staff_devices = StaffDevices::kAnyPeer,
                 absl::Duration cache_ttl = absl::Seconds(10))
-      : store_(store), clock_(clock), cache_ttl_(cache_ttl) {}
+      : store_(store), clock_(clock), staff_devices_(staff_devices), cache_ttl_(cache_ttl) {}
 
   // Forgets every remembered token (after a revocation).
   void ForgetAll();
@@ -39,7 +52,9 @@ class Authenticator {
 
   // Authenticate(), then PERMISSION_DENIED unless the principal has `role`
   // (an admin also passes for kOperator: admins are operators who may also
-  // manage tokens).
+  // manage tokens). With StaffDevices::kClientCertificateRequired and a role
+  // other than kMember, first UNAUTHENTICATED unless the peer has a verified
+  // client certificate.
   absl::StatusOr<Principal> Require(const grpc::ServerContextBase& context, Role role) const;
 
  private:
@@ -52,6 +67,7 @@ class Authenticator {
 
   Store* const store_;
   const dispatch::Clock* const clock_;
+  const StaffDevices staff_devices_;
   const absl::Duration cache_ttl_;
   mutable absl::Mutex mu_;
   mutable absl::flat_hash_map<std::string, Remembered> remembered_ ABSL_GUARDED_BY(mu_);

@@ -10,10 +10,18 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace mayday::testing {
 
-Daemon::Daemon(const std::string& binary, const std::string& db) {
+Daemon::Daemon(const std::string& binary, const std::string& db,
+               const std::vector<std::string>& extra_args) {
+  // Built before fork: the child only calls async-signal-safe functions.
+  std::vector<std::string> args = {binary, "--listen", "127.0.0.1:0", "--db", db};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
   pid_ = fork();
@@ -22,8 +30,7 @@ Daemon::Daemon(const std::string& binary, const std::string& db) {
     dup2(pipe_fds[1], STDERR_FILENO);
     close(pipe_fds[0]);
     close(pipe_fds[1]);
-    execl(binary.c_str(), binary.c_str(), "--listen", "127.0.0.1:0", "--db", db.c_str(),
-          static_cast<char*>(nullptr));
+    execv(binary.c_str(), argv.data());
     _exit(127);
   }
   close(pipe_fds[1]);

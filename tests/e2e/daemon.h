@@ -5,14 +5,16 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace mayday::testing {
 
-// `maydayd --listen 127.0.0.1:0 --db DB`, started in the constructor; the port
-// is read from its "serving on port N" line.
+// `maydayd --listen 127.0.0.1:0 --db DB [extra_args...]`, started in the
+// constructor; the port is read from its "serving on port N" line.
 class Daemon {
  public:
-  Daemon(const std::string& binary, const std::string& db);
+  Daemon(const std::string& binary, const std::string& db,
+         const std::vector<std::string>& extra_args = {});
   ~Daemon();  // SIGKILLs the child if still running
 
   int port() const { return port_; }

@@ -3,8 +3,11 @@
 
 namespace mayday::testing {
 
-Crew::Crew(TestServer& server, const std::string& id)
-    : id_(id), token_(server.Token("responder", id)), stub_(server.Responders()) {}
+Crew::Crew(TestServer& server, const std::string& id, std::shared_ptr<grpc::Channel> channel)
+    : id_(id),
+      token_(server.Token("responder", id)),
+      stub_(channel != nullptr ? mayday::v1::ResponderService::NewStub(channel)
+                               : server.Responders()) {}
 
 Crew::~Crew() { Unsubscribe(); }
 

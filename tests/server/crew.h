@@ -22,8 +22,9 @@ namespace mayday::testing {
 
 class Crew {
  public:
-  // Registers a token for responder `id`; nothing is sent yet.
-  Crew(TestServer& server, const std::string& id);
+  // Registers a token for responder `id`; nothing is sent yet. Calls go
+  // over `channel`, or a plaintext one to `server` when it is null.
+  Crew(TestServer& server, const std::string& id, std::shared_ptr<grpc::Channel> channel = nullptr);
   ~Crew();
 
   const std::string& token() const { return token_; }

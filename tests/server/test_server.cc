@@ -3,6 +3,7 @@
 
 #include <random>
 #include <stdexcept>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "auth/token.h"
@@ -21,7 +22,10 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-TestServer::TestServer(absl::Duration offer_timeout) : offer_timeout_(offer_timeout) { Start(); }
+TestServer::TestServer(absl::Duration offer_timeout, server::ServerTlsOptions tls)
+    : offer_timeout_(offer_timeout), tls_(std::move(tls)) {
+  Start();
+}
 
 TestServer::~TestServer() {
   if (server_ != nullptr) server_->Shutdown(absl::Seconds(1));
@@ -32,6 +36,7 @@ void TestServer::Start() {
   options.listen_address = "127.0.0.1:0";
   options.db_path = db_path();
   options.dispatch.offer_timeout = offer_timeout_;
+  options.tls = tls_;
   auto started = server::Server::Start(options);
   if (!started.ok()) throw std::runtime_error(started.status().ToString());
   server_ = std::move(*started);

@@ -30,8 +30,11 @@ class TempDir {
 // Starts maydayd on 127.0.0.1:0 with a database in a temp dir.
 class TestServer {
  public:
-  // `offer_timeout`: how long responders have to answer offers.
-  explicit TestServer(absl::Duration offer_timeout = absl::Seconds(30));
+  // `offer_timeout`: how long responders have to answer offers. `tls`:
+  // the server's TLS files (default: plaintext); Channel() and the stubs
+  // below speak plaintext, so TLS tests make their own channels.
+  explicit TestServer(absl::Duration offer_timeout = absl::Seconds(30),
+                      server::ServerTlsOptions tls = {});
   ~TestServer();
 
   // Stops the server (keeping the database) and starts it again on a new port.
@@ -54,6 +57,7 @@ class TestServer {
 
   TempDir dir_;
   absl::Duration offer_timeout_;
+  server::ServerTlsOptions tls_;
   std::unique_ptr<server::Server> server_;
 };
 

@@ -16,6 +16,7 @@
 #include "maydayctl/format.h"
 #include "maydayctl/people.h"
 #include "maydayctl/rpc.h"
+#include "maydayctl/tls_flags.h"
 #include "maydayctl/stats.h"
 
 namespace {
@@ -56,10 +57,7 @@ int main(int argc, char** argv) {
   app.add_option("--timeout", timeout_seconds, "deadline of each call in seconds, 0 for none")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  app.add_flag("--tls", options.server.tls, "connect with TLS");
-  app.add_option("--ca-file", options.server.ca_file,
-                 "with --tls: PEM roots to trust instead of the system's")
-      ->check(CLI::ExistingFile);
+  mayday::tools::AddTlsFlags(&app, &options.server);
 
   CLI::App* cases = app.add_subcommand("cases", "list, show, watch and act on cases");
   cases->require_subcommand(1);

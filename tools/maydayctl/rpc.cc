@@ -4,11 +4,10 @@
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
-#include "grpcpp/support/channel_arguments.h"
 
 namespace mayday::tools {
 namespace {
@@ -20,33 +19,49 @@ constexpr int kKeepaliveTimeoutMs = 10'000;
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
     const ServerOptions& options) {
-  if (options.address.empty()) {
-    return absl::InvalidArgumentError("empty server address");
+  if (!options.UsesTls()) return grpc::InsecureChannelCredentials();
+  if (options.cert_file.empty() != options.key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-cert and --tls-key go together: pass both for mutual TLS, or "
+        "neither");
   }
-  std::shared_ptr<grpc::ChannelCredentials> credentials;
-  if (options.tls) {
-    grpc::SslCredentialsOptions ssl;
-    if (!options.ca_file.empty()) {
-      std::ifstream in(options.ca_file);
-      if (!in) {
-        return absl::NotFoundError(
-            absl::StrCat("cannot read CA file ", options.ca_file));
-      }
-      std::ostringstream pem;
-      pem << in.rdbuf();
-      ssl.pem_root_certs = pem.str();
+  grpc::SslCredentialsOptions ssl;
+  const std::tuple<const std::string*, std::string*, const char*> files[] = {
+      {&options.ca_file, &ssl.pem_root_certs, "CA"},
+      {&options.cert_file, &ssl.pem_cert_chain, "certificate"},
+      {&options.key_file, &ssl.pem_private_key, "key"}};
+  for (const auto& [file, pem, what] : files) {
+    if (file->empty()) continue;
+    std::ifstream in(*file);
+    std::ostringstream read;
+    if (!(in && read << in.rdbuf())) {
+      return absl::NotFoundError(absl::StrCat("cannot read ", what, " file ", *file));
     }
-    credentials = grpc::SslCredentials(ssl);
-  } else {
-    credentials = grpc::InsecureChannelCredentials();
+    *pem = read.str();
   }
+  return grpc::SslCredentials(ssl);
+}
+
+grpc::ChannelArguments ChannelArgumentsFor(const ServerOptions& options) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
-  return grpc::CreateCustomChannel(options.address, credentials, args);
+  if (options.UsesTls() && !options.server_name.empty()) {
+    args.SetSslTargetNameOverride(options.server_name);
+  }
+  return args;
+}
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const ServerOptions& options) {
+  if (options.address.empty()) {
+    return absl::InvalidArgumentError("empty server address");
+  }
+  auto credentials = ChannelCredentialsFor(options);
+  if (!credentials.ok()) return credentials.status();
+  return grpc::CreateCustomChannel(options.address, *credentials, ChannelArgumentsFor(options));
 }
 
 void PrepareContext(grpc::ClientContext* context, absl::string_view token,

@@ -13,6 +13,8 @@
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
 #include "grpcpp/support/status.h"
 
 namespace mayday::tools {
@@ -21,15 +23,39 @@ namespace mayday::tools {
 struct ServerOptions {
   // "host:port" or any gRPC target ("dns:///host:port", "unix:/path").
   std::string address;
-  // Use TLS instead of plaintext.
+  // Use TLS instead of plaintext. Any of the files or server_name below
+  // implies it.
   bool tls = false;
-  // With tls: PEM file of the roots to trust; empty means the system roots.
+  // PEM file of the CA certificates to trust; empty means the system roots.
   std::string ca_file;
+  // Mutual TLS (maydayd --tls-client-ca): the device's client certificate
+  // chain and private key, PEM files, both or neither.
+  std::string cert_file;
+  std::string key_file;
+  // The name the server's certificate must carry when it is not the host
+  // in address (e.g. connecting by IP address).
+  std::string server_name;
+
+  // True if the connection is to use TLS.
+  bool UsesTls() const {
+    return tls || !ca_file.empty() || !cert_file.empty() || !key_file.empty() ||
+           !server_name.empty();
+  }
 };
 
-// Opens a channel (connection is lazy; errors surface on the first call).
-// Keepalive pings are on so that broken streams are noticed. INVALID_ARGUMENT
-// for an empty address, NOT_FOUND when ca_file cannot be read.
+// The channel credentials for `options`: insecure, or TLS from its files.
+// NOT_FOUND when a file cannot be read; INVALID_ARGUMENT when only one of
+// cert_file and key_file is set.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
+    const ServerOptions& options);
+
+// The channel arguments every tool uses for `options`: keepalive pings (so
+// that broken streams are noticed) and the TLS server_name override.
+grpc::ChannelArguments ChannelArgumentsFor(const ServerOptions& options);
+
+// Opens a channel with the credentials and arguments above (connection is
+// lazy; errors surface on the first call). INVALID_ARGUMENT for an empty
+// address, and ChannelCredentialsFor's errors.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(
     const ServerOptions& options);
 

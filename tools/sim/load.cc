@@ -14,6 +14,7 @@
 #include "grpcpp/grpcpp.h"
 #include "mayday/v1/alert_service.grpc.pb.h"
 #include "maydayctl/json.h"
+#include "maydayctl/rpc.h"
 
 namespace mayday::tools {
 namespace {
@@ -36,11 +37,11 @@ v1::RaiseAlertRequest MakeAlert(std::mt19937_64& random) {
 
 class Load {
  public:
-  explicit Load(const LoadOptions& options) : options_(options), random_(options.seed) {
+  Load(const LoadOptions& options, const std::shared_ptr<grpc::ChannelCredentials>& credentials)
+      : options_(options), random_(options.seed) {
     for (int i = 0; i < options.connections; ++i) {
-      grpc::ChannelArguments args;
+      grpc::ChannelArguments args = ChannelArgumentsFor(options.server);
       args.SetInt("mayday.load.connection", i);  // one connection per stub
-      std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
       stubs_.push_back(v1::AlertService::NewStub(
           grpc::CreateCustomChannel(options.server.address, credentials, args)));
     }
@@ -179,10 +180,9 @@ absl::StatusOr<LoadResult> RunAlertLoad(const LoadOptions& options) {
   if (options.duration <= absl::ZeroDuration() || options.rate < 0) {
     return absl::InvalidArgumentError("duration must be positive and rate not negative");
   }
-  if (options.server.tls) {
-    return absl::InvalidArgumentError("the load generator speaks plaintext only");
-  }
-  Load load(options);
+  auto credentials = ChannelCredentialsFor(options.server);
+  if (!credentials.ok()) return credentials.status();
+  Load load(options, *credentials);
   return load.Run();
 }
 

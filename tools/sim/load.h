@@ -46,7 +46,8 @@ struct LoadResult {
   double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
 };
 
-// Runs the load. INVALID_ARGUMENT for bad options; otherwise the figures
+// Runs the load. INVALID_ARGUMENT for bad options, ChannelCredentialsFor's
+// errors for unreadable TLS files; otherwise the figures
 // (calls that failed are counted, not fatal).
 absl::StatusOr<LoadResult> RunAlertLoad(const LoadOptions& options);
 

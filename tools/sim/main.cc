@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "maydayctl/format.h"
 #include "maydayctl/rpc.h"
+#include "maydayctl/tls_flags.h"
 #include "sim/crash_commands.h"
 #include "sim/fleet.h"
 #include "sim/geo.h"
@@ -162,11 +163,7 @@ int main(int argc, char** argv) {
                    "maydayd address, HOST:PORT")
       ->envname("MAYDAY_SERVER")
       ->required();
-  responders->add_flag("--tls", flags.server.tls, "connect with TLS");
-  responders
-      ->add_option("--ca-file", flags.server.ca_file,
-                   "with --tls: PEM roots to trust")
-      ->check(CLI::ExistingFile);
+  mayday::tools::AddTlsFlags(responders, &flags.server);
   responders
       ->add_option("--token-file", flags.token_file,
                    "responder tokens, one per line (# comments)")
@@ -221,6 +218,7 @@ int main(int argc, char** argv) {
       ->required();
   load->add_option("--token-file", load_flags.token_file, "member tokens, one per line")
       ->required();
+  mayday::tools::AddTlsFlags(load, &load_flags.options.server);
   load->add_option("--concurrency", load_flags.options.concurrency, "calls in flight at most")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();

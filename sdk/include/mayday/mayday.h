@@ -93,6 +93,18 @@ typedef struct mayday_client_options {
   int32_t raise_deadline_ms;   /* mayday_raise's patience; 0: 60000 */
   int32_t initial_backoff_ms;  /* first retry delay; 0: 250 */
   int32_t max_backoff_ms;      /* retry delay cap; 0: 5000 */
+  /* TLS (appended after the fields above: a caller built against the
+   * shorter struct gets plaintext). PEM is given as text or as a file path,
+   * at most one of the two per item; NULL or "" means not given. */
+  int32_t tls;                 /* 1: connect with TLS; 0: plaintext */
+  const char* tls_ca_pem;      /* CA certificates that sign the server's */
+  const char* tls_ca_file;     /*   certificate; neither: system roots */
+  const char* tls_cert_pem;    /* client certificate chain for mutual TLS */
+  const char* tls_cert_file;   /*   (responder/operator devices); optional */
+  const char* tls_key_pem;     /* its private key; set with the */
+  const char* tls_key_file;    /*   certificate, or not at all */
+  const char* tls_server_name; /* name the server's certificate must carry
+                                  when not the host in `server` */
 } mayday_client_options;
 
 /* A client (one per member session). Opaque. */
@@ -133,9 +145,11 @@ MAYDAY_API const char* mayday_last_error_message(void);
 /* Fills `options` with defaults (all zero / NULL, struct_size set). */
 MAYDAY_API void mayday_client_options_init(mayday_client_options* options);
 
-/* Creates a client in *out. INVALID_ARGUMENT for missing server/token or a
- * negative duration; FAILED_PRECONDITION if data_dir's outbox cannot be
- * opened. With a data_dir, alerts left pending by a killed app are resent. */
+/* Creates a client in *out. INVALID_ARGUMENT for missing server/token, a
+ * negative duration, tls not 0 or 1, or TLS items that are inconsistent or
+ * hold no PEM (see mayday::sdk::TlsOptions); FAILED_PRECONDITION if
+ * data_dir's outbox cannot be opened. With a data_dir, alerts left pending
+ * by a killed app are resent. */
 MAYDAY_API mayday_status mayday_client_create(
     const mayday_client_options* options, mayday_client** out);
 /* Destroys a client (NULL is fine). Watches it made keep working. */

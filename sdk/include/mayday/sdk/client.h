@@ -25,6 +25,31 @@
 
 namespace mayday::sdk {
 
+// How the connection to the server is secured. Off by default: plaintext,
+// for a server on a private network or behind a TLS-terminating proxy.
+// PEM may be given as text (bundled with the app) or as a file path; set at
+// most one of the two for each item.
+struct TlsOptions {
+  // Connect with TLS (maydayd --tls-cert/--tls-key). The fields below are
+  // used only when this is true.
+  bool enabled = false;
+  // CA certificates that sign the server's certificate. Both empty: the
+  // system's trusted roots.
+  std::string ca_pem;
+  std::string ca_file;
+  // A client certificate chain and its private key, for mutual TLS
+  // (maydayd --tls-client-ca asks responder and operator devices for one;
+  // members' phones need none). All empty: no client certificate.
+  std::string cert_pem;
+  std::string cert_file;
+  std::string key_pem;
+  std::string key_file;
+  // The name the server's certificate must carry, when it is not the host
+  // in ClientOptions.server (e.g. connecting by IP address to a server whose
+  // certificate names its DNS name). Empty: that host.
+  std::string server_name;
+};
+
 // How to reach the server and how patient to be. Copied by Client::Create.
 struct ClientOptions {
   // "host:port" of maydayd (any gRPC target string works, e.g. "dns:///h:p").
@@ -33,6 +58,8 @@ struct ClientOptions {
   // The member's bearer token, sent on every call as
   // "authorization: Bearer <token>". Required.
   std::string token;
+  // TLS; plaintext unless tls.enabled.
+  TlsOptions tls;
   // Deadline of each single attempt of a unary call. Must be > 0.
   absl::Duration call_timeout = absl::Seconds(10);
   // Total time RaiseAlert keeps retrying, counted from the call. Must be > 0.
@@ -151,8 +178,12 @@ class Watch {
 class Client {
  public:
   // Makes a client for `options`. The channel connects lazily, so an
-  // unreachable server is not an error here. Returns INVALID_ARGUMENT if
-  // server or token is empty or a duration is not positive, and
+  // unreachable server is not an error here (nor is a server whose
+  // certificate the CA did not sign: calls then fail with UNAVAILABLE).
+  // Returns INVALID_ARGUMENT if server or token is empty, a duration is not
+  // positive, or the TLS options are inconsistent (an item given both as
+  // text and as a file, a certificate without its key or the reverse) or
+  // hold no PEM (a file that cannot be read, text without "-----BEGIN"), and
   // FAILED_PRECONDITION if data_dir is set but its outbox cannot be opened.
   // With a data_dir, alerts found pending in the outbox are resent at once.
   // The caller owns the returned client; destroying it stops delivery of
