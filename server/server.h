@@ -20,6 +20,8 @@ struct ServerOptions {
   std::string listen_address = "127.0.0.1:7433";
   // SQLite database file; created if missing.
   std::string db_path;
+  // How the database is opened (tests pass a fault-injecting VFS).
+  StoreOptions store;
   // Dispatch rules (radius, offer timeout, ...).
   dispatch::EngineOptions dispatch;
   // Time source for dispatch and event times; null means the system clock.

@@ -21,7 +21,10 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-TestServer::TestServer(absl::Duration offer_timeout) : offer_timeout_(offer_timeout) { Start(); }
+TestServer::TestServer(absl::Duration offer_timeout, server::StoreOptions store)
+    : offer_timeout_(offer_timeout), store_(std::move(store)) {
+  Start();
+}
 
 TestServer::~TestServer() {
   if (server_ != nullptr) server_->Shutdown(absl::Seconds(1));
@@ -31,6 +34,7 @@ void TestServer::Start() {
   server::ServerOptions options;
   options.listen_address = "127.0.0.1:0";
   options.db_path = db_path();
+  options.store = store_;
   options.dispatch.offer_timeout = offer_timeout_;
   auto started = server::Server::Start(options);
   if (!started.ok()) throw std::runtime_error(started.status().ToString());

@@ -30,8 +30,10 @@ class TempDir {
 // Starts maydayd on 127.0.0.1:0 with a database in a temp dir.
 class TestServer {
  public:
-  // `offer_timeout`: how long responders have to answer offers.
-  explicit TestServer(absl::Duration offer_timeout = absl::Seconds(30));
+  // `offer_timeout`: how long responders have to answer offers; `store`:
+  // how the database is opened (e.g. through a fault-injecting VFS).
+  explicit TestServer(absl::Duration offer_timeout = absl::Seconds(30),
+                      server::StoreOptions store = {});
   ~TestServer();
 
   // Stops the server (keeping the database) and starts it again on a new port.
@@ -54,6 +56,7 @@ class TestServer {
 
   TempDir dir_;
   absl::Duration offer_timeout_;
+  server::StoreOptions store_;
   std::unique_ptr<server::Server> server_;
 };
 
