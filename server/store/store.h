@@ -123,6 +123,11 @@ struct StoreOptions {
   Sync synchronous = Sync::kFull;
 };
 
+// The storage failure behind an UNAVAILABLE status a write returned, in a
+// few words for people ("disk full", "I/O error", "database busy", "storage
+// error"); empty if `status` is not a failed write.
+absl::string_view WriteFailureReason(const absl::Status& status);
+
 // Thread-safe: any thread may call any method. Writes go through one writer
 // thread that commits them in batches (group commit): everything queued while
 // a commit's fsync runs shares the next one, and no write is acknowledged
