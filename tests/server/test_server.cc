@@ -41,9 +41,10 @@ void TestServer::Start() {
   server_ = std::move(*started);
 }
 
-void TestServer::Restart() {
+void TestServer::Restart(const std::function<void()>& while_stopped) {
   server_->Shutdown(absl::Seconds(1));
   server_.reset();
+  if (while_stopped) while_stopped();
   Start();
 }
 

@@ -4,6 +4,7 @@
 #define MAYDAY_TESTS_SERVER_TEST_SERVER_H_
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -36,8 +37,10 @@ class TestServer {
                       server::StoreOptions store = {});
   ~TestServer();
 
-  // Stops the server (keeping the database) and starts it again on a new port.
-  void Restart();
+  // Stops the server (keeping the database), runs `while_stopped` if set
+  // (e.g. to leave the files as a power cut would), and starts it again on a
+  // new port.
+  void Restart(const std::function<void()>& while_stopped = nullptr);
 
   std::string address() const;
   std::string db_path() const { return (dir_.path() / "mayday.db").string(); }

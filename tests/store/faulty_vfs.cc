@@ -473,6 +473,10 @@ void FaultyVfs::RestoreDurable(uint32_t seed) {
     if (state.main_db) std::filesystem::remove(path + "-shm");
   }
   impl_->files.clear();
+  impl_->power_cut = false;
+  impl_->crash_at = 0;
+  impl_->fail_writes = 0;
+  impl_->fail_syncs = 0;
 }
 
 void FaultyVfs::SetQuota(int64_t bytes) {

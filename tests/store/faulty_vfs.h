@@ -50,7 +50,8 @@ class FaultyVfs {
   const std::string& name() const;
 
   // Cuts the power at the `k`-th write or sync (counting from 1 since the
-  // VFS was made; that call fails and does nothing). 0: never.
+  // VFS was made; that call fails and does nothing). 0: never. To crash `n`
+  // calls from now: CrashAt(operations() + n).
   void CrashAt(int64_t k);
   // Cuts the power now.
   void CutPower();
@@ -61,8 +62,9 @@ class FaultyVfs {
   // Once the power is cut and every connection through the VFS is closed:
   // rewrites each file it saw as the power cut leaves it (see above). `seed`
   // 0: every unsynced write is lost; otherwise each one survives with
-  // probability 1/2, drawn from `seed`. The files are then for the default
-  // VFS to open; this VFS must not open them again.
+  // probability 1/2, drawn from `seed`. Then the power is back on: no crash
+  // point, no fault pending, and files opened from now on are taken as
+  // durable as they are found.
   void RestoreDurable(uint32_t seed);
 
   // Caps the total size of the files open through the VFS at `bytes`;
