@@ -35,7 +35,7 @@ class ServerImpl final : public Server {
     if (options.db_path.empty()) {
       return absl::InvalidArgumentError("no database: pass --db FILE");
     }
-    auto store = Store::Open(options.db_path);
+    auto store = Store::Open(options.db_path, options.store);
     if (!store.ok()) return store.status();
     store_ = std::move(*store);
     auto engine = dispatch::Engine::Create(options.dispatch, clock_);

@@ -28,6 +28,8 @@ struct ServerOptions {
   ServerTlsOptions tls;
   // SQLite database file; created if missing.
   std::string db_path;
+  // How the database is opened (tests pass a fault-injecting VFS).
+  StoreOptions store;
   // Dispatch rules (radius, offer timeout, ...).
   dispatch::EngineOptions dispatch;
   // Time source for dispatch and event times; null means the system clock.

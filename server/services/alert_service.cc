@@ -21,6 +21,16 @@ absl::Status NotFound(const std::string& name) {
   return absl::NotFoundError(absl::StrCat(name, " not found"));
 }
 
+// What a member's app is told when the alert could not be stored: what
+// went wrong and that retrying (with the same request_id) is safe. Other
+// errors pass through as they are.
+absl::Status AlertNotStored(const absl::Status& status) {
+  const absl::string_view reason = WriteFailureReason(status);
+  if (reason.empty()) return status;
+  return absl::UnavailableError(absl::StrCat("the server could not store the alert (", reason,
+                                             "); retry with the same request_id"));
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* AlertServiceImpl::RaiseAlert(
@@ -47,7 +57,7 @@ grpc::ServerUnaryReactor* AlertServiceImpl::RaiseAlert(
       std::move(alert), [reactor, response, dispatcher = services_.dispatcher](
                             absl::StatusOr<CreatedCase> opened) {
         if (!opened.ok()) {
-          reactor->Finish(ToGrpcStatus(opened.status()));
+          reactor->Finish(ToGrpcStatus(AlertNotStored(opened.status())));
           return;
         }
         if (opened->created) dispatcher->CaseOpened(opened->snapshot);

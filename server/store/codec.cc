@@ -1,11 +1,15 @@
 // Row and API type conversions of the store; see codec.h.
 #include "store/codec.h"
 
+#include <sqlite3.h>
+
+#include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "store/database.h"
 
 namespace mayday::server::store_internal {
 namespace {
@@ -14,6 +18,28 @@ constexpr absl::string_view kCasePrefix = "cases/";
 // Bumped if the token layout ever changes, so old tokens are rejected
 // cleanly instead of misread.
 constexpr absl::string_view kPageTokenVersion = "c1:";
+// Marks a status made by WriteFailed; holds its reason.
+constexpr char kWriteFailureUrl[] = "type.mayday.dev/store.write_failure";
+
+// What went wrong, in words an operator acts on, for a SQLite result code.
+absl::string_view FailureReason(int code) {
+  switch (code & 0xff) {
+    case SQLITE_FULL:
+      return "disk full";
+    case SQLITE_IOERR:
+      return "I/O error";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return "database busy";
+    case SQLITE_READONLY:
+      return "database read-only";
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return "database corrupt";
+    default:
+      return "storage error";
+  }
+}
 
 template <typename Message>
 absl::StatusOr<Message> Parse(absl::string_view blob, absl::string_view what) {
@@ -73,8 +99,13 @@ std::optional<CaseCursor> DecodePageToken(absl::string_view token) {
 }
 
 absl::Status WriteFailed(const absl::Status& cause) {
-  return absl::UnavailableError(absl::StrCat(
-      "storage write failed: ", cause.message(), "; nothing was stored"));
+  // A job's own failed write, seen again by the batch that ran it.
+  if (cause.GetPayload(kWriteFailureUrl).has_value()) return cause;
+  const absl::string_view reason = FailureReason(SqliteErrorCode(cause));
+  absl::Status status = absl::UnavailableError(absl::StrCat(
+      "storage write failed (", reason, "): ", cause.message(), "; nothing was stored"));
+  status.SetPayload(kWriteFailureUrl, absl::Cord(reason));
+  return status;
 }
 
 absl::Status ReadFailed(const absl::Status& cause) {
@@ -109,6 +140,18 @@ std::optional<Role> RoleFromName(absl::string_view name) {
     if (name == RoleName(role)) return role;
   }
   return std::nullopt;
+}
+
+absl::string_view WriteFailureReason(const absl::Status& status) {
+  if (!absl::IsUnavailable(status)) return {};
+  absl::optional<absl::Cord> reason = status.GetPayload(store_internal::kWriteFailureUrl);
+  if (!reason.has_value()) return {};
+  // Always one of FailureReason's literals, so the view outlives the status.
+  for (absl::string_view known :
+       {"disk full", "I/O error", "database busy", "database read-only", "database corrupt"}) {
+    if (*reason == known) return known;
+  }
+  return "storage error";
 }
 
 }  // namespace mayday::server

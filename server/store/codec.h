@@ -50,9 +50,11 @@ struct CaseCursor {
 std::string EncodePageToken(const CaseCursor& cursor);
 std::optional<CaseCursor> DecodePageToken(absl::string_view token);
 
-// "storage write failed: <cause>; nothing was stored" / "storage read
-// failed: <cause>", as UNAVAILABLE.
+// "storage write failed (<reason>): <cause>; nothing was stored", as
+// UNAVAILABLE, marked so that WriteFailureReason (store.h) finds the
+// reason. A status WriteFailed made is returned as it is.
 absl::Status WriteFailed(const absl::Status& cause);
+// "storage read failed: <cause>", as UNAVAILABLE.
 absl::Status ReadFailed(const absl::Status& cause);
 
 }  // namespace mayday::server::store_internal

@@ -115,10 +115,14 @@ void Statement::Reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
-absl::StatusOr<std::unique_ptr<Database>> Database::Open(
-    const std::string& path, int flags, int busy_timeout_ms) {
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path, int flags,
+                                                         int busy_timeout_ms,
+                                                         const std::string& vfs) {
+  if (!vfs.empty() && sqlite3_vfs_find(vfs.c_str()) == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("no SQLite VFS is registered as \"", vfs, "\""));
+  }
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, vfs.empty() ? nullptr : vfs.c_str());
   if (rc != SQLITE_OK) {
     absl::Status status = ConnectionError(db, rc);
     sqlite3_close_v2(db);  // a handle is returned even on failure

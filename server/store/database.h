@@ -88,12 +88,13 @@ class StatementLease {
 // One SQLite connection.
 class Database {
  public:
-  // Opens `path` with sqlite3_open_v2 and `flags` (SQLITE_OPEN_*), with
-  // extended result codes on and a busy timeout of `busy_timeout_ms`.
-  // UNAVAILABLE with SQLite's message if the file cannot be opened.
-  static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path,
-                                                        int flags,
-                                                        int busy_timeout_ms);
+  // Opens `path` with sqlite3_open_v2, `flags` (SQLITE_OPEN_*) and the VFS
+  // named `vfs` (empty: the default), with extended result codes on and a
+  // busy timeout of `busy_timeout_ms`. UNAVAILABLE with SQLite's message if
+  // the file cannot be opened; INVALID_ARGUMENT if no VFS is named `vfs`.
+  static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path, int flags,
+                                                        int busy_timeout_ms,
+                                                        const std::string& vfs = "");
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
   // Finalizes every cached statement, then closes the connection.

@@ -58,11 +58,18 @@ absl::Status SetPragma(Database& db, absl::string_view pragma,
 }
 
 // Settings every connection needs; they are not stored in the file.
-absl::Status Configure(Database& db) {
+absl::Status Configure(Database& db, StoreOptions::Sync sync) {
   absl::Status status = SetPragma(db, "PRAGMA foreign_keys = ON", "");
-  // FULL: every commit fsyncs the WAL, so an OK write survives power loss.
-  if (status.ok()) status = SetPragma(db, "PRAGMA synchronous = FULL", "");
-  if (status.ok()) status = SetPragma(db, "PRAGMA synchronous", "2");
+  // FULL: every commit fsyncs the WAL, so an OK write survives power loss
+  // (tests/store/power_loss_test.cc shows that NORMAL loses acknowledged
+  // commits).
+  if (sync == StoreOptions::Sync::kFull) {
+    if (status.ok()) status = SetPragma(db, "PRAGMA synchronous = FULL", "");
+    if (status.ok()) status = SetPragma(db, "PRAGMA synchronous", "2");
+  } else {
+    if (status.ok()) status = SetPragma(db, "PRAGMA synchronous = NORMAL", "");
+    if (status.ok()) status = SetPragma(db, "PRAGMA synchronous", "1");
+  }
   // 64 MiB of page cache per connection (SQLite's default is 2 MiB): the
   // indexes of a busy day's cases stay in memory instead of being re-read
   // from the OS on every insert.
@@ -93,22 +100,22 @@ absl::Status SyncDirectoryOf(const std::string& path) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Store>> SqliteStore::Open(
-    const std::string& path) {
+absl::StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path,
+                                                         const StoreOptions& options) {
   absl::StatusOr<std::unique_ptr<Database>> writer =
-      Database::Open(path, kOpenFlags | SQLITE_OPEN_CREATE, kBusyTimeoutMs);
+      Database::Open(path, kOpenFlags | SQLITE_OPEN_CREATE, kBusyTimeoutMs, options.vfs);
   if (!writer.ok()) return OpenFailed(path, writer.status());
   absl::Status status = SetPragma(**writer, "PRAGMA journal_mode = WAL", "wal");
-  if (status.ok()) status = Configure(**writer);
+  if (status.ok()) status = Configure(**writer, options.synchronous);
   if (status.ok()) status = Migrate(**writer);
   if (status.ok()) status = SyncDirectoryOf(path);
   if (!status.ok()) return OpenFailed(path, status);
 
   // Opened after the writer made the file exist and use WAL.
   absl::StatusOr<std::unique_ptr<Database>> reader =
-      Database::Open(path, kOpenFlags, kBusyTimeoutMs);
+      Database::Open(path, kOpenFlags, kBusyTimeoutMs, options.vfs);
   if (!reader.ok()) return OpenFailed(path, reader.status());
-  status = Configure(**reader);
+  status = Configure(**reader, options.synchronous);
   if (status.ok()) status = SetPragma(**reader, "PRAGMA query_only = ON", "");
   if (!status.ok()) return OpenFailed(path, status);
   return std::unique_ptr<Store>(
@@ -388,8 +395,9 @@ absl::StatusOr<AuditVerdict> SqliteStore::VerifyAudit() {
 
 }  // namespace store_internal
 
-absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
-  return store_internal::SqliteStore::Open(path);
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
+                                                   const StoreOptions& options) {
+  return store_internal::SqliteStore::Open(path, options);
 }
 
 }  // namespace mayday::server

@@ -24,7 +24,8 @@ namespace mayday::server::store_internal {
 class SqliteStore final : public Store {
  public:
   // See Store::Open.
-  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path);
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path,
+                                                     const StoreOptions& options);
   // Runs what is queued, then stops the writer thread.
   ~SqliteStore() override;
 

@@ -151,6 +151,30 @@ class WriteTxn {
 using WriteJob = absl::AnyInvocable<absl::Status(WriteTxn&)>;
 using WriteDone = absl::AnyInvocable<void(absl::Status)>;
 
+// How Store::Open opens the file. The defaults are what maydayd runs with.
+struct StoreOptions {
+  // The registered SQLite VFS to open the file through (sqlite3_vfs_find);
+  // empty: SQLite's default. Tests pass one that simulates power loss, full
+  // disks and I/O errors.
+  std::string vfs;
+  // PRAGMA synchronous on every connection.
+  enum class Sync {
+    // The default: every commit fsyncs the WAL before it returns, so an
+    // acknowledged write survives power loss.
+    kFull,
+    // The WAL is fsynced only at checkpoints: commits since the last one are
+    // lost on power loss although they were acknowledged. Only for the test
+    // that shows why maydayd needs kFull.
+    kNormal,
+  };
+  Sync synchronous = Sync::kFull;
+};
+
+// The storage failure behind an UNAVAILABLE status a write returned, in a
+// few words for people ("disk full", "I/O error", "database busy", "storage
+// error"); empty if `status` is not a failed write.
+absl::string_view WriteFailureReason(const absl::Status& status);
+
 // Thread-safe: any thread may call any method. Writes go through one writer
 // thread that commits them in batches (group commit): everything queued while
 // a commit's fsync runs shares the next one, and no write is acknowledged
@@ -161,8 +185,10 @@ class Store {
  public:
   // Opens (creating if missing) the database at `path` and migrates it to the
   // current schema. UNAVAILABLE if the file cannot be opened or written;
-  // FAILED_PRECONDITION if it was written by a newer schema version.
-  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path);
+  // FAILED_PRECONDITION if it was written by a newer schema version;
+  // INVALID_ARGUMENT if `options.vfs` names no registered VFS.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path,
+                                                     const StoreOptions& options = {});
   virtual ~Store() = default;
 
   // Queues `job` for the next batch and returns at once. `job` runs on the

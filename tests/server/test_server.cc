@@ -22,8 +22,9 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-TestServer::TestServer(absl::Duration offer_timeout, server::ServerTlsOptions tls)
-    : offer_timeout_(offer_timeout), tls_(std::move(tls)) {
+TestServer::TestServer(absl::Duration offer_timeout, server::ServerTlsOptions tls,
+                       server::StoreOptions store)
+    : offer_timeout_(offer_timeout), tls_(std::move(tls)), store_(std::move(store)) {
   Start();
 }
 
@@ -35,6 +36,7 @@ void TestServer::Start() {
   server::ServerOptions options;
   options.listen_address = "127.0.0.1:0";
   options.db_path = db_path();
+  options.store = store_;
   options.dispatch.offer_timeout = offer_timeout_;
   options.tls = tls_;
   auto started = server::Server::Start(options);
@@ -42,9 +44,10 @@ void TestServer::Start() {
   server_ = std::move(*started);
 }
 
-void TestServer::Restart() {
+void TestServer::Restart(const std::function<void()>& while_stopped) {
   server_->Shutdown(absl::Seconds(1));
   server_.reset();
+  if (while_stopped) while_stopped();
   Start();
 }
 

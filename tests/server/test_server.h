@@ -4,6 +4,7 @@
 #define MAYDAY_TESTS_SERVER_TEST_SERVER_H_
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -32,13 +33,18 @@ class TestServer {
  public:
   // `offer_timeout`: how long responders have to answer offers. `tls`:
   // the server's TLS files (default: plaintext); Channel() and the stubs
-  // below speak plaintext, so TLS tests make their own channels.
+  // below speak plaintext, so TLS tests make their own channels. `store`:
+  // how the database is opened (e.g. through a fault-injecting VFS).
   explicit TestServer(absl::Duration offer_timeout = absl::Seconds(30),
-                      server::ServerTlsOptions tls = {});
+                      server::ServerTlsOptions tls = {}, server::StoreOptions store = {});
+  TestServer(absl::Duration offer_timeout, server::StoreOptions store)
+      : TestServer(offer_timeout, server::ServerTlsOptions{}, std::move(store)) {}
   ~TestServer();
 
-  // Stops the server (keeping the database) and starts it again on a new port.
-  void Restart();
+  // Stops the server (keeping the database), runs `while_stopped` if set
+  // (e.g. to leave the files as a power cut would), and starts it again on a
+  // new port.
+  void Restart(const std::function<void()>& while_stopped = nullptr);
 
   std::string address() const;
   std::string db_path() const { return (dir_.path() / "mayday.db").string(); }
@@ -58,6 +64,7 @@ class TestServer {
   TempDir dir_;
   absl::Duration offer_timeout_;
   server::ServerTlsOptions tls_;
+  server::StoreOptions store_;
   std::unique_ptr<server::Server> server_;
 };
 

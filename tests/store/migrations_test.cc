@@ -145,5 +145,16 @@ TEST_CASE("Open reports files it cannot use as UNAVAILABLE",
   }
 }
 
+TEST_CASE("Open refuses a VFS that is not registered", "[store][migrations]") {
+  testing::ScratchDir dir;
+  StoreOptions options;
+  options.vfs = "no-such-vfs";
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir.File("mayday.db"), options);
+  INFO(store.status().ToString());
+  CHECK(store.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK_THAT(std::string(store.status().message()),
+             Catch::Matchers::Contains("no SQLite VFS is registered as \"no-such-vfs\""));
+}
+
 }  // namespace
 }  // namespace mayday::server

@@ -293,8 +293,10 @@ TEST_CASE("A failed write is UNAVAILABLE and leaves nothing behind",
       store->CreateCase(second, RaisedEvent(second));
   CHECK(created.status().code() == absl::StatusCode::kUnavailable);
   CHECK_THAT(std::string(created.status().message()),
-             Catch::Matchers::StartsWith("storage write failed: ") &&
+             Catch::Matchers::StartsWith("storage write failed (storage error): ") &&
                  Catch::Matchers::EndsWith("; nothing was stored"));
+  CHECK(WriteFailureReason(created.status()) == "storage error");
+  CHECK(WriteFailureReason(absl::UnavailableError("not from a write")).empty());
   CHECK(store->GetCase("c2").status().code() == absl::StatusCode::kNotFound);
 
   auto [next, event] = NextStep(snapshot, mayday::v1::CASE_STATE_ASSIGNED);
