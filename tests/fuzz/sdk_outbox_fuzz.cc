@@ -17,7 +17,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "fuzz_input.h"
-#include "google/protobuf/util/message_differencer.h"
 #include "outbox_store.h"
 
 namespace {
@@ -105,8 +104,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Exec(fixture.raw, "DELETE FROM alerts");
   if (auto s = fixture.store->Insert(loaded); !s.ok()) mayday::fuzz::Fail(kHarness, s.ToString());
   auto again = fixture.store->LoadPending();
+  // Compared as bytes: a NaN coordinate is not equal to itself.
   if (!again.ok() || again->size() != 1 ||
-      !google::protobuf::util::MessageDifferencer::Equals(again->front(), loaded)) {
+      again->front().SerializeAsString() != loaded.SerializeAsString()) {
     mayday::fuzz::Fail(kHarness, "a loaded request did not survive Insert and LoadPending",
                        &loaded);
   }
