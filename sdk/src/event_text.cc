@@ -82,7 +82,8 @@ std::string WithText(std::string head, const std::string& text) {
 }  // namespace
 
 std::string FormatEtaMinutes(int32_t eta_seconds) {
-  const int32_t minutes = eta_seconds <= 60 ? 1 : (eta_seconds + 59) / 60;
+  // In 64 bits: rounding up the largest int32 must not overflow.
+  const int64_t minutes = eta_seconds <= 60 ? 1 : (int64_t{eta_seconds} + 59) / 60;
   return absl::StrCat(minutes, " min");
 }
 

@@ -106,6 +106,9 @@ TEST_CASE("ETAs are whole minutes, rounded up, at least one", "[sdk][event_text]
       {125, "3 min"},
       {227, "4 min"},
       {3600, "60 min"},
+      // Found by sdk_watch_fuzz: rounding up overflowed int32.
+      {2147483647, "35791395 min"},
+      {-2147483647 - 1, "1 min"},
   }));
   CAPTURE(seconds);
   CHECK(FormatEtaMinutes(seconds) == text);
