@@ -5,11 +5,16 @@
 //   maydayd --db mayday.db --tls-cert server.pem --tls-key server.key \
 //           --tls-client-ca devices-ca.pem
 //   maydayd token create --db mayday.db --role member --subject alice
+//   maydayd token create --db mayday.db --role responder --subject van --count 50
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "auth/token.h"
@@ -18,7 +23,11 @@
 
 namespace {
 
-int CreateToken(const std::string& db, const std::string& role_name, const std::string& subject) {
+// Issues `count` tokens: for `subject` itself when count is 1, otherwise
+// for "subject-1" .. "subject-N" (a fleet or a test population), printed one
+// per line in that order. Many at once share group commits.
+int CreateTokens(const std::string& db, const std::string& role_name, const std::string& subject,
+                 int count) {
   auto role = mayday::server::ParseRole(role_name);
   if (!role.ok()) {
     std::fprintf(stderr, "maydayd: %s\n", std::string(role.status().message()).c_str());
@@ -29,12 +38,25 @@ int CreateToken(const std::string& db, const std::string& role_name, const std::
     std::fprintf(stderr, "maydayd: %s\n", store.status().ToString().c_str());
     return 1;
   }
-  auto token = mayday::server::IssueToken(**store, *role, subject);
-  if (!token.ok()) {
-    std::fprintf(stderr, "maydayd: %s\n", std::string(token.status().message()).c_str());
-    return absl::IsInvalidArgument(token.status()) ? 2 : 1;
+  std::vector<absl::StatusOr<std::string>> tokens(count, absl::UnknownError("not issued"));
+  constexpr int kIssuers = 32;
+  std::vector<std::thread> issuers;
+  for (int t = 0; t < std::min(count, kIssuers); ++t) {
+    issuers.emplace_back([&, t] {
+      for (int i = t; i < count; i += kIssuers) {
+        const std::string name = count == 1 ? subject : absl::StrCat(subject, "-", i + 1);
+        tokens[i] = mayday::server::IssueToken(**store, *role, name);
+      }
+    });
   }
-  std::printf("%s\n", token->c_str());
+  for (std::thread& issuer : issuers) issuer.join();
+  for (const auto& token : tokens) {
+    if (!token.ok()) {
+      std::fprintf(stderr, "maydayd: %s\n", std::string(token.status().message()).c_str());
+      return absl::IsInvalidArgument(token.status()) ? 2 : 1;
+    }
+  }
+  for (const auto& token : tokens) std::printf("%s\n", token->c_str());
   return 0;
 }
 
@@ -106,10 +128,16 @@ int main(int argc, char** argv) {
                    "member, responder, operator or admin (an operator who also manages tokens)")
       ->required();
   create->add_option("--subject", subject, "the member, responder or operator id")->required();
+  int count = 1;
+  create
+      ->add_option("--count", count,
+                   "issue this many, for SUBJECT-1 .. SUBJECT-N, one per line (default: one, "
+                   "for SUBJECT)")
+      ->check(CLI::Range(1, 1'000'000));
   token->require_subcommand(1);
 
   CLI11_PARSE(app, argc, argv);
-  if (create->parsed()) return CreateToken(token_db, role, subject);
+  if (create->parsed()) return CreateTokens(token_db, role, subject, count);
   if (options.db_path.empty()) {
     std::fprintf(stderr, "maydayd: --db is required: pass the SQLite database file to use\n");
     return 2;

@@ -21,15 +21,21 @@ namespace {
 
 namespace v1 = ::mayday::v1;
 
-// What a phone sends: random points over the Netherlands, both kinds, a
-// short note, a fresh request_id.
-v1::RaiseAlertRequest MakeAlert(std::mt19937_64& random) {
-  std::uniform_real_distribution<double> latitude(51.0, 53.4), longitude(3.5, 7.1);
+// What a phone sends: a random point (over the Netherlands, or in the
+// options' area), both kinds, a short note, a fresh request_id.
+v1::RaiseAlertRequest MakeAlert(const LoadOptions& options, std::mt19937_64& random) {
+  LatLng at;
+  if (options.area_radius_meters > 0) {
+    at = RandomPointWithin(options.area_center, options.area_radius_meters, random);
+  } else {
+    at = {std::uniform_real_distribution<double>(51.0, 53.4)(random),
+          std::uniform_real_distribution<double>(3.5, 7.1)(random)};
+  }
   v1::RaiseAlertRequest request;
   request.set_request_id(absl::StrFormat("%016x%016x", random(), random()));
   request.set_kind(random() % 2 == 0 ? v1::CASE_KIND_ROAD : v1::CASE_KIND_MEDICAL);
-  request.mutable_location()->set_latitude(latitude(random));
-  request.mutable_location()->set_longitude(longitude(random));
+  request.mutable_location()->set_latitude(at.latitude);
+  request.mutable_location()->set_longitude(at.longitude);
   request.mutable_location()->set_horizontal_accuracy_meters(12);
   request.set_note("load test: grey van, hazard lights on");
   return request;
@@ -68,6 +74,7 @@ class Load {
     v1::RaiseAlertRequest request;
     v1::Case reply;
     absl::Time due;
+    absl::Time sent;
   };
 
   // Open loop: a call is due every 1/rate s; if all `concurrency` slots are
@@ -97,7 +104,7 @@ class Load {
     int64_t n;
     {
       absl::MutexLock lock(&mu_);
-      call->request = MakeAlert(random_);
+      call->request = MakeAlert(options_, random_);
       n = launched_++;
       if (!slot_held) ++in_flight_;
     }
@@ -105,6 +112,7 @@ class Load {
     call->context.AddMetadata("authorization",
                               "Bearer " + options_.tokens[n % options_.tokens.size()]);
     call->context.set_deadline(absl::ToChronoTime(absl::Now() + options_.call_timeout));
+    call->sent = absl::Now();
     Call* raw = call.release();
     stubs_[n % stubs_.size()]->async()->RaiseAlert(
         &raw->context, &raw->request, &raw->reply,
@@ -121,6 +129,7 @@ class Load {
       if (counted) {
         if (status.ok()) {
           latencies_ns_.push_back(absl::ToInt64Nanoseconds(now - call->due));
+          if (options_.on_acknowledged) options_.on_acknowledged(call->reply, call->sent);
         } else {
           ++failed_;
           if (first_error_.empty()) {

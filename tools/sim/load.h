@@ -9,12 +9,15 @@
 #define MAYDAY_TOOLS_SIM_LOAD_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "maydayctl/rpc.h"
+#include "mayday/v1/resources.pb.h"
+#include "sim/geo.h"
 
 namespace mayday::tools {
 
@@ -35,6 +38,14 @@ struct LoadOptions {
   // Deadline of each call.
   absl::Duration call_timeout = absl::Seconds(10);
   uint64_t seed = 1;
+  // Where the alerts come from: uniformly within `area_radius_meters` of
+  // `area_center`; a radius of 0 means anywhere over the Netherlands.
+  LatLng area_center;
+  double area_radius_meters = 0;
+  // If set, called with every counted alert the server acknowledged and when
+  // its call was sent, on a gRPC thread (so it must be quick and
+  // thread-safe).
+  std::function<void(const mayday::v1::Case& acknowledged, absl::Time sent)> on_acknowledged;
 };
 
 struct LoadResult {

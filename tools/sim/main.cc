@@ -2,9 +2,10 @@
 // a fleet of simulated crews (one SimResponder each, on its own thread)
 // against a server until SIGINT/SIGTERM or --duration-s, then takes them off
 // duty and exits 0. `load` raises alerts as fast as the server answers (or at
-// --rate) and prints one JSON line of throughput and latency (load.h). Exit
-// codes: 1 when some responder could not go on duty or the load could not
-// run, 2 for bad usage.
+// --rate) and prints one JSON line of throughput and latency (load.h); the
+// crash test's and the benchmarks' subcommands are in crash_commands.h and
+// bench_commands.h. Exit codes: 1 when some responder could not go on duty or
+// the load could not run, 2 for bad usage.
 #include <signal.h>
 
 #include <atomic>
@@ -24,6 +25,7 @@
 #include "maydayctl/format.h"
 #include "maydayctl/rpc.h"
 #include "maydayctl/tls_flags.h"
+#include "sim/bench_commands.h"
 #include "sim/crash_commands.h"
 #include "sim/fleet.h"
 #include "sim/geo.h"
@@ -240,6 +242,8 @@ int main(int argc, char** argv) {
 
   int crash_exit = -1;  // set when a crash-test subcommand ran
   mayday::tools::AddCrashCommands(app, &crash_exit);
+  int bench_exit = -1;  // set when a benchmark subcommand ran
+  mayday::tools::AddBenchCommands(app, &bench_exit);
 
   try {
     app.parse(argc, argv);
@@ -248,6 +252,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   if (crash_exit >= 0) return crash_exit;
+  if (bench_exit >= 0) return bench_exit;
   if (responders->parsed()) return RunResponders(flags);
   if (load->parsed()) return RunLoad(load_flags);
   return kExitUsage;
