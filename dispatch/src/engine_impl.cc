@@ -122,6 +122,7 @@ void EngineImpl::Reindex(Responder& r) {
       grid.Erase(r.handle);
     }
   }
+  if (!available) r.woken_from.reset();
   // Available here and now: escalated cases around may be served at last.
   if (available && !r.touched) {
     r.touched = true;
@@ -184,6 +185,7 @@ absl::Status EngineImpl::SetDuty(const ResponderId& id, bool on_duty,
   std::vector<Capability> sorted(capabilities.begin(), capabilities.end());
   std::sort(sorted.begin(), sorted.end());
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  if (sorted != r.capabilities) r.woken_from.reset();  // it may serve other cases now
   r.capabilities = std::move(sorted);
 
   if (!on_duty) {
@@ -225,6 +227,8 @@ absl::Status EngineImpl::UpdatePosition(const ResponderId& id, GeoPoint position
   Responder& r = it->second;
   // Reports can arrive out of order on mobile networks; the newest fix wins.
   if (r.position.has_value() && fix_time < r.position_time) return absl::OkStatus();
+  // A stale position made it ineligible: fresh again, it is new to every case.
+  if (clock_->Now() - r.position_time > options_.max_position_age) r.woken_from.reset();
   r.position = position;
   r.position_time = fix_time;
   r.ecef = ToEcef(position);

@@ -89,6 +89,10 @@ class EngineImpl final : public Engine {
     uint32_t handle = 0;   // index in by_handle_ and key in the grids
     Ecef ecef;             // position, if any, as ECEF
     bool touched = false;  // in touched_
+    // Where the escalated cases around it were last woken for matching, if
+    // it has been eligible without a break since (available, fresh, same
+    // capabilities): moving on, it wakes only the cases it newly reaches.
+    std::optional<Ecef> woken_from;
   };
 
 

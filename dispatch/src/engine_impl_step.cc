@@ -10,6 +10,12 @@
 
 namespace mayday::dispatch {
 
+// A case this much nearer than the radius (as a chord) to where a responder
+// last woke the cases around it is certainly within the radius (as a
+// geodesic) of that place: the chord of 50 km is shorter than the geodesic
+// by a few millimetres, far less than this margin.
+constexpr double kAlreadyWokenFraction = 0.999;
+
 void EngineImpl::WakeEscalatedNearTouched() {
   for (uint32_t handle : touched_) {
     Responder& r = *by_handle_[handle].second;
@@ -17,6 +23,12 @@ void EngineImpl::WakeEscalatedNearTouched() {
     const bool available = r.on_duty && r.connected && r.offered_case.empty() &&
                            r.assigned_case.empty() && r.position.has_value();
     if (!available) continue;
+    // Cases it could already reach from where it last woke them, eligible
+    // without a break since, were matched against it then: a report from
+    // the same street wakes nobody again.
+    const std::optional<Ecef> before = r.woken_from;
+    r.woken_from = r.ecef;
+    const double already = kAlreadyWokenFraction * options_.max_radius_meters;
     for (CaseKind kind : {CaseKind::kRoad, CaseKind::kMedical}) {
       const GeoGrid& grid = EscalatedGrid(kind);
       if (grid.size() == 0 || !AnyServes(r.capabilities, kind)) continue;
@@ -25,7 +37,9 @@ void EngineImpl::WakeEscalatedNearTouched() {
           r.ecef, [&] { return options_.max_radius_meters; },
           [&](uint32_t case_handle, double /*chord*/) {
             const CaseId& id = *case_by_handle_[case_handle];
-            to_match_.insert(Key(id, cases_.at(id)));
+            const Case& c = cases_.at(id);
+            if (before.has_value() && ChordMeters(*before, ToEcef(c.location)) <= already) return;
+            to_match_.insert(Key(id, c));
           });
     }
   }

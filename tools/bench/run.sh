@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Mayday's benchmarks on built binaries and writes docs/BENCHMARKS.md:
-# durable alert intake vs a bare gRPC echo (tools/bench/intake.sh), then the
-# dispatch engine vs a brute-force geodesic scan and vs Redis GEOSEARCH
+# durable alert intake vs a bare gRPC echo (tools/bench/intake.sh); alert to
+# offer, fan-out, position updates and restart (tools/bench/scenarios.sh);
+# the dispatch engine vs a brute-force geodesic scan and vs Redis GEOSEARCH
 # (dispatch_bench). Called by `tools/dev bench`, which builds and installs
 # redis-server first. Extra arguments go to dispatch_bench.
 #
@@ -17,6 +18,10 @@ load="$(cut -d' ' -f1-3 /proc/loadavg)"
 say "intake: maydayd (durable) vs mayday-echo (the RPC stack alone), side by side"
 intake_json="$("$root/tools/bench/intake.sh" "$bin" 5)"
 printf '%s\n' "$intake_json"
+peak_rate="$(grep maydayd-peak <<<"$intake_json" | sed -E 's/.*"per_second":([0-9.]+).*/\1/')"
+say "alert to offer, fan-out, position updates, restart"
+scenario_json="$("$root/tools/bench/scenarios.sh" "$bin" "$peak_rate")"
+printf '%s\n' "$scenario_json"
 say "dispatch_bench: engine vs brute-force geodesic scan (a few minutes)"
 index_json="$("$bin/dispatch_bench" "$@")"
 printf '%s\n' "$index_json"
@@ -26,6 +31,22 @@ printf '%s\n' "$redis_json"
 field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" <<<"$2"; }
 micro() { awk -v n="$1" 'BEGIN { printf "%.1f", n / 1000 }'; }
 milli() { awk -v n="$1" 'BEGIN { printf "%.2f", n / 1000000 }'; }
+# line LABEL: the scenario JSON line with that label.
+line() { grep "\"label\":\"$1\"" <<<"$scenario_json" | head -1; }
+offers="$(line alert-to-offer)"
+fanout="$(line fan-out)"
+pos_echo="$(line positions-echo)"
+pos="$(line positions-60000)"
+pos_low="$(line positions-15000)"
+pos_intake="$(line intake-beside-positions-60000)"
+pos_low_intake="$(line intake-beside-positions-15000)"
+restart="$(line restart)"
+restart_times="$(sed -E 's/.*"seconds":\[([^]]*)\].*/\1/' <<<"$restart")"
+restart_median="$(tr ',' '\n' <<<"$restart_times" | sort -n | sed -n 2p)"
+meets() { awk -v v="$1" -v t="$2" -v d="$3" 'BEGIN { ok = (d == "max") ? v <= t : v >= t; print ok ? "met" : "**missed**" }'; }
+echo_rate_now="$(grep echo-peak <<<"$intake_json" | sed -E 's/.*"per_second":([0-9.]+).*/\1/')"
+intake_ratio="$(awk -v a="$peak_rate" -v b="$echo_rate_now" 'BEGIN { printf "%.0f", 100 * a / b }')"
+p99_80="$(grep maydayd-80pct <<<"$intake_json" | sed -E 's/.*"p99_ms":([0-9.]+).*/\1/')"
 doc="$root/docs/BENCHMARKS.md"
 {
   echo "# Benchmarks"
@@ -39,10 +60,21 @@ doc="$root/docs/BENCHMARKS.md"
   echo "- Load average when the run started: $load (other work on the machine skews p99s)"
   echo "- OS: $(. /etc/os-release && echo "$PRETTY_NAME"); $(redis-server --version | cut -d' ' -f1-3)"
   echo
+  echo "## Summary"
+  echo
+  echo "| scenario | measured in this run | target | |"
+  echo "| --- | --- | --- | --- |"
+  echo "| 1. durable intake | ${peak_rate} alerts/s = ${intake_ratio}% of the bare echo's ${echo_rate_now}/s; p99 at 80% of peak ${p99_80} ms | ≥ 50% of the echo; p99 ≤ 20 ms | $(meets "$intake_ratio" 50 min) / $(meets "$p99_80" 20 max) |"
+  echo "| 2. alert to offer | p99 $(field p99_ms "$offers") ms at $(field rate "$offers") alerts/s, $(field responders "$offers") crews reporting every 5 s | p99 ≤ 50 ms at 500/s | $(meets "$(field p99_ms "$offers")" 50 max) |"
+  echo "| 3. fan-out | p99 $(field p99_ms "$fanout") ms to $(field streams "$fanout") streams; $(field kib_per_stream "$fanout") KiB per idle stream; threads $(field threads_before "$fanout") → $(field threads_idle "$fanout") | p99 ≤ 100 ms, ≤ 50 KiB, no thread per stream | $(meets "$(field p99_ms "$fanout")" 100 max) / $(meets "$(field kib_per_stream "$fanout")" 50 max) |"
+  echo "| 4. position updates | $(field per_second "$pos") reports/s under half-peak intake (the bare RPC stack: $(field per_second "$pos_echo")/s) | ≥ 50,000/s | $(meets "$(field per_second "$pos")" 50000 min) |"
+  echo "| 5. dispatch query | see the two tables below | faster than a scan and than Redis | |"
+  echo "| 6. restart | ${restart_median} s (median of 3) with 1,000,000 cases, $(field open "$restart") open | ≤ 2 s | $(meets "$restart_median" 2 max) |"
+  echo
   echo "## Command"
   echo
   echo '```'
-  echo "tools/dev bench $*   # = tools/bench/intake.sh build/bin 5; build/bin/dispatch_bench $*; build/bin/dispatch_bench --redis $*"
+  echo "tools/dev bench $*   # = tools/bench/intake.sh build/bin 5; tools/bench/scenarios.sh build/bin PEAK; build/bin/dispatch_bench $*; build/bin/dispatch_bench --redis $*"
   echo '```'
   echo
   echo "## Durable alert intake vs the RPC stack alone"
@@ -70,6 +102,64 @@ echo "Durable intake is **$(awk -v a="$mayday_rate" -v b="$echo_rate" 'BEGIN { p
 echo "peak is the last row's (target: 20 ms)."
 echo
 cat "$root/tools/bench/intake_notes.md"
+echo
+echo "## Alert to offer"
+echo
+echo "\`mayday-sim offers\`: $(field responders "$offers") crews (half tow trucks, half ambulances) on duty within"
+echo "20 km of Utrecht, each on its own Subscribe and ReportLocation streams (callback API, one"
+echo "process, 16 connections), reporting every 5 s; alerts at $(field rate "$offers")/s from random points in the"
+echo "same area, half road, half medical, from 4,000 members; each crew accepts its offer at once."
+echo "Latency: from the RaiseAlert call being sent to the offer arriving on the chosen crew's stream"
+echo "(2 s warm-up, then 5 s counted)."
+echo
+echo "| crews | alerts | offered | p50 | p99 | p99.9 | max | RaiseAlert p99 |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| $(field responders "$offers") | $(field alerts "$offers") | $(field offered "$offers") | $(field p50_ms "$offers") ms | $(field p99_ms "$offers") ms | $(field p999_ms "$offers") ms | $(field max_ms "$offers") ms | $(field intake_p99_ms "$offers") ms |"
+echo
+echo "## Fan-out"
+echo
+echo "\`mayday-sim fanout\`: 1,000 members raise a case each; 10 WatchCase streams per case (the"
+echo "members' phones) and 100 operator WatchCases streams, over 32 connections; then an operator"
+echo "posts 500 messages at 50/s round the cases. Each message reaches its case's 10 watchers and all"
+echo "100 operator streams. Latency: from the event's own event_time (set by the server just before"
+echo "its commit) to its arrival on each stream. Memory: the server's resident size (VmRSS) before the"
+echo "streams opened and with them open and idle, divided by the streams."
+echo
+echo "| streams | deliveries | p50 | p99 | p99.9 | max | RSS before → idle | per idle stream | server threads before → idle |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| $(field streams "$fanout") | $(field delivered "$fanout") / $(field expected "$fanout") | $(field p50_ms "$fanout") ms | $(field p99_ms "$fanout") ms | $(field p999_ms "$fanout") ms | $(field max_ms "$fanout") ms | $(field rss_before_kib "$fanout") → $(field rss_idle_kib "$fanout") KiB | $(field kib_per_stream "$fanout") KiB | $(field threads_before "$fanout") → $(field threads_idle "$fanout") |"
+echo
+echo "## Position updates"
+echo
+echo "\`mayday-sim positions\`: 2,000 crews on duty, each on a ReportLocation stream, offered"
+echo "15,000 or 60,000 reports/s in all (a crew whose last report is still unwritten skips its turn, so a"
+echo "server that falls behind is offered less instead of buffering a backlog); reports/s = what"
+echo "the server said it accepted (ReportLocationResponse) over the time until it had taken the last."
+echo "First against *mayday-echo*, which counts the reports and drops them (the RPC stack's own"
+echo "limit with this client, offered 60,000/s), then against maydayd (fresh each time) while"
+echo "\`mayday-sim load\` raises alerts at half the intake peak, paced, latency from when each alert"
+echo "was due."
+echo
+echo "| run | reports/s absorbed | alongside |"
+echo "| --- | ---: | --- |"
+echo "| mayday-echo (RPC stack alone) | $(field per_second "$pos_echo") | nothing |"
+echo "| maydayd, offered 15,000/s | $(field per_second "$pos_low") | alerts at $(field rate "$pos_low_intake")/s: $(field per_second "$pos_low_intake")/s acknowledged, p50 $(field p50_ms "$pos_low_intake") ms, p99 $(field p99_ms "$pos_low_intake") ms, $(field failed "$pos_low_intake") failed |"
+echo "| maydayd, offered 60,000/s | $(field per_second "$pos") | alerts at $(field rate "$pos_intake")/s: $(field per_second "$pos_intake")/s acknowledged, p50 $(field p50_ms "$pos_intake") ms, p99 $(field p99_ms "$pos_intake") ms, $(field failed "$pos_intake") failed |"
+echo
+cat "$root/tools/bench/positions_notes.md"
+echo
+echo "## Restart"
+echo
+echo "\`mayday-seed\` writes 1,000,000 cases through the real store (a year of history: 100,000 still"
+echo "open, of which 30% dispatching, 40% escalated after a lapsed offer and 30% assigned; the rest"
+echo "resolved or cancelled with full timelines; about 1.7 GB), once, into build/bench-cache/. maydayd"
+echo "is started on a copy three times (SIGKILLed after each start, so each start recovers as after"
+echo "a crash): time from exec to its \"serving on port\" line, by which time dispatch has taken back"
+echo "every open case (their offers read in one pass over the file)."
+echo
+echo "| cases | open, taken back by dispatch | start to serving (3 starts) |"
+echo "| ---: | ---: | --- |"
+echo "| 1,000,000 | $(field open "$restart") | ${restart_times//,/ s, } s |"
 echo
 echo "## Nearest eligible responder: engine vs brute-force scan"
   echo
@@ -120,7 +210,7 @@ echo "## Nearest eligible responder: engine vs brute-force scan"
   echo "## Raw output"
   echo
   echo '```'
-  printf '%s\n' "$intake_json" "$index_json" "$redis_json"
+  printf '%s\n' "$intake_json" "$scenario_json" "$index_json" "$redis_json"
   echo '```'
 } >"$doc"
 say "wrote $doc"

@@ -7,8 +7,11 @@
 #   fan-out          10,000 WatchCase streams (1,000 cases x 10 phones) and 100
 #                    operator WatchCases streams; event commit -> arrival on
 #                    every stream, and the server's memory per idle stream
-#   positions        2,000 crews reporting back to back while alerts arrive at
-#                    half the intake peak (INTAKE_PEAK, from intake.sh)
+#   positions-echo   2,000 crews offering 60,000 reports/s to mayday-echo (the
+#                    RPC stack's own limit with this client, nothing stored)
+#   positions-N      maydayd offered N reports/s (15,000 and 60,000) while
+#                    alerts arrive at half the intake peak (INTAKE_PEAK, from
+#                    intake.sh): reports/s absorbed, and the alerts' latency
 #   restart          maydayd started on a database of 1,000,000 cases (100,000
 #                    open): time from exec to serving, three starts
 #
@@ -69,23 +72,34 @@ serve "$db"
   --events 500 --events-per-second 50 --server-pid "$server_pid"
 stop_server
 
-# Scenario 4: position updates under half the intake peak.
-db="$work/positions.db"
-tokens "$db" responder patrol 2000 "$work/patrols.tokens"
-tokens "$db" member caller 1000 "$work/callers.tokens"
-serve "$db"
-half="$(awk -v p="$peak" 'BEGIN { printf "%.0f", p / 2 }')"
-"$bin/mayday-sim" load --server "127.0.0.1:$port" --token-file "$work/callers.tokens" \
-  --rate "$half" --concurrency 4096 --warmup-s 1 --duration-s 14 --label "intake-at-half-peak" \
-  >"$work/intake.json" &
-load_pid=$!
-sleep 1
+# Scenario 4: position updates, the bare RPC stack first, then maydayd under
+# half the intake peak.
+tokens "$work/echo.db" responder patrol 2000 "$work/patrols.tokens"
+"$bin/mayday-echo" --listen 127.0.0.1:0 2>"$work/echo.log" &
+server_pid=$!
+port="$(wait_for_port "$work/echo.log")"
 "$bin/mayday-sim" positions --server "127.0.0.1:$port" --responder-tokens "$work/patrols.tokens" \
-  --duration-s 5 --connections 16
-wait "$load_pid"
-load_pid=""
-cat "$work/intake.json"
+  --duration-s 5 --connections 16 --rate 60000 --label positions-echo
 stop_server
+half="$(awk -v p="$peak" 'BEGIN { printf "%.0f", p / 2 }')"
+for offered in 15000 60000; do
+  db="$work/positions-$offered.db"
+  tokens "$db" responder patrol 2000 "$work/patrols.tokens"
+  tokens "$db" member caller 1000 "$work/callers.tokens"
+  serve "$db"
+  "$bin/mayday-sim" load --server "127.0.0.1:$port" --token-file "$work/callers.tokens" \
+    --rate "$half" --concurrency 4096 --warmup-s 1 --duration-s 12 \
+    --label "intake-beside-positions-$offered" >"$work/intake.json" &
+  load_pid=$!
+  sleep 1
+  "$bin/mayday-sim" positions --server "127.0.0.1:$port" \
+    --responder-tokens "$work/patrols.tokens" --duration-s 5 --connections 16 \
+    --rate "$offered" --label "positions-$offered"
+  wait "$load_pid"
+  load_pid=""
+  cat "$work/intake.json"
+  stop_server
+done
 
 # Scenario 6: restart with 1,000,000 cases, 100,000 open.
 mkdir -p "$cache"

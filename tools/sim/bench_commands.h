@@ -2,7 +2,7 @@
 //   offers     a crowd of crews (crowd.h) reporting every 5 s while alerts
 //              arrive at a steady rate: time from RaiseAlert sent to the offer
 //              on the chosen crew's stream
-//   positions  a crowd of crews reporting positions back to back: reports
+//   positions  a crowd of crews reporting positions at a high rate: reports
 //              per second the server absorbs
 //   fanout     many WatchCase and WatchCases streams (fanout.h): event
 //              delivery times and server memory per stream
