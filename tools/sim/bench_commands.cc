@@ -146,17 +146,20 @@ int RunOffers(OfferFlags& flags) {
   const int64_t accepted = (*crowd)->accepted(), accept_failures = (*crowd)->accept_failures();
   auto reports = (*crowd)->Stop();
   if (!reports.ok()) return Failure(reports.status());
+  struct {
+    double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
+  } offer_latency;
+  SetLatencies(latencies, offer_latency);
   std::cout << absl::StrCat(
                    "{\"label\":", JsonString(flags.crowd.label),
                    ",\"responders\":", flags.crowd.crowd.tokens.size(),
                    ",\"report_every_s\":", JsonNumber(flags.report_every_s, 1),
                    ",\"rate\":", JsonNumber(flags.rate, 1), ",\"alerts\":", sent.size(),
                    ",\"offered\":", latencies.size(), ",\"not_offered\":", not_offered,
-                   ",\"p50_ms\":", JsonNumber(Quantile(latencies, 0.5) / 1e6, 3),
-                   ",\"p99_ms\":", JsonNumber(Quantile(latencies, 0.99) / 1e6, 3),
-                   ",\"p999_ms\":", JsonNumber(Quantile(latencies, 0.999) / 1e6, 3),
-                   ",\"max_ms\":",
-                   JsonNumber(latencies.empty() ? 0 : latencies.back() / 1e6, 3),
+                   ",\"p50_ms\":", JsonNumber(offer_latency.p50_ms, 3),
+                   ",\"p99_ms\":", JsonNumber(offer_latency.p99_ms, 3),
+                   ",\"p999_ms\":", JsonNumber(offer_latency.p999_ms, 3),
+                   ",\"max_ms\":", JsonNumber(offer_latency.max_ms, 3),
                    ",\"intake_p99_ms\":", JsonNumber(intake->p99_ms, 3),
                    ",\"intake_failed\":", intake->failed, ",\"accepted\":", accepted,
                    ",\"accept_failures\":", accept_failures, ",\"position_reports\":", *reports,

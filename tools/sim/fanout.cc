@@ -227,12 +227,7 @@ class Fanout {
 
     const std::vector<int64_t> sorted = deliveries_.Sorted();
     result.delivered = static_cast<int64_t>(sorted.size());
-    if (!sorted.empty()) {
-      result.p50_ms = Quantile(sorted, 0.5) / 1e6;
-      result.p99_ms = Quantile(sorted, 0.99) / 1e6;
-      result.p999_ms = Quantile(sorted, 0.999) / 1e6;
-      result.max_ms = sorted.back() / 1e6;
-    }
+    SetLatencies(sorted, result);
     return result;
   }
 

@@ -151,12 +151,7 @@ class Load {
     result.first_error = first_error_;
     result.seconds = absl::ToDoubleSeconds(options_.duration);
     result.per_second = result.completed / result.seconds;
-    if (!latencies_ns_.empty()) {
-      result.p50_ms = Quantile(latencies_ns_, 0.5) / 1e6;
-      result.p99_ms = Quantile(latencies_ns_, 0.99) / 1e6;
-      result.p999_ms = Quantile(latencies_ns_, 0.999) / 1e6;
-      result.max_ms = latencies_ns_.back() / 1e6;
-    }
+    SetLatencies(latencies_ns_, result);
     return result;
   }
 

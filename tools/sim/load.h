@@ -71,6 +71,18 @@ std::string LoadResultJson(const std::string& label, const LoadOptions& options,
 // The value at quantile q in [0, 1] of sorted `values` (nearest rank).
 int64_t Quantile(const std::vector<int64_t>& sorted, double q);
 
+// Sets result.p50_ms, p99_ms, p999_ms and max_ms from sorted latencies in
+// nanoseconds; leaves them alone if there are none. `Result` is any struct
+// with those four double fields (LoadResult, FanoutResult).
+template <typename Result>
+void SetLatencies(const std::vector<int64_t>& sorted_ns, Result& result) {
+  if (sorted_ns.empty()) return;
+  result.p50_ms = Quantile(sorted_ns, 0.5) / 1e6;
+  result.p99_ms = Quantile(sorted_ns, 0.99) / 1e6;
+  result.p999_ms = Quantile(sorted_ns, 0.999) / 1e6;
+  result.max_ms = sorted_ns.back() / 1e6;
+}
+
 }  // namespace mayday::tools
 
 #endif  // MAYDAY_TOOLS_SIM_LOAD_H_
