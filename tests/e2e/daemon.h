@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <filesystem>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,22 @@ class Daemon {
  private:
   pid_t pid_ = -1;
   int port_ = 0;
+};
+
+// A fresh directory under the system's temp directory ("PREFIX-<random>"),
+// removed with everything in it when this goes out of scope.
+struct Scratch {
+  explicit Scratch(const std::string& prefix = "mayday-e2e") {
+    std::random_device random;
+    dir = std::filesystem::temp_directory_path() /
+          (prefix + "-" + std::to_string(random()) + std::to_string(random()));
+    std::filesystem::create_directories(dir);
+  }
+  ~Scratch() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+  std::filesystem::path dir;
 };
 
 // Runs `binary token create --db DB --role ROLE --subject SUBJECT` and

@@ -29,20 +29,6 @@ namespace {
 
 namespace v1 = ::mayday::v1;
 
-struct Scratch {
-  std::filesystem::path dir;
-  Scratch() {
-    std::random_device random;
-    dir = std::filesystem::temp_directory_path() /
-          ("mayday-desk-" + std::to_string(random()) + std::to_string(random()));
-    std::filesystem::create_directories(dir);
-  }
-  ~Scratch() {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);
-  }
-};
-
 struct Output {
   int exit_code = -1;
   std::string text;  // stdout
@@ -172,7 +158,7 @@ class Desk {
     return false;
   }
 
-  Scratch scratch_;
+  Scratch scratch_{"mayday-desk"};
   std::string db_;
   Daemon daemon_;
   std::shared_ptr<grpc::Channel> channel_;

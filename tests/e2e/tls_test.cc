@@ -20,20 +20,6 @@
 namespace mayday::testing {
 namespace {
 
-struct Scratch {
-  std::filesystem::path dir;
-  Scratch() {
-    std::random_device random;
-    dir = std::filesystem::temp_directory_path() /
-          ("mayday-tls-" + std::to_string(random()) + std::to_string(random()));
-    std::filesystem::create_directories(dir);
-  }
-  ~Scratch() {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);
-  }
-};
-
 struct Output {
   int exit_code = -1;
   std::vector<std::string> lines;  // stdout and stderr together
@@ -57,7 +43,7 @@ Output Run(const std::vector<std::string>& argv) {
 // The PEM files of one deployment: a CA, the server's certificate, a
 // device certificate it signed and one signed by another CA.
 struct Files {
-  Scratch scratch;
+  Scratch scratch{"mayday-tls"};
   std::string ca, server_cert, server_key, device_cert, device_key, foreign_cert, foreign_key;
   Files() {
     TestCa ca_maker("Mayday e2e CA");
