@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cases/proto_time.h"
@@ -128,6 +129,15 @@ absl::StatusOr<int> ValidatePageSize(int page_size, int max, int fallback) {
   }
   if (page_size == 0) return fallback;
   return page_size > max ? max : page_size;
+}
+
+absl::StatusOr<int64_t> ParseSequencePageToken(const std::string& page_token) {
+  int64_t after = 0;
+  if (!page_token.empty() && (!absl::SimpleAtoi(page_token, &after) || after < 0)) {
+    return absl::InvalidArgumentError(
+        "page_token is malformed; pass the next_page_token of a previous call");
+  }
+  return after;
 }
 
 absl::Status ValidateCapability(int capability) {

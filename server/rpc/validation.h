@@ -50,6 +50,10 @@ absl::Status ValidateRequestId(const std::string& request_id);
 // A page size in [0, max]; 0 means `fallback`. Returns the size to use.
 absl::StatusOr<int> ValidatePageSize(int page_size, int max, int fallback);
 
+// The page token of a list ordered by sequence number: empty (start: 0) or
+// the decimal last sequence of the previous page. INVALID_ARGUMENT otherwise.
+absl::StatusOr<int64_t> ParseSequencePageToken(const std::string& page_token);
+
 // A capability other than UNSPECIFIED.
 absl::Status ValidateCapability(int capability);
 

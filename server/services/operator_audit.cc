@@ -36,14 +36,10 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListAuditEntries(
     auto size = ValidatePageSize(request->page_size(), 1000, 100);
     if (!size.ok()) return size.status();
     // The page token is the last sequence already returned.
-    int64_t after = 0;
-    if (!request->page_token().empty() &&
-        (!absl::SimpleAtoi(request->page_token(), &after) || after < 0)) {
-      return absl::InvalidArgumentError(
-          "page_token is malformed; pass the next_page_token of a previous call");
-    }
+    auto after = ParseSequencePageToken(request->page_token());
+    if (!after.ok()) return after.status();
     // One more than asked, to know whether another page follows.
-    auto records = services_.store->ListAudit(after, *size + 1);
+    auto records = services_.store->ListAudit(*after, *size + 1);
     if (!records.ok()) return records.status();
     const bool more = static_cast<int>(records->size()) > *size;
     if (more) records->pop_back();

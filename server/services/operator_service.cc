@@ -152,15 +152,11 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseEvents(
     auto size = ValidatePageSize(request->page_size(), 1000, 100);
     if (!size.ok()) return size.status();
     // The page token is the last sequence already returned.
-    int64_t after = 0;
-    if (!request->page_token().empty() &&
-        (!absl::SimpleAtoi(request->page_token(), &after) || after < 0)) {
-      return absl::InvalidArgumentError(
-          "page_token is malformed; pass the next_page_token of a previous call");
-    }
+    auto after = ParseSequencePageToken(request->page_token());
+    if (!after.ok()) return after.status();
     auto found = FindCase("parent", request->parent());
     if (!found.ok()) return found.status();
-    auto events = services_.store->ListEvents(CaseIdFromName(found->name()), after, *size);
+    auto events = services_.store->ListEvents(CaseIdFromName(found->name()), *after, *size);
     if (!events.ok()) return events.status();
     for (auto& e : *events) *response->add_events() = std::move(e);
     if (!response->events().empty() &&
@@ -168,7 +164,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseEvents(
       response->set_next_page_token(absl::StrCat(response->events().rbegin()->sequence()));
     }
     AuditRead(*agent, "case.events.list", found->name(),
-              absl::StrCat(response->events_size(), " events after sequence ", after));
+              absl::StrCat(response->events_size(), " events after sequence ", *after));
     return absl::OkStatus();
   });
 }

@@ -157,6 +157,27 @@ TEST_CASE("Case lookups and changes reject bad names and unknown cases") {
     CHECK(alerts->ListCases(Call(token).get(), list, &listed).error_code() ==
           grpc::INVALID_ARGUMENT);
   }
+  SECTION("a malformed sequence page token is INVALID_ARGUMENT") {
+    const std::string agent = server.Token("operator", "agent");
+    const std::string admin = server.Token("admin", "root");
+    auto operators = server.Operators();
+    for (const char* page_token : {"x", "-1", "12abc"}) {
+      INFO("page_token: " << page_token);
+      mayday::v1::ListCaseEventsRequest events;
+      events.set_parent(opened.name());
+      events.set_page_token(page_token);
+      mayday::v1::ListCaseEventsResponse listed;
+      auto status = operators->ListCaseEvents(Call(agent).get(), events, &listed);
+      CHECK(status.error_code() == grpc::INVALID_ARGUMENT);
+      CHECK_THAT(status.error_message(), Catch::Contains("page_token"));
+      mayday::v1::ListAuditEntriesRequest audit;
+      audit.set_page_token(page_token);
+      mayday::v1::ListAuditEntriesResponse entries;
+      status = operators->ListAuditEntries(Call(admin).get(), audit, &entries);
+      CHECK(status.error_code() == grpc::INVALID_ARGUMENT);
+      CHECK_THAT(status.error_message(), Catch::Contains("page_token"));
+    }
+  }
   SECTION("cancelling twice: the second is FAILED_PRECONDITION and adds no event") {
     mayday::v1::CancelCaseRequest cancel;
     cancel.set_name(opened.name());
