@@ -4,6 +4,7 @@
 // TLS) the responder and operator services need a device certificate that
 // CA signed, while members' phones, which have none, still raise alerts;
 // bad TLS files stop the server before it opens the database.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstddef>
 #include <filesystem>
@@ -80,10 +81,13 @@ struct Seen {
   absl::Mutex mu;
   std::vector<v1::CaseEvent> events ABSL_GUARDED_BY(mu);
 
+  // Until some event delivered so far is in `state` (dispatch may already
+  // have escalated the case by the time the watch replays it).
   bool WaitForState(v1::CaseState state) {
     absl::MutexLock lock(&mu);
     auto reached = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-      return !events.empty() && events.back().state() == state;
+      return std::any_of(events.begin(), events.end(),
+                         [&](const v1::CaseEvent& e) { return e.state() == state; });
     };
     return mu.AwaitWithTimeout(absl::Condition(&reached), absl::Seconds(10));
   }
