@@ -70,7 +70,7 @@ void CaseLog::OpenAsync(NewCase request,
   // The job and its completion share `opening`, one after the other.
   store_->Submit(
       [opening](WriteTxn& txn) {
-        opening->created = txn.CreateCase(opening->snapshot, opening->first);
+        opening->created = txn.OpenCase(opening->snapshot, opening->first);
         return opening->created.status();
       },
       [this, opening, done = std::move(done)](absl::Status status) mutable {

@@ -58,8 +58,10 @@ class CaseLog {
       : store_(store), hub_(hub), clock_(clock) {}
 
   // Opens a case in DISPATCHING with its Raised event (sequence 1), durably,
-  // then publishes the event. If the member already opened a case with this
-  // request_id, returns that case (created == false) and changes nothing.
+  // then publishes the event. If the member already opened or joined a case
+  // with this request_id, returns that case (created == false) and changes
+  // nothing; if the member has a case of this kind open, the alert joins it
+  // (joined == true): pressing again never opens a second case (WriteTxn::OpenCase).
   // UNAVAILABLE if storage failed (nothing stored). Blocks until committed.
   absl::StatusOr<CreatedCase> Open(const NewCase& request);
   // The same without blocking: `done` gets the outcome once it is on disk,

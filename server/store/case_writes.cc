@@ -21,21 +21,69 @@ absl::Status BindRequestId(Statement& stmt, int index, const std::string& id) {
   return id.empty() ? stmt.BindNull(index) : stmt.BindText(index, id);
 }
 
-// The stored case of `member` opened with `request_id`, if any.
+// The case a SELECT of (id, snapshot) found, if any.
+absl::StatusOr<std::optional<Case>> CaseRow(Statement& select) {
+  absl::StatusOr<bool> row = select.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  return ParseCase(select.ColumnBlob(1), absl::StrCat("case cases/", select.ColumnText(0)));
+}
+
+// The stored case of `member` that `request_id` opened or joined, if any.
 absl::StatusOr<std::optional<Case>> FindRetried(Database& db,
                                                 const std::string& member,
                                                 const std::string& request_id) {
+  if (request_id.empty()) return std::nullopt;
+  for (const char* sql :
+       {"SELECT id, snapshot FROM cases WHERE member = ?1 AND request_id = ?2",
+        "SELECT c.id, c.snapshot FROM case_presses p JOIN cases c ON c.id = p.case_id "
+        "WHERE p.member = ?1 AND p.request_id = ?2"}) {
+    absl::StatusOr<StatementLease> select = db.Prepare(sql);
+    if (!select.ok()) return select.status();
+    absl::Status status = (*select)->BindText(1, member);
+    if (status.ok()) status = (*select)->BindText(2, request_id);
+    if (!status.ok()) return status;
+    absl::StatusOr<std::optional<Case>> found = CaseRow(**select);
+    if (!found.ok() || found->has_value()) return found;
+  }
+  return std::nullopt;
+}
+
+// The oldest open case of `member` of `kind`, if any. The WHERE clause is
+// cases_open_by_member's, word for word, so that SQLite uses it.
+absl::StatusOr<std::optional<Case>> FindOpen(Database& db, const std::string& member,
+                                             mayday::v1::CaseKind kind) {
   absl::StatusOr<StatementLease> select = db.Prepare(
-      "SELECT id, snapshot FROM cases WHERE member = ?1 AND request_id = ?2");
+      "SELECT id, snapshot FROM cases WHERE member = ?1 AND kind = ?2 AND state NOT IN (5, 6) "
+      "ORDER BY create_time_us, id LIMIT 1");
   if (!select.ok()) return select.status();
   absl::Status status = (*select)->BindText(1, member);
-  if (status.ok()) status = (*select)->BindText(2, request_id);
+  if (status.ok()) status = (*select)->BindInt64(2, kind);
   if (!status.ok()) return status;
-  absl::StatusOr<bool> row = (*select)->Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return std::nullopt;
-  return ParseCase((*select)->ColumnBlob(1),
-                   absl::StrCat("case cases/", (*select)->ColumnText(0)));
+  return CaseRow(**select);
+}
+
+// Remembers that the press `request_id` of `member` joined `case_id`, so
+// that its retries return that case even after it closed.
+absl::Status InsertPress(Database& db, const std::string& member,
+                         const std::string& request_id, absl::string_view case_id,
+                         int64_t press_time_us) {
+  absl::StatusOr<StatementLease> insert = db.Prepare(
+      "INSERT INTO case_presses (member, request_id, case_id, press_time_us) "
+      "VALUES (?1, ?2, ?3, ?4)");
+  if (!insert.ok()) return insert.status();
+  absl::Status status = (*insert)->BindText(1, member);
+  if (status.ok()) status = (*insert)->BindText(2, request_id);
+  if (status.ok()) status = (*insert)->BindText(3, case_id);
+  if (status.ok()) status = (*insert)->BindInt64(4, press_time_us);
+  if (status.ok()) status = (*insert)->Step().status();
+  return status;
+}
+
+// A failed read inside a write: DATA_LOSS stays what it is (a row that does
+// not parse), anything else is a write that stored nothing.
+absl::Status ReadInWriteFailed(const absl::Status& status) {
+  return absl::IsDataLoss(status) ? status : WriteFailed(status);
 }
 
 absl::Status InsertEventRow(Database& db, absl::string_view case_id,
@@ -107,10 +155,7 @@ absl::StatusOr<CreatedCase> InsertCase(Database& db, const Case& snapshot,
   if (SqliteErrorCode(status) == SQLITE_CONSTRAINT_UNIQUE && !snapshot.request_id().empty()) {
     absl::StatusOr<std::optional<Case>> existing =
         FindRetried(db, snapshot.member(), snapshot.request_id());
-    if (!existing.ok()) {
-      return absl::IsDataLoss(existing.status()) ? existing.status()
-                                                 : WriteFailed(existing.status());
-    }
+    if (!existing.ok()) return ReadInWriteFailed(existing.status());
     // A retry: the transaction rolls back having written nothing.
     if (existing->has_value()) return CreatedCase{std::move(**existing), false};
   }
@@ -125,6 +170,36 @@ absl::StatusOr<CreatedCase> InsertCase(Database& db, const Case& snapshot,
   }
   if (status = txn->Commit(); !status.ok()) return WriteFailed(status);
   return CreatedCase{snapshot, true};
+}
+
+absl::StatusOr<CreatedCase> OpenOrJoinCase(Database& db, const Case& snapshot,
+                                           const CaseEvent& first) {
+  if (absl::Status status = ValidateNewCase(snapshot, first); !status.ok()) {
+    return status;
+  }
+  // Retries first: a press that opened or joined a case gets that case back
+  // whatever its state, even if another case of the kind is open now.
+  absl::StatusOr<std::optional<Case>> retried =
+      FindRetried(db, snapshot.member(), snapshot.request_id());
+  if (!retried.ok()) return ReadInWriteFailed(retried.status());
+  if (retried->has_value()) return CreatedCase{std::move(**retried), false};
+
+  absl::StatusOr<std::optional<Case>> open = FindOpen(db, snapshot.member(), snapshot.kind());
+  if (!open.ok()) return ReadInWriteFailed(open.status());
+  if (!open->has_value()) return InsertCase(db, snapshot, first);
+
+  // The member pressed again while help is on its way: the press joins the
+  // open case. Recorded only if it carries a request_id to retry with.
+  if (!snapshot.request_id().empty()) {
+    absl::StatusOr<Transaction> txn = Transaction::Begin(db);
+    if (!txn.ok()) return WriteFailed(txn.status());
+    absl::Status status = InsertPress(db, snapshot.member(), snapshot.request_id(),
+                                      *CaseIdFromName((*open)->name()),
+                                      ToUnixMicros(snapshot.create_time()));
+    if (status.ok()) status = txn->Commit();
+    if (!status.ok()) return WriteFailed(status);
+  }
+  return CreatedCase{std::move(**open), false, true};
 }
 
 absl::Status InsertEvent(Database& db, const Case& snapshot,

@@ -169,12 +169,29 @@ BEGIN
 END;
 )sql";
 
+// Version 5: one open case per member and kind. A member who presses again
+// while a case of the kind is open joins that case (WriteTxn::OpenCase):
+// cases_open_by_member finds it, and case_presses remembers each press that
+// joined, so that its retries return the same case after it closes. Not
+// UNIQUE: files written before may hold several open cases of a kind.
+constexpr char kMigration5[] = R"sql(
+CREATE INDEX cases_open_by_member ON cases (member, kind) WHERE state NOT IN (5, 6);
+CREATE TABLE case_presses (
+  member TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  case_id TEXT NOT NULL REFERENCES cases (id),
+  press_time_us INTEGER NOT NULL,
+  PRIMARY KEY (member, request_id)
+) STRICT, WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "cases, case_events and tokens", kMigration1},
     {2, "case_notes", kMigration2},
     {3, "admin tokens; cases.responder; fewer indexes; responder_positions and case_tracks",
      kMigration3, BackfillResponders},
     {4, "audit_log: append-only, hash-chained audit trail of privileged actions", kMigration4},
+    {5, "one open case per member and kind: cases_open_by_member, case_presses", kMigration5},
 };
 
 constexpr char kCreateMigrationsTable[] = R"sql(

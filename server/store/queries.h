@@ -25,6 +25,9 @@ absl::StatusOr<CreatedCase> InsertCase(Database& db,
                                        const mayday::v1::CaseEvent& first);
 absl::Status InsertEvent(Database& db, const mayday::v1::Case& snapshot,
                          const mayday::v1::CaseEvent& event);
+// WriteTxn::OpenCase (case_writes.cc).
+absl::StatusOr<CreatedCase> OpenOrJoinCase(Database& db, const mayday::v1::Case& snapshot,
+                                           const mayday::v1::CaseEvent& first);
 
 // Store::GetCase, ListEvents, ListCases and ListOpenCases (case_reads.cc).
 absl::StatusOr<mayday::v1::Case> SelectCase(Database& db,

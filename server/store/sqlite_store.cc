@@ -224,6 +224,10 @@ class BatchTxn final : public WriteTxn {
                            const mayday::v1::CaseEvent& event) override {
     return InsertEvent(db_, snapshot, event);
   }
+  absl::StatusOr<CreatedCase> OpenCase(const mayday::v1::Case& snapshot,
+                                       const mayday::v1::CaseEvent& first) override {
+    return OpenOrJoinCase(db_, snapshot, first);
+  }
   absl::Status AddNote(const mayday::v1::CaseNote& note) override { return InsertNote(db_, note); }
   absl::Status PutToken(const TokenRecord& token) override { return InsertToken(db_, token); }
   absl::StatusOr<TokenRecord> RevokeToken(std::string_view token_id) override {

@@ -49,6 +49,9 @@ struct CasePage {
 struct CreatedCase {
   mayday::v1::Case snapshot;  // the stored case (the existing one on a retry)
   bool created = false;       // false: (member, request_id) was already stored
+  // WriteTxn::OpenCase only: the member already had this kind of case open
+  // and the press joined it (`snapshot` is that case).
+  bool joined = false;
 };
 
 // A responder's position as it reported it: the latest one per responder is
@@ -134,6 +137,14 @@ class WriteTxn {
                                                  const mayday::v1::CaseEvent& first) = 0;
   virtual absl::Status AppendEvent(const mayday::v1::Case& snapshot,
                                    const mayday::v1::CaseEvent& event) = 0;
+  // What a member's alert does: as CreateCase, except that while the member
+  // has an open case of the same kind the alert joins it instead (the oldest
+  // one, returned with created false and joined true; nothing is written but
+  // the press's request_id, so that its retries return the same case even
+  // after it closes). A request_id that opened or joined a case before
+  // returns that case, whatever its state.
+  virtual absl::StatusOr<CreatedCase> OpenCase(const mayday::v1::Case& snapshot,
+                                               const mayday::v1::CaseEvent& first) = 0;
   // As Store::AddNote, PutToken and RevokeToken, inside the job.
   virtual absl::Status AddNote(const mayday::v1::CaseNote& note) = 0;
   virtual absl::Status PutToken(const TokenRecord& token) = 0;

@@ -2,6 +2,7 @@
 // lookups all at once, against a real in-process maydayd (no proxy).
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -11,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "mayday/sdk/client.h"
 #include "test_server.h"
+#include "test_support.h"
 
 namespace mayday::testing {
 namespace {
@@ -27,6 +29,9 @@ TEST_CASE("One Client used from many threads at once", "[sdk][threads]") {
   constexpr int kPressesPerThread = 8;
   absl::Mutex mu;
   std::vector<std::string> names;
+  // The case each kind's presses got: a member has one open case of a
+  // kind, so every road press gets the same case, and every medical one.
+  std::map<mayday::v1::CaseKind, std::set<std::string>> by_kind;
   std::vector<std::string> errors;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -48,6 +53,7 @@ TEST_CASE("One Client used from many threads at once", "[sdk][threads]") {
         }
         if (again->name() != opened->name()) errors.push_back("retry opened another case");
         names.push_back(opened->name());
+        by_kind[alert.kind].insert(opened->name());
       }
       // Each thread also watches, messages and lists with the same Client.
       std::string mine;
@@ -73,8 +79,15 @@ TEST_CASE("One Client used from many threads at once", "[sdk][threads]") {
   INFO("first error: " << (errors.empty() ? "" : errors.front()));
   CHECK(errors.empty());
   CHECK(names.size() == kThreads * kPressesPerThread);
-  CHECK(std::set<std::string>(names.begin(), names.end()).size() == names.size());
-  // The server holds exactly one case per press.
+  REQUIRE(by_kind.size() == 2);
+  CHECK(by_kind[mayday::v1::CASE_KIND_ROAD].size() == 1);
+  CHECK(by_kind[mayday::v1::CASE_KIND_MEDICAL].size() == 1);
+  CHECK(std::set<std::string>(names.begin(), names.end()).size() == 2);
+  // The server holds those two cases, and every press once: 2 opened them,
+  // the other presses joined them.
+  CHECK(server::testing::QueryInt(server.db_path(),
+                                  "SELECT count(*) FROM case_presses WHERE member = "
+                                  "'members/alice'") == kThreads * kPressesPerThread - 2);
   int total = 0;
   std::string token;
   do {
@@ -83,7 +96,7 @@ TEST_CASE("One Client used from many threads at once", "[sdk][threads]") {
     total += page->cases_size();
     token = page->next_page_token();
   } while (!token.empty());
-  CHECK(total == kThreads * kPressesPerThread);
+  CHECK(total == 2);
 }
 
 }  // namespace

@@ -82,12 +82,14 @@ Scene::Scene()
   cancel.set_reason("false alarm");
   Must(alerts->CancelCase(Call(member_a_).get(), cancel, &c), "cancelling the closed case");
 
-  // Assigned: the only crew on duty is offered it and accepts.
+  // Assigned: the only crew on duty, an ambulance, is offered A's medical
+  // case and accepts. (Medical, because A may have one case of each kind
+  // open; the offered case below is A's road case.)
   assigned_ = std::make_unique<Crew>(server_, "r-assigned");
-  Must(assigned_->GoOnDuty(v1::CAPABILITY_TOW, kCrewLatitude, kCrewLongitude),
+  Must(assigned_->GoOnDuty(v1::CAPABILITY_AMBULANCE, kCrewLatitude, kCrewLongitude),
        "assigned crew on duty");
   assigned_->Subscribe();
-  Must(alerts->RaiseAlert(Call(member_a_).get(), Alert("assigned"), &c),
+  Must(alerts->RaiseAlert(Call(member_a_).get(), Alert("assigned", v1::CASE_KIND_MEDICAL), &c),
        "raising the assigned case");
   assigned_case_ = c.name();
   auto offer = assigned_->NextOffer();
@@ -104,7 +106,8 @@ Scene::Scene()
   offer = offered_->NextOffer();
   Must(offer.has_value() && offer->case_() == offered_case_, "offer of the offered case");
 
-  // Unrelated: on duty, but road cases never need an ambulance.
+  // Unrelated: on duty, but road cases never need an ambulance (and the
+  // medical case is assigned already).
   unrelated_ = std::make_unique<Crew>(server_, "r-unrelated");
   Must(unrelated_->GoOnDuty(v1::CAPABILITY_AMBULANCE, kCrewLatitude, kCrewLongitude),
        "unrelated crew on duty");

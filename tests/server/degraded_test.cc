@@ -29,11 +29,12 @@ struct Acknowledged {
   absl::Time time;  // when RaiseAlert returned
 };
 
-// Raises `count` road alerts; every one must be acknowledged.
-std::vector<Acknowledged> RaiseAlerts(TestServer& server, const std::string& member, int count,
-                                      const std::string& prefix) {
+// Raises `count` road alerts, each from a member of its own (a member's
+// second road alert would join the first); every one must be acknowledged.
+std::vector<Acknowledged> RaiseAlerts(TestServer& server, int count, const std::string& prefix) {
   std::vector<Acknowledged> out;
   for (int i = 0; i < count; ++i) {
+    const std::string member = server.Token("member", prefix + std::to_string(i));
     v1::Case opened;
     const grpc::Status status =
         server.Alerts()->RaiseAlert(Call(member).get(), Alert(prefix + std::to_string(i)), &opened);
@@ -121,14 +122,13 @@ std::set<std::string> Names(const std::vector<Acknowledged>& cases) {
 
 TEST_CASE("Dispatch stalled: alerts are acknowledged, escalated within a second, then dispatched") {
   TestServer server;
-  const std::string alice = server.Token("member", "alice");
   const std::string agent = server.Token("operator", "agent");
   Crew crew(server, "tow");
   REQUIRE(crew.GoOnDuty(v1::CAPABILITY_TOW, 52.3680, 4.9040).ok());
   crew.Subscribe();
 
   server.server().dispatcher().StallForTesting();
-  const auto cases = RaiseAlerts(server, alice, 3, "stalled-");
+  const auto cases = RaiseAlerts(server, 3, "stalled-");
   CheckEscalatedByWatchdog(server, agent, cases, "dispatch thread stalled");
   CHECK_FALSE(crew.NextOffer(absl::Milliseconds(100)).has_value());
 
@@ -146,11 +146,10 @@ TEST_CASE("Dispatch stalled: alerts are acknowledged, escalated within a second,
 
 TEST_CASE("Dispatch commits failing: alerts are escalated within a second, matched on recovery") {
   TestServer server;
-  const std::string alice = server.Token("member", "alice");
   const std::string agent = server.Token("operator", "agent");
 
   server.server().dispatcher().FailCommitsForTesting(true);
-  const auto cases = RaiseAlerts(server, alice, 3, "failing-");
+  const auto cases = RaiseAlerts(server, 3, "failing-");
   CheckEscalatedByWatchdog(server, agent, cases, "dispatch commits failing");
 
   // Commits work again; a crew comes on duty and is offered one of them.
@@ -166,12 +165,11 @@ TEST_CASE("Dispatch commits failing: alerts are escalated within a second, match
 
 TEST_CASE("A healthy dispatch is never overruled by the watchdog") {
   TestServer server;
-  const std::string alice = server.Token("member", "alice");
   const std::string agent = server.Token("operator", "agent");
   Crew crew(server, "tow");
   REQUIRE(crew.GoOnDuty(v1::CAPABILITY_TOW, 52.3680, 4.9040).ok());
   crew.Subscribe();
-  const auto cases = RaiseAlerts(server, alice, 2, "healthy-");
+  const auto cases = RaiseAlerts(server, 2, "healthy-");
   // One is offered to the crew; the other waits for it or is escalated by
   // dispatch itself (nobody else can serve it). Past the watchdog's
   // patience, it added nothing to either.

@@ -207,7 +207,8 @@ TEST_CASE("Manual assignment refuses busy, unknown and malformed responders") {
   REQUIRE(server.Alerts()->RaiseAlert(Call(alice).get(), Alert("m1"), &first).ok());
   REQUIRE(busy.NextOffer().has_value());
   REQUIRE(busy.Accept(first.name()).ok());
-  REQUIRE(server.Alerts()->RaiseAlert(Call(alice).get(), Alert("m2"), &second).ok());
+  const std::string bob = server.Token("member", "bob");
+  REQUIRE(server.Alerts()->RaiseAlert(Call(bob).get(), Alert("m2"), &second).ok());
   // Dispatch runs after the alert is acknowledged: let it give up (the only
   // crew is busy).
   server.server().SettleDispatch();

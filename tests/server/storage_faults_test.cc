@@ -22,9 +22,13 @@ server::StoreOptions On(const FaultyVfs& vfs) {
   return options;
 }
 
+// Road alerts, unless said otherwise. The first case of each test is
+// medical, so that the road alerts after it open a case of their own
+// instead of joining it.
 grpc::Status Raise(TestServer& server, const std::string& token, const std::string& request_id,
-                   mayday::v1::Case* reply) {
-  return server.Alerts()->RaiseAlert(Call(token).get(), Alert(request_id), reply);
+                   mayday::v1::Case* reply,
+                   mayday::v1::CaseKind kind = mayday::v1::CASE_KIND_ROAD) {
+  return server.Alerts()->RaiseAlert(Call(token).get(), Alert(request_id, kind), reply);
 }
 
 // The member's cases, as ListCases returns them.
@@ -53,7 +57,7 @@ TEST_CASE("A full disk refuses alerts clearly, keeps reads going and recovers by
   TestServer server(absl::Seconds(30), On(vfs));
   const std::string token = server.Token("member", "alice");
   mayday::v1::Case stored;
-  REQUIRE(Raise(server, token, "before-full", &stored).ok());
+  REQUIRE(Raise(server, token, "before-full", &stored, mayday::v1::CASE_KIND_MEDICAL).ok());
   server.server().SettleDispatch();  // no crew: escalated, one more event
 
   vfs.SetQuota(vfs.UsedBytes());  // not one more byte
@@ -120,7 +124,7 @@ TEST_CASE("A failed write or fsync is not acknowledged and the next alert is sto
   TestServer server(absl::Seconds(30), On(vfs));
   const std::string token = server.Token("member", "alice");
   mayday::v1::Case first;
-  REQUIRE(Raise(server, token, "first", &first).ok());
+  REQUIRE(Raise(server, token, "first", &first, mayday::v1::CASE_KIND_MEDICAL).ok());
   server.server().SettleDispatch();  // dispatch writes nothing more after this
 
   fault.inject(vfs);

@@ -35,24 +35,32 @@ start() {
   port="$(wait_for_port "$log")"
 }
 
-# load PORT LABEL CONCURRENCY [mayday-sim load flags...]
+# load PORT LABEL CONCURRENCY TOKEN_FILE [mayday-sim load flags...]
 load() {
-  "$bin/mayday-sim" load --server "127.0.0.1:$1" --token-file "$work/members.tokens" \
-    --concurrency "$3" --warmup-s 1 --duration-s "$seconds" --label "$2" "${@:4}"
+  "$bin/mayday-sim" load --server "127.0.0.1:$1" --token-file "$4" \
+    --concurrency "$3" --warmup-s 1 --duration-s "$seconds" --label "$2" "${@:5}"
 }
 
-# Members: the load spreads over 50 of them, as a real service's alerts do.
-for i in $(seq 1 50); do
-  "$bin/maydayd" token create --db "$work/mayday.db" --role member --subject "load-$i"
-done >"$work/members.tokens"
+# members NAME COUNT: COUNT member tokens in $work/NAME.tokens. Every alert
+# comes from a member of its own, as on a real service (a member's second
+# alert while the first is open would join it: "joined" in the output
+# counts those, and must stay 0).
+members() {
+  "$bin/maydayd" token create --db "$work/mayday.db" --role member --subject "$1" \
+    --count "$2" >"$work/$1.tokens"
+}
 
+members peak $((40000 * (seconds + 1)))
 start echo "$bin/mayday-echo" --listen 127.0.0.1:0
-load "$port" echo-peak "$concurrency"
+load "$port" echo-peak "$concurrency" "$work/peak.tokens"
 
 start maydayd "$bin/maydayd" --listen 127.0.0.1:0 --db "$work/mayday.db"
-peak_json="$(load "$port" maydayd-peak "$concurrency")"
+peak_json="$(load "$port" maydayd-peak "$concurrency" "$work/peak.tokens")"
 printf '%s\n' "$peak_json"
 peak="$(sed -E 's/.*"per_second":([0-9.]+).*/\1/' <<<"$peak_json")"
 rate="$(awk -v p="$peak" 'BEGIN { printf "%.0f", p * 0.8 }')"
+# Members the peak run did not use (theirs are still open). Issued while
+# maydayd runs: the file is shared, as an admin's `token create` would be.
+members paced $(((rate + 1000) * (seconds + 2)))
 # Paced: up to 4096 in flight, so that a slow moment shows as latency.
-load "$port" maydayd-80pct 4096 --rate "$rate"
+load "$port" maydayd-80pct 4096 "$work/paced.tokens" --rate "$rate"

@@ -85,7 +85,8 @@ half="$(awk -v p="$peak" 'BEGIN { printf "%.0f", p / 2 }')"
 for offered in 15000 60000; do
   db="$work/positions-$offered.db"
   tokens "$db" responder patrol 2000 "$work/patrols.tokens"
-  tokens "$db" member caller 1000 "$work/callers.tokens"
+  # A member per alert (13 s of them at half the peak), as in scenario 1.
+  tokens "$db" member caller $(((half + 500) * 14)) "$work/callers.tokens"
   serve "$db"
   "$bin/mayday-sim" load --server "127.0.0.1:$port" --token-file "$work/callers.tokens" \
     --rate "$half" --concurrency 4096 --warmup-s 1 --duration-s 12 \

@@ -129,6 +129,9 @@ class Load {
       if (counted) {
         if (status.ok()) {
           latencies_ns_.push_back(absl::ToInt64Nanoseconds(now - call->due));
+          // maydayd answers a press of a member whose case of the kind is
+          // open with that case, opened by another request_id.
+          if (call->reply.request_id() != call->request.request_id()) ++joined_;
           if (options_.on_acknowledged) options_.on_acknowledged(call->reply, call->sent);
         } else {
           ++failed_;
@@ -148,6 +151,7 @@ class Load {
     std::sort(latencies_ns_.begin(), latencies_ns_.end());
     result.completed = static_cast<int64_t>(latencies_ns_.size());
     result.failed = failed_;
+    result.joined = joined_;
     result.first_error = first_error_;
     result.seconds = absl::ToDoubleSeconds(options_.duration);
     result.per_second = result.completed / result.seconds;
@@ -164,6 +168,7 @@ class Load {
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<int64_t> latencies_ns_ ABSL_GUARDED_BY(mu_);
   int64_t failed_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t joined_ ABSL_GUARDED_BY(mu_) = 0;
   std::string first_error_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -195,7 +200,7 @@ std::string LoadResultJson(const std::string& label, const LoadOptions& options,
   return absl::StrCat(
       "{\"label\":", JsonString(label), ",\"rate\":", JsonNumber(options.rate, 1),
       ",\"concurrency\":", options.concurrency, ",\"connections\":", options.connections,
-      ",\"completed\":", r.completed, ",\"failed\":", r.failed,
+      ",\"completed\":", r.completed, ",\"failed\":", r.failed, ",\"joined\":", r.joined,
       ",\"seconds\":", JsonNumber(r.seconds, 3), ",\"per_second\":", JsonNumber(r.per_second, 1),
       ",\"p50_ms\":", JsonNumber(r.p50_ms, 3), ",\"p99_ms\":", JsonNumber(r.p99_ms, 3),
       ",\"p999_ms\":", JsonNumber(r.p999_ms, 3), ",\"max_ms\":", JsonNumber(r.max_ms, 3),

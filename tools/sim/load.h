@@ -51,6 +51,10 @@ struct LoadOptions {
 struct LoadResult {
   int64_t completed = 0;  // counted calls answered OK
   int64_t failed = 0;     // counted calls answered with an error
+  // Counted calls answered with a case another request_id opened: the
+  // member had that kind of case open and the press joined it. The intake
+  // measurement gives each alert a member of its own, so that this is 0.
+  int64_t joined = 0;
   std::string first_error;
   double seconds = 0;     // the counted window
   double per_second = 0;  // completed / seconds
@@ -63,7 +67,7 @@ struct LoadResult {
 absl::StatusOr<LoadResult> RunAlertLoad(const LoadOptions& options);
 
 // One JSON object: {"label":..., "rate":..., "concurrency":..., "completed":...,
-// "failed":..., "seconds":..., "per_second":..., "p50_ms":..., "p99_ms":...,
+// "failed":..., "joined":..., "seconds":..., "per_second":..., "p50_ms":..., "p99_ms":...,
 // "p999_ms":..., "max_ms":..., "first_error":...}.
 std::string LoadResultJson(const std::string& label, const LoadOptions& options,
                            const LoadResult& result);

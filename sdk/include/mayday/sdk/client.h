@@ -92,8 +92,10 @@ struct Alert {
   std::string note;
   // Idempotency key of this press (AIP-155). Empty: the SDK generates a
   // random 128-bit one (32 lowercase hex digits) and reuses it on every retry.
-  // Set it yourself to make retries safe across app restarts; the returned
-  // Case carries the key that was used in Case.request_id.
+  // Set it yourself to make retries safe across app restarts. The returned
+  // Case carries the key that opened it in Case.request_id: another key than
+  // this one means the member already had this kind of case open and the
+  // press returned it (a member has one open case of each kind).
   std::string request_id;
 };
 
@@ -194,7 +196,8 @@ class Client {
   virtual ~Client() = default;
 
   // Raises an alert and returns the case it opened once the server has
-  // committed it. Retries UNAVAILABLE and DEADLINE_EXCEEDED with exponential
+  // committed it (or the member's open case of the same kind, which the
+  // press joined). Retries UNAVAILABLE and DEADLINE_EXCEEDED with exponential
   // backoff and jitter, sending the same request_id every time, until
   // options.raise_deadline has passed; then returns the last error. Any other
   // error (INVALID_ARGUMENT, UNAUTHENTICATED, PERMISSION_DENIED, ...) is
