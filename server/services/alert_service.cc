@@ -49,22 +49,39 @@ grpc::ServerUnaryReactor* AlertServiceImpl::RaiseAlert(
     reactor->Finish(ToGrpcStatus(valid));
     return reactor;
   }
-  // Answered from the store's completer thread once the case is on disk; the
-  // handler's thread is not held meanwhile, so many alerts share a commit.
   NewCase alert{member->Name(), request->request_id(), request->kind(), request->location(),
                 request->note()};
+  const std::string name = alert.member;
+  raise_turns_.Begin(name, [this, context, reactor, response, alert = std::move(alert)]() mutable {
+    OpenCase(context, reactor, response, std::move(alert));
+  });
+  return reactor;
+}
+
+void AlertServiceImpl::OpenCase(grpc::CallbackServerContext* context,
+                                grpc::ServerUnaryReactor* reactor, mayday::v1::Case* response,
+                                NewCase alert) {
+  std::string member = alert.member;
+  // Gave up while waiting for its turn: the app will retry, or has.
+  if (context->IsCancelled()) {
+    reactor->Finish(grpc::Status::CANCELLED);
+    raise_turns_.Done(member);
+    return;
+  }
+  // Answered from the store's completer thread once the case is on disk; the
+  // handler's thread is not held meanwhile, so many alerts share a commit.
   services_.log->OpenAsync(
-      std::move(alert), [reactor, response, dispatcher = services_.dispatcher](
+      std::move(alert), [this, reactor, response, member = std::move(member)](
                             absl::StatusOr<CreatedCase> opened) {
         if (!opened.ok()) {
           reactor->Finish(ToGrpcStatus(AlertNotStored(opened.status())));
-          return;
+        } else {
+          if (opened->created) services_.dispatcher->CaseOpened(opened->snapshot);
+          *response = std::move(opened->snapshot);
+          reactor->Finish(grpc::Status::OK);
         }
-        if (opened->created) dispatcher->CaseOpened(opened->snapshot);
-        *response = std::move(opened->snapshot);
-        reactor->Finish(grpc::Status::OK);
+        raise_turns_.Done(member);
       });
-  return reactor;
 }
 
 grpc::ServerUnaryReactor* AlertServiceImpl::GetCase(grpc::CallbackServerContext* context,

@@ -3,6 +3,7 @@
 #define MAYDAY_SERVER_SERVICES_ALERT_SERVICE_H_
 
 #include "mayday/v1/alert_service.grpc.pb.h"
+#include "rpc/call_turns.h"
 #include "services/service_context.h"
 
 namespace mayday::server {
@@ -44,7 +45,16 @@ class AlertServiceImpl final : public mayday::v1::AlertService::CallbackService 
   absl::StatusOr<CommittedChange> ChangeOwnCase(const Principal& member, absl::string_view field,
                                                 const std::string& name, CaseChange change);
 
+  // Starts storing the validated alert `alert` of `member` (its turn came)
+  // and answers `reactor` once it is on disk.
+  void OpenCase(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+                mayday::v1::Case* response, NewCase alert);
+
   ServiceContext services_;
+  // A member's RaiseAlerts take turns, two at a time (a road and a medical
+  // alert at once); the rest wait, so that an app pressing in a loop is
+  // answered at the pace of the store and never crowds out other members.
+  CallTurns raise_turns_{2};
 };
 
 }  // namespace mayday::server

@@ -64,15 +64,29 @@ absl::StatusOr<std::optional<Case>> FindOpen(Database& db, const std::string& me
 }
 
 // Remembers that the press `request_id` of `member` joined `case_id`, so
-// that its retries return that case even after it closed.
+// that its retries return that case even after it closed; unless the case
+// has kMaxRememberedPresses already (an app pressing in a loop must not grow
+// the file without bound: later presses are answered, not remembered).
 absl::Status InsertPress(Database& db, const std::string& member,
                          const std::string& request_id, absl::string_view case_id,
                          int64_t press_time_us) {
+  // Walks the member's presses (the key's prefix): at most the limit per
+  // case, and a member has few cases.
+  absl::StatusOr<StatementLease> count = db.Prepare(
+      "SELECT count(*) FROM case_presses WHERE member = ?1 AND case_id = ?2");
+  if (!count.ok()) return count.status();
+  absl::Status status = (*count)->BindText(1, member);
+  if (status.ok()) status = (*count)->BindText(2, case_id);
+  if (!status.ok()) return status;
+  absl::StatusOr<bool> row = (*count)->Step();
+  if (!row.ok()) return row.status();
+  if ((*count)->ColumnInt64(0) >= kMaxRememberedPresses) return absl::OkStatus();
+
   absl::StatusOr<StatementLease> insert = db.Prepare(
       "INSERT INTO case_presses (member, request_id, case_id, press_time_us) "
       "VALUES (?1, ?2, ?3, ?4)");
   if (!insert.ok()) return insert.status();
-  absl::Status status = (*insert)->BindText(1, member);
+  status = (*insert)->BindText(1, member);
   if (status.ok()) status = (*insert)->BindText(2, request_id);
   if (status.ok()) status = (*insert)->BindText(3, case_id);
   if (status.ok()) status = (*insert)->BindInt64(4, press_time_us);

@@ -141,8 +141,9 @@ class WriteTxn {
   // has an open case of the same kind the alert joins it instead (the oldest
   // one, returned with created false and joined true; nothing is written but
   // the press's request_id, so that its retries return the same case even
-  // after it closes). A request_id that opened or joined a case before
-  // returns that case, whatever its state.
+  // after it closes; the first kMaxRememberedPresses presses of a case are
+  // remembered, later ones only answered). A request_id that opened or
+  // joined a case before returns that case, whatever its state.
   virtual absl::StatusOr<CreatedCase> OpenCase(const mayday::v1::Case& snapshot,
                                                const mayday::v1::CaseEvent& first) = 0;
   // As Store::AddNote, PutToken and RevokeToken, inside the job.
@@ -155,6 +156,9 @@ class WriteTxn {
   // action is empty.
   virtual absl::Status AppendAudit(const AuditEntry& entry) = 0;
 };
+
+// How many presses that joined a case WriteTxn::OpenCase remembers.
+inline constexpr int kMaxRememberedPresses = 100;
 
 // One unit of a group commit: runs on the writer thread; an error undoes its
 // own writes only. Then `WriteDone` gets the outcome once the batch is on

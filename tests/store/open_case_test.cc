@@ -142,5 +142,30 @@ TEST_CASE("A press joins the member's oldest open case of the kind", "[store]") 
   }
 }
 
+TEST_CASE("A case remembers its first presses, not a loop's", "[store]") {
+  testing::ScratchDir dir;
+  const std::string path = dir.File("mayday.db");
+  std::unique_ptr<Store> store = testing::OpenStore(path);
+  REQUIRE(Open(*store, NewCase("c0", "members/m1", "first", kRoad)).ok());
+  for (int i = 0; i < kMaxRememberedPresses + 20; ++i) {
+    absl::StatusOr<CreatedCase> got =
+        Open(*store, NewCase("x" + std::to_string(i), "members/m1", "p" + std::to_string(i), kRoad));
+    REQUIRE(got.ok());
+    CHECK(got->joined);  // every press answered with the case
+  }
+  CHECK(QueryInt(path, "SELECT count(*) FROM case_presses") == kMaxRememberedPresses);
+  CHECK(QueryInt(path, "SELECT count(*) FROM cases") == 1);
+  // Once it closed: a remembered press's retry gets it, a press past the
+  // limit is a new alert.
+  MoveTo(*store, "c0", mayday::v1::CASE_STATE_RESOLVED);
+  absl::StatusOr<CreatedCase> got = Open(*store, NewCase("y1", "members/m1", "p0", kRoad));
+  REQUIRE(got.ok());
+  CHECK(got->snapshot.name() == "cases/c0");
+  got = Open(*store,
+             NewCase("y2", "members/m1", "p" + std::to_string(kMaxRememberedPresses + 5), kRoad));
+  REQUIRE(got.ok());
+  CHECK(got->created);
+}
+
 }  // namespace
 }  // namespace mayday::server
