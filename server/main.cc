@@ -14,7 +14,9 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "auth/token.h"
@@ -93,6 +95,35 @@ int Serve(const mayday::server::ServerOptions& options) {
   return 0;
 }
 
+// One --rate-limit flag: CLASS=PER_SECOND/BURST or CLASS=off.
+absl::Status ParseRateLimitFlag(const std::string& flag, mayday::server::RateLimitOptions& out) {
+  using mayday::server::RateLimit;
+  const std::vector<std::string> parts = absl::StrSplit(flag, absl::MaxSplits('=', 1));
+  RateLimit* limit = nullptr;
+  if (parts[0] == "member_reads") limit = &out.member_reads;
+  if (parts[0] == "member_updates") limit = &out.member_updates;
+  if (parts[0] == "responder_updates") limit = &out.responder_updates;
+  if (parts[0] == "staff_reads") limit = &out.staff_reads;
+  if (parts[0] == "staff_updates") limit = &out.staff_updates;
+  if (limit == nullptr || parts.size() != 2) {
+    return absl::InvalidArgumentError(
+        "expected CLASS=PER_SECOND/BURST or CLASS=off, CLASS one of member_reads, "
+        "member_updates, responder_updates, staff_reads, staff_updates");
+  }
+  if (parts[1] == "off") {
+    limit->unlimited = true;
+    return absl::OkStatus();
+  }
+  const std::vector<std::string> numbers = absl::StrSplit(parts[1], absl::MaxSplits('/', 1));
+  RateLimit parsed;
+  if (numbers.size() != 2 || !absl::SimpleAtod(numbers[0], &parsed.per_second) ||
+      !absl::SimpleAtod(numbers[1], &parsed.burst)) {
+    return absl::InvalidArgumentError("expected PER_SECOND/BURST, for example 20/200");
+  }
+  *limit = parsed;
+  return out.Validate();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -119,6 +150,30 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
 
+  // Resource limits (docs/RELIABILITY.md §7). Never applied to raising,
+  // cancelling or answering an emergency.
+  std::vector<std::string> rate_limits;
+  app.add_option("--rate-limit", rate_limits,
+                 "CLASS=PER_SECOND/BURST or CLASS=off, repeatable; CLASS is member_reads, "
+                 "member_updates, responder_updates, staff_reads or staff_updates "
+                 "(defaults 20/200, 10/100, 10/100, 1000/50000, 100/1000)");
+  app.add_option("--max-watch-streams-per-member", options.stream_caps.watch_case_per_member,
+                 "WatchCase streams a member may hold open; a newer one ends the oldest (0: no cap)")
+      ->capture_default_str();
+  app.add_option("--max-feeds-per-operator", options.stream_caps.watch_cases_per_operator,
+                 "WatchCases streams an operator may hold open; a newer one ends the oldest")
+      ->capture_default_str();
+  app.add_option("--max-report-streams-per-responder",
+                 options.stream_caps.report_location_per_responder,
+                 "ReportLocation streams a responder may hold open; a newer one ends the oldest")
+      ->capture_default_str();
+  double position_interval_ms = absl::ToDoubleMilliseconds(options.positions.interval);
+  app.add_option("--position-batch-ms", position_interval_ms,
+                 "longest a crew's position report waits for dispatch when it is neither its "
+                 "first nor a jump (0: every report at once)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+
   auto* token = app.add_subcommand("token", "manage access tokens");
   auto* create = token->add_subcommand("create", "issue a token and print it");
   std::string token_db, role, subject;
@@ -144,5 +199,13 @@ int main(int argc, char** argv) {
   }
   options.dispatch.offer_timeout = absl::Seconds(offer_timeout_s);
   options.dispatch.max_radius_meters = max_radius_km * 1000;
+  options.positions.interval = absl::Milliseconds(position_interval_ms);
+  for (const std::string& flag : rate_limits) {
+    if (auto s = ParseRateLimitFlag(flag, options.rate_limits); !s.ok()) {
+      std::fprintf(stderr, "maydayd: --rate-limit %s: %s\n", flag.c_str(),
+                   std::string(s.message()).c_str());
+      return 2;
+    }
+  }
   return Serve(options);
 }

@@ -32,6 +32,7 @@ class ServerImpl final : public Server {
     clock_ = options.clock != nullptr ? options.clock : dispatch::SystemClock();
     auto credentials = MakeServerCredentials(options.tls);
     if (!credentials.ok()) return credentials.status();
+    if (auto s = options.rate_limits.Validate(); !s.ok()) return s;
     if (options.db_path.empty()) {
       return absl::InvalidArgumentError("no database: pass --db FILE");
     }
@@ -47,17 +48,22 @@ class ServerImpl final : public Server {
                                                 : StaffDevices::kClientCertificateRequired);
     log_ = std::make_unique<CaseLog>(store_.get(), &hub_, clock_);
     dispatcher_ = std::make_unique<Dispatcher>(std::move(*engine), log_.get(), store_.get(),
-                                               &streams_, clock_);
+                                               &streams_, clock_, WatchdogOptions{},
+                                               options.positions);
     if (auto s = dispatcher_->Start(); !s.ok()) return s;
 
     positions_ = std::make_unique<PositionLog>(store_.get(), clock_);
+    limits_ = std::make_unique<RateLimiter>(options.rate_limits, clock_);
     ServiceContext services{.store = store_.get(),
                             .auth = auth_.get(),
                             .log = log_.get(),
                             .hub = &hub_,
                             .dispatcher = dispatcher_.get(),
                             .clock = clock_,
-                            .positions = positions_.get()};
+                            .positions = positions_.get(),
+                            .limits = limits_.get(),
+                            .streams = &open_streams_,
+                            .stream_caps = options.stream_caps};
     alerts_ = std::make_unique<AlertServiceImpl>(services);
     responders_ = std::make_unique<ResponderServiceImpl>(services);
     operators_ = std::make_unique<OperatorServiceImpl>(services);
@@ -113,6 +119,8 @@ class ServerImpl final : public Server {
   std::unique_ptr<CaseLog> log_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<PositionLog> positions_;
+  std::unique_ptr<RateLimiter> limits_;
+  StreamCaps open_streams_;
   std::unique_ptr<AlertServiceImpl> alerts_;
   std::unique_ptr<ResponderServiceImpl> responders_;
   std::unique_ptr<OperatorServiceImpl> operators_;

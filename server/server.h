@@ -11,6 +11,9 @@
 #include "absl/time/time.h"
 #include "mayday/dispatch/clock.h"
 #include "mayday/dispatch/engine.h"
+#include "responders/position_coalescer.h"
+#include "rpc/rate_limits.h"
+#include "rpc/stream_caps.h"
 #include "store/store.h"
 #include "tls/server_tls.h"
 
@@ -32,6 +35,15 @@ struct ServerOptions {
   StoreOptions store;
   // Dispatch rules (radius, offer timeout, ...).
   dispatch::EngineOptions dispatch;
+  // Per-principal budgets of the chatty calls (rpc/rate_limits.h); never
+  // applied to raising, cancelling or answering an emergency.
+  RateLimitOptions rate_limits;
+  // How many streams of each kind one principal may hold open; a newer one
+  // ends the oldest (rpc/stream_caps.h).
+  StreamCapOptions stream_caps;
+  // Which crews' position reports dispatch gets at once and which wait for
+  // the next batch (responders/position_coalescer.h).
+  CoalescingOptions positions;
   // Time source for dispatch and event times; null means the system clock.
   // Not owned.
   const dispatch::Clock* clock = nullptr;

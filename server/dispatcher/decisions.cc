@@ -106,6 +106,10 @@ OwnedCaseChange ChangeFor(const Decision& d) {
 }  // namespace
 
 void Dispatcher::RunLocked() {
+  // Held reports go to the engine together, once they are due: a decision
+  // may use a position up to CoalescingOptions::interval older than the
+  // newest held one (dispatch accepts positions two minutes old).
+  ApplyHeldPositionsLocked(/*only_if_due=*/true);
   for (int round = 0; round < kMaxRounds; ++round) {
     std::vector<Decision> decisions = engine_->Step();
     if (decisions.empty()) {

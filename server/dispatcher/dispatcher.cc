@@ -24,11 +24,13 @@ constexpr char kDispatchActor[] = "dispatch";
 
 Dispatcher::Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseLog* log, Store* store,
                        ResponderStreams* streams, const dispatch::Clock* clock,
-                       WatchdogOptions watchdog)
+                       WatchdogOptions watchdog, CoalescingOptions coalescing)
     : log_(log),
       store_(store),
       streams_(streams),
       clock_(clock),
+      coalescer_(coalescing),
+      coalescing_interval_(coalescing.enabled() ? coalescing.interval : absl::Seconds(1)),
       engine_(std::move(engine)),
       watchdog_(log, watchdog) {}
 
@@ -161,6 +163,7 @@ absl::Status Dispatcher::RestoreLocked() {
 void Dispatcher::Settle() {
   absl::MutexLock lock(&mu_);
   DrainInboxLocked();
+  ApplyHeldPositionsLocked();
   RunLocked();
 }
 
@@ -217,6 +220,8 @@ void Dispatcher::CaseChanged(const CommittedChange& change) {
       ForgetOfferLocked(id);
       holder.clear();
     }
+    // The crew is free: its held reports no longer belong to the case's track.
+    if (!c.responder().empty()) coalescer_.SetCase(ResponderIdFromName(c.responder()), "");
   } else if (change.event.has_location_updated()) {
     if (auto s = engine_->MoveCase(id, ToGeoPoint(c.location())); !s.ok()) {
       std::fprintf(stderr, "maydayd: dispatch could not move %s: %s\n", c.name().c_str(),
@@ -248,6 +253,8 @@ absl::StatusOr<mayday::v1::Responder> Dispatcher::SetDuty(
   }
   absl::MutexLock lock(&mu_);
   if (auto s = engine_->SetDuty(responder_id, on_duty, engine_capabilities); !s.ok()) return s;
+  // Coming on (or off) duty: the crew's next report goes to dispatch at once.
+  coalescer_.Forget(responder_id);
   RunLocked();
   auto view = engine_->GetResponder(responder_id);
   if (!view.has_value()) return absl::InternalError("responder vanished after SetDuty");
@@ -256,10 +263,13 @@ absl::StatusOr<mayday::v1::Responder> Dispatcher::SetDuty(
 
 absl::StatusOr<std::string> Dispatcher::ReportPosition(const std::string& responder_id,
                                                        const mayday::v1::Location& location) {
-  const absl::Time fix_time =
-      location.has_fix_time() ? FromProtoTime(location.fix_time()) : clock_->Now();
+  const absl::Time now = clock_->Now();
+  const absl::Time fix_time = location.has_fix_time() ? FromProtoTime(location.fix_time()) : now;
+  // Most reports of a busy fleet stop here, without mu_.
+  PositionCoalescer::Verdict verdict = coalescer_.Offer(responder_id, location, fix_time, now);
+  if (verdict.route == PositionCoalescer::Route::kHeld) return verdict.on_case;
   absl::MutexLock lock(&mu_);
-  auto s = engine_->UpdatePosition(responder_id, ToGeoPoint(location), fix_time);
+  auto s = ApplyPositionLocked(responder_id, location, fix_time);
   if (absl::IsNotFound(s)) {
     return absl::FailedPreconditionError(
         "call SetDuty before reporting positions: the responder is not registered yet");
@@ -269,6 +279,33 @@ absl::StatusOr<std::string> Dispatcher::ReportPosition(const std::string& respon
   auto view = engine_->GetResponder(responder_id);
   if (!view.has_value() || view->status != dispatch::ResponderView::Status::kBusy) return "";
   return view->current_case;
+}
+
+absl::Status Dispatcher::ApplyPositionLocked(const std::string& responder_id,
+                                             const mayday::v1::Location& location,
+                                             absl::Time fix_time) const {
+  if (auto s = engine_->UpdatePosition(responder_id, ToGeoPoint(location), fix_time); !s.ok()) {
+    return s;
+  }
+  auto view = engine_->GetResponder(responder_id);
+  const bool busy = view.has_value() && view->status == dispatch::ResponderView::Status::kBusy;
+  coalescer_.Applied(responder_id, location, fix_time, busy ? view->current_case : "");
+  return absl::OkStatus();
+}
+
+void Dispatcher::ApplyHeldPositionsLocked(bool only_if_due) const {
+  if (only_if_due) {
+    const auto due = coalescer_.NextDue();
+    if (!due.has_value() || *due > clock_->Now()) return;
+  }
+  for (const HeldPosition& held : coalescer_.TakeHeld()) {
+    // Validated when it arrived, of a responder the engine knows (it had a
+    // report applied before): nothing to report if the engine refuses.
+    if (auto s = ApplyPositionLocked(held.responder_id, held.location, held.fix_time); !s.ok()) {
+      std::fprintf(stderr, "maydayd: a held position of responders/%s was refused: %s\n",
+                   held.responder_id.c_str(), s.ToString().c_str());
+    }
+  }
 }
 
 void Dispatcher::Connect(const std::string& responder_id, ResponderChannel* channel) {
@@ -352,6 +389,7 @@ absl::StatusOr<mayday::v1::Case> Dispatcher::CommitAssignmentLocked(
     RunLocked();
     return committed.status();
   }
+  coalescer_.SetCase(assignment.responder_id, case_id);
   mayday::v1::ResponderUpdate update;
   *update.mutable_assignment() = committed->snapshot;
   streams_->Send(assignment.responder_id, std::move(update));
@@ -373,8 +411,10 @@ bool Dispatcher::Holds(const std::string& responder_id, const std::string& case_
   return view.has_value() && view->current_case == case_id;
 }
 
+// The reads below show held reports too: applying them is part of reading.
 std::vector<mayday::v1::Responder> Dispatcher::ListResponders() const {
   absl::MutexLock lock(&mu_);
+  ApplyHeldPositionsLocked();
   std::vector<mayday::v1::Responder> out;
   for (const auto& view : engine_->Responders()) out.push_back(ToProto(view));
   return out;
@@ -383,6 +423,7 @@ std::vector<mayday::v1::Responder> Dispatcher::ListResponders() const {
 std::optional<mayday::v1::Responder> Dispatcher::GetResponder(
     const std::string& responder_id) const {
   absl::MutexLock lock(&mu_);
+  ApplyHeldPositionsLocked();
   auto view = engine_->GetResponder(responder_id);
   if (!view.has_value()) return std::nullopt;
   return ToProto(*view);
@@ -391,6 +432,7 @@ std::optional<mayday::v1::Responder> Dispatcher::GetResponder(
 std::optional<mayday::v1::Location> Dispatcher::ResponderLocation(
     const std::string& responder_id) const {
   absl::MutexLock lock(&mu_);
+  ApplyHeldPositionsLocked();
   auto view = engine_->GetResponder(responder_id);
   if (!view.has_value() || !view->position.has_value()) return std::nullopt;
   return ToLocation(*view);
@@ -451,10 +493,15 @@ void Dispatcher::DispatchLoop() {
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
-      // The engine's clock may be simulated: never sleep more than a second.
+      // The engine's clock may be simulated: never sleep more than a second,
+      // nor more than the coalescing interval (a report held while this
+      // thread sleeps is due no earlier than that after it went to sleep).
       const auto next = engine_->NextDeadline();
-      wake_at = absl::Now() + absl::Seconds(1);
+      wake_at = absl::Now() + std::min(absl::Seconds(1), coalescing_interval_);
       if (next.has_value()) wake_at = std::min(wake_at, absl::Now() + (*next - clock_->Now()));
+      if (const auto due = coalescer_.NextDue(); due.has_value()) {
+        wake_at = std::min(wake_at, absl::Now() + (*due - clock_->Now()));
+      }
     }
     {
       absl::MutexLock lock(&inbox_mu_);

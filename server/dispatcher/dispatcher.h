@@ -13,6 +13,11 @@
 // CaseOpened takes only inbox_mu_ and the watchdog's: it is called on the
 // store's completer thread, which mu_'s holder may be waiting for.
 //
+// Position reports: a PositionCoalescer (responders/position_coalescer.h)
+// lets only the reports dispatch needs at once take mu_ and run a round; the
+// others are held and applied together at the start of the next round, which
+// the dispatch thread runs at the latest when the oldest held one is due.
+//
 // Degraded mode: a DispatchWatchdog (dispatch_watchdog.h) escalates, on its
 // own thread, the acknowledged cases dispatch does not place in time.
 #ifndef MAYDAY_SERVER_DISPATCHER_DISPATCHER_H_
@@ -34,6 +39,7 @@
 #include "mayday/dispatch/engine.h"
 #include "mayday/v1/resources.pb.h"
 #include "mayday/v1/responder_service.pb.h"
+#include "responders/position_coalescer.h"
 #include "responders/responder_streams.h"
 #include "store/store.h"
 
@@ -45,7 +51,7 @@ class Dispatcher {
   // None of the pointers is owned; all must outlive the dispatcher.
   Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseLog* log, Store* store,
              ResponderStreams* streams, const dispatch::Clock* clock,
-             WatchdogOptions watchdog = {});
+             WatchdogOptions watchdog = {}, CoalescingOptions coalescing = {});
   ~Dispatcher();
 
   // Loads the open cases from the store into the engine (offers pending when
@@ -56,8 +62,8 @@ class Dispatcher {
   // Stops the dispatch and watchdog threads (ending a stall first).
   // Idempotent.
   void Stop();
-  // Adds the queued opened cases to the engine and steps it now, committing
-  // its decisions before returning.
+  // Adds the queued opened cases and the held position reports to the
+  // engine and steps it now, committing its decisions before returning.
   void Settle();
 
   // A case was opened (committed): queue it for matching on the dispatch
@@ -75,7 +81,10 @@ class Dispatcher {
       const std::vector<mayday::v1::Capability>& capabilities);
   // Records a position. Returns the id of the case the responder is
   // assigned to ("" if none), for its track. FAILED_PRECONDITION if the
-  // responder never called SetDuty.
+  // responder never called SetDuty. A report dispatch does not need at once
+  // (PositionCoalescer) is held, costs no round and does not wait for mu_;
+  // it is applied within CoalescingOptions::interval, and before any
+  // decision, read of responders or Settle().
   absl::StatusOr<std::string> ReportPosition(const std::string& responder_id,
                                              const mayday::v1::Location& location);
 
@@ -100,8 +109,11 @@ class Dispatcher {
   // One responder; nullopt if it never called SetDuty since start.
   std::optional<mayday::v1::Responder> GetResponder(const std::string& responder_id) const;
   // The responder's last reported position (with its fix time); nullopt if
-  // unknown or never reported.
+  // unknown or never reported. Held reports count.
   std::optional<mayday::v1::Location> ResponderLocation(const std::string& responder_id) const;
+
+  // Position reports held for the next round (tests and metrics).
+  size_t HeldPositionCount() const { return coalescer_.HeldCount(); }
 
   // --- Test hooks, to show degraded mode (tests/server/degraded_test.cc).
 
@@ -145,7 +157,18 @@ class Dispatcher {
  private:
   // Steps the engine until it has nothing more to decide, committing each
   // round's decisions together and then carrying them out (decisions.cc).
+  // Applies the held position reports first if they are due.
   void RunLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Gives the engine every held position report; with `only_if_due`, only
+  // once the oldest is due (PositionCoalescer::NextDue), so that a busy
+  // fleet's reports cost one batch per interval.
+  void ApplyHeldPositionsLocked(bool only_if_due = false) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // One position to the engine; remembers it in the coalescer. NOT_FOUND
+  // if the responder is not registered.
+  absl::Status ApplyPositionLocked(const std::string& responder_id,
+                                   const mayday::v1::Location& location, absl::Time fix_time)
+      const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // What follows a decision's commit (or its failure): tell the responder,
   // or undo the decision in the engine.
   void AfterCommitLocked(const dispatch::Decision& decision,
@@ -183,6 +206,9 @@ class Dispatcher {
   Store* const store_;
   ResponderStreams* const streams_;
   const dispatch::Clock* const clock_;
+  // Its own lock, a leaf: ReportPosition consults it without mu_.
+  mutable PositionCoalescer coalescer_;
+  const absl::Duration coalescing_interval_;
 
   mutable absl::Mutex mu_;
   std::unique_ptr<dispatch::Engine> engine_ ABSL_GUARDED_BY(mu_);

@@ -9,6 +9,7 @@
 #include "rpc/status.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"
+#include "services/admit.h"
 #include "services/watch_case.h"
 
 namespace mayday::server {
@@ -88,7 +89,8 @@ grpc::ServerUnaryReactor* AlertServiceImpl::GetCase(grpc::CallbackServerContext*
                                                     const mayday::v1::GetCaseRequest* request,
                                                     mayday::v1::Case* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    auto member = services_.auth->Require(*context, Role::kMember);
+    auto member =
+        Admit(services_, *context, Role::kMember, CallClass::kMemberReads, "GetCase");
     if (!member.ok()) return member.status();
     auto id = ParseCaseName("name", request->name());
     if (!id.ok()) return id.status();
@@ -105,7 +107,8 @@ grpc::ServerUnaryReactor* AlertServiceImpl::ListCases(
     grpc::CallbackServerContext* context, const mayday::v1::ListCasesRequest* request,
     mayday::v1::ListCasesResponse* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    auto member = services_.auth->Require(*context, Role::kMember);
+    auto member =
+        Admit(services_, *context, Role::kMember, CallClass::kMemberReads, "ListCases");
     if (!member.ok()) return member.status();
     auto size = ValidatePageSize(request->page_size(), kMaxPageSize, kDefaultPageSize);
     if (!size.ok()) return size.status();
@@ -142,7 +145,8 @@ grpc::ServerUnaryReactor* AlertServiceImpl::UpdateCaseLocation(
     grpc::CallbackServerContext* context, const mayday::v1::UpdateCaseLocationRequest* request,
     mayday::v1::Case* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    auto member = services_.auth->Require(*context, Role::kMember);
+    auto member =
+        Admit(services_, *context, Role::kMember, CallClass::kMemberUpdates, "UpdateCaseLocation");
     if (!member.ok()) return member.status();
     if (auto s = ValidateLocation("location", request->location(), request->has_location());
         !s.ok()) {
@@ -193,7 +197,8 @@ grpc::ServerUnaryReactor* AlertServiceImpl::PostMessage(
     grpc::CallbackServerContext* context, const mayday::v1::PostMessageRequest* request,
     mayday::v1::CaseEvent* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    auto member = services_.auth->Require(*context, Role::kMember);
+    auto member =
+        Admit(services_, *context, Role::kMember, CallClass::kMemberUpdates, "PostMessage");
     if (!member.ok()) return member.status();
     if (auto s = ValidateMessageText("text", request->text()); !s.ok()) return s;
     const std::string author = member->Name();
@@ -212,7 +217,8 @@ grpc::ServerUnaryReactor* AlertServiceImpl::RateCase(grpc::CallbackServerContext
                                                      const mayday::v1::RateCaseRequest* request,
                                                      mayday::v1::Case* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    auto member = services_.auth->Require(*context, Role::kMember);
+    auto member =
+        Admit(services_, *context, Role::kMember, CallClass::kMemberUpdates, "RateCase");
     if (!member.ok()) return member.status();
     if (auto s = ValidateRating(request->stars(), request->comment()); !s.ok()) return s;
     mayday::v1::Rating rating;

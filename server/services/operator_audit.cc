@@ -6,6 +6,7 @@
 #include "cases/proto_time.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"
+#include "services/admit.h"
 #include "services/operator_service.h"
 #include "services/proto_role.h"
 
@@ -32,7 +33,11 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListAuditEntries(
     grpc::CallbackServerContext* context, const mayday::v1::ListAuditEntriesRequest* request,
     mayday::v1::ListAuditEntriesResponse* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    if (auto p = services_.auth->Require(*context, Role::kAdmin); !p.ok()) return p.status();
+    if (auto p = Admit(services_, *context, Role::kAdmin, CallClass::kStaffReads,
+                        "ListAuditEntries");
+        !p.ok()) {
+      return p.status();
+    }
     auto size = ValidatePageSize(request->page_size(), 1000, 100);
     if (!size.ok()) return size.status();
     // The page token is the last sequence already returned.
@@ -53,7 +58,11 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::VerifyAuditTrail(
     grpc::CallbackServerContext* context, const mayday::v1::VerifyAuditTrailRequest*,
     mayday::v1::VerifyAuditTrailResponse* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    if (auto p = services_.auth->Require(*context, Role::kAdmin); !p.ok()) return p.status();
+    if (auto p = Admit(services_, *context, Role::kAdmin, CallClass::kStaffReads,
+                        "VerifyAuditTrail");
+        !p.ok()) {
+      return p.status();
+    }
     auto verdict = services_.store->VerifyAudit();
     if (!verdict.ok()) return verdict.status();
     response->set_intact(verdict->intact());

@@ -8,6 +8,7 @@
 #include "dispatcher/mapping.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"
+#include "services/admit.h"
 #include "services/audit_trail.h"
 #include "services/operator_service.h"
 
@@ -86,7 +87,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseTrack(
     grpc::CallbackServerContext* context, const mayday::v1::ListCaseTrackRequest* request,
     mayday::v1::ListCaseTrackResponse* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    auto agent = services_.auth->Require(*context, Role::kOperator);
+    auto agent =
+        Admit(services_, *context, Role::kOperator, CallClass::kStaffReads, "ListCaseTrack");
     if (!agent.ok()) return agent.status();
     auto found = FindCase("parent", request->parent());
     if (!found.ok()) return found.status();
@@ -108,7 +110,11 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::GetResponder(
     grpc::CallbackServerContext* context, const mayday::v1::GetResponderRequest* request,
     mayday::v1::Responder* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    if (auto p = services_.auth->Require(*context, Role::kOperator); !p.ok()) return p.status();
+    if (auto p = Admit(services_, *context, Role::kOperator, CallClass::kStaffReads,
+                        "GetResponder");
+        !p.ok()) {
+      return p.status();
+    }
     auto id = ParseSubjectName("name", request->name(), "responders");
     if (!id.ok()) return id.status();
     auto found = services_.dispatcher->GetResponder(*id);

@@ -12,6 +12,7 @@
 #include "rpc/status.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"
+#include "services/admit.h"
 #include "services/audit_trail.h"
 
 namespace mayday::server {
@@ -21,10 +22,12 @@ namespace {
 // behind before it is told to reconnect.
 constexpr size_t kMaxQueuedFeed = 10000;
 
-class WatchCasesReactor : public QueuedWriter<mayday::v1::CaseEvent>, public EventSink {
+class WatchCasesReactor : public QueuedWriter<mayday::v1::CaseEvent>,
+                          public EventSink,
+                          public CappedStream {
  public:
   WatchCasesReactor(const ServiceContext& services, grpc::CallbackServerContext* context)
-      : QueuedWriter(kMaxQueuedFeed), hub_(services.hub) {
+      : QueuedWriter(kMaxQueuedFeed), hub_(services.hub), streams_(services.streams) {
     auto principal = services.auth->Require(*context, Role::kOperator);
     if (!principal.ok()) {
       End(ToGrpcStatus(principal.status()));
@@ -35,18 +38,27 @@ class WatchCasesReactor : public QueuedWriter<mayday::v1::CaseEvent>, public Eve
     RecordRead(*services.store, AuditOf(*principal, *services.clock, "cases.watch", "cases",
                                         "live feed of every case's events"))
         .IgnoreError();  // reported by RecordRead; the feed still opens
+    // A feed beyond the operator's cap ends its oldest one.
+    stream_owner_ = absl::StrCat("WatchCases ", principal->Name());
+    streams_->Open(stream_owner_, services.stream_caps.watch_cases_per_operator, this,
+                   "WatchCases", principal->Name());
     hub_->SubscribeAll(this);
     subscribed_ = true;
   }
 
   void Deliver(const mayday::v1::CaseEvent& event) override { Push(event); }
 
+  void Evict(absl::Status status) override { End(ToGrpcStatus(status)); }
+
  private:
   void OnStreamDone() override {
     if (subscribed_) hub_->UnsubscribeAll(this);
+    if (!stream_owner_.empty()) streams_->Close(stream_owner_, this);
   }
 
   EventHub* const hub_;
+  StreamCaps* const streams_;
+  std::string stream_owner_;  // set once, in the constructor; empty if not counted
   bool subscribed_ = false;  // set once, in the constructor
 };
 
@@ -86,7 +98,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListCases(
     grpc::CallbackServerContext* context, const mayday::v1::ListAllCasesRequest* request,
     mayday::v1::ListCasesResponse* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    auto agent = services_.auth->Require(*context, Role::kOperator);
+    auto agent =
+        Admit(services_, *context, Role::kOperator, CallClass::kStaffReads, "ListCases");
     if (!agent.ok()) return agent.status();
     CaseFilter filter;
     for (int state : request->states()) {
@@ -133,7 +146,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::GetCase(grpc::CallbackServerConte
                                                        const mayday::v1::GetCaseRequest* request,
                                                        mayday::v1::Case* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    auto agent = services_.auth->Require(*context, Role::kOperator);
+    auto agent =
+        Admit(services_, *context, Role::kOperator, CallClass::kStaffReads, "GetCase");
     if (!agent.ok()) return agent.status();
     auto found = FindCase("name", request->name());
     if (!found.ok()) return found.status();
@@ -147,7 +161,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseEvents(
     grpc::CallbackServerContext* context, const mayday::v1::ListCaseEventsRequest* request,
     mayday::v1::ListCaseEventsResponse* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    auto agent = services_.auth->Require(*context, Role::kOperator);
+    auto agent =
+        Admit(services_, *context, Role::kOperator, CallClass::kStaffReads, "ListCaseEvents");
     if (!agent.ok()) return agent.status();
     auto size = ValidatePageSize(request->page_size(), 1000, 100);
     if (!size.ok()) return size.status();
@@ -178,7 +193,11 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListResponders(
     grpc::CallbackServerContext* context, const mayday::v1::ListRespondersRequest* request,
     mayday::v1::ListRespondersResponse* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    if (auto p = services_.auth->Require(*context, Role::kOperator); !p.ok()) return p.status();
+    if (auto p = Admit(services_, *context, Role::kOperator, CallClass::kStaffReads,
+                        "ListResponders");
+        !p.ok()) {
+      return p.status();
+    }
     auto size = ValidatePageSize(request->page_size(), 1000, 100);
     if (!size.ok()) return size.status();
     // Responders are listed by name; the page token is the last name returned.
@@ -241,7 +260,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::PostMessage(
     grpc::CallbackServerContext* context, const mayday::v1::PostMessageRequest* request,
     mayday::v1::CaseEvent* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    auto agent = services_.auth->Require(*context, Role::kOperator);
+    auto agent =
+        Admit(services_, *context, Role::kOperator, CallClass::kStaffUpdates, "PostMessage");
     if (!agent.ok()) return agent.status();
     if (auto s = ValidateMessageText("text", request->text()); !s.ok()) return s;
     auto posted = ChangeCase(
@@ -299,7 +319,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::CreateCaseNote(
     grpc::CallbackServerContext* context, const mayday::v1::CreateCaseNoteRequest* request,
     mayday::v1::CaseNote* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    auto agent = services_.auth->Require(*context, Role::kOperator);
+    auto agent =
+        Admit(services_, *context, Role::kOperator, CallClass::kStaffUpdates, "CreateCaseNote");
     if (!agent.ok()) return agent.status();
     auto id = ParseCaseName("parent", request->parent());
     if (!id.ok()) return id.status();
@@ -328,7 +349,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseNotes(
     grpc::CallbackServerContext* context, const mayday::v1::ListCaseNotesRequest* request,
     mayday::v1::ListCaseNotesResponse* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    auto agent = services_.auth->Require(*context, Role::kOperator);
+    auto agent =
+        Admit(services_, *context, Role::kOperator, CallClass::kStaffReads, "ListCaseNotes");
     if (!agent.ok()) return agent.status();
     auto found = FindCase("parent", request->parent());
     if (!found.ok()) return found.status();

@@ -6,6 +6,7 @@
 #include "cases/proto_time.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"
+#include "services/admit.h"
 #include "services/audit_trail.h"
 #include "services/operator_service.h"
 #include "services/proto_role.h"
@@ -66,7 +67,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListTokens(
     grpc::CallbackServerContext* context, const mayday::v1::ListTokensRequest*,
     mayday::v1::ListTokensResponse* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    auto admin = services_.auth->Require(*context, Role::kAdmin);
+    auto admin =
+        Admit(services_, *context, Role::kAdmin, CallClass::kStaffReads, "ListTokens");
     if (!admin.ok()) return admin.status();
     auto tokens = services_.store->ListTokens();
     if (!tokens.ok()) return tokens.status();

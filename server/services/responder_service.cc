@@ -9,6 +9,7 @@
 #include "dispatcher/mapping.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"
+#include "services/admit.h"
 #include "services/responder_streams_rpc.h"
 
 namespace mayday::server {
@@ -17,7 +18,8 @@ grpc::ServerUnaryReactor* ResponderServiceImpl::SetDuty(
     grpc::CallbackServerContext* context, const mayday::v1::SetDutyRequest* request,
     mayday::v1::Responder* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    auto responder = services_.auth->Require(*context, Role::kResponder);
+    auto responder = Admit(services_, *context, Role::kResponder,
+                           CallClass::kResponderUpdates, "SetDuty");
     if (!responder.ok()) return responder.status();
     std::vector<mayday::v1::Capability> capabilities;
     for (int c : request->capabilities()) {
@@ -107,7 +109,8 @@ grpc::ServerUnaryReactor* ResponderServiceImpl::PostMessage(
     grpc::CallbackServerContext* context, const mayday::v1::PostMessageRequest* request,
     mayday::v1::CaseEvent* response) {
   return FinishUnary(context, [&]() -> absl::Status {
-    auto responder = services_.auth->Require(*context, Role::kResponder);
+    auto responder = Admit(services_, *context, Role::kResponder,
+                           CallClass::kResponderUpdates, "PostMessage");
     if (!responder.ok()) return responder.status();
     if (auto s = ValidateMessageText("text", request->text()); !s.ok()) return s;
     auto posted = ChangeAssignedCase(

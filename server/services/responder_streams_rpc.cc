@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "rpc/queued_writer.h"
 #include "rpc/status.h"
 #include "rpc/validation.h"
@@ -44,52 +45,91 @@ class SubscribeReactor : public QueuedWriter<mayday::v1::ResponderUpdate>,
   std::string responder_id_;  // empty if the call was refused
 };
 
-class ReportLocationReactor : public grpc::ServerReadReactor<mayday::v1::ReportLocationRequest> {
+// Reads a crew's reports one at a time. It may also be ended from another
+// thread (StreamCaps::Open when the crew opens one stream too many), so
+// finishing goes through mu_: Finish() is called once, and a read that
+// completes after it is not acted on.
+class ReportLocationReactor : public grpc::ServerReadReactor<mayday::v1::ReportLocationRequest>,
+                              public CappedStream {
  public:
   ReportLocationReactor(const ServiceContext& services, grpc::CallbackServerContext* context,
                         mayday::v1::ReportLocationResponse* response)
-      : dispatcher_(services.dispatcher), positions_(services.positions), response_(response) {
+      : dispatcher_(services.dispatcher),
+        positions_(services.positions),
+        streams_(services.streams),
+        response_(response) {
     auto principal = services.auth->Require(*context, Role::kResponder);
     if (!principal.ok()) {
-      Finish(ToGrpcStatus(principal.status()));
+      FinishOnce(ToGrpcStatus(principal.status()));
       return;
     }
     responder_id_ = principal->subject;
-    StartRead(&request_);
+    stream_owner_ = absl::StrCat("ReportLocation ", principal->Name());
+    streams_->Open(stream_owner_, services.stream_caps.report_location_per_responder, this,
+                   "ReportLocation", principal->Name());
+    absl::MutexLock lock(&mu_);
+    if (!finished_) StartRead(&request_);
   }
+
+  void Evict(absl::Status status) override { FinishOnce(ToGrpcStatus(status)); }
 
  private:
   void OnReadDone(bool ok) override {
     if (!ok) {  // the client closed its side (or the call broke)
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
       response_->set_accepted_count(accepted_);
-      Finish(grpc::Status::OK);
+      FinishLocked(grpc::Status::OK);
       return;
     }
-    absl::Status status =
-        ValidateLocation("location", request_.location(), request_.has_location());
-    if (!status.ok()) {
-      Finish(ToGrpcStatus(status));
+    if (absl::Status s = Apply(); !s.ok()) {
+      FinishOnce(ToGrpcStatus(s));
       return;
     }
-    absl::StatusOr<std::string> on_case =
-        dispatcher_->ReportPosition(responder_id_, request_.location());
-    if (!on_case.ok()) {
-      Finish(ToGrpcStatus(on_case.status()));
-      return;
-    }
-    positions_->Record(responder_id_, request_.location(), *on_case);
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
     ++accepted_;
     StartRead(&request_);
   }
 
-  void OnDone() override { delete this; }
+  // Validates and records the report just read.
+  absl::Status Apply() {
+    absl::Status status =
+        ValidateLocation("location", request_.location(), request_.has_location());
+    if (!status.ok()) return status;
+    absl::StatusOr<std::string> on_case =
+        dispatcher_->ReportPosition(responder_id_, request_.location());
+    if (!on_case.ok()) return on_case.status();
+    positions_->Record(responder_id_, request_.location(), *on_case);
+    return absl::OkStatus();
+  }
+
+  void FinishOnce(grpc::Status status) {
+    absl::MutexLock lock(&mu_);
+    FinishLocked(std::move(status));
+  }
+
+  void FinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return;
+    finished_ = true;
+    Finish(std::move(status));
+  }
+
+  void OnDone() override {
+    if (!stream_owner_.empty()) streams_->Close(stream_owner_, this);
+    delete this;
+  }
 
   Dispatcher* const dispatcher_;
   PositionLog* const positions_;
+  StreamCaps* const streams_;
   mayday::v1::ReportLocationResponse* const response_;
   std::string responder_id_;
-  mayday::v1::ReportLocationRequest request_;
-  int64_t accepted_ = 0;
+  std::string stream_owner_;  // set once, in the constructor; empty if not counted
+  mayday::v1::ReportLocationRequest request_;  // written by the one read in flight
+  absl::Mutex mu_;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t accepted_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace

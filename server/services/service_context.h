@@ -7,6 +7,8 @@
 #include "cases/event_hub.h"
 #include "dispatcher/dispatcher.h"
 #include "responders/position_log.h"
+#include "rpc/rate_limits.h"
+#include "rpc/stream_caps.h"
 #include "store/store.h"
 
 namespace mayday::server {
@@ -19,6 +21,11 @@ struct ServiceContext {
   Dispatcher* dispatcher = nullptr;
   const dispatch::Clock* clock = nullptr;
   PositionLog* positions = nullptr;
+  // Per-principal budgets of the chatty calls (services/admit.h).
+  RateLimiter* limits = nullptr;
+  // Open streams per principal, and how many each may hold.
+  StreamCaps* streams = nullptr;
+  StreamCapOptions stream_caps;
 };
 
 }  // namespace mayday::server

@@ -14,11 +14,13 @@ constexpr int kReplayBatch = 256;
 // How far a watcher may fall behind before it is told to reconnect.
 constexpr size_t kMaxQueued = 4096;
 
-class WatchCaseReactor : public QueuedWriter<mayday::v1::CaseEvent>, public EventSink {
+class WatchCaseReactor : public QueuedWriter<mayday::v1::CaseEvent>,
+                         public EventSink,
+                         public CappedStream {
  public:
   WatchCaseReactor(const ServiceContext& services, grpc::CallbackServerContext* context,
                    const mayday::v1::WatchCaseRequest& request)
-      : QueuedWriter(kMaxQueued), hub_(services.hub) {
+      : QueuedWriter(kMaxQueued), hub_(services.hub), streams_(services.streams) {
     absl::Status status = Begin(services, *context, request);
     if (!status.ok()) End(ToGrpcStatus(status));
   }
@@ -31,6 +33,8 @@ class WatchCaseReactor : public QueuedWriter<mayday::v1::CaseEvent>, public Even
     }
     SendLocked(event);
   }
+
+  void Evict(absl::Status status) override { End(ToGrpcStatus(status)); }
 
  private:
   absl::Status Begin(const ServiceContext& services, const grpc::CallbackServerContext& context,
@@ -56,6 +60,11 @@ class WatchCaseReactor : public QueuedWriter<mayday::v1::CaseEvent>, public Even
                                                 snapshot->last_sequence()));
     }
 
+    // Counted against the member's cap from here on; a stream beyond it ends
+    // the member's oldest.
+    stream_owner_ = absl::StrCat("WatchCase ", principal->Name());
+    streams_->Open(stream_owner_, services.stream_caps.watch_case_per_member, this, "WatchCase",
+                   principal->Name());
     case_name_ = request.name();
     hub_->SubscribeCase(case_name_, this);
     subscribed_ = true;
@@ -93,9 +102,12 @@ class WatchCaseReactor : public QueuedWriter<mayday::v1::CaseEvent>, public Even
 
   void OnStreamDone() override {
     if (subscribed_) hub_->UnsubscribeCase(case_name_, this);
+    if (!stream_owner_.empty()) streams_->Close(stream_owner_, this);
   }
 
   EventHub* const hub_;
+  StreamCaps* const streams_;
+  std::string stream_owner_;  // set once, in the constructor; empty if not counted
   std::string case_name_;
   bool subscribed_ = false;  // set once, in the constructor
   absl::Mutex mu_;

@@ -224,3 +224,61 @@ TEST_CASE("SetDuty and UpdateProgress reject bad values") {
 
 }  // namespace
 }  // namespace mayday::testing
+
+namespace mayday::testing {
+namespace {
+
+// Requests are capped at 64 KiB as a whole (server.cc) and field by field
+// (validation.h): a request over either is refused clearly and changes
+// nothing.
+TEST_CASE("A request over 64 KiB is refused with RESOURCE_EXHAUSTED and stores nothing") {
+  TestServer server;
+  const std::string alice = server.Token("member", "alice");
+  const std::string agent = server.Token("operator", "desk-1");
+
+  RaiseAlertRequest huge = Alert("huge");
+  huge.set_note(std::string(70 * 1024, 'x'));
+  mayday::v1::Case opened;
+  grpc::Status status = server.Alerts()->RaiseAlert(Call(alice).get(), huge, &opened);
+  CHECK(status.error_code() == grpc::RESOURCE_EXHAUSTED);
+  INFO(status.error_message());
+  CHECK(status.error_message().find("larger than max") != std::string::npos);
+  CHECK(CountCases(server, alice) == 0);
+
+  // Under the whole-request cap but over the field's: INVALID_ARGUMENT
+  // naming the field.
+  RaiseAlertRequest long_note = Alert("long-note");
+  long_note.set_note(std::string(2000, 'x'));
+  status = server.Alerts()->RaiseAlert(Call(alice).get(), long_note, &opened);
+  CHECK(status.error_code() == grpc::INVALID_ARGUMENT);
+  CHECK(status.error_message().find("note is 2000 bytes") != std::string::npos);
+  CHECK(CountCases(server, alice) == 0);
+
+  // The same on a case that exists: an oversized message changes nothing.
+  REQUIRE(server.Alerts()->RaiseAlert(Call(alice).get(), Alert("ok"), &opened).ok());
+  const int64_t before = opened.last_sequence();
+  for (size_t bytes : {size_t{70 * 1024}, size_t{1001}}) {
+    mayday::v1::PostMessageRequest message;
+    message.set_case_(opened.name());
+    message.set_text(std::string(bytes, 'y'));
+    mayday::v1::CaseEvent posted;
+    status = server.Operators()->PostMessage(Call(agent).get(), message, &posted);
+    INFO(bytes << " bytes: " << status.error_message());
+    CHECK(status.error_code() ==
+          (bytes > 64 * 1024 ? grpc::RESOURCE_EXHAUSTED : grpc::INVALID_ARGUMENT));
+  }
+  mayday::v1::GetCaseRequest get;
+  get.set_name(opened.name());
+  mayday::v1::Case now;
+  REQUIRE(server.Alerts()->GetCase(Call(alice).get(), get, &now).ok());
+  // Dispatch may have added events (escalation): no message among them.
+  mayday::v1::ListCaseEventsRequest events;
+  events.set_parent(opened.name());
+  mayday::v1::ListCaseEventsResponse timeline;
+  REQUIRE(server.Operators()->ListCaseEvents(Call(agent).get(), events, &timeline).ok());
+  CHECK(now.last_sequence() >= before);
+  for (const auto& e : timeline.events()) CHECK_FALSE(e.has_message_posted());
+}
+
+}  // namespace
+}  // namespace mayday::testing

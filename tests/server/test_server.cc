@@ -28,6 +28,11 @@ TestServer::TestServer(absl::Duration offer_timeout, server::ServerTlsOptions tl
   Start();
 }
 
+TestServer::TestServer(std::function<void(server::ServerOptions&)> configure)
+    : offer_timeout_(absl::Seconds(30)), configure_(std::move(configure)) {
+  Start();
+}
+
 TestServer::~TestServer() {
   if (server_ != nullptr) server_->Shutdown(absl::Seconds(1));
 }
@@ -39,6 +44,7 @@ void TestServer::Start() {
   options.store = store_;
   options.dispatch.offer_timeout = offer_timeout_;
   options.tls = tls_;
+  if (configure_) configure_(options);
   auto started = server::Server::Start(options);
   if (!started.ok()) throw std::runtime_error(started.status().ToString());
   server_ = std::move(*started);

@@ -39,6 +39,9 @@ class TestServer {
                       server::ServerTlsOptions tls = {}, server::StoreOptions store = {});
   TestServer(absl::Duration offer_timeout, server::StoreOptions store)
       : TestServer(offer_timeout, server::ServerTlsOptions{}, std::move(store)) {}
+  // Lets `configure` change the options (limits, clock, ...) before every
+  // start.
+  explicit TestServer(std::function<void(server::ServerOptions&)> configure);
   ~TestServer();
 
   // Stops the server (keeping the database), runs `while_stopped` if set
@@ -65,6 +68,7 @@ class TestServer {
   absl::Duration offer_timeout_;
   server::ServerTlsOptions tls_;
   server::StoreOptions store_;
+  std::function<void(server::ServerOptions&)> configure_;
   std::unique_ptr<server::Server> server_;
 };
 

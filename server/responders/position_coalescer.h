@@ -1,0 +1,122 @@
+// PositionCoalescer: decides which of a crew's position reports dispatch
+// needs at once and which can wait, so that a fleet reporting many times a
+// second costs a map update per report instead of the engine's lock and a
+// dispatch round each (which starved alerts of CPU: docs/RELIABILITY.md §7).
+//
+// A report goes to dispatch at once (kApplyNow) when it is the responder's
+// first since it came on duty, or when it lies at least `urgent_move_meters`
+// from the last position dispatch was given: a jump that can change who is
+// nearest or in range. Any other report is held: it replaces the
+// responder's held report (the newest fix wins), and the dispatcher applies
+// every held report together, in one round, at the latest `interval` after
+// the oldest of them arrived (NextDue), and before any other dispatch round,
+// so that no decision is taken on a position older than one held. Dispatch
+// ranks by positions up to two minutes old; a second's delay changes nothing
+// a crew could notice, and the latest position is never lost.
+//
+// Also remembers, per responder, the case it was on when dispatch last
+// told (SetCase), so a held report can go to the track without asking the
+// engine.
+#ifndef MAYDAY_SERVER_RESPONDERS_POSITION_COALESCER_H_
+#define MAYDAY_SERVER_RESPONDERS_POSITION_COALESCER_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "mayday/v1/resources.pb.h"
+
+namespace mayday::server {
+
+struct CoalescingOptions {
+  // The longest a report is held before dispatch gets it.
+  absl::Duration interval = absl::Seconds(1);
+  // A report this far (meters) from the last one applied goes at once. A
+  // vehicle covers 40 m a second at 140 km/h: only a jump (a first good fix
+  // after a tunnel, a crew driven elsewhere) is this far within a second.
+  double urgent_move_meters = 500;
+  // Off (0 interval): every report goes at once, as before coalescing.
+  bool enabled() const { return interval > absl::ZeroDuration(); }
+};
+
+// A held report, for the dispatcher to apply.
+struct HeldPosition {
+  std::string responder_id;
+  mayday::v1::Location location;  // as reported
+  absl::Time fix_time;            // the report's fix time, or its arrival
+};
+
+// Thread-safe; its lock is a leaf (taken under the dispatcher's, never the
+// other way round).
+class PositionCoalescer {
+ public:
+  explicit PositionCoalescer(CoalescingOptions options = {}) : options_(options) {}
+
+  enum class Route {
+    kApplyNow,  // give it to dispatch now, then call Applied()
+    kHeld,      // kept as the responder's held report
+  };
+  struct Verdict {
+    Route route;
+    // The case the responder was on when dispatch last said (SetCase);
+    // "" if none. Meaningful for kHeld.
+    std::string on_case;
+  };
+
+  // A report of `responder_id` that arrived at `now`; `fix_time` is its own
+  // fix time (or `now` if it has none).
+  Verdict Offer(const std::string& responder_id, const mayday::v1::Location& location,
+                absl::Time fix_time, absl::Time now);
+  // Dispatch was given this position of the responder (at once, or a held
+  // one) and the responder is on `on_case` ("" if none). A held report with
+  // an older fix is dropped.
+  void Applied(const std::string& responder_id, const mayday::v1::Location& location,
+               absl::Time fix_time, const std::string& on_case);
+  // Every held report, newest per responder; none are held afterwards.
+  std::vector<HeldPosition> TakeHeld();
+  // When the oldest held report must be applied (its arrival + interval);
+  // nullopt if none is held.
+  std::optional<absl::Time> NextDue() const;
+  // The responder's assignment changed: held reports now go to `on_case`'s
+  // track ("" if none).
+  void SetCase(const std::string& responder_id, const std::string& on_case);
+  // The responder went off or came on duty: its next report goes at once.
+  // (Its entry stays: one per responder that ever reported, as the engine
+  // keeps one per responder registered since start.)
+  void Forget(const std::string& responder_id);
+
+  size_t HeldCount() const;
+
+ private:
+  struct Crew {
+    bool applied = false;  // dispatch has a position of this crew
+    double latitude = 0, longitude = 0;  // the last applied position
+    absl::Time applied_fix;
+    std::string on_case;
+    std::optional<HeldPosition> held;
+  };
+
+  const CoalescingOptions options_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Crew> crews_ ABSL_GUARDED_BY(mu_);
+  size_t held_count_ ABSL_GUARDED_BY(mu_) = 0;
+  // The responders that got a held report since the last TakeHeld (some may
+  // have had it dropped since), so that taking them costs what is held, not
+  // the whole fleet.
+  std::vector<std::string> held_ids_ ABSL_GUARDED_BY(mu_);
+  // Lower bound of every held report's arrival; exact when the held set was
+  // empty before the first of them (recomputed by TakeHeld).
+  std::optional<absl::Time> oldest_held_ ABSL_GUARDED_BY(mu_);
+};
+
+// Great-circle distance in meters on a sphere of the Earth's mean radius:
+// good to 0.5%, enough for a threshold (dispatch's ranking uses WGS84).
+double ApproximateMeters(double lat1, double lon1, double lat2, double lon2);
+
+}  // namespace mayday::server
+
+#endif  // MAYDAY_SERVER_RESPONDERS_POSITION_COALESCER_H_
