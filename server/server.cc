@@ -64,7 +64,7 @@ class ServerImpl final : public Server {
                             .limits = limits_.get(),
                             .streams = &open_streams_,
                             .stream_caps = options.stream_caps};
-    alerts_ = std::make_unique<AlertServiceImpl>(services);
+    alerts_ = std::make_unique<AlertServiceImpl>(services, options.alert_spacing);
     responders_ = std::make_unique<ResponderServiceImpl>(services);
     operators_ = std::make_unique<OperatorServiceImpl>(services);
 

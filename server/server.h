@@ -44,6 +44,12 @@ struct ServerOptions {
   // Which crews' position reports dispatch gets at once and which wait for
   // the next batch (responders/position_coalescer.h).
   CoalescingOptions positions;
+  // A member's alerts of one kind start one at a time and at least this far
+  // apart (rpc/call_turns.h): an app pressing in a loop is answered, its open
+  // case every time, at this pace rather than as fast as it sends. A
+  // member's first alert, and other members' alerts, never wait. Never a
+  // refusal.
+  absl::Duration alert_spacing = absl::Milliseconds(100);
   // Time source for dispatch and event times; null means the system clock.
   // Not owned.
   const dispatch::Clock* clock = nullptr;

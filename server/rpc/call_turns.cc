@@ -1,21 +1,58 @@
 // CallTurns; see call_turns.h.
 #include "rpc/call_turns.h"
 
+#include <pthread.h>
+
+#include <algorithm>
+#include <functional>
 #include <utility>
+
+#include "absl/time/clock.h"
 
 namespace mayday::server {
 
+CallTurns::CallTurns(int per_principal, absl::Duration spacing)
+    : per_principal_(std::max(per_principal, 1)),
+      spacing_(std::max(spacing, absl::ZeroDuration())),
+      next_sweep_(absl::Now() + absl::Seconds(1)) {
+  thread_ = std::thread([this] { Run(); });
+  pthread_setname_np(thread_.native_handle(), "mayday-turns");
+}
+
+CallTurns::~CallTurns() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  thread_.join();
+}
+
+CallTurns::Start CallTurns::TakeTurn(const std::string& principal, Turns& turns, absl::Time now) {
+  if (turns.waiting.empty() || turns.running >= per_principal_) return nullptr;
+  const absl::Time may_start = turns.last_start + spacing_;
+  if (now >= may_start || stopping_) {
+    Start start = std::move(turns.waiting.front());
+    turns.waiting.pop_front();
+    ++turns.running;
+    turns.last_start = now;
+    return start;
+  }
+  if (!turns.scheduled) {
+    turns.scheduled = true;
+    due_.emplace(may_start, principal);
+  }
+  return nullptr;
+}
+
 void CallTurns::Begin(const std::string& principal, Start start) {
+  Start now_start;
   {
     absl::MutexLock lock(&mu_);
     Turns& turns = turns_[principal];
-    if (turns.running >= per_principal_) {
-      turns.waiting.push_back(std::move(start));
-      return;
-    }
-    ++turns.running;
+    turns.waiting.push_back(std::move(start));
+    now_start = TakeTurn(principal, turns, absl::Now());
   }
-  start();
+  if (now_start) now_start();
 }
 
 void CallTurns::Done(const std::string& principal) {
@@ -23,17 +60,64 @@ void CallTurns::Done(const std::string& principal) {
   {
     absl::MutexLock lock(&mu_);
     auto it = turns_.find(principal);
-    if (it == turns_.end()) return;  // more Done than Begin: nothing to end
-    Turns& turns = it->second;
-    if (turns.waiting.empty()) {
-      if (--turns.running <= 0) turns_.erase(it);
-      return;
-    }
-    // The turn passes to the oldest waiting call; `running` stays.
-    next = std::move(turns.waiting.front());
-    turns.waiting.pop_front();
+    if (it == turns_.end() || it->second.running == 0) return;  // more Done than Begin
+    --it->second.running;
+    next = TakeTurn(principal, it->second, absl::Now());
   }
-  next();
+  if (next) next();
+}
+
+void CallTurns::Sweep(absl::Time now) {
+  absl::erase_if(turns_, [&](const auto& entry) {
+    const Turns& turns = entry.second;
+    return turns.running == 0 && turns.waiting.empty() && !turns.scheduled &&
+           now >= turns.last_start + spacing_;
+  });
+  next_sweep_ = now + absl::Seconds(1);
+}
+
+void CallTurns::Run() {
+  absl::MutexLock lock(&mu_);
+  while (true) {
+    const absl::Time now = absl::Now();
+    if (now >= next_sweep_) Sweep(now);
+    if (stopping_) {
+      // Whatever still waits starts now: its call must be answered.
+      bool any = false;
+      for (auto& [principal, turns] : turns_) {
+        while (!turns.waiting.empty()) {
+          Start start = std::move(turns.waiting.front());
+          turns.waiting.pop_front();
+          any = true;
+          mu_.Unlock();
+          start();
+          mu_.Lock();
+        }
+      }
+      if (!any) return;
+      continue;
+    }
+    if (!due_.empty() && due_.top().first <= now) {
+      const std::string principal = due_.top().second;
+      due_.pop();
+      auto it = turns_.find(principal);
+      if (it == turns_.end()) continue;
+      it->second.scheduled = false;
+      Start start = TakeTurn(principal, it->second, now);
+      if (start) {
+        mu_.Unlock();
+        start();
+        mu_.Lock();
+      }
+      continue;
+    }
+    absl::Time wake = next_sweep_;
+    if (!due_.empty()) wake = std::min(wake, due_.top().first);
+    auto woken = [this, wake]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return stopping_ || (!due_.empty() && due_.top().first < wake);
+    };
+    mu_.AwaitWithDeadline(absl::Condition(&woken), wake);
+  }
 }
 
 int64_t CallTurns::Waiting(const std::string& principal) const {

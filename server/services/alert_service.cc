@@ -32,6 +32,11 @@ absl::Status AlertNotStored(const absl::Status& status) {
                                              "); retry with the same request_id"));
 }
 
+// Whose turn an alert waits for: the member's alerts of its kind.
+std::string TurnKey(const NewCase& alert) {
+  return absl::StrCat(alert.member, " ", static_cast<int>(alert.kind));
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* AlertServiceImpl::RaiseAlert(
@@ -52,8 +57,8 @@ grpc::ServerUnaryReactor* AlertServiceImpl::RaiseAlert(
   }
   NewCase alert{member->Name(), request->request_id(), request->kind(), request->location(),
                 request->note()};
-  const std::string name = alert.member;
-  raise_turns_.Begin(name, [this, context, reactor, response, alert = std::move(alert)]() mutable {
+  const std::string turn = TurnKey(alert);  // before `alert` moves into the lambda
+  raise_turns_.Begin(turn, [this, context, reactor, response, alert = std::move(alert)]() mutable {
     OpenCase(context, reactor, response, std::move(alert));
   });
   return reactor;
@@ -62,17 +67,17 @@ grpc::ServerUnaryReactor* AlertServiceImpl::RaiseAlert(
 void AlertServiceImpl::OpenCase(grpc::CallbackServerContext* context,
                                 grpc::ServerUnaryReactor* reactor, mayday::v1::Case* response,
                                 NewCase alert) {
-  std::string member = alert.member;
+  std::string turn = TurnKey(alert);
   // Gave up while waiting for its turn: the app will retry, or has.
   if (context->IsCancelled()) {
     reactor->Finish(grpc::Status::CANCELLED);
-    raise_turns_.Done(member);
+    raise_turns_.Done(turn);
     return;
   }
   // Answered from the store's completer thread once the case is on disk; the
   // handler's thread is not held meanwhile, so many alerts share a commit.
   services_.log->OpenAsync(
-      std::move(alert), [this, reactor, response, member = std::move(member)](
+      std::move(alert), [this, reactor, response, turn = std::move(turn)](
                             absl::StatusOr<CreatedCase> opened) {
         if (!opened.ok()) {
           reactor->Finish(ToGrpcStatus(AlertNotStored(opened.status())));
@@ -81,7 +86,7 @@ void AlertServiceImpl::OpenCase(grpc::CallbackServerContext* context,
           *response = std::move(opened->snapshot);
           reactor->Finish(grpc::Status::OK);
         }
-        raise_turns_.Done(member);
+        raise_turns_.Done(turn);
       });
 }
 

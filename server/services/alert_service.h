@@ -11,7 +11,9 @@ namespace mayday::server {
 // Thread-safe; handlers run on gRPC's callback threads.
 class AlertServiceImpl final : public mayday::v1::AlertService::CallbackService {
  public:
-  explicit AlertServiceImpl(const ServiceContext& services) : services_(services) {}
+  // `alert_spacing`: ServerOptions::alert_spacing.
+  AlertServiceImpl(const ServiceContext& services, absl::Duration alert_spacing)
+      : services_(services), raise_turns_(1, alert_spacing) {}
 
   grpc::ServerUnaryReactor* RaiseAlert(grpc::CallbackServerContext* context,
                                        const mayday::v1::RaiseAlertRequest* request,
@@ -51,10 +53,11 @@ class AlertServiceImpl final : public mayday::v1::AlertService::CallbackService 
                 mayday::v1::Case* response, NewCase alert);
 
   ServiceContext services_;
-  // A member's RaiseAlerts take turns, two at a time (a road and a medical
-  // alert at once); the rest wait, so that an app pressing in a loop is
-  // answered at the pace of the store and never crowds out other members.
-  CallTurns raise_turns_{2};
+  // A member's RaiseAlerts of one kind take turns, one at a time and
+  // alert_spacing apart (a road and a medical alert go at once); the rest
+  // wait, so that an app pressing in a loop never crowds out other members.
+  // Keyed "members/{id} KIND".
+  CallTurns raise_turns_;
 };
 
 }  // namespace mayday::server

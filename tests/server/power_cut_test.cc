@@ -23,8 +23,10 @@ namespace {
 
 using server::testing::FaultyVfs;
 
-constexpr int kMembers = 3;  // one client thread each
-constexpr int kAlertsPerMember = 12;
+constexpr int kMembers = 3;  // client threads
+constexpr int kAlertsPerMember = 12;  // each from a member of its own (a
+                                      // member's next road alert would join
+                                      // the open one)
 constexpr int kCrashPoints = 100;
 
 // RaiseAlerts acknowledged: request_id -> case name, per member token.
@@ -33,14 +35,15 @@ struct Acks {
   std::map<std::string, std::map<std::string, std::string>> by_token ABSL_GUARDED_BY(mu);
 };
 
-// Each member raises its alerts one after another until done or the server
+// Each thread raises its alerts one after another until done or the server
 // fails to answer OK (the power is gone).
 void RaiseAlerts(TestServer& server, const std::vector<std::string>& tokens, Acks& acks) {
   std::vector<std::thread> members;
   for (int m = 0; m < kMembers; ++m) {
-    members.emplace_back([&server, &acks, token = tokens[m], m] {
+    members.emplace_back([&server, &acks, &tokens, m] {
       auto alerts = server.Alerts();
       for (int i = 0; i < kAlertsPerMember; ++i) {
+        const std::string& token = tokens[m * kAlertsPerMember + i];
         const std::string request_id = absl::StrCat("m", m, "-alert-", i);
         mayday::v1::Case reply;
         if (!alerts->RaiseAlert(Call(token).get(), Alert(request_id), &reply).ok()) return;
@@ -68,7 +71,9 @@ RunResult Run(int64_t crash_after, uint32_t seed) {
   store.vfs = vfs.name();
   TestServer server(absl::Seconds(30), store);
   std::vector<std::string> tokens;
-  for (int m = 0; m < kMembers; ++m) tokens.push_back(server.Token("member", absl::StrCat("m", m)));
+  for (int m = 0; m < kMembers * kAlertsPerMember; ++m) {
+    tokens.push_back(server.Token("member", absl::StrCat("m", m)));
+  }
   const int64_t start = vfs.operations();
   if (crash_after > 0) vfs.CrashAt(start + crash_after);
   Acks acks;
