@@ -69,9 +69,11 @@ void AlertServiceImpl::OpenCase(grpc::CallbackServerContext* context,
                                 NewCase alert) {
   std::string turn = TurnKey(alert);
   // Gave up while waiting for its turn: the app will retry, or has.
+  // (Done before Finish, here and below: once the last call is finished the
+  // server may shut down and this service go away.)
   if (context->IsCancelled()) {
-    reactor->Finish(grpc::Status::CANCELLED);
     raise_turns_.Done(turn);
+    reactor->Finish(grpc::Status::CANCELLED);
     return;
   }
   // Answered from the store's completer thread once the case is on disk; the
@@ -79,14 +81,14 @@ void AlertServiceImpl::OpenCase(grpc::CallbackServerContext* context,
   services_.log->OpenAsync(
       std::move(alert), [this, reactor, response, turn = std::move(turn)](
                             absl::StatusOr<CreatedCase> opened) {
+        raise_turns_.Done(turn);  // the member's next alert of the kind may start
         if (!opened.ok()) {
           reactor->Finish(ToGrpcStatus(AlertNotStored(opened.status())));
-        } else {
-          if (opened->created) services_.dispatcher->CaseOpened(opened->snapshot);
-          *response = std::move(opened->snapshot);
-          reactor->Finish(grpc::Status::OK);
+          return;
         }
-        raise_turns_.Done(turn);
+        if (opened->created) services_.dispatcher->CaseOpened(opened->snapshot);
+        *response = std::move(opened->snapshot);
+        reactor->Finish(grpc::Status::OK);
       });
 }
 

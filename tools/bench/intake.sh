@@ -50,7 +50,11 @@ members() {
     --count "$2" >"$work/$1.tokens"
 }
 
+# Enough members for 40,000 alerts/s (above any peak seen here) in each run,
+# issued before maydayd starts (issued during a run, their writes would be
+# checkpointed by maydayd's writer in the middle of the measurement).
 members peak $((40000 * (seconds + 1)))
+members paced $((40000 * (seconds + 2)))
 start echo "$bin/mayday-echo" --listen 127.0.0.1:0
 load "$port" echo-peak "$concurrency" "$work/peak.tokens"
 
@@ -59,8 +63,7 @@ peak_json="$(load "$port" maydayd-peak "$concurrency" "$work/peak.tokens")"
 printf '%s\n' "$peak_json"
 peak="$(sed -E 's/.*"per_second":([0-9.]+).*/\1/' <<<"$peak_json")"
 rate="$(awk -v p="$peak" 'BEGIN { printf "%.0f", p * 0.8 }')"
-# Members the peak run did not use (theirs are still open). Issued while
-# maydayd runs: the file is shared, as an admin's `token create` would be.
-members paced $(((rate + 1000) * (seconds + 2)))
+# The paced run's members are others than the peak run's (theirs are still
+# open: a press of theirs would join).
 # Paced: up to 4096 in flight, so that a slow moment shows as latency.
 load "$port" maydayd-80pct 4096 "$work/paced.tokens" --rate "$rate"

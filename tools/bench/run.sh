@@ -22,6 +22,9 @@ peak_rate="$(grep maydayd-peak <<<"$intake_json" | sed -E 's/.*"per_second":([0-
 say "alert to offer, fan-out, position updates, restart"
 scenario_json="$("$root/tools/bench/scenarios.sh" "$bin" "$peak_rate")"
 printf '%s\n' "$scenario_json"
+say "one member flooding RaiseAlert beside other members' alerts (issue 6, item 7)"
+flood_json="$("$root/tools/bench/flood.sh" "$bin" 1000 5)"
+printf '%s\n' "$flood_json"
 say "dispatch_bench: engine vs brute-force geodesic scan (a few minutes)"
 index_json="$("$bin/dispatch_bench" "$@")"
 printf '%s\n' "$index_json"
@@ -69,12 +72,13 @@ doc="$root/docs/BENCHMARKS.md"
   echo "| 3. fan-out | p99 $(field p99_ms "$fanout") ms to $(field streams "$fanout") streams; $(field kib_per_stream "$fanout") KiB per idle stream; threads $(field threads_before "$fanout") → $(field threads_idle "$fanout") | p99 ≤ 100 ms, ≤ 50 KiB, no thread per stream | $(meets "$(field p99_ms "$fanout")" 100 max) / $(meets "$(field kib_per_stream "$fanout")" 50 max) |"
   echo "| 4. position updates | $(field per_second "$pos") reports/s under half-peak intake (the bare RPC stack: $(field per_second "$pos_echo")/s) | ≥ 50,000/s | $(meets "$(field per_second "$pos")" 50000 min) |"
   echo "| 5. dispatch query | see the two tables below | faster than a scan and than Redis | |"
+  echo "| flood (reliability 7) | other members' p99 $(field p99_ms "$(grep others-alone <<<"$flood_json")") ms alone, $(field p99_ms "$(grep others-beside-flood <<<"$flood_json")") ms beside one member's RaiseAlert loop ($(field completed "$(grep flood-raise <<<"$flood_json")") presses answered, $(field failed "$(grep flood-raise <<<"$flood_json")") failed) | holds, nothing refused | see below |"
   echo "| 6. restart | ${restart_median} s (median of 3) with 1,000,000 cases, $(field open "$restart") open | ≤ 2 s | $(meets "$restart_median" 2 max) |"
   echo
   echo "## Command"
   echo
   echo '```'
-  echo "tools/dev bench $*   # = tools/bench/intake.sh build/bin 5; tools/bench/scenarios.sh build/bin PEAK; build/bin/dispatch_bench $*; build/bin/dispatch_bench --redis $*"
+  echo "tools/dev bench $*   # = tools/bench/intake.sh build/bin 5; tools/bench/scenarios.sh build/bin PEAK; tools/bench/flood.sh build/bin 1000 5; build/bin/dispatch_bench $*; build/bin/dispatch_bench --redis $*"
   echo '```'
   echo
   echo "## Durable alert intake vs the RPC stack alone"
@@ -147,6 +151,16 @@ echo "| maydayd, offered 15,000/s | $(field per_second "$pos_low") | alerts at $
 echo "| maydayd, offered 60,000/s | $(field per_second "$pos") | alerts at $(field rate "$pos_intake")/s: $(field per_second "$pos_intake")/s acknowledged, p50 $(field p50_ms "$pos_intake") ms, p99 $(field p99_ms "$pos_intake") ms, $(field failed "$pos_intake") failed |"
 echo
 cat "$root/tools/bench/positions_notes.md"
+echo
+echo "## One member flooding RaiseAlert"
+echo
+echo "\`tools/bench/flood.sh build/bin 1000 5\`: 1,000 alerts/s from members of their own (open loop), alone and then beside one member's app raising as fast as it is answered (128 in flight, a new request_id each: every press after the first joins that member's open case, paced one per kind per 100 ms; docs/RELIABILITY.md §7)."
+echo
+echo "| run | answered | failed | joined | p50 ms | p99 ms | p999 ms |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+while read -r l; do
+  echo "| $(sed -E 's/.*"label":"([^"]*)".*/\1/' <<<"$l") | $(field completed "$l") | $(field failed "$l") | $(field joined "$l") | $(field p50_ms "$l") | $(field p99_ms "$l") | $(field p999_ms "$l") |"
+done <<<"$flood_json"
 echo
 echo "## Restart"
 echo
