@@ -21,13 +21,7 @@ set -euo pipefail
 bin="${1:?usage: flood.sh BIN_DIR [RATE] [SECONDS]}"
 rate="${2:-1000}"
 seconds="${3:-5}"
-work="$(mktemp -d "${TMPDIR:-/var/tmp}/mayday-flood.XXXXXX")"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+scratch flood
 
 # members NAME COUNT: COUNT member tokens in $work/NAME.tokens.
 members() {
@@ -39,9 +33,7 @@ members alone $((rate * (seconds + 2)))
 members beside $((rate * (seconds + 2)))
 members flooder 1
 
-"$bin/maydayd" --listen 127.0.0.1:0 --db "$work/mayday.db" 2>"$work/maydayd.log" &
-pids+=($!)
-port="$(wait_for_port "$work/maydayd.log")"
+start maydayd "$bin/maydayd" --listen 127.0.0.1:0 --db "$work/mayday.db"
 
 # paced LABEL TOKENS [SECONDS]: RATE alerts/s from the members in TOKENS.
 paced() {
@@ -55,7 +47,7 @@ paced others-alone alone
   --concurrency 128 --warmup-s 1 --duration-s $((seconds + 2)) --label flood-raise \
   >"$work/flood.json" &
 flood_pid=$!
-pids+=("$flood_pid")
+started_pids+=("$flood_pid")
 sleep 1
 paced others-beside-flood beside
 wait "$flood_pid"

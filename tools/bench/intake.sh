@@ -18,22 +18,7 @@ bin="${1:?usage: intake.sh BIN_DIR [SECONDS]}"
 seconds="${2:-5}"
 # Calls in flight for the peak runs.
 concurrency=128
-work="$(mktemp -d "${TMPDIR:-/var/tmp}/mayday-intake.XXXXXX")"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# Starts "$@" (which prints "...serving on port N" on stderr) and sets $port.
-start() {
-  local log="$work/$1.log"
-  shift
-  "$@" 2>"$log" &
-  pids+=($!)
-  port="$(wait_for_port "$log")"
-}
+scratch intake
 
 # load PORT LABEL CONCURRENCY TOKEN_FILE [mayday-sim load flags...]
 load() {
