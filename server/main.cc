@@ -173,6 +173,12 @@ int main(int argc, char** argv) {
                  "first nor a jump (0: every report at once)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  double alert_spacing_ms = absl::ToDoubleMilliseconds(options.alert_spacing);
+  app.add_option("--alert-spacing-ms", alert_spacing_ms,
+                 "a member's alerts of one kind start at least this far apart; presses in a loop "
+                 "wait their turn and get the open case, never an error (0: no spacing)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
 
   auto* token = app.add_subcommand("token", "manage access tokens");
   auto* create = token->add_subcommand("create", "issue a token and print it");
@@ -200,6 +206,7 @@ int main(int argc, char** argv) {
   options.dispatch.offer_timeout = absl::Seconds(offer_timeout_s);
   options.dispatch.max_radius_meters = max_radius_km * 1000;
   options.positions.interval = absl::Milliseconds(position_interval_ms);
+  options.alert_spacing = absl::Milliseconds(alert_spacing_ms);
   for (const std::string& flag : rate_limits) {
     if (auto s = ParseRateLimitFlag(flag, options.rate_limits); !s.ok()) {
       std::fprintf(stderr, "maydayd: --rate-limit %s: %s\n", flag.c_str(),
