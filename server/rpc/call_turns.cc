@@ -76,26 +76,19 @@ void CallTurns::Sweep(absl::Time now) {
   next_sweep_ = now + absl::Seconds(1);
 }
 
-void CallTurns::Run() {
-  absl::MutexLock lock(&mu_);
+CallTurns::Start CallTurns::NextToStart() {
   while (true) {
     const absl::Time now = absl::Now();
     if (now >= next_sweep_) Sweep(now);
     if (stopping_) {
       // Whatever still waits starts now: its call must be answered.
-      bool any = false;
       for (auto& [principal, turns] : turns_) {
-        while (!turns.waiting.empty()) {
-          Start start = std::move(turns.waiting.front());
-          turns.waiting.pop_front();
-          any = true;
-          mu_.Unlock();
-          start();
-          mu_.Lock();
-        }
+        if (turns.waiting.empty()) continue;
+        Start start = std::move(turns.waiting.front());
+        turns.waiting.pop_front();
+        return start;
       }
-      if (!any) return;
-      continue;
+      return nullptr;
     }
     if (!due_.empty() && due_.top().first <= now) {
       const std::string principal = due_.top().second;
@@ -103,12 +96,7 @@ void CallTurns::Run() {
       auto it = turns_.find(principal);
       if (it == turns_.end()) continue;
       it->second.scheduled = false;
-      Start start = TakeTurn(principal, it->second, now);
-      if (start) {
-        mu_.Unlock();
-        start();
-        mu_.Lock();
-      }
+      if (Start start = TakeTurn(principal, it->second, now)) return start;
       continue;
     }
     absl::Time wake = next_sweep_;
@@ -117,6 +105,18 @@ void CallTurns::Run() {
       return stopping_ || (!due_.empty() && due_.top().first < wake);
     };
     mu_.AwaitWithDeadline(absl::Condition(&woken), wake);
+  }
+}
+
+void CallTurns::Run() {
+  while (true) {
+    Start start;
+    {
+      absl::MutexLock lock(&mu_);
+      start = NextToStart();
+    }
+    if (!start) return;  // stopping, and nothing waits
+    start();
   }
 }
 

@@ -66,6 +66,9 @@ class CallTurns {
   // if it needs one, and returns an empty Start.
   Start TakeTurn(const std::string& principal, Turns& turns, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The next waiting call whose turn has come, waiting for one; empty once
+  // stopping and nothing waits.
+  Start NextToStart() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Run();
   void Sweep(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
