@@ -124,7 +124,12 @@ std::vector<std::shared_ptr<PendingAlert>> AlertOutbox::Pending() {
   std::vector<std::shared_ptr<PendingAlert>> pending;
   absl::MutexLock lock(&mu_);
   for (const Sender& sender : senders_) {
-    if (!sender.done) pending.push_back(sender.alert);
+    if (sender.done) continue;
+    // An alert is told it was acknowledged (or failed) just before its
+    // sender is marked done: it is no longer being delivered.
+    const AlertState state = sender.alert->progress().state;
+    if (state == AlertState::kAcknowledged || state == AlertState::kFailed) continue;
+    pending.push_back(sender.alert);
   }
   return pending;
 }
