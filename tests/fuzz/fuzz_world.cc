@@ -41,8 +41,6 @@ World& World::Get() {
 }
 
 World::World() : server_(absl::Hours(1)), channel_(server_.Channel()) {
-  member_a_ = server_.Token("member", "fz-a");
-  member_b_ = server_.Token("member", "fz-b");
   operator_ = server_.Token("operator", "fz-agent");
   admin_ = server_.Token("admin", "fz-admin");
   Build();
@@ -73,9 +71,9 @@ std::string World::Token(Caller caller) const {
 std::string World::Name(Caller caller) const {
   switch (caller) {
     case Caller::kMemberA:
-      return "members/fz-a";
+      return "members/" + member_a_subject_;
     case Caller::kMemberB:
-      return "members/fz-b";
+      return "members/" + member_b_subject_;
     case Caller::kResponder1:
       return crews_[0]->name();
     case Caller::kResponder2:
@@ -168,6 +166,10 @@ void World::Build() {
   }
   ++generation_;
   changed_ = false;
+  member_a_subject_ = absl::StrCat("fz-a-g", generation_);
+  member_b_subject_ = absl::StrCat("fz-b-g", generation_);
+  member_a_ = server_.Token("member", member_a_subject_);
+  member_b_ = server_.Token("member", member_b_subject_);
   inputs_since_build_ = 0;
   // A spot per generation, 1.25 degrees (> 130 km) apart, away from the
   // seeds' Amsterdam so that fuzzed alerts rarely reach the fixtures' crews.
@@ -198,26 +200,29 @@ void World::Build() {
   server_.server().SettleDispatch();
   if (auto s = crews_[0]->Accept(cases_[3]); !s.ok()) SetUpFailed("AcceptOffer", s);
 
+  // A member has one open case of each kind: A's closed medical cases are
+  // raised and closed before A's open one, and the offered road case is B's
+  // (A's road case is the assigned one).
   crew(1, 0.01);
-  cases_[2] = raise(member_a_, v1::CASE_KIND_ROAD, "o");
-  cases_[0] = raise(member_a_, v1::CASE_KIND_MEDICAL, "e");
-  cases_[1] = raise(member_b_, v1::CASE_KIND_MEDICAL, "b");
+  cases_[2] = raise(member_b_, v1::CASE_KIND_ROAD, "o");
   cases_[4] = raise(member_a_, v1::CASE_KIND_MEDICAL, "r");
-  cases_[5] = raise(member_a_, v1::CASE_KIND_MEDICAL, "c");
   server_.server().SettleDispatch();
-
   v1::ResolveCaseRequest resolve;
   resolve.set_name(cases_[4]);
   v1::Case closed;
   if (auto s = operators->ResolveCase(testing::Call(operator_).get(), resolve, &closed); !s.ok()) {
     SetUpFailed("ResolveCase", s);
   }
+  cases_[5] = raise(member_a_, v1::CASE_KIND_MEDICAL, "c");
   v1::CancelCaseRequest cancel;
   cancel.set_name(cases_[5]);
   cancel.set_reason("fixture");
   if (auto s = alerts->CancelCase(testing::Call(member_a_).get(), cancel, &closed); !s.ok()) {
     SetUpFailed("CancelCase", s);
   }
+  cases_[0] = raise(member_a_, v1::CASE_KIND_MEDICAL, "e");
+  cases_[1] = raise(member_b_, v1::CASE_KIND_MEDICAL, "b");
+  server_.server().SettleDispatch();
   crew(2, 0.02);
   server_.server().SettleDispatch();
 }

@@ -5,7 +5,7 @@
 //
 //   @e  member A's case, escalated (medical, no ambulance on duty)
 //   @b  member B's case, escalated
-//   @o  member A's case, offered to responder 2 (who has not answered)
+//   @o  member B's road case, offered to responder 2 (who has not answered)
 //   @s  member A's case, assigned to responder 1
 //   @r  member A's case, resolved by a care agent
 //   @c  member A's case, cancelled by A
@@ -60,7 +60,7 @@ class World {
   // The token `caller` sends ("" for kNoToken).
   std::string Token(Caller caller) const;
   // The name a successful call's result carries for `caller`
-  // ("members/fz-a", "responders/fz-g7-r1", ...); "" for no/bad token.
+  // ("members/fz-a-g7", "responders/fz-g7-r1", ...); "" for no/bad token.
   std::string Name(Caller caller) const;
 
   // Replaces the "@x" prefixes in every string field of `message`,
@@ -86,7 +86,11 @@ class World {
 
   testing::TestServer server_;
   std::shared_ptr<grpc::Channel> channel_;
+  // Tokens, and member A's and B's subjects: new members each generation
+  // (a member has one open case of each kind, and the old generation's
+  // cases stay open).
   std::string member_a_, member_b_, operator_, admin_;
+  std::string member_a_subject_, member_b_subject_;
   int generation_ = 0;
   std::unique_ptr<testing::Crew> crews_[3];
   // Case names of @e @b @o @s @r @c, in that order.
