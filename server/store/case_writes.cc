@@ -3,6 +3,7 @@
 // as it was.
 #include <sqlite3.h>
 
+#include <initializer_list>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -29,15 +30,21 @@ absl::StatusOr<std::optional<Case>> CaseRow(Statement& select) {
   return ParseCase(select.ColumnBlob(1), absl::StrCat("case cases/", select.ColumnText(0)));
 }
 
-// The stored case of `member` that `request_id` opened or joined, if any.
-absl::StatusOr<std::optional<Case>> FindRetried(Database& db,
-                                                const std::string& member,
-                                                const std::string& request_id) {
+// The two ways a request_id can be stored: the press that opened a case,
+// and a press that joined one.
+constexpr char kOpenedBy[] = "SELECT id, snapshot FROM cases WHERE member = ?1 AND request_id = ?2";
+constexpr char kJoinedBy[] =
+    "SELECT c.id, c.snapshot FROM case_presses p JOIN cases c ON c.id = p.case_id "
+    "WHERE p.member = ?1 AND p.request_id = ?2";
+
+// The stored case of `member` that `request_id` opened or joined (as `sqls`
+// say), if any.
+absl::StatusOr<std::optional<Case>> FindRetried(Database& db, const std::string& member,
+                                                const std::string& request_id,
+                                                std::initializer_list<const char*> sqls = {
+                                                    kOpenedBy, kJoinedBy}) {
   if (request_id.empty()) return std::nullopt;
-  for (const char* sql :
-       {"SELECT id, snapshot FROM cases WHERE member = ?1 AND request_id = ?2",
-        "SELECT c.id, c.snapshot FROM case_presses p JOIN cases c ON c.id = p.case_id "
-        "WHERE p.member = ?1 AND p.request_id = ?2"}) {
+  for (const char* sql : sqls) {
     absl::StatusOr<StatementLease> select = db.Prepare(sql);
     if (!select.ok()) return select.status();
     absl::Status status = (*select)->BindText(1, member);
@@ -191,15 +198,17 @@ absl::StatusOr<CreatedCase> OpenOrJoinCase(Database& db, const Case& snapshot,
   if (absl::Status status = ValidateNewCase(snapshot, first); !status.ok()) {
     return status;
   }
-  // Retries first: a press that opened or joined a case gets that case back
-  // whatever its state, even if another case of the kind is open now.
-  absl::StatusOr<std::optional<Case>> retried =
-      FindRetried(db, snapshot.member(), snapshot.request_id());
-  if (!retried.ok()) return ReadInWriteFailed(retried.status());
-  if (retried->has_value()) return CreatedCase{std::move(**retried), false};
-
+  // A press that opened or joined a case gets that case back whatever its
+  // state, even if another case of the kind is open now.
   absl::StatusOr<std::optional<Case>> open = FindOpen(db, snapshot.member(), snapshot.kind());
   if (!open.ok()) return ReadInWriteFailed(open.status());
+  // Nothing open (the usual alert): only a joining press needs looking up;
+  // InsertCase tells the retry of an opening press by its UNIQUE conflict.
+  absl::StatusOr<std::optional<Case>> retried =
+      open->has_value() ? FindRetried(db, snapshot.member(), snapshot.request_id())
+                        : FindRetried(db, snapshot.member(), snapshot.request_id(), {kJoinedBy});
+  if (!retried.ok()) return ReadInWriteFailed(retried.status());
+  if (retried->has_value()) return CreatedCase{std::move(**retried), false};
   if (!open->has_value()) return InsertCase(db, snapshot, first);
 
   // The member pressed again while help is on its way: the press joins the
