@@ -17,6 +17,7 @@
 #include "mayday/sdk/client.h"
 #include "tcp_proxy.h"
 #include "test_support.h"
+#include "member_cases.h"
 #include "test_server.h"
 
 namespace mayday::testing {
@@ -43,14 +44,6 @@ sdk::Alert RoadAlert(const std::string& note) {
   alert.longitude = 4.9041;
   alert.note = note;
   return alert;
-}
-
-std::vector<mayday::v1::Case> Cases(TestServer& server, const std::string& token) {
-  mayday::v1::ListCasesRequest request;
-  request.set_page_size(100);
-  mayday::v1::ListCasesResponse response;
-  REQUIRE(server.Alerts()->ListCases(Call(token).get(), request, &response).ok());
-  return {response.cases().begin(), response.cases().end()};
 }
 
 // Records a watch's events and end.
@@ -142,10 +135,10 @@ TEST_CASE("Faults: every press is stored once through drops, lost replies and a 
   proxy.SetMode(TcpProxy::Mode::kDropReplies);
   press("reply lost");
   const absl::Time committed_by = absl::Now() + absl::Seconds(10);
-  while (Cases(server, token).empty() && absl::Now() < committed_by) {
+  while (MemberCases(server, token).empty() && absl::Now() < committed_by) {
     absl::SleepFor(absl::Milliseconds(20));
   }
-  REQUIRE(Cases(server, token).size() == 1);
+  REQUIRE(MemberCases(server, token).size() == 1);
   proxy.DropAll();
   proxy.SetMode(TcpProxy::Mode::kPass);
 
@@ -164,7 +157,7 @@ TEST_CASE("Faults: every press is stored once through drops, lost replies and a 
   absl::SleepFor(cut);
   proxy.SetMode(TcpProxy::Mode::kPass);
 
-  const auto cases = Cases(server, token);
+  const auto cases = MemberCases(server, token);
   REQUIRE(cases.size() == 1);
   const std::string& opened = cases[0].name();
   CHECK(cases[0].request_id() == presses.front()->request_id());

@@ -7,6 +7,7 @@
 #include <limits>
 #include <string>
 
+#include "member_cases.h"
 #include "test_server.h"
 
 namespace mayday::testing {
@@ -22,12 +23,7 @@ struct BadAlert {
 };
 
 int CountCases(TestServer& server, const std::string& token) {
-  mayday::v1::ListCasesRequest request;
-  request.set_page_size(100);
-  mayday::v1::ListCasesResponse reply;
-  auto status = server.Alerts()->ListCases(Call(token).get(), request, &reply);
-  REQUIRE(status.ok());
-  return reply.cases_size();
+  return static_cast<int>(MemberCases(server, token).size());
 }
 
 TEST_CASE("RaiseAlert rejects each bad input with INVALID_ARGUMENT and stores nothing") {

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "crew.h"
+#include "member_cases.h"
 #include "test_server.h"
 #include "test_support.h"
 
@@ -19,13 +20,6 @@ namespace mayday::testing {
 namespace {
 
 namespace v1 = mayday::v1;
-
-std::vector<v1::Case> MemberCases(TestServer& server, const std::string& token) {
-  v1::ListCasesRequest request;
-  v1::ListCasesResponse response;
-  REQUIRE(server.Alerts()->ListCases(Call(token).get(), request, &response).ok());
-  return {response.cases().begin(), response.cases().end()};
-}
 
 TEST_CASE("A member hammering RaiseAlert gets their one open case back, never an error") {
   TestServer server;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "faulty_vfs.h"
+#include "member_cases.h"
 #include "test_server.h"
 #include "test_support.h"
 
@@ -29,16 +30,6 @@ grpc::Status Raise(TestServer& server, const std::string& token, const std::stri
                    mayday::v1::Case* reply,
                    mayday::v1::CaseKind kind = mayday::v1::CASE_KIND_ROAD) {
   return server.Alerts()->RaiseAlert(Call(token).get(), Alert(request_id, kind), reply);
-}
-
-// The member's cases, as ListCases returns them.
-std::vector<mayday::v1::Case> Cases(TestServer& server, const std::string& token) {
-  mayday::v1::ListCasesRequest request;
-  mayday::v1::ListCasesResponse response;
-  grpc::Status status = server.Alerts()->ListCases(Call(token).get(), request, &response);
-  INFO(status.error_message());
-  REQUIRE(status.ok());
-  return {response.cases().begin(), response.cases().end()};
 }
 
 // The file holds no case without all its events 1..last_sequence, and
@@ -78,7 +69,7 @@ TEST_CASE("A full disk refuses alerts clearly, keeps reads going and recovers by
   mayday::v1::Case found;
   REQUIRE(alerts->GetCase(Call(token).get(), get, &found).ok());
   CHECK(found.last_sequence() >= 1);
-  std::vector<mayday::v1::Case> listed = Cases(server, token);
+  std::vector<mayday::v1::Case> listed = MemberCases(server, token);
   REQUIRE(listed.size() == 1);
   CHECK(listed[0].name() == stored.name());
   mayday::v1::WatchCaseRequest watch;
@@ -103,7 +94,7 @@ TEST_CASE("A full disk refuses alerts clearly, keeps reads going and recovers by
   mayday::v1::Case again;
   REQUIRE(Raise(server, token, "while-full", &again).ok());
   CHECK(again.name() == retried.name());
-  CHECK(Cases(server, token).size() == 2);
+  CHECK(MemberCases(server, token).size() == 2);
   server.server().SettleDispatch();
   CheckNothingHalfWritten(server);
 }
@@ -133,7 +124,7 @@ TEST_CASE("A failed write or fsync is not acknowledged and the next alert is sto
   CHECK(status.error_code() == grpc::StatusCode::UNAVAILABLE);
   CHECK(status.error_message() ==
         "the server could not store the alert (I/O error); retry with the same request_id");
-  std::vector<mayday::v1::Case> listed = Cases(server, token);
+  std::vector<mayday::v1::Case> listed = MemberCases(server, token);
   REQUIRE(listed.size() == 1);  // the refused alert is nowhere to be seen
   CHECK(listed[0].name() == first.name());
 
@@ -141,13 +132,13 @@ TEST_CASE("A failed write or fsync is not acknowledged and the next alert is sto
   status = Raise(server, token, "second", &second);
   INFO(status.error_message());
   REQUIRE(status.ok());
-  CHECK(Cases(server, token).size() == 2);
+  CHECK(MemberCases(server, token).size() == 2);
   server.server().SettleDispatch();
   CheckNothingHalfWritten(server);
 
   // And it stays stored: a restarted server has both, once each.
   server.Restart();
-  CHECK(Cases(server, token).size() == 2);
+  CHECK(MemberCases(server, token).size() == 2);
   mayday::v1::Case retried;
   REQUIRE(Raise(server, token, "second", &retried).ok());
   CHECK(retried.name() == second.name());
