@@ -209,7 +209,7 @@ absl::StatusOr<std::vector<OpenCase>> SelectOpenCases(Database& db) {
       "SELECT c.id, c.snapshot, e.event FROM cases AS c "
       "LEFT JOIN case_events AS e ON e.case_id = c.id AND e.sequence > 1 "
       "AND c.state IN (1, 7) AND c.last_sequence > 1 "
-      "WHERE c.state NOT IN (5, 6) ORDER BY c.create_time_us, c.id, e.sequence");
+      "WHERE c.closed = 0 ORDER BY c.create_time_us, c.id, e.sequence");
   if (!select.ok()) return ReadFailed(select.status());
   Statement& stmt = **select;
   std::vector<OpenCase> cases;

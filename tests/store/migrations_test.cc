@@ -56,29 +56,35 @@ TEST_CASE("Reopening an up-to-date file changes nothing",
   CHECK(QueryInt(path, "PRAGMA schema_version") == schema_cookie);
 }
 
-// A file as Mayday left it at schema version 2 (before admin tokens and the
-// responder column): an operator token and an assigned case.
-void WriteVersion2File(const std::string& path, const mayday::v1::Case& assigned) {
+// An empty file at schema `version`, as a Mayday of that version made it.
+std::unique_ptr<store_internal::Database> WriteSchemaFile(const std::string& path, int version) {
   auto db = store_internal::Database::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 1000);
   REQUIRE(db.ok());
   REQUIRE((*db)->Exec("PRAGMA journal_mode = WAL").ok());
   REQUIRE((*db)->Exec("CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "
                       "description TEXT NOT NULL, applied_time_us INTEGER NOT NULL) STRICT")
               .ok());
-  for (const auto& migration : store_internal::AllMigrations().subspan(0, 2)) {
+  for (const auto& migration : store_internal::AllMigrations().subspan(0, version)) {
     REQUIRE((*db)->Exec(migration.sql).ok());
     REQUIRE((*db)
                 ->Exec("INSERT INTO schema_migrations VALUES (" +
                        std::to_string(migration.version) + ", 'old', 0)")
                 .ok());
   }
-  REQUIRE((*db)
+  return *std::move(db);
+}
+
+// A file as Mayday left it at schema version 2 (before admin tokens and the
+// responder column): an operator token and an assigned case.
+void WriteVersion2File(const std::string& path, const mayday::v1::Case& assigned) {
+  std::unique_ptr<store_internal::Database> db = WriteSchemaFile(path, 2);
+  REQUIRE(db
               ->Exec("INSERT INTO tokens VALUES ('" + std::string(64, 'a') +
                      "', 'operator', 'desk-1', 1, 0)")
               .ok());
   std::string blob;
   REQUIRE(assigned.SerializeToString(&blob));
-  auto insert = (*db)->Prepare(
+  auto insert = db->Prepare(
       "INSERT INTO cases (id, member, request_id, kind, state, create_time_us, "
       "last_sequence, snapshot) VALUES ('c1', 'members/m', 'r', 1, 2, 5, 1, ?1)");
   REQUIRE(insert.ok());
@@ -109,6 +115,52 @@ TEST_CASE("A version 2 file gains admin tokens and the responder column",
   admin.role = Role::kAdmin;
   admin.subject = "root";
   CHECK(store->PutToken(admin).ok());
+  CHECK(testing::CheckIntegrity(path) == "ok");
+}
+
+TEST_CASE("A version 5 file's cases are marked open or closed, and stay so",
+          "[store][migrations]") {
+  testing::ScratchDir dir;
+  const std::string path = dir.File("mayday.db");
+  {
+    std::unique_ptr<store_internal::Database> db = WriteSchemaFile(path, 5);
+    // state: 1 dispatching, 2 assigned, 5 resolved, 6 cancelled, 7 escalated.
+    for (const auto& [id, state] : std::vector<std::pair<std::string, int>>{
+             {"c1", 1}, {"c2", 2}, {"c3", 5}, {"c4", 6}, {"c5", 7}}) {
+      mayday::v1::Case c = testing::NewCase(id, "members/m-" + id, "r");
+      c.set_state(static_cast<mayday::v1::CaseState>(state));
+      std::string blob;
+      REQUIRE(c.SerializeToString(&blob));
+      auto insert = db->Prepare(
+          "INSERT INTO cases (id, member, request_id, kind, state, create_time_us, "
+          "last_sequence, snapshot) VALUES (?1, ?2, 'r', 1, ?3, 1700000000000000, 1, ?4)");
+      REQUIRE(insert.ok());
+      REQUIRE((*insert)->BindText(1, id).ok());
+      REQUIRE((*insert)->BindText(2, c.member()).ok());
+      REQUIRE((*insert)->BindInt64(3, state).ok());
+      REQUIRE((*insert)->BindBlob(4, blob).ok());
+      REQUIRE((*insert)->Step().ok());
+    }
+  }
+  std::unique_ptr<Store> store = testing::OpenStore(path);
+  CHECK(QueryText(path, "SELECT group_concat(id) FROM (SELECT id FROM cases WHERE closed = 1 "
+                        "ORDER BY id)") == "c3,c4");
+  auto open = store->ListOpenCases();
+  REQUIRE(open.ok());
+  std::vector<std::string> names;
+  for (const OpenCase& c : *open) names.push_back(c.snapshot.name());
+  CHECK(names == std::vector<std::string>{"cases/c1", "cases/c2", "cases/c5"});
+
+  // Later steps keep the column right: resolving closes, other steps do not.
+  auto [escalated, escalation] = testing::NextStep(*store->GetCase("c1"),
+                                                   mayday::v1::CASE_STATE_ESCALATED);
+  REQUIRE(store->AppendEvent(escalated, escalation).ok());
+  CHECK(QueryInt(path, "SELECT closed FROM cases WHERE id = 'c1'") == 0);
+  CHECK(QueryInt(path, "SELECT state FROM cases WHERE id = 'c1'") == 7);
+  auto [resolved, resolution] = testing::NextStep(escalated, mayday::v1::CASE_STATE_RESOLVED);
+  REQUIRE(store->AppendEvent(resolved, resolution).ok());
+  CHECK(QueryInt(path, "SELECT closed FROM cases WHERE id = 'c1'") == 1);
+  CHECK(store->ListOpenCases()->size() == 2);
   CHECK(testing::CheckIntegrity(path) == "ok");
 }
 
