@@ -192,6 +192,23 @@ std::string Database::path() const {
   return file != nullptr ? file : "";
 }
 
+void Database::SetWalHook(absl::AnyInvocable<void(int)> on_commit) {
+  on_commit_ = std::move(on_commit);
+  sqlite3_wal_hook(
+      db_,
+      +[](void* self, sqlite3*, const char*, int pages) {
+        static_cast<Database*>(self)->on_commit_(pages);
+        return SQLITE_OK;
+      },
+      this);
+}
+
+absl::Status Database::CheckpointPassive() {
+  int rc = sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc == SQLITE_OK || rc == SQLITE_BUSY) return absl::OkStatus();
+  return ConnectionError(db_, rc);
+}
+
 absl::StatusOr<Transaction> Transaction::Begin(Database& db) {
   if (!db.autocommit()) {
     // Inside a group commit's batch every job already has a savepoint of

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -122,10 +123,23 @@ class Database {
   // The file this connection has open as its main database.
   std::string path() const;
 
+  // After each commit of this connection, on the committing thread, calls
+  // `on_commit` with the number of pages the write-ahead log holds, in place
+  // of SQLite's own checkpoint of the log once it passes 1,000 pages.
+  void SetWalHook(absl::AnyInvocable<void(int)> on_commit);
+
+  // A passive checkpoint: copies into the database file the pages of the
+  // write-ahead log that no reader still needs, syncing both as the
+  // connection's synchronous setting says. Waits for no reader or writer;
+  // UNAVAILABLE on an I/O error (SQLITE_BUSY, another checkpoint running, is
+  // no error: that one does the work).
+  absl::Status CheckpointPassive();
+
  private:
   explicit Database(sqlite3* db) : db_(db) {}
 
   sqlite3* db_;
+  absl::AnyInvocable<void(int)> on_commit_;
   absl::flat_hash_map<std::string, std::unique_ptr<Statement>> statements_;
   bool in_job_ = false;
 };

@@ -32,6 +32,11 @@ constexpr int kOpenFlags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 // Most jobs in one transaction: bounds the latency a batch adds to its last
 // job and the work lost to one failed commit.
 constexpr size_t kMaxBatch = 1000;
+// The write-ahead log's size (pages of 4 KiB) past which the checkpoint
+// thread copies it back into the file (SQLite's own default), and past which
+// the writer does so itself.
+constexpr int kCheckpointPages = 1000;
+constexpr int kWriterCheckpointPages = 10000;
 
 absl::Status OpenFailed(const std::string& path, const absl::Status& cause) {
   return absl::Status(cause.code(), absl::StrCat("cannot open the store at ",
@@ -123,17 +128,45 @@ absl::StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path
   status = Configure(**reader, options.synchronous);
   if (status.ok()) status = SetPragma(**reader, "PRAGMA query_only = ON", "");
   if (!status.ok()) return OpenFailed(path, status);
+  // Syncs as the writer does: a checkpoint fsyncs the log before it copies
+  // and the file after.
+  absl::StatusOr<std::unique_ptr<Database>> checkpointer =
+      Database::Open(path, kOpenFlags, kBusyTimeoutMs, options.vfs);
+  if (!checkpointer.ok()) return OpenFailed(path, checkpointer.status());
+  status = Configure(**checkpointer, options.synchronous);
+  if (!status.ok()) return OpenFailed(path, status);
   return std::unique_ptr<Store>(
-      new SqliteStore(*std::move(writer), *std::move(reader)));
+      new SqliteStore(*std::move(writer), *std::move(reader), *std::move(checkpointer)));
 }
 
-SqliteStore::SqliteStore(std::unique_ptr<Database> writer, std::unique_ptr<Database> reader)
-    : writer_(std::move(writer)), reader_(std::move(reader)) {
+SqliteStore::SqliteStore(std::unique_ptr<Database> writer, std::unique_ptr<Database> reader,
+                         std::unique_ptr<Database> checkpointer)
+    : writer_(std::move(writer)),
+      reader_(std::move(reader)),
+      checkpointer_(std::move(checkpointer)) {
+  // Runs inside the writer's COMMIT, write_mu_ held.
+  writer_->SetWalHook([this](int pages) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    if (pages < kCheckpointPages) return;
+    if (pages >= kWriterCheckpointPages) {
+      // The checkpoint thread is not keeping up (or cannot write): the
+      // writer copies, as SQLite would, rather than let the log grow.
+      writer_->CheckpointPassive().IgnoreError();
+      return;
+    }
+    absl::MutexLock lock(&checkpoint_mu_);
+    checkpoint_due_ = true;
+  });
   writer_thread_ = std::thread([this] { WriterLoop(); });
   completer_thread_ = std::thread([this] { CompleterLoop(); });
+  checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
 }
 
 SqliteStore::~SqliteStore() {
+  {
+    absl::MutexLock lock(&checkpoint_mu_);
+    checkpoint_stopping_ = true;
+  }
+  checkpoint_thread_.join();
   {
     absl::MutexLock lock(&queue_mu_);
     stopping_ = true;
@@ -212,6 +245,30 @@ void SqliteStore::CompleterLoop() {
         batch.callbacks[i](std::move(batch.results[i]));
       }
     }
+  }
+}
+
+void SqliteStore::CheckpointLoop() {
+  pthread_setname_np(pthread_self(), "mayday-ckpt");
+  while (true) {
+    {
+      absl::MutexLock lock(&checkpoint_mu_);
+      checkpoint_mu_.Await(absl::Condition(
+          +[](SqliteStore* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->checkpoint_mu_) {
+            return self->checkpoint_due_ || self->checkpoint_stopping_;
+          },
+          this));
+      if (checkpoint_stopping_) return;
+    }
+    // Errors are left for the next round (as SQLite's own checkpoints do);
+    // if the log keeps growing, the writer checkpoints itself.
+    checkpointer_->CheckpointPassive().IgnoreError();
+    {
+      absl::MutexLock lock(&write_mu_);
+      checkpointer_->CheckpointPassive().IgnoreError();
+    }
+    absl::MutexLock lock(&checkpoint_mu_);
+    checkpoint_due_ = false;
   }
 }
 

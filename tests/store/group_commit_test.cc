@@ -3,9 +3,11 @@
 // own writes; callers hear of a job only once its batch is on disk, in the
 // order the jobs were queued.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "store/store.h"
@@ -109,6 +111,60 @@ TEST_CASE("Many writers share commits and every one of them is told", "[store][g
   REQUIRE(done.WaitForNotificationWithTimeout(absl::Seconds(30)));
   CHECK(QueryInt(path, "SELECT count(*) FROM cases") == kCases);
   CHECK(QueryInt(path, "SELECT count(*) FROM case_events") == kCases);
+}
+
+// SQLite's own checkpoint (copying the write-ahead log back into the file)
+// is replaced by the store's checkpoint thread: the file must still take in
+// the log while the store runs, and the log must start over instead of
+// growing with every write.
+TEST_CASE("The write-ahead log is copied back and starts over while the store runs",
+          "[store][group_commit]") {
+  testing::ScratchDir dir;
+  const std::string path = dir.File("mayday.db");
+  std::unique_ptr<Store> store = testing::OpenStore(path);
+  const std::string wal = path + "-wal";
+  const auto file_size = [](const std::string& file) {
+    std::error_code error;
+    const auto size = std::filesystem::file_size(file, error);
+    return error ? uintmax_t{0} : size;
+  };
+  const uintmax_t empty_file = file_size(path);
+
+  // About 12 MiB of cases in batches of 200: some 3,000 pages of log, three
+  // times what starts a checkpoint.
+  const std::string note(2000, 'n');
+  auto write_cases = [&](const std::string& prefix) {
+    for (int batch = 0; batch < 15; ++batch) {
+      absl::Mutex mu;
+      int told = 0;
+      for (int i = 0; i < 200; ++i) {
+        mayday::v1::Case c = NewCase(absl::StrCat(prefix, batch, "-", i), "members/m",
+                                     absl::StrCat(prefix, batch, "-", i));
+        c.set_note(note);
+        store->Submit(
+            [c](WriteTxn& txn) { return txn.CreateCase(c, RaisedEvent(c)).status(); },
+            [&](absl::Status status) {
+              CHECK(status.ok());
+              absl::MutexLock lock(&mu);
+              ++told;
+            });
+      }
+      absl::MutexLock lock(&mu);
+      mu.Await(absl::Condition(+[](int* n) { return *n == 200; }, &told));
+    }
+  };
+  write_cases("a");
+  // The checkpoint thread copies in the background: wait for it, boundedly.
+  for (int i = 0; i < 200 && file_size(path) < empty_file + (8u << 20); ++i) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  CHECK(file_size(path) >= empty_file + (8u << 20));
+  // As much again: had the log not started over, it would hold both.
+  const uintmax_t wal_after_first = file_size(wal);
+  write_cases("b");
+  CHECK(file_size(wal) <= std::max<uintmax_t>(wal_after_first, 16u << 20));
+  CHECK(QueryInt(path, "SELECT count(*) FROM cases") == 6000);
+  CHECK(testing::CheckIntegrity(path) == "ok");
 }
 
 }  // namespace
