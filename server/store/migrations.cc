@@ -189,8 +189,9 @@ CREATE TABLE case_presses (
 // that holds a changed column or whose WHERE clause names one, so the open
 // cases' indexes named `state` were rewritten (an entry out, the same entry
 // back in) at every step of every case. They name `closed` instead, which
-// changes once, when the case closes. Unassigned cases (every new one) are
-// left out of cases_by_responder.
+// changes once, when the case closes; cases_open_by_member is in the order
+// OpenCase wants (the oldest first), which SQLite had sorted per alert.
+// Unassigned cases (every new one) are left out of cases_by_responder.
 constexpr char kMigration6[] = R"sql(
 ALTER TABLE cases ADD COLUMN closed INTEGER NOT NULL DEFAULT 0 CHECK (closed IN (0, 1));
 UPDATE cases SET closed = 1 WHERE state IN (5, 6);
@@ -198,7 +199,7 @@ DROP INDEX cases_open;
 DROP INDEX cases_open_by_member;
 DROP INDEX cases_by_responder;
 CREATE INDEX cases_open ON cases (create_time_us, id) WHERE closed = 0;
-CREATE INDEX cases_open_by_member ON cases (member, kind) WHERE closed = 0;
+CREATE INDEX cases_open_by_member ON cases (member, kind, create_time_us, id) WHERE closed = 0;
 CREATE INDEX cases_by_responder ON cases (responder, create_time_us, id)
   WHERE responder IS NOT NULL;
 )sql";
