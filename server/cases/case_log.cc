@@ -104,7 +104,9 @@ void CaseLog::AppendAsync(std::string case_id, std::string actor, OwnedCaseChang
        audit = std::move(audit), out](WriteTxn& txn) mutable {
         auto current = txn.GetCase(case_id);
         if (!current.ok()) return current.status();
+        // From the start each time: a job may run again (WriteJob).
         out->snapshot = *current;
+        out->event = mayday::v1::CaseEvent();
         out->event.set_actor(actor);
         if (auto s = change(*current, out->snapshot, out->event); !s.ok()) return s;
         const absl::Time now = clock_->Now();
@@ -117,11 +119,12 @@ void CaseLog::AppendAsync(std::string case_id, std::string actor, OwnedCaseChang
         out->event.set_state(out->snapshot.state());
         if (auto s = txn.AppendEvent(out->snapshot, out->event); !s.ok()) return s;
         if (!audit.has_value()) return absl::OkStatus();
-        audit->target = current->name();
-        audit->detail = audit->detail.empty()
-                            ? absl::StrCat("event ", sequence)
-                            : absl::StrCat("event ", sequence, ": ", audit->detail);
-        return txn.AppendAudit(*audit);
+        AuditEntry entry = *audit;
+        entry.target = current->name();
+        entry.detail = audit->detail.empty()
+                           ? absl::StrCat("event ", sequence)
+                           : absl::StrCat("event ", sequence, ": ", audit->detail);
+        return txn.AppendAudit(entry);
       },
       [this, out, done = std::move(done)](absl::Status status) mutable {
         if (!status.ok()) {

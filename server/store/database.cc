@@ -187,6 +187,8 @@ absl::StatusOr<StatementLease> Database::Prepare(absl::string_view sql) {
 
 bool Database::autocommit() const { return sqlite3_get_autocommit(db_) != 0; }
 
+int64_t Database::total_changes() const { return sqlite3_total_changes64(db_); }
+
 std::string Database::path() const {
   const char* file = sqlite3_db_filename(db_, "main");
   return file != nullptr ? file : "";

@@ -115,6 +115,10 @@ class Database {
   // True if the connection has no open transaction.
   bool autocommit() const;
 
+  // Rows inserted, changed or deleted by this connection's statements since
+  // it opened (those of statements that failed and were undone not counted).
+  int64_t total_changes() const;
+
   // Set by the group commit while it runs a job inside the job's own
   // savepoint: nested Transactions then need none of their own.
   void set_in_job(bool in_job) { in_job_ = in_job; }

@@ -303,6 +303,11 @@ class BatchTxn final : public WriteTxn {
 };
 
 void SqliteStore::RunBatch(std::vector<QueuedWrite>& batch, std::vector<absl::Status>& results) {
+  if (!TryBatch(batch, results, /*savepoints=*/false)) TryBatch(batch, results, /*savepoints=*/true);
+}
+
+bool SqliteStore::TryBatch(std::vector<QueuedWrite>& batch, std::vector<absl::Status>& results,
+                           bool savepoints) {
   Database& db = *writer_;
   absl::Status batch_failed;
   if (absl::Status begin = db.Run("BEGIN IMMEDIATE"); !begin.ok()) {
@@ -310,7 +315,8 @@ void SqliteStore::RunBatch(std::vector<QueuedWrite>& batch, std::vector<absl::St
   }
   BatchTxn txn(db);
   for (size_t i = 0; i < batch.size() && batch_failed.ok(); ++i) {
-    absl::Status status = db.Run("SAVEPOINT job");
+    absl::Status status = savepoints ? db.Run("SAVEPOINT job") : absl::OkStatus();
+    const int64_t changes_before = db.total_changes();
     db.set_in_job(true);
     if (status.ok()) status = batch[i].job(txn);
     db.set_in_job(false);
@@ -321,8 +327,15 @@ void SqliteStore::RunBatch(std::vector<QueuedWrite>& batch, std::vector<absl::St
                                              : status);
       break;
     }
-    if (!status.ok()) db.Run("ROLLBACK TO job").IgnoreError();
-    db.Run("RELEASE job").IgnoreError();
+    if (savepoints) {
+      if (!status.ok()) db.Run("ROLLBACK TO job").IgnoreError();
+      db.Run("RELEASE job").IgnoreError();
+    } else if (!status.ok() && db.total_changes() != changes_before) {
+      // Failed after it wrote: without a savepoint its writes cannot be
+      // undone alone. Undo the batch; it runs again, carefully.
+      db.Run("ROLLBACK").IgnoreError();
+      return false;
+    }
     results[i] = std::move(status);
   }
   if (batch_failed.ok()) {
@@ -336,6 +349,7 @@ void SqliteStore::RunBatch(std::vector<QueuedWrite>& batch, std::vector<absl::St
       if (result.ok() || absl::IsUnavailable(result)) result = batch_failed;
     }
   }
+  return true;
 }
 
 absl::StatusOr<CreatedCase> SqliteStore::CreateCase(

@@ -162,7 +162,11 @@ inline constexpr int kMaxRememberedPresses = 100;
 
 // One unit of a group commit: runs on the writer thread; an error undoes its
 // own writes only. Then `WriteDone` gets the outcome once the batch is on
-// disk: OK only if the job succeeded and its batch committed.
+// disk: OK only if the job succeeded and its batch committed. A job may run
+// more than once (its batch runs again if another job fails after writing:
+// SqliteStore::RunBatch), each time from the stored state it first saw: it
+// must start from its inputs each time, never from what a run before left
+// in its captures.
 using WriteJob = absl::AnyInvocable<absl::Status(WriteTxn&)>;
 using WriteDone = absl::AnyInvocable<void(absl::Status)>;
 

@@ -2,6 +2,7 @@
 // writer, each seeing the ones before it; a job that fails undoes only its
 // own writes; callers hear of a job only once its batch is on disk, in the
 // order the jobs were queued.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <string>
@@ -111,6 +112,73 @@ TEST_CASE("Many writers share commits and every one of them is told", "[store][g
   REQUIRE(done.WaitForNotificationWithTimeout(absl::Seconds(30)));
   CHECK(QueryInt(path, "SELECT count(*) FROM cases") == kCases);
   CHECK(QueryInt(path, "SELECT count(*) FROM case_events") == kCases);
+}
+
+// A batch runs without a savepoint per job; a job that fails after it wrote
+// has its batch undone and run again, each job in its own savepoint. The
+// other jobs then run twice, and what they stored is stored once.
+TEST_CASE("A job that fails after writing: its batch runs again and keeps the others' writes",
+          "[store][group_commit]") {
+  testing::ScratchDir dir;
+  const std::string path = dir.File("mayday.db");
+  std::unique_ptr<Store> store = testing::OpenStore(path);
+
+  // Holds the writer so that the jobs after it are queued as one batch.
+  absl::Notification queued;
+  absl::Mutex mu;
+  int told = 0;
+  std::vector<absl::Status> outcomes(4);
+  auto tell = [&](int i) {
+    return [&, i](absl::Status status) {
+      absl::MutexLock lock(&mu);
+      outcomes[i] = std::move(status);
+      ++told;
+    };
+  };
+  store->Submit(
+      [&](WriteTxn&) {
+        queued.WaitForNotification();
+        return absl::OkStatus();
+      },
+      tell(0));
+  const mayday::v1::Case a = NewCase("a", "members/a", "r-a");
+  const mayday::v1::Case b = NewCase("b", "members/b", "r-b");
+  const mayday::v1::Case c = NewCase("c", "members/c", "r-c");
+  std::atomic<int> runs_a = 0, runs_c = 0;
+  store->Submit(
+      [&](WriteTxn& txn) {
+        ++runs_a;
+        return txn.CreateCase(a, RaisedEvent(a)).status();
+      },
+      tell(1));
+  store->Submit(
+      [&](WriteTxn& txn) {
+        if (auto s = txn.CreateCase(b, RaisedEvent(b)).status(); !s.ok()) return s;
+        return absl::FailedPreconditionError("changed my mind");
+      },
+      tell(2));
+  store->Submit(
+      [&](WriteTxn& txn) {
+        ++runs_c;
+        return txn.CreateCase(c, RaisedEvent(c)).status();
+      },
+      tell(3));
+  queued.Notify();
+  {
+    absl::MutexLock lock(&mu);
+    REQUIRE(mu.AwaitWithTimeout(absl::Condition(+[](int* n) { return *n == 4; }, &told),
+                                absl::Seconds(10)));
+  }
+  CHECK(outcomes[1].ok());
+  CHECK(outcomes[2].code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(outcomes[3].ok());
+  // a ran before the failure, then again; c only in the second run.
+  CHECK(runs_a == 2);
+  CHECK(runs_c == 1);
+  CHECK(testing::QueryText(path, "SELECT group_concat(id) FROM (SELECT id FROM cases ORDER BY id)") ==
+        "a,c");
+  CHECK(QueryInt(path, "SELECT count(*) FROM case_events") == 2);
+  CHECK(testing::CheckIntegrity(path) == "ok");
 }
 
 // SQLite's own checkpoint (copying the write-ahead log back into the file)
