@@ -79,10 +79,11 @@ absl::Status Configure(Database& db, StoreOptions::Sync sync) {
   // indexes of a busy day's cases stay in memory instead of being re-read
   // from the OS on every insert.
   if (status.ok()) status = SetPragma(db, "PRAGMA cache_size = -65536", "");
-  // Each job of a batch runs in a savepoint, whose journal (the original of
-  // every page the job touches, ~40 KiB per alert) would otherwise spill to a
-  // temporary file past 64 KiB: a write system call per page, at thousands of
-  // alerts a second. It lives only until the batch commits.
+  // Savepoint and statement journals (the original of every page a job or
+  // statement touches: ~40 KiB per alert when a batch runs with a savepoint
+  // per job, see RunBatch) stay in memory; past 64 KiB they would spill to a
+  // temporary file, a write system call per page. They live only until the
+  // batch commits.
   if (status.ok()) status = SetPragma(db, "PRAGMA temp_store = MEMORY", "");
   return status;
 }
@@ -217,7 +218,6 @@ void SqliteStore::WriterLoop() {
       absl::MutexLock lock(&write_mu_);
       RunBatch(batch, done.results);
     }
-
     done.callbacks.reserve(batch.size());
     for (QueuedWrite& write : batch) done.callbacks.push_back(std::move(write.done));
     batch.clear();

@@ -1,7 +1,8 @@
 // SqliteStore, the Store that Store::Open returns: one writer connection,
 // owned by a writer thread that commits queued writes in batches (group
 // commit) and hands their outcomes to a completer thread that tells the
-// callers in order; and one reader connection behind its own mutex. Writes are
+// callers in order; one reader connection behind its own mutex; and one
+// connection a checkpoint thread copies the write-ahead log back with. Writes are
 // serialized in this process by the writer thread and across processes
 // (maydayd token create) by SQLite's write lock; reads run on the reader
 // connection and, in WAL mode, neither wait for a write's fsync nor see a

@@ -140,10 +140,16 @@ class Load {
           }
         }
       }
-      if (!again) --in_flight_;
     }
+    // Gone before its slot is: once in_flight_ reaches 0, Run returns and
+    // this Load (its channels with it) is destroyed.
     call.reset();
-    if (again) Launch(now, /*slot_held=*/true);
+    if (again) {
+      Launch(now, /*slot_held=*/true);
+      return;
+    }
+    absl::MutexLock lock(&mu_);
+    --in_flight_;
   }
 
   LoadResult Summarize() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
