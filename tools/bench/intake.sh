@@ -76,27 +76,25 @@ members peak128 $((25000 * (seconds + 1)))
 members peak512 $((25000 * (seconds + 1)))
 members paced $((25000 * (seconds + 2)))
 sync
-start echo "$bin/mayday-echo" --listen 127.0.0.1:0
-echo128="$(measure "${started_pids[-1]}" "$port" echo-128 128 "$work/peak128.tokens")"
-echo512="$(measure "${started_pids[-1]}" "$port" echo-512 512 "$work/peak128.tokens")"
-printf '%s\n' "$echo128" "$echo512"
-echo_peak="$(best echo-peak "$echo128" "$echo512")"
-printf '%s\n' "$echo_peak"
-# The RPC stack alone at 80% of its own peak, paced as maydayd is below: what
-# the latency target asks of maydayd, asked of the echo.
-echo_rate="$(sed -E 's/.*"per_second":([0-9.]+).*/\1/' <<<"$echo_peak")"
-measure "${started_pids[-1]}" "$port" echo-80pct 4096 "$work/peak128.tokens" \
-  --rate "$(awk -v p="$echo_rate" 'BEGIN { printf "%.0f", p * 0.8 }')"
+# peaks_and_paced NAME TOKENS_128 TOKENS_512 TOKENS_PACED: the server `start`
+# started last, with 128 and then 512 calls in flight, its better run as
+# NAME-peak, then paced at 80% of that peak, up to 4,096 in flight so that a
+# slow moment shows as latency (what the latency target asks of maydayd,
+# asked of the echo too).
+peaks_and_paced() {
+  local name=$1 server="${started_pids[-1]}" at128 at512 peak rate
+  at128="$(measure "$server" "$port" "$name-128" 128 "$2")"
+  at512="$(measure "$server" "$port" "$name-512" 512 "$3")"
+  peak="$(best "$name-peak" "$at128" "$at512")"
+  printf '%s\n' "$at128" "$at512" "$peak"
+  rate="$(sed -E 's/.*"per_second":([0-9.]+).*/\1/' <<<"$peak")"
+  measure "$server" "$port" "$name-80pct" 4096 "$4" \
+    --rate "$(awk -v p="$rate" 'BEGIN { printf "%.0f", p * 0.8 }')"
+}
 
+start echo "$bin/mayday-echo" --listen 127.0.0.1:0
+peaks_and_paced echo "$work/peak128.tokens" "$work/peak128.tokens" "$work/peak128.tokens"
+# Each maydayd run's members are others than the runs' before it (theirs are
+# still open: a press of theirs would join).
 start maydayd "$bin/maydayd" --listen 127.0.0.1:0 --db "$work/mayday.db"
-mayday128="$(measure "${started_pids[-1]}" "$port" maydayd-128 128 "$work/peak128.tokens")"
-mayday512="$(measure "${started_pids[-1]}" "$port" maydayd-512 512 "$work/peak512.tokens")"
-printf '%s\n' "$mayday128" "$mayday512"
-peak_json="$(best maydayd-peak "$mayday128" "$mayday512")"
-printf '%s\n' "$peak_json"
-peak="$(sed -E 's/.*"per_second":([0-9.]+).*/\1/' <<<"$peak_json")"
-rate="$(awk -v p="$peak" 'BEGIN { printf "%.0f", p * 0.8 }')"
-# The paced run's members are others than the peak runs' (theirs are still
-# open: a press of theirs would join).
-# Paced: up to 4096 in flight, so that a slow moment shows as latency.
-measure "${started_pids[-1]}" "$port" maydayd-80pct 4096 "$work/paced.tokens" --rate "$rate"
+peaks_and_paced maydayd "$work/peak128.tokens" "$work/peak512.tokens" "$work/paced.tokens"
