@@ -74,6 +74,27 @@ std::unique_ptr<store_internal::Database> WriteSchemaFile(const std::string& pat
   return *std::move(db);
 }
 
+// Case `c` ("cases/{id}") as a row of an old file: the columns of schema 1.
+void InsertOldCase(store_internal::Database& db, const mayday::v1::Case& c) {
+  std::string blob;
+  REQUIRE(c.SerializeToString(&blob));
+  auto insert = db.Prepare(
+      "INSERT INTO cases (id, member, request_id, kind, state, create_time_us, "
+      "last_sequence, snapshot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  REQUIRE(insert.ok());
+  REQUIRE((*insert)->BindText(1, c.name().substr(std::string("cases/").size())).ok());
+  REQUIRE((*insert)->BindText(2, c.member()).ok());
+  REQUIRE((*insert)->BindText(3, c.request_id()).ok());
+  REQUIRE((*insert)->BindInt64(4, c.kind()).ok());
+  REQUIRE((*insert)->BindInt64(5, c.state()).ok());
+  REQUIRE((*insert)
+              ->BindInt64(6, c.create_time().seconds() * 1'000'000 + c.create_time().nanos() / 1000)
+              .ok());
+  REQUIRE((*insert)->BindInt64(7, c.last_sequence()).ok());
+  REQUIRE((*insert)->BindBlob(8, blob).ok());
+  REQUIRE((*insert)->Step().ok());
+}
+
 // A file as Mayday left it at schema version 2 (before admin tokens and the
 // responder column): an operator token and an assigned case.
 void WriteVersion2File(const std::string& path, const mayday::v1::Case& assigned) {
@@ -82,14 +103,7 @@ void WriteVersion2File(const std::string& path, const mayday::v1::Case& assigned
               ->Exec("INSERT INTO tokens VALUES ('" + std::string(64, 'a') +
                      "', 'operator', 'desk-1', 1, 0)")
               .ok());
-  std::string blob;
-  REQUIRE(assigned.SerializeToString(&blob));
-  auto insert = db->Prepare(
-      "INSERT INTO cases (id, member, request_id, kind, state, create_time_us, "
-      "last_sequence, snapshot) VALUES ('c1', 'members/m', 'r', 1, 2, 5, 1, ?1)");
-  REQUIRE(insert.ok());
-  REQUIRE((*insert)->BindBlob(1, blob).ok());
-  REQUIRE((*insert)->Step().ok());
+  InsertOldCase(*db, assigned);
 }
 
 TEST_CASE("A version 2 file gains admin tokens and the responder column",
@@ -129,17 +143,7 @@ TEST_CASE("A version 5 file's cases are marked open or closed, and stay so",
              {"c1", 1}, {"c2", 2}, {"c3", 5}, {"c4", 6}, {"c5", 7}}) {
       mayday::v1::Case c = testing::NewCase(id, "members/m-" + id, "r");
       c.set_state(static_cast<mayday::v1::CaseState>(state));
-      std::string blob;
-      REQUIRE(c.SerializeToString(&blob));
-      auto insert = db->Prepare(
-          "INSERT INTO cases (id, member, request_id, kind, state, create_time_us, "
-          "last_sequence, snapshot) VALUES (?1, ?2, 'r', 1, ?3, 1700000000000000, 1, ?4)");
-      REQUIRE(insert.ok());
-      REQUIRE((*insert)->BindText(1, id).ok());
-      REQUIRE((*insert)->BindText(2, c.member()).ok());
-      REQUIRE((*insert)->BindInt64(3, state).ok());
-      REQUIRE((*insert)->BindBlob(4, blob).ok());
-      REQUIRE((*insert)->Step().ok());
+      InsertOldCase(*db, c);
     }
   }
   std::unique_ptr<Store> store = testing::OpenStore(path);
