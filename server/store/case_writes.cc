@@ -3,6 +3,7 @@
 // as it was.
 #include <sqlite3.h>
 
+#include <array>
 #include <initializer_list>
 #include <string>
 
@@ -16,7 +17,8 @@ namespace {
 using ::mayday::v1::Case;
 using ::mayday::v1::CaseEvent;
 
-// The cases.closed column: whether `state` is one a case ends in.
+// The cases.closed column: whether `state` is one a case ends in (the case
+// rules' IsTerminal, which the store sits below; "state IN (5, 6)" in SQL).
 bool IsClosed(int64_t state) {
   return state == mayday::v1::CASE_STATE_RESOLVED || state == mayday::v1::CASE_STATE_CANCELLED;
 }
@@ -142,6 +144,22 @@ absl::Status ValidateNewCase(const Case& snapshot, const CaseEvent& first) {
         first.case_(), "\""));
   }
   return absl::OkStatus();
+}
+
+// The UPDATE of a case's row for an event. Only the columns that change are
+// set: SQLite rewrites the indexes of every column an UPDATE sets. One of
+// eight statements, built once (each also prepared once: Database::Prepare).
+const std::string& UpdateCaseSql(bool state, bool closed, bool responder) {
+  static const std::array<std::string, 8> kSql = [] {
+    std::array<std::string, 8> sql;
+    for (int set = 0; set < 8; ++set) {
+      sql[set] = absl::StrCat("UPDATE cases SET last_sequence = ?2, snapshot = ?3",
+                              set & 1 ? ", state = ?4" : "", set & 2 ? ", closed = ?5" : "",
+                              set & 4 ? ", responder = ?6" : "", " WHERE id = ?1");
+    }
+    return sql;
+  }();
+  return kSql[(state ? 1 : 0) | (closed ? 2 : 0) | (responder ? 4 : 0)];
 }
 
 }  // namespace
@@ -300,14 +318,8 @@ absl::Status InsertEvent(Database& db, const Case& snapshot,
 
   absl::Status status = InsertEventRow(db, *id, event.sequence(), event_blob);
   if (!status.ok()) return WriteFailed(status);
-  // Only the columns that change are set: SQLite rewrites the indexes of
-  // every column an UPDATE sets (one of eight statements, each cached).
-  std::string sql = "UPDATE cases SET last_sequence = ?2, snapshot = ?3";
-  if (state_changed) sql += ", state = ?4";
-  if (closed_changed) sql += ", closed = ?5";
-  if (responder_changed) sql += ", responder = ?6";
-  sql += " WHERE id = ?1";
-  absl::StatusOr<StatementLease> update = db.Prepare(sql);
+  absl::StatusOr<StatementLease> update =
+      db.Prepare(UpdateCaseSql(state_changed, closed_changed, responder_changed));
   if (!update.ok()) return WriteFailed(update.status());
   status = (*update)->BindText(1, *id);
   if (status.ok()) status = (*update)->BindInt64(2, snapshot.last_sequence());

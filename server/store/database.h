@@ -119,8 +119,9 @@ class Database {
   // it opened (those of statements that failed and were undone not counted).
   int64_t total_changes() const;
 
-  // Set by the group commit while it runs a job inside the job's own
-  // savepoint: nested Transactions then need none of their own.
+  // Set by the group commit while it runs a job of a batch: nested
+  // Transactions then open no savepoint of their own (the batch undoes a
+  // failed job: SqliteStore::RunBatch).
   void set_in_job(bool in_job) { in_job_ = in_job; }
   bool in_job() const { return in_job_; }
 
