@@ -45,14 +45,21 @@ CallTurns::Start CallTurns::TakeTurn(const std::string& principal, Turns& turns,
 }
 
 void CallTurns::Begin(const std::string& principal, Start start) {
-  Start now_start;
   {
     absl::MutexLock lock(&mu_);
     Turns& turns = turns_[principal];
-    turns.waiting.push_back(std::move(start));
-    now_start = TakeTurn(principal, turns, absl::Now());
+    const absl::Time now = absl::Now();
+    if (turns.waiting.empty() && turns.running < per_principal_ &&
+        now >= turns.last_start + spacing_) {
+      // Its turn now (every principal's first call): not queued at all.
+      ++turns.running;
+      turns.last_start = now;
+    } else {
+      turns.waiting.push_back(std::move(start));
+      start = TakeTurn(principal, turns, now);
+    }
   }
-  if (now_start) now_start();
+  if (start) start();
 }
 
 void CallTurns::Done(const std::string& principal) {
