@@ -168,13 +168,15 @@ void Dispatcher::Settle() {
 }
 
 void Dispatcher::CaseOpened(const mayday::v1::Case& snapshot) {
-  watchdog_.Acknowledged(CaseIdFromName(snapshot.name()));
+  OpenedCase opened{CaseIdFromName(snapshot.name()), ToEngineKind(snapshot.kind()),
+                    ToGeoPoint(snapshot.location()), FromProtoTime(snapshot.create_time())};
+  watchdog_.Acknowledged(opened.id);
   absl::MutexLock lock(&inbox_mu_);
-  inbox_.push_back(snapshot);
+  inbox_.push_back(std::move(opened));
 }
 
 void Dispatcher::DrainInboxLocked() {
-  std::vector<mayday::v1::Case> opened;
+  std::vector<OpenedCase> opened;
   {
     absl::MutexLock lock(&inbox_mu_);
     opened.swap(inbox_);
@@ -182,15 +184,13 @@ void Dispatcher::DrainInboxLocked() {
   // Whoever drained runs the engine next, or the dispatch thread does soon:
   // an entry point that returns early must not leave the cases waiting.
   if (!opened.empty()) Poke();
-  for (const mayday::v1::Case& snapshot : opened) {
-    const std::string id = CaseIdFromName(snapshot.name());
-    auto s = engine_->AddCase(id, ToEngineKind(snapshot.kind()), ToGeoPoint(snapshot.location()),
-                              FromProtoTime(snapshot.create_time()));
+  for (const OpenedCase& c : opened) {
+    auto s = engine_->AddCase(c.id, c.kind, c.where, c.created);
     // A case the engine could not take stays watched: the watchdog
     // escalates it.
-    if (s.ok()) watchdog_.Taken(id);
+    if (s.ok()) watchdog_.Taken(c.id);
     if (!s.ok()) {
-      std::fprintf(stderr, "maydayd: dispatch could not take %s: %s\n", snapshot.name().c_str(),
+      std::fprintf(stderr, "maydayd: dispatch could not take cases/%s: %s\n", c.id.c_str(),
                    s.ToString().c_str());
     }
   }

@@ -217,8 +217,17 @@ class Dispatcher {
   absl::flat_hash_map<std::string, mayday::v1::Offer> offers_by_responder_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::string> offer_holder_by_case_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // An opened case as the engine takes it: what AddCase needs and no more
+  // (a copy of the whole Case cost the completer and the dispatch thread a
+  // copy and a destruction per alert).
+  struct OpenedCase {
+    std::string id;
+    dispatch::CaseKind kind;
+    dispatch::GeoPoint where;
+    absl::Time created;
+  };
   absl::Mutex inbox_mu_;
-  std::vector<mayday::v1::Case> inbox_ ABSL_GUARDED_BY(inbox_mu_);
+  std::vector<OpenedCase> inbox_ ABSL_GUARDED_BY(inbox_mu_);
   bool poked_ ABSL_GUARDED_BY(inbox_mu_) = false;
   std::thread dispatch_thread_;
   DispatchWatchdog watchdog_;
