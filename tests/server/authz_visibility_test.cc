@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -367,6 +368,18 @@ TEST_CASE("Case ids carry 128 unpredictable bits") {
   std::vector<std::string> generated;
   for (int i = 0; i < 20000; ++i) generated.push_back(server::NewCaseId());
   CheckUnpredictable(generated, 0.03);
+  // No random part is handed out twice, within a thread or across threads
+  // (each draws from OpenSSL into a buffer of its own).
+  std::vector<std::string> elsewhere;
+  std::thread other([&] {
+    for (int i = 0; i < 20000; ++i) elsewhere.push_back(server::NewCaseId());
+  });
+  other.join();
+  std::set<std::string> random_parts;
+  for (const auto* ids : {&generated, &elsewhere}) {
+    for (const std::string& id : *ids) random_parts.insert(id.substr(14));
+  }
+  CHECK(random_parts.size() == 40000);
 
   // And the ids the server hands out to 200 members (one each: a member
   // pressing again joins their open case).
