@@ -34,9 +34,11 @@ class ResponderStreams {
   bool Detach(const std::string& responder_id, ResponderChannel* channel);
   // Sends `update` to the responder's stream. False if it has none.
   bool Send(const std::string& responder_id, mayday::v1::ResponderUpdate update);
+  // Whether the responder has a stream attached now.
+  bool Attached(const std::string& responder_id) const;
 
  private:
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, ResponderChannel*> channels_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -4,7 +4,9 @@
 #include <stdexcept>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "auth/token.h"
+#include "dispatcher/dispatcher.h"
 
 namespace mayday::testing {
 namespace {
@@ -112,6 +114,14 @@ Scene::Scene()
   Must(unrelated_->GoOnDuty(v1::CAPABILITY_AMBULANCE, kCrewLatitude, kCrewLongitude),
        "unrelated crew on duty");
   unrelated_->Subscribe();
+  // Attached before the scene is used: a Subscribe of this responder made
+  // later must be the newer stream (it replaces this one, not the reverse).
+  for (int i = 0; i < 1000 && !server_.server().dispatcher().SubscribeAttached("r-unrelated");
+       ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  Must(server_.server().dispatcher().SubscribeAttached("r-unrelated"),
+       "unrelated crew's stream attached");
 
   const std::string spare = server_.Token("member", "spare");
   spare_token_ = absl::StrCat("tokens/", server::TokenId(server::HashToken(spare)));
