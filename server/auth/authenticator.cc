@@ -18,20 +18,23 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
     return absl::UnauthenticatedError(
         "no credentials: send the metadata \"authorization: Bearer <token>\"");
   }
-  absl::string_view value(it->second.data(), it->second.size());
+  return AuthenticateBearer(absl::string_view(it->second.data(), it->second.size()));
+}
+
+absl::StatusOr<Principal> Authenticator::AuthenticateBearer(absl::string_view value) const {
   constexpr absl::string_view kScheme = "Bearer ";
   if (!absl::StartsWithIgnoreCase(value, kScheme) || value.size() == kScheme.size()) {
     return absl::UnauthenticatedError(
         "malformed authorization metadata: expected \"Bearer <token>\"");
   }
-  const std::string hash = HashToken(value.substr(kScheme.size()));
+  const TokenDigest digest = DigestToken(value.substr(kScheme.size()));
   const absl::Time now = clock_->Now();
   {
     absl::MutexLock lock(&mu_);
-    auto it = remembered_.find(hash);
+    auto it = remembered_.find(digest);
     if (it != remembered_.end() && it->second.expires > now) return it->second.principal;
   }
-  auto record = store_->FindToken(hash);
+  auto record = store_->FindToken(DigestHex(digest));
   if (absl::IsNotFound(record.status())) {
     return absl::UnauthenticatedError("the token is not valid: ask for a new one");
   }
@@ -41,14 +44,35 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
   }
   Principal principal{record->role, record->subject};
   absl::MutexLock lock(&mu_);
-  if (remembered_.size() >= kMaxRemembered) remembered_.clear();
-  remembered_[hash] = Remembered{principal, now + cache_ttl_};
+  RememberLocked(digest, principal, now);
   return principal;
+}
+
+void Authenticator::RememberLocked(const TokenDigest& digest, const Principal& principal,
+                                   absl::Time now) const {
+  for (int i = 0; i < 2 && !order_.empty() &&
+                  (order_.front().first <= now || remembered_.size() >= max_remembered_);
+       ++i) {
+    const auto& [expires, oldest] = order_.front();
+    auto it = remembered_.find(oldest);
+    if (it != remembered_.end() && it->second.expires == expires) remembered_.erase(it);
+    order_.pop_front();
+  }
+  if (max_remembered_ == 0) return;
+  const absl::Time expires = now + cache_ttl_;
+  remembered_.insert_or_assign(digest, Entry{principal, expires});
+  order_.emplace_back(expires, digest);
+}
+
+size_t Authenticator::Remembered() const {
+  absl::MutexLock lock(&mu_);
+  return remembered_.size();
 }
 
 void Authenticator::ForgetAll() {
   absl::MutexLock lock(&mu_);
   remembered_.clear();
+  order_.clear();
 }
 
 absl::StatusOr<Principal> Authenticator::Require(const grpc::ServerContextBase& context,

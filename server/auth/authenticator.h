@@ -4,7 +4,10 @@
 #ifndef MAYDAY_SERVER_AUTH_AUTHENTICATOR_H_
 #define MAYDAY_SERVER_AUTH_AUTHENTICATOR_H_
 
+#include <cstddef>
+#include <deque>
 #include <string>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -33,14 +36,21 @@ enum class StaffDevices {
 // Thread-safe. Checked tokens are remembered for `cache_ttl`, so that a
 // busy client costs one hash and one map lookup per call instead of a
 // database read: a token revoked through this server (ForgetAll) stops
-// working at once, one revoked by another process within cache_ttl.
+// working at once, one revoked by another process within cache_ttl. At most
+// `max_remembered` are remembered; they are forgotten in the order they were
+// checked, a few per check once their time is up (or the most are
+// remembered), so that no call pays for forgetting many at once.
 class Authenticator {
  public:
   // `store` and `clock` are not owned and must outlive the authenticator.
   Authenticator(Store* store, const dispatch::Clock* clock,
                 StaffDevices staff_devices = StaffDevices::kAnyPeer,
-                absl::Duration cache_ttl = absl::Seconds(10))
-      : store_(store), clock_(clock), staff_devices_(staff_devices), cache_ttl_(cache_ttl) {}
+                absl::Duration cache_ttl = absl::Seconds(10), size_t max_remembered = 100'000)
+      : store_(store),
+        clock_(clock),
+        staff_devices_(staff_devices),
+        cache_ttl_(cache_ttl),
+        max_remembered_(max_remembered) {}
 
   // Forgets every remembered token (after a revocation).
   void ForgetAll();
@@ -49,6 +59,11 @@ class Authenticator {
   // UNAUTHENTICATED if the metadata is missing or malformed, or the token is
   // unknown or revoked; UNAVAILABLE if the token store can't be read.
   absl::StatusOr<Principal> Authenticate(const grpc::ServerContextBase& context) const;
+  // The same for the metadata's value ("Bearer <token>").
+  absl::StatusOr<Principal> AuthenticateBearer(absl::string_view authorization) const;
+
+  // Tokens remembered now (tests and metrics).
+  size_t Remembered() const;
 
   // Authenticate(), then PERMISSION_DENIED unless the principal has `role`
   // (an admin also passes for kOperator: admins are operators who may also
@@ -58,19 +73,26 @@ class Authenticator {
   absl::StatusOr<Principal> Require(const grpc::ServerContextBase& context, Role role) const;
 
  private:
-  struct Remembered {
+  struct Entry {
     Principal principal;
     absl::Time expires;
   };
-  // The largest number of tokens remembered; beyond it the cache starts over.
-  static constexpr size_t kMaxRemembered = 100'000;
+  // Remembers `principal` for `digest` until now + cache_ttl, after
+  // forgetting up to two of the oldest entries that are due.
+  void RememberLocked(const TokenDigest& digest, const Principal& principal, absl::Time now) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Store* const store_;
   const dispatch::Clock* const clock_;
   const StaffDevices staff_devices_;
   const absl::Duration cache_ttl_;
+  const size_t max_remembered_;
   mutable absl::Mutex mu_;
-  mutable absl::flat_hash_map<std::string, Remembered> remembered_ ABSL_GUARDED_BY(mu_);
+  // By the token's SHA-256 (its hex form is only made for the store).
+  mutable absl::flat_hash_map<TokenDigest, Entry> remembered_ ABSL_GUARDED_BY(mu_);
+  // Every remembering, oldest first, with the expiry it set (an entry
+  // remembered again later is only forgotten by its newest one).
+  mutable std::deque<std::pair<absl::Time, TokenDigest>> order_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace mayday::server

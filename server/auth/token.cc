@@ -50,20 +50,26 @@ absl::Status ValidateSubject(absl::string_view subject) {
   return absl::OkStatus();
 }
 
-std::string HashToken(absl::string_view token) {
+TokenDigest DigestToken(absl::string_view token) {
   // Looked up once: SHA256() looks the algorithm up among OpenSSL's
   // providers on every call, which took longer than hashing a token.
   static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest;
+  TokenDigest digest;
   unsigned int size = 0;
   if (sha256 == nullptr ||
       EVP_Digest(token.data(), token.size(), digest.data(), &size, sha256, nullptr) != 1 ||
       size != digest.size()) {
     SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest.data());
   }
+  return digest;
+}
+
+std::string DigestHex(const TokenDigest& digest) {
   return absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
 }
+
+std::string HashToken(absl::string_view token) { return DigestHex(DigestToken(token)); }
 
 absl::StatusOr<std::string> IssueToken(Store& store, Role role, absl::string_view subject,
                                        const AuditEntry* audit) {

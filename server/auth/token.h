@@ -4,7 +4,9 @@
 #ifndef MAYDAY_SERVER_AUTH_TOKEN_H_
 #define MAYDAY_SERVER_AUTH_TOKEN_H_
 
+#include <array>
 #include <string>
+
 #include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
@@ -27,7 +29,11 @@ absl::StatusOr<Role> ParseRole(absl::string_view name);
 // OK if `subject` is a usable id: 1 to 64 of [A-Za-z0-9._-].
 absl::Status ValidateSubject(absl::string_view subject);
 
-// Lowercase hex SHA-256 of `token`.
+// SHA-256 of `token`, and as the store keeps it: lowercase hex.
+using TokenDigest = std::array<unsigned char, 32>;
+TokenDigest DigestToken(absl::string_view token);
+std::string DigestHex(const TokenDigest& digest);
+// DigestHex(DigestToken(token)).
 std::string HashToken(absl::string_view token);
 
 // Makes a new token for `subject` in `role`, stores its hash in `store` and
