@@ -16,20 +16,28 @@ say() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
 
 load="$(cut -d' ' -f1-3 /proc/loadavg)"
 say "intake: maydayd (durable) vs mayday-echo (the RPC stack alone), side by side"
+start=$SECONDS
 intake_json="$("$root/tools/bench/intake.sh" "$bin" 5)"
+t_intake=$((SECONDS - start))
 printf '%s\n' "$intake_json"
 peak_rate="$(grep maydayd-peak <<<"$intake_json" | sed -E 's/.*"per_second":([0-9.]+).*/\1/')"
 say "alert to offer, fan-out, position updates, restart"
+start=$SECONDS
 scenario_json="$("$root/tools/bench/scenarios.sh" "$bin" "$peak_rate")"
+t_scenarios=$((SECONDS - start))
 printf '%s\n' "$scenario_json"
 say "one member flooding RaiseAlert beside other members' alerts (issue 6, item 7)"
+start=$SECONDS
 flood_json="$("$root/tools/bench/flood.sh" "$bin" 1000 5)"
+t_flood=$((SECONDS - start))
 printf '%s\n' "$flood_json"
 say "dispatch_bench: engine vs brute-force geodesic scan (a few minutes)"
+start=$SECONDS
 index_json="$("$bin/dispatch_bench" "$@")"
 printf '%s\n' "$index_json"
 say "dispatch_bench --redis: engine vs Redis GEOSEARCH on loopback"
 redis_json="$("$bin/dispatch_bench" --redis "$@")"
+t_dispatch=$((SECONDS - start))
 printf '%s\n' "$redis_json"
 field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" <<<"$2"; }
 micro() { awk -v n="$1" 'BEGIN { printf "%.1f", n / 1000 }'; }
@@ -62,6 +70,7 @@ doc="$root/docs/BENCHMARKS.md"
   echo "- CPUs: $(nproc) ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'))"
   echo "- Memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
   echo "- Load average when the run started: $load (other work on the machine skews p99s)"
+  echo "- This run took $((SECONDS / 60)) min $((SECONDS % 60)) s: intake ${t_intake} s, scenarios 2-4 and 6 ${t_scenarios} s, flood ${t_flood} s, dispatch query ${t_dispatch} s (plus the build, when \`tools/dev bench\` has one to do)"
   echo "- OS: $(. /etc/os-release && echo "$PRETTY_NAME"); $(redis-server --version | cut -d' ' -f1-3)"
   echo
   echo "## Summary"
