@@ -3,9 +3,10 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <array>
+#include <cstdio>
+#include <cstdlib>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -59,7 +60,10 @@ TokenDigest DigestToken(absl::string_view token) {
   if (sha256 == nullptr ||
       EVP_Digest(token.data(), token.size(), digest.data(), &size, sha256, nullptr) != 1 ||
       size != digest.size()) {
-    SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest.data());
+    // OpenSSL without SHA-256 (SHA256() would fail the same way): no token
+    // could be checked. A broken host, as a failing CSPRNG is: stop loudly.
+    std::fprintf(stderr, "maydayd: OpenSSL cannot compute SHA-256; check its configuration\n");
+    std::abort();
   }
   return digest;
 }

@@ -190,8 +190,9 @@ CREATE TABLE case_presses (
 // cases' indexes named `state` were rewritten (an entry out, the same entry
 // back in) at every step of every case. They name `closed` instead, which
 // changes once, when the case closes (written by the store with `state`; a
-// generated column would count as changed whenever `state` is); cases_open_by_member is in the order
-// OpenCase wants (the oldest first), which SQLite had sorted per alert.
+// generated column would count as changed whenever `state` is);
+// cases_open_by_member is in the order OpenCase wants (the oldest first),
+// which SQLite had sorted per alert.
 // Unassigned cases (every new one) are left out of cases_by_responder.
 constexpr char kMigration6[] = R"sql(
 ALTER TABLE cases ADD COLUMN closed INTEGER NOT NULL DEFAULT 0 CHECK (closed IN (0, 1));

@@ -15,6 +15,7 @@ namespace mayday::server {
 namespace {
 
 constexpr absl::Duration kTtl = absl::Seconds(10);
+constexpr absl::string_view kBearer = "Bearer ";
 
 struct Fixture {
   testing::ScratchDir dir;
@@ -24,10 +25,10 @@ struct Fixture {
   std::string Issue(const std::string& subject) {
     absl::StatusOr<std::string> token = IssueToken(*store, Role::kMember, subject);
     REQUIRE(token.ok());
-    return absl::StrCat("Bearer ", *token);
+    return absl::StrCat(kBearer, *token);
   }
   void Revoke(const std::string& bearer) {
-    const std::string id = TokenId(HashToken(bearer.substr(7)));
+    const std::string id = TokenId(HashToken(bearer.substr(kBearer.size())));
     REQUIRE(store->RevokeToken(id).ok());
   }
 };
