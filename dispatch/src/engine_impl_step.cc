@@ -10,12 +10,6 @@
 
 namespace mayday::dispatch {
 
-// A case this much nearer than the radius (as a chord) to where a responder
-// last woke the cases around it is certainly within the radius (as a
-// geodesic) of that place: the chord of 50 km is shorter than the geodesic
-// by a few millimetres, far less than this margin.
-constexpr double kAlreadyWokenFraction = 0.999;
-
 void EngineImpl::WakeEscalatedNearTouched() {
   for (uint32_t handle : touched_) {
     Responder& r = *by_handle_[handle].second;
@@ -28,7 +22,7 @@ void EngineImpl::WakeEscalatedNearTouched() {
     // the same street wakes nobody again.
     const std::optional<Ecef> before = r.woken_from;
     r.woken_from = r.ecef;
-    const double already = kAlreadyWokenFraction * options_.max_radius_meters;
+    const double radius = options_.max_radius_meters;
     for (CaseKind kind : {CaseKind::kRoad, CaseKind::kMedical}) {
       const GeoGrid& grid = EscalatedGrid(kind);
       if (grid.size() == 0 || !AnyServes(r.capabilities, kind)) continue;
@@ -38,7 +32,9 @@ void EngineImpl::WakeEscalatedNearTouched() {
           [&](uint32_t case_handle, double /*chord*/) {
             const CaseId& id = *case_by_handle_[case_handle];
             const Case& c = cases_.at(id);
-            if (before.has_value() && ChordMeters(*before, ToEcef(c.location)) <= already) return;
+            if (before.has_value() && SurelyWithin(ChordMeters(*before, ToEcef(c.location)), radius)) {
+              return;
+            }
             to_match_.insert(Key(id, c));
           });
     }
@@ -131,21 +127,31 @@ std::vector<EngineImpl::Candidate> EngineImpl::NearestEligible(const Case& c, ab
 }
 
 CandidateTally EngineImpl::TallyIneligible(const Case& c, absl::Time now) const {
-  // A full pass, but geodesics only for responders whose chord is in range:
-  // escalations are rare and a care agent reads the result.
+  // A pass over every responder, so it is kept cheap: escalations are rare
+  // in a quiet hour, but in a surge with nobody free nearly every new case
+  // escalates and this runs per case on the dispatch thread. A geodesic is
+  // asked for only near the boundary of the radius.
   CandidateTally tally;
   tally.offered = static_cast<int>(c.offered.size());
   const Ecef at = ToEcef(c.location);
-  for (const auto& [id, r] : responders_) {
-    if (!r.on_duty || !AnyServes(r.capabilities, c.kind) || c.offered.contains(id)) continue;
-    if (!r.position.has_value() || now - r.position_time > options_.max_position_age) {
+  const double radius = options_.max_radius_meters;
+  for (const auto& [id, r] : by_handle_) {
+    if (!r->on_duty || !AnyServes(r->capabilities, c.kind)) continue;
+    const bool fresh =
+        r->position.has_value() && now - r->position_time <= options_.max_position_age;
+    if (fresh) {
+      const double chord = ChordMeters(r->ecef, at);
+      if (chord > radius + kChordSlackMeters) continue;  // out of range: "within N km" says it
+      if (!SurelyWithin(chord, radius) && GeodesicDistanceMeters(*r->position, c.location) > radius) {
+        continue;
+      }
+    }
+    if (c.offered.contains(*id)) continue;
+    if (!fresh) {
       ++tally.without_fix;
-    } else if (ChordMeters(r.ecef, at) > options_.max_radius_meters + kChordSlackMeters ||
-               GeodesicDistanceMeters(*r.position, c.location) > options_.max_radius_meters) {
-      continue;  // out of range: what "within N km" already says
-    } else if (!r.offered_case.empty() || !r.assigned_case.empty()) {
+    } else if (!r->offered_case.empty() || !r->assigned_case.empty()) {
       ++tally.busy;
-    } else if (!r.connected) {
+    } else if (!r->connected) {
       ++tally.not_connected;
     }
   }

@@ -100,6 +100,47 @@ TEST_CASE("Answers to an offer not held are refused and change nothing", "[dispa
   CHECK(h.Step() == Lines{"ended c-1 r-1 expired", "offer c-1 -> r-2"});
 }
 
+// The tally behind an escalation's reason skips the geodesic where the
+// straight-line distance already settles it; at the radius's edge it must
+// still count exactly the responders within the radius along the surface.
+TEST_CASE("Escalation reasons count responders at the radius's edge by the geodesic",
+          "[dispatch][offer]") {
+  struct Row {
+    double radius_meters;
+    std::vector<double> inside;   // geodesic metres from the case
+    std::vector<double> outside;
+  };
+  const std::vector<Row> rows = {
+      {50'000, {1, 49'000, 49'950, 49'999.5, 49'999.99}, {50'000.05, 50'000.5, 50'060, 80'000}},
+      {2'500, {2'497.4, 2'499.99}, {2'500.01, 2'502.6}},
+      // Far beyond 500 km the chord falls short of the geodesic by more
+      // than 0.1% (8 km at 2,000 km): every responder in chord range gets
+      // its geodesic.
+      {2'000'000, {1'500'000, 1'999'990}, {2'001'000, 2'005'000}},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.radius_meters);
+    EngineOptions options;
+    options.max_radius_meters = row.radius_meters;
+    Harness h(options);
+    int n = 0;
+    for (const std::vector<double>* group : {&row.inside, &row.outside}) {
+      for (double meters : *group) {
+        const std::string id = "r-" + std::to_string(n);
+        // Each in another direction, so that chords and geodesics differ.
+        h.OnDuty(id, {Capability::kAmbulance}, Away(kMunich, meters, 37.0 * n++));
+        h.engine->ResponderDisconnected(id);
+      }
+    }
+    h.Open("c-1", CaseKind::kMedical);
+    const std::vector<Decision> d = h.engine->Step();
+    REQUIRE(d.size() == 1);
+    CHECK(d[0].type == Decision::Type::kEscalate);
+    CHECK_THAT(d[0].reason, Catch::Matchers::Contains(
+                                "(" + std::to_string(row.inside.size()) + " free but not connected)"));
+  }
+}
+
 TEST_CASE("Escalation reasons say what a care agent can act on", "[dispatch][offer]") {
   SECTION("nobody on duty in range, medical") {
     Harness h;
