@@ -131,6 +131,10 @@ absl::Status Dispatcher::RestoreLocked() {
     if (s.ok() && !c.operator_().empty()) s = engine_->Hold(id);
     if (!s.ok()) return s;
   }
+  // The crews of the cases taken back may report before their SetDuty.
+  for (const dispatch::ResponderView& view : engine_->Responders()) {
+    coalescer_.Registered(view.id);
+  }
   // Record the lapsed offers, all in one group commit.
   absl::BlockingCounter recorded(static_cast<int>(lapsed.size()));
   absl::Status first_error;
@@ -254,7 +258,7 @@ absl::StatusOr<mayday::v1::Responder> Dispatcher::SetDuty(
   absl::MutexLock lock(&mu_);
   if (auto s = engine_->SetDuty(responder_id, on_duty, engine_capabilities); !s.ok()) return s;
   // Coming on (or off) duty: the crew's next report goes to dispatch at once.
-  coalescer_.Forget(responder_id);
+  coalescer_.Registered(responder_id);
   RunLocked();
   auto view = engine_->GetResponder(responder_id);
   if (!view.has_value()) return absl::InternalError("responder vanished after SetDuty");
@@ -265,20 +269,19 @@ absl::StatusOr<std::string> Dispatcher::ReportPosition(const std::string& respon
                                                        const mayday::v1::Location& location) {
   const absl::Time now = clock_->Now();
   const absl::Time fix_time = location.has_fix_time() ? FromProtoTime(location.fix_time()) : now;
-  // Most reports of a busy fleet stop here, without mu_.
+  // Never mu_ here: the dispatch thread applies the report.
   PositionCoalescer::Verdict verdict = coalescer_.Offer(responder_id, location, fix_time, now);
-  if (verdict.route == PositionCoalescer::Route::kHeld) return verdict.on_case;
-  absl::MutexLock lock(&mu_);
-  auto s = ApplyPositionLocked(responder_id, location, fix_time);
-  if (absl::IsNotFound(s)) {
-    return absl::FailedPreconditionError(
-        "call SetDuty before reporting positions: the responder is not registered yet");
+  switch (verdict.route) {
+    case PositionCoalescer::Route::kUnregistered:
+      return absl::FailedPreconditionError(
+          "call SetDuty before reporting positions: the responder is not registered yet");
+    case PositionCoalescer::Route::kUrgent:
+      Poke();
+      break;
+    case PositionCoalescer::Route::kHeld:
+      break;
   }
-  if (!s.ok()) return s;
-  RunLocked();
-  auto view = engine_->GetResponder(responder_id);
-  if (!view.has_value() || view->status != dispatch::ResponderView::Status::kBusy) return "";
-  return view->current_case;
+  return verdict.on_case;
 }
 
 absl::Status Dispatcher::ApplyPositionLocked(const std::string& responder_id,
@@ -520,7 +523,8 @@ void Dispatcher::DispatchLoop() {
     DrainInboxLocked();
     RunLocked();
     // Its own poke: the next wait is computed at the top of the loop. (Other
-    // threads poke only while holding mu_, so none is lost here.)
+    // threads poke while holding mu_, so none is lost here, except
+    // ReportPosition's, which the coalescer's NextDue stands for.)
     absl::MutexLock inbox_lock(&inbox_mu_);
     poked_ = false;
   }

@@ -14,9 +14,11 @@
 // store's completer thread, which mu_'s holder may be waiting for.
 //
 // Position reports: a PositionCoalescer (responders/position_coalescer.h)
-// lets only the reports dispatch needs at once take mu_ and run a round; the
-// others are held and applied together at the start of the next round, which
-// the dispatch thread runs at the latest when the oldest held one is due.
+// holds every report, without mu_, and the dispatch thread applies them
+// together at the start of its next round: at once if one of them is urgent
+// (a crew's first report, or a jump), at the latest when the oldest is due.
+// A report never waits for mu_, so that the gRPC threads, which also take
+// the alerts, never wait behind dispatch's commits for a crew's position.
 //
 // Degraded mode: a DispatchWatchdog (dispatch_watchdog.h) escalates, on its
 // own thread, the acknowledged cases dispatch does not place in time.
@@ -81,10 +83,11 @@ class Dispatcher {
       const std::vector<mayday::v1::Capability>& capabilities);
   // Records a position. Returns the id of the case the responder is
   // assigned to ("" if none), for its track. FAILED_PRECONDITION if the
-  // responder never called SetDuty. A report dispatch does not need at once
-  // (PositionCoalescer) is held, costs no round and does not wait for mu_;
-  // it is applied within CoalescingOptions::interval, and before any
-  // decision, read of responders or Settle().
+  // responder never called SetDuty. Never waits for mu_: the report is held
+  // (PositionCoalescer) and the dispatch thread applies it: an urgent one
+  // before any round begun after it, the others within
+  // CoalescingOptions::interval; both before a read of responders or
+  // Settle().
   absl::StatusOr<std::string> ReportPosition(const std::string& responder_id,
                                              const mayday::v1::Location& location);
 

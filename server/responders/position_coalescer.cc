@@ -21,26 +21,32 @@ double ApproximateMeters(double lat1, double lon1, double lat2, double lon2) {
 PositionCoalescer::Verdict PositionCoalescer::Offer(const std::string& responder_id,
                                                     const mayday::v1::Location& location,
                                                     absl::Time fix_time, absl::Time now) {
-  if (!options_.enabled()) return {Route::kApplyNow, ""};
   absl::MutexLock lock(&mu_);
   auto it = crews_.find(responder_id);
-  if (it == crews_.end() || !it->second.applied) return {Route::kApplyNow, ""};
+  if (it == crews_.end() || !it->second.registered) return {Route::kUnregistered, ""};
   Crew& crew = it->second;
-  if (ApproximateMeters(crew.latitude, crew.longitude, location.latitude(),
-                        location.longitude()) >= options_.urgent_move_meters) {
-    return {Route::kApplyNow, crew.on_case};
-  }
   // Reports may arrive out of order: the newest fix is kept, as the engine
   // would keep it.
-  if (fix_time < crew.applied_fix) return {Route::kHeld, crew.on_case};
+  if (crew.applied && fix_time < crew.applied_fix) return {Route::kHeld, crew.on_case};
+  HoldLocked(crew, responder_id, location, fix_time, now);
+  const bool urgent = !options_.enabled() || !crew.applied ||
+                      ApproximateMeters(crew.latitude, crew.longitude, location.latitude(),
+                                        location.longitude()) >= options_.urgent_move_meters;
+  if (!urgent) return {Route::kHeld, crew.on_case};
+  if (!urgent_since_.has_value()) urgent_since_ = now;
+  return {Route::kUrgent, crew.on_case};
+}
+
+void PositionCoalescer::HoldLocked(Crew& crew, const std::string& responder_id,
+                                   const mayday::v1::Location& location, absl::Time fix_time,
+                                   absl::Time now) {
   if (crew.held.has_value()) {
     if (fix_time >= crew.held->fix_time) crew.held = HeldPosition{responder_id, location, fix_time};
-  } else {
-    crew.held = HeldPosition{responder_id, location, fix_time};
-    held_ids_.push_back(responder_id);
-    if (held_count_++ == 0) oldest_held_ = now;
+    return;
   }
-  return {Route::kHeld, crew.on_case};
+  crew.held = HeldPosition{responder_id, location, fix_time};
+  held_ids_.push_back(responder_id);
+  if (held_count_++ == 0) oldest_held_ = now;
 }
 
 void PositionCoalescer::Applied(const std::string& responder_id,
@@ -59,7 +65,10 @@ void PositionCoalescer::Applied(const std::string& responder_id,
   crew.on_case = on_case;
   if (crew.held.has_value() && crew.held->fix_time <= fix_time) {
     crew.held.reset();
-    if (--held_count_ == 0) oldest_held_.reset();
+    if (--held_count_ == 0) {
+      oldest_held_.reset();
+      urgent_since_.reset();
+    }
   }
 }
 
@@ -77,13 +86,15 @@ std::vector<HeldPosition> PositionCoalescer::TakeHeld() {
   held_ids_.clear();
   held_count_ = 0;
   oldest_held_.reset();
+  urgent_since_.reset();
   return out;
 }
 
 std::optional<absl::Time> PositionCoalescer::NextDue() const {
   absl::MutexLock lock(&mu_);
   if (!oldest_held_.has_value()) return std::nullopt;
-  return *oldest_held_ + options_.interval;
+  const absl::Time due = *oldest_held_ + options_.interval;
+  return urgent_since_.has_value() ? std::min(due, *urgent_since_) : due;
 }
 
 void PositionCoalescer::SetCase(const std::string& responder_id, const std::string& on_case) {
@@ -92,13 +103,13 @@ void PositionCoalescer::SetCase(const std::string& responder_id, const std::stri
   if (it != crews_.end()) it->second.on_case = on_case;
 }
 
-void PositionCoalescer::Forget(const std::string& responder_id) {
+void PositionCoalescer::Registered(const std::string& responder_id) {
   absl::MutexLock lock(&mu_);
-  auto it = crews_.find(responder_id);
-  if (it == crews_.end()) return;
+  Crew& crew = crews_[responder_id];
+  crew.registered = true;
   // A held report stays: it is still the newest position, and goes with the
   // next round.
-  it->second.applied = false;
+  crew.applied = false;
 }
 
 size_t PositionCoalescer::HeldCount() const {

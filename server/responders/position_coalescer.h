@@ -1,22 +1,26 @@
 // PositionCoalescer: decides which of a crew's position reports dispatch
-// needs at once and which can wait, so that a fleet reporting many times a
+// needs soon and which can wait, so that a fleet reporting many times a
 // second costs a map update per report instead of the engine's lock and a
 // dispatch round each (which starved alerts of CPU: docs/RELIABILITY.md §7).
+// No report is applied on the thread that read it: gRPC's threads also
+// take the alerts, and the engine's lock is held across dispatch's commits.
 //
-// A report goes to dispatch at once (kApplyNow) when it is the responder's
-// first since it came on duty, or when it lies at least `urgent_move_meters`
-// from the last position dispatch was given: a jump that can change who is
-// nearest or in range. Any other report is held: it replaces the
-// responder's held report (the newest fix wins), and the dispatcher applies
-// every held report together, in one round, at the latest `interval` after
-// the oldest of them arrived (NextDue), and before any other dispatch round,
-// so that no decision is taken on a position older than one held. Dispatch
-// ranks by positions up to two minutes old; a second's delay changes nothing
-// a crew could notice, and the latest position is never lost.
+// Every report is kept as the responder's held report (the newest fix
+// wins). It is urgent (kUrgent) when it is the responder's first since it
+// came on duty, or when it lies at least `urgent_move_meters` from the last
+// position dispatch was given: a jump that can change who is nearest or in
+// range. The dispatcher applies every held report together, in one round,
+// before any other dispatch round, at once when one is urgent (NextDue is
+// then its arrival) and otherwise at the latest `interval` after the oldest
+// arrived, so that no decision is taken on a position older than one held.
+// Dispatch ranks by positions up to two minutes old; a second's delay
+// changes nothing a crew could notice, and the latest position is never
+// lost.
 //
 // Also remembers, per responder, the case it was on when dispatch last
-// told (SetCase), so a held report can go to the track without asking the
-// engine.
+// told (SetCase), so a report can go to the track without asking the
+// engine, and which responders dispatch knows (Registered), so that a
+// report of an unknown one is refused without it.
 #ifndef MAYDAY_SERVER_RESPONDERS_POSITION_COALESCER_H_
 #define MAYDAY_SERVER_RESPONDERS_POSITION_COALESCER_H_
 
@@ -39,7 +43,7 @@ struct CoalescingOptions {
   // vehicle covers 40 m a second at 140 km/h: only a jump (a first good fix
   // after a tunnel, a crew driven elsewhere) is this far within a second.
   double urgent_move_meters = 500;
-  // Off (0 interval): every report goes at once, as before coalescing.
+  // Off (0 interval): every report is urgent.
   bool enabled() const { return interval > absl::ZeroDuration(); }
 };
 
@@ -57,13 +61,14 @@ class PositionCoalescer {
   explicit PositionCoalescer(CoalescingOptions options = {}) : options_(options) {}
 
   enum class Route {
-    kApplyNow,  // give it to dispatch now, then call Applied()
-    kHeld,      // kept as the responder's held report
+    kUnregistered,  // dispatch does not know the responder: refuse the report
+    kUrgent,        // held, and due now: wake the dispatch thread
+    kHeld,          // held (or older than the newest fix: dropped)
   };
   struct Verdict {
     Route route;
     // The case the responder was on when dispatch last said (SetCase);
-    // "" if none. Meaningful for kHeld.
+    // "" if none or kUnregistered.
     std::string on_case;
   };
 
@@ -71,29 +76,31 @@ class PositionCoalescer {
   // fix time (or `now` if it has none).
   Verdict Offer(const std::string& responder_id, const mayday::v1::Location& location,
                 absl::Time fix_time, absl::Time now);
-  // Dispatch was given this position of the responder (at once, or a held
-  // one) and the responder is on `on_case` ("" if none). A held report with
-  // an older fix is dropped.
+  // Dispatch was given this position of the responder (a held one) and the
+  // responder is on `on_case` ("" if none). A held report with an older fix
+  // is dropped.
   void Applied(const std::string& responder_id, const mayday::v1::Location& location,
                absl::Time fix_time, const std::string& on_case);
   // Every held report, newest per responder; none are held afterwards.
   std::vector<HeldPosition> TakeHeld();
-  // When the oldest held report must be applied (its arrival + interval);
-  // nullopt if none is held.
+  // When the held reports must be applied: the arrival of the first urgent
+  // one, or the oldest one's arrival + interval; nullopt if none is held.
   std::optional<absl::Time> NextDue() const;
   // The responder's assignment changed: held reports now go to `on_case`'s
   // track ("" if none).
   void SetCase(const std::string& responder_id, const std::string& on_case);
-  // The responder went off or came on duty: its next report goes at once.
-  // (Its entry stays: one per responder that ever reported, as the engine
-  // keeps one per responder registered since start.)
-  void Forget(const std::string& responder_id);
+  // Dispatch knows the responder (it called SetDuty, or holds a case the
+  // server took back at start), and its duty may have changed: its next
+  // report is urgent. (Its entry stays: one per responder registered, as
+  // the engine keeps one per responder registered since start.)
+  void Registered(const std::string& responder_id);
 
   size_t HeldCount() const;
 
  private:
   struct Crew {
-    bool applied = false;  // dispatch has a position of this crew
+    bool registered = false;  // dispatch knows it
+    bool applied = false;     // dispatch has a position of this crew
     double latitude = 0, longitude = 0;  // the last applied position
     absl::Time applied_fix;
     std::string on_case;
@@ -111,6 +118,13 @@ class PositionCoalescer {
   // Lower bound of every held report's arrival; exact when the held set was
   // empty before the first of them (recomputed by TakeHeld).
   std::optional<absl::Time> oldest_held_ ABSL_GUARDED_BY(mu_);
+  // The arrival of the first urgent report held since the last TakeHeld.
+  std::optional<absl::Time> urgent_since_ ABSL_GUARDED_BY(mu_);
+
+  // Keeps the report as the crew's held one if its fix is the newest.
+  void HoldLocked(Crew& crew, const std::string& responder_id,
+                  const mayday::v1::Location& location, absl::Time fix_time, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 };
 
 // Great-circle distance in meters on a sphere of the Earth's mean radius:

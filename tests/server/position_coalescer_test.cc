@@ -1,6 +1,6 @@
-// PositionCoalescer on its own, under an injected clock: which reports go to
-// dispatch at once, that the latest held one is never lost, and the bound on
-// how long one is held.
+// PositionCoalescer on its own, under an injected clock: which reports are
+// urgent, that the latest held one is never lost, the bound on how long one
+// is held, and that an unknown responder's reports are refused.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -24,40 +24,64 @@ mayday::v1::Location At(double latitude, double longitude) {
 // 0.001 degree of latitude is about 111 m.
 constexpr double kLat = 52.0, kLon = 5.0;
 
-TEST_CASE("First reports and jumps go to dispatch at once; the rest are held") {
+TEST_CASE("First reports and jumps are urgent; the rest are held") {
   dispatch::ManualClock clock;
   PositionCoalescer coalescer;
   const absl::Time t0 = clock.Now();
+  coalescer.Registered("r");
+  coalescer.Registered("s");
   struct Row {
     const char* what;
     double dlat;  // from the applied position, degrees
     Route route;
   };
-  // First report: at once, then applied.
-  REQUIRE(coalescer.Offer("r", At(kLat, kLon), t0, t0).route == Route::kApplyNow);
+  // First report: urgent, and due at once; then applied.
+  REQUIRE(coalescer.Offer("r", At(kLat, kLon), t0, t0).route == Route::kUrgent);
+  REQUIRE(coalescer.NextDue() == t0);
+  REQUIRE(coalescer.TakeHeld().size() == 1);
   coalescer.Applied("r", At(kLat, kLon), t0, "");
   const Row rows[] = {
       {"same place", 0, Route::kHeld},
       {"100 m away", 0.0009, Route::kHeld},
       {"400 m away", 0.0036, Route::kHeld},
-      {"600 m away: a jump", 0.0054, Route::kApplyNow},
-      {"5 km away", 0.045, Route::kApplyNow},
+      {"600 m away: a jump", 0.0054, Route::kUrgent},
+      {"5 km away", 0.045, Route::kUrgent},
   };
   for (const Row& row : rows) {
     INFO(row.what);
     CHECK(coalescer.Offer("r", At(kLat + row.dlat, kLon), t0, t0).route == row.route);
   }
+  // Whatever was urgent, the newest report is the one held.
+  auto held = coalescer.TakeHeld();
+  REQUIRE(held.size() == 1);
+  CHECK(held[0].location.latitude() == Approx(kLat + 0.045));
+  coalescer.Applied("r", At(kLat + 0.045, kLon), t0, "");
   // Another responder's first report is its own.
-  CHECK(coalescer.Offer("s", At(kLat, kLon), t0, t0).route == Route::kApplyNow);
-  // After Forget (duty changed), the next report goes at once again.
-  coalescer.Forget("r");
-  CHECK(coalescer.Offer("r", At(kLat, kLon), t0, t0).route == Route::kApplyNow);
+  CHECK(coalescer.Offer("s", At(kLat, kLon), t0, t0).route == Route::kUrgent);
+  // After Registered again (duty changed), the next report is urgent again.
+  coalescer.Registered("r");
+  CHECK(coalescer.Offer("r", At(kLat + 0.045, kLon), t0, t0).route == Route::kUrgent);
+}
+
+TEST_CASE("Reports of a responder dispatch does not know are refused and not held") {
+  dispatch::ManualClock clock;
+  PositionCoalescer coalescer;
+  const absl::Time t0 = clock.Now();
+  CHECK(coalescer.Offer("stranger", At(kLat, kLon), t0, t0).route == Route::kUnregistered);
+  // Knowing where a crew was (an applied position) is not knowing the crew.
+  coalescer.Applied("ghost", At(kLat, kLon), t0, "");
+  CHECK(coalescer.Offer("ghost", At(kLat, kLon), t0, t0).route == Route::kUnregistered);
+  CHECK(coalescer.HeldCount() == 0);
+  CHECK_FALSE(coalescer.NextDue().has_value());
+  coalescer.Registered("stranger");
+  CHECK(coalescer.Offer("stranger", At(kLat, kLon), t0, t0).route == Route::kUrgent);
 }
 
 TEST_CASE("The newest held report is kept and taken once, within the interval") {
   dispatch::ManualClock clock;
   PositionCoalescer coalescer({.interval = absl::Seconds(1), .urgent_move_meters = 500});
   const absl::Time t0 = clock.Now();
+  coalescer.Registered("r");
   coalescer.Applied("r", At(kLat, kLon), t0, "case-1");
   CHECK_FALSE(coalescer.NextDue().has_value());
 
@@ -86,10 +110,11 @@ TEST_CASE("The newest held report is kept and taken once, within the interval") 
   CHECK_FALSE(coalescer.NextDue().has_value());
 }
 
-TEST_CASE("A report applied at once supersedes an older held one") {
+TEST_CASE("A report applied supersedes an older held one") {
   dispatch::ManualClock clock;
   PositionCoalescer coalescer;
   const absl::Time t0 = clock.Now();
+  coalescer.Registered("r");
   coalescer.Applied("r", At(kLat, kLon), t0, "");
   REQUIRE(coalescer.Offer("r", At(kLat + 0.0001, kLon), t0 + absl::Milliseconds(1), t0).route ==
           Route::kHeld);
@@ -102,11 +127,13 @@ TEST_CASE("A report applied at once supersedes an older held one") {
         "case-9");
 }
 
-TEST_CASE("With coalescing off every report goes at once") {
+TEST_CASE("With coalescing off every report is urgent") {
   PositionCoalescer coalescer({.interval = absl::ZeroDuration()});
   const absl::Time t = absl::Now();
+  coalescer.Registered("r");
   coalescer.Applied("r", At(kLat, kLon), t, "");
-  CHECK(coalescer.Offer("r", At(kLat, kLon), t, t).route == Route::kApplyNow);
+  CHECK(coalescer.Offer("r", At(kLat, kLon), t, t).route == Route::kUrgent);
+  CHECK(coalescer.NextDue() == t);
 }
 
 TEST_CASE("ApproximateMeters is close to the geodesic distance") {
