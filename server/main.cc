@@ -179,6 +179,11 @@ int main(int argc, char** argv) {
                  "wait their turn and get the open case, never an error (0: no spacing)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--call-threads", options.call_threads,
+                 "threads for the calls that wait for a commit or for dispatch (all but "
+                 "RaiseAlert and the streams), so that gRPC's own threads never wait")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
 
   auto* token = app.add_subcommand("token", "manage access tokens");
   auto* create = token->add_subcommand("create", "issue a token and print it");

@@ -13,6 +13,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "responders/position_log.h"
+#include "rpc/call_pool.h"
 #include "responders/responder_streams.h"
 #include "services/alert_service.h"
 #include "services/operator_service.h"
@@ -54,6 +55,7 @@ class ServerImpl final : public Server {
 
     positions_ = std::make_unique<PositionLog>(store_.get(), clock_);
     limits_ = std::make_unique<RateLimiter>(options.rate_limits, clock_);
+    calls_ = std::make_unique<CallPool>(options.call_threads);
     ServiceContext services{.store = store_.get(),
                             .auth = auth_.get(),
                             .log = log_.get(),
@@ -63,7 +65,8 @@ class ServerImpl final : public Server {
                             .positions = positions_.get(),
                             .limits = limits_.get(),
                             .streams = &open_streams_,
-                            .stream_caps = options.stream_caps};
+                            .stream_caps = options.stream_caps,
+                            .calls = calls_.get()};
     alerts_ = std::make_unique<AlertServiceImpl>(services, options.alert_spacing);
     responders_ = std::make_unique<ResponderServiceImpl>(services);
     operators_ = std::make_unique<OperatorServiceImpl>(services);
@@ -106,6 +109,7 @@ class ServerImpl final : public Server {
       grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
       grpc_server_->Wait();
     }
+    calls_.reset();  // every call has finished: only the threads are left
     if (dispatcher_ != nullptr) dispatcher_->Stop();
     positions_.reset();  // flushes the last reports
   }
@@ -121,6 +125,7 @@ class ServerImpl final : public Server {
   std::unique_ptr<PositionLog> positions_;
   std::unique_ptr<RateLimiter> limits_;
   StreamCaps open_streams_;
+  std::unique_ptr<CallPool> calls_;
   std::unique_ptr<AlertServiceImpl> alerts_;
   std::unique_ptr<ResponderServiceImpl> responders_;
   std::unique_ptr<OperatorServiceImpl> operators_;

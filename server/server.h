@@ -50,6 +50,10 @@ struct ServerOptions {
   // member's first alert, and other members' alerts, never wait. Never a
   // refusal.
   absl::Duration alert_spacing = absl::Milliseconds(100);
+  // Threads for the unary calls other than RaiseAlert, whose work may wait
+  // for a commit or for dispatch (rpc/call_pool.h); as many such calls run
+  // at once, the others queue without holding any gRPC thread.
+  int call_threads = 16;
   // Time source for dispatch and event times; null means the system clock.
   // Not owned.
   const dispatch::Clock* clock = nullptr;

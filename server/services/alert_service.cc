@@ -95,7 +95,7 @@ void AlertServiceImpl::OpenCase(grpc::CallbackServerContext* context,
 grpc::ServerUnaryReactor* AlertServiceImpl::GetCase(grpc::CallbackServerContext* context,
                                                     const mayday::v1::GetCaseRequest* request,
                                                     mayday::v1::Case* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto member =
         Admit(services_, *context, Role::kMember, CallClass::kMemberReads, "GetCase");
     if (!member.ok()) return member.status();
@@ -113,7 +113,7 @@ grpc::ServerUnaryReactor* AlertServiceImpl::GetCase(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* AlertServiceImpl::ListCases(
     grpc::CallbackServerContext* context, const mayday::v1::ListCasesRequest* request,
     mayday::v1::ListCasesResponse* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto member =
         Admit(services_, *context, Role::kMember, CallClass::kMemberReads, "ListCases");
     if (!member.ok()) return member.status();
@@ -151,7 +151,7 @@ absl::StatusOr<CommittedChange> AlertServiceImpl::ChangeOwnCase(const Principal&
 grpc::ServerUnaryReactor* AlertServiceImpl::UpdateCaseLocation(
     grpc::CallbackServerContext* context, const mayday::v1::UpdateCaseLocationRequest* request,
     mayday::v1::Case* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto member =
         Admit(services_, *context, Role::kMember, CallClass::kMemberUpdates, "UpdateCaseLocation");
     if (!member.ok()) return member.status();
@@ -179,7 +179,7 @@ grpc::ServerUnaryReactor* AlertServiceImpl::UpdateCaseLocation(
 grpc::ServerUnaryReactor* AlertServiceImpl::CancelCase(
     grpc::CallbackServerContext* context, const mayday::v1::CancelCaseRequest* request,
     mayday::v1::Case* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto member = services_.auth->Require(*context, Role::kMember);
     if (!member.ok()) return member.status();
     if (auto s = ValidateText("reason", request->reason()); !s.ok()) return s;
@@ -203,7 +203,7 @@ grpc::ServerWriteReactor<mayday::v1::CaseEvent>* AlertServiceImpl::WatchCase(
 grpc::ServerUnaryReactor* AlertServiceImpl::PostMessage(
     grpc::CallbackServerContext* context, const mayday::v1::PostMessageRequest* request,
     mayday::v1::CaseEvent* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto member =
         Admit(services_, *context, Role::kMember, CallClass::kMemberUpdates, "PostMessage");
     if (!member.ok()) return member.status();
@@ -223,7 +223,7 @@ grpc::ServerUnaryReactor* AlertServiceImpl::PostMessage(
 grpc::ServerUnaryReactor* AlertServiceImpl::RateCase(grpc::CallbackServerContext* context,
                                                      const mayday::v1::RateCaseRequest* request,
                                                      mayday::v1::Case* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto member =
         Admit(services_, *context, Role::kMember, CallClass::kMemberUpdates, "RateCase");
     if (!member.ok()) return member.status();

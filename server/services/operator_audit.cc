@@ -32,7 +32,7 @@ mayday::v1::AuditEntry ToProto(const AuditRecord& record) {
 grpc::ServerUnaryReactor* OperatorServiceImpl::ListAuditEntries(
     grpc::CallbackServerContext* context, const mayday::v1::ListAuditEntriesRequest* request,
     mayday::v1::ListAuditEntriesResponse* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     if (auto p = Admit(services_, *context, Role::kAdmin, CallClass::kStaffReads,
                         "ListAuditEntries");
         !p.ok()) {
@@ -57,7 +57,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListAuditEntries(
 grpc::ServerUnaryReactor* OperatorServiceImpl::VerifyAuditTrail(
     grpc::CallbackServerContext* context, const mayday::v1::VerifyAuditTrailRequest*,
     mayday::v1::VerifyAuditTrailResponse* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     if (auto p = Admit(services_, *context, Role::kAdmin, CallClass::kStaffReads,
                         "VerifyAuditTrail");
         !p.ok()) {

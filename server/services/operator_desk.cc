@@ -22,7 +22,10 @@ template <typename Act>
 grpc::ServerUnaryReactor* ActOnCase(const ServiceContext& services,
                                     grpc::CallbackServerContext* context, const std::string& name,
                                     mayday::v1::Case* response, const char* action, Act act) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  // By value: the work runs after this returns (rpc/unary.h).
+  return FinishUnary(services.calls, context,
+                     [&services, context, name, response, action,
+                      act = std::move(act)]() -> absl::Status {
     auto agent = services.auth->Require(*context, Role::kOperator);
     if (!agent.ok()) return agent.status();
     auto id = ParseCaseName("name", name);
@@ -41,7 +44,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::AssignCase(
     grpc::CallbackServerContext* context, const mayday::v1::AssignCaseRequest* request,
     mayday::v1::Case* response) {
   return ActOnCase(services_, context, request->name(), response, "case.assign",
-                   [&](const std::string& agent, const std::string& id,
+                   [=, this](const std::string& agent, const std::string& id,
                        AuditEntry audit) -> absl::StatusOr<mayday::v1::Case> {
                      auto responder =
                          ParseSubjectName("responder", request->responder(), "responders");
@@ -55,7 +58,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::TakeCase(grpc::CallbackServerCont
                                                         const mayday::v1::TakeCaseRequest* request,
                                                         mayday::v1::Case* response) {
   return ActOnCase(services_, context, request->name(), response, "case.take",
-                   [&](const std::string& agent, const std::string& id, const AuditEntry& audit) {
+                   [this](const std::string& agent, const std::string& id,
+                          const AuditEntry& audit) {
                      return services_.dispatcher->Take(agent, id, audit);
                    });
 }
@@ -64,7 +68,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ReleaseCase(
     grpc::CallbackServerContext* context, const mayday::v1::ReleaseCaseRequest* request,
     mayday::v1::Case* response) {
   return ActOnCase(services_, context, request->name(), response, "case.release",
-                   [&](const std::string& agent, const std::string& id, const AuditEntry& audit) {
+                   [this](const std::string& agent, const std::string& id,
+                          const AuditEntry& audit) {
                      return services_.dispatcher->Release(agent, id, audit);
                    });
 }
@@ -73,7 +78,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::EscalateCase(
     grpc::CallbackServerContext* context, const mayday::v1::EscalateCaseRequest* request,
     mayday::v1::Case* response) {
   return ActOnCase(services_, context, request->name(), response, "case.escalate",
-                   [&](const std::string& agent, const std::string& id,
+                   [=, this](const std::string& agent, const std::string& id,
                        AuditEntry audit) -> absl::StatusOr<mayday::v1::Case> {
                      if (auto s = ValidateMessageText("reason", request->reason()); !s.ok()) {
                        return s;
@@ -86,7 +91,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::EscalateCase(
 grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseTrack(
     grpc::CallbackServerContext* context, const mayday::v1::ListCaseTrackRequest* request,
     mayday::v1::ListCaseTrackResponse* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto agent =
         Admit(services_, *context, Role::kOperator, CallClass::kStaffReads, "ListCaseTrack");
     if (!agent.ok()) return agent.status();
@@ -109,7 +114,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseTrack(
 grpc::ServerUnaryReactor* OperatorServiceImpl::GetResponder(
     grpc::CallbackServerContext* context, const mayday::v1::GetResponderRequest* request,
     mayday::v1::Responder* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     if (auto p = Admit(services_, *context, Role::kOperator, CallClass::kStaffReads,
                         "GetResponder");
         !p.ok()) {

@@ -97,7 +97,7 @@ std::string DescribeFilter(const mayday::v1::ListAllCasesRequest& request) {
 grpc::ServerUnaryReactor* OperatorServiceImpl::ListCases(
     grpc::CallbackServerContext* context, const mayday::v1::ListAllCasesRequest* request,
     mayday::v1::ListCasesResponse* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto agent =
         Admit(services_, *context, Role::kOperator, CallClass::kStaffReads, "ListCases");
     if (!agent.ok()) return agent.status();
@@ -145,7 +145,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListCases(
 grpc::ServerUnaryReactor* OperatorServiceImpl::GetCase(grpc::CallbackServerContext* context,
                                                        const mayday::v1::GetCaseRequest* request,
                                                        mayday::v1::Case* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto agent =
         Admit(services_, *context, Role::kOperator, CallClass::kStaffReads, "GetCase");
     if (!agent.ok()) return agent.status();
@@ -160,7 +160,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::GetCase(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseEvents(
     grpc::CallbackServerContext* context, const mayday::v1::ListCaseEventsRequest* request,
     mayday::v1::ListCaseEventsResponse* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto agent =
         Admit(services_, *context, Role::kOperator, CallClass::kStaffReads, "ListCaseEvents");
     if (!agent.ok()) return agent.status();
@@ -192,7 +192,7 @@ grpc::ServerWriteReactor<mayday::v1::CaseEvent>* OperatorServiceImpl::WatchCases
 grpc::ServerUnaryReactor* OperatorServiceImpl::ListResponders(
     grpc::CallbackServerContext* context, const mayday::v1::ListRespondersRequest* request,
     mayday::v1::ListRespondersResponse* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     if (auto p = Admit(services_, *context, Role::kOperator, CallClass::kStaffReads,
                         "ListResponders");
         !p.ok()) {
@@ -259,7 +259,7 @@ absl::StatusOr<CommittedChange> OperatorServiceImpl::ChangeCase(
 grpc::ServerUnaryReactor* OperatorServiceImpl::PostMessage(
     grpc::CallbackServerContext* context, const mayday::v1::PostMessageRequest* request,
     mayday::v1::CaseEvent* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto agent =
         Admit(services_, *context, Role::kOperator, CallClass::kStaffUpdates, "PostMessage");
     if (!agent.ok()) return agent.status();
@@ -279,7 +279,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::PostMessage(
 grpc::ServerUnaryReactor* OperatorServiceImpl::CancelCase(
     grpc::CallbackServerContext* context, const mayday::v1::CancelCaseRequest* request,
     mayday::v1::Case* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto agent = services_.auth->Require(*context, Role::kOperator);
     if (!agent.ok()) return agent.status();
     if (auto s = ValidateText("reason", request->reason()); !s.ok()) return s;
@@ -300,7 +300,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::CancelCase(
 grpc::ServerUnaryReactor* OperatorServiceImpl::ResolveCase(
     grpc::CallbackServerContext* context, const mayday::v1::ResolveCaseRequest* request,
     mayday::v1::Case* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto agent = services_.auth->Require(*context, Role::kOperator);
     if (!agent.ok()) return agent.status();
     auto closed = ChangeCase(
@@ -318,7 +318,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ResolveCase(
 grpc::ServerUnaryReactor* OperatorServiceImpl::CreateCaseNote(
     grpc::CallbackServerContext* context, const mayday::v1::CreateCaseNoteRequest* request,
     mayday::v1::CaseNote* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto agent =
         Admit(services_, *context, Role::kOperator, CallClass::kStaffUpdates, "CreateCaseNote");
     if (!agent.ok()) return agent.status();
@@ -348,7 +348,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::CreateCaseNote(
 grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseNotes(
     grpc::CallbackServerContext* context, const mayday::v1::ListCaseNotesRequest* request,
     mayday::v1::ListCaseNotesResponse* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto agent =
         Admit(services_, *context, Role::kOperator, CallClass::kStaffReads, "ListCaseNotes");
     if (!agent.ok()) return agent.status();

@@ -46,7 +46,7 @@ mayday::v1::Token ToProto(const TokenRecord& record) {
 grpc::ServerUnaryReactor* OperatorServiceImpl::CreateToken(
     grpc::CallbackServerContext* context, const mayday::v1::CreateTokenRequest* request,
     mayday::v1::CreateTokenResponse* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto admin = services_.auth->Require(*context, Role::kAdmin);
     if (!admin.ok()) return admin.status();
     auto role = FromProtoRole(request->role());
@@ -66,7 +66,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::CreateToken(
 grpc::ServerUnaryReactor* OperatorServiceImpl::ListTokens(
     grpc::CallbackServerContext* context, const mayday::v1::ListTokensRequest*,
     mayday::v1::ListTokensResponse* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto admin =
         Admit(services_, *context, Role::kAdmin, CallClass::kStaffReads, "ListTokens");
     if (!admin.ok()) return admin.status();
@@ -83,7 +83,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListTokens(
 grpc::ServerUnaryReactor* OperatorServiceImpl::RevokeToken(
     grpc::CallbackServerContext* context, const mayday::v1::RevokeTokenRequest* request,
     mayday::v1::Token* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto admin = services_.auth->Require(*context, Role::kAdmin);
     if (!admin.ok()) return admin.status();
     auto id = ParseTokenName("name", request->name());

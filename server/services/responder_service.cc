@@ -17,7 +17,7 @@ namespace mayday::server {
 grpc::ServerUnaryReactor* ResponderServiceImpl::SetDuty(
     grpc::CallbackServerContext* context, const mayday::v1::SetDutyRequest* request,
     mayday::v1::Responder* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto responder = Admit(services_, *context, Role::kResponder,
                            CallClass::kResponderUpdates, "SetDuty");
     if (!responder.ok()) return responder.status();
@@ -52,7 +52,7 @@ grpc::ServerWriteReactor<mayday::v1::ResponderUpdate>* ResponderServiceImpl::Sub
 grpc::ServerUnaryReactor* ResponderServiceImpl::AcceptOffer(
     grpc::CallbackServerContext* context, const mayday::v1::AcceptOfferRequest* request,
     mayday::v1::Case* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto responder = services_.auth->Require(*context, Role::kResponder);
     if (!responder.ok()) return responder.status();
     auto id = ParseCaseName("case", request->case_());
@@ -67,7 +67,7 @@ grpc::ServerUnaryReactor* ResponderServiceImpl::AcceptOffer(
 grpc::ServerUnaryReactor* ResponderServiceImpl::DeclineOffer(
     grpc::CallbackServerContext* context, const mayday::v1::DeclineOfferRequest* request,
     mayday::v1::DeclineOfferResponse*) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto responder = services_.auth->Require(*context, Role::kResponder);
     if (!responder.ok()) return responder.status();
     auto id = ParseCaseName("case", request->case_());
@@ -79,7 +79,7 @@ grpc::ServerUnaryReactor* ResponderServiceImpl::DeclineOffer(
 grpc::ServerUnaryReactor* ResponderServiceImpl::UpdateProgress(
     grpc::CallbackServerContext* context, const mayday::v1::UpdateProgressRequest* request,
     mayday::v1::Case* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto responder = services_.auth->Require(*context, Role::kResponder);
     if (!responder.ok()) return responder.status();
     if (auto id = ParseCaseName("case", request->case_()); !id.ok()) return id.status();
@@ -108,7 +108,7 @@ grpc::ServerUnaryReactor* ResponderServiceImpl::UpdateProgress(
 grpc::ServerUnaryReactor* ResponderServiceImpl::PostMessage(
     grpc::CallbackServerContext* context, const mayday::v1::PostMessageRequest* request,
     mayday::v1::CaseEvent* response) {
-  return FinishUnary(context, [&]() -> absl::Status {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto responder = Admit(services_, *context, Role::kResponder,
                            CallClass::kResponderUpdates, "PostMessage");
     if (!responder.ok()) return responder.status();

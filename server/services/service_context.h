@@ -7,6 +7,7 @@
 #include "cases/event_hub.h"
 #include "dispatcher/dispatcher.h"
 #include "responders/position_log.h"
+#include "rpc/call_pool.h"
 #include "rpc/rate_limits.h"
 #include "rpc/stream_caps.h"
 #include "store/store.h"
@@ -26,6 +27,8 @@ struct ServiceContext {
   // Open streams per principal, and how many each may hold.
   StreamCaps* streams = nullptr;
   StreamCapOptions stream_caps;
+  // Where the unary calls that may wait run (rpc/unary.h).
+  CallPool* calls = nullptr;
 };
 
 }  // namespace mayday::server

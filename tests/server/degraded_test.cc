@@ -6,10 +6,12 @@
 #include <catch2/catch.hpp>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "crew.h"
 #include "dispatcher/dispatcher.h"
@@ -142,6 +144,61 @@ TEST_CASE("Dispatch stalled: alerts are acknowledged, escalated within a second,
   v1::Case assigned;
   REQUIRE(crew.Accept(offer->case_(), &assigned).ok());
   CHECK(assigned.state() == v1::CASE_STATE_ASSIGNED);
+}
+
+// Calls that need the engine (a crew's SetDuty here) wait while dispatch is
+// stalled; they wait on the server's call threads, not on gRPC's two, so
+// alerts and position reports are still answered beside them.
+TEST_CASE("Calls waiting for a stalled dispatch leave alerts and position reports answered") {
+  TestServer server;
+  Crew reporting(server, "reporting");
+  REQUIRE(reporting.GoOnDuty(v1::CAPABILITY_TOW, 52.3680, 4.9040).ok());
+  constexpr int kWaiting = 8;  // four times gRPC's callback threads here
+  std::vector<std::unique_ptr<Crew>> crews;
+  for (int i = 0; i < kWaiting; ++i) {
+    crews.push_back(std::make_unique<Crew>(server, "waiting-" + std::to_string(i)));
+  }
+
+  server.server().dispatcher().StallForTesting();
+  struct Pending {
+    std::unique_ptr<grpc::ClientContext> context;
+    v1::SetDutyRequest request;
+    v1::Responder reply;
+    grpc::Status status;
+    absl::Notification done;
+  };
+  std::vector<std::unique_ptr<Pending>> pending;
+  for (int i = 0; i < kWaiting; ++i) {
+    auto p = std::make_unique<Pending>();
+    p->context = Call(crews[i]->token(), absl::Seconds(30));
+    p->request.set_on_duty(true);
+    p->request.add_capabilities(v1::CAPABILITY_TOW);
+    Pending* raw = p.get();
+    crews[i]->stub().async()->SetDuty(raw->context.get(), &raw->request, &raw->reply,
+                                      [raw](grpc::Status status) {
+                                        raw->status = std::move(status);
+                                        raw->done.Notify();
+                                      });
+    pending.push_back(std::move(p));
+  }
+  // Give the calls time to reach the server and wait there.
+  absl::SleepFor(absl::Milliseconds(300));
+  CHECK_FALSE(pending[0]->done.HasBeenNotified());
+
+  // Alerts: each acknowledged (RaiseAlerts requires it, within Call's 10 s).
+  const absl::Time start = absl::Now();
+  const auto cases = RaiseAlerts(server, 3, "beside-stall-");
+  std::cout << "3 alerts beside " << kWaiting << " calls waiting for a stalled dispatch: "
+            << absl::FormatDuration(absl::Now() - start) << "\n";
+  // A crew's reports are taken without the engine.
+  CHECK(reporting.Report({{52.3681, 4.9040}, {52.40, 4.9040}}).ok());
+
+  server.server().dispatcher().ResumeForTesting();
+  for (auto& p : pending) {
+    REQUIRE(p->done.WaitForNotificationWithTimeout(absl::Seconds(20)));
+    CHECK(p->status.ok());
+    CHECK(p->reply.status() == v1::Responder::STATUS_AVAILABLE);
+  }
 }
 
 TEST_CASE("Dispatch commits failing: alerts are escalated within a second, matched on recovery") {
