@@ -6,7 +6,9 @@
 // Life cycle: gRPC owns the reactor; it deletes itself in OnDone() after
 // calling OnStreamDone(), where subclasses unregister from whatever pushes to
 // them. Anything that calls Push() must hold a lock that OnStreamDone() also
-// takes, so that no Push() can reach a deleted reactor.
+// takes, so that no Push() can reach a deleted reactor. (A subclass that
+// unregisters elsewhere overrides OnDone() and deletes itself when done;
+// pushes after OnDone() are dropped.)
 #ifndef MAYDAY_SERVER_RPC_QUEUED_WRITER_H_
 #define MAYDAY_SERVER_RPC_QUEUED_WRITER_H_
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "rpc/queued_writer.h"
 #include "rpc/status.h"
 #include "rpc/validation.h"
@@ -15,18 +16,27 @@ namespace {
 // connection is dead or hopeless, and the crew reconnects.
 constexpr size_t kMaxQueuedUpdates = 256;
 
+// Connect and Disconnect take the dispatcher's lock, which dispatch holds
+// across its commits, so they run on the server's call threads
+// (rpc/call_pool.h), never on gRPC's: Disconnect after Connect has run, and
+// the reactor is deleted only after Disconnect, so that the dispatcher never
+// holds a deleted channel.
 class SubscribeReactor : public QueuedWriter<mayday::v1::ResponderUpdate>,
                          public ResponderChannel {
  public:
   SubscribeReactor(const ServiceContext& services, grpc::CallbackServerContext* context)
-      : QueuedWriter(kMaxQueuedUpdates), dispatcher_(services.dispatcher) {
+      : QueuedWriter(kMaxQueuedUpdates), dispatcher_(services.dispatcher), calls_(services.calls) {
     auto principal = services.auth->Require(*context, Role::kResponder);
     if (!principal.ok()) {
+      connected_.Notify();
       End(ToGrpcStatus(principal.status()));
       return;
     }
     responder_id_ = principal->subject;
-    dispatcher_->Connect(responder_id_, this);
+    calls_->Run([this] {
+      dispatcher_->Connect(responder_id_, this);
+      connected_.Notify();
+    });
   }
 
   void Send(mayday::v1::ResponderUpdate update) override { Push(std::move(update)); }
@@ -37,12 +47,18 @@ class SubscribeReactor : public QueuedWriter<mayday::v1::ResponderUpdate>,
   }
 
  private:
-  void OnStreamDone() override {
-    if (!responder_id_.empty()) dispatcher_->Disconnect(responder_id_, this);
+  void OnDone() override {
+    calls_->Run([this] {
+      connected_.WaitForNotification();  // started before this, by the pool's order
+      if (!responder_id_.empty()) dispatcher_->Disconnect(responder_id_, this);
+      delete this;
+    });
   }
 
   Dispatcher* const dispatcher_;
+  CallPool* const calls_;
   std::string responder_id_;  // empty if the call was refused
+  absl::Notification connected_;  // Connect has returned (or was never called)
 };
 
 // Reads a crew's reports one at a time. It may also be ended from another
