@@ -146,9 +146,10 @@ TEST_CASE("Dispatch stalled: alerts are acknowledged, escalated within a second,
   CHECK(assigned.state() == v1::CASE_STATE_ASSIGNED);
 }
 
-// Calls that need the engine (a crew's SetDuty here) wait while dispatch is
-// stalled; they wait on the server's call threads, not on gRPC's two, so
-// alerts and position reports are still answered beside them.
+// Calls that need the engine (a crew's SetDuty, a Subscribe stream's
+// opening) wait while dispatch is stalled; they wait on the server's call
+// threads, not on gRPC's two, so alerts and position reports are still
+// answered beside them.
 TEST_CASE("Calls waiting for a stalled dispatch leave alerts and position reports answered") {
   TestServer server;
   Crew reporting(server, "reporting");
@@ -181,6 +182,7 @@ TEST_CASE("Calls waiting for a stalled dispatch leave alerts and position report
                                       });
     pending.push_back(std::move(p));
   }
+  for (int i = 0; i < kWaiting; ++i) crews[i]->Subscribe();
   // Give the calls time to reach the server and wait there.
   absl::SleepFor(absl::Milliseconds(300));
   CHECK_FALSE(pending[0]->done.HasBeenNotified());
