@@ -13,8 +13,8 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "responders/position_log.h"
-#include "rpc/call_pool.h"
 #include "responders/responder_streams.h"
+#include "rpc/call_pool.h"
 #include "services/alert_service.h"
 #include "services/operator_service.h"
 #include "services/responder_service.h"
@@ -109,7 +109,9 @@ class ServerImpl final : public Server {
       grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
       grpc_server_->Wait();
     }
-    calls_.reset();  // every call has finished: only the threads are left
+    // Runs what the finished calls left queued (Subscribe streams' detach),
+    // then stops the threads.
+    calls_.reset();
     if (dispatcher_ != nullptr) dispatcher_->Stop();
     positions_.reset();  // flushes the last reports
   }

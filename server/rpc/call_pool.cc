@@ -25,11 +25,6 @@ void CallPool::Run(absl::AnyInvocable<void() &&> work) {
   queue_.push_back(std::move(work));
 }
 
-size_t CallPool::Queued() const {
-  absl::MutexLock lock(&mu_);
-  return queue_.size();
-}
-
 void CallPool::Loop() {
   pthread_setname_np(pthread_self(), "mayday-call");
   while (true) {

@@ -31,13 +31,10 @@ class CallPool {
   // at once, one per thread).
   void Run(absl::AnyInvocable<void() &&> work);
 
-  // Work queued and not yet started (tests and metrics).
-  size_t Queued() const;
-
  private:
   void Loop();
 
-  mutable absl::Mutex mu_;
+  absl::Mutex mu_;
   std::deque<absl::AnyInvocable<void() &&>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
