@@ -126,6 +126,11 @@ class Load {
     const bool again = options_.rate <= 0 && now < end_;
     {
       absl::MutexLock lock(&mu_);
+      if (status.ok() && options_.timeline > absl::ZeroDuration() && call->due < end_) {
+        const size_t slice = static_cast<size_t>((call->due - start_) / options_.timeline);
+        if (slice >= worst_ns_.size()) worst_ns_.resize(slice + 1, 0);
+        worst_ns_[slice] = std::max(worst_ns_[slice], absl::ToInt64Nanoseconds(now - call->due));
+      }
       if (counted) {
         if (status.ok()) {
           latencies_ns_.push_back(absl::ToInt64Nanoseconds(now - call->due));
@@ -162,6 +167,7 @@ class Load {
     result.seconds = absl::ToDoubleSeconds(options_.duration);
     result.per_second = result.completed / result.seconds;
     SetLatencies(latencies_ns_, result);
+    for (int64_t ns : worst_ns_) result.worst_ms_by_slice.push_back(ns / 1e6);
     return result;
   }
 
@@ -173,6 +179,7 @@ class Load {
   int64_t launched_ ABSL_GUARDED_BY(mu_) = 0;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<int64_t> latencies_ns_ ABSL_GUARDED_BY(mu_);
+  std::vector<int64_t> worst_ns_ ABSL_GUARDED_BY(mu_);  // per timeline slice
   int64_t failed_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t joined_ ABSL_GUARDED_BY(mu_) = 0;
   std::string first_error_ ABSL_GUARDED_BY(mu_);
@@ -195,11 +202,30 @@ absl::StatusOr<LoadResult> RunAlertLoad(const LoadOptions& options) {
   if (options.duration <= absl::ZeroDuration() || options.rate < 0) {
     return absl::InvalidArgumentError("duration must be positive and rate not negative");
   }
+  if (options.timeline > absl::ZeroDuration() && options.timeline < absl::Milliseconds(1)) {
+    return absl::InvalidArgumentError("timeline slices must be at least 1 ms long");
+  }
   auto credentials = ChannelCredentialsFor(options.server);
   if (!credentials.ok()) return credentials.status();
   Load load(options, *credentials);
   return load.Run();
 }
+
+namespace {
+
+// `,"timeline_ms":N,"worst_ms":[...]`, or nothing without a timeline.
+std::string Timeline(const LoadOptions& options, const LoadResult& r) {
+  if (options.timeline <= absl::ZeroDuration()) return "";
+  std::string out = absl::StrCat(",\"timeline_ms\":",
+                                 JsonNumber(absl::ToDoubleMilliseconds(options.timeline), 1),
+                                 ",\"worst_ms\":[");
+  for (size_t i = 0; i < r.worst_ms_by_slice.size(); ++i) {
+    absl::StrAppend(&out, i == 0 ? "" : ",", JsonNumber(r.worst_ms_by_slice[i], 1));
+  }
+  return out + "]";
+}
+
+}  // namespace
 
 std::string LoadResultJson(const std::string& label, const LoadOptions& options,
                            const LoadResult& r) {
@@ -210,7 +236,7 @@ std::string LoadResultJson(const std::string& label, const LoadOptions& options,
       ",\"seconds\":", JsonNumber(r.seconds, 3), ",\"per_second\":", JsonNumber(r.per_second, 1),
       ",\"p50_ms\":", JsonNumber(r.p50_ms, 3), ",\"p99_ms\":", JsonNumber(r.p99_ms, 3),
       ",\"p999_ms\":", JsonNumber(r.p999_ms, 3), ",\"max_ms\":", JsonNumber(r.max_ms, 3),
-      ",\"first_error\":", JsonString(r.first_error), "}");
+      ",\"first_error\":", JsonString(r.first_error), Timeline(options, r), "}");
 }
 
 }  // namespace mayday::tools

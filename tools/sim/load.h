@@ -42,6 +42,10 @@ struct LoadOptions {
   // `area_center`; a radius of 0 means anywhere over the Netherlands.
   LatLng area_center;
   double area_radius_meters = 0;
+  // If positive, the result also gives the worst latency of the calls due
+  // in each slice of this length from the start (warm-up included): where
+  // in the run a stall happened, which percentiles do not say.
+  absl::Duration timeline = absl::ZeroDuration();
   // If set, called with every counted alert the server acknowledged and when
   // its call was sent, on a gRPC thread (so it must be quick and
   // thread-safe).
@@ -59,6 +63,9 @@ struct LoadResult {
   double seconds = 0;     // the counted window
   double per_second = 0;  // completed / seconds
   double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
+  // With LoadOptions::timeline: per slice, the worst latency of the calls
+  // due in it and answered OK, ms (0: none).
+  std::vector<double> worst_ms_by_slice;
 };
 
 // Runs the load. INVALID_ARGUMENT for bad options, ChannelCredentialsFor's
@@ -68,7 +75,8 @@ absl::StatusOr<LoadResult> RunAlertLoad(const LoadOptions& options);
 
 // One JSON object: {"label":..., "rate":..., "concurrency":..., "completed":...,
 // "failed":..., "joined":..., "seconds":..., "per_second":..., "p50_ms":..., "p99_ms":...,
-// "p999_ms":..., "max_ms":..., "first_error":...}.
+// "p999_ms":..., "max_ms":..., "first_error":...}, and with a timeline
+// "timeline_ms":... and "worst_ms":[...] per slice.
 std::string LoadResultJson(const std::string& label, const LoadOptions& options,
                            const LoadResult& result);
 

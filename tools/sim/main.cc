@@ -135,6 +135,7 @@ struct LoadFlags {
   std::string label = "maydayd";
   double warmup_s = 1;
   double duration_s = 5;
+  double timeline_ms = 0;
 };
 
 int RunLoad(LoadFlags flags) {
@@ -143,6 +144,7 @@ int RunLoad(LoadFlags flags) {
   flags.options.tokens = *std::move(tokens);
   flags.options.warmup = absl::Seconds(flags.warmup_s);
   flags.options.duration = absl::Seconds(flags.duration_s);
+  flags.options.timeline = absl::Milliseconds(flags.timeline_ms);
   auto result = mayday::tools::RunAlertLoad(flags.options);
   if (!result.ok()) return UsageError(result.status());
   std::cout << mayday::tools::LoadResultJson(flags.label, flags.options, *result) << std::endl;
@@ -239,6 +241,10 @@ int main(int argc, char** argv) {
   load->add_option("--label", load_flags.label, "name of this run in the JSON line")
       ->capture_default_str();
   load->add_option("--seed", load_flags.options.seed, "seed of the alerts")->capture_default_str();
+  load->add_option("--timeline-ms", load_flags.timeline_ms,
+                   "also print the worst latency of the alerts due in each slice this long "
+                   "(\"worst_ms\", from the start, warm-up included): where a stall happened")
+      ->check(CLI::NonNegativeNumber);
 
   int crash_exit = -1;  // set when a crash-test subcommand ran
   mayday::tools::AddCrashCommands(app, &crash_exit);
