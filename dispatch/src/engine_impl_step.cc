@@ -32,7 +32,8 @@ void EngineImpl::WakeEscalatedNearTouched() {
           [&](uint32_t case_handle, double /*chord*/) {
             const CaseId& id = *case_by_handle_[case_handle];
             const Case& c = cases_.at(id);
-            if (before.has_value() && SurelyWithin(ChordMeters(*before, ToEcef(c.location)), radius)) {
+            if (before.has_value() &&
+                SurelyWithin(ChordMeters(*before, ToEcef(c.location)), radius)) {
               return;
             }
             to_match_.insert(Key(id, c));
@@ -142,7 +143,8 @@ CandidateTally EngineImpl::TallyIneligible(const Case& c, absl::Time now) const 
     if (fresh) {
       const double chord = ChordMeters(r->ecef, at);
       if (chord > radius + kChordSlackMeters) continue;  // out of range: "within N km" says it
-      if (!SurelyWithin(chord, radius) && GeodesicDistanceMeters(*r->position, c.location) > radius) {
+      if (!SurelyWithin(chord, radius) &&
+          GeodesicDistanceMeters(*r->position, c.location) > radius) {
         continue;
       }
     }

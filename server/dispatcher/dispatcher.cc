@@ -257,7 +257,7 @@ absl::StatusOr<mayday::v1::Responder> Dispatcher::SetDuty(
   }
   absl::MutexLock lock(&mu_);
   if (auto s = engine_->SetDuty(responder_id, on_duty, engine_capabilities); !s.ok()) return s;
-  // Coming on (or off) duty: the crew's next report goes to dispatch at once.
+  // Coming on (or off) duty: the crew's next report is urgent.
   coalescer_.Registered(responder_id);
   RunLocked();
   auto view = engine_->GetResponder(responder_id);

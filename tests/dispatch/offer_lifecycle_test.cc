@@ -136,8 +136,8 @@ TEST_CASE("Escalation reasons count responders at the radius's edge by the geode
     const std::vector<Decision> d = h.engine->Step();
     REQUIRE(d.size() == 1);
     CHECK(d[0].type == Decision::Type::kEscalate);
-    CHECK_THAT(d[0].reason, Catch::Matchers::Contains(
-                                "(" + std::to_string(row.inside.size()) + " free but not connected)"));
+    const std::string counted = std::to_string(row.inside.size()) + " free but not connected";
+    CHECK_THAT(d[0].reason, Catch::Matchers::Contains("(" + counted + ")"));
   }
 }
 

@@ -185,6 +185,18 @@ class Load {
   std::string first_error_ ABSL_GUARDED_BY(mu_);
 };
 
+// `,"timeline_ms":N,"worst_ms":[...]`, or nothing without a timeline.
+std::string Timeline(const LoadOptions& options, const LoadResult& r) {
+  if (options.timeline <= absl::ZeroDuration()) return "";
+  std::string out = absl::StrCat(",\"timeline_ms\":",
+                                 JsonNumber(absl::ToDoubleMilliseconds(options.timeline), 1),
+                                 ",\"worst_ms\":[");
+  for (size_t i = 0; i < r.worst_ms_by_slice.size(); ++i) {
+    absl::StrAppend(&out, i == 0 ? "" : ",", JsonNumber(r.worst_ms_by_slice[i], 1));
+  }
+  return out + "]";
+}
+
 }  // namespace
 
 int64_t Quantile(const std::vector<int64_t>& sorted, double q) {
@@ -210,22 +222,6 @@ absl::StatusOr<LoadResult> RunAlertLoad(const LoadOptions& options) {
   Load load(options, *credentials);
   return load.Run();
 }
-
-namespace {
-
-// `,"timeline_ms":N,"worst_ms":[...]`, or nothing without a timeline.
-std::string Timeline(const LoadOptions& options, const LoadResult& r) {
-  if (options.timeline <= absl::ZeroDuration()) return "";
-  std::string out = absl::StrCat(",\"timeline_ms\":",
-                                 JsonNumber(absl::ToDoubleMilliseconds(options.timeline), 1),
-                                 ",\"worst_ms\":[");
-  for (size_t i = 0; i < r.worst_ms_by_slice.size(); ++i) {
-    absl::StrAppend(&out, i == 0 ? "" : ",", JsonNumber(r.worst_ms_by_slice[i], 1));
-  }
-  return out + "]";
-}
-
-}  // namespace
 
 std::string LoadResultJson(const std::string& label, const LoadOptions& options,
                            const LoadResult& r) {
