@@ -1,10 +1,10 @@
 // mayday-seed: fills a database with a large, realistic history of cases
-// for the restart benchmark (tools/bench/restart.sh): N cases spread over the
+// for the restart benchmark (tools/bench/scenarios.sh): N cases spread over the
 // past year, of which `--open` are still open (dispatching, escalated after a
 // lapsed offer, or assigned), the rest resolved or cancelled with a full
 // timeline. Writes through the real store (its group commit, schema and
-// encoding), many cases per job so that a million cases take seconds, not
-// the hours one commit per case would.
+// encoding), many cases per job so that a million cases take a minute or
+// two, not the hours one commit per case would.
 //
 //   mayday-seed --db FILE --cases 1000000 --open 100000
 #include <atomic>
@@ -41,16 +41,22 @@ struct Timeline {
   std::vector<v1::CaseEvent> events;
 };
 
+// Case n of `cases` is created at a random moment of the n-th of as many
+// equal slots of the year before `now` (its last five minutes left out, so
+// that no timeline ends in the future): in order, as a server's cases are,
+// so that each index takes new entries at its end, as it does in service.
 class Writer {
  public:
-  Writer(std::mt19937_64& random, absl::Time now) : random_(random), now_(now) {}
+  Writer(std::mt19937_64& random, absl::Time now, int64_t cases)
+      : random_(random), first_(now - absl::Hours(365 * 24)),
+        slot_((absl::Hours(365 * 24) - absl::Minutes(5)) / cases) {}
 
   Timeline Make(int64_t n, bool open) {
     Timeline t;
     const absl::Time created =
-        now_ - absl::Seconds(std::uniform_real_distribution<double>(60, 365 * 86400.0)(random_));
+        first_ + slot_ * (n + std::uniform_real_distribution<double>(0, 1)(random_));
     v1::Case& c = t.snapshot;
-    c.set_name(absl::StrCat("cases/", mayday::server::NewCaseId()));
+    c.set_name(absl::StrCat("cases/", mayday::server::NewCaseId(created)));
     c.set_member(absl::StrCat("members/seed-", n % 200000));
     c.set_kind(n % 2 == 0 ? v1::CASE_KIND_ROAD : v1::CASE_KIND_MEDICAL);
     c.set_request_id(absl::StrFormat("%016x%016x", random_(), random_()));
@@ -121,7 +127,8 @@ class Writer {
 
  private:
   std::mt19937_64& random_;
-  const absl::Time now_;
+  const absl::Time first_;
+  const absl::Duration slot_;
 };
 
 }  // namespace
@@ -147,7 +154,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::mt19937_64 random(seed);
-  Writer writer(random, absl::Now());
+  Writer writer(random, absl::Now(), cases);
   const absl::Time start = absl::Now();
   const int64_t jobs = (cases + kCasesPerJob - 1) / kCasesPerJob;
   absl::BlockingCounter finished(static_cast<int>(jobs));

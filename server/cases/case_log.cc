@@ -3,7 +3,9 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <utility>
@@ -42,14 +44,17 @@ std::array<unsigned char, 16> RandomId128() {
 
 }  // namespace
 
-std::string NewCaseId() {
+std::string NewCaseId(absl::Time created) {
   const std::array<unsigned char, 16> bytes = RandomId128();
   // 14 hex digits of the creation time (microseconds since 1970, enough
   // until the year 4253) first, so that new cases land at the end of every
   // index keyed by id instead of on a random page; then the 128 random bits
   // that make the id unguessable.
+  // (A clock before 1970 or past 4253 gives the nearest of the two, so
+  // that the id always has its 46 digits.)
+  const int64_t micros = std::clamp<int64_t>(absl::ToUnixMicros(created), 0, (1LL << 56) - 1);
   return absl::StrCat(
-      absl::Hex(static_cast<uint64_t>(absl::ToUnixMicros(absl::Now())), absl::kZeroPad14),
+      absl::Hex(static_cast<uint64_t>(micros), absl::kZeroPad14),
       absl::BytesToHexString(
           absl::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())));
 }
@@ -65,7 +70,7 @@ void CaseLog::OpenAsync(NewCase request,
   auto opening = std::make_shared<Opening>();
   const absl::Time now = clock_->Now();
   mayday::v1::Case& snapshot = opening->snapshot;
-  snapshot.set_name(absl::StrCat("cases/", NewCaseId()));
+  snapshot.set_name(absl::StrCat("cases/", NewCaseId(now)));
   snapshot.set_member(request.member);
   snapshot.set_kind(request.kind);
   snapshot.set_state(mayday::v1::CASE_STATE_DISPATCHING);

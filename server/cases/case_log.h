@@ -17,6 +17,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "cases/event_hub.h"
 #include "mayday/dispatch/clock.h"
 #include "mayday/v1/resources.pb.h"
@@ -97,10 +98,10 @@ class CaseLog {
   const dispatch::Clock* const clock_;
 };
 
-// A new case id: 46 lowercase hex digits, the creation time in microseconds
-// (14 digits, so that ids sort by age) and 128 random bits (32 digits, so
-// that ids cannot be guessed).
-std::string NewCaseId();
+// A new case id: 46 lowercase hex digits, the case's creation time in
+// microseconds (14 digits, so that ids sort by age) and 128 random bits (32
+// digits, so that ids cannot be guessed).
+std::string NewCaseId(absl::Time created);
 
 }  // namespace mayday::server
 

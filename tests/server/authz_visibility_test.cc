@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
 #include "authz_scene.h"
 #include "cases/case_log.h"
 #include "crew.h"
@@ -366,13 +367,13 @@ TEST_CASE("Case ids carry 128 unpredictable bits") {
   // The generator itself, 20,000 times: per-bit frequency within 0.5 +- 0.03
   // (more than 8 standard deviations).
   std::vector<std::string> generated;
-  for (int i = 0; i < 20000; ++i) generated.push_back(server::NewCaseId());
+  for (int i = 0; i < 20000; ++i) generated.push_back(server::NewCaseId(absl::Now()));
   CheckUnpredictable(generated, 0.03);
   // No random part is handed out twice, within a thread or across threads
   // (each draws from OpenSSL into a buffer of its own).
   std::vector<std::string> elsewhere;
   std::thread other([&] {
-    for (int i = 0; i < 20000; ++i) elsewhere.push_back(server::NewCaseId());
+    for (int i = 0; i < 20000; ++i) elsewhere.push_back(server::NewCaseId(absl::Now()));
   });
   other.join();
   std::set<std::string> random_parts;
@@ -395,6 +396,28 @@ TEST_CASE("Case ids carry 128 unpredictable bits") {
   CheckUnpredictable(ids, 0.25);
   // The time prefix orders them by age.
   for (size_t i = 1; i < ids.size(); ++i) CHECK(ids[i - 1].substr(0, 14) <= ids[i].substr(0, 14));
+}
+
+TEST_CASE("A case id starts with its creation time and always has 46 digits") {
+  struct Row {
+    absl::Time created;
+    const char* prefix;
+  };
+  const Row rows[] = {
+      {absl::FromUnixMicros(1'796'169'600'000'000), "06619b52f6e000"},  // 2026-12-02
+      {absl::UnixEpoch(), "00000000000000"},
+      {absl::FromUnixMicros(1), "00000000000001"},
+      // A clock wrong by more than the id can say: the nearest it can.
+      {absl::UnixEpoch() - absl::Hours(1), "00000000000000"},
+      {absl::InfinitePast(), "00000000000000"},
+      {absl::InfiniteFuture(), "ffffffffffffff"},
+  };
+  for (const Row& row : rows) {
+    const std::string id = server::NewCaseId(row.created);
+    INFO(absl::FormatTime(row.created) << " -> " << id);
+    CHECK(id.size() == 46);
+    CHECK(id.substr(0, 14) == row.prefix);
+  }
 }
 
 }  // namespace
