@@ -34,8 +34,9 @@ constexpr int kCasesPerJob = 2000;
 // Jobs queued at most: enough to keep the writer busy.
 constexpr int kJobsQueued = 4;
 
-// Builds one case's snapshot and timeline. `open` cases end dispatching,
-// escalated or assigned; the others resolved (90%) or cancelled.
+// Builds one case's snapshot and timeline. `shape` (0-9) picks its end:
+// open cases end dispatching (0-2), escalated after a lapsed offer (3-6) or
+// assigned (7-9); the others cancelled (9) or resolved.
 struct Timeline {
   v1::Case snapshot;
   std::vector<v1::CaseEvent> events;
@@ -51,7 +52,7 @@ class Writer {
       : random_(random), first_(now - absl::Hours(365 * 24)),
         slot_((absl::Hours(365 * 24) - absl::Minutes(5)) / cases) {}
 
-  Timeline Make(int64_t n, bool open) {
+  Timeline Make(int64_t n, bool open, int shape) {
     Timeline t;
     const absl::Time created =
         first_ + slot_ * (n + std::uniform_real_distribution<double>(0, 1)(random_));
@@ -86,8 +87,11 @@ class Writer {
     *raised->mutable_location() = c.location();
     raised->set_note(c.note());
 
-    const std::string responder = absl::StrCat("responders/seed-", n % 10000);
-    const int shape = static_cast<int>(n % 10);
+    // A responder holds one case at a time: each open case has a crew of its
+    // own (maydayd refuses to start on a file where two share one), the
+    // closed ones share 10,000 crews.
+    const std::string responder = open ? absl::StrCat("responders/seed-open-", n)
+                                       : absl::StrCat("responders/seed-", n % 10000);
     if (open && shape < 3) {
       // Still dispatching: nothing after the alert.
     } else if (open && shape < 7) {
@@ -173,7 +177,10 @@ int main(int argc, char** argv) {
     auto batch = std::make_shared<std::vector<Timeline>>();
     for (int64_t n = job * kCasesPerJob; n < std::min(cases, (job + 1) * kCasesPerJob); ++n) {
       const bool is_open = open_every > 0 && n % open_every == 0 && n / open_every < open;
-      batch->push_back(writer.Make(n, is_open));
+      // The open cases' own count picks their shape: n % 10 is the same for
+      // every one of them when they come every 10th case.
+      const int shape = static_cast<int>((is_open ? n / open_every : n) % 10);
+      batch->push_back(writer.Make(n, is_open, shape));
     }
     (*store)->Submit(
         [batch](mayday::server::WriteTxn& txn) -> absl::Status {
