@@ -58,6 +58,7 @@ EngineImpl::EngineImpl(const EngineOptions& options, const Clock* clock)
       clock_(clock),
       road_grid_(CellMeters(options)),
       medical_grid_(CellMeters(options)),
+      located_grid_(CellMeters(options)),
       escalated_road_(CellMeters(options)),
       escalated_medical_(CellMeters(options)) {}
 
@@ -112,6 +113,12 @@ EngineImpl::Responder& EngineImpl::ResponderFor(const ResponderId& id) {
 }
 
 void EngineImpl::Reindex(Responder& r) {
+  ++responders_version_;
+  if (r.on_duty && r.position.has_value()) {
+    located_grid_.Upsert(r.handle, r.ecef);
+  } else {
+    located_grid_.Erase(r.handle);
+  }
   const bool available = r.on_duty && r.connected && r.offered_case.empty() &&
                          r.assigned_case.empty() && r.position.has_value();
   for (CaseKind kind : {CaseKind::kRoad, CaseKind::kMedical}) {

@@ -166,6 +166,15 @@ class EngineImpl final : public Engine {
                                               absl::Time now) const;
   // Why nobody is eligible for `c` at `now`.
   CandidateTally TallyIneligible(const Case& c, absl::Time now) const;
+  // Whether `r` has a position no older than max_position_age at `now`.
+  bool Fresh(const Responder& r, absl::Time now) const {
+    return r.position.has_value() && now - r.position_time <= options_.max_position_age;
+  }
+  // The on-duty responders serving `kind` without a fresh position at `now`:
+  // one pass over the responders per change to any of them or new `now`,
+  // not per escalation (in a surge with nobody free nearly every case
+  // escalates, and a restart can escalate thousands in one Step()).
+  int WithoutFix(CaseKind kind, absl::Time now) const;
   // Offers `c` to `candidate` at `now` and returns the kOffer decision.
   Decision MakeOffer(const CaseId& case_id, Case& c, const Candidate& candidate, absl::Time now);
   absl::Duration Eta(const Responder& r, CaseKind kind, double distance_meters) const;
@@ -179,6 +188,20 @@ class EngineImpl final : public Engine {
   std::vector<std::pair<const ResponderId*, Responder*>> by_handle_;
   GeoGrid road_grid_;
   GeoGrid medical_grid_;
+  // Every on-duty responder with a position, in any state and whatever it
+  // serves or however old its fix: an escalation's tally walks the ones in
+  // range instead of every responder.
+  GeoGrid located_grid_;
+  // Bumped by Reindex, after every change to a responder.
+  uint64_t responders_version_ = 0;
+  // WithoutFix's counts, for responders_version_ and now.
+  struct WithoutFixMemo {
+    uint64_t version = ~uint64_t{0};
+    absl::Time now;
+    int road = 0;
+    int medical = 0;
+  };
+  mutable WithoutFixMemo without_fix_memo_;
   std::map<CaseId, Case> cases_;
   // case_by_handle_[c.handle] points at the case's id in cases_; handles of
   // closed cases are reused.

@@ -128,36 +128,52 @@ std::vector<EngineImpl::Candidate> EngineImpl::NearestEligible(const Case& c, ab
 }
 
 CandidateTally EngineImpl::TallyIneligible(const Case& c, absl::Time now) const {
-  // A pass over every responder, so it is kept cheap: escalations are rare
-  // in a quiet hour, but in a surge with nobody free nearly every new case
-  // escalates and this runs per case on the dispatch thread. A geodesic is
-  // asked for only near the boundary of the radius.
+  // Kept cheap: escalations are rare in a quiet hour, but in a surge with
+  // nobody free nearly every new case escalates and this runs per case on
+  // the dispatch thread. Those without a fresh fix are counted wherever they
+  // are (once per change, WithoutFix); of the rest only those in range are
+  // visited, and a geodesic is asked for only near the radius's edge.
   CandidateTally tally;
   tally.offered = static_cast<int>(c.offered.size());
-  const Ecef at = ToEcef(c.location);
+  tally.without_fix = WithoutFix(c.kind, now);
+  for (const ResponderId& id : c.offered) {
+    const auto it = responders_.find(id);
+    if (it == responders_.end()) continue;
+    const Responder& r = it->second;
+    if (r.on_duty && AnyServes(r.capabilities, c.kind) && !Fresh(r, now)) --tally.without_fix;
+  }
   const double radius = options_.max_radius_meters;
-  for (const auto& [id, r] : by_handle_) {
-    if (!r->on_duty || !AnyServes(r->capabilities, c.kind)) continue;
-    const bool fresh =
-        r->position.has_value() && now - r->position_time <= options_.max_position_age;
-    if (fresh) {
-      const double chord = ChordMeters(r->ecef, at);
-      if (chord > radius + kChordSlackMeters) continue;  // out of range: "within N km" says it
-      if (!SurelyWithin(chord, radius) &&
-          GeodesicDistanceMeters(*r->position, c.location) > radius) {
-        continue;
-      }
-    }
-    if (c.offered.contains(*id)) continue;
-    if (!fresh) {
-      ++tally.without_fix;
-    } else if (!r->offered_case.empty() || !r->assigned_case.empty()) {
-      ++tally.busy;
-    } else if (!r->connected) {
-      ++tally.not_connected;
+  located_grid_.Search(
+      ToEcef(c.location), [radius] { return radius; },
+      [&](uint32_t handle, double chord) {
+        const auto& [id, r] = by_handle_[handle];
+        if (!AnyServes(r->capabilities, c.kind) || !Fresh(*r, now)) return;
+        if (chord > radius + kChordSlackMeters) return;  // out of range: "within N km" says it
+        if (!SurelyWithin(chord, radius) &&
+            GeodesicDistanceMeters(*r->position, c.location) > radius) {
+          return;
+        }
+        if (c.offered.contains(*id)) return;
+        if (!r->offered_case.empty() || !r->assigned_case.empty()) {
+          ++tally.busy;
+        } else if (!r->connected) {
+          ++tally.not_connected;
+        }
+      });
+  return tally;
+}
+
+int EngineImpl::WithoutFix(CaseKind kind, absl::Time now) const {
+  WithoutFixMemo& memo = without_fix_memo_;
+  if (memo.version != responders_version_ || memo.now != now) {
+    memo = WithoutFixMemo{responders_version_, now, 0, 0};
+    for (const auto& [id, r] : by_handle_) {
+      if (!r->on_duty || Fresh(*r, now)) continue;
+      if (AnyServes(r->capabilities, CaseKind::kRoad)) ++memo.road;
+      if (AnyServes(r->capabilities, CaseKind::kMedical)) ++memo.medical;
     }
   }
-  return tally;
+  return kind == CaseKind::kRoad ? memo.road : memo.medical;
 }
 
 Decision EngineImpl::MakeOffer(const CaseId& case_id, Case& c, const Candidate& candidate,

@@ -141,6 +141,56 @@ TEST_CASE("Escalation reasons count responders at the radius's edge by the geode
   }
 }
 
+TEST_CASE("Escalation reasons count crews without a fix wherever they are and as they are now",
+          "[dispatch][offer]") {
+  // Crews without a recent position are counted however far their last fix
+  // (they could be anywhere), those with one only within the radius; the
+  // counts follow every change, and a crew the case was already offered to
+  // is never counted.
+  Harness h;
+  REQUIRE(h.engine->SetDuty("r-nofix", true, {Capability::kAmbulance}).ok());
+  REQUIRE(h.engine->SetDuty("r-tow", true, {Capability::kTow}).ok());  // serves road only
+  h.OnDuty("r-stale", {Capability::kParamedic}, Away(kMunich, 300'000));
+  h.clock.Advance(h.options.max_position_age + absl::Seconds(1));
+  h.OnDuty("r-away", {Capability::kAmbulance}, Away(kMunich, 1'000));
+  h.engine->ResponderDisconnected("r-away");
+  h.Open("c-1", CaseKind::kMedical);
+  std::vector<Decision> d = h.engine->Step();
+  REQUIRE(d.size() == 1);
+  CHECK_THAT(d[0].reason, Catch::Matchers::EndsWith(
+                              "(1 free but not connected, 2 on duty without a recent position)"));
+
+  // r-nofix reports from 2 km and loses its link: one fewer without a fix.
+  REQUIRE(h.engine->UpdatePosition("r-nofix", Away(kMunich, 2'000), h.clock.Now()).ok());
+  h.engine->ResponderDisconnected("r-nofix");
+  h.Open("c-2", CaseKind::kMedical);
+  d = h.engine->Step();
+  REQUIRE(d.size() == 1);
+  CHECK_THAT(d[0].reason, Catch::Matchers::EndsWith(
+                              "(2 free but not connected, 1 on duty without a recent position)"));
+
+  // Nothing changes but the time: the fixes of 2 km and 1 km age too.
+  h.clock.Advance(h.options.max_position_age + absl::Seconds(1));
+  h.Open("c-3", CaseKind::kMedical);
+  d = h.engine->Step();
+  REQUIRE(d.size() == 1);
+  CHECK_THAT(d[0].reason, Catch::Matchers::EndsWith("(3 on duty without a recent position)"));
+
+  // A new crew is offered c-1 (the oldest of the three), its fix ages and the
+  // offer lapses: c-1 says it did not answer, and counts it nowhere else.
+  h.OnDuty("r-new", {Capability::kAmbulance}, Away(kMunich, 3'000));
+  REQUIRE(h.Step() == Lines{"redispatch c-1", "offer c-1 -> r-new"});
+  h.clock.Advance(h.options.max_position_age + absl::Seconds(1));
+  d = h.engine->Step();
+  REQUIRE(d.size() == 2);
+  CHECK(mayday::dispatch::testing::Summary(d[0]) == "ended c-1 r-new expired");
+  CHECK(mayday::dispatch::testing::Summary(d[1]) == "escalate c-1");
+  // r-nofix, r-stale and r-away are without a recent fix by now; so is
+  // r-new, which is not counted.
+  CHECK_THAT(d[1].reason, Catch::Matchers::StartsWith("the only candidate declined"));
+  CHECK_THAT(d[1].reason, Catch::Matchers::EndsWith("(3 on duty without a recent position)"));
+}
+
 TEST_CASE("Escalation reasons say what a care agent can act on", "[dispatch][offer]") {
   SECTION("nobody on duty in range, medical") {
     Harness h;
