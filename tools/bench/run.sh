@@ -209,7 +209,7 @@ echo "dispatching 0.66-0.80 s against the real mix (this file) 1.05-1.24 s. Writ
 echo "80-90 s (170 s in random order)."
 echo
 echo "Serving is not the end of a restart's work: dispatch's first round then takes up the cases"
-echo "taken back. On this file (30,000 dispatching, and every crew busy on an assigned one) each"
+echo "taken back. On this file (30,000 dispatching, every crew busy with an assigned case) each"
 echo "escalates, and each escalation's reason counted through all 30,000 crews: the dispatch thread"
 echo "was busy 9.9 s after serving, new alerts waiting behind it. The count of crews without a fix"
 echo "is now made once per change to any crew, and only the crews within the radius are visited:"
