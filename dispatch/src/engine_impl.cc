@@ -235,7 +235,7 @@ absl::Status EngineImpl::UpdatePosition(const ResponderId& id, GeoPoint position
   // Reports can arrive out of order on mobile networks; the newest fix wins.
   if (r.position.has_value() && fix_time < r.position_time) return absl::OkStatus();
   // A stale position made it ineligible: fresh again, it is new to every case.
-  if (clock_->Now() - r.position_time > options_.max_position_age) r.woken_from.reset();
+  if (!Fresh(r, clock_->Now())) r.woken_from.reset();
   r.position = position;
   r.position_time = fix_time;
   r.ecef = ToEcef(position);

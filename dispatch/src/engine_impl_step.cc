@@ -115,7 +115,7 @@ std::vector<EngineImpl::Candidate> EngineImpl::NearestEligible(const Case& c, ab
       ToEcef(c.location), [&]() { return best.size() == k ? best.back().distance_meters : radius; },
       [&](uint32_t handle, double /*chord*/) {
         const auto& [id, r] = by_handle_[handle];
-        if (now - r->position_time > options_.max_position_age) return;
+        if (!Fresh(*r, now)) return;
         if (c.offered.contains(*id)) return;
         const double meters = GeodesicDistanceMeters(*r->position, c.location);
         if (!(meters <= radius)) return;
