@@ -40,6 +40,7 @@ int CreateTokens(const std::string& db, const std::string& role_name, const std:
     std::fprintf(stderr, "maydayd: %s\n", store.status().ToString().c_str());
     return 1;
   }
+  const absl::Time now = mayday::base::SystemClock()->Now();
   std::vector<absl::StatusOr<std::string>> tokens(count, absl::UnknownError("not issued"));
   constexpr int kIssuers = 32;
   std::vector<std::thread> issuers;
@@ -47,7 +48,7 @@ int CreateTokens(const std::string& db, const std::string& role_name, const std:
     issuers.emplace_back([&, t] {
       for (int i = t; i < count; i += kIssuers) {
         const std::string name = count == 1 ? subject : absl::StrCat(subject, "-", i + 1);
-        tokens[i] = mayday::server::IssueToken(**store, *role, name);
+        tokens[i] = mayday::server::IssueToken(**store, *role, name, now);
       }
     });
   }

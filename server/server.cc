@@ -1,6 +1,7 @@
 // maydayd assembled; see server.h.
 #include "server.h"
 
+#include <chrono>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -30,14 +31,16 @@ class ServerImpl final : public Server {
   ~ServerImpl() override { Shutdown(absl::Seconds(2)); }
 
   absl::Status Init(const ServerOptions& options) {
-    clock_ = options.clock != nullptr ? options.clock : dispatch::SystemClock();
+    clock_ = options.clock != nullptr ? options.clock : base::SystemClock();
     auto credentials = MakeServerCredentials(options.tls);
     if (!credentials.ok()) return credentials.status();
     if (auto s = options.rate_limits.Validate(); !s.ok()) return s;
     if (options.db_path.empty()) {
       return absl::InvalidArgumentError("no database: pass --db FILE");
     }
-    auto store = Store::Open(options.db_path, options.store);
+    StoreOptions store_options = options.store;
+    if (store_options.clock == nullptr) store_options.clock = clock_;
+    auto store = Store::Open(options.db_path, store_options);
     if (!store.ok()) return store.status();
     store_ = std::move(*store);
     auto engine = dispatch::Engine::Create(options.dispatch, clock_);
@@ -96,6 +99,7 @@ class ServerImpl final : public Server {
   }
 
   int port() const override { return port_; }
+  const base::Clock& clock() const override { return *clock_; }
   Store& store() override { return *store_; }
   void SettleDispatch() override { dispatcher_->Settle(); }
   Dispatcher& dispatcher() override { return *dispatcher_; }
@@ -106,7 +110,10 @@ class ServerImpl final : public Server {
     shut_down_ = true;
     if (grpc_server_ != nullptr) {
       if (auto* health = grpc_server_->GetHealthCheckService()) health->Shutdown();
-      grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+      // gRPC's own deadline, on the real clock whatever clock_ is: it bounds
+      // how long open calls may take to finish, a matter of the transport.
+      grpc_server_->Shutdown(std::chrono::system_clock::now() +
+                             absl::ToChronoNanoseconds(grace));
       grpc_server_->Wait();
     }
     // Runs what the finished calls left queued (Subscribe streams' detach),
@@ -117,7 +124,7 @@ class ServerImpl final : public Server {
   }
 
  private:
-  const dispatch::Clock* clock_ = nullptr;
+  const base::Clock* clock_ = nullptr;
   std::unique_ptr<Store> store_;
   EventHub hub_;
   ResponderStreams streams_;

@@ -9,7 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "mayday/dispatch/clock.h"
+#include "mayday/base/clock.h"
 #include "mayday/dispatch/engine.h"
 #include "responders/position_coalescer.h"
 #include "rpc/rate_limits.h"
@@ -54,9 +54,10 @@ struct ServerOptions {
   // for a commit or for dispatch (rpc/call_pool.h); as many such calls run
   // at once, the others queue without holding any gRPC thread.
   int call_threads = 16;
-  // Time source for dispatch and event times; null means the system clock.
-  // Not owned.
-  const dispatch::Clock* clock = nullptr;
+  // The time of everything the server times or stamps (dispatch, case
+  // events, tokens, the watchdog, rate limits, alert spacing, position
+  // flushes); null means the system clock. Not owned.
+  const base::Clock* clock = nullptr;
 };
 
 class Server {
@@ -70,6 +71,8 @@ class Server {
 
   // The port actually listened on.
   virtual int port() const = 0;
+  // The clock the server runs on (ServerOptions::clock, or the system's).
+  virtual const base::Clock& clock() const = 0;
   // The store the server writes (to issue tokens in tests and tools).
   virtual Store& store() = 0;
   // Runs dispatch now on everything acknowledged so far (dispatch otherwise

@@ -36,7 +36,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "mayday/dispatch/clock.h"
+#include "mayday/base/clock.h"
 #include "mayday/dispatch/engine.h"
 #include "resp_client.h"
 
@@ -98,7 +98,7 @@ int64_t Percentile(std::vector<int64_t> v, double p) {
 // The engine under test, loaded with `fleet`. The clock never moves, so
 // every responder is equally idle and ties go to the smaller id.
 struct Loaded {
-  dispatch::ManualClock clock;
+  base::ManualClock clock;
   std::unique_ptr<dispatch::Engine> engine;
 };
 

@@ -46,7 +46,7 @@ absl::Status ValidateOptions(const EngineOptions& o) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& options,
-                                                       const Clock* clock) {
+                                                       const base::Clock* clock) {
   if (clock == nullptr) {
     return absl::InvalidArgumentError("the dispatch engine needs a clock; got null");
   }

@@ -53,7 +53,7 @@ static double CellMeters(const EngineOptions& options) {
   return std::clamp(options.max_radius_meters / 10, 1'000.0, 10'000.0);
 }
 
-EngineImpl::EngineImpl(const EngineOptions& options, const Clock* clock)
+EngineImpl::EngineImpl(const EngineOptions& options, const base::Clock* clock)
     : options_(options),
       clock_(clock),
       road_grid_(CellMeters(options)),

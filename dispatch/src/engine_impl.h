@@ -40,7 +40,7 @@ namespace mayday::dispatch {
 class EngineImpl final : public Engine {
  public:
   // `options` must be valid (Engine::Create checks); `clock` is not owned.
-  EngineImpl(const EngineOptions& options, const Clock* clock);
+  EngineImpl(const EngineOptions& options, const base::Clock* clock);
 
   absl::Status SetDuty(const ResponderId& id, bool on_duty,
                        absl::Span<const Capability> capabilities) override;
@@ -181,7 +181,7 @@ class EngineImpl final : public Engine {
   ResponderView View(const ResponderId& id, const Responder& r) const;
 
   const EngineOptions options_;
-  const Clock* const clock_;
+  const base::Clock* const clock_;
   std::map<ResponderId, Responder> responders_;
   // by_handle_[r.handle] points into responders_ (map nodes never move, and
   // responders are never forgotten).

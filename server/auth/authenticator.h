@@ -14,7 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "mayday/dispatch/clock.h"
+#include "mayday/base/clock.h"
 #include "auth/token.h"
 #include "grpcpp/server_context.h"
 #include "store/store.h"
@@ -43,7 +43,7 @@ enum class StaffDevices {
 class Authenticator {
  public:
   // `store` and `clock` are not owned and must outlive the authenticator.
-  Authenticator(Store* store, const dispatch::Clock* clock,
+  Authenticator(Store* store, const base::Clock* clock,
                 StaffDevices staff_devices = StaffDevices::kAnyPeer,
                 absl::Duration cache_ttl = absl::Seconds(10), size_t max_remembered = 100'000)
       : store_(store),
@@ -83,7 +83,7 @@ class Authenticator {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Store* const store_;
-  const dispatch::Clock* const clock_;
+  const base::Clock* const clock_;
   const StaffDevices staff_devices_;
   const absl::Duration cache_ttl_;
   const size_t max_remembered_;

@@ -12,7 +12,6 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "absl/time/clock.h"
 
 namespace mayday::server {
 
@@ -76,7 +75,7 @@ std::string DigestHex(const TokenDigest& digest) {
 std::string HashToken(absl::string_view token) { return DigestHex(DigestToken(token)); }
 
 absl::StatusOr<std::string> IssueToken(Store& store, Role role, absl::string_view subject,
-                                       const AuditEntry* audit) {
+                                       absl::Time now, const AuditEntry* audit) {
   if (auto s = ValidateSubject(subject); !s.ok()) return s;
   std::array<unsigned char, 32> secret;
   if (RAND_bytes(secret.data(), secret.size()) != 1) {
@@ -89,7 +88,7 @@ absl::StatusOr<std::string> IssueToken(Store& store, Role role, absl::string_vie
   record.token_hash = HashToken(token);
   record.role = role;
   record.subject = std::string(subject);
-  record.create_time = absl::Now();
+  record.create_time = now;
   if (audit == nullptr) {
     if (auto s = store.PutToken(record); !s.ok()) return s;
     return token;

@@ -36,13 +36,14 @@ std::string DigestHex(const TokenDigest& digest);
 // DigestHex(DigestToken(token)).
 std::string HashToken(absl::string_view token);
 
-// Makes a new token for `subject` in `role`, stores its hash in `store` and
-// returns the plain token (shown once, never stored). If `audit` is given
-// (who issues it, action and time), it is written to the audit trail in the
-// same transaction, with the new token as its target. INVALID_ARGUMENT for a
-// bad subject; the store's error if storing failed (then nothing is stored).
+// Makes a new token for `subject` in `role`, created at `now`, stores its
+// hash in `store` and returns the plain token (shown once, never stored). If
+// `audit` is given (who issues it, action and time), it is written to the
+// audit trail in the same transaction, with the new token as its target.
+// INVALID_ARGUMENT for a bad subject; the store's error if storing failed
+// (then nothing is stored).
 absl::StatusOr<std::string> IssueToken(Store& store, Role role, absl::string_view subject,
-                                       const AuditEntry* audit = nullptr);
+                                       absl::Time now, const AuditEntry* audit = nullptr);
 
 }  // namespace mayday::server
 

@@ -18,7 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/time/clock.h"
+#include "mayday/base/clock.h"
 #include "absl/time/time.h"
 #include "cases/case_log.h"
 #include "cases/proto_time.h"
@@ -158,8 +158,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::mt19937_64 random(seed);
-  Writer writer(random, absl::Now(), cases);
-  const absl::Time start = absl::Now();
+  Writer writer(random, mayday::base::SystemClock()->Now(), cases);
+  const absl::Time start = mayday::base::SystemClock()->Now();
   const int64_t jobs = (cases + kCasesPerJob - 1) / kCasesPerJob;
   absl::BlockingCounter finished(static_cast<int>(jobs));
   std::atomic<bool> failed = false;
@@ -216,6 +216,6 @@ int main(int argc, char** argv) {
   finished.Wait();
   if (failed) return 1;
   std::printf("{\"cases\":%lld,\"open\":%lld,\"seconds\":%.1f}\n", static_cast<long long>(cases),
-              static_cast<long long>(open), absl::ToDoubleSeconds(absl::Now() - start));
+              static_cast<long long>(open), absl::ToDoubleSeconds(mayday::base::SystemClock()->Now() - start));
   return 0;
 }

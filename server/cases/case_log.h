@@ -19,7 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cases/event_hub.h"
-#include "mayday/dispatch/clock.h"
+#include "mayday/base/clock.h"
 #include "mayday/v1/resources.pb.h"
 #include "store/store.h"
 
@@ -55,7 +55,7 @@ struct NewCase {
 class CaseLog {
  public:
   // `store`, `hub` and `clock` are not owned and must outlive the log.
-  CaseLog(Store* store, EventHub* hub, const dispatch::Clock* clock)
+  CaseLog(Store* store, EventHub* hub, const base::Clock* clock)
       : store_(store), hub_(hub), clock_(clock) {}
 
   // Opens a case in DISPATCHING with its Raised event (sequence 1), durably,
@@ -95,7 +95,7 @@ class CaseLog {
 
   Store* const store_;
   EventHub* const hub_;
-  const dispatch::Clock* const clock_;
+  const base::Clock* const clock_;
 };
 
 // A new case id: 46 lowercase hex digits, the case's creation time in

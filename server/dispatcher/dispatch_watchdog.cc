@@ -7,7 +7,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "cases/case_rules.h"
 
 namespace mayday::server {
@@ -28,8 +27,9 @@ std::string Reason(absl::Duration patience) {
 
 }  // namespace
 
-DispatchWatchdog::DispatchWatchdog(CaseLog* log, WatchdogOptions options)
-    : log_(log), options_(options) {}
+DispatchWatchdog::DispatchWatchdog(CaseLog* log, const base::Clock* clock,
+                                   WatchdogOptions options)
+    : log_(log), clock_(clock), options_(options) {}
 
 DispatchWatchdog::~DispatchWatchdog() { Stop(); }
 
@@ -52,7 +52,7 @@ void DispatchWatchdog::Stop() {
 
 void DispatchWatchdog::Acknowledged(const std::string& case_id) {
   absl::MutexLock lock(&mu_);
-  watched_[case_id] = Watched{absl::Now() + options_.patience, false};
+  watched_[case_id] = Watched{clock_->Now() + options_.patience, false};
 }
 
 void DispatchWatchdog::Taken(const std::string& case_id) {
@@ -67,7 +67,7 @@ void DispatchWatchdog::Settled() {
 
 void DispatchWatchdog::DecisionFailed(const std::string& case_id) {
   absl::MutexLock lock(&mu_);
-  watched_[case_id] = Watched{absl::Now(), false};
+  watched_[case_id] = Watched{clock_->Now(), false};
 }
 
 void DispatchWatchdog::Forget(const std::string& case_id) {
@@ -100,9 +100,9 @@ void DispatchWatchdog::Loop() {
   pthread_setname_np(pthread_self(), "mayday-watchdog");
   absl::MutexLock lock(&mu_);
   while (!stopping_) {
-    mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.tick);
+    clock_->AwaitWithTimeout(&mu_, absl::Condition(&stopping_), options_.tick);
     if (stopping_) return;
-    EscalateDueLocked(absl::Now());
+    EscalateDueLocked(clock_->Now());
   }
 }
 
@@ -144,7 +144,7 @@ void DispatchWatchdog::EscalateDueLocked(absl::Time now) {
           // means the case moved on and needs no escalation.
           if (!absl::IsFailedPrecondition(committed.status()) &&
               !absl::IsNotFound(committed.status()) && !stopping_) {
-            watched_[case_id] = Watched{absl::Now() + options_.tick, false};
+            watched_[case_id] = Watched{clock_->Now() + options_.tick, false};
           }
         });
   }

@@ -36,6 +36,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cases/case_log.h"
+#include "mayday/base/clock.h"
 #include "mayday/dispatch/engine.h"
 
 namespace mayday::server {
@@ -47,11 +48,11 @@ struct WatchdogOptions {
   absl::Duration tick = absl::Milliseconds(50);
 };
 
-// Thread-safe. Times are the real clock (absl::Now), not the engine's.
+// Thread-safe.
 class DispatchWatchdog {
  public:
-  // `log` is not owned and must outlive the watchdog.
-  DispatchWatchdog(CaseLog* log, WatchdogOptions options);
+  // `log` and `clock` are not owned and must outlive the watchdog.
+  DispatchWatchdog(CaseLog* log, const base::Clock* clock, WatchdogOptions options);
   ~DispatchWatchdog();  // Stop()
 
   // Starts the watchdog thread ("mayday-watchdog"). Call once.
@@ -92,6 +93,7 @@ class DispatchWatchdog {
   void EscalateDueLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   CaseLog* const log_;
+  const base::Clock* const clock_;
   const WatchdogOptions options_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Watched> watched_ ABSL_GUARDED_BY(mu_);

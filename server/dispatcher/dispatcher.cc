@@ -23,7 +23,7 @@ constexpr char kDispatchActor[] = "dispatch";
 }  // namespace
 
 Dispatcher::Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseLog* log, Store* store,
-                       ResponderStreams* streams, const dispatch::Clock* clock,
+                       ResponderStreams* streams, const base::Clock* clock,
                        WatchdogOptions watchdog, CoalescingOptions coalescing)
     : log_(log),
       store_(store),
@@ -32,7 +32,7 @@ Dispatcher::Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseLog* log, S
       coalescer_(coalescing),
       coalescing_interval_(coalescing.enabled() ? coalescing.interval : absl::Seconds(1)),
       engine_(std::move(engine)),
-      watchdog_(log, watchdog) {}
+      watchdog_(log, clock, watchdog) {}
 
 Dispatcher::~Dispatcher() { Stop(); }
 
@@ -87,7 +87,7 @@ void Dispatcher::WaitWhileStalledLocked() {
 }
 
 absl::Status Dispatcher::RestoreLocked() {
-  const absl::Time start = absl::Now();
+  const absl::Time start = clock_->Now();
   auto open = store_->ListOpenCases();
   if (!open.ok()) return open.status();
   // Offers left unanswered when the server stopped: (case id, responder).
@@ -159,7 +159,7 @@ absl::Status Dispatcher::RestoreLocked() {
   recorded.Wait();
   if (!open->empty()) {
     std::fprintf(stderr, "maydayd: dispatch took back %zu open cases in %.2f s\n", open->size(),
-                 absl::ToDoubleSeconds(absl::Now() - start));
+                 absl::ToDoubleSeconds(clock_->Now() - start));
   }
   return first_error;
 }
@@ -496,19 +496,19 @@ void Dispatcher::DispatchLoop() {
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
-      // The engine's clock may be simulated: never sleep more than a second,
-      // nor more than the coalescing interval (a report held while this
-      // thread sleeps is due no earlier than that after it went to sleep).
-      const auto next = engine_->NextDeadline();
-      wake_at = absl::Now() + std::min(absl::Seconds(1), coalescing_interval_);
-      if (next.has_value()) wake_at = std::min(wake_at, absl::Now() + (*next - clock_->Now()));
-      if (const auto due = coalescer_.NextDue(); due.has_value()) {
-        wake_at = std::min(wake_at, absl::Now() + (*due - clock_->Now()));
+      // The next offer to lapse, the held position reports' due time, and
+      // never later than the coalescing interval: a report held while this
+      // thread sleeps is due that long after it came, and does not wake it.
+      wake_at = clock_->Now() + coalescing_interval_;
+      if (const auto next = engine_->NextDeadline(); next.has_value()) {
+        wake_at = std::min(wake_at, *next);
       }
+      if (const auto due = coalescer_.NextDue(); due.has_value()) wake_at = std::min(wake_at, *due);
     }
     {
       absl::MutexLock lock(&inbox_mu_);
-      inbox_mu_.AwaitWithDeadline(
+      clock_->AwaitWithDeadline(
+          &inbox_mu_,
           absl::Condition(
               +[](Dispatcher* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->inbox_mu_) {
                 return self->poked_ || !self->inbox_.empty();

@@ -52,7 +52,7 @@ class Dispatcher {
  public:
   // None of the pointers is owned; all must outlive the dispatcher.
   Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseLog* log, Store* store,
-             ResponderStreams* streams, const dispatch::Clock* clock,
+             ResponderStreams* streams, const base::Clock* clock,
              WatchdogOptions watchdog = {}, CoalescingOptions coalescing = {});
   ~Dispatcher();
 
@@ -213,7 +213,7 @@ class Dispatcher {
   CaseLog* const log_;
   Store* const store_;
   ResponderStreams* const streams_;
-  const dispatch::Clock* const clock_;
+  const base::Clock* const clock_;
   // Its own lock, a leaf: ReportPosition consults it without mu_.
   mutable PositionCoalescer coalescer_;
   const absl::Duration coalescing_interval_;

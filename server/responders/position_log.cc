@@ -11,7 +11,7 @@
 
 namespace mayday::server {
 
-PositionLog::PositionLog(Store* store, const dispatch::Clock* clock, absl::Duration interval)
+PositionLog::PositionLog(Store* store, const base::Clock* clock, absl::Duration interval)
     : store_(store), clock_(clock), interval_(interval) {
   thread_ = std::thread([this] { FlushLoop(); });
 }
@@ -53,7 +53,7 @@ void PositionLog::FlushLoop() {
   while (true) {
     {
       absl::MutexLock lock(&mu_);
-      mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval_);
+      clock_->AwaitWithTimeout(&mu_, absl::Condition(&stopping_), interval_);
       if (stopping_) return;
     }
     if (absl::Status s = Flush(); !s.ok()) {

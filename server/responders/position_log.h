@@ -18,7 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "mayday/dispatch/clock.h"
+#include "mayday/base/clock.h"
 #include "store/store.h"
 
 namespace mayday::server {
@@ -28,7 +28,7 @@ class PositionLog {
  public:
   // `store` and `clock` are not owned and must outlive the log. Starts the
   // flush thread, which writes every `interval`.
-  PositionLog(Store* store, const dispatch::Clock* clock,
+  PositionLog(Store* store, const base::Clock* clock,
               absl::Duration interval = absl::Seconds(1));
   // Flushes what is pending, then stops the thread.
   ~PositionLog();
@@ -46,7 +46,7 @@ class PositionLog {
   void FlushLoop();
 
   Store* const store_;
-  const dispatch::Clock* const clock_;
+  const base::Clock* const clock_;
   const absl::Duration interval_;
   absl::Mutex flush_mu_;  // one flush at a time, in order
   absl::Mutex mu_;

@@ -7,14 +7,14 @@
 #include <functional>
 #include <utility>
 
-#include "absl/time/clock.h"
 
 namespace mayday::server {
 
-CallTurns::CallTurns(int per_principal, absl::Duration spacing)
+CallTurns::CallTurns(int per_principal, absl::Duration spacing, const base::Clock* clock)
     : per_principal_(std::max(per_principal, 1)),
       spacing_(std::max(spacing, absl::ZeroDuration())),
-      next_sweep_(absl::Now() + absl::Seconds(1)) {
+      clock_(clock),
+      next_sweep_(clock->Now() + absl::Seconds(1)) {
   thread_ = std::thread([this] { Run(); });
   pthread_setname_np(thread_.native_handle(), "mayday-turns");
 }
@@ -48,7 +48,7 @@ void CallTurns::Begin(const std::string& principal, Start start) {
   {
     absl::MutexLock lock(&mu_);
     Turns& turns = turns_[principal];
-    const absl::Time now = absl::Now();
+    const absl::Time now = clock_->Now();
     if (turns.waiting.empty() && turns.running < per_principal_ &&
         now >= turns.last_start + spacing_) {
       // Its turn now (every principal's first call): not queued at all.
@@ -69,7 +69,7 @@ void CallTurns::Done(const std::string& principal) {
     auto it = turns_.find(principal);
     if (it == turns_.end() || it->second.running == 0) return;  // more Done than Begin
     --it->second.running;
-    next = TakeTurn(principal, it->second, absl::Now());
+    next = TakeTurn(principal, it->second, clock_->Now());
   }
   if (next) next();
 }
@@ -85,7 +85,7 @@ void CallTurns::Sweep(absl::Time now) {
 
 CallTurns::Start CallTurns::NextToStart() {
   while (true) {
-    const absl::Time now = absl::Now();
+    const absl::Time now = clock_->Now();
     if (now >= next_sweep_) Sweep(now);
     if (stopping_) {
       // Whatever still waits starts now: its call must be answered.
@@ -111,7 +111,7 @@ CallTurns::Start CallTurns::NextToStart() {
     auto woken = [this, wake]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return stopping_ || (!due_.empty() && due_.top().first < wake);
     };
-    mu_.AwaitWithDeadline(absl::Condition(&woken), wake);
+    clock_->AwaitWithDeadline(&mu_, absl::Condition(&woken), wake);
   }
 }
 

@@ -21,6 +21,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "mayday/base/clock.h"
 
 namespace mayday::server {
 
@@ -32,7 +33,8 @@ class CallTurns {
   // exactly once, on any thread (typically when its answer is sent).
   using Start = absl::AnyInvocable<void()>;
 
-  CallTurns(int per_principal, absl::Duration spacing);
+  // `clock` is not owned and must outlive the object.
+  CallTurns(int per_principal, absl::Duration spacing, const base::Clock* clock);
   // Starts the calls still waiting, then stops the thread. Every call that
   // Begin took has then been started.
   ~CallTurns();
@@ -77,6 +79,7 @@ class CallTurns {
 
   const int per_principal_;
   const absl::Duration spacing_;
+  const base::Clock* const clock_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Turns> turns_ ABSL_GUARDED_BY(mu_);
   std::priority_queue<Due, std::vector<Due>, std::greater<Due>> due_ ABSL_GUARDED_BY(mu_);

@@ -24,7 +24,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "mayday/dispatch/clock.h"
+#include "mayday/base/clock.h"
 
 namespace mayday::server {
 
@@ -69,7 +69,7 @@ class RateLimiter {
  public:
   // `clock` is not owned and must outlive the limiter. `options` must be
   // valid (RateLimitOptions::Validate).
-  RateLimiter(RateLimitOptions options, const dispatch::Clock* clock)
+  RateLimiter(RateLimitOptions options, const base::Clock* clock)
       : options_(std::move(options)), clock_(clock) {}
 
   // Charges one call of `rpc` (its name, for the message) by `principal`
@@ -92,7 +92,7 @@ class RateLimiter {
   void MakeRoomLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const RateLimitOptions options_;
-  const dispatch::Clock* const clock_;
+  const base::Clock* const clock_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<Key, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
 };

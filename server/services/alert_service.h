@@ -13,7 +13,7 @@ class AlertServiceImpl final : public mayday::v1::AlertService::CallbackService 
  public:
   // `alert_spacing`: ServerOptions::alert_spacing.
   AlertServiceImpl(const ServiceContext& services, absl::Duration alert_spacing)
-      : services_(services), raise_turns_(1, alert_spacing) {}
+      : services_(services), raise_turns_(1, alert_spacing, services.clock) {}
 
   grpc::ServerUnaryReactor* RaiseAlert(grpc::CallbackServerContext* context,
                                        const mayday::v1::RaiseAlertRequest* request,

@@ -8,7 +8,7 @@
 
 namespace mayday::server {
 
-AuditEntry AuditOf(const Principal& who, const dispatch::Clock& clock, std::string action,
+AuditEntry AuditOf(const Principal& who, const base::Clock& clock, std::string action,
                    std::string target, std::string detail) {
   AuditEntry entry;
   entry.time = clock.Now();

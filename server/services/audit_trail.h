@@ -11,13 +11,13 @@
 #include <string>
 
 #include "auth/token.h"
-#include "mayday/dispatch/clock.h"
+#include "mayday/base/clock.h"
 #include "store/store.h"
 
 namespace mayday::server {
 
 // The entry for `who` doing `action` now (by `clock`) on `target`.
-AuditEntry AuditOf(const Principal& who, const dispatch::Clock& clock, std::string action,
+AuditEntry AuditOf(const Principal& who, const base::Clock& clock, std::string action,
                    std::string target, std::string detail = "");
 
 // Appends `entry` through the store's writer and waits until it is on disk.

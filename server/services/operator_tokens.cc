@@ -53,7 +53,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::CreateToken(
     if (!role.ok()) return role.status();
     if (auto s = ValidateSubject(request->subject()); !s.ok()) return s;
     const AuditEntry audit = AuditOf(*admin, *services_.clock, "token.create", "");
-    auto secret = IssueToken(*services_.store, *role, request->subject(), &audit);
+    auto secret = IssueToken(*services_.store, *role, request->subject(), audit.time, &audit);
     if (!secret.ok()) return secret.status();
     auto record = services_.store->FindToken(HashToken(*secret));
     if (!record.ok()) return record.status();

@@ -20,7 +20,7 @@ struct ServiceContext {
   CaseLog* log = nullptr;
   EventHub* hub = nullptr;
   Dispatcher* dispatcher = nullptr;
-  const dispatch::Clock* clock = nullptr;
+  const base::Clock* clock = nullptr;
   PositionLog* positions = nullptr;
   // Per-principal budgets of the chatty calls (services/admit.h).
   RateLimiter* limits = nullptr;

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "store/codec.h"
 
@@ -254,7 +253,7 @@ absl::StatusOr<int> SchemaVersion(Database& db) {
   return static_cast<int>((*max)->ColumnInt64(0));
 }
 
-absl::Status Migrate(Database& db) {
+absl::Status Migrate(Database& db, absl::Time now) {
   // The write lock comes first: it proves the file is writable, and the
   // version read under it cannot change before the migrations commit.
   absl::StatusOr<Transaction> txn = Transaction::Begin(db);
@@ -273,7 +272,7 @@ absl::Status Migrate(Database& db) {
   if (absl::Status status = db.Exec(kCreateMigrationsTable); !status.ok()) {
     return Annotate(status, "cannot create schema_migrations");
   }
-  const int64_t now_us = absl::ToUnixMicros(absl::Now());
+  const int64_t now_us = absl::ToUnixMicros(now);
   for (const Migration& migration : kMigrations) {
     if (migration.version <= *version) continue;
     std::string what = absl::StrCat("migration ", migration.version, " (",

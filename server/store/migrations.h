@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "store/database.h"
 
@@ -35,11 +36,12 @@ int LatestSchemaVersion();
 // UNAVAILABLE on a SQLite error.
 absl::StatusOr<int> SchemaVersion(Database& db);
 
-// Brings `db` to LatestSchemaVersion() in one transaction; does nothing (and
-// writes nothing) if it is already there. FAILED_PRECONDITION if the file was
-// written by a newer version of Mayday; UNAVAILABLE on a SQLite error, in
-// which case nothing was changed.
-absl::Status Migrate(Database& db);
+// Brings `db` to LatestSchemaVersion() in one transaction, recording each
+// migration as applied at `now`; does nothing (and writes nothing) if it is
+// already there. FAILED_PRECONDITION if the file was written by a newer
+// version of Mayday; UNAVAILABLE on a SQLite error, in which case nothing was
+// changed.
+absl::Status Migrate(Database& db, absl::Time now);
 
 }  // namespace mayday::server::store_internal
 

@@ -118,7 +118,8 @@ absl::StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path
   if (!writer.ok()) return OpenFailed(path, writer.status());
   absl::Status status = SetPragma(**writer, "PRAGMA journal_mode = WAL", "wal");
   if (status.ok()) status = Configure(**writer, options.synchronous);
-  if (status.ok()) status = Migrate(**writer);
+  const base::Clock* clock = options.clock != nullptr ? options.clock : base::SystemClock();
+  if (status.ok()) status = Migrate(**writer, clock->Now());
   if (status.ok()) status = SyncDirectoryOf(path);
   if (!status.ok()) return OpenFailed(path, status);
 

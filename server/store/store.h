@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "mayday/base/clock.h"
 #include "mayday/v1/resources.pb.h"
 
 namespace mayday::server {
@@ -187,6 +188,9 @@ struct StoreOptions {
     kNormal,
   };
   Sync synchronous = Sync::kFull;
+  // The time the store stamps (a migration's application); null: the system
+  // clock. Not owned.
+  const base::Clock* clock = nullptr;
 };
 
 // The storage failure behind an UNAVAILABLE status a write returned, in a

@@ -12,7 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "mayday/dispatch/clock.h"
+#include "mayday/base/clock.h"
 #include "mayday/dispatch/engine.h"
 
 namespace mayday::dispatch::testing {
@@ -96,7 +96,7 @@ struct Harness {
   std::vector<std::string> Step() { return Summaries(engine->Step()); }
 
   EngineOptions options;
-  ManualClock clock;
+  base::ManualClock clock;
   std::unique_ptr<Engine> engine;
 };
 

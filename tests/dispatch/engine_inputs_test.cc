@@ -1,11 +1,10 @@
 // Engine::Create and input validation: every bad input gets a clear status and
-// changes nothing; views; the clocks.
+// changes nothing; views.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <functional>
 #include <limits>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "dispatch_test_util.h"
@@ -35,7 +34,7 @@ TEST_CASE("Create refuses out-of-range options", "[dispatch][inputs]") {
       {"ambulance_speed_mps", [](EngineOptions& o) { o.ambulance_speed_mps = 0; }},
       {"paramedic_speed_mps", [](EngineOptions& o) { o.paramedic_speed_mps = 0; }},
   };
-  ManualClock clock;
+  base::ManualClock clock;
   REQUIRE(Engine::Create(EngineOptions{}, &clock).ok());
   for (const Row& row : rows) {
     INFO("row: " << row.option);
@@ -157,37 +156,6 @@ TEST_CASE("Responders() lists everyone by id with status", "[dispatch][inputs]")
   CHECK(views[3].id == "r-d");
   CHECK(views[3].status == ResponderView::Status::kBusy);
   CHECK(views[3].current_case == "c-0");
-}
-
-TEST_CASE("Clocks", "[dispatch][clock]") {
-  const Clock* system = SystemClock();
-  REQUIRE(system != nullptr);
-  CHECK(system == SystemClock());
-  CHECK(system->Now() > absl::FromUnixSeconds(1'600'000'000));
-
-  ManualClock manual(absl::FromUnixSeconds(1'000));
-  CHECK(manual.Now() == absl::FromUnixSeconds(1'000));
-  manual.Advance(absl::Seconds(5));
-  CHECK(manual.Now() == absl::FromUnixSeconds(1'005));
-  manual.Set(absl::FromUnixSeconds(7));
-  CHECK(manual.Now() == absl::FromUnixSeconds(7));
-}
-
-TEST_CASE("ManualClock may be advanced while another thread reads it", "[dispatch][clock]") {
-  ManualClock clock(absl::FromUnixSeconds(0));
-  std::thread advancer([&clock] {
-    for (int i = 0; i < 1'000; ++i) clock.Advance(absl::Milliseconds(1));
-  });
-  absl::Time last = clock.Now();
-  bool monotonic = true;
-  for (int i = 0; i < 1'000; ++i) {
-    const absl::Time now = clock.Now();
-    monotonic = monotonic && now >= last;
-    last = now;
-  }
-  advancer.join();
-  CHECK(monotonic);
-  CHECK(clock.Now() == absl::FromUnixSeconds(1));
 }
 
 }  // namespace

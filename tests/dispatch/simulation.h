@@ -21,7 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "mayday/dispatch/clock.h"
+#include "mayday/base/clock.h"
 #include "mayday/dispatch/engine.h"
 
 namespace mayday::dispatch::testing {
@@ -107,7 +107,7 @@ class Simulation {
   std::mt19937 rng_;
   int place_ = 0;  // 0 Munich, 1 antimeridian, 2 north pole, 3 south pole
   EngineOptions options_;
-  ManualClock clock_;
+  base::ManualClock clock_;
   std::unique_ptr<Engine> engine_;
   std::map<ResponderId, ModelResponder> responders_;
   std::map<CaseId, ModelCase> cases_;

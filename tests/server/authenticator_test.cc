@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "auth/authenticator.h"
 #include "auth/token.h"
-#include "mayday/dispatch/clock.h"
+#include "mayday/base/clock.h"
 #include "test_support.h"
 
 namespace mayday::server {
@@ -20,10 +20,10 @@ constexpr absl::string_view kBearer = "Bearer ";
 struct Fixture {
   testing::ScratchDir dir;
   std::unique_ptr<Store> store = testing::OpenStore(dir.File("mayday.db"));
-  dispatch::ManualClock clock;
+  base::ManualClock clock;
 
   std::string Issue(const std::string& subject) {
-    absl::StatusOr<std::string> token = IssueToken(*store, Role::kMember, subject);
+    absl::StatusOr<std::string> token = IssueToken(*store, Role::kMember, subject, clock.Now());
     REQUIRE(token.ok());
     return absl::StrCat(kBearer, *token);
   }

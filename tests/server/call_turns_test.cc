@@ -7,13 +7,14 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
+#include "mayday/base/clock.h"
 
 namespace mayday::server {
 namespace {
 
 TEST_CASE("A principal's calls take turns in order; others start at once") {
-  CallTurns turns(1, absl::ZeroDuration());
+  base::ManualClock clock;
+  CallTurns turns(1, absl::ZeroDuration(), &clock);
   std::vector<std::string> started;  // only touched on this thread here
   turns.Begin("members/a", [&] { started.push_back("a1"); });
   turns.Begin("members/a", [&] { started.push_back("a2"); });
@@ -34,24 +35,42 @@ TEST_CASE("A principal's calls take turns in order; others start at once") {
 }
 
 TEST_CASE("Spaced turns start later by themselves, none is dropped") {
-  CallTurns turns(1, absl::Milliseconds(20));
+  base::ManualClock clock;
+  CallTurns turns(1, absl::Milliseconds(20), &clock);
   absl::Mutex mu;
   std::vector<int> started;
-  absl::Notification all;
   constexpr int kCalls = 10;
   for (int i = 0; i < kCalls; ++i) {
     turns.Begin("members/a", [&, i] {
       {
         absl::MutexLock lock(&mu);
         started.push_back(i);
-        if (started.size() == kCalls) all.Notify();
       }
       turns.Done("members/a");  // a quick call: ends as it starts
     });
   }
-  // The first started at once; the rest wait for the spacing, then the
-  // turns thread starts them.
-  REQUIRE(all.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  // Whether exactly `n` have started, once at least `n` have (bounded wait).
+  const auto started_count = [&](size_t n) {
+    absl::MutexLock lock(&mu);
+    const auto enough = [&] { return started.size() >= n; };
+    return mu.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(10)) &&
+           started.size() == n;
+  };
+  // The first started at once; each of the rest waits for the spacing, then
+  // the turns thread starts it: one more for each 20 ms of the clock, none
+  // before.
+  REQUIRE(started_count(1));
+  for (size_t n = 2; n <= kCalls; ++n) {
+    REQUIRE(clock.AwaitWaiters(1));
+    clock.Advance(absl::Milliseconds(19));
+    REQUIRE(clock.AwaitWaiters(1));
+    {
+      absl::MutexLock lock(&mu);
+      CHECK(started.size() == n - 1);
+    }
+    clock.Advance(absl::Milliseconds(1));
+    REQUIRE(started_count(n));
+  }
   absl::MutexLock lock(&mu);
   for (int i = 0; i < kCalls; ++i) CHECK(started[i] == i);
 }
@@ -60,7 +79,8 @@ TEST_CASE("Calls still waiting when the turns end are started, not lost") {
   absl::Mutex mu;
   int started = 0;
   {
-    CallTurns turns(1, absl::Hours(1));
+    base::ManualClock clock;
+    CallTurns turns(1, absl::Hours(1), &clock);
     for (int i = 0; i < 5; ++i) {
       turns.Begin("members/a", [&] {
         absl::MutexLock lock(&mu);
@@ -75,14 +95,18 @@ TEST_CASE("Calls still waiting when the turns end are started, not lost") {
 }
 
 TEST_CASE("Principals are forgotten once their calls are over") {
-  CallTurns turns(2, absl::ZeroDuration());
+  base::ManualClock clock;
+  CallTurns turns(2, absl::ZeroDuration(), &clock);
   for (int i = 0; i < 100; ++i) {
     const std::string who = "members/m" + std::to_string(i);
     turns.Begin(who, [] {});
     turns.Done(who);
   }
-  // Swept within about a second; a bounded wait, no timing asserted.
-  for (int i = 0; i < 300 && turns.Principals() > 0; ++i) absl::SleepFor(absl::Milliseconds(10));
+  // Remembered until the next sweep, a second on.
+  CHECK(turns.Principals() == 100);
+  REQUIRE(clock.AwaitWaiters(1));
+  clock.Advance(absl::Seconds(1));
+  REQUIRE(clock.AwaitWaiters(1));  // the turns thread swept and sleeps again
   CHECK(turns.Principals() == 0);
 }
 

@@ -411,7 +411,7 @@ TEST_CASE("A stream beyond the principal's cap ends its oldest stream; the newes
 }
 
 TEST_CASE("A crew's frequent reports are held, and the latest reaches dispatch within the interval") {
-  dispatch::ManualClock clock(absl::Now());
+  base::ManualClock clock(absl::Now());
   TestServer server([&](server::ServerOptions& options) {
     options.clock = &clock;
     options.positions.interval = absl::Seconds(1);

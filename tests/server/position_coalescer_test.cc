@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "mayday/dispatch/clock.h"
+#include "mayday/base/clock.h"
 #include "responders/position_coalescer.h"
 
 namespace mayday::testing {
@@ -25,7 +25,7 @@ mayday::v1::Location At(double latitude, double longitude) {
 constexpr double kLat = 52.0, kLon = 5.0;
 
 TEST_CASE("First reports and jumps are urgent; the rest are held") {
-  dispatch::ManualClock clock;
+  base::ManualClock clock;
   PositionCoalescer coalescer;
   const absl::Time t0 = clock.Now();
   coalescer.Registered("r");
@@ -64,7 +64,7 @@ TEST_CASE("First reports and jumps are urgent; the rest are held") {
 }
 
 TEST_CASE("Reports of a responder dispatch does not know are refused and not held") {
-  dispatch::ManualClock clock;
+  base::ManualClock clock;
   PositionCoalescer coalescer;
   const absl::Time t0 = clock.Now();
   CHECK(coalescer.Offer("stranger", At(kLat, kLon), t0, t0).route == Route::kUnregistered);
@@ -78,7 +78,7 @@ TEST_CASE("Reports of a responder dispatch does not know are refused and not hel
 }
 
 TEST_CASE("The newest held report is kept and taken once, within the interval") {
-  dispatch::ManualClock clock;
+  base::ManualClock clock;
   PositionCoalescer coalescer({.interval = absl::Seconds(1), .urgent_move_meters = 500});
   const absl::Time t0 = clock.Now();
   coalescer.Registered("r");
@@ -111,7 +111,7 @@ TEST_CASE("The newest held report is kept and taken once, within the interval") 
 }
 
 TEST_CASE("A report applied supersedes an older held one") {
-  dispatch::ManualClock clock;
+  base::ManualClock clock;
   PositionCoalescer coalescer;
   const absl::Time t0 = clock.Now();
   coalescer.Registered("r");

@@ -86,7 +86,7 @@ TEST_CASE("PositionLog writes one row per responder per flush") {
   auto store = server::Store::Open((dir.path() / "p.db").string());
   REQUIRE(store.ok());
   {
-    server::PositionLog log(store->get(), dispatch::SystemClock(), absl::Hours(1));
+    server::PositionLog log(store->get(), base::SystemClock(), absl::Hours(1));
     for (int i = 0; i < 1000; ++i) {
       v1::Location at;
       at.set_latitude(50 + i * 0.001);

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "mayday/dispatch/clock.h"
+#include "mayday/base/clock.h"
 #include "rpc/rate_limits.h"
 #include "rpc/stream_caps.h"
 
@@ -34,7 +34,7 @@ int AdmittedInARow(RateLimiter& limiter, const std::string& who, CallClass calls
 }
 
 TEST_CASE("A bucket allows its burst at once, then refills at its rate") {
-  dispatch::ManualClock clock;
+  base::ManualClock clock;
   RateLimiter limiter(Small(), &clock);
   CHECK(AdmittedInARow(limiter, "members/alice", CallClass::kMemberReads, 100) == 5);
 
@@ -58,7 +58,7 @@ TEST_CASE("A bucket allows its burst at once, then refills at its rate") {
 }
 
 TEST_CASE("Buckets are per principal and per call class") {
-  dispatch::ManualClock clock;
+  base::ManualClock clock;
   RateLimiter limiter(Small(), &clock);
   CHECK(AdmittedInARow(limiter, "members/alice", CallClass::kMemberReads, 100) == 5);
   // Alice's updates, and Bob's reads, are untouched.
@@ -69,7 +69,7 @@ TEST_CASE("Buckets are per principal and per call class") {
 }
 
 TEST_CASE("An unlimited class is never refused and keeps no bucket") {
-  dispatch::ManualClock clock;
+  base::ManualClock clock;
   RateLimitOptions options = Small();
   options.member_reads.unlimited = true;
   RateLimiter limiter(options, &clock);
@@ -78,7 +78,7 @@ TEST_CASE("An unlimited class is never refused and keeps no bucket") {
 }
 
 TEST_CASE("The buckets' memory is bounded: refilled ones go first, then all, failing open") {
-  dispatch::ManualClock clock;
+  base::ManualClock clock;
   RateLimitOptions options = Small();
   options.max_buckets = 100;
   RateLimiter limiter(options, &clock);

@@ -62,7 +62,7 @@ std::string TestServer::address() const { return absl::StrCat("127.0.0.1:", serv
 std::string TestServer::Token(const std::string& role, const std::string& subject) {
   auto parsed = server::ParseRole(role);
   if (!parsed.ok()) throw std::runtime_error(parsed.status().ToString());
-  auto token = server::IssueToken(server_->store(), *parsed, subject);
+  auto token = server::IssueToken(server_->store(), *parsed, subject, server_->clock().Now());
   if (!token.ok()) throw std::runtime_error(token.status().ToString());
   return *token;
 }

@@ -73,7 +73,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "mayday/dispatch/clock.h"
+#include "mayday/base/clock.h"
 
 namespace mayday::dispatch {
 
@@ -178,7 +178,7 @@ class Engine {
   // INVALID_ARGUMENT if an option is out of range (non-positive radius,
   // timeout, age or speed).
   static absl::StatusOr<std::unique_ptr<Engine>> Create(const EngineOptions& options,
-                                                        const Clock* clock);
+                                                        const base::Clock* clock);
   virtual ~Engine() = default;
 
   // --- Responders ---
