@@ -51,10 +51,19 @@ class ServerImpl final : public Server {
                                                 ? StaffDevices::kAnyPeer
                                                 : StaffDevices::kClientCertificateRequired);
     log_ = std::make_unique<CaseLog>(store_.get(), &hub_, clock_);
-    dispatcher_ = std::make_unique<Dispatcher>(std::move(*engine), log_.get(), store_.get(),
-                                               &streams_, clock_, WatchdogOptions{},
+    std::unique_ptr<dispatch::Engine> dispatch_engine = std::move(*engine);
+    if (options.wrap_engine) dispatch_engine = options.wrap_engine(std::move(dispatch_engine));
+    CaseWriter* dispatch_writer = log_.get();
+    if (options.wrap_dispatch_writer) {
+      wrapped_writer_ = options.wrap_dispatch_writer(log_.get());
+      dispatch_writer = wrapped_writer_.get();
+    }
+    watchdog_ = std::make_unique<DispatchWatchdog>(log_.get(), clock_, WatchdogOptions{});
+    dispatcher_ = std::make_unique<Dispatcher>(std::move(dispatch_engine), dispatch_writer,
+                                               store_.get(), &streams_, watchdog_.get(), clock_,
                                                options.positions);
     if (auto s = dispatcher_->Start(); !s.ok()) return s;
+    watchdog_->Start();
 
     positions_ = std::make_unique<PositionLog>(store_.get(), clock_);
     limits_ = std::make_unique<RateLimiter>(options.rate_limits, clock_);
@@ -120,6 +129,7 @@ class ServerImpl final : public Server {
     // then stops the threads.
     calls_.reset();
     if (dispatcher_ != nullptr) dispatcher_->Stop();
+    if (watchdog_ != nullptr) watchdog_->Stop();
     positions_.reset();  // flushes the last reports
   }
 
@@ -130,6 +140,8 @@ class ServerImpl final : public Server {
   ResponderStreams streams_;
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<CaseLog> log_;
+  std::unique_ptr<CaseWriter> wrapped_writer_;  // ServerOptions::wrap_dispatch_writer's
+  std::unique_ptr<DispatchWatchdog> watchdog_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<PositionLog> positions_;
   std::unique_ptr<RateLimiter> limits_;

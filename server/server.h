@@ -4,6 +4,7 @@
 #ifndef MAYDAY_SERVER_SERVER_H_
 #define MAYDAY_SERVER_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,7 @@
 
 namespace mayday::server {
 
+class CaseWriter;
 class Dispatcher;
 
 struct ServerOptions {
@@ -58,6 +60,13 @@ struct ServerOptions {
   // events, tokens, the watchdog, rate limits, alert spacing, position
   // flushes); null means the system clock. Not owned.
   const base::Clock* clock = nullptr;
+
+  // Fault injection, for tests: each, if set, gets what dispatch would run
+  // on and returns what it runs on instead, a decorator of it (an engine
+  // whose Step() hangs, a writer whose commits fail). The watchdog and the
+  // services keep the undecorated case log.
+  std::function<std::unique_ptr<dispatch::Engine>(std::unique_ptr<dispatch::Engine>)> wrap_engine;
+  std::function<std::unique_ptr<CaseWriter>(CaseWriter*)> wrap_dispatch_writer;
 };
 
 class Server {
@@ -79,8 +88,7 @@ class Server {
   // runs on its own thread right after each alert), and returns when its
   // decisions are committed. For tests that check what follows an alert.
   virtual void SettleDispatch() = 0;
-  // The dispatcher, for tests that stall it or make its commits fail
-  // (Dispatcher::StallForTesting, FailCommitsForTesting).
+  // The dispatcher, for tests that look at what it holds.
   virtual Dispatcher& dispatcher() = 0;
   // Stops accepting calls, ends open streams after `grace`, stops dispatch.
   // Idempotent; also done by the destructor.

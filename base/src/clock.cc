@@ -123,4 +123,20 @@ bool ManualClock::AwaitWaiters(int count, absl::Duration timeout) const {
                                       timeout);
 }
 
+bool ManualClock::AwaitWaiter(absl::Time deadline, absl::Duration timeout) const {
+  absl::MutexLock lock(&waiters_mu_);
+  struct Sought {
+    const ManualClock* clock;
+    absl::Time deadline;
+  } sought{this, deadline};
+  return waiters_mu_.AwaitWithTimeout(
+      absl::Condition(
+          +[](Sought* s) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return std::any_of(s->clock->waiters_.begin(), s->clock->waiters_.end(),
+                               [&](const Waiter* w) { return w->deadline == s->deadline; });
+          },
+          &sought),
+      timeout);
+}
+
 }  // namespace mayday::base

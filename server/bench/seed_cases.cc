@@ -21,7 +21,7 @@
 #include "mayday/base/clock.h"
 #include "absl/time/time.h"
 #include "cases/case_log.h"
-#include "cases/proto_time.h"
+#include "api/proto_time.h"
 #include "store/store.h"
 
 namespace {

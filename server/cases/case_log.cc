@@ -13,7 +13,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "cases/proto_time.h"
+#include "api/proto_time.h"
 
 namespace mayday::server {
 
@@ -164,19 +164,21 @@ void CaseLog::AppendAsync(std::string case_id, std::string actor, OwnedCaseChang
       });
 }
 
-absl::StatusOr<CommittedChange> CaseLog::Append(std::string_view case_id, std::string_view actor,
-                                                CaseChange change) {
+absl::StatusOr<CommittedChange> CaseWriter::Append(std::string_view case_id,
+                                                   std::string_view actor, CaseChange change) {
   return AppendAudited(case_id, actor, change, std::nullopt);
 }
 
-absl::StatusOr<CommittedChange> CaseLog::Append(std::string_view case_id, std::string_view actor,
-                                                CaseChange change, const AuditEntry& audit) {
+absl::StatusOr<CommittedChange> CaseWriter::Append(std::string_view case_id,
+                                                   std::string_view actor, CaseChange change,
+                                                   const AuditEntry& audit) {
   return AppendAudited(case_id, actor, change, audit);
 }
 
-absl::StatusOr<CommittedChange> CaseLog::AppendAudited(std::string_view case_id,
-                                                       std::string_view actor, CaseChange change,
-                                                       std::optional<AuditEntry> audit) {
+absl::StatusOr<CommittedChange> CaseWriter::AppendAudited(std::string_view case_id,
+                                                          std::string_view actor,
+                                                          CaseChange change,
+                                                          std::optional<AuditEntry> audit) {
   absl::Notification finished;
   absl::StatusOr<CommittedChange> outcome;
   AppendAsync(

@@ -51,8 +51,41 @@ struct NewCase {
   std::string note;
 };
 
+// How a change is made to an existing case: CaseLog's part that dispatch and
+// the watchdog use, as an interface so that a decorator can stand in between
+// (tests make dispatch's commits fail with one). Thread-safe.
+class CaseWriter {
+ public:
+  virtual ~CaseWriter() = default;
+
+  // Applies `change` to the case with id `case_id`, on behalf of `actor`
+  // ("members/x", "dispatch", ...), without blocking: `done` gets the
+  // outcome once it is on disk, on the store's completer thread (after the
+  // event was published); it must not block. NOT_FOUND for an unknown case;
+  // the change's own error; UNAVAILABLE if storage failed (nothing stored).
+  // `change` runs on the store's writer thread. Changes queued from one
+  // thread are applied in the order queued. `audit` (a care agent's action),
+  // if set, is appended to the audit trail in the same transaction as the
+  // event, with the case as its target and the event's sequence prefixed to
+  // its detail: both are stored, or neither.
+  virtual void AppendAsync(std::string case_id, std::string actor, OwnedCaseChange change,
+                           absl::AnyInvocable<void(absl::StatusOr<CommittedChange>)> done,
+                           std::optional<AuditEntry> audit) = 0;
+
+  // AppendAsync, blocking until the change is committed or refused.
+  absl::StatusOr<CommittedChange> Append(std::string_view case_id, std::string_view actor,
+                                         CaseChange change);
+  // The same, with `audit` written in the same transaction.
+  absl::StatusOr<CommittedChange> Append(std::string_view case_id, std::string_view actor,
+                                         CaseChange change, const AuditEntry& audit);
+
+ private:
+  absl::StatusOr<CommittedChange> AppendAudited(std::string_view case_id, std::string_view actor,
+                                                CaseChange change, std::optional<AuditEntry> audit);
+};
+
 // Thread-safe.
-class CaseLog {
+class CaseLog final : public CaseWriter {
  public:
   // `store`, `hub` and `clock` are not owned and must outlive the log.
   CaseLog(Store* store, EventHub* hub, const base::Clock* clock)
@@ -70,29 +103,11 @@ class CaseLog {
   // not block.
   void OpenAsync(NewCase request, absl::AnyInvocable<void(absl::StatusOr<CreatedCase>)> done);
 
-  // Applies `change` to the case with id `case_id`, on behalf of `actor`
-  // ("members/x", "dispatch", ...). NOT_FOUND for an unknown case; the
-  // change's own error; UNAVAILABLE if storage failed (nothing stored).
-  // Blocks until committed; `change` runs on the store's writer thread
-  // meanwhile.
-  absl::StatusOr<CommittedChange> Append(std::string_view case_id, std::string_view actor,
-                                         CaseChange change);
-  // The same, and `audit` (a care agent's action) is appended to the audit
-  // trail in the same transaction as the event, with the case as its target
-  // and the event's sequence prefixed to its detail: both are stored, or
-  // neither.
-  absl::StatusOr<CommittedChange> Append(std::string_view case_id, std::string_view actor,
-                                         CaseChange change, const AuditEntry& audit);
-  // The same without blocking, as OpenAsync. Changes queued from one thread
-  // are applied in the order queued. `audit` as for Append.
   void AppendAsync(std::string case_id, std::string actor, OwnedCaseChange change,
                    absl::AnyInvocable<void(absl::StatusOr<CommittedChange>)> done,
-                   std::optional<AuditEntry> audit = std::nullopt);
+                   std::optional<AuditEntry> audit = std::nullopt) override;
 
  private:
-  absl::StatusOr<CommittedChange> AppendAudited(std::string_view case_id, std::string_view actor,
-                                                CaseChange change, std::optional<AuditEntry> audit);
-
   Store* const store_;
   EventHub* const hub_;
   const base::Clock* const clock_;

@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <utility>
 
@@ -27,7 +28,7 @@ std::string Reason(absl::Duration patience) {
 
 }  // namespace
 
-DispatchWatchdog::DispatchWatchdog(CaseLog* log, const base::Clock* clock,
+DispatchWatchdog::DispatchWatchdog(CaseWriter* log, const base::Clock* clock,
                                    WatchdogOptions options)
     : log_(log), clock_(clock), options_(options) {}
 
@@ -52,7 +53,15 @@ void DispatchWatchdog::Stop() {
 
 void DispatchWatchdog::Acknowledged(const std::string& case_id) {
   absl::MutexLock lock(&mu_);
-  watched_[case_id] = Watched{clock_->Now() + options_.patience, false};
+  WatchLocked(case_id, clock_->Now() + options_.patience);
+}
+
+void DispatchWatchdog::WatchLocked(const std::string& case_id, absl::Time due) {
+  watched_[case_id] = Watched{due, false};
+  if (due < next_look_) {
+    next_look_ = due;
+    woken_ = true;
+  }
 }
 
 void DispatchWatchdog::Taken(const std::string& case_id) {
@@ -67,7 +76,7 @@ void DispatchWatchdog::Settled() {
 
 void DispatchWatchdog::DecisionFailed(const std::string& case_id) {
   absl::MutexLock lock(&mu_);
-  watched_[case_id] = Watched{clock_->Now(), false};
+  WatchLocked(case_id, clock_->Now());
 }
 
 void DispatchWatchdog::Forget(const std::string& case_id) {
@@ -99,17 +108,28 @@ void DispatchWatchdog::BeforeRound(std::vector<Decision>& decisions) {
 void DispatchWatchdog::Loop() {
   pthread_setname_np(pthread_self(), "mayday-watchdog");
   absl::MutexLock lock(&mu_);
+  // It sleeps until the earliest watch is due, or until a watch due earlier
+  // than that comes (the first after none, or a failed decision). Watches
+  // that end early (dispatch placed the case) leave the time it wakes at: it
+  // then finds nothing due and sleeps again.
+  const auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return woken_ || stopping_; };
   while (!stopping_) {
-    clock_->AwaitWithTimeout(&mu_, absl::Condition(&stopping_), options_.tick);
+    clock_->AwaitWithDeadline(&mu_, absl::Condition(&woken), next_look_);
+    woken_ = false;
     if (stopping_) return;
-    EscalateDueLocked(clock_->Now());
+    next_look_ = EscalateDueLocked(clock_->Now());
   }
 }
 
-void DispatchWatchdog::EscalateDueLocked(absl::Time now) {
+absl::Time DispatchWatchdog::EscalateDueLocked(absl::Time now) {
   std::vector<std::string> due;
+  absl::Time next = absl::InfiniteFuture();
   for (const auto& [case_id, watched] : watched_) {
-    if (watched.due <= now) due.push_back(case_id);
+    if (watched.due <= now) {
+      due.push_back(case_id);
+    } else {
+      next = std::min(next, watched.due);
+    }
   }
   for (const std::string& case_id : due) {
     watched_.erase(case_id);
@@ -140,14 +160,16 @@ void DispatchWatchdog::EscalateDueLocked(absl::Time now) {
             return;
           }
           escalated_.erase(case_id);
-          // Storage failed: try again at the next look. Any other refusal
+          // Storage failed: try again shortly. Any other refusal
           // means the case moved on and needs no escalation.
           if (!absl::IsFailedPrecondition(committed.status()) &&
               !absl::IsNotFound(committed.status()) && !stopping_) {
-            watched_[case_id] = Watched{clock_->Now() + options_.tick, false};
+            WatchLocked(case_id, clock_->Now() + options_.retry);
           }
-        });
+        },
+        std::nullopt);
   }
+  return next;
 }
 
 }  // namespace mayday::server

@@ -44,15 +44,17 @@ namespace mayday::server {
 struct WatchdogOptions {
   // How long after its acknowledgement dispatch has to place a case.
   absl::Duration patience = absl::Milliseconds(500);
-  // How often the watchdog looks.
-  absl::Duration tick = absl::Milliseconds(50);
+  // How soon an escalation that failed to commit (storage failing) is tried
+  // again.
+  absl::Duration retry = absl::Milliseconds(50);
 };
 
 // Thread-safe.
 class DispatchWatchdog {
  public:
-  // `log` and `clock` are not owned and must outlive the watchdog.
-  DispatchWatchdog(CaseLog* log, const base::Clock* clock, WatchdogOptions options);
+  // `log` (where escalations are written) and `clock` are not owned and
+  // must outlive the watchdog.
+  DispatchWatchdog(CaseWriter* log, const base::Clock* clock, WatchdogOptions options);
   ~DispatchWatchdog();  // Stop()
 
   // Starts the watchdog thread ("mayday-watchdog"). Call once.
@@ -89,10 +91,14 @@ class DispatchWatchdog {
   };
 
   void Loop();
-  // Queues the escalation of every watched case that is due.
-  void EscalateDueLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Queues the escalation of every watched case that is due; returns when
+  // the next one will be (InfiniteFuture if none is watched).
+  absl::Time EscalateDueLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Watches `case_id` until `due`, waking the watchdog's thread if that is
+  // earlier than anything it waits for.
+  void WatchLocked(const std::string& case_id, absl::Time due) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  CaseLog* const log_;
+  CaseWriter* const log_;
   const base::Clock* const clock_;
   const WatchdogOptions options_;
   absl::Mutex mu_;
@@ -100,6 +106,9 @@ class DispatchWatchdog {
   // Escalated by the watchdog, not yet matched again by dispatch.
   absl::flat_hash_set<std::string> escalated_ ABSL_GUARDED_BY(mu_);
   int escalations_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  // When the thread will next look; a watch due earlier wakes it.
+  absl::Time next_look_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  bool woken_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };

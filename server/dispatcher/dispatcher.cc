@@ -9,9 +9,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "api/names.h"
+#include "api/proto_time.h"
 #include "cases/case_rules.h"
-#include "cases/proto_time.h"
 #include "dispatcher/mapping.h"
+#include "dispatcher/restore.h"
 
 namespace mayday::server {
 namespace {
@@ -22,17 +24,17 @@ constexpr char kDispatchActor[] = "dispatch";
 
 }  // namespace
 
-Dispatcher::Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseLog* log, Store* store,
-                       ResponderStreams* streams, const base::Clock* clock,
-                       WatchdogOptions watchdog, CoalescingOptions coalescing)
-    : log_(log),
+Dispatcher::Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseWriter* writer, Store* store,
+                       ResponderStreams* streams, DispatchWatchdog* watchdog,
+                       const base::Clock* clock, CoalescingOptions coalescing)
+    : writer_(writer),
       store_(store),
       streams_(streams),
       clock_(clock),
       coalescer_(coalescing),
       coalescing_interval_(coalescing.enabled() ? coalescing.interval : absl::Seconds(1)),
       engine_(std::move(engine)),
-      watchdog_(log, clock, watchdog) {}
+      watchdog_(watchdog) {}
 
 Dispatcher::~Dispatcher() { Stop(); }
 
@@ -45,104 +47,35 @@ absl::Status Dispatcher::Start() {
   // The restored cases' first round runs there, while the server already
   // takes calls.
   Poke();
-  watchdog_.Start();
   return absl::OkStatus();
 }
 
 void Dispatcher::Stop() {
-  ResumeForTesting();
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
   Poke();
   if (dispatch_thread_.joinable()) dispatch_thread_.join();
-  watchdog_.Stop();
-}
-
-void Dispatcher::StallForTesting() {
-  absl::MutexLock lock(&stall_mu_);
-  stall_asked_ = true;
-  Poke();
-  stall_mu_.Await(absl::Condition(&stalled_));
-}
-
-void Dispatcher::ResumeForTesting() {
-  absl::MutexLock lock(&stall_mu_);
-  stall_asked_ = false;
-}
-
-void Dispatcher::FailCommitsForTesting(bool fail) { fail_commits_for_testing_ = fail; }
-
-void Dispatcher::WaitWhileStalledLocked() {
-  absl::MutexLock lock(&stall_mu_);
-  if (!stall_asked_) return;
-  stalled_ = true;
-  stall_mu_.Await(absl::Condition(
-      +[](Dispatcher* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->stall_mu_) {
-        return !self->stall_asked_;
-      },
-      this));
-  stalled_ = false;
 }
 
 absl::Status Dispatcher::RestoreLocked() {
   const absl::Time start = clock_->Now();
-  auto open = store_->ListOpenCases();
-  if (!open.ok()) return open.status();
-  // Offers left unanswered when the server stopped: (case id, responder).
-  std::vector<std::pair<std::string, std::string>> lapsed;
-  for (const OpenCase& open_case : *open) {
-    const mayday::v1::Case& c = open_case.snapshot;
-    const std::string id = CaseIdFromName(c.name());
-    const auto raised = FromProtoTime(c.create_time());
-    if (IsAssigned(c.state())) {
-      auto s = engine_->AddAssignedCase(id, ToEngineKind(c.kind()), ToGeoPoint(c.location()),
-                                        raised, ResponderIdFromName(c.responder()));
-      if (!s.ok()) return s;
-      continue;
-    }
-    // The timeline says whom the case was offered to (never again), and
-    // whether an offer was left unanswered when the server stopped: that
-    // offer is over, and is recorded as lapsed.
-    std::vector<dispatch::ResponderId> tried;
-    std::string open_offer;
-    for (const CaseEvent& e : open_case.events) {
-      if (e.has_offered()) {
-        open_offer = e.offered().responder();
-        tried.push_back(ResponderIdFromName(open_offer));
-      }
-      // An offer a care agent withdrew does not count as tried.
-      if (e.has_offer_ended() &&
-          e.offer_ended().reason() == CaseEvent::OfferEnded::REASON_WITHDRAWN) {
-        std::erase(tried, ResponderIdFromName(e.offer_ended().responder()));
-      }
-      if (e.has_offer_ended() || e.has_assigned()) open_offer.clear();
-    }
-    if (!open_offer.empty()) {
-      lapsed.emplace_back(id, std::move(open_offer));
-    }
-    const dispatch::CaseKind kind = ToEngineKind(c.kind());
-    const dispatch::GeoPoint where = ToGeoPoint(c.location());
-    auto s = c.state() == mayday::v1::CASE_STATE_ESCALATED
-                 ? engine_->AddEscalatedCase(id, kind, where, raised, tried)
-                 : engine_->AddCase(id, kind, where, raised, tried);
-    // A case a care agent owns stays out of automatic matching.
-    if (s.ok() && !c.operator_().empty()) s = engine_->Hold(id);
-    if (!s.ok()) return s;
-  }
+  auto restored = RestoreOpenCases(*store_, *engine_);
+  if (!restored.ok()) return restored.status();
   // The crews of the cases taken back may report before their SetDuty.
   for (const dispatch::ResponderView& view : engine_->Responders()) {
     coalescer_.Registered(view.id);
   }
   // Record the lapsed offers, all in one group commit.
-  absl::BlockingCounter recorded(static_cast<int>(lapsed.size()));
+  absl::BlockingCounter recorded(static_cast<int>(restored->lapsed.size()));
   absl::Status first_error;
   absl::Mutex error_mu;
-  for (auto& [id, responder] : lapsed) {
-    log_->AppendAsync(
-        id, kDispatchActor,
-        [responder = responder](const mayday::v1::Case&, mayday::v1::Case&, CaseEvent& e) {
+  for (LapsedOffer& lapsed : restored->lapsed) {
+    writer_->AppendAsync(
+        lapsed.case_id, kDispatchActor,
+        [responder = std::move(lapsed.responder)](const mayday::v1::Case&, mayday::v1::Case&,
+                                                  CaseEvent& e) {
           auto* end = e.mutable_offer_ended();
           end->set_responder(responder);
           end->set_reason(CaseEvent::OfferEnded::REASON_EXPIRED);
@@ -154,12 +87,13 @@ absl::Status Dispatcher::RestoreLocked() {
             if (first_error.ok()) first_error = ended.status();
           }
           recorded.DecrementCount();
-        });
+        },
+        std::nullopt);
   }
   recorded.Wait();
-  if (!open->empty()) {
-    std::fprintf(stderr, "maydayd: dispatch took back %zu open cases in %.2f s\n", open->size(),
-                 absl::ToDoubleSeconds(clock_->Now() - start));
+  if (restored->open_cases > 0) {
+    std::fprintf(stderr, "maydayd: dispatch took back %zu open cases in %.2f s\n",
+                 restored->open_cases, absl::ToDoubleSeconds(clock_->Now() - start));
   }
   return first_error;
 }
@@ -174,7 +108,7 @@ void Dispatcher::Settle() {
 void Dispatcher::CaseOpened(const mayday::v1::Case& snapshot) {
   OpenedCase opened{CaseIdFromName(snapshot.name()), ToEngineKind(snapshot.kind()),
                     ToGeoPoint(snapshot.location()), FromProtoTime(snapshot.create_time())};
-  watchdog_.Acknowledged(opened.id);
+  watchdog_->Acknowledged(opened.id);
   absl::MutexLock lock(&inbox_mu_);
   inbox_.push_back(std::move(opened));
 }
@@ -192,7 +126,7 @@ void Dispatcher::DrainInboxLocked() {
     auto s = engine_->AddCase(c.id, c.kind, c.where, c.created);
     // A case the engine could not take stays watched: the watchdog
     // escalates it.
-    if (s.ok()) watchdog_.Taken(c.id);
+    if (s.ok()) watchdog_->Taken(c.id);
     if (!s.ok()) {
       std::fprintf(stderr, "maydayd: dispatch could not take cases/%s: %s\n", c.id.c_str(),
                    s.ToString().c_str());
@@ -211,17 +145,15 @@ void Dispatcher::CaseChanged(const CommittedChange& change) {
   absl::MutexLock lock(&mu_);
   DrainInboxLocked();
   // Whoever holds the case hears of the change.
-  std::string holder = ResponderIdFromName(c.responder());
-  if (auto it = offer_holder_by_case_.find(id); it != offer_holder_by_case_.end()) {
-    holder = it->second;
-  }
+  std::string holder = offers_.Holder(id);
+  if (holder.empty()) holder = ResponderIdFromName(c.responder());
   if (IsTerminal(c.state())) {
-    watchdog_.Forget(id);
+    watchdog_->Forget(id);
     if (auto offered = engine_->CloseCase(id); offered.has_value()) {
       mayday::v1::ResponderUpdate withdrawn;
       withdrawn.set_offer_withdrawn(c.name());
       streams_->Send(*offered, std::move(withdrawn));
-      ForgetOfferLocked(id);
+      offers_.Forget(id);
       holder.clear();
     }
     // The crew is free: its held reports no longer belong to the case's track.
@@ -262,7 +194,7 @@ absl::StatusOr<mayday::v1::Responder> Dispatcher::SetDuty(
   RunLocked();
   auto view = engine_->GetResponder(responder_id);
   if (!view.has_value()) return absl::InternalError("responder vanished after SetDuty");
-  return ToProto(*view);
+  return ResponderToProto(*view);
 }
 
 absl::StatusOr<std::string> Dispatcher::ReportPosition(const std::string& responder_id,
@@ -316,9 +248,9 @@ void Dispatcher::Connect(const std::string& responder_id, ResponderChannel* chan
   DrainInboxLocked();
   streams_->Attach(responder_id, channel);
   engine_->ResponderConnected(responder_id);
-  if (auto it = offers_by_responder_.find(responder_id); it != offers_by_responder_.end()) {
+  if (const mayday::v1::Offer* offer = offers_.HeldBy(responder_id); offer != nullptr) {
     mayday::v1::ResponderUpdate update;
-    *update.mutable_offer() = it->second;
+    *update.mutable_offer() = *offer;
     channel->Send(std::move(update));
   } else if (auto view = engine_->GetResponder(responder_id);
              view.has_value() && view->status == dispatch::ResponderView::Status::kBusy &&
@@ -346,7 +278,7 @@ absl::StatusOr<mayday::v1::Case> Dispatcher::Accept(const std::string& responder
   DrainInboxLocked();
   auto assignment = engine_->Accept(responder_id, case_id);
   if (!assignment.ok()) return assignment.status();
-  ForgetOfferLocked(case_id);
+  offers_.Forget(case_id);
   return CommitAssignmentLocked(*assignment, ResponderName(responder_id));
 }
 
@@ -378,8 +310,8 @@ absl::StatusOr<mayday::v1::Case> Dispatcher::CommitAssignmentLocked(
         }
         return absl::OkStatus();
       };
-  auto committed = audit == nullptr ? log_->Append(case_id, actor, assign)
-                                    : log_->Append(case_id, actor, assign, *audit);
+  auto committed = audit == nullptr ? writer_->Append(case_id, actor, assign)
+                                    : writer_->Append(case_id, actor, assign, *audit);
   if (!committed.ok()) {
     // Free the responder. If the case closed between offer and answer, the
     // engine forgets it; if storage failed, the case is still open and goes
@@ -419,7 +351,7 @@ std::vector<mayday::v1::Responder> Dispatcher::ListResponders() const {
   absl::MutexLock lock(&mu_);
   ApplyHeldPositionsLocked();
   std::vector<mayday::v1::Responder> out;
-  for (const auto& view : engine_->Responders()) out.push_back(ToProto(view));
+  for (const auto& view : engine_->Responders()) out.push_back(ResponderToProto(view));
   return out;
 }
 
@@ -429,7 +361,7 @@ std::optional<mayday::v1::Responder> Dispatcher::GetResponder(
   ApplyHeldPositionsLocked();
   auto view = engine_->GetResponder(responder_id);
   if (!view.has_value()) return std::nullopt;
-  return ToProto(*view);
+  return ResponderToProto(*view);
 }
 
 std::optional<mayday::v1::Location> Dispatcher::ResponderLocation(
@@ -439,32 +371,6 @@ std::optional<mayday::v1::Location> Dispatcher::ResponderLocation(
   auto view = engine_->GetResponder(responder_id);
   if (!view.has_value() || !view->position.has_value()) return std::nullopt;
   return ToLocation(*view);
-}
-
-mayday::v1::Responder Dispatcher::ToProto(const dispatch::ResponderView& view) const {
-  mayday::v1::Responder r;
-  r.set_name(ResponderName(view.id));
-  switch (view.status) {
-    case dispatch::ResponderView::Status::kOffDuty:
-      r.set_status(mayday::v1::Responder::STATUS_OFF_DUTY);
-      break;
-    case dispatch::ResponderView::Status::kAvailable:
-      r.set_status(mayday::v1::Responder::STATUS_AVAILABLE);
-      break;
-    case dispatch::ResponderView::Status::kOffered:
-      r.set_status(mayday::v1::Responder::STATUS_OFFERED);
-      break;
-    case dispatch::ResponderView::Status::kBusy:
-      r.set_status(mayday::v1::Responder::STATUS_BUSY);
-      break;
-  }
-  for (auto c : view.capabilities) r.add_capabilities(ToProtoCapability(c));
-  if (view.position.has_value()) {
-    *r.mutable_location() = ToLocation(view);
-    *r.mutable_location_time() = ToProtoTime(view.position_time);
-  }
-  if (!view.current_case.empty()) r.set_current_case(absl::StrCat("cases/", view.current_case));
-  return r;
 }
 
 void Dispatcher::RequeueLocked(const std::string& case_id) {
@@ -480,13 +386,6 @@ void Dispatcher::RequeueLocked(const std::string& case_id) {
     std::fprintf(stderr, "maydayd: cases/%s could not go back to matching: %s\n",
                  case_id.c_str(), s.ToString().c_str());
   }
-}
-
-void Dispatcher::ForgetOfferLocked(const std::string& case_id) {
-  auto it = offer_holder_by_case_.find(case_id);
-  if (it == offer_holder_by_case_.end()) return;
-  offers_by_responder_.erase(it->second);
-  offer_holder_by_case_.erase(it);
 }
 
 void Dispatcher::DispatchLoop() {
@@ -519,7 +418,6 @@ void Dispatcher::DispatchLoop() {
     }
     absl::MutexLock lock(&mu_);
     if (stopping_) return;
-    WaitWhileStalledLocked();
     DrainInboxLocked();
     RunLocked();
     // Its own poke: the next wait is computed at the top of the loop. (Other

@@ -22,10 +22,16 @@
 //
 // Degraded mode: a DispatchWatchdog (dispatch_watchdog.h) escalates, on its
 // own thread, the acknowledged cases dispatch does not place in time.
+//
+// Files: dispatcher.cc (start, the dispatch thread, cases and crews),
+// rounds.cc (committing each round of decisions, then carrying them out),
+// dispatcher_desk.cc (care agents' actions); the pieces it uses:
+// restore.h (the engine rebuilt from the store), offer_book.h (unanswered
+// offers), decision_events.h (a decision as a case event), mapping.h (engine
+// <-> API).
 #ifndef MAYDAY_SERVER_DISPATCHER_DISPATCHER_H_
 #define MAYDAY_SERVER_DISPATCHER_DISPATCHER_H_
 
-#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +44,7 @@
 #include "absl/synchronization/mutex.h"
 #include "cases/case_log.h"
 #include "dispatcher/dispatch_watchdog.h"
+#include "dispatcher/offer_book.h"
 #include "mayday/dispatch/engine.h"
 #include "mayday/v1/resources.pb.h"
 #include "mayday/v1/responder_service.pb.h"
@@ -50,19 +57,20 @@ namespace mayday::server {
 // Thread-safe.
 class Dispatcher {
  public:
-  // None of the pointers is owned; all must outlive the dispatcher.
-  Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseLog* log, Store* store,
-             ResponderStreams* streams, const base::Clock* clock,
-             WatchdogOptions watchdog = {}, CoalescingOptions coalescing = {});
+  // Decisions are committed through `writer` (the CaseLog, or a decorator of
+  // it); `watchdog` is told what dispatch took and placed. None of the
+  // pointers is owned; all must outlive the dispatcher.
+  Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseWriter* writer, Store* store,
+             ResponderStreams* streams, DispatchWatchdog* watchdog, const base::Clock* clock,
+             CoalescingOptions coalescing = {});
   ~Dispatcher();
 
-  // Loads the open cases from the store into the engine (offers pending when
-  // the server stopped are recorded as lapsed) and starts the dispatch and
-  // watchdog threads.
-  // Call once, before serving. UNAVAILABLE if the store can't be read.
+  // Loads the open cases from the store into the engine (restore.h; offers
+  // pending when the server stopped are recorded as lapsed) and starts the
+  // dispatch thread. Call once, before serving. UNAVAILABLE if the store
+  // can't be read.
   absl::Status Start();
-  // Stops the dispatch and watchdog threads (ending a stall first).
-  // Idempotent.
+  // Stops the dispatch thread. Idempotent.
   void Stop();
   // Adds the queued opened cases and the held position reports to the
   // engine and steps it now, committing its decisions before returning.
@@ -123,18 +131,6 @@ class Dispatcher {
     return streams_->Attached(responder_id);
   }
 
-  // --- Test hooks, to show degraded mode (tests/server/degraded_test.cc).
-
-  // Blocks the dispatch thread, holding the engine's lock, as a hung engine
-  // or commit would; returns once it is blocked. Everything else that needs
-  // the engine (SetDuty, Accept, operators' Take, ...) waits meanwhile.
-  void StallForTesting();
-  // Lets a stalled dispatch thread go on.
-  void ResumeForTesting();
-  // While on, every dispatch decision fails to commit (UNAVAILABLE), as if
-  // its round's commit failed; nothing of it is stored.
-  void FailCommitsForTesting(bool fail);
-
   // --- Care agents (dispatcher_desk.cc). `agent` is "operators/{id}";
   // `audit` is the agent's action for the audit trail, written with the
   // change it records (CaseLog::Append). Each
@@ -182,7 +178,6 @@ class Dispatcher {
   void AfterCommitLocked(const dispatch::Decision& decision,
                          const absl::StatusOr<CommittedChange>& committed)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void ForgetOfferLocked(const std::string& case_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Puts an open case back into matching after a failed commit left the
   // engine and the store disagreeing.
   void RequeueLocked(const std::string& case_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -199,7 +194,6 @@ class Dispatcher {
                                                           const std::string& actor,
                                                           const AuditEntry* audit = nullptr)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  mayday::v1::Responder ToProto(const dispatch::ResponderView& view) const;
   // Adds the queued opened cases to the engine. Every entry point that acts
   // on cases calls it first, so that the engine knows a case before anything
   // else happens to it.
@@ -207,10 +201,8 @@ class Dispatcher {
   // Makes the dispatch thread run now.
   void Poke();
   void DispatchLoop();
-  // Blocks while StallForTesting() is in force.
-  void WaitWhileStalledLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  CaseLog* const log_;
+  CaseWriter* const writer_;
   Store* const store_;
   ResponderStreams* const streams_;
   const base::Clock* const clock_;
@@ -220,10 +212,7 @@ class Dispatcher {
 
   mutable absl::Mutex mu_;
   std::unique_ptr<dispatch::Engine> engine_ ABSL_GUARDED_BY(mu_);
-  // Offers made and not yet answered: by responder id (what to resend on
-  // reconnect) and by case id (who holds it).
-  absl::flat_hash_map<std::string, mayday::v1::Offer> offers_by_responder_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, std::string> offer_holder_by_case_ ABSL_GUARDED_BY(mu_);
+  OfferBook offers_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // An opened case as the engine takes it: what AddCase needs and no more
   // (a copy of the whole Case cost the completer and the dispatch thread a
@@ -238,11 +227,7 @@ class Dispatcher {
   std::vector<OpenedCase> inbox_ ABSL_GUARDED_BY(inbox_mu_);
   bool poked_ ABSL_GUARDED_BY(inbox_mu_) = false;
   std::thread dispatch_thread_;
-  DispatchWatchdog watchdog_;
-  absl::Mutex stall_mu_;
-  bool stall_asked_ ABSL_GUARDED_BY(stall_mu_) = false;
-  bool stalled_ ABSL_GUARDED_BY(stall_mu_) = false;
-  std::atomic<bool> fail_commits_for_testing_ = false;
+  DispatchWatchdog* const watchdog_;
 };
 
 }  // namespace mayday::server

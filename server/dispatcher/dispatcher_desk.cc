@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "api/names.h"
 #include "cases/case_rules.h"
-#include "cases/proto_time.h"
 #include "dispatcher/dispatcher.h"
 #include "dispatcher/mapping.h"
 
@@ -45,7 +45,7 @@ absl::Status RequireNotOwnedByOther(const Case& c, const std::string& agent) {
 absl::StatusOr<Case> Dispatcher::OpenUnassignedCaseLocked(const std::string& case_id) {
   auto current = store_->GetCase(case_id);
   if (absl::IsNotFound(current.status())) {
-    return absl::NotFoundError(absl::StrCat("cases/", case_id, " not found"));
+    return absl::NotFoundError(absl::StrCat(CaseName(case_id), " not found"));
   }
   if (!current.ok()) return current.status();
   if (auto s = RequireOpenUnassigned(*current); !s.ok()) return s;
@@ -61,7 +61,7 @@ absl::StatusOr<Case> Dispatcher::Take(const std::string& agent, const std::strin
   if (current->operator_() == agent) return current;  // taking it again changes nothing
   if (auto s = RequireNotOwnedByOther(*current, agent); !s.ok()) return s;
   if (auto s = engine_->Hold(case_id); !s.ok()) return s;
-  auto committed = log_->Append(
+  auto committed = writer_->Append(
       case_id, agent,
       [&](const Case& now, Case& next, CaseEvent& e) {
         if (auto s = RequireOpenUnassigned(now); !s.ok()) return s;
@@ -91,7 +91,7 @@ absl::StatusOr<Case> Dispatcher::Release(const std::string& agent, const std::st
         current->name(), " is not owned by a care agent; dispatch is already matching it"));
   }
   if (auto s = engine_->Release(case_id); !s.ok()) return s;
-  auto committed = log_->Append(
+  auto committed = writer_->Append(
       case_id, agent,
       [&](const Case& now, Case& next, CaseEvent& e) {
         if (auto s = RequireOpenUnassigned(now); !s.ok()) return s;
@@ -130,7 +130,7 @@ absl::StatusOr<Case> Dispatcher::Escalate(const std::string& agent, const std::s
   if (auto s = RequireNotOwnedByOther(*current, agent); !s.ok()) return s;
   const bool was_held = !current->operator_().empty();
   if (auto s = engine_->Hold(case_id); !s.ok()) return s;
-  auto committed = log_->Append(
+  auto committed = writer_->Append(
       case_id, agent,
       [&](const Case& now, Case& next, CaseEvent& e) {
         if (auto s = RequireOpenUnassigned(now); !s.ok()) return s;
@@ -173,10 +173,7 @@ absl::StatusOr<Case> Dispatcher::AssignManually(const std::string& agent,
   }
   // The responder's own offer of this case, if it held one, became the
   // assignment.
-  if (auto it = offer_holder_by_case_.find(case_id);
-      it != offer_holder_by_case_.end() && it->second == responder_id) {
-    ForgetOfferLocked(case_id);
-  }
+  if (offers_.Holder(case_id) == responder_id) offers_.Forget(case_id);
   return CommitAssignmentLocked(*assignment, agent, &audit);
 }
 

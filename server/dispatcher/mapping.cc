@@ -1,9 +1,8 @@
-// Translation between API and engine enums; see mapping.h.
+// Translation between API and engine messages and enums; see mapping.h.
 #include "dispatcher/mapping.h"
 
-#include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
-#include "cases/proto_time.h"
+#include "api/names.h"
+#include "api/proto_time.h"
 
 namespace mayday::server {
 
@@ -56,20 +55,60 @@ dispatch::GeoPoint ToGeoPoint(const mayday::v1::Location& location) {
   return {location.latitude(), location.longitude()};
 }
 
-std::string ResponderName(absl::string_view responder_id) {
-  return absl::StrCat("responders/", responder_id);
+mayday::v1::Responder ResponderToProto(const dispatch::ResponderView& view) {
+  mayday::v1::Responder r;
+  r.set_name(ResponderName(view.id));
+  switch (view.status) {
+    case dispatch::ResponderView::Status::kOffDuty:
+      r.set_status(mayday::v1::Responder::STATUS_OFF_DUTY);
+      break;
+    case dispatch::ResponderView::Status::kAvailable:
+      r.set_status(mayday::v1::Responder::STATUS_AVAILABLE);
+      break;
+    case dispatch::ResponderView::Status::kOffered:
+      r.set_status(mayday::v1::Responder::STATUS_OFFERED);
+      break;
+    case dispatch::ResponderView::Status::kBusy:
+      r.set_status(mayday::v1::Responder::STATUS_BUSY);
+      break;
+  }
+  for (auto c : view.capabilities) r.add_capabilities(ToProtoCapability(c));
+  if (view.position.has_value()) {
+    *r.mutable_location() = ToLocation(view);
+    *r.mutable_location_time() = ToProtoTime(view.position_time);
+  }
+  if (!view.current_case.empty()) r.set_current_case(CaseName(view.current_case));
+  return r;
 }
 
-std::string ResponderIdFromName(absl::string_view name) {
-  constexpr absl::string_view kPrefix = "responders/";
-  if (!absl::StartsWith(name, kPrefix)) return "";
-  return std::string(name.substr(kPrefix.size()));
+mayday::v1::CaseEvent::OfferEnded::Reason ToProtoEndReason(dispatch::Decision::EndReason reason) {
+  using Reason = mayday::v1::CaseEvent::OfferEnded;
+  switch (reason) {
+    case dispatch::Decision::EndReason::kDeclined:
+      return Reason::REASON_DECLINED;
+    case dispatch::Decision::EndReason::kExpired:
+      return Reason::REASON_EXPIRED;
+    case dispatch::Decision::EndReason::kResponderUnavailable:
+      return Reason::REASON_RESPONDER_UNAVAILABLE;
+    case dispatch::Decision::EndReason::kWithdrawn:
+      return Reason::REASON_WITHDRAWN;
+    case dispatch::Decision::EndReason::kNone:
+      break;
+  }
+  return Reason::REASON_UNSPECIFIED;
 }
 
-std::string CaseIdFromName(absl::string_view name) {
-  constexpr absl::string_view kPrefix = "cases/";
-  if (absl::StartsWith(name, kPrefix)) name.remove_prefix(kPrefix.size());
-  return std::string(name);
+mayday::v1::Offer OfferOf(const mayday::v1::Case& c,
+                          const mayday::v1::CaseEvent::Offered& offered) {
+  mayday::v1::Offer offer;
+  offer.set_case_(c.name());
+  offer.set_kind(c.kind());
+  *offer.mutable_location() = c.location();
+  offer.set_note(c.note());
+  offer.set_distance_meters(offered.distance_meters());
+  offer.set_eta_seconds(offered.eta_seconds());
+  *offer.mutable_expire_time() = offered.expire_time();
+  return offer;
 }
 
 }  // namespace mayday::server

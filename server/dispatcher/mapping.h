@@ -1,13 +1,11 @@
-// Translation between the API's enums and the dispatch engine's, which knows
-// nothing of protobuf.
+// Translation between the API's messages and enums and the dispatch engine's,
+// which knows nothing of protobuf.
 #ifndef MAYDAY_SERVER_DISPATCHER_MAPPING_H_
 #define MAYDAY_SERVER_DISPATCHER_MAPPING_H_
 
-#include <string>
-#include "absl/strings/string_view.h"
-
 #include "mayday/dispatch/engine.h"
 #include "mayday/v1/resources.pb.h"
+#include "mayday/v1/responder_service.pb.h"
 
 namespace mayday::server {
 
@@ -21,11 +19,13 @@ dispatch::GeoPoint ToGeoPoint(const mayday::v1::Location& location);
 // time; the engine keeps no accuracy.
 mayday::v1::Location ToLocation(const dispatch::ResponderView& view);
 
-// "responders/{id}" for an engine responder id, and back ("" if malformed).
-std::string ResponderName(absl::string_view responder_id);
-std::string ResponderIdFromName(absl::string_view name);
-// The id part of "cases/{id}" (callers hold well-formed names).
-std::string CaseIdFromName(absl::string_view name);
+// A responder as the API shows it.
+mayday::v1::Responder ResponderToProto(const dispatch::ResponderView& view);
+// Why an offer ended, as its OfferEnded event says.
+mayday::v1::CaseEvent::OfferEnded::Reason ToProtoEndReason(dispatch::Decision::EndReason reason);
+// The offer a responder is sent: the committed case `c` and its Offered
+// event.
+mayday::v1::Offer OfferOf(const mayday::v1::Case& c, const mayday::v1::CaseEvent::Offered& offered);
 
 }  // namespace mayday::server
 

@@ -8,7 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "cases/proto_time.h"
+#include "api/proto_time.h"
 
 namespace mayday::server {
 namespace {
@@ -147,68 +147,6 @@ absl::Status ValidateCapability(int capability) {
   return absl::InvalidArgumentError(absl::StrCat(
       "capabilities: ", capability,
       " is not a capability; use CAPABILITY_TOW, _PATROL, _MECHANIC, _AMBULANCE or _PARAMEDIC"));
-}
-
-absl::StatusOr<std::string> ParseCaseName(absl::string_view field, absl::string_view name) {
-  constexpr absl::string_view kPrefix = "cases/";
-  const auto bad = [&] {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field,
-        " must be a case name like \"cases/00064a1b2c3d4e0123456789abcdef0123456789abcdef\" "
-        "(46 lowercase hex digits); got \"",
-        name.substr(0, 80), "\""));
-  };
-  if (!absl::StartsWith(name, kPrefix)) return bad();
-  absl::string_view id = name.substr(kPrefix.size());
-  // 46 digits (time prefix and 128 random bits), or 32 (random bits only)
-  // for cases opened before ids had the time prefix.
-  if (id.size() != 46 && id.size() != 32) return bad();
-  for (char c : id) {
-    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c)) || absl::ascii_isupper(c)) {
-      return bad();
-    }
-  }
-  return std::string(id);
-}
-
-absl::StatusOr<std::string> ParseSubjectName(absl::string_view field, absl::string_view name,
-                                             absl::string_view collection) {
-  const auto bad = [&] {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " must be a name like \"", collection,
-                     "/unit-7\" (1 to 64 letters, digits, '.', '_' or '-' after the slash); got \"",
-                     name.substr(0, 80), "\""));
-  };
-  if (!absl::StartsWith(name, collection) || name.size() <= collection.size() ||
-      name[collection.size()] != '/') {
-    return bad();
-  }
-  absl::string_view id = name.substr(collection.size() + 1);
-  if (id.empty() || id.size() > 64) return bad();
-  for (char c : id) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
-      return bad();
-    }
-  }
-  return std::string(id);
-}
-
-absl::StatusOr<std::string> ParseTokenName(absl::string_view field, absl::string_view name) {
-  constexpr absl::string_view kPrefix = "tokens/";
-  const auto bad = [&] {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, " must be a token name like \"tokens/0123456789abcdef\" (see ListTokens); got \"",
-        name.substr(0, 80), "\""));
-  };
-  if (!absl::StartsWith(name, kPrefix)) return bad();
-  absl::string_view id = name.substr(kPrefix.size());
-  if (id.size() != 16) return bad();
-  for (char c : id) {
-    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c)) || absl::ascii_isupper(c)) {
-      return bad();
-    }
-  }
-  return std::string(id);
 }
 
 }  // namespace mayday::server

@@ -57,20 +57,6 @@ absl::StatusOr<int64_t> ParseSequencePageToken(const std::string& page_token);
 // A capability other than UNSPECIFIED.
 absl::Status ValidateCapability(int capability);
 
-// "cases/{id}" where id is 46 lowercase hex digits (NewCaseId), or 32 for
-// cases from before the time prefix. Returns the id.
-// `field` names the request field ("name", "case", "parent").
-absl::StatusOr<std::string> ParseCaseName(absl::string_view field, absl::string_view name);
-
-// "{collection}/{id}" where id is 1 to 64 of [A-Za-z0-9._-] (a member,
-// responder or operator id, as tokens carry them). Returns the id.
-// `collection` is "members", "responders" or "operators".
-absl::StatusOr<std::string> ParseSubjectName(absl::string_view field, absl::string_view name,
-                                             absl::string_view collection);
-
-// "tokens/{id}" where id is 16 lowercase hex digits. Returns the id.
-absl::StatusOr<std::string> ParseTokenName(absl::string_view field, absl::string_view name);
-
 }  // namespace mayday::server
 
 #endif  // MAYDAY_SERVER_RPC_VALIDATION_H_

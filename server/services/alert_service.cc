@@ -1,11 +1,12 @@
 // AlertService; see alert_service.h. Every handler: authenticate, validate,
 // then (and only then) touch storage.
+#include "api/names.h"
 #include "services/alert_service.h"
 
 #include "absl/strings/str_cat.h"
 #include "cases/case_changes.h"
 #include "cases/case_rules.h"
-#include "cases/proto_time.h"
+#include "api/proto_time.h"
 #include "rpc/status.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"

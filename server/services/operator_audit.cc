@@ -3,12 +3,12 @@
 // place that knows how).
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "cases/proto_time.h"
+#include "api/proto_time.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"
 #include "services/admit.h"
 #include "services/operator_service.h"
-#include "services/proto_role.h"
+#include "api/roles.h"
 
 namespace mayday::server {
 namespace {

@@ -4,8 +4,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "cases/proto_time.h"
-#include "dispatcher/mapping.h"
+#include "api/names.h"
+#include "api/proto_time.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"
 #include "services/admit.h"

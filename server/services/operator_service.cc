@@ -1,4 +1,5 @@
 // OperatorService; see operator_service.h.
+#include "api/names.h"
 #include "services/operator_service.h"
 
 #include <algorithm>
@@ -6,8 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cases/case_changes.h"
-#include "cases/proto_time.h"
-#include "dispatcher/mapping.h"
+#include "api/proto_time.h"
 #include "rpc/queued_writer.h"
 #include "rpc/status.h"
 #include "rpc/unary.h"

@@ -2,14 +2,15 @@
 // returned once and never stored (auth/token.h); listings show tokens by
 // their public id.
 #include "absl/strings/str_cat.h"
+#include "api/names.h"
 #include "auth/token.h"
-#include "cases/proto_time.h"
+#include "api/proto_time.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"
 #include "services/admit.h"
 #include "services/audit_trail.h"
 #include "services/operator_service.h"
-#include "services/proto_role.h"
+#include "api/roles.h"
 
 namespace mayday::server {
 namespace {

@@ -1,4 +1,5 @@
 // ResponderService; see responder_service.h.
+#include "api/names.h"
 #include "services/responder_service.h"
 
 #include <vector>
@@ -6,7 +7,6 @@
 #include "absl/strings/str_cat.h"
 #include "cases/case_changes.h"
 #include "cases/case_rules.h"
-#include "dispatcher/mapping.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"
 #include "services/admit.h"

@@ -1,4 +1,5 @@
 // The member's WatchCase stream; see watch_case.h.
+#include "api/names.h"
 #include "services/watch_case.h"
 
 #include "absl/strings/str_cat.h"

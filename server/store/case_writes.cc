@@ -127,7 +127,7 @@ absl::Status InsertEventRow(Database& db, absl::string_view case_id,
 }
 
 absl::Status ValidateNewCase(const Case& snapshot, const CaseEvent& first) {
-  if (!CaseIdFromName(snapshot.name()).has_value()) {
+  if (!CaseIdOf(snapshot.name()).has_value()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "case name \"", snapshot.name(), "\" is not of the form cases/{id}"));
   }
@@ -169,7 +169,7 @@ absl::StatusOr<CreatedCase> InsertCase(Database& db, const Case& snapshot,
   if (absl::Status status = ValidateNewCase(snapshot, first); !status.ok()) {
     return status;
   }
-  const absl::string_view id = *CaseIdFromName(snapshot.name());
+  const absl::string_view id = *CaseIdOf(snapshot.name());
   std::string snapshot_blob;
   std::string event_blob;
   if (!snapshot.SerializeToString(&snapshot_blob) ||
@@ -245,7 +245,7 @@ absl::StatusOr<CreatedCase> OpenOrJoinCase(Database& db, const Case& snapshot,
     absl::StatusOr<Transaction> txn = Transaction::Begin(db);
     if (!txn.ok()) return WriteFailed(txn.status());
     absl::Status status = InsertPress(db, snapshot.member(), snapshot.request_id(),
-                                      *CaseIdFromName((*open)->name()),
+                                      *CaseIdOf((*open)->name()),
                                       ToUnixMicros(snapshot.create_time()));
     if (status.ok()) status = txn->Commit();
     if (!status.ok()) return WriteFailed(status);
@@ -255,7 +255,7 @@ absl::StatusOr<CreatedCase> OpenOrJoinCase(Database& db, const Case& snapshot,
 
 absl::Status InsertEvent(Database& db, const Case& snapshot,
                          const CaseEvent& event) {
-  const std::optional<absl::string_view> id = CaseIdFromName(snapshot.name());
+  const std::optional<absl::string_view> id = CaseIdOf(snapshot.name());
   if (!id.has_value() || event.case_() != snapshot.name()) {
     return absl::InvalidArgumentError(absl::StrCat("event of \"", event.case_(),
                                                    "\" cannot update case \"",

@@ -14,7 +14,6 @@
 namespace mayday::server::store_internal {
 namespace {
 
-constexpr absl::string_view kCasePrefix = "cases/";
 // Bumped if the token layout ever changes, so old tokens are rejected
 // cleanly instead of misread.
 constexpr absl::string_view kPageTokenVersion = "c1:";
@@ -52,14 +51,6 @@ absl::StatusOr<Message> Parse(absl::string_view blob, absl::string_view what) {
 }
 
 }  // namespace
-
-std::optional<absl::string_view> CaseIdFromName(absl::string_view name) {
-  if (!absl::ConsumePrefix(&name, kCasePrefix) || name.empty() ||
-      absl::StrContains(name, '/')) {
-    return std::nullopt;
-  }
-  return name;
-}
 
 int64_t ToUnixMicros(const google::protobuf::Timestamp& time) {
   // nanos is in [0, 1e9) for a valid Timestamp, so this rounds down.
@@ -117,29 +108,8 @@ absl::Status ReadFailed(const absl::Status& cause) {
 
 namespace mayday::server {
 
-absl::string_view RoleName(Role role) {
-  switch (role) {
-    case Role::kMember:
-      return "member";
-    case Role::kResponder:
-      return "responder";
-    case Role::kOperator:
-      return "operator";
-    case Role::kAdmin:
-      return "admin";
-  }
-  return "member";  // unreachable: every Role is handled above
-}
-
 std::string TokenId(absl::string_view token_hash) {
   return std::string(token_hash.substr(0, 16));
-}
-
-std::optional<Role> RoleFromName(absl::string_view name) {
-  for (Role role : {Role::kMember, Role::kResponder, Role::kOperator, Role::kAdmin}) {
-    if (name == RoleName(role)) return role;
-  }
-  return std::nullopt;
 }
 
 absl::string_view WriteFailureReason(const absl::Status& status) {

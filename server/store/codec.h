@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "mayday/v1/resources.pb.h"
+#include "api/names.h"
 #include "store/store.h"
 
 namespace mayday::server::store_internal {
@@ -24,9 +25,6 @@ namespace mayday::server::store_internal {
 inline absl::string_view ToAbsl(std::string_view text) {
   return absl::string_view(text.data(), text.size());
 }
-
-// The id in a case name "cases/{id}", or nullopt if `name` is not one.
-std::optional<absl::string_view> CaseIdFromName(absl::string_view name);
 
 // Microseconds since the Unix epoch, rounded down (sub-microsecond digits of
 // a Timestamp are dropped).

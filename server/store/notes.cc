@@ -7,13 +7,14 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "api/names.h"
 #include "store/codec.h"
 #include "store/queries.h"
 
 namespace mayday::server::store_internal {
 
 absl::Status InsertNote(Database& db, const mayday::v1::CaseNote& note) {
-  std::optional<absl::string_view> case_id = CaseIdFromName(note.case_());
+  std::optional<absl::string_view> case_id = CaseIdOf(note.case_());
   if (!case_id.has_value()) {
     return absl::InvalidArgumentError(
         absl::StrCat("note.case must be \"cases/{id}\"; got \"", note.case_(), "\""));

@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "api/roles.h"
 #include "mayday/base/clock.h"
 #include "mayday/v1/resources.pb.h"
 
@@ -63,16 +64,6 @@ struct PositionReport {
   mayday::v1::Location location;
   absl::Time report_time;      // when the server received it
 };
-
-// Roles a token can carry. An admin is an operator who may also manage
-// tokens.
-enum class Role { kMember, kResponder, kOperator, kAdmin };
-
-// "member", "responder", "operator" or "admin": how roles are stored and
-// spelled on the command line.
-absl::string_view RoleName(Role role);
-// The role spelled `name` as RoleName() spells it; nullopt otherwise.
-std::optional<Role> RoleFromName(absl::string_view name);
 
 // An open case as dispatch rebuilds it on start (Store::ListOpenCases).
 struct OpenCase {

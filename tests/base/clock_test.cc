@@ -159,6 +159,15 @@ TEST_CASE("Moving a ManualClock wakes only the waits it made due", "[base][clock
   for (auto& s : sleepers) CHECK_FALSE(s->WokenByCondition());
 }
 
+TEST_CASE("A test can wait until a thread sleeps until a given time", "[base][clock]") {
+  ManualClock clock(absl::FromUnixSeconds(0));
+  Sleeper early(clock, absl::FromUnixSeconds(5));
+  Sleeper late(clock, absl::FromUnixSeconds(9));
+  CHECK(clock.AwaitWaiter(absl::FromUnixSeconds(9)));
+  CHECK(clock.AwaitWaiter(absl::FromUnixSeconds(5)));
+  CHECK_FALSE(clock.AwaitWaiter(absl::FromUnixSeconds(7), absl::Milliseconds(10)));
+}
+
 TEST_CASE("The system clock's wait ends on its condition or after its timeout", "[base][clock]") {
   const Clock& clock = *SystemClock();
   absl::Mutex mu;

@@ -1,4 +1,5 @@
 // The RPC harnesses' server and fixtures; see fuzz_world.h.
+#include "api/names.h"
 #include "fuzz_world.h"
 
 #include <cstdio>

@@ -16,6 +16,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "api/names.h"
 #include "fuzz_input.h"
 #include "rpc/validation.h"
 #include "rpc_checks.h"

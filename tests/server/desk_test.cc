@@ -18,22 +18,6 @@ mayday::v1::PostMessageRequest Message(const std::string& case_name, const std::
   return request;
 }
 
-// Reads the member's timeline up to `sequence`.
-std::vector<mayday::v1::CaseEvent> Timeline(TestServer& server, const std::string& token,
-                                            const std::string& case_name, int64_t sequence) {
-  mayday::v1::WatchCaseRequest watch;
-  watch.set_name(case_name);
-  auto context = Call(token, absl::Seconds(5));
-  auto reader = server.Alerts()->WatchCase(context.get(), watch);
-  std::vector<mayday::v1::CaseEvent> events;
-  mayday::v1::CaseEvent event;
-  while (events.size() < static_cast<size_t>(sequence) && reader->Read(&event)) {
-    events.push_back(event);
-  }
-  context->TryCancel();
-  return events;
-}
-
 TEST_CASE("Member, care agent and assigned crew message each other on the case") {
   TestServer server;
   const std::string alice = server.Token("member", "alice");
@@ -66,7 +50,7 @@ TEST_CASE("Member, care agent and assigned crew message each other on the case")
   const int64_t last = posted.sequence();
 
   // The member's timeline has all three, in order.
-  auto events = Timeline(server, alice, opened.name(), last);
+  auto events = WatchTimeline(server, alice, opened.name(), last);
   REQUIRE(events.size() == static_cast<size_t>(last));
   std::vector<std::string> texts;
   for (const auto& e : events) {
@@ -234,7 +218,7 @@ TEST_CASE("Internal notes are for care agents only and stay out of the timeline"
   mayday::v1::Case after;
   REQUIRE(server.Alerts()->GetCase(Call(alice).get(), get, &after).ok());
   CHECK(after.last_sequence() == before.last_sequence());
-  for (const auto& e : Timeline(server, alice, opened.name(), after.last_sequence())) {
+  for (const auto& e : WatchTimeline(server, alice, opened.name(), after.last_sequence())) {
     CHECK(e.DebugString().find("confused") == std::string::npos);
   }
 }

@@ -101,4 +101,20 @@ mayday::v1::RaiseAlertRequest Alert(const std::string& request_id, mayday::v1::C
   return request;
 }
 
+std::vector<mayday::v1::CaseEvent> WatchTimeline(TestServer& server, const std::string& token,
+                                                 const std::string& case_name, int64_t count,
+                                                 absl::Duration timeout) {
+  mayday::v1::WatchCaseRequest watch;
+  watch.set_name(case_name);
+  auto context = Call(token, timeout);
+  auto reader = server.Alerts()->WatchCase(context.get(), watch);
+  std::vector<mayday::v1::CaseEvent> events;
+  mayday::v1::CaseEvent event;
+  while (static_cast<int64_t>(events.size()) < count && reader->Read(&event)) {
+    events.push_back(event);
+  }
+  context->TryCancel();
+  return events;
+}
+
 }  // namespace mayday::testing

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
@@ -75,6 +76,13 @@ class TestServer {
 // A client context carrying `token` and a deadline `timeout` from now.
 std::unique_ptr<grpc::ClientContext> Call(const std::string& token,
                                           absl::Duration timeout = absl::Seconds(10));
+
+// The first `count` events of case `case_name` as `token` (its member, or a
+// care agent) watches it: WatchCase replays the stored ones and waits for the
+// rest, up to `timeout`, so a test waits for an event without polling.
+std::vector<mayday::v1::CaseEvent> WatchTimeline(TestServer& server, const std::string& token,
+                                                 const std::string& case_name, int64_t count,
+                                                 absl::Duration timeout = absl::Seconds(10));
 
 // A valid RaiseAlert request near Amsterdam.
 mayday::v1::RaiseAlertRequest Alert(const std::string& request_id,

@@ -23,13 +23,5 @@ TEST_CASE("Page tokens round-trip and are URL-safe", "[store][codec]") {
   }
 }
 
-TEST_CASE("Case names are cases/{id}", "[store][codec]") {
-  CHECK(CaseIdFromName("cases/abc") == std::optional<absl::string_view>("abc"));
-  for (const char* bad : {"", "cases/", "abc", "members/abc", "cases/a/b"}) {
-    INFO("name " << bad);
-    CHECK_FALSE(CaseIdFromName(bad).has_value());
-  }
-}
-
 }  // namespace
 }  // namespace mayday::server::store_internal

@@ -83,6 +83,11 @@ class ManualClock final : public Clock {
   // did, e.g. "the turns thread woke at its deadline, did its work and
   // waits for the next one". Returns false on timeout.
   bool AwaitWaiters(int count, absl::Duration timeout = absl::Seconds(10)) const;
+  // Blocks (in real time, up to `timeout`) until a wait with exactly this
+  // deadline is in progress: for tests that know when one thread will next
+  // wake ("the watchdog looked at time T and sleeps until T + its tick").
+  // Returns false on timeout.
+  bool AwaitWaiter(absl::Time deadline, absl::Duration timeout = absl::Seconds(10)) const;
 
  private:
   struct Waiter {

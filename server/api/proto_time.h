@@ -1,6 +1,6 @@
 // Conversions between absl::Time and google.protobuf.Timestamp.
-#ifndef MAYDAY_SERVER_CASES_PROTO_TIME_H_
-#define MAYDAY_SERVER_CASES_PROTO_TIME_H_
+#ifndef MAYDAY_SERVER_API_PROTO_TIME_H_
+#define MAYDAY_SERVER_API_PROTO_TIME_H_
 
 #include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -27,4 +27,4 @@ inline absl::Time FromProtoTime(const google::protobuf::Timestamp& t) {
 
 }  // namespace mayday::server
 
-#endif  // MAYDAY_SERVER_CASES_PROTO_TIME_H_
+#endif  // MAYDAY_SERVER_API_PROTO_TIME_H_
