@@ -1,85 +1,171 @@
-// Event descriptions; see mayday/sdk/event_text.h.
+// The one wording of case events, for the phone and the desk; see
+// mayday/sdk/event_text.h. Every sentence is built once here; EventReader
+// only decides how care agents are named and whether the crew's position
+// is added.
 #include "mayday/sdk/event_text.h"
 
+#include <cmath>
 #include <cstdint>
+#include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 
 namespace mayday::sdk {
 namespace {
 
-using mayday::v1::CaseEvent;
+namespace v1 = ::mayday::v1;
+using v1::CaseEvent;
 
-// "ETA 4 min".
-std::string Eta(int32_t eta_seconds) { return absl::StrCat("ETA ", FormatEtaMinutes(eta_seconds)); }
+// True for a care agent's name, "operators/{id}".
+bool IsOperator(absl::string_view name) { return absl::StartsWith(name, "operators/"); }
 
-// "1.2 km" or "350 m".
-std::string Distance(double meters) {
-  if (meters >= 1000) return absl::StrFormat("%.1f km", meters / 1000);
-  return absl::StrFormat("%.0f m", meters);
+// A name as `reader` may see it: "-" when empty; a care agent's as "a care
+// agent" for a member.
+std::string Who(absl::string_view name, EventReader reader) {
+  if (name.empty()) return "-";
+  if (reader == EventReader::kMember && IsOperator(name)) return "a care agent";
+  return PrintableText(name);
 }
 
-std::string Where(const mayday::v1::Location& location) {
-  std::string text =
-      absl::StrFormat("%.5f, %.5f", location.latitude(), location.longitude());
-  if (location.horizontal_accuracy_meters() > 0) {
-    absl::StrAppend(
-        &text,
-        absl::StrFormat(" (+/-%.0f m)", location.horizontal_accuracy_meters()));
-  }
-  return text;
+// "(1.2 km, ETA 2 min)".
+std::string DistanceAndEta(double distance_meters, int32_t eta_seconds) {
+  return absl::StrCat("(", FormatDistance(distance_meters), ", ETA ", FormatEtaMinutes(eta_seconds),
+                      ")");
 }
 
-std::string KindName(mayday::v1::CaseKind kind) {
-  switch (kind) {
-    case mayday::v1::CASE_KIND_ROAD:
-      return "road";
-    case mayday::v1::CASE_KIND_MEDICAL:
-      return "medical";
-    default:
-      return "unknown";
-  }
-}
-
-std::string OfferEnded(const CaseEvent::OfferEnded& ended) {
-  switch (ended.reason()) {
-    case CaseEvent::OfferEnded::REASON_DECLINED:
-      return absl::StrCat(ended.responder(), " declined");
-    case CaseEvent::OfferEnded::REASON_EXPIRED:
-      return absl::StrCat("offer to ", ended.responder(), " expired");
-    case CaseEvent::OfferEnded::REASON_RESPONDER_UNAVAILABLE:
-      return absl::StrCat(ended.responder(), " became unavailable");
-    default:
-      return absl::StrCat("offer to ", ended.responder(), " ended");
-  }
-}
-
-std::string Progressed(const CaseEvent& event) {
-  // Whoever moved the case on: the crew, or a care agent closing it.
-  const std::string& who =
-      event.actor().empty() ? event.progressed().responder() : event.actor();
-  switch (event.state()) {
-    case mayday::v1::CASE_STATE_EN_ROUTE:
-      return absl::StrCat(who, " is on the way");
-    case mayday::v1::CASE_STATE_ON_SCENE:
-      return absl::StrCat(who, " is on scene");
-    case mayday::v1::CASE_STATE_RESOLVED:
-      return absl::StrCat(who, " resolved the case");
-    default:
-      return absl::StrCat(who, " reported progress");
-  }
-}
-
-// Appends ": text" when text is not empty.
-std::string WithText(std::string head, const std::string& text) {
-  if (!text.empty()) absl::StrAppend(&head, ": ", text);
+// `head`, or "head: text" when a text was given.
+std::string WithText(std::string head, absl::string_view text) {
+  if (!text.empty()) absl::StrAppend(&head, ": ", PrintableText(text));
   return head;
 }
 
+// ", <label> 52.37000, 4.89000" for staff when the crew's position is known;
+// nothing otherwise.
+std::string CrewPosition(absl::string_view label, bool known, const v1::Location& location,
+                         EventReader reader) {
+  if (!known || reader != EventReader::kStaff) return "";
+  return absl::StrCat(", ", label, " ", FormatLocation(location));
+}
+
+std::string Raised(const CaseEvent::Raised& raised) {
+  std::string out = raised.kind() == v1::CASE_KIND_UNSPECIFIED
+                        ? "alert raised"
+                        : absl::StrCat(KindName(raised.kind()), " alert raised");
+  if (raised.has_location()) absl::StrAppend(&out, " at ", FormatLocation(raised.location()));
+  if (!raised.note().empty()) {
+    absl::StrAppend(&out, ", note \"", PrintableText(raised.note()), "\"");
+  }
+  return out;
+}
+
+std::string OfferEnded(const CaseEvent::OfferEnded& ended, EventReader reader) {
+  const std::string responder = Who(ended.responder(), reader);
+  switch (ended.reason()) {
+    case CaseEvent::OfferEnded::REASON_DECLINED:
+      return absl::StrCat("declined by ", responder);
+    case CaseEvent::OfferEnded::REASON_EXPIRED:
+      return absl::StrCat("offer to ", responder, " expired");
+    case CaseEvent::OfferEnded::REASON_RESPONDER_UNAVAILABLE:
+      return absl::StrCat("offer to ", responder, " ended: responder unavailable");
+    case CaseEvent::OfferEnded::REASON_WITHDRAWN:
+      return absl::StrCat("offer to ", responder, " withdrawn");
+    default:
+      return absl::StrCat("offer to ", responder, " ended");
+  }
+}
+
+// Who assigned the case decides the verb: the crew accepted an offer (the
+// actor is the responder), or a care agent assigned it by hand (the actor is
+// the agent).
+std::string Assigned(const CaseEvent& event, EventReader reader) {
+  const CaseEvent::Assigned& assigned = event.assigned();
+  const std::string responder = Who(assigned.responder(), reader);
+  const std::string figures = DistanceAndEta(assigned.distance_meters(), assigned.eta_seconds());
+  std::string out;
+  if (IsOperator(event.actor())) {
+    out = absl::StrCat("assigned to ", responder, " by ", Who(event.actor(), reader), " ", figures);
+  } else if (event.actor().empty() || event.actor() == assigned.responder()) {
+    out = absl::StrCat(responder, " accepted ", figures);
+  } else {
+    out = absl::StrCat("assigned to ", responder, " ", figures);
+  }
+  absl::StrAppend(&out, CrewPosition("from", assigned.has_responder_location(),
+                                     assigned.responder_location(), reader));
+  return out;
+}
+
+// The crew's progress. A care agent's ResolveCase is a progress event too,
+// whose actor is the agent (and whose responder is the crew, if any): then
+// the agent moved the case on.
+std::string Progressed(const CaseEvent& event, EventReader reader) {
+  const CaseEvent::Progressed& progressed = event.progressed();
+  const bool by_agent = IsOperator(event.actor()) || progressed.responder().empty();
+  const std::string who = Who(by_agent ? event.actor() : progressed.responder(), reader);
+  std::string out;
+  switch (event.state()) {
+    case v1::CASE_STATE_EN_ROUTE:
+      out = absl::StrCat(who, " is on the way");
+      break;
+    case v1::CASE_STATE_ON_SCENE:
+      out = absl::StrCat(who, " is on scene");
+      break;
+    case v1::CASE_STATE_RESOLVED:
+      out = absl::StrCat("resolved by ", who);
+      break;
+    default:
+      out = absl::StrCat(who, " reported ", StateName(event.state()));
+  }
+  absl::StrAppend(&out, CrewPosition("at", progressed.has_responder_location(),
+                                     progressed.responder_location(), reader));
+  return out;
+}
+
+std::string Cancelled(const CaseEvent& event, EventReader reader) {
+  std::string head = "cancelled";
+  if (!event.actor().empty()) absl::StrAppend(&head, " by ", Who(event.actor(), reader));
+  if (event.cancelled().false_alarm()) absl::StrAppend(&head, " (false alarm)");
+  return WithText(std::move(head), event.cancelled().reason());
+}
+
+// Dispatch escalates by itself; a care agent may too (EscalateCase), and
+// then the desk says who.
+std::string Escalated(const CaseEvent& event, EventReader reader) {
+  std::string head = "escalated to care agents";
+  if (reader == EventReader::kStaff && IsOperator(event.actor())) {
+    absl::StrAppend(&head, " by ", Who(event.actor(), reader));
+  }
+  return WithText(std::move(head), event.escalated().reason());
+}
+
+// The actor released the case; the agent who owned it may be another one,
+// which the desk is told.
+std::string Released(const CaseEvent& event, EventReader reader) {
+  const std::string& owner = event.released().operator_();
+  const std::string& releaser = event.actor().empty() ? owner : event.actor();
+  std::string out = absl::StrCat("released by ", Who(releaser, reader));
+  if (reader == EventReader::kStaff && !owner.empty() && owner != releaser) {
+    absl::StrAppend(&out, " (owned by ", Who(owner, reader), ")");
+  }
+  absl::StrAppend(&out, ": looking for a responder again");
+  return out;
+}
+
 }  // namespace
+
+std::string StateName(v1::CaseState state) {
+  if (!v1::CaseState_IsValid(state)) return absl::StrCat("STATE_", static_cast<int>(state));
+  return std::string(absl::StripPrefix(v1::CaseState_Name(state), "CASE_STATE_"));
+}
+
+std::string KindName(v1::CaseKind kind) {
+  if (kind == v1::CASE_KIND_UNSPECIFIED) return "-";
+  if (!v1::CaseKind_IsValid(kind)) return absl::StrCat("kind_", static_cast<int>(kind));
+  return absl::AsciiStrToLower(absl::StripPrefix(v1::CaseKind_Name(kind), "CASE_KIND_"));
+}
 
 std::string FormatEtaMinutes(int32_t eta_seconds) {
   // In 64 bits: rounding up the largest int32 must not overflow.
@@ -87,61 +173,80 @@ std::string FormatEtaMinutes(int32_t eta_seconds) {
   return absl::StrCat(minutes, " min");
 }
 
-std::string StateName(mayday::v1::CaseState state) {
-  if (!mayday::v1::CaseState_IsValid(state)) return absl::StrCat(state);
-  absl::string_view name = mayday::v1::CaseState_Name(state);
-  absl::ConsumePrefix(&name, "CASE_STATE_");
-  return std::string(name);
+std::string FormatDistance(double meters) {
+  if (!std::isfinite(meters) || meters < 0) return "-";
+  const long long whole_meters = std::llround(meters);
+  if (whole_meters < 1000) return absl::StrCat(whole_meters, " m");
+  const double km = meters / 1000.0;
+  if (std::round(km * 10.0) / 10.0 < 100.0) return absl::StrFormat("%.1f km", km);
+  return absl::StrFormat("%.0f km", km);
 }
 
-std::string DescribeEvent(const CaseEvent& event) {
+std::string FormatLocation(const v1::Location& location) {
+  std::string out = absl::StrFormat("%.5f, %.5f", location.latitude(), location.longitude());
+  if (location.horizontal_accuracy_meters() > 0) {
+    absl::StrAppend(&out, " (±", FormatDistance(location.horizontal_accuracy_meters()), ")");
+  }
+  return out;
+}
+
+std::string PrintableText(absl::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) c = ' ';
+  }
+  return out;
+}
+
+std::string DescribeRating(const v1::Rating& rating) {
+  std::string out = absl::StrCat("rated ", rating.stars(), "/5");
+  if (!rating.comment().empty()) {
+    absl::StrAppend(&out, " \"", PrintableText(rating.comment()), "\"");
+  }
+  return out;
+}
+
+std::string DescribeEvent(const CaseEvent& event, EventReader reader) {
   switch (event.change_case()) {
     case CaseEvent::kRaised:
-      return WithText(
-          absl::StrCat(KindName(event.raised().kind()), " alert raised at ",
-                       Where(event.raised().location())),
-          event.raised().note());
+      return Raised(event.raised());
     case CaseEvent::kOffered:
-      return absl::StrCat("offered to ", event.offered().responder(), ", ",
-                          Distance(event.offered().distance_meters()),
-                          " away, ", Eta(event.offered().eta_seconds()));
+      return absl::StrCat(
+          "offered to ", Who(event.offered().responder(), reader), " ",
+          DistanceAndEta(event.offered().distance_meters(), event.offered().eta_seconds()));
     case CaseEvent::kOfferEnded:
-      return OfferEnded(event.offer_ended());
+      return OfferEnded(event.offer_ended(), reader);
     case CaseEvent::kAssigned:
-      return absl::StrCat(event.assigned().responder(), " accepted, ",
-                          Eta(event.assigned().eta_seconds()));
+      return Assigned(event, reader);
     case CaseEvent::kProgressed:
-      return Progressed(event);
+      return Progressed(event, reader);
     case CaseEvent::kLocationUpdated:
-      return absl::StrCat("location updated to ",
-                          Where(event.location_updated().location()));
+      return absl::StrCat("member moved to ", FormatLocation(event.location_updated().location()));
     case CaseEvent::kCancelled:
-      return WithText(absl::StrCat("cancelled by ", event.actor(),
-                                   event.cancelled().false_alarm() ? " (false alarm)" : ""),
-                      event.cancelled().reason());
+      return Cancelled(event, reader);
     case CaseEvent::kEscalated:
-      return WithText("escalated to care agents", event.escalated().reason());
+      return Escalated(event, reader);
     case CaseEvent::kRedispatched:
       return "looking for a responder again";
     case CaseEvent::kMessagePosted:
-      return absl::StrCat("message from ", event.message_posted().author(), ": ",
-                          event.message_posted().text());
+      return absl::StrCat("message from ", Who(event.message_posted().author(), reader), ": \"",
+                          PrintableText(event.message_posted().text()), "\"");
     case CaseEvent::kRated:
-      return WithText(absl::StrCat("rated ", event.rated().rating().stars(), "/5"),
-                      event.rated().rating().comment());
+      return DescribeRating(event.rated().rating());
     case CaseEvent::kTaken:
-      return absl::StrCat("taken by ", event.taken().operator_());
+      return absl::StrCat("taken by ", Who(event.taken().operator_(), reader));
     case CaseEvent::kReleased:
-      return "looking for a responder again";
+      return Released(event, reader);
     case CaseEvent::CHANGE_NOT_SET:
       break;
   }
-  return "changed";
+  return "(unknown change)";
 }
 
-std::string FormatEventLine(const CaseEvent& event) {
-  return absl::StrFormat("#%d %-11s %s", event.sequence(),
-                         StateName(event.state()), DescribeEvent(event));
+std::string FormatEventLine(const CaseEvent& event, EventReader reader) {
+  return absl::StrFormat("#%d %-11s %s", event.sequence(), StateName(event.state()),
+                         DescribeEvent(event, reader));
 }
 
 }  // namespace mayday::sdk

@@ -57,10 +57,10 @@ sleep 0.5
   >"$work/panic.log" 2>&1 &
 panic_pid=$!
 
-wait_for_screen 'cases/[0-9a-f]{46}  #1  DISPATCHING  members/alice  raised: road at 52\.37000, 4\.89000, note "engine smoke"'
+wait_for_screen 'cases/[0-9a-f]{46}  #1  DISPATCHING  members/alice  road alert raised at 52\.37000, 4\.89000, note "engine smoke"'
 # The escalation: marked and in bold red (maydayctl writes ESC[1;31m; tmux
 # gives it back as bold, then red).
-wait_for_screen $'\033\\[1m\033\\[31m!! [0-9:]{8}  cases/[0-9a-f]{46}  #2  ESCALATED  dispatch  escalated: no tow truck'
+wait_for_screen $'\033\\[1m\033\\[31m!! [0-9:]{8}  cases/[0-9a-f]{46}  #2  ESCALATED  dispatch  escalated to care agents: no tow truck'
 
 case_name=$(tmux capture-pane -p -t "$session" | grep -Eo 'cases/[0-9a-f]{46}' | head -1)
 

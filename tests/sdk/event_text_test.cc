@@ -1,4 +1,6 @@
-// Event text for mayday-panic and apps: one row per kind of change.
+// Event text for mayday-panic and apps (the member's reading): one row per
+// kind of change. That the desk says the same is in
+// tests/tools/event_text_parity_test.cc.
 #include "mayday/sdk/event_text.h"
 
 #include <catch2/catch.hpp>
@@ -29,20 +31,22 @@ TEST_CASE("FormatEventLine describes each change", "[sdk][event_text]") {
                e->mutable_raised()->mutable_location()->set_longitude(4.89);
                e->mutable_raised()->set_note("flat tyre");
              }),
-       "#1 DISPATCHING road alert raised at 52.37000, 4.89000: flat tyre"},
+       "#1 DISPATCHING road alert raised at 52.37000, 4.89000, note \"flat tyre\""},
       {Event(2, mayday::v1::CASE_STATE_DISPATCHING,
              [](CaseEvent* e) {
                e->mutable_offered()->set_responder("responders/r-2");
                e->mutable_offered()->set_distance_meters(1234);
                e->mutable_offered()->set_eta_seconds(200);
              }),
-       "#2 DISPATCHING offered to responders/r-2, 1.2 km away, ETA 4 min"},
+       "#2 DISPATCHING offered to responders/r-2 (1.2 km, ETA 4 min)"},
       {Event(3, mayday::v1::CASE_STATE_ASSIGNED,
              [](CaseEvent* e) {
+               e->set_actor("responders/r-2");
                e->mutable_assigned()->set_responder("responders/r-2");
+               e->mutable_assigned()->set_distance_meters(1234);
                e->mutable_assigned()->set_eta_seconds(240);
              }),
-       "#3 ASSIGNED    responders/r-2 accepted, ETA 4 min"},
+       "#3 ASSIGNED    responders/r-2 accepted (1.2 km, ETA 4 min)"},
       {Event(4, mayday::v1::CASE_STATE_ON_SCENE,
              [](CaseEvent* e) {
                e->mutable_progressed()->set_responder("responders/r-2");
@@ -62,39 +66,40 @@ TEST_CASE("FormatEventLine describes each change", "[sdk][event_text]") {
                e->mutable_message_posted()->set_author("operators/desk-1");
                e->mutable_message_posted()->set_text("stay with the car");
              }),
-       "#7 ASSIGNED    message from operators/desk-1: stay with the car"},
+       "#7 ASSIGNED    message from a care agent: \"stay with the car\""},
       {Event(8, mayday::v1::CASE_STATE_RESOLVED,
              [](CaseEvent* e) {
                e->set_actor("operators/desk-1");
                e->mutable_progressed()->set_responder("responders/r-2");
              }),
-       "#8 RESOLVED    operators/desk-1 resolved the case"},
+       "#8 RESOLVED    resolved by a care agent"},
       {Event(9, mayday::v1::CASE_STATE_RESOLVED,
              [](CaseEvent* e) {
                e->mutable_rated()->mutable_rating()->set_stars(4);
                e->mutable_rated()->mutable_rating()->set_comment("kind crew");
              }),
-       "#9 RESOLVED    rated 4/5: kind crew"},
+       "#9 RESOLVED    rated 4/5 \"kind crew\""},
       {Event(10, mayday::v1::CASE_STATE_CANCELLED,
              [](CaseEvent* e) {
                e->set_actor("operators/desk-1");
                e->mutable_cancelled()->set_reason("pressed by mistake");
                e->mutable_cancelled()->set_false_alarm(true);
              }),
-       "#10 CANCELLED   cancelled by operators/desk-1 (false alarm): pressed by mistake"},
+       "#10 CANCELLED   cancelled by a care agent (false alarm): pressed by mistake"},
       {Event(11, mayday::v1::CASE_STATE_DISPATCHING,
              [](CaseEvent* e) {
                e->set_actor("operators/desk-1");
                e->mutable_released()->set_operator_("operators/desk-1");
              }),
-       "#11 DISPATCHING looking for a responder again"},
+       "#11 DISPATCHING released by a care agent: looking for a responder again"},
   }));
+  CAPTURE(line);
   CHECK(FormatEventLine(event) == line);
 }
 
 TEST_CASE("StateName strips the prefix", "[sdk][event_text]") {
   CHECK(StateName(mayday::v1::CASE_STATE_EN_ROUTE) == "EN_ROUTE");
-  CHECK(StateName(static_cast<mayday::v1::CaseState>(99)) == "99");
+  CHECK(StateName(static_cast<mayday::v1::CaseState>(99)) == "STATE_99");
 }
 
 TEST_CASE("ETAs are whole minutes, rounded up, at least one", "[sdk][event_text]") {

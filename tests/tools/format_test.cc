@@ -120,9 +120,9 @@ TEST_CASE("FormatLocation shows five decimals and accuracy", "[format]") {
   CHECK(FormatLocation(Loc(-33.868812, 151.209312, 15)) == "-33.86881, 151.20931 (±15 m)");
 }
 
-TEST_CASE("DescribeEvent covers every change", "[format]") {
+TEST_CASE("DescribeEventForDesk covers every change", "[format]") {
   auto [kind, expected] = GENERATE(table<std::string, std::string>({
-      {"raised", "raised: medical at 52.37000, 4.89000 (±15 m), note \"blue car  [2J\""},
+      {"raised", "medical alert raised at 52.37000, 4.89000 (±15 m), note \"blue car  [2J\""},
       {"offered", "offered to responders/r-2 (1.2 km, ETA 3 min)"},
       {"ended-declined", "declined by responders/r-3"},
       {"ended-expired", "offer to responders/r-3 expired"},
@@ -131,27 +131,28 @@ TEST_CASE("DescribeEvent covers every change", "[format]") {
       {"assigned", "assigned to responders/r-2 (640 m, ETA 1 min)"},
       {"assigned-from",
        "assigned to responders/r-2 (640 m, ETA 1 min), from 52.36600, 4.88500"},
-      {"progressed-en-route", "responders/r-2 en route"},
-      {"progressed-on-scene", "responders/r-2 on scene"},
-      {"progressed-on-scene-at", "responders/r-2 on scene at 52.37000, 4.89000"},
+      {"progressed-en-route", "responders/r-2 is on the way"},
+      {"progressed-on-scene", "responders/r-2 is on scene"},
+      {"progressed-on-scene-at", "responders/r-2 is on scene, at 52.37000, 4.89000"},
       {"progressed-resolved", "resolved by responders/r-2"},
       {"progressed-resolved-by-operator", "resolved by operators/desk"},
       {"moved", "member moved to 52.50000, 4.90000"},
-      {"cancelled", "cancelled: false alarm"},
-      {"cancelled-silently", "cancelled"},
-      {"cancelled-false-alarm", "cancelled (false alarm): pocket press"},
-      {"escalated", "escalated: no ambulance within 50 km"},
-      {"redispatched", "back to dispatching"},
+      {"cancelled", "cancelled by dispatch: false alarm"},
+      {"cancelled-silently", "cancelled by dispatch"},
+      {"cancelled-false-alarm", "cancelled by dispatch (false alarm): pocket press"},
+      {"escalated", "escalated to care agents: no ambulance within 50 km"},
+      {"redispatched", "looking for a responder again"},
       {"message-member", "message from members/m-1: \"I am \"behind\" the truck\""},
       {"message-operator", "message from operators/desk: \"help is coming\""},
       {"rated", "rated 4/5 \"quick and kind\""},
       {"rated-silently", "rated 4/5"},
       {"taken", "taken by operators/desk"},
-      {"released", "released by operators/desk: back to dispatching"},
+      {"released",
+       "released by operators/desk-2 (owned by operators/desk): looking for a responder again"},
       {"none", "(unknown change)"},
   }));
   INFO("change: " << kind);
-  CHECK(DescribeEvent(Event(kind)) == expected);
+  CHECK(DescribeEventForDesk(Event(kind)) == expected);
 }
 
 TEST_CASE("FormatWatchLine marks escalations", "[format]") {
@@ -161,7 +162,7 @@ TEST_CASE("FormatWatchLine marks escalations", "[format]") {
         "offered to responders/r-2 (1.2 km, ETA 3 min)");
   const std::string plain =
       "!! 12:00:05  cases/ab12  #3  ESCALATED  dispatch  "
-      "escalated: no ambulance within 50 km";
+      "escalated to care agents: no ambulance within 50 km";
   CHECK(FormatWatchLine(Event("escalated"), utc, /*color=*/false) == plain);
   CHECK(FormatWatchLine(Event("escalated"), utc, /*color=*/true) ==
         "\033[1;31m" + plain + "\033[0m");

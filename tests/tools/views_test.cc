@@ -32,7 +32,7 @@ TEST_CASE("FormatTimeline aligns one line per event", "[views]") {
   *events.add_events() = declined;
   CHECK(FormatTimeline(events, absl::UTCTimeZone()) ==
         "#1   2024-05-01 12:00:00  DISPATCHING  members/m-1     "
-        "raised: medical at 52.37000, 4.89000 (±15 m)\n"
+        "medical alert raised at 52.37000, 4.89000 (±15 m)\n"
         "#3   2024-05-01 12:00:05  DISPATCHING  dispatch        "
         "offered to responders/r-2 (1.2 km, ETA 3 min)\n"
         "#10  2024-05-01 12:00:05  DISPATCHING  responders/r-3  "

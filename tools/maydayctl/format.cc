@@ -1,19 +1,17 @@
 // Human-readable renderings of Mayday values for maydayctl and mayday-sim:
-// names, durations, distances and one-line event descriptions. The multi-line
-// views (tables, case details, timelines) are in views.cc.
+// names, durations, timestamps and `cases watch` lines. Event descriptions,
+// distances and positions are the SDK's (mayday/sdk/event_text.h); the
+// multi-line views (tables, case details, timelines) are in views.cc.
 #include "maydayctl/format.h"
 
-#include <cmath>
 #include <cstdint>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
-#include "mayday/sdk/event_text.h"
 
 namespace mayday::tools {
 namespace {
@@ -31,63 +29,7 @@ std::string NormalizeEnumText(absl::string_view text) {
   return absl::StrReplaceAll(upper, {{"-", "_"}, {" ", "_"}});
 }
 
-// "(1.2 km, ETA 2 min)".
-std::string DistanceAndEta(double distance_meters, int32_t eta_seconds) {
-  return absl::StrCat("(", FormatDistance(distance_meters), ", ETA ",
-                      sdk::FormatEtaMinutes(eta_seconds), ")");
-}
-
-std::string DescribeOfferEnded(const v1::CaseEvent::OfferEnded& ended) {
-  const std::string responder = OrDash(ended.responder());
-  switch (ended.reason()) {
-    case v1::CaseEvent::OfferEnded::REASON_DECLINED:
-      return absl::StrCat("declined by ", responder);
-    case v1::CaseEvent::OfferEnded::REASON_EXPIRED:
-      return absl::StrCat("offer to ", responder, " expired");
-    case v1::CaseEvent::OfferEnded::REASON_RESPONDER_UNAVAILABLE:
-      return absl::StrCat("offer to ", responder, " ended: responder unavailable");
-    default:
-      return absl::StrCat("offer to ", responder, " ended");
-  }
-}
-
-// A responder's progress; an operator's ResolveCase is a progress event
-// without a responder, named by its actor instead.
-std::string DescribeProgress(const v1::CaseEvent& event) {
-  const std::string responder = OrDash(
-      event.progressed().responder().empty() ? event.actor() : event.progressed().responder());
-  const std::string where =
-      event.progressed().has_responder_location()
-          ? absl::StrCat(" at ", FormatLocation(event.progressed().responder_location()))
-          : "";
-  switch (event.state()) {
-    case v1::CASE_STATE_EN_ROUTE:
-      return absl::StrCat(responder, " en route", where);
-    case v1::CASE_STATE_ON_SCENE:
-      return absl::StrCat(responder, " on scene", where);
-    case v1::CASE_STATE_RESOLVED:
-      return absl::StrCat("resolved by ", responder, where);
-    default:
-      return absl::StrCat(responder, " reported ", StateName(event.state()), where);
-  }
-}
-
-// `label`, or "label: reason" when a reason was given.
-std::string WithReason(absl::string_view label, absl::string_view reason) {
-  if (reason.empty()) return std::string(label);
-  return absl::StrCat(label, ": ", PrintableText(reason));
-}
-
 }  // namespace
-
-std::string PrintableText(absl::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) c = ' ';
-  }
-  return out;
-}
 
 std::string OrDash(absl::string_view text) { return text.empty() ? "-" : PrintableText(text); }
 
@@ -95,19 +37,6 @@ std::string FormatTimestamp(const google::protobuf::Timestamp& timestamp, absl::
                             absl::TimeZone zone) {
   if (timestamp.seconds() == 0 && timestamp.nanos() == 0) return "-";
   return absl::FormatTime(format, ToTime(timestamp), zone);
-}
-
-std::string StateName(v1::CaseState state) {
-  const std::string& name = v1::CaseState_Name(state);
-  if (name.empty()) return absl::StrCat("STATE_", static_cast<int>(state));
-  return std::string(absl::StripPrefix(name, "CASE_STATE_"));
-}
-
-std::string KindName(v1::CaseKind kind) {
-  if (kind == v1::CASE_KIND_UNSPECIFIED) return "-";
-  const std::string& name = v1::CaseKind_Name(kind);
-  if (name.empty()) return absl::StrCat("kind_", static_cast<int>(kind));
-  return absl::AsciiStrToLower(absl::StripPrefix(name, "CASE_KIND_"));
 }
 
 std::string CapabilityName(v1::Capability capability) {
@@ -192,25 +121,6 @@ std::string HumanDuration(absl::Duration duration) {
   return absl::StrCat(seconds / kDay, " d ", hours, " h");
 }
 
-std::string FormatDistance(double meters) {
-  if (!std::isfinite(meters) || meters < 0) return "-";
-  const long long whole_meters = std::llround(meters);
-  if (whole_meters < 1000) return absl::StrCat(whole_meters, " m");
-  const double km = meters / 1000.0;
-  if (std::round(km * 10.0) / 10.0 < 100.0) {
-    return absl::StrFormat("%.1f km", km);
-  }
-  return absl::StrFormat("%.0f km", km);
-}
-
-std::string FormatLocation(const v1::Location& location) {
-  std::string out = absl::StrFormat("%.5f, %.5f", location.latitude(), location.longitude());
-  if (location.horizontal_accuracy_meters() > 0) {
-    absl::StrAppend(&out, " (±", FormatDistance(location.horizontal_accuracy_meters()), ")");
-  }
-  return out;
-}
-
 absl::Time ToTime(const google::protobuf::Timestamp& timestamp) {
   if (timestamp.seconds() == 0 && timestamp.nanos() == 0) {
     return absl::InfinitePast();
@@ -232,69 +142,8 @@ std::string FormatAge(const google::protobuf::Timestamp& timestamp, absl::Time n
   return HumanDuration(now - then);
 }
 
-std::string DescribeRating(const v1::Rating& rating) {
-  std::string out = absl::StrCat("rated ", rating.stars(), "/5");
-  if (!rating.comment().empty()) {
-    absl::StrAppend(&out, " \"", PrintableText(rating.comment()), "\"");
-  }
-  return out;
-}
-
-std::string DescribeEvent(const v1::CaseEvent& event) {
-  switch (event.change_case()) {
-    case v1::CaseEvent::kRaised: {
-      const auto& raised = event.raised();
-      std::string out = absl::StrCat("raised: ", KindName(raised.kind()));
-      if (raised.has_location()) {
-        absl::StrAppend(&out, " at ", FormatLocation(raised.location()));
-      }
-      if (!raised.note().empty()) {
-        absl::StrAppend(&out, ", note \"", PrintableText(raised.note()), "\"");
-      }
-      return out;
-    }
-    case v1::CaseEvent::kOffered: {
-      const auto& offered = event.offered();
-      return absl::StrCat("offered to ", OrDash(offered.responder()), " ",
-                          DistanceAndEta(offered.distance_meters(), offered.eta_seconds()));
-    }
-    case v1::CaseEvent::kOfferEnded:
-      return DescribeOfferEnded(event.offer_ended());
-    case v1::CaseEvent::kAssigned: {
-      const auto& assigned = event.assigned();
-      std::string out =
-          absl::StrCat("assigned to ", OrDash(assigned.responder()), " ",
-                       DistanceAndEta(assigned.distance_meters(), assigned.eta_seconds()));
-      if (assigned.has_responder_location()) {
-        absl::StrAppend(&out, ", from ", FormatLocation(assigned.responder_location()));
-      }
-      return out;
-    }
-    case v1::CaseEvent::kProgressed:
-      return DescribeProgress(event);
-    case v1::CaseEvent::kLocationUpdated:
-      return absl::StrCat("member moved to ", FormatLocation(event.location_updated().location()));
-    case v1::CaseEvent::kCancelled:
-      return WithReason(event.cancelled().false_alarm() ? "cancelled (false alarm)" : "cancelled",
-                        event.cancelled().reason());
-    case v1::CaseEvent::kEscalated:
-      return WithReason("escalated", event.escalated().reason());
-    case v1::CaseEvent::kRedispatched:
-      return "back to dispatching";
-    case v1::CaseEvent::kMessagePosted:
-      return absl::StrCat("message from ", OrDash(event.message_posted().author()), ": \"",
-                          PrintableText(event.message_posted().text()), "\"");
-    case v1::CaseEvent::kRated:
-      return DescribeRating(event.rated().rating());
-    case v1::CaseEvent::kTaken:
-      return absl::StrCat("taken by ", OrDash(event.taken().operator_()));
-    case v1::CaseEvent::kReleased:
-      return absl::StrCat("released by ", OrDash(event.released().operator_()),
-                          ": back to dispatching");
-    case v1::CaseEvent::CHANGE_NOT_SET:
-      break;
-  }
-  return "(unknown change)";
+std::string DescribeEventForDesk(const v1::CaseEvent& event) {
+  return sdk::DescribeEvent(event, sdk::EventReader::kStaff);
 }
 
 bool IsMemberMessage(const v1::CaseEvent& event) {
@@ -309,7 +158,7 @@ std::string FormatWatchLine(const v1::CaseEvent& event, absl::TimeZone zone, boo
   std::string line =
       absl::StrCat(marker, FormatTimestamp(event.event_time(), kWatchTimeFormat, zone), "  ",
                    OrDash(event.case_()), "  #", event.sequence(), "  ", StateName(event.state()),
-                   "  ", OrDash(event.actor()), "  ", DescribeEvent(event));
+                   "  ", OrDash(event.actor()), "  ", DescribeEventForDesk(event));
   if (!color) return line;
   if (escalation) return absl::StrCat(kBoldRed, line, kReset);
   if (member_message) return absl::StrCat(kBoldYellow, line, kReset);

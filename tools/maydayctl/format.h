@@ -1,9 +1,11 @@
 // What maydayctl and mayday-sim print: names of enum values, durations
-// ("4 min"), distances ("1.2 km"), positions, one-line descriptions of case
-// events ("offered to responders/r-2 (1.2 km, ETA 2 min)"). The tables and
-// multi-line views built from these are in views.h. Pure functions of their
-// arguments (the current time and time zone are passed in), so the tests pin
-// every string.
+// ("4 min"), timestamps, `cases watch` lines. What an event changed, states,
+// kinds, distances and positions are worded by the SDK's event text
+// (mayday/sdk/event_text.h), the one wording the member's phone shows too;
+// the desk reads it as sdk::EventReader::kStaff. The tables and multi-line
+// views built from these are in views.h. Pure functions of their arguments
+// (the current time and time zone are passed in), so the tests pin every
+// string.
 #ifndef MAYDAY_TOOLS_MAYDAYCTL_FORMAT_H_
 #define MAYDAY_TOOLS_MAYDAYCTL_FORMAT_H_
 
@@ -13,15 +15,24 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "mayday/sdk/event_text.h"
 #include "mayday/v1/operator_service.pb.h"
 #include "mayday/v1/resources.pb.h"
 #include "mayday/v1/responder_service.pb.h"
 
 namespace mayday::tools {
 
-// `text` with control characters (which could move the cursor or recolour
-// the operator's terminal) made blanks: for text from members and servers.
-std::string PrintableText(absl::string_view text);
+// The SDK's wording, under the names maydayctl and mayday-sim have always
+// used: PrintableText ("\033[2J" made blanks), StateName ("EN_ROUTE"),
+// KindName ("road"), FormatDistance ("1.2 km"), FormatLocation ("52.37000,
+// 4.89000 (±15 m)"), DescribeRating ("rated 4/5"). Contracts in
+// mayday/sdk/event_text.h.
+using ::mayday::sdk::DescribeRating;
+using ::mayday::sdk::FormatDistance;
+using ::mayday::sdk::FormatLocation;
+using ::mayday::sdk::KindName;
+using ::mayday::sdk::PrintableText;
+using ::mayday::sdk::StateName;
 
 // PrintableText(text), or "-" when empty, so that table columns never look
 // shifted.
@@ -30,13 +41,6 @@ std::string OrDash(absl::string_view text);
 // The timestamp in `zone` with an absl::FormatTime `format`; "-" when unset.
 std::string FormatTimestamp(const google::protobuf::Timestamp& timestamp, absl::string_view format,
                             absl::TimeZone zone);
-
-// "DISPATCHING", "EN_ROUTE", ...; "STATE_<n>" for a number this build does
-// not know.
-std::string StateName(mayday::v1::CaseState state);
-
-// "road", "medical"; "-" when unspecified.
-std::string KindName(mayday::v1::CaseKind kind);
 
 // "tow", "ambulance", ...; "-" when unspecified.
 std::string CapabilityName(mayday::v1::Capability capability);
@@ -68,14 +72,6 @@ absl::StatusOr<std::string> CaseName(absl::string_view id);
 // "0 s"; infinite ones as "-".
 std::string HumanDuration(absl::Duration duration);
 
-// A distance for humans: "850 m" below a kilometre, "1.2 km" below 100 km,
-// "123 km" beyond. Negative or not finite prints "-".
-std::string FormatDistance(double meters);
-
-// "52.37000, 4.89000" (five decimals, about a metre), plus " (±15 m)" when the
-// accuracy is known.
-std::string FormatLocation(const mayday::v1::Location& location);
-
 // Converts a protobuf timestamp; absl::InfinitePast() when unset.
 absl::Time ToTime(const google::protobuf::Timestamp& timestamp);
 // Converts a finite time to a protobuf timestamp.
@@ -84,14 +80,10 @@ google::protobuf::Timestamp ToTimestamp(absl::Time time);
 // How long before `now` the timestamp was: "4 min"; "-" when unset.
 std::string FormatAge(const google::protobuf::Timestamp& timestamp, absl::Time now);
 
-// What an event changed, in words a care agent reads at a glance, e.g.
-// "offered to responders/r-2 (1.2 km, ETA 2 min)", "declined by
-// responders/r-3", "escalated: no ambulance within 50 km", "message from
-// members/m-1: \"flat tyre\"", "rated 4/5 \"fast\"", "taken by operators/desk".
-std::string DescribeEvent(const mayday::v1::CaseEvent& event);
-
-// "rated 4/5", or "rated 4/5 \"quick and kind\"" with a comment.
-std::string DescribeRating(const mayday::v1::Rating& rating);
+// What an event changed as a care agent reads it: the member's sentence
+// with agents named and the crew's position added,
+// sdk::DescribeEvent(event, sdk::EventReader::kStaff).
+std::string DescribeEventForDesk(const mayday::v1::CaseEvent& event);
 
 // True for a message a member wrote (author "members/..."): what a care agent
 // must not miss in `cases watch`.
@@ -99,8 +91,9 @@ bool IsMemberMessage(const mayday::v1::CaseEvent& event);
 
 // One `cases watch` line: "!! " before escalations, "<< " before messages
 // from members and "   " before other events, then "12:00:05  cases/ab12  #3
-// ESCALATED  dispatch  escalated: ...". With `color`, escalation lines are
-// wrapped in ANSI bold red and member messages in bold yellow. No newline.
+// ESCALATED  dispatch  escalated to care agents: ..." (DescribeEventForDesk).
+// With `color`, escalation lines are wrapped in ANSI bold red and member
+// messages in bold yellow. No newline.
 std::string FormatWatchLine(const mayday::v1::CaseEvent& event, absl::TimeZone zone, bool color);
 
 }  // namespace mayday::tools

@@ -26,7 +26,7 @@ std::string FormatTimeline(const v1::ListCaseEventsResponse& events, absl::TimeZ
   for (const auto& event : events.events()) {
     table.AddRow({absl::StrCat("#", event.sequence()),
                   FormatTimestamp(event.event_time(), kTimelineTimeFormat, zone),
-                  StateName(event.state()), OrDash(event.actor()), DescribeEvent(event)});
+                  StateName(event.state()), OrDash(event.actor()), DescribeEventForDesk(event)});
   }
   return table.Render();
 }

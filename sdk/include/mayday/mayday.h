@@ -118,7 +118,9 @@ typedef struct mayday_event {
   mayday_case_state state;   /* state of the case after the event */
   const char* case_name;     /* "cases/{id}" */
   const char* actor;         /* "members/..", "responders/..", "dispatch" */
-  const char* description;   /* English text, e.g. "r-2 accepted, ETA 4 min" */
+  const char* description;   /* English text, as the C++ SDK's DescribeEvent
+                                words it for the member: "responders/r-2
+                                accepted (1.2 km, ETA 4 min)" */
   int64_t event_time_unix_ms;
 } mayday_event;
 
