@@ -71,7 +71,7 @@ say "maydayctl responders list"
 MAYDAY_SERVER="$server" MAYDAY_TOKEN="$agent" "$bin/maydayctl" responders list
 
 resolved=$(MAYDAY_SERVER="$server" MAYDAY_TOKEN="$agent" "$bin/maydayctl" cases list \
-  --state RESOLVED --output json | grep -o '"CASE_STATE_RESOLVED"' | wc -l)
+  --state RESOLVED --output json | grep -o '"state":"RESOLVED"' | wc -l)
 if [ "$status" -ne 0 ] || [ "$resolved" -ne 2 ]; then
   say "demo FAILED: $resolved of 2 cases resolved"
   exit 1

@@ -138,7 +138,7 @@ TEST_CASE("maydayctl audit verify finds the row edited in the file") {
     const Ran json = Ctl(daemon.address(), admin, {"audit", "verify", "--output", "json"});
     INFO(json.out);
     CHECK(json.exit_code == 1);
-    CHECK_THAT(json.out, Catch::Contains("\"firstBrokenSequence\":\"3\""));
+    CHECK_THAT(json.out, Catch::Contains("\"first_broken_sequence\":\"3\""));
     daemon.Stop(SIGTERM);
   }
   std::error_code ignored;

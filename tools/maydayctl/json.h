@@ -1,6 +1,9 @@
-// The few pieces of JSON that maydayctl writes by hand, where the output must
-// be a stable object with a fixed key order (`stats --output json`) or a
-// format protobuf's JSON printer cannot produce (GeoJSON). Pure functions.
+// maydayctl's JSON, in one style for every `--output json` (documented in
+// docs/operators.md): protobuf's JSON mapping with the proto's field names
+// (snake_case) and enum values without their enum's prefix ("DISPATCHING",
+// not "CASE_STATE_DISPATCHING"), and, written by hand in the same style, the
+// objects that are no proto message (`stats --output json`, the wrappers of
+// `cases show`) and GeoJSON. Pure functions.
 #ifndef MAYDAY_TOOLS_MAYDAYCTL_JSON_H_
 #define MAYDAY_TOOLS_MAYDAYCTL_JSON_H_
 
@@ -27,8 +30,20 @@ std::string JsonNumber(double value, int decimals);
 // JsonNumber(*value, decimals), or "null" when there is no value.
 std::string JsonNumber(const std::optional<double>& value, int decimals);
 
-// The message as one line of proto3 JSON (lowerCamelCase keys, enums by
-// name). INTERNAL if protobuf cannot print it.
+// Returns an enum value's name without its enum's prefix: the enum's name in
+// UPPER_SNAKE_CASE and "_" (AIP-126), e.g. "DISPATCHING" for
+// "CASE_STATE_DISPATCHING" of CaseState, "DECLINED" for "REASON_DECLINED" of
+// OfferEnded.Reason. A name without that prefix (or nothing after it) is
+// returned whole. `enum_name` may be qualified ("mayday.v1.CaseState").
+std::string ShortEnumValueName(absl::string_view enum_name, absl::string_view value_name);
+
+// The message as one line of protobuf's JSON mapping with the proto's field
+// names ("last_sequence") and enum values named by ShortEnumValueName
+// ("state":"DISPATCHING"); otherwise as protobuf prints it: fields at their
+// default value left out, 64-bit integers as strings, timestamps in RFC
+// 3339, numbers unknown to an enum as numbers. The message must be of a
+// type compiled into this program. INTERNAL if protobuf cannot print it.
+// Thread-safe.
 absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);
 
 // The messages (any range of protobuf messages) as one JSON array of

@@ -16,11 +16,11 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "google/protobuf/util/json_util.h"
 #include "grpcpp/client_context.h"
 #include "mayday/v1/operator_service.grpc.pb.h"
 #include "maydayctl/commands.h"
 #include "maydayctl/format.h"
+#include "maydayctl/json.h"
 
 namespace mayday::tools {
 namespace {
@@ -89,11 +89,8 @@ class CaseTail {
   // Prints one event; false when stdout can no longer be written.
   bool Print(const v1::CaseEvent& event, absl::TimeZone zone) {
     if (options_.json) {
-      std::string json;
-      if (!google::protobuf::util::MessageToJsonString(event, &json).ok()) {
-        json = "{}";
-      }
-      std::cout << json << '\n';
+      absl::StatusOr<std::string> json = ToJson(event);
+      std::cout << (json.ok() ? *json : "{}") << '\n';
     } else {
       std::cout << FormatWatchLine(event, zone, color_) << '\n';
     }
