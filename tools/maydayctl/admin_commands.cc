@@ -1,0 +1,55 @@
+// maydayctl's admin groups, `tokens` (create, list, revoke) and `audit`
+// (list, verify): their flags, and the checks of what was typed. The server
+// refuses them without an admin token. See command_groups.h.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "maydayctl/command_groups.h"
+#include "maydayctl/people.h"
+
+namespace mayday::tools {
+namespace {
+
+// `tokens create`'s flags as typed.
+struct NewTokenFlags {
+  std::string role;
+  std::string subject;
+};
+
+}  // namespace
+
+std::vector<Command> AddAdminCommands(CLI::App& app) {
+  std::vector<Command> commands;
+
+  CLI::App* tokens = app.add_subcommand("tokens", "manage access tokens (admin token needed)");
+  tokens->require_subcommand(1);
+  auto new_token = std::make_shared<NewTokenFlags>();
+  CLI::App* tokens_create =
+      tokens->add_subcommand("create", "issue a token; prints it once, on stdout");
+  tokens_create->add_option("--role", new_token->role, "member, responder, operator or admin")
+      ->required();
+  tokens_create->add_option("--subject", new_token->subject, "the id it speaks for: alice, unit-7")
+      ->required();
+  commands.push_back({tokens_create, [new_token](const CtlOptions& options) {
+                        auto role = ParseRole(new_token->role);
+                        if (!role.ok()) return UsageError(role.status().message());
+                        return Report(CreateToken(options, *role, new_token->subject));
+                      }});
+  commands.push_back(AddCommand(*tokens, "list", "every token, newest first", &ListTokens));
+  commands.push_back(AddCommandOnOne(*tokens, "revoke", "revoke a token at once", "tokens",
+                                     "the token: ID or tokens/ID (from tokens list)",
+                                     &RevokeToken));
+
+  CLI::App* audit =
+      app.add_subcommand("audit", "the trail of privileged actions (admin token needed)");
+  audit->require_subcommand(1);
+  commands.push_back(
+      AddCommand(*audit, "list", "every audit entry, oldest first", &ListAuditEntries));
+  commands.push_back(AddCommand(
+      *audit, "verify", "check the trail's hash chain; exit 1 naming the first broken entry",
+      &VerifyAuditTrail));
+  return commands;
+}
+
+}  // namespace mayday::tools

@@ -1,0 +1,25 @@
+// maydayctl's `responders` (list, show) and `members` (show) groups: their
+// flags, and the checks of what was typed. See command_groups.h.
+#include <vector>
+
+#include "maydayctl/command_groups.h"
+
+namespace mayday::tools {
+
+std::vector<Command> AddLookupCommands(CLI::App& app) {
+  CLI::App* responders = app.add_subcommand("responders", "inspect responders");
+  responders->require_subcommand(1);
+  std::vector<Command> commands = {
+      AddCommand(*responders, "list", "list every known responder", &ListResponders),
+      AddCommandOnOne(*responders, "show", "one responder and the cases it was assigned",
+                      "responders", "the responder: ID or responders/ID", &ShowResponder),
+  };
+
+  CLI::App* members = app.add_subcommand("members", "look up members");
+  members->require_subcommand(1);
+  commands.push_back(AddCommandOnOne(*members, "show", "one member: every case, message and rating",
+                                     "members", "the member: ID or members/ID", &ShowMember));
+  return commands;
+}
+
+}  // namespace mayday::tools
