@@ -9,6 +9,7 @@
 #include "channel.h"
 #include "credentials.h"
 #include "grpc_status.h"
+#include "member_text.h"
 #include "request_id.h"
 #include "watch_impl.h"
 
@@ -70,23 +71,22 @@ absl::StatusOr<Response> ClientImpl::CallOnce(
   return response;
 }
 
-absl::StatusOr<std::shared_ptr<PendingAlert>> ClientImpl::Raise(
-    const Alert& alert, AlertCallback on_change) {
-  if (alert.request_id.size() > 128) {
-    return absl::InvalidArgumentError(
-        "Raise: request_id must be at most 128 bytes");
-  }
+absl::StatusOr<std::shared_ptr<PendingAlert>> ClientImpl::Raise(const Alert& alert,
+                                                                AlertCallback on_change) {
   mayday::v1::RaiseAlertRequest request;
   request.set_request_id(alert.request_id.empty() ? NewRequestId()
-                                                  : alert.request_id);
+                                                  : WireRequestId(alert.request_id));
   request.set_kind(alert.kind);
   request.mutable_location()->set_latitude(alert.latitude);
   request.mutable_location()->set_longitude(alert.longitude);
   request.mutable_location()->set_horizontal_accuracy_meters(
       alert.horizontal_accuracy_meters);
-  request.set_note(alert.note);
+  // Never refused over its note: cleaned and cut to the server's limit, which
+  // also keeps the request far below the server's 64 KiB.
+  CleanedText note = CleanNote(alert.note);
+  request.set_note(std::move(note.text));
   return std::shared_ptr<PendingAlert>(
-      outbox_->Add(request, std::move(on_change)));
+      outbox_->Add(request, std::move(on_change), note.repaired, note.trimmed));
 }
 
 absl::StatusOr<mayday::v1::Case> ClientImpl::RaiseAlert(const Alert& alert) {
@@ -138,7 +138,7 @@ absl::StatusOr<mayday::v1::CaseEvent> ClientImpl::PostMessage(const std::string&
                                                               const std::string& text) {
   mayday::v1::PostMessageRequest request;
   request.set_case_(case_name);
-  request.set_text(text);
+  request.set_text(CleanMessage(text).text);
   return CallOnce(&Stub::PostMessage, request);
 }
 
@@ -147,7 +147,7 @@ absl::StatusOr<mayday::v1::Case> ClientImpl::RateCase(const std::string& case_na
   mayday::v1::RateCaseRequest request;
   request.set_name(case_name);
   request.set_stars(stars);
-  request.set_comment(comment);
+  request.set_comment(CleanMessage(comment).text);
   return CallOnce(&Stub::RateCase, request);
 }
 
@@ -155,7 +155,7 @@ absl::StatusOr<mayday::v1::Case> ClientImpl::CancelCase(
     const std::string& case_name, const std::string& reason) {
   mayday::v1::CancelCaseRequest request;
   request.set_name(case_name);
-  request.set_reason(reason);
+  request.set_reason(CleanMessage(reason).text);
   return CallOnce(&Stub::CancelCase, request);
 }
 

@@ -10,10 +10,12 @@
 
 namespace mayday::sdk::internal {
 
-PendingAlertImpl::PendingAlertImpl(std::string request_id,
-                                   AlertCallback on_change)
+PendingAlertImpl::PendingAlertImpl(std::string request_id, AlertCallback on_change,
+                                   bool note_repaired, bool note_trimmed)
     : request_id_(std::move(request_id)), on_change_(std::move(on_change)) {
   progress_.request_id = request_id_;
+  progress_.note_repaired = note_repaired;
+  progress_.note_trimmed = note_trimmed;
 }
 
 AlertProgress PendingAlertImpl::progress() const {
@@ -66,7 +68,8 @@ absl::StatusOr<std::unique_ptr<AlertOutbox>> AlertOutbox::Open(
       outbox->store_->LoadPending();
   if (!pending.ok()) return absl::FailedPreconditionError(pending.status().message());
   for (const mayday::v1::RaiseAlertRequest& request : *pending) {
-    outbox->resumed_.push_back(outbox->Start(request, nullptr));
+    outbox->resumed_.push_back(
+        outbox->Start(std::make_shared<PendingAlertImpl>(request.request_id(), nullptr), request));
   }
   return outbox;
 }
@@ -90,18 +93,19 @@ AlertOutbox::~AlertOutbox() {
   }
 }
 
-std::shared_ptr<PendingAlertImpl> AlertOutbox::Add(
-    const mayday::v1::RaiseAlertRequest& request, AlertCallback on_change) {
+std::shared_ptr<PendingAlertImpl> AlertOutbox::Add(const mayday::v1::RaiseAlertRequest& request,
+                                                   AlertCallback on_change, bool note_repaired,
+                                                   bool note_trimmed) {
   // An alert must go out even if the disk is full: a store error only costs
   // the survival of the alert across an app kill.
   (void)store_->Insert(request);
-  return Start(request, std::move(on_change));
+  return Start(std::make_shared<PendingAlertImpl>(request.request_id(), std::move(on_change),
+                                                  note_repaired, note_trimmed),
+               request);
 }
 
-std::shared_ptr<PendingAlertImpl> AlertOutbox::Start(
-    const mayday::v1::RaiseAlertRequest& request, AlertCallback on_change) {
-  auto alert =
-      std::make_shared<PendingAlertImpl>(request.request_id(), std::move(on_change));
+std::shared_ptr<PendingAlertImpl> AlertOutbox::Start(std::shared_ptr<PendingAlertImpl> alert,
+                                                     const mayday::v1::RaiseAlertRequest& request) {
   absl::MutexLock lock(&mu_);
   // Reap senders that finished.
   for (auto it = senders_.begin(); it != senders_.end();) {

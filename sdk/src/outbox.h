@@ -25,7 +25,9 @@ namespace mayday::sdk::internal {
 // The shared state behind a PendingAlert handle. Thread-safe.
 class PendingAlertImpl final : public PendingAlert {
  public:
-  PendingAlertImpl(std::string request_id, AlertCallback on_change);
+  // `note_repaired` and `note_trimmed` go into every progress snapshot.
+  PendingAlertImpl(std::string request_id, AlertCallback on_change, bool note_repaired = false,
+                   bool note_trimmed = false);
 
   std::string request_id() const override { return request_id_; }
   AlertProgress progress() const override;
@@ -59,9 +61,11 @@ class AlertOutbox {
   ~AlertOutbox();
 
   // Stores `request` and starts delivering it. Never fails: a store error
-  // leaves the alert in memory only.
-  std::shared_ptr<PendingAlertImpl> Add(
-      const mayday::v1::RaiseAlertRequest& request, AlertCallback on_change);
+  // leaves the alert in memory only. `note_repaired` and `note_trimmed` say
+  // what Raise did to the note (AlertProgress).
+  std::shared_ptr<PendingAlertImpl> Add(const mayday::v1::RaiseAlertRequest& request,
+                                        AlertCallback on_change, bool note_repaired,
+                                        bool note_trimmed);
   // Alerts not yet acknowledged or failed.
   std::vector<std::shared_ptr<PendingAlert>> Pending();
   // Alerts found pending in the store at Open.
@@ -78,8 +82,8 @@ class AlertOutbox {
 
   AlertOutbox(const ClientOptions& options, std::shared_ptr<Stub> stub,
               std::unique_ptr<OutboxStore> store);
-  std::shared_ptr<PendingAlertImpl> Start(
-      const mayday::v1::RaiseAlertRequest& request, AlertCallback on_change);
+  std::shared_ptr<PendingAlertImpl> Start(std::shared_ptr<PendingAlertImpl> alert,
+                                          const mayday::v1::RaiseAlertRequest& request);
   // A sender thread's body.
   void Deliver(mayday::v1::RaiseAlertRequest request,
                std::shared_ptr<PendingAlertImpl> alert, Sender* self);

@@ -1,12 +1,15 @@
 // Client against the scripted AlertService: RaiseAlert's retries and
-// request_id, the bearer token, status conversion, option validation.
+// request_id, the note as sent, the bearer token, status conversion, option
+// validation.
 #include "mayday/sdk/client.h"
 
 #include <catch2/catch.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "fake_alert_service.h"
 
@@ -136,6 +139,89 @@ TEST_CASE("RaiseAlert gives up with the last error at raise_deadline",
   CHECK(opened.status().message() == "storage down");
   CHECK(took < absl::Seconds(2));
   CHECK(server.service().raise_requests().size() >= 3);
+}
+
+TEST_CASE("Raise sends a broken or long note as valid UTF-8 within 1000 bytes, and says so",
+          "[sdk][raise][text]") {
+  struct Row {
+    const char* what;
+    std::string note;
+    std::string sent;
+    bool repaired;
+    bool trimmed;
+  };
+  auto row = GENERATE_COPY(values<Row>({
+      {"valid",
+       "Unfall auf der Br\xC3\xBC"
+       "cke",
+       "Unfall auf der Br\xC3\xBC"
+       "cke",
+       false, false},
+      {"cut inside a character", "Unfall auf der Br\xC3", "Unfall auf der Br", true, false},
+      {"an invalid byte and an escape sequence", "a\xFF b \x1b[2J", "a\xEF\xBF\xBD b [2J", true,
+       false},
+      {"70 KiB", std::string(70 * 1024, 'n'), std::string(1000, 'n'), false, true},
+  }));
+  INFO(row.what);
+  FakeServer server;
+  server.service().AddRaiseReply(Opens("cases/c-1"));
+  absl::Mutex mu;
+  std::vector<AlertProgress> seen;
+  std::unique_ptr<Client> client = MakeClient(FastOptions(server.address()));
+  Alert alert = RoadAlert();
+  alert.note = row.note;
+  auto pending = client->Raise(alert, [&](const AlertProgress& progress) {
+    absl::MutexLock lock(&mu);
+    seen.push_back(progress);
+  });
+  REQUIRE(pending.ok());
+  CHECK((*pending)->progress().note_repaired == row.repaired);
+  CHECK((*pending)->progress().note_trimmed == row.trimmed);
+  REQUIRE((*pending)->WaitDone(absl::Seconds(10)));
+  CHECK((*pending)->progress().state == AlertState::kAcknowledged);
+  const auto requests = server.service().raise_requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].note() == row.sent);
+  client.reset();  // joins the sender: every callback has run
+  absl::MutexLock lock(&mu);
+  REQUIRE(seen.size() == 2);  // kSending, kAcknowledged
+  for (const AlertProgress& progress : seen) {
+    CHECK(progress.note_repaired == row.repaired);
+    CHECK(progress.note_trimmed == row.trimmed);
+  }
+}
+
+TEST_CASE("An app's request_id the server would refuse is sent as the same stable key",
+          "[sdk][raise]") {
+  FakeServer server;
+  for (int i = 0; i < 3; ++i) server.service().AddRaiseReply(Opens("cases/c-1"));
+  std::unique_ptr<Client> client = MakeClient(FastOptions(server.address()));
+  Alert mine = RoadAlert();
+  mine.request_id =
+      "dr\xC3\xBC"
+      "cken 42";  // not ASCII, a space
+  Alert again = mine;
+  Alert long_key = RoadAlert();
+  long_key.request_id = std::string(300, 'k');
+
+  auto first = client->Raise(mine);
+  REQUIRE(first.ok());
+  REQUIRE((*first)->WaitDone(absl::Seconds(10)));
+  auto second = client->Raise(again);
+  REQUIRE(second.ok());
+  REQUIRE((*second)->WaitDone(absl::Seconds(10)));
+  auto third = client->Raise(long_key);
+  REQUIRE(third.ok());
+  REQUIRE((*third)->WaitDone(absl::Seconds(10)));
+
+  const auto requests = server.service().raise_requests();
+  REQUIRE(requests.size() == 3);
+  CHECK(requests[0].request_id().rfind("key-", 0) == 0);
+  CHECK(requests[0].request_id().size() == 36);
+  CHECK(requests[1].request_id() == requests[0].request_id());
+  CHECK((*first)->request_id() == requests[0].request_id());
+  CHECK(requests[2].request_id().size() == 36);
+  CHECK((*third)->progress().state == AlertState::kAcknowledged);
 }
 
 TEST_CASE("Every call carries the bearer token", "[sdk][auth]") {

@@ -19,6 +19,12 @@
  *    only during the call: copy what you keep.
  *  - mayday_last_error_message() is per thread: the message of the last
  *    failed call made on the calling thread.
+ *
+ * Text (notes, cancel reasons) is sent as valid UTF-8 without control
+ * characters: invalid bytes become U+FFFD (a character cut off at the end is
+ * dropped), control characters other than TAB and LF are removed, and a note
+ * is cut to 1000 bytes between characters, so that an alert is never refused
+ * over its note (see mayday::sdk::Alert::note).
  */
 #ifndef MAYDAY_MAYDAY_H_
 #define MAYDAY_MAYDAY_H_

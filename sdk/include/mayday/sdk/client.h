@@ -8,6 +8,14 @@
 // Errors are absl::Status values whose code is the gRPC status code of the
 // failed call (absl::StatusCode and grpc::StatusCode share their numbers) and
 // whose message is the server's message.
+//
+// Text the member typed (an alert's note, a message, a cancel reason, a
+// rating's comment) is sent as valid UTF-8 without control characters: the
+// SDK replaces invalid bytes with U+FFFD (dropping a character cut off at the
+// end), removes control characters other than TAB and LF, and keeps the text
+// within the server's 1,000 bytes where the repair would have made it longer,
+// cutting between characters. An alert's note is always cut to fit, so that
+// an emergency is never refused over its note.
 #ifndef MAYDAY_SDK_CLIENT_H_
 #define MAYDAY_SDK_CLIENT_H_
 
@@ -88,14 +96,22 @@ struct Alert {
   double longitude = 0;
   // 68% confidence radius in metres; 0 means unknown.
   double horizontal_accuracy_meters = 0;
-  // Optional free text, at most 1000 bytes of UTF-8.
+  // Optional free text for the responders. Sent as valid UTF-8 without
+  // control characters, cut to at most 1000 bytes between characters (see
+  // the top of this file); AlertProgress.note_repaired and note_trimmed say
+  // whether the SDK changed it.
   std::string note;
   // Idempotency key of this press (AIP-155). Empty: the SDK generates a
   // random 128-bit one (32 lowercase hex digits) and reuses it on every retry.
-  // Set it yourself to make retries safe across app restarts. The returned
-  // Case carries the key that opened it in Case.request_id: another key than
-  // this one means the member already had this kind of case open and the
-  // press returned it (a member has one open case of each kind).
+  // Set it yourself to make retries safe across app restarts: 1 to 128
+  // printable ASCII characters without spaces (what the server accepts) are
+  // sent as they are; any other key is sent as "key-" and 32 hex digits
+  // derived from its bytes (the same key always gives the same id, in every
+  // process), so that a press is never refused over its key.
+  // PendingAlert::request_id() is the key sent. The returned Case carries the
+  // key that opened it in Case.request_id: another key than the one sent
+  // means the member already had this kind of case open and the press
+  // returned it (a member has one open case of each kind).
   std::string request_id;
 };
 
@@ -127,6 +143,12 @@ struct AlertProgress {
   absl::Status error;
   // kAcknowledged: the case the alert opened ("cases/{id}" in opened.name()).
   mayday::v1::Case opened;
+  // The SDK changed the alert's note before storing it: invalid UTF-8
+  // replaced or dropped, or control characters removed (note_repaired); cut
+  // to 1000 bytes (note_trimmed). Set from the first snapshot on; false for
+  // alerts resumed from the outbox (the change was reported when raised).
+  bool note_repaired = false;
+  bool note_trimmed = false;
 };
 
 // Called on the SDK's sender thread for the alert, once per state change, in
@@ -216,8 +238,11 @@ class Client {
   // same request_id, with no overall deadline, until the server
   // acknowledges (kAcknowledged) or refuses (kFailed). `on_change` (may be
   // empty) is called on that thread for each state change after kQueued.
-  // If the outbox cannot be written the alert is still sent, in memory only.
-  // Returns INVALID_ARGUMENT if alert.request_id is longer than 128 bytes.
+  // The note is cleaned first (see Alert.note) and the request_id chosen
+  // (see Alert.request_id), so an alert is never refused over either. If the
+  // outbox cannot be written the alert is still sent, in memory only. Does
+  // not fail today; the StatusOr leaves room for errors a later version may
+  // find before queueing.
   virtual absl::StatusOr<std::shared_ptr<PendingAlert>> Raise(
       const Alert& alert, AlertCallback on_change = nullptr) = 0;
 
@@ -255,7 +280,8 @@ class Client {
       int page_size, const std::string& page_token) = 0;
 
   // Cancels an open case and returns it, now CANCELLED. FAILED_PRECONDITION
-  // if it was already closed. One attempt, no retry.
+  // if it was already closed. `reason` is cleaned like a message (see the
+  // top of this file). One attempt, no retry.
   virtual absl::StatusOr<mayday::v1::Case> CancelCase(
       const std::string& case_name, const std::string& reason) = 0;
 
@@ -266,16 +292,17 @@ class Client {
 
   // Writes a message on one of the member's open cases, for the care agents
   // and the assigned responder; returns the committed event (its sequence
-  // shows where it sits in the timeline). INVALID_ARGUMENT for empty text or
-  // more than 1000 bytes; FAILED_PRECONDITION once the case is closed;
+  // shows where it sits in the timeline, its text what was stored). The text
+  // is cleaned first (see the top of this file). INVALID_ARGUMENT for empty
+  // text or more than 1000 bytes; FAILED_PRECONDITION once the case is closed;
   // NOT_FOUND for a case that is not the member's. One attempt, no retry.
   virtual absl::StatusOr<mayday::v1::CaseEvent> PostMessage(const std::string& case_name,
                                                             const std::string& text) = 0;
 
-  // Rates a closed case, 1 to 5 stars with an optional comment, once;
-  // returns the case with its rating. INVALID_ARGUMENT for stars outside
-  // 1..5; FAILED_PRECONDITION if the case is open or already rated. One
-  // attempt, no retry.
+  // Rates a closed case, 1 to 5 stars with an optional comment (cleaned like
+  // a message), once; returns the case with its rating. INVALID_ARGUMENT for
+  // stars outside 1..5; FAILED_PRECONDITION if the case is open or already
+  // rated. One attempt, no retry.
   virtual absl::StatusOr<mayday::v1::Case> RateCase(const std::string& case_name, int stars,
                                                     const std::string& comment) = 0;
 
