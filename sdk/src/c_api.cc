@@ -31,9 +31,16 @@ namespace {
 
 thread_local std::string last_error;
 
+// The C code of `status`: gRPC's number, or the C layer's own for an
+// untrusted server.
+mayday_status ToCStatus(const absl::Status& status) {
+  if (mayday::sdk::IsUntrustedServerError(status)) return MAYDAY_UNTRUSTED_SERVER;
+  return static_cast<mayday_status>(status.code());
+}
+
 mayday_status Fail(const absl::Status& status) {
   last_error = std::string(status.message());
-  return static_cast<mayday_status>(status.code());
+  return ToCStatus(status);
 }
 
 mayday_status Invalid(const char* message) {
@@ -67,6 +74,25 @@ mayday::sdk::Alert MakeAlert(mayday_kind kind, double latitude,
 
 std::string OrEmpty(const char* text) { return text == nullptr ? "" : text; }
 
+mayday_alert_state ToCState(mayday::sdk::AlertState state) {
+  switch (state) {
+    case mayday::sdk::AlertState::kQueued: return MAYDAY_ALERT_QUEUED;
+    case mayday::sdk::AlertState::kSending: return MAYDAY_ALERT_SENDING;
+    case mayday::sdk::AlertState::kAcknowledged: return MAYDAY_ALERT_ACKNOWLEDGED;
+    case mayday::sdk::AlertState::kFailed: return MAYDAY_ALERT_FAILED;
+  }
+  return MAYDAY_ALERT_QUEUED;
+}
+
+// Raises through Client::Raise and writes the request_id out.
+mayday_status RaiseInBackground(mayday_client* client, mayday::sdk::Alert alert,
+                                mayday::sdk::AlertCallback on_change, char* request_id,
+                                size_t request_id_size) {
+  auto raised = client->client->Raise(alert, std::move(on_change));
+  if (!raised.ok()) return Fail(raised.status());
+  return CopyOut((*raised)->request_id(), request_id, request_id_size);
+}
+
 absl::Duration Millis(int32_t ms, absl::Duration fallback) {
   return ms == 0 ? fallback : absl::Milliseconds(ms);
 }
@@ -97,6 +123,7 @@ const char* mayday_status_name(mayday_status status) {
     case MAYDAY_DATA_LOSS: return "DATA_LOSS";
     case MAYDAY_UNAUTHENTICATED: return "UNAUTHENTICATED";
     case MAYDAY_BUFFER_TOO_SMALL: return "BUFFER_TOO_SMALL";
+    case MAYDAY_UNTRUSTED_SERVER: return "UNTRUSTED_SERVER";
   }
   return "UNKNOWN";
 }
@@ -182,16 +209,40 @@ mayday_status mayday_raise_async(mayday_client* client, mayday_kind kind,
         callback(MAYDAY_OK, progress.opened.name().c_str(), "", user);
       } else if (progress.state == mayday::sdk::AlertState::kFailed) {
         const std::string message(progress.error.message());
-        callback(static_cast<mayday_status>(progress.error.code()), "",
-                 message.c_str(), user);
+        callback(ToCStatus(progress.error), "", message.c_str(), user);
       }
     };
   }
-  auto raised = client->client->Raise(
-      MakeAlert(kind, latitude, longitude, accuracy_meters, note),
-      std::move(on_change));
-  if (!raised.ok()) return Fail(raised.status());
-  return CopyOut((*raised)->request_id(), request_id, request_id_size);
+  return RaiseInBackground(client, MakeAlert(kind, latitude, longitude, accuracy_meters, note),
+                           std::move(on_change), request_id, request_id_size);
+}
+
+mayday_status mayday_raise_with_progress(mayday_client* client, mayday_kind kind,
+                                         double latitude, double longitude,
+                                         double accuracy_meters, const char* note,
+                                         mayday_progress_callback progress, void* user,
+                                         char* request_id, size_t request_id_size) {
+  if (client == nullptr) return Invalid("client is required");
+  mayday::sdk::AlertCallback on_change;
+  if (progress != nullptr) {
+    on_change = [progress, user](const mayday::sdk::AlertProgress& snapshot) {
+      const std::string message(snapshot.error.message());
+      mayday_alert_progress c_progress;
+      std::memset(&c_progress, 0, sizeof(c_progress));
+      c_progress.struct_size = sizeof(c_progress);
+      c_progress.state = ToCState(snapshot.state);
+      c_progress.request_id = snapshot.request_id.c_str();
+      c_progress.attempts = snapshot.attempts;
+      c_progress.error = snapshot.error.ok() ? MAYDAY_OK : ToCStatus(snapshot.error);
+      c_progress.error_message = message.c_str();
+      c_progress.case_name = snapshot.opened.name().c_str();
+      c_progress.note_repaired = snapshot.note_repaired ? 1 : 0;
+      c_progress.note_trimmed = snapshot.note_trimmed ? 1 : 0;
+      progress(&c_progress, user);
+    };
+  }
+  return RaiseInBackground(client, MakeAlert(kind, latitude, longitude, accuracy_meters, note),
+                           std::move(on_change), request_id, request_id_size);
 }
 
 mayday_status mayday_watch_start(mayday_client* client, const char* case_name,
@@ -223,8 +274,7 @@ mayday_status mayday_watch_start(mayday_client* client, const char* case_name,
       },
       [on_end, user](const absl::Status& status) {
         const std::string message(status.message());
-        on_end(static_cast<mayday_status>(status.code()), message.c_str(),
-               user);
+        on_end(ToCStatus(status), message.c_str(), user);
       });
   if (!watch.ok()) return Fail(watch.status());
   *out = new mayday_watch{std::move(*watch)};

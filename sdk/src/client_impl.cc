@@ -67,7 +67,12 @@ absl::StatusOr<Response> ClientImpl::CallOnce(
   PrepareContext(&context, options_.token, absl::Now() + options_.call_timeout);
   Response response;
   grpc::Status status = ((*stub_).*method)(&context, request, &response);
-  if (!status.ok()) return FromGrpcStatus(status);
+  if (!status.ok()) {
+    // One attempt: the code stays gRPC's (UNAVAILABLE), marked so that
+    // IsUntrustedServerError tells a certificate failure apart.
+    if (IsCertificateFailure(status)) return MarkUntrustedServer(FromGrpcStatus(status));
+    return FromGrpcStatus(status);
+  }
   return response;
 }
 
@@ -93,14 +98,15 @@ absl::StatusOr<mayday::v1::Case> ClientImpl::RaiseAlert(const Alert& alert) {
   absl::StatusOr<std::shared_ptr<PendingAlert>> raised = Raise(alert, nullptr);
   if (!raised.ok()) return raised.status();
   auto* pending = static_cast<PendingAlertImpl*>(raised->get());
-  if (!pending->WaitDone(options_.raise_deadline) &&
-      options_.data_dir.empty()) {
+  if (!pending->WaitDoneOrUntrusted(options_.raise_deadline) && options_.data_dir.empty()) {
     // Without an outbox the old contract holds: give up at the deadline.
     pending->Abandon(absl::DeadlineExceededError(
         "RaiseAlert: no answer within raise_deadline"));
   }
   AlertProgress progress = pending->progress();
   if (progress.state == AlertState::kAcknowledged) return progress.opened;
+  // kFailed, or kQueued after the deadline or with an untrusted server (the
+  // alert staying queued).
   if (!progress.error.ok()) return progress.error;
   return absl::DeadlineExceededError(
       "RaiseAlert: no answer within raise_deadline");

@@ -67,7 +67,9 @@ void LocationFeed::Run() {
     if (stopping_) return;
     if (status.ok()) {
       backoff.Reset();
-    } else if (IsRetryableRaise(status.error_code())) {
+    } else if (AfterRaiseFailure(status) != AfterFailure::kGiveUp) {
+      // Transient, a rate limit's "retry later", or an untrusted server
+      // (which Raise and WatchCase report): try again later.
       // Resend unless a newer position arrived meanwhile.
       unsent_.try_emplace(request.name(), request.location());
       mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff.Next());

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "backoff.h"
 #include "channel.h"
 #include "grpc_status.h"
@@ -30,6 +31,15 @@ bool PendingAlertImpl::WaitDone(absl::Duration timeout) {
            progress_.state == AlertState::kFailed;
   };
   return mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
+}
+
+bool PendingAlertImpl::WaitDoneOrUntrusted(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto settled = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return progress_.state == AlertState::kAcknowledged || progress_.state == AlertState::kFailed ||
+           (progress_.state == AlertState::kQueued && IsUntrustedServerError(progress_.error));
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&settled), timeout);
 }
 
 void PendingAlertImpl::Update(AlertState state, absl::Status error,
@@ -180,12 +190,24 @@ void AlertOutbox::Deliver(mayday::v1::RaiseAlertRequest request,
       break;
     }
     if (stopping) break;  // stays pending in the store
-    if (!IsRetryableRaise(status.error_code())) {
-      (void)store_->MarkFailed(request.request_id(), status.error_message());
-      alert->Update(AlertState::kFailed, FromGrpcStatus(status), nullptr);
+    const AfterFailure after = AfterRaiseFailure(status);
+    if (after == AfterFailure::kGiveUp) {
+      absl::Status error = FromGrpcStatus(status);
+      if (IsMessageTooLarge(status)) {
+        error = absl::ResourceExhaustedError(absl::StrCat(
+            "the alert is larger than the server accepts and cannot be sent as it is (",
+            status.error_message(), ")"));
+      }
+      (void)store_->MarkFailed(request.request_id(), std::string(error.message()));
+      alert->Update(AlertState::kFailed, std::move(error), nullptr);
       break;
     }
-    last_error = FromGrpcStatus(status);
+    // A certificate the client does not accept is a configuration error: the
+    // app hears of it now, in kQueued's error, and the alert keeps its place
+    // (the app's settings may be fixed, or the phone leave a network that
+    // intercepts TLS).
+    last_error = after == AfterFailure::kRetryUntrusted ? UntrustedServerError(status)
+                                                        : FromGrpcStatus(status);
     alert->Update(AlertState::kQueued, last_error, nullptr);
     if (!alert->abandoned().ok()) continue;
     if (!Sleep(backoff.Next())) break;

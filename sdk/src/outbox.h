@@ -1,7 +1,9 @@
 // Delivery of raised alerts: each alert not yet acknowledged has a sender
 // thread that retries RaiseAlert with backoff and jitter, with the same
 // request_id, until the server acknowledges or refuses it, recording the
-// outcome in the OutboxStore. Client::Create resumes what the store holds.
+// outcome in the OutboxStore. A server whose TLS certificate is not accepted
+// is reported at once and retried like a network failure. Client::Create
+// resumes what the store holds.
 #ifndef MAYDAY_SDK_SRC_OUTBOX_H_
 #define MAYDAY_SDK_SRC_OUTBOX_H_
 
@@ -32,6 +34,9 @@ class PendingAlertImpl final : public PendingAlert {
   std::string request_id() const override { return request_id_; }
   AlertProgress progress() const override;
   bool WaitDone(absl::Duration timeout) override;
+  // Like WaitDone, but also returns true as soon as an attempt found the
+  // server's certificate not acceptable (kQueued, IsUntrustedServerError).
+  bool WaitDoneOrUntrusted(absl::Duration timeout);
 
   // Sender thread: records the new state and calls the callback.
   void Update(AlertState state, absl::Status error,

@@ -31,8 +31,8 @@ void WatchRunner::Run() {
       break;
     }
     // A stream that ends OK before the terminal event is as good as broken.
-    if (!status.ok() && !IsTransientStreamError(status.error_code())) {
-      end = FromGrpcStatus(status);
+    if (!status.ok() && EndsWatch(status)) {
+      end = ToSdkStatus(status);
       break;
     }
     if (progressed) backoff_.Reset();

@@ -141,6 +141,31 @@ TEST_CASE("RaiseAlert gives up with the last error at raise_deadline",
   CHECK(server.service().raise_requests().size() >= 3);
 }
 
+TEST_CASE("Raise retries a rate limit's RESOURCE_EXHAUSTED but not a request too large",
+          "[sdk][raise]") {
+  FakeServer server;
+  server.service().AddRaiseReply(Fails(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                       "too many calls from members/alice; retry in 50 ms"));
+  server.service().AddRaiseReply(Opens("cases/c-1"));
+  server.service().AddRaiseReply(Fails(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                       "Received message larger than max (70123 vs. 65536)"));
+  server.service().AddRaiseReply(Opens("cases/never"));
+  std::unique_ptr<Client> client = MakeClient(FastOptions(server.address()));
+
+  absl::StatusOr<mayday::v1::Case> later = client->RaiseAlert(RoadAlert());
+  REQUIRE(later.ok());
+  CHECK(later->name() == "cases/c-1");
+  CHECK(server.service().raise_requests().size() == 2);
+
+  absl::StatusOr<mayday::v1::Case> too_large = client->RaiseAlert(RoadAlert());
+  REQUIRE_FALSE(too_large.ok());
+  CHECK(too_large.status().code() == absl::StatusCode::kResourceExhausted);
+  CHECK_THAT(std::string(too_large.status().message()),
+             Catch::Contains("cannot be sent as it is") &&
+                 Catch::Contains("larger than max (70123 vs. 65536)"));
+  CHECK(server.service().raise_requests().size() == 3);  // not retried
+}
+
 TEST_CASE("Raise sends a broken or long note as valid UTF-8 within 1000 bytes, and says so",
           "[sdk][raise][text]") {
   struct Row {

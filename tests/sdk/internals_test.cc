@@ -1,10 +1,12 @@
-// The SDK's private helpers: backoff, request ids, status conversion.
+// The SDK's private helpers: backoff, request ids, status conversion and the
+// rules that decide what is retried.
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
 
 #include "backoff.h"
 #include "grpc_status.h"
+#include "mayday/sdk/client.h"
 #include "request_id.h"
 
 namespace mayday::sdk::internal {
@@ -58,6 +60,7 @@ TEST_CASE("Retry rules", "[sdk][status]") {
       {grpc::StatusCode::UNAVAILABLE, true, true},
       {grpc::StatusCode::DEADLINE_EXCEEDED, true, true},
       {grpc::StatusCode::INTERNAL, false, true},
+      {grpc::StatusCode::RESOURCE_EXHAUSTED, true, true},
       {grpc::StatusCode::NOT_FOUND, false, false},
       {grpc::StatusCode::PERMISSION_DENIED, false, false},
       {grpc::StatusCode::UNAUTHENTICATED, false, false},
@@ -67,6 +70,73 @@ TEST_CASE("Retry rules", "[sdk][status]") {
   CAPTURE(static_cast<int>(code));
   CHECK(IsRetryableRaise(code) == raise);
   CHECK(IsTransientStreamError(code) == watch);
+}
+
+TEST_CASE("Failure rules by status: certificates, sizes and rate limits", "[sdk][status]") {
+  using grpc::StatusCode;
+  struct Row {
+    const char* what;
+    StatusCode code;
+    const char* message;
+    AfterFailure raise;
+    bool ends_watch;
+  };
+  // The messages are gRPC 1.51's and maydayd's own words
+  // (tests/sdk_faults/untrusted_server_test.cc checks gRPC's against a real
+  // TLS handshake).
+  auto row = GENERATE(values<Row>({
+      {"CA not trusted", StatusCode::UNAVAILABLE,
+       "failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.1:1: Ssl "
+       "handshake failed: SSL_ERROR_SSL: error:0A000086:SSL routines::certificate verify failed",
+       AfterFailure::kRetryUntrusted, true},
+      {"CA not trusted (BoringSSL)", StatusCode::UNAVAILABLE,
+       "Ssl handshake failed: SSL_ERROR_SSL: error:1000007d:SSL "
+       "routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED",
+       AfterFailure::kRetryUntrusted, true},
+      {"certificate for another name", StatusCode::UNAVAILABLE,
+       "failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.1:1: Peer name "
+       "elsewhere.test is not in peer certificate",
+       AfterFailure::kRetryUntrusted, true},
+      {"server down", StatusCode::UNAVAILABLE,
+       "failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.1:1: Failed to "
+       "connect to remote host: Connection refused",
+       AfterFailure::kRetry, false},
+      {"a plaintext client at a TLS server", StatusCode::UNAVAILABLE,
+       "failed to connect to all addresses; last error: UNAVAILABLE: ipv4:127.0.0.1:1: Socket "
+       "closed",
+       AfterFailure::kRetry, false},
+      {"a certificate message with another code", StatusCode::INTERNAL, "certificate verify failed",
+       AfterFailure::kGiveUp, false},
+      {"request over the server's 64 KiB", StatusCode::RESOURCE_EXHAUSTED,
+       "Received message larger than max (70123 vs. 65536)", AfterFailure::kGiveUp, true},
+      {"request over the client's own limit", StatusCode::RESOURCE_EXHAUSTED,
+       "Sent message larger than max (70123 vs. 65536)", AfterFailure::kGiveUp, true},
+      {"rate limit", StatusCode::RESOURCE_EXHAUSTED,
+       "too many GetCase calls from members/alice: its reads are limited to 20 per second "
+       "(bursts of 200); retry in 50 ms",
+       AfterFailure::kRetry, false},
+      {"stream cap", StatusCode::RESOURCE_EXHAUSTED,
+       "replaced by a newer WatchCase stream of members/alice: at most 32 are kept open at once",
+       AfterFailure::kRetry, false},
+      {"deadline", StatusCode::DEADLINE_EXCEEDED, "Deadline Exceeded", AfterFailure::kRetry, false},
+      {"bad request", StatusCode::INVALID_ARGUMENT, "kind is required", AfterFailure::kGiveUp,
+       true},
+  }));
+  INFO(row.what);
+  const grpc::Status status(row.code, row.message);
+  CHECK(AfterRaiseFailure(status) == row.raise);
+  CHECK(EndsWatch(status) == row.ends_watch);
+  const absl::Status seen = ToSdkStatus(status);
+  if (row.raise == AfterFailure::kRetryUntrusted) {
+    CHECK(seen.code() == absl::StatusCode::kFailedPrecondition);
+    CHECK(IsUntrustedServerError(seen));
+    CHECK_THAT(std::string(seen.message()),
+               Catch::Contains("ClientOptions.tls") && Catch::Contains(row.message));
+    CHECK(IsUntrustedServerError(MarkUntrustedServer(FromGrpcStatus(status))));
+  } else {
+    CHECK(seen == FromGrpcStatus(status));
+    CHECK_FALSE(IsUntrustedServerError(seen));
+  }
 }
 
 }  // namespace

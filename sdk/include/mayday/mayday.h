@@ -67,7 +67,14 @@ typedef enum mayday_status {
   MAYDAY_UNAUTHENTICATED = 16,
   /* The caller's buffer was too small; nothing was written but a
    * terminating NUL. */
-  MAYDAY_BUFFER_TOO_SMALL = 100
+  MAYDAY_BUFFER_TOO_SMALL = 100,
+  /* The server's TLS certificate was not accepted: not signed by the CA
+   * given (tls_ca_pem / tls_ca_file, or the system's roots), not naming the
+   * host or tls_server_name, or out of its validity dates (check the
+   * device's clock). A configuration error, reported on the first attempt
+   * rather than retried as a network failure; a network that intercepts TLS
+   * looks the same. An alert stays queued and the SDK keeps trying it. */
+  MAYDAY_UNTRUSTED_SERVER = 101
 } mayday_status;
 
 /* What kind of help (mayday.v1.CaseKind). */
@@ -133,7 +140,8 @@ typedef struct mayday_event {
 /* Called for each event of a watch, in order, each once. */
 typedef void (*mayday_event_callback)(const mayday_event* event, void* user);
 /* Called once, last, when a watch ends: MAYDAY_OK after the case's final
- * event, MAYDAY_CANCELLED after mayday_watch_cancel, else the error. */
+ * event, MAYDAY_CANCELLED after mayday_watch_cancel, else the error
+ * (MAYDAY_UNTRUSTED_SERVER when the server's certificate is not accepted). */
 typedef void (*mayday_end_callback)(mayday_status status, const char* message,
                                     void* user);
 /* Called once when an async alert is acknowledged (MAYDAY_OK, case_name set)
@@ -141,6 +149,44 @@ typedef void (*mayday_end_callback)(mayday_status status, const char* message,
 typedef void (*mayday_raise_callback)(mayday_status status,
                                       const char* case_name,
                                       const char* message, void* user);
+
+/* Where an alert raised with mayday_raise_with_progress is
+ * (mayday::sdk::AlertState). ACKNOWLEDGED and FAILED are final. */
+typedef enum mayday_alert_state {
+  /* Stored, waiting for the next attempt; `error` is the last attempt's. */
+  MAYDAY_ALERT_QUEUED = 0,
+  /* An attempt is on the wire. */
+  MAYDAY_ALERT_SENDING = 1,
+  /* The server committed the case; `case_name` names it. */
+  MAYDAY_ALERT_ACKNOWLEDGED = 2,
+  /* Refused for good; `error` says why. */
+  MAYDAY_ALERT_FAILED = 3
+} mayday_alert_state;
+
+/* A snapshot of an alert, valid only during the callback. Fields are only
+ * ever appended: read struct_size before a field added later. */
+typedef struct mayday_alert_progress {
+  size_t struct_size;         /* sizeof(mayday_alert_progress) of the SDK */
+  mayday_alert_state state;
+  const char* request_id;     /* the idempotency key every attempt sends */
+  int32_t attempts;           /* attempts made so far */
+  /* QUEUED after a failed attempt, FAILED: that error (MAYDAY_UNTRUSTED_SERVER
+   * for a certificate the SDK does not accept, reported at once while the
+   * alert stays queued); otherwise MAYDAY_OK. */
+  mayday_status error;
+  const char* error_message;  /* "" when error is MAYDAY_OK */
+  const char* case_name;      /* ACKNOWLEDGED: "cases/{id}"; otherwise "" */
+  /* 1 if the SDK changed the note before storing it: invalid UTF-8 replaced
+   * or control characters removed (note_repaired), cut to 1000 bytes
+   * (note_trimmed). */
+  int32_t note_repaired;
+  int32_t note_trimmed;
+} mayday_alert_progress;
+
+/* Called for each state change of an alert raised with
+ * mayday_raise_with_progress, in order, on its sender thread. */
+typedef void (*mayday_progress_callback)(const mayday_alert_progress* progress,
+                                         void* user);
 
 /* The SDK version, e.g. "0.1.0". Static storage. */
 MAYDAY_API const char* mayday_version(void);
@@ -166,7 +212,9 @@ MAYDAY_API void mayday_client_destroy(mayday_client* client);
 /* Raises an alert and blocks until the server has committed the case, for
  * at most raise_deadline (retrying UNAVAILABLE / DEADLINE_EXCEEDED). On
  * MAYDAY_OK writes "cases/{id}" into case_name (buffer of case_name_size
- * bytes; 64 is plenty). note may be NULL. */
+ * bytes; 64 is plenty). note may be NULL. Returns MAYDAY_UNTRUSTED_SERVER at
+ * once when the server's certificate is not accepted; the alert stays queued
+ * and is delivered in the background while the client lives. */
 MAYDAY_API mayday_status mayday_raise(mayday_client* client, mayday_kind kind,
                                       double latitude, double longitude,
                                       double accuracy_meters, const char* note,
@@ -180,6 +228,16 @@ MAYDAY_API mayday_status mayday_raise(mayday_client* client, mayday_kind kind,
 MAYDAY_API mayday_status mayday_raise_async(
     mayday_client* client, mayday_kind kind, double latitude, double longitude,
     double accuracy_meters, const char* note, mayday_raise_callback callback,
+    void* user, char* request_id, size_t request_id_size);
+
+/* Like mayday_raise_async, but `progress` (may be NULL) is called for every
+ * state change, as the C++ AlertCallback is: an app hears at once of a
+ * server whose certificate it does not accept (QUEUED with
+ * MAYDAY_UNTRUSTED_SERVER) and of a note the SDK changed, not only of the
+ * final outcome. */
+MAYDAY_API mayday_status mayday_raise_with_progress(
+    mayday_client* client, mayday_kind kind, double latitude, double longitude,
+    double accuracy_meters, const char* note, mayday_progress_callback progress,
     void* user, char* request_id, size_t request_id_size);
 
 /* Starts watching events with sequence > after_sequence. Both callbacks are

@@ -7,7 +7,8 @@
 //
 // Errors are absl::Status values whose code is the gRPC status code of the
 // failed call (absl::StatusCode and grpc::StatusCode share their numbers) and
-// whose message is the server's message.
+// whose message is the server's message; IsUntrustedServerError tells apart
+// a server whose TLS certificate the client does not accept.
 //
 // Text the member typed (an alert's note, a message, a cancel reason, a
 // rating's comment) is sent as valid UTF-8 without control characters: the
@@ -119,15 +120,20 @@ struct Alert {
 // kQueued <-> kSending -> kAcknowledged or kFailed.
 enum class AlertState {
   // Stored in the outbox, waiting for the next attempt (the first one, or a
-  // retry after UNAVAILABLE / DEADLINE_EXCEEDED).
+  // retry after UNAVAILABLE, DEADLINE_EXCEEDED or a RESOURCE_EXHAUSTED that
+  // means "retry later"). After an attempt that found the server's TLS
+  // certificate not acceptable, AlertProgress.error says so at once
+  // (IsUntrustedServerError): a configuration error to fix, reported on the
+  // first attempt; the alert stays queued and is retried like the others.
   kQueued,
   // An attempt is on the wire.
   kSending,
   // The server committed the case; AlertProgress.opened holds it. Final.
   kAcknowledged,
   // The server refused the alert for good (INVALID_ARGUMENT,
-  // UNAUTHENTICATED, PERMISSION_DENIED, ...), or the blocking RaiseAlert of a
-  // client without data_dir gave up at raise_deadline. Final.
+  // UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED "message larger
+  // than max", ...), or the blocking RaiseAlert of a client without data_dir
+  // gave up at raise_deadline. Final.
   kFailed,
 };
 
@@ -150,6 +156,18 @@ struct AlertProgress {
   bool note_repaired = false;
   bool note_trimmed = false;
 };
+
+// True if `status` reports that the server's TLS certificate was not
+// accepted: not signed by a CA in ClientOptions.tls (or the system's roots),
+// not naming the host or tls.server_name, or out of its validity dates (check
+// the device's clock). A configuration error, not a network blip; a network
+// that intercepts TLS looks the same. Calls the SDK retries by itself report
+// it at once as FAILED_PRECONDITION with a message saying what to check:
+// Raise (AlertProgress.error, the alert staying queued), RaiseAlert (returned
+// at once, the alert staying queued) and WatchCase (on_end); one-attempt
+// calls (GetCase, CancelCase, ...) return gRPC's UNAVAILABLE, for which this
+// is true as well.
+bool IsUntrustedServerError(const absl::Status& status);
 
 // Called on the SDK's sender thread for the alert, once per state change, in
 // order, never concurrently for one alert. Must not throw; should return
@@ -203,7 +221,7 @@ class Client {
  public:
   // Makes a client for `options`. The channel connects lazily, so an
   // unreachable server is not an error here (nor is a server whose
-  // certificate the CA did not sign: calls then fail with UNAVAILABLE).
+  // certificate the client does not accept: see IsUntrustedServerError).
   // Returns INVALID_ARGUMENT if server or token is empty, a duration is not
   // positive, or the TLS options are inconsistent (an item given both as
   // text and as a file, a certificate without its key or the reverse) or
@@ -219,30 +237,36 @@ class Client {
 
   // Raises an alert and returns the case it opened once the server has
   // committed it (or the member's open case of the same kind, which the
-  // press joined). Retries UNAVAILABLE and DEADLINE_EXCEEDED with exponential
-  // backoff and jitter, sending the same request_id every time, until
-  // options.raise_deadline has passed; then returns the last error. Any other
-  // error (INVALID_ARGUMENT, UNAUTHENTICATED, PERMISSION_DENIED, ...) is
-  // returned at once without retrying. Blocks for at most about
-  // raise_deadline.
+  // press joined). Retries UNAVAILABLE, DEADLINE_EXCEEDED and "retry later"
+  // RESOURCE_EXHAUSTED with exponential backoff and jitter, sending the same
+  // request_id every time, until options.raise_deadline has passed; then
+  // returns the last error. Any other error (INVALID_ARGUMENT,
+  // UNAUTHENTICATED, PERMISSION_DENIED, ...) is returned at once without
+  // retrying. A server whose TLS certificate is not accepted is returned at
+  // once as FAILED_PRECONDITION (IsUntrustedServerError), and the alert stays
+  // queued. Blocks for at most about raise_deadline.
   //
   // Built on Raise: with a data_dir the alert is in the outbox before the
   // first attempt, and if raise_deadline passes it stays there and is still
-  // delivered in the background (PendingAlerts lists it).
+  // delivered in the background (PendingAlerts lists it). An alert returned
+  // for an untrusted server is delivered in the background too, while this
+  // client lives, with or without a data_dir.
   virtual absl::StatusOr<mayday::v1::Case> RaiseAlert(const Alert& alert) = 0;
 
   // Raises an alert without blocking on the network: stores it in the outbox
   // (synchronously, on disk when data_dir is set), returns its handle in
-  // state kQueued, and delivers it on an SDK thread: retries UNAVAILABLE and
-  // DEADLINE_EXCEEDED with exponential backoff and jitter, always with the
-  // same request_id, with no overall deadline, until the server
-  // acknowledges (kAcknowledged) or refuses (kFailed). `on_change` (may be
-  // empty) is called on that thread for each state change after kQueued.
-  // The note is cleaned first (see Alert.note) and the request_id chosen
-  // (see Alert.request_id), so an alert is never refused over either. If the
-  // outbox cannot be written the alert is still sent, in memory only. Does
-  // not fail today; the StatusOr leaves room for errors a later version may
-  // find before queueing.
+  // state kQueued, and delivers it on an SDK thread: retries UNAVAILABLE,
+  // DEADLINE_EXCEEDED and "retry later" RESOURCE_EXHAUSTED with exponential
+  // backoff and jitter, always with the same request_id, with no overall
+  // deadline, until the server acknowledges (kAcknowledged) or refuses
+  // (kFailed). `on_change` (may be empty) is called on that thread for each
+  // state change after kQueued; a server whose TLS certificate is not
+  // accepted is reported on the first attempt (kQueued with an error for
+  // which IsUntrustedServerError is true). The note is cleaned first (see
+  // Alert.note) and the request_id chosen (see Alert.request_id), so an
+  // alert is never refused over either. If the outbox cannot be written the
+  // alert is still sent, in memory only. Does not fail today; the StatusOr
+  // leaves room for errors a later version may find before queueing.
   virtual absl::StatusOr<std::shared_ptr<PendingAlert>> Raise(
       const Alert& alert, AlertCallback on_change = nullptr) = 0;
 
@@ -260,7 +284,8 @@ class Client {
 
   // Feeds the member's newest position for an open case. Returns at once;
   // an SDK thread sends it with UpdateCaseLocation, retrying transient
-  // errors with backoff. While a send is in flight or waiting to retry,
+  // errors (as Raise does: a rate limit's RESOURCE_EXHAUSTED too) with
+  // backoff. While a send is in flight or waiting to retry,
   // newer positions replace older unsent ones: only the newest is sent
   // (a slow network sees fewer, fresher updates). Feeding stops for the case
   // on a non-transient error (e.g. FAILED_PRECONDITION once it is closed).
@@ -315,9 +340,11 @@ class Client {
   // last: with OK after the case's terminal event (RESOLVED or CANCELLED),
   // with CANCELLED after Watch::Cancel, or with the error that ended it
   // (NOT_FOUND, PERMISSION_DENIED, UNAUTHENTICATED, INVALID_ARGUMENT and other
-  // non-transient codes). Both callbacks run on the watch's own thread, never
-  // concurrently, never after on_end; they must not throw and should return
-  // quickly.
+  // non-transient codes; FAILED_PRECONDITION for a server whose TLS
+  // certificate is not accepted, IsUntrustedServerError; RESOURCE_EXHAUSTED
+  // "message larger than max", which no retry can fix). Both callbacks run
+  // on the watch's own thread, never concurrently, never after on_end; they
+  // must not throw and should return quickly.
   //
   // Returns INVALID_ARGUMENT (and calls neither callback) if case_name is
   // empty, after_sequence is negative or a callback is empty. The caller owns
