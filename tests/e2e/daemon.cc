@@ -15,9 +15,9 @@
 namespace mayday::testing {
 
 Daemon::Daemon(const std::string& binary, const std::string& db,
-               const std::vector<std::string>& extra_args) {
+               const std::vector<std::string>& extra_args, const std::string& listen) {
   // Built before fork: the child only calls async-signal-safe functions.
-  std::vector<std::string> args = {binary, "--listen", "127.0.0.1:0", "--db", db};
+  std::vector<std::string> args = {binary, "--listen", listen, "--db", db};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());

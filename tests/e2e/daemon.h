@@ -11,12 +11,15 @@
 
 namespace mayday::testing {
 
-// `maydayd --listen 127.0.0.1:0 --db DB [extra_args...]`, started in the
-// constructor; the port is read from its "serving on port N" line.
+// `maydayd --listen LISTEN --db DB [extra_args...]`, started in the
+// constructor; the port is read from its "serving on port N" line. LISTEN is
+// 127.0.0.1:0 (a port the kernel picks) unless given, e.g. to restart on the
+// port clients already know.
 class Daemon {
  public:
   Daemon(const std::string& binary, const std::string& db,
-         const std::vector<std::string>& extra_args = {});
+         const std::vector<std::string>& extra_args = {},
+         const std::string& listen = "127.0.0.1:0");
   ~Daemon();  // SIGKILLs the child if still running
 
   int port() const { return port_; }

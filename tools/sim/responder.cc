@@ -49,7 +49,7 @@ SimResponder::SimResponder(const std::shared_ptr<grpc::Channel>& channel,
       position_(start) {}
 
 absl::Status SimResponder::Run() {
-  if (absl::Status status = GoOnDuty(); !status.ok()) return status;
+  if (absl::Status status = GoOnDuty(/*again=*/false); !status.ok()) return status;
   std::thread reader([this] { ReadUpdates(); });
   Simulate();
   reader.join();
@@ -79,7 +79,7 @@ bool SimResponder::SleepUnlessStopped(absl::Duration timeout) {
   return stopping_;
 }
 
-absl::Status SimResponder::GoOnDuty() {
+absl::Status SimResponder::GoOnDuty(bool again) {
   v1::SetDutyRequest request;
   request.set_on_duty(true);
   request.add_capabilities(spec_.capability);
@@ -88,6 +88,10 @@ absl::Status SimResponder::GoOnDuty() {
     v1::Responder responder;
     const absl::Status status =
         FromGrpc(stub_->SetDuty(UnaryContext().get(), request, &responder));
+    if (status.ok() && again) {
+      log_->Line(label_, absl::StrCat("back on duty (", CapabilityName(spec_.capability), ")"));
+      return absl::OkStatus();
+    }
     if (status.ok()) {
       label_ = std::string(absl::StripPrefix(responder.name(), "responders/"));
       log_->Line(label_,
@@ -138,20 +142,37 @@ void SimResponder::ReadUpdates() {
                             "); reconnecting in ", HumanDuration(backoff)));
     if (SleepUnlessStopped(backoff)) return;
     backoff = std::min(backoff * 2, kMaxBackoff);
+    // A restarted server knows no duty and no position: without them the
+    // crew would be subscribed but never offered anything.
+    Rejoin();
   }
+}
+
+void SimResponder::Rejoin() {
+  const absl::Status status = GoOnDuty(/*again=*/true);
+  if (!status.ok()) return;  // logged; the next broken stream tries again
+  absl::MutexLock lock(&mu_);
+  rejoined_ = true;
 }
 
 void SimResponder::Simulate() {
   absl::Time next_report = absl::Now();
   while (true) {
     std::deque<v1::ResponderUpdate> updates;
+    bool rejoin = false;
     {
       absl::MutexLock lock(&mu_);
       mu_.AwaitWithDeadline(absl::Condition(this, &SimResponder::HasWork),
                             std::min(next_report, phase_deadline_));
       if (stopping_) return;
       updates.swap(updates_);
+      if (rejoined_) {
+        rejoined_ = false;
+        next_report = absl::Now();  // report now
+        rejoin = true;
+      }
     }
+    if (rejoin) RestartReports();
     for (const v1::ResponderUpdate& update : updates) Handle(update);
     const absl::Time now = absl::Now();
     Advance(now);
@@ -376,6 +397,18 @@ void SimResponder::ReportPosition(absl::Time now) {
                                   HumanDuration(location_backoff_)));
   next_location_try_ = now + location_backoff_;
   location_backoff_ = std::min(location_backoff_ * 2, kMaxBackoff);
+}
+
+void SimResponder::RestartReports() {
+  // The old stream died with the server, or was refused before the duty was
+  // back ("call SetDuty before reporting positions").
+  if (location_writer_ != nullptr) {
+    location_context_->TryCancel();
+    location_writer_->Finish();
+    location_writer_.reset();
+  }
+  next_location_try_ = absl::InfinitePast();
+  location_backoff_ = kInitialBackoff;
 }
 
 void SimResponder::GoOffDuty() {

@@ -2,8 +2,10 @@
 // every second on a ReportLocation stream, listens for offers on Subscribe,
 // accepts them (or declines every Nth), drives to the member along the
 // geodesic, goes ON_SCENE, RESOLVED, and is available again. A cancelled case
-// or withdrawn offer frees it at once. Real time: this is a demo and load
-// tool, not a test double.
+// or withdrawn offer frees it at once. When its Subscribe stream breaks (the
+// network, or a restarted server, which keeps no duty), it goes on duty again
+// and reports its position before it resubscribes, as a crew's app must.
+// Real time: this is a demo and load tool, not a test double.
 #ifndef MAYDAY_TOOLS_SIM_RESPONDER_H_
 #define MAYDAY_TOOLS_SIM_RESPONDER_H_
 
@@ -64,7 +66,8 @@ class SimResponder {
   // Goes on duty (retrying while the server is UNAVAILABLE) and simulates
   // until Stop(), then goes off duty best-effort and returns OK. Returns the
   // error if going on duty fails otherwise (bad token, ...). Starts and joins
-  // one extra thread for the Subscribe stream.
+  // one extra thread for the Subscribe stream, which also puts the responder
+  // back on duty whenever that stream broke.
   absl::Status Run();
 
   // Makes Run() wind down promptly. Idempotent.
@@ -75,7 +78,13 @@ class SimResponder {
   // kDriving: report ON_SCENE at the deadline. kOnScene: report RESOLVED.
   enum class Phase { kIdle, kOffered, kAccepted, kDriving, kOnScene };
 
-  absl::Status GoOnDuty();
+  // SetDuty(on, capability), retrying transient errors with backoff until it
+  // succeeds or Stop(); OK when stopped. `again`: the responder was on duty
+  // before (the Subscribe thread calls it, so label_ is left alone).
+  absl::Status GoOnDuty(bool again);
+  // Subscribe thread, after its stream broke: back on duty, then asks the
+  // simulation thread to report the position at once.
+  void Rejoin();
   void ReadUpdates();
   void Simulate();
   void Handle(const mayday::v1::ResponderUpdate& update);
@@ -95,8 +104,10 @@ class SimResponder {
   // Waits `timeout` or until Stop(); true if stopping.
   bool SleepUnlessStopped(absl::Duration timeout);
   bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return stopping_ || !updates_.empty();
+    return stopping_ || !updates_.empty() || rejoined_;
   }
+  // Simulation thread, after Rejoin: a fresh ReportLocation stream, now.
+  void RestartReports();
 
   const std::unique_ptr<mayday::v1::ResponderService::Stub> stub_;
   const SimResponderSpec spec_;
@@ -106,6 +117,8 @@ class SimResponder {
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<mayday::v1::ResponderUpdate> updates_ ABSL_GUARDED_BY(mu_);
+  // Set by Rejoin, cleared by the simulation thread when it has reported.
+  bool rejoined_ ABSL_GUARDED_BY(mu_) = false;
   std::unique_ptr<grpc::ClientContext> subscribe_context_ ABSL_GUARDED_BY(mu_);
 
   // Set before the Subscribe thread starts, read-only afterwards.
