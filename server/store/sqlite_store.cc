@@ -66,7 +66,7 @@ absl::Status SetPragma(Database& db, absl::string_view pragma,
 absl::Status Configure(Database& db, StoreOptions::Sync sync) {
   absl::Status status = SetPragma(db, "PRAGMA foreign_keys = ON", "");
   // FULL: every commit fsyncs the WAL, so an OK write survives power loss
-  // (tests/store/power_loss_test.cc shows that NORMAL loses acknowledged
+  // (tests/server/store/power_loss_test.cc shows that NORMAL loses acknowledged
   // commits).
   if (sync == StoreOptions::Sync::kFull) {
     if (status.ok()) status = SetPragma(db, "PRAGMA synchronous = FULL", "");

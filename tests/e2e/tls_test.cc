@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "../sdk_faults/child_process.h"
-#include "../server/test_certificates.h"
+#include "../server/scenarios/test_certificates.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"

@@ -4,7 +4,7 @@
 // files are left as the power cut leaves them and the server starts again.
 // Every alert whose RaiseAlert was answered OK must be there, with its
 // events 1..n, and a retry of its request_id must return the same case.
-// tests/store/power_loss_test.cc sweeps 1,000 crash points of the store
+// tests/server/store/power_loss_test.cc sweeps 1,000 crash points of the store
 // alone; this runs fewer, end to end.
 #include <catch2/catch.hpp>
 #include <map>

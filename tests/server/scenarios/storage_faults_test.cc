@@ -102,7 +102,7 @@ TEST_CASE("A full disk refuses alerts clearly, keeps reads going and recovers by
 TEST_CASE("A failed write or fsync is not acknowledged and the next alert is stored") {
   // After a failed fsync SQLite rolls the transaction back and the next
   // commit rewrites its WAL frames and syncs them again; the connection
-  // needs no reopening (tests/store/power_loss_test.cc checks that what is
+  // needs no reopening (tests/server/store/power_loss_test.cc checks that what is
   // acknowledged after such a failure survives power loss).
   struct Fault {
     const char* name;

@@ -74,7 +74,7 @@ TEST_CASE("A member hammering RaiseAlert gets their one open case back, never an
   CHECK(cases[0].name() == first.name());
   CHECK(cases[0].request_id() == "first");
   // Every press is remembered for its retries (up to a case's first
-  // kMaxRememberedPresses: tests/store/open_case_test.cc), and the timeline
+  // kMaxRememberedPresses: tests/server/store/open_case_test.cc), and the timeline
   // has no event per press: raised, offered, nothing else.
   CHECK(server::testing::QueryInt(server.db_path(),
                                   "SELECT count(*) FROM case_presses WHERE member = "
