@@ -125,11 +125,6 @@ class Dispatcher {
 
   // Position reports held for the next round (tests and metrics).
   size_t HeldPositionCount() const { return coalescer_.HeldCount(); }
-  // Whether the responder's Subscribe stream is attached (tests: a stream
-  // opened from a client is attached some time after the call starts).
-  bool SubscribeAttached(const std::string& responder_id) const {
-    return streams_->Attached(responder_id);
-  }
 
   // --- Care agents (dispatcher_desk.cc). `agent` is "operators/{id}";
   // `audit` is the agent's action for the audit trail, written with the

@@ -29,9 +29,4 @@ bool ResponderStreams::Send(const std::string& responder_id,
   return true;
 }
 
-bool ResponderStreams::Attached(const std::string& responder_id) const {
-  absl::MutexLock lock(&mu_);
-  return channels_.contains(responder_id);
-}
-
 }  // namespace mayday::server

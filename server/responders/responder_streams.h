@@ -34,8 +34,6 @@ class ResponderStreams {
   bool Detach(const std::string& responder_id, ResponderChannel* channel);
   // Sends `update` to the responder's stream. False if it has none.
   bool Send(const std::string& responder_id, mayday::v1::ResponderUpdate update);
-  // Whether the responder has a stream attached now.
-  bool Attached(const std::string& responder_id) const;
 
  private:
   mutable absl::Mutex mu_;

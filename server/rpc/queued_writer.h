@@ -46,6 +46,20 @@ class QueuedWriter : public grpc::ServerWriteReactor<Message> {
     return true;
   }
 
+  // Tells the client the stream is live: sends the call's initial metadata
+  // now rather than with the first message, which on a quiet stream (an
+  // operator's feed, a crew waiting for offers) may be minutes away. A
+  // client's WaitForInitialMetadata() returns once this is sent, so it knows
+  // that every event from then on reaches it. Call once the stream is
+  // subscribed to what pushes to it; a no-op if a message or the end already
+  // went (they carry the metadata). Thread-safe.
+  void SendHeaders() {
+    absl::MutexLock lock(&mu_);
+    if (headers_sent_ || finished_) return;
+    headers_sent_ = true;
+    this->StartSendInitialMetadata();
+  }
+
   // Ends the stream with `status` once every queued message is sent.
   // Later calls and pushes are ignored. Thread-safe.
   void End(grpc::Status status) {
@@ -97,6 +111,7 @@ class QueuedWriter : public grpc::ServerWriteReactor<Message> {
       in_flight_ = std::move(queue_.front());
       queue_.pop_front();
       writing_ = true;
+      headers_sent_ = true;  // with this write, if not before
       this->StartWrite(&in_flight_);
       return;
     }
@@ -112,6 +127,9 @@ class QueuedWriter : public grpc::ServerWriteReactor<Message> {
   Message in_flight_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  // The initial metadata went, or goes with the write in flight: gRPC sends
+  // them once, with the first write or the finish if not before.
+  bool headers_sent_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<grpc::Status> final_status_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -44,6 +44,7 @@ class WatchCasesReactor : public QueuedWriter<mayday::v1::CaseEvent>,
                    "WatchCases", principal->Name());
     hub_->SubscribeAll(this);
     subscribed_ = true;
+    SendHeaders();  // the feed is live: the operator's client may rely on it
   }
 
   void Deliver(const mayday::v1::CaseEvent& event) override { Push(event); }

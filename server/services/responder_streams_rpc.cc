@@ -35,7 +35,8 @@ class SubscribeReactor : public QueuedWriter<mayday::v1::ResponderUpdate>,
     responder_id_ = principal->subject;
     calls_->Run([this] {
       dispatcher_->Connect(responder_id_, this);
-      connected_.Notify();
+      SendHeaders();  // attached: offers made from now on reach this stream
+      connected_.Notify();  // last: OnDone may delete this reactor after it
     });
   }
 

@@ -86,10 +86,13 @@ class WatchCaseReactor : public QueuedWriter<mayday::v1::CaseEvent>,
       if (static_cast<int>(batch->size()) < kReplayBatch) break;
       after = batch->back().sequence();
     }
-    absl::MutexLock lock(&mu_);
-    replaying_ = false;
-    for (const auto& event : held_back_) SendLocked(event);
-    held_back_.clear();
+    {
+      absl::MutexLock lock(&mu_);
+      replaying_ = false;
+      for (const auto& event : held_back_) SendLocked(event);
+      held_back_.clear();
+    }
+    SendHeaders();  // live from here, even if nothing needed replaying
     return absl::OkStatus();
   }
 

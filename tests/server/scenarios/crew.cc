@@ -36,11 +36,15 @@ grpc::Status Crew::Report(const std::vector<std::pair<double, double>>& position
   return writer->Finish();
 }
 
-void Crew::Subscribe() {
+void Crew::OpenSubscribe(bool wait_attached) {
   Unsubscribe();
   subscribe_context_ = Call(token_, absl::Minutes(5));
-  reader_ = std::thread([this, context = subscribe_context_.get()] {
-    auto reader = stub_->Subscribe(context, mayday::v1::SubscribeRequest());
+  std::shared_ptr<grpc::ClientReader<mayday::v1::ResponderUpdate>> reader =
+      stub_->Subscribe(subscribe_context_.get(), mayday::v1::SubscribeRequest());
+  // Returns when the server attached the stream, or when the call ended (a
+  // refused call: the thread below sees the end).
+  if (wait_attached) reader->WaitForInitialMetadata();
+  reader_ = std::thread([this, reader] {
     mayday::v1::ResponderUpdate update;
     while (reader->Read(&update)) {
       absl::MutexLock lock(&mu_);

@@ -35,8 +35,13 @@ class Crew {
   grpc::Status GoOnDuty(mayday::v1::Capability capability, double latitude, double longitude);
   // Reports the positions on one ReportLocation stream; the call's status.
   grpc::Status Report(const std::vector<std::pair<double, double>>& positions);
-  // Opens the Subscribe stream (in a background thread).
-  void Subscribe();
+  // Opens the Subscribe stream and returns once the server attached it (its
+  // initial metadata arrived, or the call ended): offers made from then on
+  // reach this crew. Updates are read in a background thread.
+  void Subscribe() { OpenSubscribe(/*wait_attached=*/true); }
+  // Opens the Subscribe stream without waiting for it to be attached (which
+  // takes dispatch's lock: a test of a stalled dispatch cannot wait).
+  void SubscribeInBackground() { OpenSubscribe(/*wait_attached=*/false); }
   // Closes the Subscribe stream and waits for it to end.
   void Unsubscribe();
   // The next pushed update, waiting at most `timeout`.
@@ -49,6 +54,7 @@ class Crew {
   grpc::Status Progress(const std::string& case_name, mayday::v1::CaseState state);
 
  private:
+  void OpenSubscribe(bool wait_attached);
   std::string id_;
   std::string token_;
   std::unique_ptr<mayday::v1::ResponderService::Stub> stub_;

@@ -182,7 +182,7 @@ TEST_CASE("Calls waiting for a stalled dispatch leave alerts and position report
                                       });
     pending.push_back(std::move(p));
   }
-  for (int i = 0; i < kWaiting; ++i) crews[i]->Subscribe();
+  for (int i = 0; i < kWaiting; ++i) crews[i]->SubscribeInBackground();
   // The first SetDuty to reach the engine is stuck in its Step(), holding
   // the engine's lock; the others wait for the lock.
   REQUIRE(faults.engine->AwaitStalled());

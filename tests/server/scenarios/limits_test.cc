@@ -346,13 +346,13 @@ TEST_CASE("A stream beyond the principal's cap ends its oldest stream; the newes
     v1::WatchCasesRequest all;
     auto first_context = Call(agent);
     auto first = operators->WatchCases(first_context.get(), all);
-    // WatchCases sends nothing until an event: give the call time to arrive.
-    absl::SleepFor(absl::Milliseconds(300));
+    // The feed is live once its initial metadata arrive.
+    first->WaitForInitialMetadata();
     post("one");
     REQUIRE(ReadUntil(*first, is("one")));
     auto second_context = Call(agent);
     auto second = operators->WatchCases(second_context.get(), all);
-    absl::SleepFor(absl::Milliseconds(300));
+    second->WaitForInitialMetadata();
     post("two");
     REQUIRE(ReadUntil(*second, is("two")));
     v1::CaseEvent e;
