@@ -35,6 +35,9 @@ class ServerImpl final : public Server {
     auto credentials = MakeServerCredentials(options.tls);
     if (!credentials.ok()) return credentials.status();
     if (auto s = options.rate_limits.Validate(); !s.ok()) return s;
+    if (options.track_interval <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError("the track interval must be positive");
+    }
     if (options.db_path.empty()) {
       return absl::InvalidArgumentError("no database: pass --db FILE");
     }
@@ -65,7 +68,7 @@ class ServerImpl final : public Server {
     if (auto s = dispatcher_->Start(); !s.ok()) return s;
     watchdog_->Start();
 
-    positions_ = std::make_unique<PositionLog>(store_.get(), clock_);
+    positions_ = std::make_unique<PositionLog>(store_.get(), clock_, options.track_interval);
     limits_ = std::make_unique<RateLimiter>(options.rate_limits, clock_);
     calls_ = std::make_unique<CallPool>(options.call_threads);
     ServiceContext services{.store = store_.get(),

@@ -46,6 +46,10 @@ struct ServerOptions {
   // Which crews' position reports dispatch gets at once and which wait for
   // the next batch (responders/position_coalescer.h).
   CoalescingOptions positions;
+  // How often the crews' latest positions and the tracks of their cases are
+  // written to the database (responders/position_log.h): a track keeps at
+  // most one point per crew per interval.
+  absl::Duration track_interval = absl::Seconds(1);
   // A member's alerts of one kind start one at a time and at least this far
   // apart (rpc/call_turns.h): an app pressing in a loop is answered, its open
   // case every time, at this pace rather than as fast as it sends. A

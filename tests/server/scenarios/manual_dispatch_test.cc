@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "crew.h"
+#include "mayday/base/clock.h"
 #include "test_server.h"
 
 namespace mayday::testing {
@@ -260,7 +261,8 @@ TEST_CASE("A taken case stays with its agent across a restart") {
 }
 
 TEST_CASE("Operators filter cases by member, responder and age") {
-  TestServer server;
+  base::ManualClock clock(absl::Now());
+  TestServer server([&](server::ServerOptions& options) { options.clock = &clock; });
   const std::string alice = server.Token("member", "alice");
   const std::string bob = server.Token("member", "bob");
   const std::string agent = server.Token("operator", "desk-1");
@@ -271,8 +273,9 @@ TEST_CASE("Operators filter cases by member, responder and age") {
   REQUIRE(server.Alerts()->RaiseAlert(Call(alice).get(), Alert("f1"), &a1).ok());
   REQUIRE(crew.NextOffer().has_value());
   REQUIRE(crew.Accept(a1.name()).ok());
-  const absl::Time between = absl::Now();
-  absl::SleepFor(absl::Milliseconds(20));
+  clock.Advance(absl::Seconds(1));
+  const absl::Time between = clock.Now();
+  clock.Advance(absl::Seconds(1));
   REQUIRE(server.Alerts()->RaiseAlert(Call(bob).get(), Alert("f2"), &b1).ok());
 
   auto list = [&](auto fill) {

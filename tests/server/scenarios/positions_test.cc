@@ -2,10 +2,12 @@
 // each crew's latest position and, while it is on a case, a track of at most
 // one point per flush interval (one second).
 #include <catch2/catch.hpp>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "crew.h"
+#include "mayday/base/clock.h"
 #include "responders/position_log.h"
 #include "store/store.h"
 #include "test_server.h"
@@ -15,24 +17,42 @@ namespace {
 
 namespace v1 = ::mayday::v1;
 
-// Polls ListCaseTrack until it has at least `count` points or 5 s pass.
-v1::ListCaseTrackResponse WaitForTrack(TestServer& server, const std::string& agent,
-                                       const std::string& case_name, int count) {
+// Far from the other intervals the server waits on (a second for the
+// position coalescer, offers, alert spacing), so that the position log's
+// wait is the only one with its deadline.
+constexpr absl::Duration kTrackInterval = absl::Milliseconds(700);
+
+// A server on `clock` whose position log writes every kTrackInterval.
+std::unique_ptr<TestServer> TrackingServer(base::ManualClock& clock) {
+  auto server = std::make_unique<TestServer>([&](server::ServerOptions& options) {
+    options.clock = &clock;
+    options.track_interval = kTrackInterval;
+  });
+  // The position log sleeps until its first write.
+  REQUIRE(clock.AwaitWaiter(clock.Now() + kTrackInterval));
+  return server;
+}
+
+// Moves the clock to the position log's next write and returns once the
+// write is done: the log wrote, then went back to sleep for another interval.
+void NextWrite(base::ManualClock& clock) {
+  clock.Advance(kTrackInterval);
+  REQUIRE(clock.AwaitWaiter(clock.Now() + kTrackInterval));
+}
+
+v1::ListCaseTrackResponse Track(TestServer& server, const std::string& agent,
+                                const std::string& case_name) {
   v1::ListCaseTrackRequest request;
   request.set_parent(case_name);
   v1::ListCaseTrackResponse track;
-  const absl::Time deadline = absl::Now() + absl::Seconds(5);
-  do {
-    track.Clear();
-    REQUIRE(server.Operators()->ListCaseTrack(Call(agent).get(), request, &track).ok());
-    if (track.points_size() >= count) break;
-    absl::SleepFor(absl::Milliseconds(100));
-  } while (absl::Now() < deadline);
+  REQUIRE(server.Operators()->ListCaseTrack(Call(agent).get(), request, &track).ok());
   return track;
 }
 
 TEST_CASE("A crew's track is kept only while it is on a case") {
-  TestServer server;
+  base::ManualClock clock(absl::Now());
+  auto server_owner = TrackingServer(clock);
+  TestServer& server = *server_owner;
   const std::string alice = server.Token("member", "alice");
   const std::string agent = server.Token("operator", "desk-1");
   Crew crew(server, "tow-1");
@@ -43,31 +63,32 @@ TEST_CASE("A crew's track is kept only while it is on a case") {
   REQUIRE(crew.NextOffer().has_value());
   // Before acceptance: no track, however many reports.
   REQUIRE(crew.Report({{52.3681, 4.9041}, {52.3682, 4.9042}}).ok());
-  absl::SleepFor(absl::Milliseconds(1500));
-  CHECK(WaitForTrack(server, agent, opened.name(), 0).points_size() == 0);
+  NextWrite(clock);
+  CHECK(Track(server, agent, opened.name()).points_size() == 0);
 
   REQUIRE(crew.Accept(opened.name()).ok());
-  // A burst of reports within a millisecond leaves one point, the newest
-  // (two if a flush happened to fall inside the burst).
+  // A burst of reports within one interval leaves one point, the newest.
   REQUIRE(crew.Report({{52.3690, 4.9000}, {52.3691, 4.9001}, {52.3692, 4.9002}}).ok());
-  absl::SleepFor(absl::Milliseconds(1200));
-  v1::ListCaseTrackResponse track = WaitForTrack(server, agent, opened.name(), 1);
-  const int after_burst = track.points_size();
-  REQUIRE((after_burst == 1 || after_burst == 2));
-  CHECK(track.points(after_burst - 1).responder() == crew.name());
-  CHECK(track.points(after_burst - 1).location().latitude() == Approx(52.3692));
+  NextWrite(clock);
+  v1::ListCaseTrackResponse track = Track(server, agent, opened.name());
+  REQUIRE(track.points_size() == 1);
+  CHECK(track.points(0).responder() == crew.name());
+  CHECK(track.points(0).location().latitude() == Approx(52.3692));
+  // An interval without reports adds nothing; the next report adds a point.
+  NextWrite(clock);
+  CHECK(Track(server, agent, opened.name()).points_size() == 1);
   REQUIRE(crew.Report({{52.3700, 4.8990}}).ok());
-  track = WaitForTrack(server, agent, opened.name(), after_burst + 1);
-  REQUIRE(track.points_size() == after_burst + 1);
-  CHECK(track.points(after_burst).location().latitude() == Approx(52.3700));
+  NextWrite(clock);
+  track = Track(server, agent, opened.name());
+  REQUIRE(track.points_size() == 2);
+  CHECK(track.points(1).location().latitude() == Approx(52.3700));
 
   // After the case is resolved, reports no longer add to its track, and the
   // crew still has exactly one stored position.
   REQUIRE(crew.Progress(opened.name(), v1::CASE_STATE_RESOLVED).ok());
   REQUIRE(crew.Report({{52.3800, 4.8000}}).ok());
-  absl::SleepFor(absl::Milliseconds(1500));
-  CHECK(WaitForTrack(server, agent, opened.name(), after_burst + 2).points_size() ==
-        after_burst + 1);
+  NextWrite(clock);
+  CHECK(Track(server, agent, opened.name()).points_size() == 2);
   auto positions = server.server().store().ListPositions();
   REQUIRE(positions.ok());
   REQUIRE(positions->size() == 1);
