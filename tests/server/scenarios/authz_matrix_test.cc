@@ -15,8 +15,11 @@
 // must be refused run together in one scene, which they must leave exactly
 // as it was (cases and audit trail).
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <functional>
+#include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -488,6 +491,73 @@ TEST_CASE("The matrix has a row for every RPC of every service") {
     }
   }
   CHECK(in_table == in_api);
+}
+
+// The comment above each `rpc` in the .proto files, by "Service.Method", and
+// what is said of each service as a whole (the file's first comment and the
+// one above `service`), by "Service".
+std::map<std::string, std::string> RpcComments() {
+  std::map<std::string, std::string> out;
+  for (const char* file : {"alert_service.proto", "responder_service.proto",
+                           "operator_service.proto"}) {
+    std::ifstream in(std::string(MAYDAY_PROTO_DIR) + "/mayday/v1/" + file);
+    REQUIRE(in.good());
+    std::string service;
+    std::string comment;
+    std::string file_comment;  // the file's first comment: what its service promises
+    bool first_comment = true;
+    std::string line;
+    while (std::getline(in, line)) {
+      const auto text = line.find_first_not_of(' ');
+      if (text != std::string::npos && line.compare(text, 2, "//") == 0) {
+        comment += line.substr(text + 2);
+        continue;
+      }
+      if (first_comment && !comment.empty()) {
+        file_comment = comment;
+        first_comment = false;
+      }
+      if (text == std::string::npos) {
+        comment.clear();
+        continue;
+      }
+      std::istringstream words(line.substr(text));
+      std::string first;
+      words >> first;
+      if (first == "service") {
+        words >> service;
+        out[service] = file_comment + comment;
+      }
+      if (first == "rpc") {
+        std::string method;
+        std::getline(words, method, '(');
+        method.erase(0, method.find_first_not_of(' '));
+        out[absl::StrCat(service, ".", method)] = comment;
+      }
+      comment.clear();
+    }
+  }
+  return out;
+}
+
+// The statuses an app can act on, NOT_FOUND and FAILED_PRECONDITION, are
+// promised in the API's comments, the RPC's own or its service's: the matrix
+// and the documentation say the same (the role denials, UNAUTHENTICATED and
+// PERMISSION_DENIED, are documented once per service).
+TEST_CASE("Each RPC's comment names the NOT_FOUND and FAILED_PRECONDITION its callers get") {
+  const auto comments = RpcComments();
+  for (const Row& row : Rows()) {
+    INFO("row " << row.rpc);
+    const auto comment = comments.find(row.rpc);
+    REQUIRE(comment != comments.end());
+    const std::string service(row.rpc, std::string_view(row.rpc).find('.'));
+    const std::string promised = comments.at(service) + comment->second;
+    for (Code code : row.expected) {
+      if (code != NF && code != FP) continue;
+      INFO("promised: " << promised);
+      CHECK(promised.find(CodeName(code)) != std::string::npos);
+    }
+  }
 }
 
 TEST_CASE("Authorisation matrix: every RPC x every principal") {
