@@ -158,8 +158,9 @@ int main(int argc, char** argv) {
                  "CLASS=PER_SECOND/BURST or CLASS=off, repeatable; CLASS is member_reads, "
                  "member_updates, responder_updates, staff_reads or staff_updates "
                  "(defaults 20/200, 10/100, 10/100, 1000/50000, 100/1000)");
-  app.add_option("--max-watch-streams-per-member", options.stream_caps.watch_case_per_member,
-                 "WatchCase streams a member may hold open; a newer one ends the oldest (0: no cap)")
+  app.add_option(
+         "--max-watch-streams-per-member", options.stream_caps.watch_case_per_member,
+         "WatchCase streams a member may hold open; a newer one ends the oldest (0: no cap)")
       ->capture_default_str();
   app.add_option("--max-feeds-per-operator", options.stream_caps.watch_cases_per_operator,
                  "WatchCases streams an operator may hold open; a newer one ends the oldest")

@@ -62,9 +62,9 @@ class ServerImpl final : public Server {
       dispatch_writer = wrapped_writer_.get();
     }
     watchdog_ = std::make_unique<DispatchWatchdog>(log_.get(), clock_, WatchdogOptions{});
-    dispatcher_ = std::make_unique<Dispatcher>(std::move(dispatch_engine), dispatch_writer,
-                                               store_.get(), &streams_, watchdog_.get(), clock_,
-                                               options.positions);
+    dispatcher_ =
+        std::make_unique<Dispatcher>(std::move(dispatch_engine), dispatch_writer, store_.get(),
+                                     &streams_, watchdog_.get(), clock_, options.positions);
     if (auto s = dispatcher_->Start(); !s.ok()) return s;
     watchdog_->Start();
 
@@ -103,9 +103,9 @@ class ServerImpl final : public Server {
     builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20'000);
     grpc_server_ = builder.BuildAndStart();
     if (grpc_server_ == nullptr || port_ == 0) {
-      return absl::UnavailableError(absl::StrCat(
-          "could not listen on ", options.listen_address,
-          ": the address is malformed, not local, or already in use"));
+      return absl::UnavailableError(
+          absl::StrCat("could not listen on ", options.listen_address,
+                       ": the address is malformed, not local, or already in use"));
     }
     return absl::OkStatus();
   }
@@ -124,8 +124,7 @@ class ServerImpl final : public Server {
       if (auto* health = grpc_server_->GetHealthCheckService()) health->Shutdown();
       // gRPC's own deadline, on the real clock whatever clock_ is: it bounds
       // how long open calls may take to finish, a matter of the transport.
-      grpc_server_->Shutdown(std::chrono::system_clock::now() +
-                             absl::ToChronoNanoseconds(grace));
+      grpc_server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
       grpc_server_->Wait();
     }
     // Runs what the finished calls left queued (Subscribe streams' detach),

@@ -95,7 +95,6 @@ class EngineImpl final : public Engine {
     std::optional<Ecef> woken_from;
   };
 
-
   struct Case {
     enum class Stage { kWaiting, kOffered, kAssigned, kEscalated, kHeld };
     CaseKind kind = CaseKind::kRoad;

@@ -41,8 +41,7 @@ int main(int argc, char** argv) {
   mayday::sdk::ClientOptions options;
   mayday::sdk::Alert alert;
   std::string kind;
-  app.add_option("--server", options.server, "maydayd address, host:port")
-      ->required();
+  app.add_option("--server", options.server, "maydayd address, host:port")->required();
   app.add_option("--token", options.token, "member bearer token")->required();
   app.add_option("--tls-ca", options.tls.ca_file,
                  "connect with TLS, trusting the CA certificates in this PEM "
@@ -51,8 +50,7 @@ int main(int argc, char** argv) {
                  "with --tls-ca: the name in the server's certificate, if not "
                  "the host of --server");
   app.add_option("--note", alert.note, "free text for the responders");
-  app.add_option("--accuracy", alert.horizontal_accuracy_meters,
-                 "location accuracy in metres")
+  app.add_option("--accuracy", alert.horizontal_accuracy_meters, "location accuracy in metres")
       ->check(CLI::NonNegativeNumber);
   app.add_option("kind", kind, "road or medical")
       ->required()
@@ -70,9 +68,8 @@ int main(int argc, char** argv) {
   }
   options.tls.enabled = !options.tls.ca_file.empty();
 
-  alert.kind = absl::AsciiStrToLower(kind) == "medical"
-                   ? mayday::v1::CASE_KIND_MEDICAL
-                   : mayday::v1::CASE_KIND_ROAD;
+  alert.kind = absl::AsciiStrToLower(kind) == "medical" ? mayday::v1::CASE_KIND_MEDICAL
+                                                        : mayday::v1::CASE_KIND_ROAD;
 
   absl::StatusOr<std::unique_ptr<mayday::sdk::Client>> client =
       mayday::sdk::Client::Create(options);
@@ -84,16 +81,15 @@ int main(int argc, char** argv) {
 
   absl::Mutex mu;
   absl::Status end;
-  absl::StatusOr<std::unique_ptr<mayday::sdk::Watch>> watch =
-      (*client)->WatchCase(
-          opened->name(), /*after_sequence=*/0,
-          [](const mayday::v1::CaseEvent& event) {
-            std::cout << mayday::sdk::FormatEventLine(event) << std::endl;
-          },
-          [&mu, &end](const absl::Status& status) {
-            absl::MutexLock lock(&mu);
-            end = status;
-          });
+  absl::StatusOr<std::unique_ptr<mayday::sdk::Watch>> watch = (*client)->WatchCase(
+      opened->name(), /*after_sequence=*/0,
+      [](const mayday::v1::CaseEvent& event) {
+        std::cout << mayday::sdk::FormatEventLine(event) << std::endl;
+      },
+      [&mu, &end](const absl::Status& status) {
+        absl::MutexLock lock(&mu);
+        end = status;
+      });
   if (!watch.ok()) return Fail(watch.status());
 
   std::signal(SIGINT, OnInterrupt);
@@ -101,8 +97,8 @@ int main(int argc, char** argv) {
     if (interrupted.load()) {
       (*watch)->Cancel();
       (*watch)->WaitDone(absl::Seconds(5));
-      std::cerr << "mayday-panic: interrupted; stopped watching "
-                << opened->name() << " (the case stays open)\n";
+      std::cerr << "mayday-panic: interrupted; stopped watching " << opened->name()
+                << " (the case stays open)\n";
       return 130;
     }
   }

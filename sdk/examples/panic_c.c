@@ -14,9 +14,8 @@
 #include "mayday/mayday.h"
 
 static const char* StateName(mayday_case_state state) {
-  static const char* const kNames[] = {"UNSPECIFIED", "DISPATCHING", "ASSIGNED",
-                                       "EN_ROUTE",    "ON_SCENE",    "RESOLVED",
-                                       "CANCELLED",   "ESCALATED"};
+  static const char* const kNames[] = {"UNSPECIFIED", "DISPATCHING", "ASSIGNED",  "EN_ROUTE",
+                                       "ON_SCENE",    "RESOLVED",    "CANCELLED", "ESCALATED"};
   if (state < 0 || state > MAYDAY_CASE_STATE_ESCALATED) return "?";
   return kNames[state];
 }
@@ -24,8 +23,8 @@ static const char* StateName(mayday_case_state state) {
 /* Runs on the watch's thread. */
 static void OnEvent(const mayday_event* event, void* user) {
   (void)user;
-  printf("#%lld %-11s %s\n", (long long)event->sequence,
-         StateName(event->state), event->description);
+  printf("#%lld %-11s %s\n", (long long)event->sequence, StateName(event->state),
+         event->description);
   fflush(stdout);
 }
 
@@ -33,14 +32,12 @@ static void OnEvent(const mayday_event* event, void* user) {
 static void OnEnd(mayday_status status, const char* message, void* user) {
   *(mayday_status*)user = status;
   if (status != MAYDAY_OK) {
-    fprintf(stderr, "mayday-panic-c: watch ended: %s (%s)\n", message,
-            mayday_status_name(status));
+    fprintf(stderr, "mayday-panic-c: watch ended: %s (%s)\n", message, mayday_status_name(status));
   }
 }
 
 int main(int argc, char** argv) {
-  if (argc < 6 || argc > 7 ||
-      (strcmp(argv[3], "road") != 0 && strcmp(argv[3], "medical") != 0)) {
+  if (argc < 6 || argc > 7 || (strcmp(argv[3], "road") != 0 && strcmp(argv[3], "medical") != 0)) {
     fprintf(stderr,
             "usage: mayday-panic-c SERVER TOKEN road|medical LAT LON "
             "[DATA_DIR]\n(mayday SDK %s)\n",
@@ -60,11 +57,10 @@ int main(int argc, char** argv) {
             mayday_status_name(status));
     return 1;
   }
-  const mayday_kind kind =
-      strcmp(argv[3], "medical") == 0 ? MAYDAY_KIND_MEDICAL : MAYDAY_KIND_ROAD;
+  const mayday_kind kind = strcmp(argv[3], "medical") == 0 ? MAYDAY_KIND_MEDICAL : MAYDAY_KIND_ROAD;
   char case_name[128];
-  status = mayday_raise(client, kind, atof(argv[4]), atof(argv[5]), 0, NULL,
-                        case_name, sizeof(case_name));
+  status = mayday_raise(client, kind, atof(argv[4]), atof(argv[5]), 0, NULL, case_name,
+                        sizeof(case_name));
   if (status != MAYDAY_OK) {
     fprintf(stderr, "mayday-panic-c: %s (%s)\n", mayday_last_error_message(),
             mayday_status_name(status));
@@ -76,8 +72,7 @@ int main(int argc, char** argv) {
 
   mayday_status end = MAYDAY_UNKNOWN;
   mayday_watch* watch = NULL;
-  status = mayday_watch_start(client, case_name, 0, OnEvent, OnEnd, &end,
-                              &watch);
+  status = mayday_watch_start(client, case_name, 0, OnEvent, OnEnd, &end, &watch);
   if (status != MAYDAY_OK) {
     fprintf(stderr, "mayday-panic-c: %s (%s)\n", mayday_last_error_message(),
             mayday_status_name(status));

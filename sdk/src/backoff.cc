@@ -6,10 +6,7 @@
 namespace mayday::sdk::internal {
 
 Backoff::Backoff(absl::Duration initial, absl::Duration max, uint64_t seed)
-    : initial_(initial),
-      max_(std::max(initial, max)),
-      base_(initial),
-      rng_(seed) {}
+    : initial_(initial), max_(std::max(initial, max)), base_(initial), rng_(seed) {}
 
 absl::Duration Backoff::Next() {
   std::uniform_real_distribution<double> spread(1.0 - kJitter, 1.0 + kJitter);

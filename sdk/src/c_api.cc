@@ -1,8 +1,6 @@
 // The C ABI of mayday/mayday.h over mayday::sdk::Client. Converts C
 // arguments to C++ ones and absl::Status to mayday_status + a per-thread
 // message; nothing throws across the boundary.
-#include "mayday/mayday.h"
-
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
@@ -11,9 +9,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/util/time_util.h"
+#include "mayday/mayday.h"
 #include "mayday/sdk/client.h"
 #include "mayday/sdk/event_text.h"
-#include "google/protobuf/util/time_util.h"
 
 #ifndef MAYDAY_SDK_VERSION
 #define MAYDAY_SDK_VERSION "0"
@@ -60,9 +59,8 @@ mayday_status CopyOut(const std::string& text, char* buffer, size_t size) {
   return MAYDAY_OK;
 }
 
-mayday::sdk::Alert MakeAlert(mayday_kind kind, double latitude,
-                             double longitude, double accuracy_meters,
-                             const char* note) {
+mayday::sdk::Alert MakeAlert(mayday_kind kind, double latitude, double longitude,
+                             double accuracy_meters, const char* note) {
   mayday::sdk::Alert alert;
   alert.kind = static_cast<mayday::v1::CaseKind>(kind);
   alert.latitude = latitude;
@@ -76,10 +74,14 @@ std::string OrEmpty(const char* text) { return text == nullptr ? "" : text; }
 
 mayday_alert_state ToCState(mayday::sdk::AlertState state) {
   switch (state) {
-    case mayday::sdk::AlertState::kQueued: return MAYDAY_ALERT_QUEUED;
-    case mayday::sdk::AlertState::kSending: return MAYDAY_ALERT_SENDING;
-    case mayday::sdk::AlertState::kAcknowledged: return MAYDAY_ALERT_ACKNOWLEDGED;
-    case mayday::sdk::AlertState::kFailed: return MAYDAY_ALERT_FAILED;
+    case mayday::sdk::AlertState::kQueued:
+      return MAYDAY_ALERT_QUEUED;
+    case mayday::sdk::AlertState::kSending:
+      return MAYDAY_ALERT_SENDING;
+    case mayday::sdk::AlertState::kAcknowledged:
+      return MAYDAY_ALERT_ACKNOWLEDGED;
+    case mayday::sdk::AlertState::kFailed:
+      return MAYDAY_ALERT_FAILED;
   }
   return MAYDAY_ALERT_QUEUED;
 }
@@ -105,25 +107,44 @@ const char* mayday_version(void) { return MAYDAY_SDK_VERSION; }
 
 const char* mayday_status_name(mayday_status status) {
   switch (status) {
-    case MAYDAY_OK: return "OK";
-    case MAYDAY_CANCELLED: return "CANCELLED";
-    case MAYDAY_UNKNOWN: return "UNKNOWN";
-    case MAYDAY_INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case MAYDAY_DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case MAYDAY_NOT_FOUND: return "NOT_FOUND";
-    case MAYDAY_ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case MAYDAY_PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case MAYDAY_RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case MAYDAY_FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case MAYDAY_ABORTED: return "ABORTED";
-    case MAYDAY_OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case MAYDAY_UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case MAYDAY_INTERNAL: return "INTERNAL";
-    case MAYDAY_UNAVAILABLE: return "UNAVAILABLE";
-    case MAYDAY_DATA_LOSS: return "DATA_LOSS";
-    case MAYDAY_UNAUTHENTICATED: return "UNAUTHENTICATED";
-    case MAYDAY_BUFFER_TOO_SMALL: return "BUFFER_TOO_SMALL";
-    case MAYDAY_UNTRUSTED_SERVER: return "UNTRUSTED_SERVER";
+    case MAYDAY_OK:
+      return "OK";
+    case MAYDAY_CANCELLED:
+      return "CANCELLED";
+    case MAYDAY_UNKNOWN:
+      return "UNKNOWN";
+    case MAYDAY_INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case MAYDAY_DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case MAYDAY_NOT_FOUND:
+      return "NOT_FOUND";
+    case MAYDAY_ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case MAYDAY_PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case MAYDAY_RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case MAYDAY_FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case MAYDAY_ABORTED:
+      return "ABORTED";
+    case MAYDAY_OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case MAYDAY_UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case MAYDAY_INTERNAL:
+      return "INTERNAL";
+    case MAYDAY_UNAVAILABLE:
+      return "UNAVAILABLE";
+    case MAYDAY_DATA_LOSS:
+      return "DATA_LOSS";
+    case MAYDAY_UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    case MAYDAY_BUFFER_TOO_SMALL:
+      return "BUFFER_TOO_SMALL";
+    case MAYDAY_UNTRUSTED_SERVER:
+      return "UNTRUSTED_SERVER";
   }
   return "UNKNOWN";
 }
@@ -136,8 +157,7 @@ void mayday_client_options_init(mayday_client_options* options) {
   options->struct_size = sizeof(*options);
 }
 
-mayday_status mayday_client_create(const mayday_client_options* options,
-                                   mayday_client** out) {
+mayday_status mayday_client_create(const mayday_client_options* options, mayday_client** out) {
   if (options == nullptr || out == nullptr) {
     return Invalid("options and out are required");
   }
@@ -146,16 +166,15 @@ mayday_status mayday_client_create(const mayday_client_options* options,
   // fields it does not know.
   mayday_client_options known;
   mayday_client_options_init(&known);
-  std::memcpy(&known, options,
-              std::min(options->struct_size, sizeof(known)));
+  std::memcpy(&known, options, std::min(options->struct_size, sizeof(known)));
   if (options->struct_size < offsetof(mayday_client_options, data_dir)) {
     return Invalid("options.struct_size is too small");
   }
   if (known.server == nullptr || known.token == nullptr) {
     return Invalid("options.server and options.token are required");
   }
-  if (known.call_timeout_ms < 0 || known.raise_deadline_ms < 0 ||
-      known.initial_backoff_ms < 0 || known.max_backoff_ms < 0) {
+  if (known.call_timeout_ms < 0 || known.raise_deadline_ms < 0 || known.initial_backoff_ms < 0 ||
+      known.max_backoff_ms < 0) {
     return Invalid("options durations must not be negative");
   }
   if (known.tls != 0 && known.tls != 1) {
@@ -185,22 +204,20 @@ mayday_status mayday_client_create(const mayday_client_options* options,
 
 void mayday_client_destroy(mayday_client* client) { delete client; }
 
-mayday_status mayday_raise(mayday_client* client, mayday_kind kind,
-                           double latitude, double longitude,
-                           double accuracy_meters, const char* note,
+mayday_status mayday_raise(mayday_client* client, mayday_kind kind, double latitude,
+                           double longitude, double accuracy_meters, const char* note,
                            char* case_name, size_t case_name_size) {
   if (client == nullptr) return Invalid("client is required");
-  auto opened = client->client->RaiseAlert(
-      MakeAlert(kind, latitude, longitude, accuracy_meters, note));
+  auto opened =
+      client->client->RaiseAlert(MakeAlert(kind, latitude, longitude, accuracy_meters, note));
   if (!opened.ok()) return Fail(opened.status());
   return CopyOut(opened->name(), case_name, case_name_size);
 }
 
-mayday_status mayday_raise_async(mayday_client* client, mayday_kind kind,
-                                 double latitude, double longitude,
-                                 double accuracy_meters, const char* note,
-                                 mayday_raise_callback callback, void* user,
-                                 char* request_id, size_t request_id_size) {
+mayday_status mayday_raise_async(mayday_client* client, mayday_kind kind, double latitude,
+                                 double longitude, double accuracy_meters, const char* note,
+                                 mayday_raise_callback callback, void* user, char* request_id,
+                                 size_t request_id_size) {
   if (client == nullptr) return Invalid("client is required");
   mayday::sdk::AlertCallback on_change;
   if (callback != nullptr) {
@@ -217,9 +234,8 @@ mayday_status mayday_raise_async(mayday_client* client, mayday_kind kind,
                            std::move(on_change), request_id, request_id_size);
 }
 
-mayday_status mayday_raise_with_progress(mayday_client* client, mayday_kind kind,
-                                         double latitude, double longitude,
-                                         double accuracy_meters, const char* note,
+mayday_status mayday_raise_with_progress(mayday_client* client, mayday_kind kind, double latitude,
+                                         double longitude, double accuracy_meters, const char* note,
                                          mayday_progress_callback progress, void* user,
                                          char* request_id, size_t request_id_size) {
   if (client == nullptr) return Invalid("client is required");
@@ -246,10 +262,8 @@ mayday_status mayday_raise_with_progress(mayday_client* client, mayday_kind kind
 }
 
 mayday_status mayday_watch_start(mayday_client* client, const char* case_name,
-                                 int64_t after_sequence,
-                                 mayday_event_callback on_event,
-                                 mayday_end_callback on_end, void* user,
-                                 mayday_watch** out) {
+                                 int64_t after_sequence, mayday_event_callback on_event,
+                                 mayday_end_callback on_end, void* user, mayday_watch** out) {
   if (client == nullptr || case_name == nullptr || out == nullptr) {
     return Invalid("client, case_name and out are required");
   }
@@ -268,8 +282,7 @@ mayday_status mayday_watch_start(mayday_client* client, const char* case_name,
         c_event.actor = event.actor().c_str();
         c_event.description = description.c_str();
         c_event.event_time_unix_ms =
-            google::protobuf::util::TimeUtil::TimestampToMilliseconds(
-                event.event_time());
+            google::protobuf::util::TimeUtil::TimestampToMilliseconds(event.event_time());
         on_event(&c_event, user);
       },
       [on_end, user](const absl::Status& status) {
@@ -292,19 +305,16 @@ int mayday_watch_wait(mayday_watch* watch, int32_t timeout_ms) {
 
 void mayday_watch_destroy(mayday_watch* watch) { delete watch; }
 
-mayday_status mayday_cancel_case(mayday_client* client, const char* case_name,
-                                 const char* reason) {
+mayday_status mayday_cancel_case(mayday_client* client, const char* case_name, const char* reason) {
   if (client == nullptr || case_name == nullptr) {
     return Invalid("client and case_name are required");
   }
-  auto cancelled = client->client->CancelCase(
-      case_name, reason != nullptr ? reason : "");
+  auto cancelled = client->client->CancelCase(case_name, reason != nullptr ? reason : "");
   if (!cancelled.ok()) return Fail(cancelled.status());
   return MAYDAY_OK;
 }
 
-mayday_status mayday_feed_location(mayday_client* client,
-                                   const char* case_name, double latitude,
+mayday_status mayday_feed_location(mayday_client* client, const char* case_name, double latitude,
                                    double longitude, double accuracy_meters) {
   if (client == nullptr || case_name == nullptr) {
     return Invalid("client and case_name are required");

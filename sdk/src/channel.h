@@ -36,8 +36,7 @@ std::shared_ptr<grpc::Channel> MakeChannel(
 
 // Prepares `context` for one call: adds "authorization: Bearer <token>" and,
 // unless `deadline` is absl::InfiniteFuture(), sets the deadline.
-void PrepareContext(grpc::ClientContext* context, const std::string& token,
-                    absl::Time deadline);
+void PrepareContext(grpc::ClientContext* context, const std::string& token, absl::Time deadline);
 
 }  // namespace mayday::sdk::internal
 

@@ -15,8 +15,7 @@
 
 namespace mayday::sdk {
 
-absl::StatusOr<std::unique_ptr<Client>> Client::Create(
-    const ClientOptions& options) {
+absl::StatusOr<std::unique_ptr<Client>> Client::Create(const ClientOptions& options) {
   if (absl::Status status = internal::ValidateOptions(options); !status.ok()) {
     return status;
   }
@@ -28,8 +27,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(
   absl::StatusOr<std::unique_ptr<internal::AlertOutbox>> outbox =
       internal::AlertOutbox::Open(options, stub);
   if (!outbox.ok()) return outbox.status();
-  return std::make_unique<internal::ClientImpl>(options, std::move(stub),
-                                                std::move(*outbox));
+  return std::make_unique<internal::ClientImpl>(options, std::move(stub), std::move(*outbox));
 }
 
 namespace internal {
@@ -45,8 +43,7 @@ absl::Status ValidateOptions(const ClientOptions& options) {
       options.raise_deadline <= absl::ZeroDuration() ||
       options.initial_backoff <= absl::ZeroDuration() ||
       options.max_backoff <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(
-        "ClientOptions durations must be positive");
+    return absl::InvalidArgumentError("ClientOptions durations must be positive");
   }
   return absl::OkStatus();
 }
@@ -59,10 +56,10 @@ ClientImpl::ClientImpl(ClientOptions options, std::shared_ptr<Stub> stub,
       outbox_(std::move(outbox)) {}
 
 template <typename Request, typename Response>
-absl::StatusOr<Response> ClientImpl::CallOnce(
-    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
-                                 Response*),
-    const Request& request) {
+absl::StatusOr<Response> ClientImpl::CallOnce(grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                                           const Request&,
+                                                                           Response*),
+                                              const Request& request) {
   grpc::ClientContext context;
   PrepareContext(&context, options_.token, absl::Now() + options_.call_timeout);
   Response response;
@@ -84,8 +81,7 @@ absl::StatusOr<std::shared_ptr<PendingAlert>> ClientImpl::Raise(const Alert& ale
   request.set_kind(alert.kind);
   request.mutable_location()->set_latitude(alert.latitude);
   request.mutable_location()->set_longitude(alert.longitude);
-  request.mutable_location()->set_horizontal_accuracy_meters(
-      alert.horizontal_accuracy_meters);
+  request.mutable_location()->set_horizontal_accuracy_meters(alert.horizontal_accuracy_meters);
   // Never refused over its note: cleaned and cut to the server's limit, which
   // also keeps the request far below the server's 64 KiB.
   CleanedText note = CleanNote(alert.note);
@@ -100,16 +96,14 @@ absl::StatusOr<mayday::v1::Case> ClientImpl::RaiseAlert(const Alert& alert) {
   auto* pending = static_cast<PendingAlertImpl*>(raised->get());
   if (!pending->WaitDoneOrUntrusted(options_.raise_deadline) && options_.data_dir.empty()) {
     // Without an outbox the old contract holds: give up at the deadline.
-    pending->Abandon(absl::DeadlineExceededError(
-        "RaiseAlert: no answer within raise_deadline"));
+    pending->Abandon(absl::DeadlineExceededError("RaiseAlert: no answer within raise_deadline"));
   }
   AlertProgress progress = pending->progress();
   if (progress.state == AlertState::kAcknowledged) return progress.opened;
   // kFailed, or kQueued after the deadline or with an untrusted server (the
   // alert staying queued).
   if (!progress.error.ok()) return progress.error;
-  return absl::DeadlineExceededError(
-      "RaiseAlert: no answer within raise_deadline");
+  return absl::DeadlineExceededError("RaiseAlert: no answer within raise_deadline");
 }
 
 std::vector<std::shared_ptr<PendingAlert>> ClientImpl::PendingAlerts() {
@@ -125,15 +119,14 @@ absl::Status ClientImpl::FeedLocation(const std::string& case_name,
   return location_feed_.Feed(case_name, location);
 }
 
-absl::StatusOr<mayday::v1::Case> ClientImpl::GetCase(
-    const std::string& case_name) {
+absl::StatusOr<mayday::v1::Case> ClientImpl::GetCase(const std::string& case_name) {
   mayday::v1::GetCaseRequest request;
   request.set_name(case_name);
   return CallOnce(&Stub::GetCase, request);
 }
 
-absl::StatusOr<mayday::v1::ListCasesResponse> ClientImpl::ListCases(
-    int page_size, const std::string& page_token) {
+absl::StatusOr<mayday::v1::ListCasesResponse> ClientImpl::ListCases(int page_size,
+                                                                    const std::string& page_token) {
   mayday::v1::ListCasesRequest request;
   request.set_page_size(page_size);
   request.set_page_token(page_token);
@@ -157,8 +150,8 @@ absl::StatusOr<mayday::v1::Case> ClientImpl::RateCase(const std::string& case_na
   return CallOnce(&Stub::RateCase, request);
 }
 
-absl::StatusOr<mayday::v1::Case> ClientImpl::CancelCase(
-    const std::string& case_name, const std::string& reason) {
+absl::StatusOr<mayday::v1::Case> ClientImpl::CancelCase(const std::string& case_name,
+                                                        const std::string& reason) {
   mayday::v1::CancelCaseRequest request;
   request.set_name(case_name);
   request.set_reason(CleanMessage(reason).text);

@@ -6,8 +6,8 @@
 #include <memory>
 #include <string>
 
-#include "mayday/sdk/client.h"
 #include "location_feed.h"
+#include "mayday/sdk/client.h"
 #include "mayday/v1/alert_service.grpc.pb.h"
 #include "outbox.h"
 
@@ -20,30 +20,27 @@ absl::Status ValidateOptions(const ClientOptions& options);
 // the outbox and location feed are thread-safe.
 class ClientImpl final : public Client {
  public:
-  ClientImpl(ClientOptions options,
-             std::shared_ptr<mayday::v1::AlertService::StubInterface> stub,
+  ClientImpl(ClientOptions options, std::shared_ptr<mayday::v1::AlertService::StubInterface> stub,
              std::unique_ptr<AlertOutbox> outbox);
 
   absl::StatusOr<mayday::v1::Case> RaiseAlert(const Alert& alert) override;
-  absl::StatusOr<std::shared_ptr<PendingAlert>> Raise(
-      const Alert& alert, AlertCallback on_change) override;
+  absl::StatusOr<std::shared_ptr<PendingAlert>> Raise(const Alert& alert,
+                                                      AlertCallback on_change) override;
   std::vector<std::shared_ptr<PendingAlert>> PendingAlerts() override;
   std::vector<std::shared_ptr<PendingAlert>> ResumedAlerts() override;
   absl::Status FeedLocation(const std::string& case_name,
                             const mayday::v1::Location& location) override;
-  absl::StatusOr<mayday::v1::Case> GetCase(
-      const std::string& case_name) override;
-  absl::StatusOr<mayday::v1::ListCasesResponse> ListCases(
-      int page_size, const std::string& page_token) override;
+  absl::StatusOr<mayday::v1::Case> GetCase(const std::string& case_name) override;
+  absl::StatusOr<mayday::v1::ListCasesResponse> ListCases(int page_size,
+                                                          const std::string& page_token) override;
   absl::StatusOr<mayday::v1::CaseEvent> PostMessage(const std::string& case_name,
                                                     const std::string& text) override;
   absl::StatusOr<mayday::v1::Case> RateCase(const std::string& case_name, int stars,
                                             const std::string& comment) override;
-  absl::StatusOr<mayday::v1::Case> CancelCase(
-      const std::string& case_name, const std::string& reason) override;
+  absl::StatusOr<mayday::v1::Case> CancelCase(const std::string& case_name,
+                                              const std::string& reason) override;
   absl::StatusOr<mayday::v1::Case> UpdateCaseLocation(
-      const std::string& case_name,
-      const mayday::v1::Location& location) override;
+      const std::string& case_name, const mayday::v1::Location& location) override;
   absl::StatusOr<std::unique_ptr<Watch>> WatchCase(
       const std::string& case_name, int64_t after_sequence,
       std::function<void(const mayday::v1::CaseEvent&)> on_event,
@@ -54,10 +51,9 @@ class ClientImpl final : public Client {
 
   // One attempt of a unary call with options_.call_timeout.
   template <typename Request, typename Response>
-  absl::StatusOr<Response> CallOnce(
-      grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
-                                   Response*),
-      const Request& request);
+  absl::StatusOr<Response> CallOnce(grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                                 const Request&, Response*),
+                                    const Request& request);
 
   const ClientOptions options_;
   const std::shared_ptr<Stub> stub_;

@@ -23,8 +23,7 @@ namespace internal {
 absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
   // absl::StatusCode and grpc::StatusCode use the same numbers.
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
 
 bool IsRetryableRaise(grpc::StatusCode code) {

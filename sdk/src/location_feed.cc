@@ -9,8 +9,7 @@
 
 namespace mayday::sdk::internal {
 
-LocationFeed::LocationFeed(const ClientOptions& options,
-                           std::shared_ptr<Stub> stub)
+LocationFeed::LocationFeed(const ClientOptions& options, std::shared_ptr<Stub> stub)
     : options_(options), stub_(std::move(stub)) {}
 
 LocationFeed::~LocationFeed() {
@@ -31,8 +30,7 @@ absl::Status LocationFeed::Feed(const std::string& case_name,
   }
   absl::MutexLock lock(&mu_);
   if (ended_.count(case_name) > 0) {
-    return absl::FailedPreconditionError(
-        "FeedLocation: the server refused updates for this case");
+    return absl::FailedPreconditionError("FeedLocation: the server refused updates for this case");
   }
   unsent_[case_name] = location;
   if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
@@ -55,13 +53,11 @@ void LocationFeed::Run() {
     unsent_.erase(first);
 
     grpc::ClientContext context;
-    PrepareContext(&context, options_.token,
-                   absl::Now() + options_.call_timeout);
+    PrepareContext(&context, options_.token, absl::Now() + options_.call_timeout);
     in_flight_ = &context;
     mu_.Unlock();
     mayday::v1::Case updated;
-    const grpc::Status status =
-        stub_->UpdateCaseLocation(&context, request, &updated);
+    const grpc::Status status = stub_->UpdateCaseLocation(&context, request, &updated);
     mu_.Lock();
     in_flight_ = nullptr;
     if (stopping_) return;

@@ -32,8 +32,7 @@ class LocationFeed {
   ~LocationFeed();
 
   // See Client::FeedLocation.
-  absl::Status Feed(const std::string& case_name,
-                    const mayday::v1::Location& location);
+  absl::Status Feed(const std::string& case_name, const mayday::v1::Location& location);
 
  private:
   void Run();

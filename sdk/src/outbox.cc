@@ -27,8 +27,7 @@ AlertProgress PendingAlertImpl::progress() const {
 bool PendingAlertImpl::WaitDone(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
   auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return progress_.state == AlertState::kAcknowledged ||
-           progress_.state == AlertState::kFailed;
+    return progress_.state == AlertState::kAcknowledged || progress_.state == AlertState::kFailed;
   };
   return mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
 }
@@ -67,13 +66,11 @@ absl::Status PendingAlertImpl::abandoned() const {
   return abandoned_;
 }
 
-absl::StatusOr<std::unique_ptr<AlertOutbox>> AlertOutbox::Open(
-    const ClientOptions& options, std::shared_ptr<Stub> stub) {
-  absl::StatusOr<std::unique_ptr<OutboxStore>> store =
-      OutboxStore::Open(options.data_dir);
+absl::StatusOr<std::unique_ptr<AlertOutbox>> AlertOutbox::Open(const ClientOptions& options,
+                                                               std::shared_ptr<Stub> stub) {
+  absl::StatusOr<std::unique_ptr<OutboxStore>> store = OutboxStore::Open(options.data_dir);
   if (!store.ok()) return store.status();
-  std::unique_ptr<AlertOutbox> outbox(
-      new AlertOutbox(options, std::move(stub), std::move(*store)));
+  std::unique_ptr<AlertOutbox> outbox(new AlertOutbox(options, std::move(stub), std::move(*store)));
   absl::StatusOr<std::vector<mayday::v1::RaiseAlertRequest>> pending =
       outbox->store_->LoadPending();
   if (!pending.ok()) return absl::FailedPreconditionError(pending.status().message());
@@ -84,8 +81,7 @@ absl::StatusOr<std::unique_ptr<AlertOutbox>> AlertOutbox::Open(
   return outbox;
 }
 
-AlertOutbox::AlertOutbox(const ClientOptions& options,
-                         std::shared_ptr<Stub> stub,
+AlertOutbox::AlertOutbox(const ClientOptions& options, std::shared_ptr<Stub> stub,
                          std::unique_ptr<OutboxStore> store)
     : options_(options), stub_(std::move(stub)), store_(std::move(store)) {}
 
@@ -129,8 +125,8 @@ std::shared_ptr<PendingAlertImpl> AlertOutbox::Start(std::shared_ptr<PendingAler
   if (stopping_) return alert;
   Sender& sender = senders_.emplace_back();
   sender.alert = alert;
-  sender.thread = std::thread(
-      [this, request, alert, self = &sender] { Deliver(request, alert, self); });
+  sender.thread =
+      std::thread([this, request, alert, self = &sender] { Deliver(request, alert, self); });
   return alert;
 }
 
@@ -155,21 +151,18 @@ bool AlertOutbox::Sleep(absl::Duration delay) {
 }
 
 void AlertOutbox::Deliver(mayday::v1::RaiseAlertRequest request,
-                          std::shared_ptr<PendingAlertImpl> alert,
-                          Sender* self) {
+                          std::shared_ptr<PendingAlertImpl> alert, Sender* self) {
   Backoff backoff(options_.initial_backoff, options_.max_backoff, RandomSeed());
   absl::Status last_error;
   while (true) {
     if (absl::Status why = alert->abandoned(); !why.ok()) {
       (void)store_->MarkFailed(request.request_id(), std::string(why.message()));
-      alert->Update(AlertState::kFailed, last_error.ok() ? why : last_error,
-                    nullptr);
+      alert->Update(AlertState::kFailed, last_error.ok() ? why : last_error, nullptr);
       break;
     }
     alert->Update(AlertState::kSending, absl::OkStatus(), nullptr);
     grpc::ClientContext context;
-    PrepareContext(&context, options_.token,
-                   absl::Now() + options_.call_timeout);
+    PrepareContext(&context, options_.token, absl::Now() + options_.call_timeout);
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) break;
@@ -180,8 +173,7 @@ void AlertOutbox::Deliver(mayday::v1::RaiseAlertRequest request,
     bool stopping;
     {
       absl::MutexLock lock(&mu_);
-      in_flight_.erase(
-          std::find(in_flight_.begin(), in_flight_.end(), &context));
+      in_flight_.erase(std::find(in_flight_.begin(), in_flight_.end(), &context));
       stopping = stopping_;
     }
     if (status.ok()) {

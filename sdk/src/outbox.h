@@ -39,8 +39,7 @@ class PendingAlertImpl final : public PendingAlert {
   bool WaitDoneOrUntrusted(absl::Duration timeout);
 
   // Sender thread: records the new state and calls the callback.
-  void Update(AlertState state, absl::Status error,
-              const mayday::v1::Case* opened);
+  void Update(AlertState state, absl::Status error, const mayday::v1::Case* opened);
   // Makes the sender give up after its current attempt (kFailed, `why`).
   void Abandon(absl::Status why);
   // The reason passed to Abandon, or OK.
@@ -59,8 +58,8 @@ class AlertOutbox {
   using Stub = mayday::v1::AlertService::StubInterface;
 
   // Opens the store for options.data_dir and starts resending what it holds.
-  static absl::StatusOr<std::unique_ptr<AlertOutbox>> Open(
-      const ClientOptions& options, std::shared_ptr<Stub> stub);
+  static absl::StatusOr<std::unique_ptr<AlertOutbox>> Open(const ClientOptions& options,
+                                                           std::shared_ptr<Stub> stub);
   // Cancels attempts in flight and joins the sender threads; pending alerts
   // stay in the store.
   ~AlertOutbox();
@@ -74,9 +73,7 @@ class AlertOutbox {
   // Alerts not yet acknowledged or failed.
   std::vector<std::shared_ptr<PendingAlert>> Pending();
   // Alerts found pending in the store at Open.
-  std::vector<std::shared_ptr<PendingAlert>> Resumed() const {
-    return resumed_;
-  }
+  std::vector<std::shared_ptr<PendingAlert>> Resumed() const { return resumed_; }
 
  private:
   struct Sender {
@@ -90,8 +87,8 @@ class AlertOutbox {
   std::shared_ptr<PendingAlertImpl> Start(std::shared_ptr<PendingAlertImpl> alert,
                                           const mayday::v1::RaiseAlertRequest& request);
   // A sender thread's body.
-  void Deliver(mayday::v1::RaiseAlertRequest request,
-               std::shared_ptr<PendingAlertImpl> alert, Sender* self);
+  void Deliver(mayday::v1::RaiseAlertRequest request, std::shared_ptr<PendingAlertImpl> alert,
+               Sender* self);
   // Waits `delay` or until shutdown; false on shutdown.
   bool Sleep(absl::Duration delay);
 

@@ -3,7 +3,6 @@
 
 #include <sqlite3.h>
 
-
 #include "absl/strings/str_cat.h"
 
 namespace mayday::sdk::internal {
@@ -30,27 +29,22 @@ class Statement {
 };
 
 absl::Status Error(sqlite3* db, absl::string_view what) {
-  return absl::UnavailableError(
-      absl::StrCat("outbox: ", what, ": ", sqlite3_errmsg(db)));
+  return absl::UnavailableError(absl::StrCat("outbox: ", what, ": ", sqlite3_errmsg(db)));
 }
 
 void BindText(sqlite3_stmt* stmt, int index, const std::string& text) {
-  sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()),
-                    SQLITE_TRANSIENT);
+  sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
 }
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<OutboxStore>> OutboxStore::Open(
-    const std::string& data_dir) {
+absl::StatusOr<std::unique_ptr<OutboxStore>> OutboxStore::Open(const std::string& data_dir) {
   const std::string path =
-      data_dir.empty() ? std::string(":memory:")
-                       : absl::StrCat(data_dir, "/", kFileName);
+      data_dir.empty() ? std::string(":memory:") : absl::StrCat(data_dir, "/", kFileName);
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(
-      path.c_str(), &db,
-      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-      nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
@@ -85,8 +79,8 @@ OutboxStore::~OutboxStore() { sqlite3_close(db_); }
 absl::Status OutboxStore::Exec(const char* sql) {
   char* message = nullptr;
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-    absl::Status status = absl::UnavailableError(
-        absl::StrCat("outbox: ", message != nullptr ? message : "error"));
+    absl::Status status =
+        absl::UnavailableError(absl::StrCat("outbox: ", message != nullptr ? message : "error"));
     sqlite3_free(message);
     return status;
   }
@@ -102,15 +96,13 @@ absl::Status OutboxStore::Insert(const mayday::v1::RaiseAlertRequest& request) {
                  " VALUES (?, ?, 0, strftime('%s','now'))");
   if (!stmt.ok()) return Error(db_, "prepare insert");
   BindText(stmt.get(), 1, request.request_id());
-  sqlite3_bind_blob(stmt.get(), 2, blob.data(), static_cast<int>(blob.size()),
-                    SQLITE_TRANSIENT);
+  sqlite3_bind_blob(stmt.get(), 2, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
   if (sqlite3_step(stmt.get()) != SQLITE_DONE) return Error(db_, "insert");
   return absl::OkStatus();
 }
 
 absl::Status OutboxStore::SetState(const std::string& request_id, int state,
-                                   const std::string& case_name,
-                                   const std::string& error) {
+                                   const std::string& case_name, const std::string& error) {
   absl::MutexLock lock(&mu_);
   Statement stmt(db_,
                  "UPDATE alerts SET state = ?, case_name = ?, error = ?"
@@ -129,13 +121,11 @@ absl::Status OutboxStore::MarkAcknowledged(const std::string& request_id,
   return SetState(request_id, kAcknowledged, case_name, "");
 }
 
-absl::Status OutboxStore::MarkFailed(const std::string& request_id,
-                                     const std::string& error) {
+absl::Status OutboxStore::MarkFailed(const std::string& request_id, const std::string& error) {
   return SetState(request_id, kFailed, "", error);
 }
 
-absl::StatusOr<std::vector<mayday::v1::RaiseAlertRequest>>
-OutboxStore::LoadPending() {
+absl::StatusOr<std::vector<mayday::v1::RaiseAlertRequest>> OutboxStore::LoadPending() {
   absl::MutexLock lock(&mu_);
   Statement stmt(db_,
                  "SELECT request FROM alerts WHERE state = 0"

@@ -28,8 +28,7 @@ class OutboxStore {
   // Opens (creating if needed) the outbox in `data_dir`, which must exist.
   // Empty data_dir: an in-memory store that does not survive the process.
   // FAILED_PRECONDITION if the file cannot be opened or initialised.
-  static absl::StatusOr<std::unique_ptr<OutboxStore>> Open(
-      const std::string& data_dir);
+  static absl::StatusOr<std::unique_ptr<OutboxStore>> Open(const std::string& data_dir);
   ~OutboxStore();
   OutboxStore(const OutboxStore&) = delete;
   OutboxStore& operator=(const OutboxStore&) = delete;
@@ -38,11 +37,9 @@ class OutboxStore {
   // Returns once it is durable, or the SQLite error as UNAVAILABLE.
   absl::Status Insert(const mayday::v1::RaiseAlertRequest& request);
   // Marks the alert acknowledged with the case it opened.
-  absl::Status MarkAcknowledged(const std::string& request_id,
-                                const std::string& case_name);
+  absl::Status MarkAcknowledged(const std::string& request_id, const std::string& case_name);
   // Marks the alert failed for good (a non-retryable error).
-  absl::Status MarkFailed(const std::string& request_id,
-                          const std::string& error);
+  absl::Status MarkFailed(const std::string& request_id, const std::string& error);
   // Returns the pending requests, oldest first.
   absl::StatusOr<std::vector<mayday::v1::RaiseAlertRequest>> LoadPending();
   // Returns the case name of an acknowledged alert, or "" if none.
@@ -51,8 +48,8 @@ class OutboxStore {
  private:
   explicit OutboxStore(sqlite3* db) : db_(db) {}
   absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status SetState(const std::string& request_id, int state,
-                        const std::string& case_name, const std::string& error);
+  absl::Status SetState(const std::string& request_id, int state, const std::string& case_name,
+                        const std::string& error);
 
   absl::Mutex mu_;
   sqlite3* const db_ ABSL_PT_GUARDED_BY(mu_);

@@ -16,8 +16,7 @@ std::string NewRequestId() {
   std::string id;
   id.reserve(32);
   for (int i = 0; i < 4; ++i) {
-    absl::StrAppend(
-        &id, absl::Hex(static_cast<uint32_t>(device()), absl::kZeroPad8));
+    absl::StrAppend(&id, absl::Hex(static_cast<uint32_t>(device()), absl::kZeroPad8));
   }
   return id;
 }

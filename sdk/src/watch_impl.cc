@@ -9,14 +9,12 @@
 namespace mayday::sdk::internal {
 
 bool IsTerminalState(mayday::v1::CaseState state) {
-  return state == mayday::v1::CASE_STATE_RESOLVED ||
-         state == mayday::v1::CASE_STATE_CANCELLED;
+  return state == mayday::v1::CASE_STATE_RESOLVED || state == mayday::v1::CASE_STATE_CANCELLED;
 }
 
 WatchRunner::WatchRunner(WatchParams params)
     : params_(std::move(params)),
-      backoff_(params_.initial_backoff, params_.max_backoff,
-               params_.backoff_seed),
+      backoff_(params_.initial_backoff, params_.max_backoff, params_.backoff_seed),
       last_sequence_(params_.after_sequence) {}
 
 void WatchRunner::Run() {

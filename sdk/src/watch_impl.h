@@ -81,9 +81,7 @@ class WatchImpl final : public Watch {
   ~WatchImpl() override;
 
   void Cancel() override { runner_->Cancel(); }
-  bool WaitDone(absl::Duration timeout) override {
-    return runner_->WaitDone(timeout);
-  }
+  bool WaitDone(absl::Duration timeout) override { return runner_->WaitDone(timeout); }
   int64_t last_sequence() const override { return runner_->last_sequence(); }
 
  private:

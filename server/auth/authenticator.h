@@ -14,9 +14,9 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "mayday/base/clock.h"
 #include "auth/token.h"
 #include "grpcpp/server_context.h"
+#include "mayday/base/clock.h"
 #include "store/store.h"
 
 namespace mayday::server {

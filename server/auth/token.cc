@@ -43,9 +43,9 @@ absl::Status ValidateSubject(absl::string_view subject) {
     }
   }
   if (!ok_size || !ok_chars) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "subject \"", subject.substr(0, 80),
-        "\" is not a valid id: use 1 to 64 letters, digits, '.', '_' or '-'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("subject \"", subject.substr(0, 80),
+                     "\" is not a valid id: use 1 to 64 letters, digits, '.', '_' or '-'"));
   }
   return absl::OkStatus();
 }
@@ -81,9 +81,9 @@ absl::StatusOr<std::string> IssueToken(Store& store, Role role, absl::string_vie
   if (RAND_bytes(secret.data(), secret.size()) != 1) {
     return absl::InternalError("the system's random number generator failed; no token made");
   }
-  std::string token = absl::StrCat(
-      "mdy_", absl::BytesToHexString(
-                  absl::string_view(reinterpret_cast<const char*>(secret.data()), secret.size())));
+  std::string token =
+      absl::StrCat("mdy_", absl::BytesToHexString(absl::string_view(
+                               reinterpret_cast<const char*>(secret.data()), secret.size())));
   TokenRecord record;
   record.token_hash = HashToken(token);
   record.role = role;

@@ -7,9 +7,8 @@
 #include <array>
 #include <string>
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "store/store.h"
 
 namespace mayday::server {

@@ -18,10 +18,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
-#include "mayday/base/clock.h"
 #include "absl/time/time.h"
-#include "cases/case_log.h"
 #include "api/proto_time.h"
+#include "cases/case_log.h"
+#include "mayday/base/clock.h"
 #include "store/store.h"
 
 namespace {
@@ -49,7 +49,8 @@ struct Timeline {
 class Writer {
  public:
   Writer(std::mt19937_64& random, absl::Time now, int64_t cases)
-      : random_(random), first_(now - absl::Hours(365 * 24)),
+      : random_(random),
+        first_(now - absl::Hours(365 * 24)),
         slot_((absl::Hours(365 * 24) - absl::Minutes(5)) / cases) {}
 
   Timeline Make(int64_t n, bool open, int shape) {
@@ -143,8 +144,12 @@ int main(int argc, char** argv) {
   int64_t cases = 1'000'000, open = 100'000;
   uint64_t seed = 1;
   app.add_option("--db", db, "SQLite database file (created if missing)")->required();
-  app.add_option("--cases", cases, "cases in all")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--open", open, "of which still open")->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--cases", cases, "cases in all")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--open", open, "of which still open")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--seed", seed, "random seed")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (open > cases) {
@@ -171,7 +176,8 @@ int main(int argc, char** argv) {
   for (int64_t job = 0; job < jobs; ++job) {
     {
       absl::MutexLock lock(&mu);
-      mu.Await(absl::Condition(+[](int* q) { return *q < kJobsQueued; }, &queued));
+      mu.Await(absl::Condition(
+          +[](int* q) { return *q < kJobsQueued; }, &queued));
       ++queued;
     }
     auto batch = std::make_shared<std::vector<Timeline>>();
@@ -216,6 +222,7 @@ int main(int argc, char** argv) {
   finished.Wait();
   if (failed) return 1;
   std::printf("{\"cases\":%lld,\"open\":%lld,\"seconds\":%.1f}\n", static_cast<long long>(cases),
-              static_cast<long long>(open), absl::ToDoubleSeconds(mayday::base::SystemClock()->Now() - start));
+              static_cast<long long>(open),
+              absl::ToDoubleSeconds(mayday::base::SystemClock()->Now() - start));
   return 0;
 }

@@ -10,8 +10,8 @@ absl::Status PostMessage(const std::string& author, const std::string& text,
                          const mayday::v1::Case& current, mayday::v1::Case&,
                          mayday::v1::CaseEvent& event) {
   if (IsTerminal(current.state())) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the case is ", StateName(current.state()), "; messages can no longer be posted"));
+    return absl::FailedPreconditionError(absl::StrCat("the case is ", StateName(current.state()),
+                                                      "; messages can no longer be posted"));
   }
   auto* posted = event.mutable_message_posted();
   posted->set_author(author);
@@ -19,9 +19,9 @@ absl::Status PostMessage(const std::string& author, const std::string& text,
   return absl::OkStatus();
 }
 
-absl::Status CloseCase(mayday::v1::CaseState state, const std::string& reason,
-                       bool false_alarm, const mayday::v1::Case& current,
-                       mayday::v1::Case& next, mayday::v1::CaseEvent& event) {
+absl::Status CloseCase(mayday::v1::CaseState state, const std::string& reason, bool false_alarm,
+                       const mayday::v1::Case& current, mayday::v1::Case& next,
+                       mayday::v1::CaseEvent& event) {
   if (auto s = CheckCancel(current.state()); !s.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("the case is already ", StateName(current.state())));
@@ -41,8 +41,8 @@ absl::Status CloseCase(mayday::v1::CaseState state, const std::string& reason,
 absl::Status Rate(const mayday::v1::Rating& rating, const mayday::v1::Case& current,
                   mayday::v1::Case& next, mayday::v1::CaseEvent& event) {
   if (!IsTerminal(current.state())) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the case is ", StateName(current.state()), "; it can be rated once it is closed"));
+    return absl::FailedPreconditionError(absl::StrCat("the case is ", StateName(current.state()),
+                                                      "; it can be rated once it is closed"));
   }
   if (current.has_rating()) {
     return absl::FailedPreconditionError("the case was already rated; a rating is given once");

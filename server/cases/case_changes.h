@@ -21,9 +21,9 @@ absl::Status PostMessage(const std::string& author, const std::string& text,
 // Closes an open case as CANCELLED (with `reason`, and whether it was a
 // false alarm) or RESOLVED (`reason` and `false_alarm` unused).
 // FAILED_PRECONDITION if it is already closed.
-absl::Status CloseCase(mayday::v1::CaseState state, const std::string& reason,
-                       bool false_alarm, const mayday::v1::Case& current,
-                       mayday::v1::Case& next, mayday::v1::CaseEvent& event);
+absl::Status CloseCase(mayday::v1::CaseState state, const std::string& reason, bool false_alarm,
+                       const mayday::v1::Case& current, mayday::v1::Case& next,
+                       mayday::v1::CaseEvent& event);
 
 // The member rates a closed case once. FAILED_PRECONDITION if the case is
 // still open or already rated. `rating` is validated by the caller.

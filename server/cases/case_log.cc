@@ -53,10 +53,9 @@ std::string NewCaseId(absl::Time created) {
   // (A clock before 1970 or past 4253 gives the nearest of the two, so
   // that the id always has its 46 digits.)
   const int64_t micros = std::clamp<int64_t>(absl::ToUnixMicros(created), 0, (1LL << 56) - 1);
-  return absl::StrCat(
-      absl::Hex(static_cast<uint64_t>(micros), absl::kZeroPad14),
-      absl::BytesToHexString(
-          absl::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())));
+  return absl::StrCat(absl::Hex(static_cast<uint64_t>(micros), absl::kZeroPad14),
+                      absl::BytesToHexString(absl::string_view(
+                          reinterpret_cast<const char*>(bytes.data()), bytes.size())));
 }
 
 void CaseLog::OpenAsync(NewCase request,
@@ -164,20 +163,18 @@ void CaseLog::AppendAsync(std::string case_id, std::string actor, OwnedCaseChang
       });
 }
 
-absl::StatusOr<CommittedChange> CaseWriter::Append(std::string_view case_id,
-                                                   std::string_view actor, CaseChange change) {
+absl::StatusOr<CommittedChange> CaseWriter::Append(std::string_view case_id, std::string_view actor,
+                                                   CaseChange change) {
   return AppendAudited(case_id, actor, change, std::nullopt);
 }
 
-absl::StatusOr<CommittedChange> CaseWriter::Append(std::string_view case_id,
-                                                   std::string_view actor, CaseChange change,
-                                                   const AuditEntry& audit) {
+absl::StatusOr<CommittedChange> CaseWriter::Append(std::string_view case_id, std::string_view actor,
+                                                   CaseChange change, const AuditEntry& audit) {
   return AppendAudited(case_id, actor, change, audit);
 }
 
 absl::StatusOr<CommittedChange> CaseWriter::AppendAudited(std::string_view case_id,
-                                                          std::string_view actor,
-                                                          CaseChange change,
+                                                          std::string_view actor, CaseChange change,
                                                           std::optional<AuditEntry> audit) {
   absl::Notification finished;
   absl::StatusOr<CommittedChange> outcome;

@@ -37,8 +37,8 @@ bool IsAssigned(CaseState state) {
 
 absl::Status CheckCancel(CaseState state) {
   if (IsTerminal(state)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the case is already ", StateName(state), " and can no longer be cancelled"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the case is already ", StateName(state), " and can no longer be cancelled"));
   }
   return absl::OkStatus();
 }
@@ -50,8 +50,8 @@ absl::Status CheckProgress(CaseState from, CaseState to) {
         "state must be CASE_STATE_EN_ROUTE, CASE_STATE_ON_SCENE or CASE_STATE_RESOLVED");
   }
   if (!IsAssigned(from)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the case is ", StateName(from), ", not assigned; progress can't be reported"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the case is ", StateName(from), ", not assigned; progress can't be reported"));
   }
   if (Rank(to) <= Rank(from)) {
     return absl::FailedPreconditionError(absl::StrCat("the case is already ", StateName(from),

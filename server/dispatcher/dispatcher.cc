@@ -288,28 +288,26 @@ absl::StatusOr<mayday::v1::Case> Dispatcher::CommitAssignmentLocked(
   const std::string responder = ResponderName(assignment.responder_id);
   const std::optional<dispatch::ResponderView> view =
       engine_->GetResponder(assignment.responder_id);
-  const auto assign =
-      [&](const mayday::v1::Case& current, mayday::v1::Case& next, CaseEvent& e) {
-        if (IsTerminal(current.state()) || IsAssigned(current.state())) {
-          return absl::FailedPreconditionError(
-              absl::StrCat(current.name(), " is ", StateName(current.state()),
-                           " and can no longer be assigned"));
-        }
-        const int eta = assignment.eta == absl::InfiniteDuration()
-                            ? 0
-                            : static_cast<int>(absl::ToInt64Seconds(assignment.eta));
-        next.set_state(mayday::v1::CASE_STATE_ASSIGNED);
-        next.set_responder(responder);
-        next.set_eta_seconds(eta);
-        auto* assigned = e.mutable_assigned();
-        assigned->set_responder(responder);
-        assigned->set_eta_seconds(eta);
-        assigned->set_distance_meters(assignment.distance_meters);
-        if (view.has_value() && view->position.has_value()) {
-          *assigned->mutable_responder_location() = ToLocation(*view);
-        }
-        return absl::OkStatus();
-      };
+  const auto assign = [&](const mayday::v1::Case& current, mayday::v1::Case& next, CaseEvent& e) {
+    if (IsTerminal(current.state()) || IsAssigned(current.state())) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          current.name(), " is ", StateName(current.state()), " and can no longer be assigned"));
+    }
+    const int eta = assignment.eta == absl::InfiniteDuration()
+                        ? 0
+                        : static_cast<int>(absl::ToInt64Seconds(assignment.eta));
+    next.set_state(mayday::v1::CASE_STATE_ASSIGNED);
+    next.set_responder(responder);
+    next.set_eta_seconds(eta);
+    auto* assigned = e.mutable_assigned();
+    assigned->set_responder(responder);
+    assigned->set_eta_seconds(eta);
+    assigned->set_distance_meters(assignment.distance_meters);
+    if (view.has_value() && view->position.has_value()) {
+      *assigned->mutable_responder_location() = ToLocation(*view);
+    }
+    return absl::OkStatus();
+  };
   auto committed = audit == nullptr ? writer_->Append(case_id, actor, assign)
                                     : writer_->Append(case_id, actor, assign, *audit);
   if (!committed.ok()) {
@@ -383,8 +381,8 @@ void Dispatcher::RequeueLocked(const std::string& case_id) {
     if (s.ok() && !c->operator_().empty()) s = engine_->Hold(case_id);
   }
   if (!s.ok()) {
-    std::fprintf(stderr, "maydayd: cases/%s could not go back to matching: %s\n",
-                 case_id.c_str(), s.ToString().c_str());
+    std::fprintf(stderr, "maydayd: cases/%s could not go back to matching: %s\n", case_id.c_str(),
+                 s.ToString().c_str());
   }
 }
 

@@ -161,13 +161,12 @@ class Dispatcher {
   // Gives the engine every held position report; with `only_if_due`, only
   // once the oldest is due (PositionCoalescer::NextDue), so that a busy
   // fleet's reports cost one batch per interval.
-  void ApplyHeldPositionsLocked(bool only_if_due = false) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ApplyHeldPositionsLocked(bool only_if_due = false) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // One position to the engine; remembers it in the coalescer. NOT_FOUND
   // if the responder is not registered.
   absl::Status ApplyPositionLocked(const std::string& responder_id,
-                                   const mayday::v1::Location& location, absl::Time fix_time)
-      const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                                   const mayday::v1::Location& location, absl::Time fix_time) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // What follows a decision's commit (or its failure): tell the responder,
   // or undo the decision in the engine.
   void AfterCommitLocked(const dispatch::Decision& decision,

@@ -99,8 +99,8 @@ class PositionCoalescer {
 
  private:
   struct Crew {
-    bool registered = false;  // dispatch knows it
-    bool applied = false;     // dispatch has a position of this crew
+    bool registered = false;             // dispatch knows it
+    bool applied = false;                // dispatch has a position of this crew
     double latitude = 0, longitude = 0;  // the last applied position
     absl::Time applied_fix;
     std::string on_case;
@@ -122,9 +122,8 @@ class PositionCoalescer {
   std::optional<absl::Time> urgent_since_ ABSL_GUARDED_BY(mu_);
 
   // Keeps the report as the crew's held one if its fix is the newest.
-  void HoldLocked(Crew& crew, const std::string& responder_id,
-                  const mayday::v1::Location& location, absl::Time fix_time, absl::Time now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void HoldLocked(Crew& crew, const std::string& responder_id, const mayday::v1::Location& location,
+                  absl::Time fix_time, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 };
 
 // Great-circle distance in meters on a sphere of the Earth's mean radius:

@@ -28,8 +28,7 @@ class PositionLog {
  public:
   // `store` and `clock` are not owned and must outlive the log. Starts the
   // flush thread, which writes every `interval`.
-  PositionLog(Store* store, const base::Clock* clock,
-              absl::Duration interval = absl::Seconds(1));
+  PositionLog(Store* store, const base::Clock* clock, absl::Duration interval = absl::Seconds(1));
   // Flushes what is pending, then stops the thread.
   ~PositionLog();
 

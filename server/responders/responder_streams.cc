@@ -20,8 +20,7 @@ bool ResponderStreams::Detach(const std::string& responder_id, ResponderChannel*
   return true;
 }
 
-bool ResponderStreams::Send(const std::string& responder_id,
-                            mayday::v1::ResponderUpdate update) {
+bool ResponderStreams::Send(const std::string& responder_id, mayday::v1::ResponderUpdate update) {
   absl::MutexLock lock(&mu_);
   auto it = channels_.find(responder_id);
   if (it == channels_.end()) return false;

@@ -7,7 +7,6 @@
 #include <functional>
 #include <utility>
 
-
 namespace mayday::server {
 
 CallTurns::CallTurns(int per_principal, absl::Duration spacing, const base::Clock* clock)

@@ -63,9 +63,10 @@ absl::Status ValidateLocation(absl::string_view field, const mayday::v1::Locatio
 absl::StatusOr<absl::Time> ValidateTimestamp(absl::string_view field,
                                              const google::protobuf::Timestamp& time) {
   if (!IsValidTimestamp(time)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, " is not a valid timestamp: seconds since 1970 up to year 9999, nanos in "
-               "0..999999999"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field,
+                     " is not a valid timestamp: seconds since 1970 up to year 9999, nanos in "
+                     "0..999999999"));
   }
   return FromProtoTime(time);
 }
@@ -109,9 +110,8 @@ absl::Status ValidateRequestId(const std::string& request_id) {
         "reuse it on every retry");
   }
   if (request_id.size() > kMaxRequestIdBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("request_id is %d bytes; at most %d are accepted", request_id.size(),
-                        kMaxRequestIdBytes));
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "request_id is %d bytes; at most %d are accepted", request_id.size(), kMaxRequestIdBytes));
   }
   for (char c : request_id) {
     if (!absl::ascii_isgraph(static_cast<unsigned char>(c))) {

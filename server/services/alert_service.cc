@@ -1,12 +1,12 @@
 // AlertService; see alert_service.h. Every handler: authenticate, validate,
 // then (and only then) touch storage.
-#include "api/names.h"
 #include "services/alert_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "api/names.h"
+#include "api/proto_time.h"
 #include "cases/case_changes.h"
 #include "cases/case_rules.h"
-#include "api/proto_time.h"
 #include "rpc/status.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"
@@ -40,9 +40,9 @@ std::string TurnKey(const NewCase& alert) {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* AlertServiceImpl::RaiseAlert(
-    grpc::CallbackServerContext* context, const mayday::v1::RaiseAlertRequest* request,
-    mayday::v1::Case* response) {
+grpc::ServerUnaryReactor* AlertServiceImpl::RaiseAlert(grpc::CallbackServerContext* context,
+                                                       const mayday::v1::RaiseAlertRequest* request,
+                                                       mayday::v1::Case* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto member = services_.auth->Require(*context, Role::kMember);
   absl::Status valid = member.status();
@@ -79,26 +79,24 @@ void AlertServiceImpl::OpenCase(grpc::CallbackServerContext* context,
   }
   // Answered from the store's completer thread once the case is on disk; the
   // handler's thread is not held meanwhile, so many alerts share a commit.
-  services_.log->OpenAsync(
-      std::move(alert), [this, reactor, response, turn = std::move(turn)](
-                            absl::StatusOr<CreatedCase> opened) {
-        raise_turns_.Done(turn);  // the member's next alert of the kind may start
-        if (!opened.ok()) {
-          reactor->Finish(ToGrpcStatus(AlertNotStored(opened.status())));
-          return;
-        }
-        if (opened->created) services_.dispatcher->CaseOpened(opened->snapshot);
-        *response = std::move(opened->snapshot);
-        reactor->Finish(grpc::Status::OK);
-      });
+  services_.log->OpenAsync(std::move(alert), [this, reactor, response, turn = std::move(turn)](
+                                                 absl::StatusOr<CreatedCase> opened) {
+    raise_turns_.Done(turn);  // the member's next alert of the kind may start
+    if (!opened.ok()) {
+      reactor->Finish(ToGrpcStatus(AlertNotStored(opened.status())));
+      return;
+    }
+    if (opened->created) services_.dispatcher->CaseOpened(opened->snapshot);
+    *response = std::move(opened->snapshot);
+    reactor->Finish(grpc::Status::OK);
+  });
 }
 
 grpc::ServerUnaryReactor* AlertServiceImpl::GetCase(grpc::CallbackServerContext* context,
                                                     const mayday::v1::GetCaseRequest* request,
                                                     mayday::v1::Case* response) {
   return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
-    auto member =
-        Admit(services_, *context, Role::kMember, CallClass::kMemberReads, "GetCase");
+    auto member = Admit(services_, *context, Role::kMember, CallClass::kMemberReads, "GetCase");
     if (!member.ok()) return member.status();
     auto id = ParseCaseName("name", request->name());
     if (!id.ok()) return id.status();
@@ -111,12 +109,11 @@ grpc::ServerUnaryReactor* AlertServiceImpl::GetCase(grpc::CallbackServerContext*
   });
 }
 
-grpc::ServerUnaryReactor* AlertServiceImpl::ListCases(
-    grpc::CallbackServerContext* context, const mayday::v1::ListCasesRequest* request,
-    mayday::v1::ListCasesResponse* response) {
+grpc::ServerUnaryReactor* AlertServiceImpl::ListCases(grpc::CallbackServerContext* context,
+                                                      const mayday::v1::ListCasesRequest* request,
+                                                      mayday::v1::ListCasesResponse* response) {
   return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
-    auto member =
-        Admit(services_, *context, Role::kMember, CallClass::kMemberReads, "ListCases");
+    auto member = Admit(services_, *context, Role::kMember, CallClass::kMemberReads, "ListCases");
     if (!member.ok()) return member.status();
     auto size = ValidatePageSize(request->page_size(), kMaxPageSize, kDefaultPageSize);
     if (!size.ok()) return size.status();
@@ -177,9 +174,9 @@ grpc::ServerUnaryReactor* AlertServiceImpl::UpdateCaseLocation(
   });
 }
 
-grpc::ServerUnaryReactor* AlertServiceImpl::CancelCase(
-    grpc::CallbackServerContext* context, const mayday::v1::CancelCaseRequest* request,
-    mayday::v1::Case* response) {
+grpc::ServerUnaryReactor* AlertServiceImpl::CancelCase(grpc::CallbackServerContext* context,
+                                                       const mayday::v1::CancelCaseRequest* request,
+                                                       mayday::v1::Case* response) {
   return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto member = services_.auth->Require(*context, Role::kMember);
     if (!member.ok()) return member.status();
@@ -225,19 +222,17 @@ grpc::ServerUnaryReactor* AlertServiceImpl::RateCase(grpc::CallbackServerContext
                                                      const mayday::v1::RateCaseRequest* request,
                                                      mayday::v1::Case* response) {
   return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
-    auto member =
-        Admit(services_, *context, Role::kMember, CallClass::kMemberUpdates, "RateCase");
+    auto member = Admit(services_, *context, Role::kMember, CallClass::kMemberUpdates, "RateCase");
     if (!member.ok()) return member.status();
     if (auto s = ValidateRating(request->stars(), request->comment()); !s.ok()) return s;
     mayday::v1::Rating rating;
     rating.set_stars(request->stars());
     rating.set_comment(request->comment());
     *rating.mutable_create_time() = ToProtoTime(services_.clock->Now());
-    auto rated = ChangeOwnCase(
-        *member, "name", request->name(),
-        [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
-          return Rate(rating, current, next, e);
-        });
+    auto rated =
+        ChangeOwnCase(*member, "name", request->name(),
+                      [&](const mayday::v1::Case& current, mayday::v1::Case& next,
+                          mayday::v1::CaseEvent& e) { return Rate(rating, current, next, e); });
     if (!rated.ok()) return rated.status();
     *response = std::move(rated->snapshot);
     return absl::OkStatus();

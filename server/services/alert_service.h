@@ -24,15 +24,14 @@ class AlertServiceImpl final : public mayday::v1::AlertService::CallbackService 
   grpc::ServerUnaryReactor* ListCases(grpc::CallbackServerContext* context,
                                       const mayday::v1::ListCasesRequest* request,
                                       mayday::v1::ListCasesResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateCaseLocation(
-      grpc::CallbackServerContext* context, const mayday::v1::UpdateCaseLocationRequest* request,
-      mayday::v1::Case* response) override;
+  grpc::ServerUnaryReactor* UpdateCaseLocation(grpc::CallbackServerContext* context,
+                                               const mayday::v1::UpdateCaseLocationRequest* request,
+                                               mayday::v1::Case* response) override;
   grpc::ServerUnaryReactor* CancelCase(grpc::CallbackServerContext* context,
                                        const mayday::v1::CancelCaseRequest* request,
                                        mayday::v1::Case* response) override;
   grpc::ServerWriteReactor<mayday::v1::CaseEvent>* WatchCase(
-      grpc::CallbackServerContext* context,
-      const mayday::v1::WatchCaseRequest* request) override;
+      grpc::CallbackServerContext* context, const mayday::v1::WatchCaseRequest* request) override;
   grpc::ServerUnaryReactor* PostMessage(grpc::CallbackServerContext* context,
                                         const mayday::v1::PostMessageRequest* request,
                                         mayday::v1::CaseEvent* response) override;

@@ -4,11 +4,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "api/proto_time.h"
+#include "api/roles.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"
 #include "services/admit.h"
 #include "services/operator_service.h"
-#include "api/roles.h"
 
 namespace mayday::server {
 namespace {
@@ -33,8 +33,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListAuditEntries(
     grpc::CallbackServerContext* context, const mayday::v1::ListAuditEntriesRequest* request,
     mayday::v1::ListAuditEntriesResponse* response) {
   return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
-    if (auto p = Admit(services_, *context, Role::kAdmin, CallClass::kStaffReads,
-                        "ListAuditEntries");
+    if (auto p =
+            Admit(services_, *context, Role::kAdmin, CallClass::kStaffReads, "ListAuditEntries");
         !p.ok()) {
       return p.status();
     }
@@ -58,8 +58,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::VerifyAuditTrail(
     grpc::CallbackServerContext* context, const mayday::v1::VerifyAuditTrailRequest*,
     mayday::v1::VerifyAuditTrailResponse* response) {
   return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
-    if (auto p = Admit(services_, *context, Role::kAdmin, CallClass::kStaffReads,
-                        "VerifyAuditTrail");
+    if (auto p =
+            Admit(services_, *context, Role::kAdmin, CallClass::kStaffReads, "VerifyAuditTrail");
         !p.ok()) {
       return p.status();
     }

@@ -23,19 +23,19 @@ grpc::ServerUnaryReactor* ActOnCase(const ServiceContext& services,
                                     grpc::CallbackServerContext* context, const std::string& name,
                                     mayday::v1::Case* response, const char* action, Act act) {
   // By value: the work runs after this returns (rpc/unary.h).
-  return FinishUnary(services.calls, context,
-                     [&services, context, name, response, action,
-                      act = std::move(act)]() -> absl::Status {
-    auto agent = services.auth->Require(*context, Role::kOperator);
-    if (!agent.ok()) return agent.status();
-    auto id = ParseCaseName("name", name);
-    if (!id.ok()) return id.status();
-    const AuditEntry audit = AuditOf(*agent, *services.clock, action, name);
-    absl::StatusOr<mayday::v1::Case> changed = act(agent->Name(), *id, audit);
-    if (!changed.ok()) return changed.status();
-    *response = *std::move(changed);
-    return absl::OkStatus();
-  });
+  return FinishUnary(
+      services.calls, context,
+      [&services, context, name, response, action, act = std::move(act)]() -> absl::Status {
+        auto agent = services.auth->Require(*context, Role::kOperator);
+        if (!agent.ok()) return agent.status();
+        auto id = ParseCaseName("name", name);
+        if (!id.ok()) return id.status();
+        const AuditEntry audit = AuditOf(*agent, *services.clock, action, name);
+        absl::StatusOr<mayday::v1::Case> changed = act(agent->Name(), *id, audit);
+        if (!changed.ok()) return changed.status();
+        *response = *std::move(changed);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace
@@ -45,7 +45,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::AssignCase(
     mayday::v1::Case* response) {
   return ActOnCase(services_, context, request->name(), response, "case.assign",
                    [=, this](const std::string& agent, const std::string& id,
-                       AuditEntry audit) -> absl::StatusOr<mayday::v1::Case> {
+                             AuditEntry audit) -> absl::StatusOr<mayday::v1::Case> {
                      auto responder =
                          ParseSubjectName("responder", request->responder(), "responders");
                      if (!responder.ok()) return responder.status();
@@ -57,21 +57,21 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::AssignCase(
 grpc::ServerUnaryReactor* OperatorServiceImpl::TakeCase(grpc::CallbackServerContext* context,
                                                         const mayday::v1::TakeCaseRequest* request,
                                                         mayday::v1::Case* response) {
-  return ActOnCase(services_, context, request->name(), response, "case.take",
-                   [this](const std::string& agent, const std::string& id,
-                          const AuditEntry& audit) {
-                     return services_.dispatcher->Take(agent, id, audit);
-                   });
+  return ActOnCase(
+      services_, context, request->name(), response, "case.take",
+      [this](const std::string& agent, const std::string& id, const AuditEntry& audit) {
+        return services_.dispatcher->Take(agent, id, audit);
+      });
 }
 
 grpc::ServerUnaryReactor* OperatorServiceImpl::ReleaseCase(
     grpc::CallbackServerContext* context, const mayday::v1::ReleaseCaseRequest* request,
     mayday::v1::Case* response) {
-  return ActOnCase(services_, context, request->name(), response, "case.release",
-                   [this](const std::string& agent, const std::string& id,
-                          const AuditEntry& audit) {
-                     return services_.dispatcher->Release(agent, id, audit);
-                   });
+  return ActOnCase(
+      services_, context, request->name(), response, "case.release",
+      [this](const std::string& agent, const std::string& id, const AuditEntry& audit) {
+        return services_.dispatcher->Release(agent, id, audit);
+      });
 }
 
 grpc::ServerUnaryReactor* OperatorServiceImpl::EscalateCase(
@@ -79,7 +79,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::EscalateCase(
     mayday::v1::Case* response) {
   return ActOnCase(services_, context, request->name(), response, "case.escalate",
                    [=, this](const std::string& agent, const std::string& id,
-                       AuditEntry audit) -> absl::StatusOr<mayday::v1::Case> {
+                             AuditEntry audit) -> absl::StatusOr<mayday::v1::Case> {
                      if (auto s = ValidateMessageText("reason", request->reason()); !s.ok()) {
                        return s;
                      }
@@ -115,8 +115,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::GetResponder(
     grpc::CallbackServerContext* context, const mayday::v1::GetResponderRequest* request,
     mayday::v1::Responder* response) {
   return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
-    if (auto p = Admit(services_, *context, Role::kOperator, CallClass::kStaffReads,
-                        "GetResponder");
+    if (auto p =
+            Admit(services_, *context, Role::kOperator, CallClass::kStaffReads, "GetResponder");
         !p.ok()) {
       return p.status();
     }

@@ -1,13 +1,13 @@
 // OperatorService; see operator_service.h.
-#include "api/names.h"
 #include "services/operator_service.h"
 
 #include <algorithm>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "cases/case_changes.h"
+#include "api/names.h"
 #include "api/proto_time.h"
+#include "cases/case_changes.h"
 #include "rpc/queued_writer.h"
 #include "rpc/status.h"
 #include "rpc/unary.h"
@@ -40,8 +40,8 @@ class WatchCasesReactor : public QueuedWriter<mayday::v1::CaseEvent>,
         .IgnoreError();  // reported by RecordRead; the feed still opens
     // A feed beyond the operator's cap ends its oldest one.
     stream_owner_ = absl::StrCat("WatchCases ", principal->Name());
-    streams_->Open(stream_owner_, services.stream_caps.watch_cases_per_operator, this,
-                   "WatchCases", principal->Name());
+    streams_->Open(stream_owner_, services.stream_caps.watch_cases_per_operator, this, "WatchCases",
+                   principal->Name());
     hub_->SubscribeAll(this);
     subscribed_ = true;
     SendHeaders();  // the feed is live: the operator's client may rely on it
@@ -60,7 +60,7 @@ class WatchCasesReactor : public QueuedWriter<mayday::v1::CaseEvent>,
   EventHub* const hub_;
   StreamCaps* const streams_;
   std::string stream_owner_;  // set once, in the constructor; empty if not counted
-  bool subscribed_ = false;  // set once, in the constructor
+  bool subscribed_ = false;   // set once, in the constructor
 };
 
 absl::Status ValidateState(int state) {
@@ -99,8 +99,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListCases(
     grpc::CallbackServerContext* context, const mayday::v1::ListAllCasesRequest* request,
     mayday::v1::ListCasesResponse* response) {
   return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
-    auto agent =
-        Admit(services_, *context, Role::kOperator, CallClass::kStaffReads, "ListCases");
+    auto agent = Admit(services_, *context, Role::kOperator, CallClass::kStaffReads, "ListCases");
     if (!agent.ok()) return agent.status();
     CaseFilter filter;
     for (int state : request->states()) {
@@ -147,8 +146,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::GetCase(grpc::CallbackServerConte
                                                        const mayday::v1::GetCaseRequest* request,
                                                        mayday::v1::Case* response) {
   return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
-    auto agent =
-        Admit(services_, *context, Role::kOperator, CallClass::kStaffReads, "GetCase");
+    auto agent = Admit(services_, *context, Role::kOperator, CallClass::kStaffReads, "GetCase");
     if (!agent.ok()) return agent.status();
     auto found = FindCase("name", request->name());
     if (!found.ok()) return found.status();
@@ -194,8 +192,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListResponders(
     grpc::CallbackServerContext* context, const mayday::v1::ListRespondersRequest* request,
     mayday::v1::ListRespondersResponse* response) {
   return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
-    if (auto p = Admit(services_, *context, Role::kOperator, CallClass::kStaffReads,
-                        "ListResponders");
+    if (auto p =
+            Admit(services_, *context, Role::kOperator, CallClass::kStaffReads, "ListResponders");
         !p.ok()) {
       return p.status();
     }
@@ -223,7 +221,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListResponders(
 }
 
 absl::StatusOr<mayday::v1::Case> OperatorServiceImpl::FindCase(absl::string_view field,
-                                                              const std::string& case_name) {
+                                                               const std::string& case_name) {
   auto id = ParseCaseName(field, case_name);
   if (!id.ok()) return id.status();
   auto found = services_.store->GetCase(*id);

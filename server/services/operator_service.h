@@ -23,8 +23,7 @@ class OperatorServiceImpl final : public mayday::v1::OperatorService::CallbackSe
                                            const mayday::v1::ListCaseEventsRequest* request,
                                            mayday::v1::ListCaseEventsResponse* response) override;
   grpc::ServerWriteReactor<mayday::v1::CaseEvent>* WatchCases(
-      grpc::CallbackServerContext* context,
-      const mayday::v1::WatchCasesRequest* request) override;
+      grpc::CallbackServerContext* context, const mayday::v1::WatchCasesRequest* request) override;
   grpc::ServerUnaryReactor* ListResponders(grpc::CallbackServerContext* context,
                                            const mayday::v1::ListRespondersRequest* request,
                                            mayday::v1::ListRespondersResponse* response) override;
@@ -86,8 +85,7 @@ class OperatorServiceImpl final : public mayday::v1::OperatorService::CallbackSe
  private:
   // The case named `case_name` (the request field `field`): INVALID_ARGUMENT
   // for a malformed name, NOT_FOUND naming it if there is none.
-  absl::StatusOr<mayday::v1::Case> FindCase(absl::string_view field,
-                                            const std::string& case_name);
+  absl::StatusOr<mayday::v1::Case> FindCase(absl::string_view field, const std::string& case_name);
   // Applies `change` to any case on behalf of `agent`, with the audit entry
   // for `action` (and `detail`) in the same transaction, then tells
   // dispatch. `field` names the request field holding the case name.

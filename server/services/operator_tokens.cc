@@ -3,14 +3,14 @@
 // their public id.
 #include "absl/strings/str_cat.h"
 #include "api/names.h"
-#include "auth/token.h"
 #include "api/proto_time.h"
+#include "api/roles.h"
+#include "auth/token.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"
 #include "services/admit.h"
 #include "services/audit_trail.h"
 #include "services/operator_service.h"
-#include "api/roles.h"
 
 namespace mayday::server {
 namespace {
@@ -68,8 +68,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListTokens(
     grpc::CallbackServerContext* context, const mayday::v1::ListTokensRequest*,
     mayday::v1::ListTokensResponse* response) {
   return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
-    auto admin =
-        Admit(services_, *context, Role::kAdmin, CallClass::kStaffReads, "ListTokens");
+    auto admin = Admit(services_, *context, Role::kAdmin, CallClass::kStaffReads, "ListTokens");
     if (!admin.ok()) return admin.status();
     auto tokens = services_.store->ListTokens();
     if (!tokens.ok()) return tokens.status();

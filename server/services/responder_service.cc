@@ -1,10 +1,10 @@
 // ResponderService; see responder_service.h.
-#include "api/names.h"
 #include "services/responder_service.h"
 
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "api/names.h"
 #include "cases/case_changes.h"
 #include "cases/case_rules.h"
 #include "rpc/unary.h"
@@ -14,12 +14,12 @@
 
 namespace mayday::server {
 
-grpc::ServerUnaryReactor* ResponderServiceImpl::SetDuty(
-    grpc::CallbackServerContext* context, const mayday::v1::SetDutyRequest* request,
-    mayday::v1::Responder* response) {
+grpc::ServerUnaryReactor* ResponderServiceImpl::SetDuty(grpc::CallbackServerContext* context,
+                                                        const mayday::v1::SetDutyRequest* request,
+                                                        mayday::v1::Responder* response) {
   return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
-    auto responder = Admit(services_, *context, Role::kResponder,
-                           CallClass::kResponderUpdates, "SetDuty");
+    auto responder =
+        Admit(services_, *context, Role::kResponder, CallClass::kResponderUpdates, "SetDuty");
     if (!responder.ok()) return responder.status();
     std::vector<mayday::v1::Capability> capabilities;
     for (int c : request->capabilities()) {
@@ -85,8 +85,7 @@ grpc::ServerUnaryReactor* ResponderServiceImpl::UpdateProgress(
     if (auto id = ParseCaseName("case", request->case_()); !id.ok()) return id.status();
     const mayday::v1::CaseState to = request->state();
     // The target state is checked before the case is even looked up.
-    if (auto s = CheckProgress(mayday::v1::CASE_STATE_ASSIGNED, to);
-        absl::IsInvalidArgument(s)) {
+    if (auto s = CheckProgress(mayday::v1::CASE_STATE_ASSIGNED, to); absl::IsInvalidArgument(s)) {
       return s;
     }
     const auto where = services_.dispatcher->ResponderLocation(responder->subject);
@@ -109,8 +108,8 @@ grpc::ServerUnaryReactor* ResponderServiceImpl::PostMessage(
     grpc::CallbackServerContext* context, const mayday::v1::PostMessageRequest* request,
     mayday::v1::CaseEvent* response) {
   return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
-    auto responder = Admit(services_, *context, Role::kResponder,
-                           CallClass::kResponderUpdates, "PostMessage");
+    auto responder =
+        Admit(services_, *context, Role::kResponder, CallClass::kResponderUpdates, "PostMessage");
     if (!responder.ok()) return responder.status();
     if (auto s = ValidateMessageText("text", request->text()); !s.ok()) return s;
     auto posted = ChangeAssignedCase(

@@ -17,11 +17,9 @@ class ResponderServiceImpl final : public mayday::v1::ResponderService::Callback
                                     const mayday::v1::SetDutyRequest* request,
                                     mayday::v1::Responder* response) override;
   grpc::ServerReadReactor<mayday::v1::ReportLocationRequest>* ReportLocation(
-      grpc::CallbackServerContext* context,
-      mayday::v1::ReportLocationResponse* response) override;
+      grpc::CallbackServerContext* context, mayday::v1::ReportLocationResponse* response) override;
   grpc::ServerWriteReactor<mayday::v1::ResponderUpdate>* Subscribe(
-      grpc::CallbackServerContext* context,
-      const mayday::v1::SubscribeRequest* request) override;
+      grpc::CallbackServerContext* context, const mayday::v1::SubscribeRequest* request) override;
   grpc::ServerUnaryReactor* AcceptOffer(grpc::CallbackServerContext* context,
                                         const mayday::v1::AcceptOfferRequest* request,
                                         mayday::v1::Case* response) override;

@@ -21,8 +21,7 @@ constexpr size_t kMaxQueuedUpdates = 256;
 // (rpc/call_pool.h), never on gRPC's: Disconnect after Connect has run, and
 // the reactor is deleted only after Disconnect, so that the dispatcher never
 // holds a deleted channel.
-class SubscribeReactor : public QueuedWriter<mayday::v1::ResponderUpdate>,
-                         public ResponderChannel {
+class SubscribeReactor : public QueuedWriter<mayday::v1::ResponderUpdate>, public ResponderChannel {
  public:
   SubscribeReactor(const ServiceContext& services, grpc::CallbackServerContext* context)
       : QueuedWriter(kMaxQueuedUpdates), dispatcher_(services.dispatcher), calls_(services.calls) {
@@ -35,7 +34,7 @@ class SubscribeReactor : public QueuedWriter<mayday::v1::ResponderUpdate>,
     responder_id_ = principal->subject;
     calls_->Run([this] {
       dispatcher_->Connect(responder_id_, this);
-      SendHeaders();  // attached: offers made from now on reach this stream
+      SendHeaders();        // attached: offers made from now on reach this stream
       connected_.Notify();  // last: OnDone may delete this reactor after it
     });
   }
@@ -58,7 +57,7 @@ class SubscribeReactor : public QueuedWriter<mayday::v1::ResponderUpdate>,
 
   Dispatcher* const dispatcher_;
   CallPool* const calls_;
-  std::string responder_id_;  // empty if the call was refused
+  std::string responder_id_;      // empty if the call was refused
   absl::Notification connected_;  // Connect has returned (or was never called)
 };
 
@@ -142,7 +141,7 @@ class ReportLocationReactor : public grpc::ServerReadReactor<mayday::v1::ReportL
   StreamCaps* const streams_;
   mayday::v1::ReportLocationResponse* const response_;
   std::string responder_id_;
-  std::string stream_owner_;  // set once, in the constructor; empty if not counted
+  std::string stream_owner_;                   // set once, in the constructor; empty if not counted
   mayday::v1::ReportLocationRequest request_;  // written by the one read in flight
   absl::Mutex mu_;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;

@@ -1,8 +1,8 @@
 // The member's WatchCase stream; see watch_case.h.
-#include "api/names.h"
 #include "services/watch_case.h"
 
 #include "absl/strings/str_cat.h"
+#include "api/names.h"
 #include "cases/case_rules.h"
 #include "rpc/status.h"
 #include "rpc/validation.h"
@@ -45,9 +45,9 @@ class WatchCaseReactor : public QueuedWriter<mayday::v1::CaseEvent>,
     auto id = ParseCaseName("name", request.name());
     if (!id.ok()) return id.status();
     if (request.after_sequence() < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "after_sequence must be >= 0 (0 for the whole timeline); got ",
-          request.after_sequence()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("after_sequence must be >= 0 (0 for the whole timeline); got ",
+                       request.after_sequence()));
     }
     auto snapshot = services.store->GetCase(*id);
     if (absl::IsNotFound(snapshot.status()) ||

@@ -25,8 +25,7 @@ absl::StatusOr<std::vector<Case>> ReadCases(Statement& stmt, int blob_column) {
     if (!row.ok()) return ReadFailed(row.status());
     if (!*row) return cases;
     absl::StatusOr<Case> parsed =
-        ParseCase(stmt.ColumnBlob(blob_column),
-                  absl::StrCat("case cases/", stmt.ColumnText(0)));
+        ParseCase(stmt.ColumnBlob(blob_column), absl::StrCat("case cases/", stmt.ColumnText(0)));
     if (!parsed.ok()) return parsed.status();
     cases.push_back(*std::move(parsed));
   }
@@ -48,8 +47,7 @@ enum ListCasesParameter {
 
 // The SELECT for a ListCases page. Each clause appears only when its filter
 // is set, so SQLite can pick the index that fits.
-std::string ListCasesSql(const CaseFilter& filter, size_t state_count,
-                         bool has_cursor) {
+std::string ListCasesSql(const CaseFilter& filter, size_t state_count, bool has_cursor) {
   std::string sql = "SELECT id, create_time_us, snapshot FROM cases WHERE 1";
   if (!filter.member.empty()) {
     absl::StrAppend(&sql, " AND member = ?", kMemberParameter);
@@ -93,20 +91,15 @@ absl::StatusOr<Case> SelectCase(Database& db, absl::string_view case_id) {
   absl::StatusOr<bool> row = (*select)->Step();
   if (!row.ok()) return ReadFailed(row.status());
   if (!*row) {
-    return absl::NotFoundError(
-        absl::StrCat("case cases/", case_id, " not found"));
+    return absl::NotFoundError(absl::StrCat("case cases/", case_id, " not found"));
   }
-  return ParseCase((*select)->ColumnBlob(1),
-                   absl::StrCat("case cases/", case_id));
+  return ParseCase((*select)->ColumnBlob(1), absl::StrCat("case cases/", case_id));
 }
 
-absl::StatusOr<std::vector<CaseEvent>> SelectEvents(Database& db,
-                                                    absl::string_view case_id,
-                                                    int64_t after_sequence,
-                                                    int limit) {
+absl::StatusOr<std::vector<CaseEvent>> SelectEvents(Database& db, absl::string_view case_id,
+                                                    int64_t after_sequence, int limit) {
   if (limit < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("event limit must be at least 1, not ", limit));
+    return absl::InvalidArgumentError(absl::StrCat("event limit must be at least 1, not ", limit));
   }
   absl::StatusOr<StatementLease> select = db.Prepare(
       "SELECT sequence, event FROM case_events WHERE case_id = ?1 AND "
@@ -123,19 +116,17 @@ absl::StatusOr<std::vector<CaseEvent>> SelectEvents(Database& db,
     if (!*row) return events;
     absl::StatusOr<CaseEvent> event =
         ParseEvent((*select)->ColumnBlob(1),
-                   absl::StrCat("event ", (*select)->ColumnInt64(0),
-                                " of case cases/", case_id));
+                   absl::StrCat("event ", (*select)->ColumnInt64(0), " of case cases/", case_id));
     if (!event.ok()) return event.status();
     events.push_back(*std::move(event));
   }
 }
 
-absl::StatusOr<CasePage> SelectCases(Database& db, const CaseFilter& filter,
-                                     int page_size,
+absl::StatusOr<CasePage> SelectCases(Database& db, const CaseFilter& filter, int page_size,
                                      absl::string_view page_token) {
   if (page_size < 1 || page_size > kMaxPageSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "page_size must be in 1..", kMaxPageSize, ", not ", page_size));
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size must be in 1..", kMaxPageSize, ", not ", page_size));
   }
   std::optional<CaseCursor> cursor;
   if (!page_token.empty()) {

@@ -81,13 +81,12 @@ absl::StatusOr<std::optional<Case>> FindOpen(Database& db, const std::string& me
 // that its retries return that case even after it closed; unless the case
 // has kMaxRememberedPresses already (an app pressing in a loop must not grow
 // the file without bound: later presses are answered, not remembered).
-absl::Status InsertPress(Database& db, const std::string& member,
-                         const std::string& request_id, absl::string_view case_id,
-                         int64_t press_time_us) {
+absl::Status InsertPress(Database& db, const std::string& member, const std::string& request_id,
+                         absl::string_view case_id, int64_t press_time_us) {
   // Walks the member's presses (the key's prefix): at most the limit per
   // case, and a member has few cases.
-  absl::StatusOr<StatementLease> count = db.Prepare(
-      "SELECT count(*) FROM case_presses WHERE member = ?1 AND case_id = ?2");
+  absl::StatusOr<StatementLease> count =
+      db.Prepare("SELECT count(*) FROM case_presses WHERE member = ?1 AND case_id = ?2");
   if (!count.ok()) return count.status();
   absl::Status status = (*count)->BindText(1, member);
   if (status.ok()) status = (*count)->BindText(2, case_id);
@@ -114,10 +113,10 @@ absl::Status ReadInWriteFailed(const absl::Status& status) {
   return absl::IsDataLoss(status) ? status : WriteFailed(status);
 }
 
-absl::Status InsertEventRow(Database& db, absl::string_view case_id,
-                            int64_t sequence, const std::string& blob) {
-  absl::StatusOr<StatementLease> insert = db.Prepare(
-      "INSERT INTO case_events (case_id, sequence, event) VALUES (?1, ?2, ?3)");
+absl::Status InsertEventRow(Database& db, absl::string_view case_id, int64_t sequence,
+                            const std::string& blob) {
+  absl::StatusOr<StatementLease> insert =
+      db.Prepare("INSERT INTO case_events (case_id, sequence, event) VALUES (?1, ?2, ?3)");
   if (!insert.ok()) return insert.status();
   absl::Status status = (*insert)->BindText(1, case_id);
   if (status.ok()) status = (*insert)->BindInt64(2, sequence);
@@ -128,20 +127,18 @@ absl::Status InsertEventRow(Database& db, absl::string_view case_id,
 
 absl::Status ValidateNewCase(const Case& snapshot, const CaseEvent& first) {
   if (!CaseIdOf(snapshot.name()).has_value()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "case name \"", snapshot.name(), "\" is not of the form cases/{id}"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("case name \"", snapshot.name(), "\" is not of the form cases/{id}"));
   }
   if (snapshot.member().empty() || !snapshot.has_create_time()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "case ", snapshot.name(), " needs a member and a create_time"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("case ", snapshot.name(), " needs a member and a create_time"));
   }
-  if (snapshot.last_sequence() != 1 || first.sequence() != 1 ||
-      first.case_() != snapshot.name()) {
+  if (snapshot.last_sequence() != 1 || first.sequence() != 1 || first.case_() != snapshot.name()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "a new case starts with last_sequence 1 and its own event 1; got "
         "last_sequence ",
-        snapshot.last_sequence(), " and event ", first.sequence(), " of \"",
-        first.case_(), "\""));
+        snapshot.last_sequence(), " and event ", first.sequence(), " of \"", first.case_(), "\""));
   }
   return absl::OkStatus();
 }
@@ -164,16 +161,14 @@ const std::string& UpdateCaseSql(bool state, bool closed, bool responder) {
 
 }  // namespace
 
-absl::StatusOr<CreatedCase> InsertCase(Database& db, const Case& snapshot,
-                                       const CaseEvent& first) {
+absl::StatusOr<CreatedCase> InsertCase(Database& db, const Case& snapshot, const CaseEvent& first) {
   if (absl::Status status = ValidateNewCase(snapshot, first); !status.ok()) {
     return status;
   }
   const absl::string_view id = *CaseIdOf(snapshot.name());
   std::string snapshot_blob;
   std::string event_blob;
-  if (!snapshot.SerializeToString(&snapshot_blob) ||
-      !first.SerializeToString(&event_blob)) {
+  if (!snapshot.SerializeToString(&snapshot_blob) || !first.SerializeToString(&event_blob)) {
     return absl::InvalidArgumentError("case or event cannot be serialized");
   }
 
@@ -210,8 +205,7 @@ absl::StatusOr<CreatedCase> InsertCase(Database& db, const Case& snapshot,
   }
   if (SqliteErrorCode(status) == SQLITE_CONSTRAINT_PRIMARYKEY) {
     return absl::AlreadyExistsError(
-        absl::StrCat("case id ", id,
-                     " is already taken by another case; nothing was stored"));
+        absl::StrCat("case id ", id, " is already taken by another case; nothing was stored"));
   }
   if (!status.ok()) return WriteFailed(status);
   if (status = InsertEventRow(db, id, 1, event_blob); !status.ok()) {
@@ -244,34 +238,31 @@ absl::StatusOr<CreatedCase> OpenOrJoinCase(Database& db, const Case& snapshot,
   if (!snapshot.request_id().empty()) {
     absl::StatusOr<Transaction> txn = Transaction::Begin(db);
     if (!txn.ok()) return WriteFailed(txn.status());
-    absl::Status status = InsertPress(db, snapshot.member(), snapshot.request_id(),
-                                      *CaseIdOf((*open)->name()),
-                                      ToUnixMicros(snapshot.create_time()));
+    absl::Status status =
+        InsertPress(db, snapshot.member(), snapshot.request_id(), *CaseIdOf((*open)->name()),
+                    ToUnixMicros(snapshot.create_time()));
     if (status.ok()) status = txn->Commit();
     if (!status.ok()) return WriteFailed(status);
   }
   return CreatedCase{std::move(**open), false, true};
 }
 
-absl::Status InsertEvent(Database& db, const Case& snapshot,
-                         const CaseEvent& event) {
+absl::Status InsertEvent(Database& db, const Case& snapshot, const CaseEvent& event) {
   const std::optional<absl::string_view> id = CaseIdOf(snapshot.name());
   if (!id.has_value() || event.case_() != snapshot.name()) {
-    return absl::InvalidArgumentError(absl::StrCat("event of \"", event.case_(),
-                                                   "\" cannot update case \"",
-                                                   snapshot.name(), "\""));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "event of \"", event.case_(), "\" cannot update case \"", snapshot.name(), "\""));
   }
   if (event.sequence() != snapshot.last_sequence()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("event sequence ", event.sequence(),
-                     " differs from the snapshot's "
-                     "last_sequence ",
-                     snapshot.last_sequence(), "; nothing was stored"));
+    return absl::FailedPreconditionError(absl::StrCat("event sequence ", event.sequence(),
+                                                      " differs from the snapshot's "
+                                                      "last_sequence ",
+                                                      snapshot.last_sequence(),
+                                                      "; nothing was stored"));
   }
   std::string snapshot_blob;
   std::string event_blob;
-  if (!snapshot.SerializeToString(&snapshot_blob) ||
-      !event.SerializeToString(&event_blob)) {
+  if (!snapshot.SerializeToString(&snapshot_blob) || !event.SerializeToString(&event_blob)) {
     return absl::InvalidArgumentError("case or event cannot be serialized");
   }
 
@@ -290,15 +281,14 @@ absl::Status InsertEvent(Database& db, const Case& snapshot,
     absl::StatusOr<bool> row = (*select)->Step();
     if (!row.ok()) return WriteFailed(row.status());
     if (!*row) {
-      return absl::NotFoundError(absl::StrCat(
-          "case ", snapshot.name(), " not found; nothing was stored"));
+      return absl::NotFoundError(
+          absl::StrCat("case ", snapshot.name(), " not found; nothing was stored"));
     }
     const int64_t last_sequence = (*select)->ColumnInt64(4);
     if (event.sequence() != last_sequence + 1) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "case ", snapshot.name(), " is at sequence ", last_sequence,
-          "; event ", event.sequence(), " is not the next one (",
-          last_sequence + 1, "); nothing was stored"));
+          "case ", snapshot.name(), " is at sequence ", last_sequence, "; event ", event.sequence(),
+          " is not the next one (", last_sequence + 1, "); nothing was stored"));
     }
     // These columns are written once; a snapshot that changes them would
     // make the row disagree with itself (and move the case to another member).
@@ -306,10 +296,10 @@ absl::Status InsertEvent(Database& db, const Case& snapshot,
         (*select)->ColumnText(1) != snapshot.request_id() ||
         (*select)->ColumnInt64(2) != snapshot.kind() ||
         (*select)->ColumnInt64(3) != ToUnixMicros(snapshot.create_time())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "snapshot of ", snapshot.name(),
-          " changes its member, request_id, "
-          "kind or create_time, which never change; nothing was stored"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("snapshot of ", snapshot.name(),
+                       " changes its member, request_id, "
+                       "kind or create_time, which never change; nothing was stored"));
     }
     state_changed = (*select)->ColumnInt64(5) != snapshot.state();
     closed_changed = IsClosed((*select)->ColumnInt64(5)) != IsClosed(snapshot.state());

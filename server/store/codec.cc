@@ -44,8 +44,8 @@ template <typename Message>
 absl::StatusOr<Message> Parse(absl::string_view blob, absl::string_view what) {
   Message message;
   if (!message.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
-    return absl::DataLossError(absl::StrCat(
-        "stored ", what, " cannot be parsed; the database is corrupt"));
+    return absl::DataLossError(
+        absl::StrCat("stored ", what, " cannot be parsed; the database is corrupt"));
   }
   return message;
 }
@@ -57,16 +57,13 @@ int64_t ToUnixMicros(const google::protobuf::Timestamp& time) {
   return time.seconds() * 1'000'000 + time.nanos() / 1'000;
 }
 
-absl::StatusOr<mayday::v1::Case> ParseCase(absl::string_view blob,
-                                           absl::string_view what) {
+absl::StatusOr<mayday::v1::Case> ParseCase(absl::string_view blob, absl::string_view what) {
   return Parse<mayday::v1::Case>(blob, what);
 }
 
-absl::StatusOr<mayday::v1::CaseEvent> ParseEvent(absl::string_view blob,
-                                                 absl::string_view what) {
+absl::StatusOr<mayday::v1::CaseEvent> ParseEvent(absl::string_view blob, absl::string_view what) {
   return Parse<mayday::v1::CaseEvent>(blob, what);
 }
-
 
 std::string EncodePageToken(const CaseCursor& cursor) {
   return absl::WebSafeBase64Escape(
@@ -100,17 +97,14 @@ absl::Status WriteFailed(const absl::Status& cause) {
 }
 
 absl::Status ReadFailed(const absl::Status& cause) {
-  return absl::UnavailableError(
-      absl::StrCat("storage read failed: ", cause.message()));
+  return absl::UnavailableError(absl::StrCat("storage read failed: ", cause.message()));
 }
 
 }  // namespace mayday::server::store_internal
 
 namespace mayday::server {
 
-std::string TokenId(absl::string_view token_hash) {
-  return std::string(token_hash.substr(0, 16));
-}
+std::string TokenId(absl::string_view token_hash) { return std::string(token_hash.substr(0, 16)); }
 
 absl::string_view WriteFailureReason(const absl::Status& status) {
   if (!absl::IsUnavailable(status)) return {};

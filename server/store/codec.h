@@ -13,9 +13,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "api/names.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "mayday/v1/resources.pb.h"
-#include "api/names.h"
 #include "store/store.h"
 
 namespace mayday::server::store_internal {
@@ -32,10 +32,8 @@ int64_t ToUnixMicros(const google::protobuf::Timestamp& time);
 
 // A message parsed from a stored blob. DATA_LOSS naming `what` if the blob
 // does not parse (the file is corrupt).
-absl::StatusOr<mayday::v1::Case> ParseCase(absl::string_view blob,
-                                           absl::string_view what);
-absl::StatusOr<mayday::v1::CaseEvent> ParseEvent(absl::string_view blob,
-                                                 absl::string_view what);
+absl::StatusOr<mayday::v1::Case> ParseCase(absl::string_view blob, absl::string_view what);
+absl::StatusOr<mayday::v1::CaseEvent> ParseEvent(absl::string_view blob, absl::string_view what);
 
 // Where a ListCases page ends: the sort key of its last case.
 struct CaseCursor {

@@ -54,8 +54,7 @@ int SqliteErrorCode(const absl::Status& status) {
   return code;
 }
 
-Statement::Statement(Statement&& other) noexcept
-    : stmt_(std::exchange(other.stmt_, nullptr)) {}
+Statement::Statement(Statement&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
@@ -68,16 +67,15 @@ Statement& Statement::operator=(Statement&& other) noexcept {
 Statement::~Statement() { sqlite3_finalize(stmt_); }
 
 absl::Status Statement::BindText(int index, absl::string_view value) {
-  int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(),
-                               SQLITE_TRANSIENT, SQLITE_UTF8);
+  int rc =
+      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   return rc == SQLITE_OK ? absl::OkStatus() : StatementError(stmt_, rc);
 }
 
 absl::Status Statement::BindBlob(int index, absl::string_view value) {
   // A zero-length blob must still be a blob, not NULL: pass a valid pointer.
   const char* data = value.empty() ? "" : value.data();
-  int rc =
-      sqlite3_bind_blob64(stmt_, index, data, value.size(), SQLITE_TRANSIENT);
+  int rc = sqlite3_bind_blob64(stmt_, index, data, value.size(), SQLITE_TRANSIENT);
   return rc == SQLITE_OK ? absl::OkStatus() : StatementError(stmt_, rc);
 }
 
@@ -98,9 +96,7 @@ absl::StatusOr<bool> Statement::Step() {
   return StatementError(stmt_, rc);
 }
 
-int64_t Statement::ColumnInt64(int index) const {
-  return sqlite3_column_int64(stmt_, index);
-}
+int64_t Statement::ColumnInt64(int index) const { return sqlite3_column_int64(stmt_, index); }
 
 absl::string_view Statement::ColumnText(int index) const {
   const unsigned char* text = sqlite3_column_text(stmt_, index);
@@ -112,8 +108,7 @@ absl::string_view Statement::ColumnText(int index) const {
 absl::string_view Statement::ColumnBlob(int index) const {
   const void* blob = sqlite3_column_blob(stmt_, index);
   if (blob == nullptr) return {};
-  return {static_cast<const char*>(blob),
-          static_cast<size_t>(sqlite3_column_bytes(stmt_, index))};
+  return {static_cast<const char*>(blob), static_cast<size_t>(sqlite3_column_bytes(stmt_, index))};
 }
 
 bool Statement::ColumnIsNull(int index) const {
@@ -156,8 +151,7 @@ absl::Status Database::Exec(absl::string_view sql) {
   char* message = nullptr;
   int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
   if (rc == SQLITE_OK) return absl::OkStatus();
-  absl::Status status =
-      SqliteError(rc, message != nullptr ? message : sqlite3_errmsg(db_));
+  absl::Status status = SqliteError(rc, message != nullptr ? message : sqlite3_errmsg(db_));
   sqlite3_free(message);
   return status;
 }
@@ -178,9 +172,7 @@ absl::StatusOr<StatementLease> Database::Prepare(absl::string_view sql) {
       sqlite3_finalize(stmt);
       return ConnectionError(db_, rc);
     }
-    it =
-        statements_.emplace(std::string(sql), std::make_unique<Statement>(stmt))
-            .first;
+    it = statements_.emplace(std::string(sql), std::make_unique<Statement>(stmt)).first;
   }
   return StatementLease(it->second.get());
 }

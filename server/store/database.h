@@ -69,9 +69,7 @@ class Statement {
 class StatementLease {
  public:
   explicit StatementLease(Statement* stmt) : stmt_(stmt) {}
-  StatementLease(StatementLease&& other) noexcept : stmt_(other.stmt_) {
-    other.stmt_ = nullptr;
-  }
+  StatementLease(StatementLease&& other) noexcept : stmt_(other.stmt_) { other.stmt_ = nullptr; }
   StatementLease& operator=(StatementLease&&) = delete;
   StatementLease(const StatementLease&) = delete;
   StatementLease& operator=(const StatementLease&) = delete;
@@ -176,9 +174,9 @@ class Transaction {
  private:
   Transaction(Database* db, bool nested, bool savepoint)
       : db_(db), nested_(nested), savepoint_(savepoint) {}
-  Database* db_;     // null once committed or moved from
-  bool nested_;      // inside an outer transaction
-  bool savepoint_;   // nested with a savepoint of its own (not inside a job)
+  Database* db_;    // null once committed or moved from
+  bool nested_;     // inside an outer transaction
+  bool savepoint_;  // nested with a savepoint of its own (not inside a job)
 };
 
 // The SQLite extended result code an error status from this file carries,

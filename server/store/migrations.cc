@@ -225,9 +225,8 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 )sql";
 
 absl::Status Annotate(const absl::Status& status, absl::string_view what) {
-  return absl::Status(status.code(),
-                      absl::StrCat("schema migration failed: ", what, ": ",
-                                   status.message(), "; nothing was changed"));
+  return absl::Status(status.code(), absl::StrCat("schema migration failed: ", what, ": ",
+                                                  status.message(), "; nothing was changed"));
 }
 
 }  // namespace
@@ -259,13 +258,11 @@ absl::Status Migrate(Database& db, absl::Time now) {
   absl::StatusOr<Transaction> txn = Transaction::Begin(db);
   if (!txn.ok()) return Annotate(txn.status(), "cannot lock the database");
   absl::StatusOr<int> version = SchemaVersion(db);
-  if (!version.ok())
-    return Annotate(version.status(), "cannot read the version");
+  if (!version.ok()) return Annotate(version.status(), "cannot read the version");
   if (*version > LatestSchemaVersion()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("database ", db.path(), " has schema version ", *version,
-                     ", newer than this build's ", LatestSchemaVersion(),
-                     "; run a newer maydayd or restore a backup"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "database ", db.path(), " has schema version ", *version, ", newer than this build's ",
+        LatestSchemaVersion(), "; run a newer maydayd or restore a backup"));
   }
   if (*version == LatestSchemaVersion()) return txn->Commit();
 
@@ -275,8 +272,8 @@ absl::Status Migrate(Database& db, absl::Time now) {
   const int64_t now_us = absl::ToUnixMicros(now);
   for (const Migration& migration : kMigrations) {
     if (migration.version <= *version) continue;
-    std::string what = absl::StrCat("migration ", migration.version, " (",
-                                    migration.description, ")");
+    std::string what =
+        absl::StrCat("migration ", migration.version, " (", migration.description, ")");
     if (absl::Status status = db.Exec(migration.sql); !status.ok()) {
       return Annotate(status, what);
     }

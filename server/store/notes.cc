@@ -19,8 +19,8 @@ absl::Status InsertNote(Database& db, const mayday::v1::CaseNote& note) {
     return absl::InvalidArgumentError(
         absl::StrCat("note.case must be \"cases/{id}\"; got \"", note.case_(), "\""));
   }
-  absl::StatusOr<StatementLease> insert = db.Prepare(
-      "INSERT INTO case_notes (case_id, create_time_us, note) VALUES (?1, ?2, ?3)");
+  absl::StatusOr<StatementLease> insert =
+      db.Prepare("INSERT INTO case_notes (case_id, create_time_us, note) VALUES (?1, ?2, ?3)");
   if (!insert.ok()) return WriteFailed(insert.status());
   const std::string blob = note.SerializeAsString();
   absl::Status status = (*insert)->BindText(1, *case_id);
@@ -39,8 +39,8 @@ absl::Status InsertNote(Database& db, const mayday::v1::CaseNote& note) {
 
 absl::StatusOr<std::vector<mayday::v1::CaseNote>> SelectNotes(Database& db,
                                                               absl::string_view case_id) {
-  absl::StatusOr<StatementLease> select = db.Prepare(
-      "SELECT note FROM case_notes WHERE case_id = ?1 ORDER BY create_time_us, rowid");
+  absl::StatusOr<StatementLease> select =
+      db.Prepare("SELECT note FROM case_notes WHERE case_id = ?1 ORDER BY create_time_us, rowid");
   if (!select.ok()) return ReadFailed(select.status());
   if (absl::Status status = (*select)->BindText(1, case_id); !status.ok()) {
     return ReadFailed(status);
@@ -53,8 +53,8 @@ absl::StatusOr<std::vector<mayday::v1::CaseNote>> SelectNotes(Database& db,
     mayday::v1::CaseNote note;
     const absl::string_view blob = (*select)->ColumnBlob(0);
     if (!note.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
-      return absl::DataLossError(absl::StrCat("a stored note of cases/", case_id,
-                                              " does not parse"));
+      return absl::DataLossError(
+          absl::StrCat("a stored note of cases/", case_id, " does not parse"));
     }
     notes.push_back(std::move(note));
   }

@@ -20,8 +20,7 @@
 namespace mayday::server::store_internal {
 
 // Store::CreateCase and Store::AppendEvent (case_writes.cc).
-absl::StatusOr<CreatedCase> InsertCase(Database& db,
-                                       const mayday::v1::Case& snapshot,
+absl::StatusOr<CreatedCase> InsertCase(Database& db, const mayday::v1::Case& snapshot,
                                        const mayday::v1::CaseEvent& first);
 absl::Status InsertEvent(Database& db, const mayday::v1::Case& snapshot,
                          const mayday::v1::CaseEvent& event);
@@ -30,33 +29,29 @@ absl::StatusOr<CreatedCase> OpenOrJoinCase(Database& db, const mayday::v1::Case&
                                            const mayday::v1::CaseEvent& first);
 
 // Store::GetCase, ListEvents, ListCases and ListOpenCases (case_reads.cc).
-absl::StatusOr<mayday::v1::Case> SelectCase(Database& db,
-                                            absl::string_view case_id);
-absl::StatusOr<std::vector<mayday::v1::CaseEvent>> SelectEvents(
-    Database& db, absl::string_view case_id, int64_t after_sequence, int limit);
-absl::StatusOr<CasePage> SelectCases(Database& db, const CaseFilter& filter,
-                                     int page_size,
+absl::StatusOr<mayday::v1::Case> SelectCase(Database& db, absl::string_view case_id);
+absl::StatusOr<std::vector<mayday::v1::CaseEvent>> SelectEvents(Database& db,
+                                                                absl::string_view case_id,
+                                                                int64_t after_sequence, int limit);
+absl::StatusOr<CasePage> SelectCases(Database& db, const CaseFilter& filter, int page_size,
                                      absl::string_view page_token);
 absl::StatusOr<std::vector<OpenCase>> SelectOpenCases(Database& db);
 
 // Store::AddNote and Store::ListNotes (notes.cc).
 absl::Status InsertNote(Database& db, const mayday::v1::CaseNote& note);
-absl::StatusOr<std::vector<mayday::v1::CaseNote>> SelectNotes(
-    Database& db, absl::string_view case_id);
+absl::StatusOr<std::vector<mayday::v1::CaseNote>> SelectNotes(Database& db,
+                                                              absl::string_view case_id);
 
 // Store::SavePositions, ListTrack and ListPositions (positions.cc).
 absl::Status InsertPositions(Database& db, const std::vector<PositionReport>& reports);
-absl::StatusOr<std::vector<PositionReport>> SelectTrack(Database& db,
-                                                       absl::string_view case_id);
+absl::StatusOr<std::vector<PositionReport>> SelectTrack(Database& db, absl::string_view case_id);
 absl::StatusOr<std::vector<PositionReport>> SelectPositions(Database& db);
 
 // Store::PutToken, FindToken, ListTokens and RevokeToken (tokens.cc).
 absl::Status InsertToken(Database& db, const TokenRecord& token);
-absl::StatusOr<TokenRecord> SelectToken(Database& db,
-                                        absl::string_view token_hash);
+absl::StatusOr<TokenRecord> SelectToken(Database& db, absl::string_view token_hash);
 absl::StatusOr<std::vector<TokenRecord>> SelectTokens(Database& db);
-absl::StatusOr<TokenRecord> UpdateTokenRevoked(Database& db,
-                                               absl::string_view token_id);
+absl::StatusOr<TokenRecord> UpdateTokenRevoked(Database& db, absl::string_view token_id);
 
 }  // namespace mayday::server::store_internal
 

@@ -39,8 +39,8 @@ constexpr int kCheckpointPages = 1000;
 constexpr int kWriterCheckpointPages = 10000;
 
 absl::Status OpenFailed(const std::string& path, const absl::Status& cause) {
-  return absl::Status(cause.code(), absl::StrCat("cannot open the store at ",
-                                                 path, ": ", cause.message()));
+  return absl::Status(cause.code(),
+                      absl::StrCat("cannot open the store at ", path, ": ", cause.message()));
 }
 
 // How much of the file the start-up scan of open cases maps (SQLite caps it
@@ -48,16 +48,14 @@ absl::Status OpenFailed(const std::string& path, const absl::Status& cause) {
 constexpr int64_t kRestoreMmapBytes = int64_t{1} << 31;
 
 // Runs `pragma` and checks that it reports `expected`.
-absl::Status SetPragma(Database& db, absl::string_view pragma,
-                       absl::string_view expected) {
+absl::Status SetPragma(Database& db, absl::string_view pragma, absl::string_view expected) {
   absl::StatusOr<StatementLease> stmt = db.Prepare(pragma);
   if (!stmt.ok()) return stmt.status();
   absl::StatusOr<bool> row = (*stmt)->Step();
   if (!row.ok()) return row.status();
   if (!expected.empty() && (!*row || (*stmt)->ColumnText(0) != expected)) {
-    return absl::UnavailableError(
-        absl::StrCat(pragma, " did not take effect (got \"",
-                     *row ? (*stmt)->ColumnText(0) : "", "\")"));
+    return absl::UnavailableError(absl::StrCat(pragma, " did not take effect (got \"",
+                                               *row ? (*stmt)->ColumnText(0) : "", "\")"));
   }
   return absl::OkStatus();
 }
@@ -95,16 +93,16 @@ absl::Status SyncDirectoryOf(const std::string& path) {
   if (dir.empty()) dir = ".";
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot open directory ", dir.string(), ": ", std::strerror(errno)));
+    return absl::UnavailableError(
+        absl::StrCat("cannot open directory ", dir.string(), ": ", std::strerror(errno)));
   }
   int rc = ::fsync(fd);
   int error = errno;
   ::close(fd);
   // Some file systems cannot fsync a directory; they do not need to.
   if (rc != 0 && error != EINVAL && error != EROFS) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot sync directory ", dir.string(), ": ", std::strerror(error)));
+    return absl::UnavailableError(
+        absl::StrCat("cannot sync directory ", dir.string(), ": ", std::strerror(error)));
   }
   return absl::OkStatus();
 }
@@ -304,7 +302,8 @@ class BatchTxn final : public WriteTxn {
 };
 
 void SqliteStore::RunBatch(std::vector<QueuedWrite>& batch, std::vector<absl::Status>& results) {
-  if (!TryBatch(batch, results, /*savepoints=*/false)) TryBatch(batch, results, /*savepoints=*/true);
+  if (!TryBatch(batch, results, /*savepoints=*/false))
+    TryBatch(batch, results, /*savepoints=*/true);
 }
 
 bool SqliteStore::TryBatch(std::vector<QueuedWrite>& batch, std::vector<absl::Status>& results,
@@ -324,8 +323,8 @@ bool SqliteStore::TryBatch(std::vector<QueuedWrite>& batch, std::vector<absl::St
     if (db.autocommit()) {
       // SQLite rolled the whole transaction back (disk full, I/O error):
       // every earlier job of the batch is undone with it.
-      batch_failed = WriteFailed(status.ok() ? absl::UnavailableError("transaction rolled back")
-                                             : status);
+      batch_failed =
+          WriteFailed(status.ok() ? absl::UnavailableError("transaction rolled back") : status);
       break;
     }
     if (savepoints) {
@@ -353,8 +352,8 @@ bool SqliteStore::TryBatch(std::vector<QueuedWrite>& batch, std::vector<absl::St
   return true;
 }
 
-absl::StatusOr<CreatedCase> SqliteStore::CreateCase(
-    const mayday::v1::Case& snapshot, const mayday::v1::CaseEvent& first) {
+absl::StatusOr<CreatedCase> SqliteStore::CreateCase(const mayday::v1::Case& snapshot,
+                                                    const mayday::v1::CaseEvent& first) {
   absl::StatusOr<CreatedCase> created = absl::UnknownError("not run");
   absl::Status status = SubmitAndWait([&](WriteTxn& txn) {
     created = txn.CreateCase(snapshot, first);
@@ -369,20 +368,19 @@ absl::Status SqliteStore::AppendEvent(const mayday::v1::Case& snapshot,
   return SubmitAndWait([&](WriteTxn& txn) { return txn.AppendEvent(snapshot, event); });
 }
 
-absl::StatusOr<mayday::v1::Case> SqliteStore::GetCase(
-    std::string_view case_id) {
+absl::StatusOr<mayday::v1::Case> SqliteStore::GetCase(std::string_view case_id) {
   absl::MutexLock lock(&read_mu_);
   return SelectCase(*reader_, ToAbsl(case_id));
 }
 
-absl::StatusOr<std::vector<mayday::v1::CaseEvent>> SqliteStore::ListEvents(
-    std::string_view case_id, int64_t after_sequence, int limit) {
+absl::StatusOr<std::vector<mayday::v1::CaseEvent>> SqliteStore::ListEvents(std::string_view case_id,
+                                                                           int64_t after_sequence,
+                                                                           int limit) {
   absl::MutexLock lock(&read_mu_);
   return SelectEvents(*reader_, ToAbsl(case_id), after_sequence, limit);
 }
 
-absl::StatusOr<CasePage> SqliteStore::ListCases(const CaseFilter& filter,
-                                                int page_size,
+absl::StatusOr<CasePage> SqliteStore::ListCases(const CaseFilter& filter, int page_size,
                                                 std::string_view page_token) {
   absl::MutexLock lock(&read_mu_);
   return SelectCases(*reader_, filter, page_size, ToAbsl(page_token));
@@ -402,33 +400,28 @@ absl::StatusOr<std::vector<OpenCase>> SqliteStore::ListOpenCases() {
 }
 
 absl::Status SqliteStore::AddNote(const mayday::v1::CaseNote& note) {
-  return SubmitAndWait([&](WriteTxn&) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    return InsertNote(*writer_, note);
-  });
+  return SubmitAndWait([&](WriteTxn&)
+                           ABSL_NO_THREAD_SAFETY_ANALYSIS { return InsertNote(*writer_, note); });
 }
 
-absl::StatusOr<std::vector<mayday::v1::CaseNote>> SqliteStore::ListNotes(
-    std::string_view case_id) {
+absl::StatusOr<std::vector<mayday::v1::CaseNote>> SqliteStore::ListNotes(std::string_view case_id) {
   absl::MutexLock lock(&read_mu_);
   return SelectNotes(*reader_, ToAbsl(case_id));
 }
 
 absl::Status SqliteStore::PutToken(const TokenRecord& token) {
-  return SubmitAndWait([&](WriteTxn&) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    return InsertToken(*writer_, token);
-  });
+  return SubmitAndWait([&](WriteTxn&)
+                           ABSL_NO_THREAD_SAFETY_ANALYSIS { return InsertToken(*writer_, token); });
 }
 
-absl::StatusOr<TokenRecord> SqliteStore::FindToken(
-    std::string_view token_hash) {
+absl::StatusOr<TokenRecord> SqliteStore::FindToken(std::string_view token_hash) {
   absl::MutexLock lock(&read_mu_);
   return SelectToken(*reader_, ToAbsl(token_hash));
 }
 
 absl::Status SqliteStore::SavePositions(const std::vector<PositionReport>& reports) {
-  return SubmitAndWait([&](WriteTxn&) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    return InsertPositions(*writer_, reports);
-  });
+  return SubmitAndWait(
+      [&](WriteTxn&) ABSL_NO_THREAD_SAFETY_ANALYSIS { return InsertPositions(*writer_, reports); });
 }
 
 absl::StatusOr<std::vector<PositionReport>> SqliteStore::ListTrack(std::string_view case_id) {

@@ -32,20 +32,19 @@ class SqliteStore final : public Store {
 
   void Submit(WriteJob job, WriteDone done) override;
 
-  absl::StatusOr<CreatedCase> CreateCase(
-      const mayday::v1::Case& snapshot,
-      const mayday::v1::CaseEvent& first) override;
+  absl::StatusOr<CreatedCase> CreateCase(const mayday::v1::Case& snapshot,
+                                         const mayday::v1::CaseEvent& first) override;
   absl::Status AppendEvent(const mayday::v1::Case& snapshot,
                            const mayday::v1::CaseEvent& event) override;
   absl::StatusOr<mayday::v1::Case> GetCase(std::string_view case_id) override;
-  absl::StatusOr<std::vector<mayday::v1::CaseEvent>> ListEvents(
-      std::string_view case_id, int64_t after_sequence, int limit) override;
+  absl::StatusOr<std::vector<mayday::v1::CaseEvent>> ListEvents(std::string_view case_id,
+                                                                int64_t after_sequence,
+                                                                int limit) override;
   absl::StatusOr<CasePage> ListCases(const CaseFilter& filter, int page_size,
                                      std::string_view page_token) override;
   absl::StatusOr<std::vector<OpenCase>> ListOpenCases() override;
   absl::Status AddNote(const mayday::v1::CaseNote& note) override;
-  absl::StatusOr<std::vector<mayday::v1::CaseNote>> ListNotes(
-      std::string_view case_id) override;
+  absl::StatusOr<std::vector<mayday::v1::CaseNote>> ListNotes(std::string_view case_id) override;
   absl::Status PutToken(const TokenRecord& token) override;
   absl::StatusOr<TokenRecord> FindToken(std::string_view token_hash) override;
   absl::StatusOr<std::vector<TokenRecord>> ListTokens() override;

@@ -29,8 +29,8 @@ namespace mayday::server {
 
 // Which cases ListCases returns. Empty fields match everything.
 struct CaseFilter {
-  std::string member;                       // "members/{id}"; empty: any
-  std::vector<mayday::v1::CaseState> states;  // empty: any state
+  std::string member;                                             // "members/{id}"; empty: any
+  std::vector<mayday::v1::CaseState> states;                      // empty: any state
   mayday::v1::CaseKind kind = mayday::v1::CASE_KIND_UNSPECIFIED;  // unspecified: any
   // "responders/{id}": only cases assigned to it (now, or until they
   // closed); empty: any.
@@ -59,10 +59,10 @@ struct CreatedCase {
 // A responder's position as it reported it: the latest one per responder is
 // kept, and, while it is on a case, its track.
 struct PositionReport {
-  std::string responder;       // "responders/{id}"
-  std::string case_id;         // the case it is assigned to; empty if none
+  std::string responder;  // "responders/{id}"
+  std::string case_id;    // the case it is assigned to; empty if none
   mayday::v1::Location location;
-  absl::Time report_time;      // when the server received it
+  absl::Time report_time;  // when the server received it
 };
 
 // An open case as dispatch rebuilds it on start (Store::ListOpenCases).
@@ -237,8 +237,9 @@ class Store {
   // Up to `limit` events of the case with sequence > after_sequence, in
   // sequence order. An unknown case yields an empty list. INVALID_ARGUMENT if
   // limit < 1.
-  virtual absl::StatusOr<std::vector<mayday::v1::CaseEvent>> ListEvents(
-      std::string_view case_id, int64_t after_sequence, int limit) = 0;
+  virtual absl::StatusOr<std::vector<mayday::v1::CaseEvent>> ListEvents(std::string_view case_id,
+                                                                        int64_t after_sequence,
+                                                                        int limit) = 0;
 
   // Cases matching `filter`, newest first, `page_size` (1..1000) at a time.
   // `page_token` is empty or a next_page_token from a call with the same
@@ -256,8 +257,7 @@ class Store {
   virtual absl::Status AddNote(const mayday::v1::CaseNote& note) = 0;
 
   // The case's notes, oldest first (empty for an unknown case).
-  virtual absl::StatusOr<std::vector<mayday::v1::CaseNote>> ListNotes(
-      std::string_view case_id) = 0;
+  virtual absl::StatusOr<std::vector<mayday::v1::CaseNote>> ListNotes(std::string_view case_id) = 0;
 
   // Stores a token record durably. ALREADY_EXISTS if the hash is known;
   // INVALID_ARGUMENT if it is not 64 lowercase hex digits or subject is empty.

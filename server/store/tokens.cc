@@ -30,8 +30,8 @@ bool IsLowercaseSha256Hex(absl::string_view hash) {
 absl::StatusOr<TokenRecord> ReadToken(const Statement& row) {
   std::optional<Role> role = RoleFromName(row.ColumnText(1));
   if (!role.has_value()) {
-    return absl::DataLossError(absl::StrCat("stored token has unknown role \"",
-                                            row.ColumnText(1), "\""));
+    return absl::DataLossError(
+        absl::StrCat("stored token has unknown role \"", row.ColumnText(1), "\""));
   }
   TokenRecord token;
   token.token_hash = std::string(row.ColumnText(0));
@@ -67,15 +67,13 @@ absl::Status InsertToken(Database& db, const TokenRecord& token) {
   if (status.ok()) status = (*insert)->BindInt64(5, token.revoked ? 1 : 0);
   if (status.ok()) status = (*insert)->Step().status();
   if (SqliteErrorCode(status) == SQLITE_CONSTRAINT_PRIMARYKEY) {
-    return absl::AlreadyExistsError(
-        "a token with this hash is already stored; nothing was stored");
+    return absl::AlreadyExistsError("a token with this hash is already stored; nothing was stored");
   }
   if (!status.ok()) return WriteFailed(status);
   return absl::OkStatus();
 }
 
-absl::StatusOr<TokenRecord> SelectToken(Database& db,
-                                        absl::string_view token_hash) {
+absl::StatusOr<TokenRecord> SelectToken(Database& db, absl::string_view token_hash) {
   absl::StatusOr<StatementLease> select = db.Prepare(
       "SELECT token_hash, role, subject, create_time_us, revoked FROM tokens "
       "WHERE token_hash = ?1");
@@ -106,12 +104,10 @@ absl::StatusOr<std::vector<TokenRecord>> SelectTokens(Database& db) {
   }
 }
 
-absl::StatusOr<TokenRecord> UpdateTokenRevoked(Database& db,
-                                               absl::string_view token_id) {
+absl::StatusOr<TokenRecord> UpdateTokenRevoked(Database& db, absl::string_view token_id) {
   if (token_id.size() != 16 || !IsLowercaseHex(token_id)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "token id \"", token_id,
-        "\" is not 16 lowercase hex digits; take it from the token list"));
+        "token id \"", token_id, "\" is not 16 lowercase hex digits; take it from the token list"));
   }
   absl::StatusOr<Transaction> txn = Transaction::Begin(db);
   if (!txn.ok()) return WriteFailed(txn.status());
@@ -138,8 +134,7 @@ absl::StatusOr<TokenRecord> UpdateTokenRevoked(Database& db,
   // already issue tokens; refuse rather than revoke the wrong one.
   if (found.size() > 1) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "tokens/", token_id, " matches ", found.size(),
-        " tokens; nothing was revoked"));
+        "tokens/", token_id, " matches ", found.size(), " tokens; nothing was revoked"));
   }
   TokenRecord token = std::move(found.front());
   if (token.revoked) return token;

@@ -107,7 +107,7 @@ TEST_CASE("Escalation reasons count responders at the radius's edge by the geode
           "[dispatch][offer]") {
   struct Row {
     double radius_meters;
-    std::vector<double> inside;   // geodesic metres from the case
+    std::vector<double> inside;  // geodesic metres from the case
     std::vector<double> outside;
   };
   const std::vector<Row> rows = {

@@ -68,10 +68,10 @@ int Daemon::Stop(int signal) {
   return status;
 }
 
-std::string CreateToken(const std::string& binary, const std::string& db,
-                        const std::string& role, const std::string& subject) {
-  const std::string command = binary + " token create --db '" + db + "' --role " + role +
-                              " --subject " + subject;
+std::string CreateToken(const std::string& binary, const std::string& db, const std::string& role,
+                        const std::string& subject) {
+  const std::string command =
+      binary + " token create --db '" + db + "' --role " + role + " --subject " + subject;
   FILE* out = popen(command.c_str(), "r");
   if (out == nullptr) throw std::runtime_error("popen failed");
   char buffer[256] = {};

@@ -50,8 +50,8 @@ struct Scratch {
 
 // Runs `binary token create --db DB --role ROLE --subject SUBJECT` and
 // returns the printed token (throws on failure).
-std::string CreateToken(const std::string& binary, const std::string& db,
-                        const std::string& role, const std::string& subject);
+std::string CreateToken(const std::string& binary, const std::string& db, const std::string& role,
+                        const std::string& subject);
 
 }  // namespace mayday::testing
 

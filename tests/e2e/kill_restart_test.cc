@@ -2,11 +2,10 @@
 // RaiseAlert answered; the restarted server has the case, and a retry with
 // the same request_id returns it instead of opening another. Also: SIGTERM
 // shuts down cleanly.
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <random>
 #include <string>

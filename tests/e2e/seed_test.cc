@@ -50,10 +50,12 @@ TEST_CASE("mayday-seed writes a year of cases in the order they happened") {
   CHECK(Select(db, "SELECT count(DISTINCT state) FROM cases WHERE closed = 0") == 3);
   CHECK(Select(db, "SELECT count(DISTINCT state) FROM cases WHERE closed = 1") == 2);
   // Written in creation order, each id starting with its creation time.
-  CHECK(Select(db, "SELECT count(*) FROM cases a JOIN cases b ON b.rowid = a.rowid + 1 "
-                   "WHERE b.create_time_us < a.create_time_us") == 0);
-  CHECK(Select(db, "SELECT count(*) FROM cases "
-                   "WHERE substr(id, 1, 14) != printf('%014x', create_time_us)") == 0);
+  CHECK(Select(db,
+               "SELECT count(*) FROM cases a JOIN cases b ON b.rowid = a.rowid + 1 "
+               "WHERE b.create_time_us < a.create_time_us") == 0);
+  CHECK(Select(db,
+               "SELECT count(*) FROM cases "
+               "WHERE substr(id, 1, 14) != printf('%014x', create_time_us)") == 0);
   // Over the year before now.
   const int64_t now_us = absl::ToUnixMicros(absl::Now());
   const int64_t year_us = int64_t{365} * 86400 * 1'000'000;
@@ -63,8 +65,9 @@ TEST_CASE("mayday-seed writes a year of cases in the order they happened") {
         year_us * 9 / 10);
   // Each open case assigned to a crew of its own: maydayd takes them back
   // and serves (two open cases on one crew, it refuses to start).
-  CHECK(Select(db, "SELECT count(*) - count(DISTINCT responder) FROM cases "
-                   "WHERE closed = 0 AND responder IS NOT NULL") == 0);
+  CHECK(Select(db,
+               "SELECT count(*) - count(DISTINCT responder) FROM cases "
+               "WHERE closed = 0 AND responder IS NOT NULL") == 0);
   CHECK_NOTHROW(Daemon(MAYDAYD_BINARY, db));
 }
 

@@ -1,5 +1,4 @@
 // The RPC harnesses' server and fixtures; see fuzz_world.h.
-#include "api/names.h"
 #include "fuzz_world.h"
 
 #include <cstdio>
@@ -7,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "api/names.h"
 #include "google/protobuf/descriptor.h"
 #include "mayday/v1/alert_service.grpc.pb.h"
 #include "mayday/v1/operator_service.grpc.pb.h"

@@ -57,8 +57,7 @@ CaseReply Opens(const std::string& case_name) {
   return reply;
 }
 
-TEST_CASE("RaiseAlert retries UNAVAILABLE with the same request_id",
-          "[sdk][raise]") {
+TEST_CASE("RaiseAlert retries UNAVAILABLE with the same request_id", "[sdk][raise]") {
   FakeServer server;
   server.service().AddRaiseReply(Fails(grpc::StatusCode::UNAVAILABLE, "a"));
   server.service().AddRaiseReply(Fails(grpc::StatusCode::UNAVAILABLE, "b"));
@@ -86,8 +85,7 @@ TEST_CASE("RaiseAlert retries UNAVAILABLE with the same request_id",
 
 TEST_CASE("RaiseAlert does not retry INVALID_ARGUMENT", "[sdk][raise]") {
   FakeServer server;
-  server.service().AddRaiseReply(
-      Fails(grpc::StatusCode::INVALID_ARGUMENT, "kind is required"));
+  server.service().AddRaiseReply(Fails(grpc::StatusCode::INVALID_ARGUMENT, "kind is required"));
   server.service().AddRaiseReply(Opens("cases/never"));
   std::unique_ptr<Client> client = MakeClient(FastOptions(server.address()));
 
@@ -99,8 +97,7 @@ TEST_CASE("RaiseAlert does not retry INVALID_ARGUMENT", "[sdk][raise]") {
   CHECK(server.service().raise_requests().size() == 1);
 }
 
-TEST_CASE("RaiseAlert keeps a caller's request_id and fresh ids differ",
-          "[sdk][raise]") {
+TEST_CASE("RaiseAlert keeps a caller's request_id and fresh ids differ", "[sdk][raise]") {
   FakeServer server;
   server.service().AddRaiseReply(Opens("cases/c-1"));
   server.service().AddRaiseReply(Opens("cases/c-2"));
@@ -119,12 +116,10 @@ TEST_CASE("RaiseAlert keeps a caller's request_id and fresh ids differ",
   CHECK(requests[1].request_id() != requests[2].request_id());
 }
 
-TEST_CASE("RaiseAlert gives up with the last error at raise_deadline",
-          "[sdk][raise]") {
+TEST_CASE("RaiseAlert gives up with the last error at raise_deadline", "[sdk][raise]") {
   FakeServer server;
   for (int i = 0; i < 100; ++i) {
-    server.service().AddRaiseReply(
-        Fails(grpc::StatusCode::UNAVAILABLE, "storage down"));
+    server.service().AddRaiseReply(Fails(grpc::StatusCode::UNAVAILABLE, "storage down"));
   }
   ClientOptions options = FastOptions(server.address());
   options.raise_deadline = absl::Milliseconds(300);
@@ -268,20 +263,16 @@ TEST_CASE("Case calls send what they are given", "[sdk][calls]") {
   FakeServer server;
   CaseReply cancelled = Opens("cases/c-1");
   cancelled.result.set_state(mayday::v1::CASE_STATE_CANCELLED);
-  server.service().AddChangeReply(
-      Fails(grpc::StatusCode::FAILED_PRECONDITION, "case is closed"));
+  server.service().AddChangeReply(Fails(grpc::StatusCode::FAILED_PRECONDITION, "case is closed"));
   server.service().AddChangeReply(cancelled);
   std::unique_ptr<Client> client = MakeClient(FastOptions(server.address()));
   mayday::v1::Location moved;
   moved.set_latitude(52.5);
   moved.set_longitude(4.5);
 
-  absl::StatusOr<mayday::v1::ListCasesResponse> page =
-      client->ListCases(20, "page-1");
-  absl::StatusOr<mayday::v1::Case> updated =
-      client->UpdateCaseLocation("cases/c-1", moved);
-  absl::StatusOr<mayday::v1::Case> closed =
-      client->CancelCase("cases/c-1", "false alarm");
+  absl::StatusOr<mayday::v1::ListCasesResponse> page = client->ListCases(20, "page-1");
+  absl::StatusOr<mayday::v1::Case> updated = client->UpdateCaseLocation("cases/c-1", moved);
+  absl::StatusOr<mayday::v1::Case> closed = client->CancelCase("cases/c-1", "false alarm");
 
   REQUIRE(page.ok());
   CHECK(page->next_page_token() == "page-2");
@@ -290,18 +281,17 @@ TEST_CASE("Case calls send what they are given", "[sdk][calls]") {
   REQUIRE(closed.ok());
   CHECK(closed->state() == mayday::v1::CASE_STATE_CANCELLED);
   CHECK(server.service().call_log() ==
-        std::vector<std::string>{
-            "ListCases page_size: 20 page_token: \"page-1\"",
-            "UpdateCaseLocation name: \"cases/c-1\" location { latitude: "
-            "52.5 longitude: 4.5 }",
-            "CancelCase name: \"cases/c-1\" reason: \"false alarm\""});
+        std::vector<std::string>{"ListCases page_size: 20 page_token: \"page-1\"",
+                                 "UpdateCaseLocation name: \"cases/c-1\" location { latitude: "
+                                 "52.5 longitude: 4.5 }",
+                                 "CancelCase name: \"cases/c-1\" reason: \"false alarm\""});
 }
 
 TEST_CASE("Server errors keep their code and message", "[sdk][status]") {
-  const grpc::StatusCode code = GENERATE(
-      grpc::StatusCode::NOT_FOUND, grpc::StatusCode::PERMISSION_DENIED,
-      grpc::StatusCode::UNAUTHENTICATED, grpc::StatusCode::FAILED_PRECONDITION,
-      grpc::StatusCode::UNAVAILABLE);
+  const grpc::StatusCode code =
+      GENERATE(grpc::StatusCode::NOT_FOUND, grpc::StatusCode::PERMISSION_DENIED,
+               grpc::StatusCode::UNAUTHENTICATED, grpc::StatusCode::FAILED_PRECONDITION,
+               grpc::StatusCode::UNAVAILABLE);
   CAPTURE(static_cast<int>(code));
   FakeServer server;
   server.service().AddGetReply(Fails(code, "the server says no"));
@@ -319,18 +309,14 @@ TEST_CASE("Create rejects unusable options", "[sdk][options]") {
   auto [name, mutate] = GENERATE(table<std::string, void (*)(ClientOptions*)>({
       {"no server", [](ClientOptions* o) { o->server.clear(); }},
       {"no token", [](ClientOptions* o) { o->token.clear(); }},
-      {"zero call_timeout",
-       [](ClientOptions* o) { o->call_timeout = absl::ZeroDuration(); }},
-      {"negative raise_deadline",
-       [](ClientOptions* o) { o->raise_deadline = -absl::Seconds(1); }},
-      {"zero initial_backoff",
-       [](ClientOptions* o) { o->initial_backoff = absl::ZeroDuration(); }},
+      {"zero call_timeout", [](ClientOptions* o) { o->call_timeout = absl::ZeroDuration(); }},
+      {"negative raise_deadline", [](ClientOptions* o) { o->raise_deadline = -absl::Seconds(1); }},
+      {"zero initial_backoff", [](ClientOptions* o) { o->initial_backoff = absl::ZeroDuration(); }},
   }));
   CAPTURE(name);
   ClientOptions options = FastOptions("dns:///mayday.invalid");
   mutate(&options);
-  CHECK(Client::Create(options).status().code() ==
-        absl::StatusCode::kInvalidArgument);
+  CHECK(Client::Create(options).status().code() == absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

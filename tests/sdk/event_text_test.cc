@@ -54,12 +54,9 @@ TEST_CASE("FormatEventLine describes each change", "[sdk][event_text]") {
              }),
        "#4 ON_SCENE    responders/r-2 is on scene"},
       {Event(5, mayday::v1::CASE_STATE_CANCELLED,
-             [](CaseEvent* e) {
-               e->mutable_cancelled()->set_reason("false alarm");
-             }),
+             [](CaseEvent* e) { e->mutable_cancelled()->set_reason("false alarm"); }),
        "#5 CANCELLED   cancelled by members/m-1: false alarm"},
-      {Event(6, mayday::v1::CASE_STATE_ESCALATED,
-             [](CaseEvent* e) { e->mutable_escalated(); }),
+      {Event(6, mayday::v1::CASE_STATE_ESCALATED, [](CaseEvent* e) { e->mutable_escalated(); }),
        "#6 ESCALATED   escalated to care agents"},
       {Event(7, mayday::v1::CASE_STATE_ASSIGNED,
              [](CaseEvent* e) {

@@ -68,8 +68,7 @@ class ScriptedWatch final : public grpc::ServerWriteReactor<CaseEvent> {
     }
   }
 
-  std::optional<grpc::Status> Claim(grpc::Status status)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  std::optional<grpc::Status> Claim(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_) return std::nullopt;
     finished_ = true;
     return status;
@@ -116,14 +115,12 @@ void FakeAlertService::AddWatchScript(WatchScript script) {
   watch_scripts_.push_back(std::move(script));
 }
 
-std::vector<mayday::v1::RaiseAlertRequest> FakeAlertService::raise_requests()
-    const {
+std::vector<mayday::v1::RaiseAlertRequest> FakeAlertService::raise_requests() const {
   absl::MutexLock lock(&mu_);
   return raise_requests_;
 }
 
-std::vector<mayday::v1::WatchCaseRequest> FakeAlertService::watch_requests()
-    const {
+std::vector<mayday::v1::WatchCaseRequest> FakeAlertService::watch_requests() const {
   absl::MutexLock lock(&mu_);
   return watch_requests_;
 }
@@ -133,12 +130,10 @@ std::vector<std::string> FakeAlertService::authorizations() const {
   return authorizations_;
 }
 
-bool FakeAlertService::WaitForWatchCalls(size_t count,
-                                         absl::Duration timeout) const {
+bool FakeAlertService::WaitForWatchCalls(size_t count, absl::Duration timeout) const {
   absl::MutexLock lock(&mu_);
-  auto arrived = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return watch_requests_.size() >= count;
-  };
+  auto arrived = [this, count]()
+                     ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return watch_requests_.size() >= count; };
   return mu_.AwaitWithTimeout(absl::Condition(&arrived), timeout);
 }
 
@@ -152,22 +147,19 @@ void FakeAlertService::NoteCancelledWatch() {
   ++cancelled_watches_;
 }
 
-void FakeAlertService::RecordAuthorization(
-    const grpc::CallbackServerContext& context) {
+void FakeAlertService::RecordAuthorization(const grpc::CallbackServerContext& context) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   authorizations_.push_back(
-      it == metadata.end() ? ""
-                           : std::string(it->second.data(), it->second.size()));
+      it == metadata.end() ? "" : std::string(it->second.data(), it->second.size()));
 }
 
-grpc::ServerUnaryReactor* FakeAlertService::Answer(
-    grpc::CallbackServerContext* context, std::deque<CaseReply>* replies,
-    mayday::v1::Case* response) {
+grpc::ServerUnaryReactor* FakeAlertService::Answer(grpc::CallbackServerContext* context,
+                                                   std::deque<CaseReply>* replies,
+                                                   mayday::v1::Case* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (replies->empty()) {
-    reactor->Finish(
-        grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no scripted reply"));
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no scripted reply"));
     return reactor;
   }
   CaseReply reply = std::move(replies->front());
@@ -177,28 +169,27 @@ grpc::ServerUnaryReactor* FakeAlertService::Answer(
   return reactor;
 }
 
-grpc::ServerUnaryReactor* FakeAlertService::RaiseAlert(
-    grpc::CallbackServerContext* context,
-    const mayday::v1::RaiseAlertRequest* request, mayday::v1::Case* response) {
+grpc::ServerUnaryReactor* FakeAlertService::RaiseAlert(grpc::CallbackServerContext* context,
+                                                       const mayday::v1::RaiseAlertRequest* request,
+                                                       mayday::v1::Case* response) {
   absl::MutexLock lock(&mu_);
   RecordAuthorization(*context);
   raise_requests_.push_back(*request);
   return Answer(context, &raise_replies_, response);
 }
 
-grpc::ServerUnaryReactor* FakeAlertService::GetCase(
-    grpc::CallbackServerContext* context,
-    const mayday::v1::GetCaseRequest* request, mayday::v1::Case* response) {
+grpc::ServerUnaryReactor* FakeAlertService::GetCase(grpc::CallbackServerContext* context,
+                                                    const mayday::v1::GetCaseRequest* request,
+                                                    mayday::v1::Case* response) {
   absl::MutexLock lock(&mu_);
   RecordAuthorization(*context);
   call_log_.push_back("GetCase " + request->ShortDebugString());
   return Answer(context, &get_replies_, response);
 }
 
-grpc::ServerUnaryReactor* FakeAlertService::ListCases(
-    grpc::CallbackServerContext* context,
-    const mayday::v1::ListCasesRequest* request,
-    mayday::v1::ListCasesResponse* response) {
+grpc::ServerUnaryReactor* FakeAlertService::ListCases(grpc::CallbackServerContext* context,
+                                                      const mayday::v1::ListCasesRequest* request,
+                                                      mayday::v1::ListCasesResponse* response) {
   absl::MutexLock lock(&mu_);
   RecordAuthorization(*context);
   call_log_.push_back("ListCases " + request->ShortDebugString());
@@ -208,9 +199,9 @@ grpc::ServerUnaryReactor* FakeAlertService::ListCases(
   return reactor;
 }
 
-grpc::ServerUnaryReactor* FakeAlertService::CancelCase(
-    grpc::CallbackServerContext* context,
-    const mayday::v1::CancelCaseRequest* request, mayday::v1::Case* response) {
+grpc::ServerUnaryReactor* FakeAlertService::CancelCase(grpc::CallbackServerContext* context,
+                                                       const mayday::v1::CancelCaseRequest* request,
+                                                       mayday::v1::Case* response) {
   absl::MutexLock lock(&mu_);
   RecordAuthorization(*context);
   call_log_.push_back("CancelCase " + request->ShortDebugString());
@@ -218,8 +209,7 @@ grpc::ServerUnaryReactor* FakeAlertService::CancelCase(
 }
 
 grpc::ServerUnaryReactor* FakeAlertService::UpdateCaseLocation(
-    grpc::CallbackServerContext* context,
-    const mayday::v1::UpdateCaseLocationRequest* request,
+    grpc::CallbackServerContext* context, const mayday::v1::UpdateCaseLocationRequest* request,
     mayday::v1::Case* response) {
   absl::MutexLock lock(&mu_);
   RecordAuthorization(*context);
@@ -228,16 +218,14 @@ grpc::ServerUnaryReactor* FakeAlertService::UpdateCaseLocation(
 }
 
 grpc::ServerWriteReactor<CaseEvent>* FakeAlertService::WatchCase(
-    grpc::CallbackServerContext* context,
-    const mayday::v1::WatchCaseRequest* request) {
+    grpc::CallbackServerContext* context, const mayday::v1::WatchCaseRequest* request) {
   WatchScript script;
   {
     absl::MutexLock lock(&mu_);
     RecordAuthorization(*context);
     watch_requests_.push_back(*request);
     if (watch_scripts_.empty()) {
-      script.status =
-          grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no scripted watch");
+      script.status = grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no scripted watch");
     } else {
       script = std::move(watch_scripts_.front());
       watch_scripts_.pop_front();
@@ -249,8 +237,7 @@ grpc::ServerWriteReactor<CaseEvent>* FakeAlertService::WatchCase(
 FakeServer::FakeServer() {
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                           &port);
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service_);
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port == 0) {

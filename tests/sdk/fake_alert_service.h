@@ -32,8 +32,7 @@ struct CaseReply {
   mayday::v1::Case result;
 };
 
-class FakeAlertService final
-    : public mayday::v1::AlertService::CallbackService {
+class FakeAlertService final : public mayday::v1::AlertService::CallbackService {
  public:
   // Scripts; consumed in order. An RPC with an empty queue answers
   // UNIMPLEMENTED ("no scripted reply").
@@ -55,28 +54,23 @@ class FakeAlertService final
   // Number of WatchCase streams that ended because the client cancelled.
   int cancelled_watches() const;
 
-  grpc::ServerUnaryReactor* RaiseAlert(
-      grpc::CallbackServerContext* context,
-      const mayday::v1::RaiseAlertRequest* request,
-      mayday::v1::Case* response) override;
+  grpc::ServerUnaryReactor* RaiseAlert(grpc::CallbackServerContext* context,
+                                       const mayday::v1::RaiseAlertRequest* request,
+                                       mayday::v1::Case* response) override;
   grpc::ServerUnaryReactor* GetCase(grpc::CallbackServerContext* context,
                                     const mayday::v1::GetCaseRequest* request,
                                     mayday::v1::Case* response) override;
-  grpc::ServerUnaryReactor* ListCases(
-      grpc::CallbackServerContext* context,
-      const mayday::v1::ListCasesRequest* request,
-      mayday::v1::ListCasesResponse* response) override;
-  grpc::ServerUnaryReactor* CancelCase(
-      grpc::CallbackServerContext* context,
-      const mayday::v1::CancelCaseRequest* request,
-      mayday::v1::Case* response) override;
-  grpc::ServerUnaryReactor* UpdateCaseLocation(
-      grpc::CallbackServerContext* context,
-      const mayday::v1::UpdateCaseLocationRequest* request,
-      mayday::v1::Case* response) override;
+  grpc::ServerUnaryReactor* ListCases(grpc::CallbackServerContext* context,
+                                      const mayday::v1::ListCasesRequest* request,
+                                      mayday::v1::ListCasesResponse* response) override;
+  grpc::ServerUnaryReactor* CancelCase(grpc::CallbackServerContext* context,
+                                       const mayday::v1::CancelCaseRequest* request,
+                                       mayday::v1::Case* response) override;
+  grpc::ServerUnaryReactor* UpdateCaseLocation(grpc::CallbackServerContext* context,
+                                               const mayday::v1::UpdateCaseLocationRequest* request,
+                                               mayday::v1::Case* response) override;
   grpc::ServerWriteReactor<mayday::v1::CaseEvent>* WatchCase(
-      grpc::CallbackServerContext* context,
-      const mayday::v1::WatchCaseRequest* request) override;
+      grpc::CallbackServerContext* context, const mayday::v1::WatchCaseRequest* request) override;
 
   // Called by a watch stream when the client cancelled it.
   void NoteCancelledWatch();
@@ -85,8 +79,7 @@ class FakeAlertService final
   void RecordAuthorization(const grpc::CallbackServerContext& context)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context,
-                                   std::deque<CaseReply>* replies,
-                                   mayday::v1::Case* response)
+                                   std::deque<CaseReply>* replies, mayday::v1::Case* response)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
@@ -95,10 +88,8 @@ class FakeAlertService final
   std::deque<CaseReply> change_replies_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> call_log_ ABSL_GUARDED_BY(mu_);
   std::deque<WatchScript> watch_scripts_ ABSL_GUARDED_BY(mu_);
-  std::vector<mayday::v1::RaiseAlertRequest> raise_requests_
-      ABSL_GUARDED_BY(mu_);
-  std::vector<mayday::v1::WatchCaseRequest> watch_requests_
-      ABSL_GUARDED_BY(mu_);
+  std::vector<mayday::v1::RaiseAlertRequest> raise_requests_ ABSL_GUARDED_BY(mu_);
+  std::vector<mayday::v1::WatchCaseRequest> watch_requests_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> authorizations_ ABSL_GUARDED_BY(mu_);
   int cancelled_watches_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -12,8 +12,7 @@
 namespace mayday::sdk::internal {
 namespace {
 
-TEST_CASE("Backoff doubles up to its cap, with bounded jitter",
-          "[sdk][backoff]") {
+TEST_CASE("Backoff doubles up to its cap, with bounded jitter", "[sdk][backoff]") {
   Backoff backoff(absl::Milliseconds(100), absl::Milliseconds(800), 42);
   const int64_t bases[] = {100, 200, 400, 800, 800, 800};
   for (int64_t base : bases) {
@@ -32,8 +31,7 @@ TEST_CASE("Backoff jitter differs between seeds", "[sdk][backoff]") {
   CHECK(a.Next() != b.Next());
 }
 
-TEST_CASE("NewRequestId is 32 hex digits and fresh each time",
-          "[sdk][request_id]") {
+TEST_CASE("NewRequestId is 32 hex digits and fresh each time", "[sdk][request_id]") {
   std::set<std::string> seen;
   for (int i = 0; i < 100; ++i) {
     const std::string id = NewRequestId();
@@ -48,8 +46,8 @@ TEST_CASE("NewRequestId is 32 hex digits and fresh each time",
 TEST_CASE("FromGrpcStatus keeps code number and message", "[sdk][status]") {
   for (int code = 0; code <= 16; ++code) {
     CAPTURE(code);
-    const absl::Status status = FromGrpcStatus(
-        grpc::Status(static_cast<grpc::StatusCode>(code), code ? "why" : ""));
+    const absl::Status status =
+        FromGrpcStatus(grpc::Status(static_cast<grpc::StatusCode>(code), code ? "why" : ""));
     CHECK(static_cast<int>(status.code()) == code);
     CHECK(status.message() == (code ? "why" : ""));
   }

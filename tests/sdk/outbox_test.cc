@@ -66,8 +66,7 @@ TEST_CASE("OutboxStore keeps pending alerts across reopen", "[sdk][outbox]") {
   CHECK((*store)->AcknowledgedCase("a").empty());
 }
 
-TEST_CASE("OutboxStore refuses a data_dir that does not exist",
-          "[sdk][outbox]") {
+TEST_CASE("OutboxStore refuses a data_dir that does not exist", "[sdk][outbox]") {
   auto store = internal::OutboxStore::Open("/nonexistent/mayday/dir");
   REQUIRE_FALSE(store.ok());
   CHECK(store.status().code() == absl::StatusCode::kFailedPrecondition);
@@ -75,12 +74,10 @@ TEST_CASE("OutboxStore refuses a data_dir that does not exist",
   options.server = "127.0.0.1:1";
   options.token = "t";
   options.data_dir = "/nonexistent/mayday/dir";
-  CHECK(Client::Create(options).status().code() ==
-        absl::StatusCode::kFailedPrecondition);
+  CHECK(Client::Create(options).status().code() == absl::StatusCode::kFailedPrecondition);
 }
 
-TEST_CASE("Create resends what the outbox holds, with its request_id",
-          "[sdk][outbox]") {
+TEST_CASE("Create resends what the outbox holds, with its request_id", "[sdk][outbox]") {
   ScratchDir dir;
   {
     auto store = internal::OutboxStore::Open(dir.path());
@@ -119,16 +116,16 @@ TEST_CASE("Raise reports each state change in order", "[sdk][outbox]") {
     std::vector<AlertState> states;
   };
   const Row rows[] = {
-      {"acknowledged at once", {}, false,
-       {AlertState::kSending, AlertState::kAcknowledged}},
+      {"acknowledged at once", {}, false, {AlertState::kSending, AlertState::kAcknowledged}},
       {"two retries",
        {grpc::StatusCode::UNAVAILABLE, grpc::StatusCode::DEADLINE_EXCEEDED},
        false,
-       {AlertState::kSending, AlertState::kQueued, AlertState::kSending,
-        AlertState::kQueued, AlertState::kSending, AlertState::kAcknowledged}},
-      {"refused", {grpc::StatusCode::UNAVAILABLE}, true,
-       {AlertState::kSending, AlertState::kQueued, AlertState::kSending,
-        AlertState::kFailed}},
+       {AlertState::kSending, AlertState::kQueued, AlertState::kSending, AlertState::kQueued,
+        AlertState::kSending, AlertState::kAcknowledged}},
+      {"refused",
+       {grpc::StatusCode::UNAVAILABLE},
+       true,
+       {AlertState::kSending, AlertState::kQueued, AlertState::kSending, AlertState::kFailed}},
   };
   for (const Row& row : rows) {
     INFO(row.name);

@@ -42,9 +42,7 @@ class Recorder {
       end_ = status;
     };
   }
-  bool WaitForFirstEvent() {
-    return first_event_.WaitForNotificationWithTimeout(kPatience);
-  }
+  bool WaitForFirstEvent() { return first_event_.WaitForNotificationWithTimeout(kPatience); }
   std::vector<int64_t> sequences() const {
     absl::MutexLock lock(&mu_);
     return sequences_;
@@ -83,18 +81,15 @@ std::unique_ptr<Client> MakeClient(const std::string& address) {
   return std::move(*client);
 }
 
-std::vector<CaseEvent> Events(int64_t first, int64_t last,
-                              mayday::v1::CaseState last_state) {
+std::vector<CaseEvent> Events(int64_t first, int64_t last, mayday::v1::CaseState last_state) {
   std::vector<CaseEvent> events;
   for (int64_t s = first; s <= last; ++s) {
-    events.push_back(MakeEvent(
-        kCase, s, s == last ? last_state : mayday::v1::CASE_STATE_ASSIGNED));
+    events.push_back(MakeEvent(kCase, s, s == last ? last_state : mayday::v1::CASE_STATE_ASSIGNED));
   }
   return events;
 }
 
-TEST_CASE("WatchCase resumes after a dropped stream without duplicates",
-          "[sdk][watch]") {
+TEST_CASE("WatchCase resumes after a dropped stream without duplicates", "[sdk][watch]") {
   FakeServer server;
   server.service().AddWatchScript(
       {Events(1, 3, mayday::v1::CASE_STATE_ASSIGNED),
@@ -104,8 +99,7 @@ TEST_CASE("WatchCase resumes after a dropped stream without duplicates",
   std::unique_ptr<Client> client = MakeClient(server.address());
   Recorder recorder;
 
-  auto watch =
-      client->WatchCase(kCase, 0, recorder.OnEvent(), recorder.OnEnd());
+  auto watch = client->WatchCase(kCase, 0, recorder.OnEvent(), recorder.OnEnd());
   REQUIRE(watch.ok());
   REQUIRE((*watch)->WaitDone(kPatience));
 
@@ -123,16 +117,14 @@ TEST_CASE("WatchCase resumes after a dropped stream without duplicates",
   }
 }
 
-TEST_CASE("WatchCase starts after after_sequence and ends on CANCELLED state",
-          "[sdk][watch]") {
+TEST_CASE("WatchCase starts after after_sequence and ends on CANCELLED state", "[sdk][watch]") {
   FakeServer server;
   server.service().AddWatchScript(
       {Events(5, 7, mayday::v1::CASE_STATE_CANCELLED), grpc::Status::OK});
   std::unique_ptr<Client> client = MakeClient(server.address());
   Recorder recorder;
 
-  auto watch =
-      client->WatchCase(kCase, 5, recorder.OnEvent(), recorder.OnEnd());
+  auto watch = client->WatchCase(kCase, 5, recorder.OnEvent(), recorder.OnEnd());
   REQUIRE(watch.ok());
   REQUIRE((*watch)->WaitDone(kPatience));
 
@@ -148,8 +140,7 @@ TEST_CASE("A watch outlives its Client", "[sdk][watch]") {
   std::unique_ptr<Client> client = MakeClient(server.address());
   Recorder recorder;
 
-  auto watch =
-      client->WatchCase(kCase, 0, recorder.OnEvent(), recorder.OnEnd());
+  auto watch = client->WatchCase(kCase, 0, recorder.OnEvent(), recorder.OnEnd());
   client.reset();
   REQUIRE(watch.ok());
   REQUIRE((*watch)->WaitDone(kPatience));
@@ -158,11 +149,10 @@ TEST_CASE("A watch outlives its Client", "[sdk][watch]") {
   CHECK(recorder.end().ok());
 }
 
-TEST_CASE("WatchCase ends on a non-retryable error with that status",
-          "[sdk][watch]") {
-  const grpc::StatusCode code = GENERATE(
-      grpc::StatusCode::NOT_FOUND, grpc::StatusCode::PERMISSION_DENIED,
-      grpc::StatusCode::UNAUTHENTICATED, grpc::StatusCode::INVALID_ARGUMENT);
+TEST_CASE("WatchCase ends on a non-retryable error with that status", "[sdk][watch]") {
+  const grpc::StatusCode code =
+      GENERATE(grpc::StatusCode::NOT_FOUND, grpc::StatusCode::PERMISSION_DENIED,
+               grpc::StatusCode::UNAUTHENTICATED, grpc::StatusCode::INVALID_ARGUMENT);
   CAPTURE(static_cast<int>(code));
   FakeServer server;
   server.service().AddWatchScript({{}, grpc::Status(code, "no such case")});
@@ -171,8 +161,7 @@ TEST_CASE("WatchCase ends on a non-retryable error with that status",
   std::unique_ptr<Client> client = MakeClient(server.address());
   Recorder recorder;
 
-  auto watch =
-      client->WatchCase(kCase, 0, recorder.OnEvent(), recorder.OnEnd());
+  auto watch = client->WatchCase(kCase, 0, recorder.OnEvent(), recorder.OnEnd());
   REQUIRE(watch.ok());
   REQUIRE((*watch)->WaitDone(kPatience));
 
@@ -191,8 +180,7 @@ TEST_CASE("Cancel stops a watch promptly", "[sdk][watch]") {
   std::unique_ptr<Client> client = MakeClient(server.address());
   Recorder recorder;
 
-  auto watch =
-      client->WatchCase(kCase, 0, recorder.OnEvent(), recorder.OnEnd());
+  auto watch = client->WatchCase(kCase, 0, recorder.OnEvent(), recorder.OnEnd());
   REQUIRE(watch.ok());
   REQUIRE(recorder.WaitForFirstEvent());
   CHECK_FALSE((*watch)->WaitDone(absl::Milliseconds(50)));  // still open
@@ -219,8 +207,7 @@ TEST_CASE("Destroying a watch cancels and joins it", "[sdk][watch]") {
   std::unique_ptr<Client> client = MakeClient(server.address());
   Recorder recorder;
 
-  auto watch =
-      client->WatchCase(kCase, 0, recorder.OnEvent(), recorder.OnEnd());
+  auto watch = client->WatchCase(kCase, 0, recorder.OnEvent(), recorder.OnEnd());
   REQUIRE(watch.ok());
   REQUIRE(recorder.WaitForFirstEvent());
   const absl::Time start = absl::Now();
@@ -231,8 +218,7 @@ TEST_CASE("Destroying a watch cancels and joins it", "[sdk][watch]") {
 
 TEST_CASE("Cancel interrupts the reconnect backoff", "[sdk][watch]") {
   FakeServer server;
-  server.service().AddWatchScript(
-      {{}, grpc::Status(grpc::StatusCode::UNAVAILABLE, "down")});
+  server.service().AddWatchScript({{}, grpc::Status(grpc::StatusCode::UNAVAILABLE, "down")});
   ClientOptions options;
   options.server = server.address();
   options.token = "member-token-1";
@@ -242,8 +228,7 @@ TEST_CASE("Cancel interrupts the reconnect backoff", "[sdk][watch]") {
   REQUIRE(client.ok());
   Recorder recorder;
 
-  auto watch =
-      (*client)->WatchCase(kCase, 0, recorder.OnEvent(), recorder.OnEnd());
+  auto watch = (*client)->WatchCase(kCase, 0, recorder.OnEvent(), recorder.OnEnd());
   REQUIRE(watch.ok());
   REQUIRE(server.service().WaitForWatchCalls(1, kPatience));
   const absl::Time start = absl::Now();
@@ -256,15 +241,12 @@ TEST_CASE("Cancel interrupts the reconnect backoff", "[sdk][watch]") {
 TEST_CASE("WatchCase rejects bad arguments without starting", "[sdk][watch]") {
   std::unique_ptr<Client> client = MakeClient("dns:///mayday.invalid");
   Recorder recorder;
-  CHECK(client->WatchCase("", 0, recorder.OnEvent(), recorder.OnEnd())
-            .status()
-            .code() == absl::StatusCode::kInvalidArgument);
-  CHECK(client->WatchCase(kCase, -1, recorder.OnEvent(), recorder.OnEnd())
-            .status()
-            .code() == absl::StatusCode::kInvalidArgument);
-  CHECK(
-      client->WatchCase(kCase, 0, nullptr, recorder.OnEnd()).status().code() ==
-      absl::StatusCode::kInvalidArgument);
+  CHECK(client->WatchCase("", 0, recorder.OnEvent(), recorder.OnEnd()).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+  CHECK(client->WatchCase(kCase, -1, recorder.OnEvent(), recorder.OnEnd()).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+  CHECK(client->WatchCase(kCase, 0, nullptr, recorder.OnEnd()).status().code() ==
+        absl::StatusCode::kInvalidArgument);
   CHECK(recorder.end_calls() == 0);
 }
 

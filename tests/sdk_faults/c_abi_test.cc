@@ -1,8 +1,6 @@
 // The C ABI (mayday/mayday.h) against a real maydayd: raise, watch to the
 // end with events 1..n in order, errors as codes plus a message, and the C
 // example mayday-panic-c run as a program.
-#include "mayday/mayday.h"
-
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
@@ -12,6 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "child_process.h"
 #include "crew.h"
+#include "mayday/mayday.h"
 #include "test_server.h"
 
 namespace mayday::testing {
@@ -59,23 +58,21 @@ TEST_CASE("C ABI: raise and watch a case to RESOLVED", "[sdk][c_abi]") {
   Crew crew(server, "tow-1");
   REQUIRE(crew.GoOnDuty(mayday::v1::CAPABILITY_TOW, 52.3680, 4.9040).ok());
   crew.Subscribe();
-  mayday_client* client =
-      MakeClient(server.address(), server.Token("member", "c-member"));
+  mayday_client* client = MakeClient(server.address(), server.Token("member", "c-member"));
 
   char case_name[64];
-  REQUIRE(mayday_raise(client, MAYDAY_KIND_ROAD, 52.3676, 4.9041, 10,
-                       "flat tyre", case_name, sizeof(case_name)) == MAYDAY_OK);
+  REQUIRE(mayday_raise(client, MAYDAY_KIND_ROAD, 52.3676, 4.9041, 10, "flat tyre", case_name,
+                       sizeof(case_name)) == MAYDAY_OK);
   CHECK(std::string(case_name).rfind("cases/", 0) == 0);
 
   Seen seen;
   mayday_watch* watch = nullptr;
-  REQUIRE(mayday_watch_start(client, case_name, 0, RecordEvent, RecordEnd,
-                             &seen, &watch) == MAYDAY_OK);
+  REQUIRE(mayday_watch_start(client, case_name, 0, RecordEvent, RecordEnd, &seen, &watch) ==
+          MAYDAY_OK);
   auto offer = crew.NextOffer();
   REQUIRE(offer.has_value());
   REQUIRE(crew.Accept(case_name).ok());
-  for (auto state : {mayday::v1::CASE_STATE_EN_ROUTE,
-                     mayday::v1::CASE_STATE_ON_SCENE,
+  for (auto state : {mayday::v1::CASE_STATE_EN_ROUTE, mayday::v1::CASE_STATE_ON_SCENE,
                      mayday::v1::CASE_STATE_RESOLVED}) {
     REQUIRE(crew.Progress(case_name, state).ok());
   }
@@ -103,38 +100,33 @@ TEST_CASE("C ABI: errors are a code and a message", "[sdk][c_abi]") {
   options.server = "127.0.0.1:1";
   CHECK(mayday_client_create(&options, &client) == MAYDAY_INVALID_ARGUMENT);
   CHECK(client == nullptr);
-  CHECK(std::string(mayday_last_error_message()).find("token") !=
-        std::string::npos);
+  CHECK(std::string(mayday_last_error_message()).find("token") != std::string::npos);
   CHECK(std::string(mayday_status_name(MAYDAY_UNAVAILABLE)) == "UNAVAILABLE");
 
   mayday_client* stranger = MakeClient(server.address(), "not-a-token");
   char case_name[64];
-  CHECK(mayday_raise(stranger, MAYDAY_KIND_ROAD, 52.37, 4.90, 0, nullptr,
-                     case_name, sizeof(case_name)) == MAYDAY_UNAUTHENTICATED);
+  CHECK(mayday_raise(stranger, MAYDAY_KIND_ROAD, 52.37, 4.90, 0, nullptr, case_name,
+                     sizeof(case_name)) == MAYDAY_UNAUTHENTICATED);
   CHECK(std::string(mayday_last_error_message()).size() > 0);
   mayday_client_destroy(stranger);
 
-  mayday_client* member =
-      MakeClient(server.address(), server.Token("member", "c-errors"));
-  CHECK(mayday_raise(member, static_cast<mayday_kind>(0), 52.37, 4.90, 0,
-                     nullptr, case_name,
+  mayday_client* member = MakeClient(server.address(), server.Token("member", "c-errors"));
+  CHECK(mayday_raise(member, static_cast<mayday_kind>(0), 52.37, 4.90, 0, nullptr, case_name,
                      sizeof(case_name)) == MAYDAY_INVALID_ARGUMENT);
   char tiny[4];
-  CHECK(mayday_raise(member, MAYDAY_KIND_MEDICAL, 52.37, 4.90, 0, nullptr,
-                     tiny, sizeof(tiny)) == MAYDAY_BUFFER_TOO_SMALL);
+  CHECK(mayday_raise(member, MAYDAY_KIND_MEDICAL, 52.37, 4.90, 0, nullptr, tiny, sizeof(tiny)) ==
+        MAYDAY_BUFFER_TOO_SMALL);
   CHECK(tiny[0] == '\0');
   mayday_watch* watch = nullptr;
-  CHECK(mayday_watch_start(member, "cases/x", 0, nullptr, RecordEnd, nullptr,
-                           &watch) == MAYDAY_INVALID_ARGUMENT);
+  CHECK(mayday_watch_start(member, "cases/x", 0, nullptr, RecordEnd, nullptr, &watch) ==
+        MAYDAY_INVALID_ARGUMENT);
   // Another member's case does not exist for this one.
-  mayday_client* other =
-      MakeClient(server.address(), server.Token("member", "c-other"));
-  REQUIRE(mayday_raise(other, MAYDAY_KIND_ROAD, 52.37, 4.90, 0, nullptr,
-                       case_name, sizeof(case_name)) == MAYDAY_OK);
+  mayday_client* other = MakeClient(server.address(), server.Token("member", "c-other"));
+  REQUIRE(mayday_raise(other, MAYDAY_KIND_ROAD, 52.37, 4.90, 0, nullptr, case_name,
+                       sizeof(case_name)) == MAYDAY_OK);
   CHECK(mayday_cancel_case(member, case_name, "x") == MAYDAY_NOT_FOUND);
   CHECK(mayday_cancel_case(other, case_name, "x") == MAYDAY_OK);
-  CHECK(mayday_cancel_case(other, case_name, "x") ==
-        MAYDAY_FAILED_PRECONDITION);
+  CHECK(mayday_cancel_case(other, case_name, "x") == MAYDAY_FAILED_PRECONDITION);
   mayday_client_destroy(other);
   mayday_client_destroy(member);
 }
@@ -143,8 +135,7 @@ TEST_CASE("mayday-panic-c raises, prints the case and follows it to the end",
           "[sdk][c_abi][example]") {
   TestServer server;
   const std::string token = server.Token("member", "c-example");
-  ChildProcess panic({MAYDAY_PANIC_C, server.address(), token, "medical",
-                      "52.3676", "4.9041"});
+  ChildProcess panic({MAYDAY_PANIC_C, server.address(), token, "medical", "52.3676", "4.9041"});
   const std::string case_name = panic.ReadLine(absl::Seconds(20)).value_or("");
   REQUIRE(case_name.rfind("cases/", 0) == 0);
   const std::string first = panic.ReadLine(absl::Seconds(10)).value_or("");

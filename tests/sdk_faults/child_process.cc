@@ -26,8 +26,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
   std::vector<char*> c_args;
   for (std::string& arg : args) c_args.push_back(arg.data());
   c_args.push_back(nullptr);
-  const int rc = posix_spawn(&pid_, c_args[0], &actions, nullptr,
-                             c_args.data(), environ);
+  const int rc = posix_spawn(&pid_, c_args[0], &actions, nullptr, c_args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   close(pipe_fds[1]);
   out_ = pipe_fds[0];

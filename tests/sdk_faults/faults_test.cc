@@ -15,10 +15,10 @@
 #include "absl/time/clock.h"
 #include "crew.h"
 #include "mayday/sdk/client.h"
-#include "tcp_proxy.h"
-#include "test_support.h"
 #include "member_cases.h"
+#include "tcp_proxy.h"
 #include "test_server.h"
+#include "test_support.h"
 
 namespace mayday::testing {
 namespace {
@@ -65,9 +65,7 @@ class WatchLog {
   // Waits until at least `count` events arrived.
   bool WaitFor(size_t count, absl::Duration timeout) {
     absl::MutexLock lock(&mu_);
-    auto enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return sequences_.size() >= count;
-    };
+    auto enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return sequences_.size() >= count; };
     return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
   }
   // Checks 1..n, each once, in order, and one OK end.
@@ -92,13 +90,13 @@ class WatchLog {
 // The request_ids the server stored for `member`'s presses: those that
 // opened a case and those that joined one, with the case each belongs to.
 std::set<std::pair<std::string, std::string>> StoredPresses(TestServer& server,
-                                                             const std::string& member) {
+                                                            const std::string& member) {
   const std::string rows = server::testing::QueryText(
       server.db_path(),
       "SELECT group_concat(request_id || ' cases/' || id, char(10)) FROM ("
-      "SELECT request_id, id FROM cases WHERE member = '" + member +
-          "' UNION ALL SELECT request_id, case_id FROM case_presses WHERE member = '" + member +
-          "')");
+      "SELECT request_id, id FROM cases WHERE member = '" +
+          member + "' UNION ALL SELECT request_id, case_id FROM case_presses WHERE member = '" +
+          member + "')");
   std::set<std::pair<std::string, std::string>> out;
   for (absl::string_view line : absl::StrSplit(rows, '\n', absl::SkipEmpty())) {
     const std::vector<std::string> parts = absl::StrSplit(line, ' ');
@@ -175,8 +173,7 @@ TEST_CASE("Faults: every press is stored once through drops, lost replies and a 
   CHECK((*client)->PendingAlerts().empty());
 }
 
-TEST_CASE("Faults: a watch sees 1..n once through drops, a restart and a cut",
-          "[sdk][faults]") {
+TEST_CASE("Faults: a watch sees 1..n once through drops, a restart and a cut", "[sdk][faults]") {
   TestServer server;
   TcpProxy proxy(server.server().port());
   TempDir data_dir;

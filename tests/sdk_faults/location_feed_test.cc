@@ -38,8 +38,7 @@ std::vector<double> LatitudesUpdated(TestServer& server, const std::string& toke
   return latitudes;
 }
 
-TEST_CASE("FeedLocation sends the newest position and coalesces when slow",
-          "[sdk][location]") {
+TEST_CASE("FeedLocation sends the newest position and coalesces when slow", "[sdk][location]") {
   TestServer server;
   TcpProxy proxy(server.server().port());
   const std::string token = server.Token("member", "m-moving");
@@ -59,13 +58,11 @@ TEST_CASE("FeedLocation sends the newest position and coalesces when slow",
   REQUIRE(opened.ok());
   const std::string case_name = opened->name();
 
-  CHECK((*client)->FeedLocation("", At(52.0)).code() ==
-        absl::StatusCode::kInvalidArgument);
+  CHECK((*client)->FeedLocation("", At(52.0)).code() == absl::StatusCode::kInvalidArgument);
 
   REQUIRE((*client)->FeedLocation(case_name, At(52.3601)).ok());
   absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (LatitudesUpdated(server, token, case_name).empty() &&
-         absl::Now() < deadline) {
+  while (LatitudesUpdated(server, token, case_name).empty() && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(50));
   }
   REQUIRE(LatitudesUpdated(server, token, case_name).size() == 1);

@@ -20,14 +20,13 @@ namespace {
 // The number of the member's cases the server holds.
 int CountCases(TestServer& server, const std::string& token) {
   mayday::v1::ListCasesResponse response;
-  grpc::Status status = server.Alerts()->ListCases(
-      Call(token).get(), mayday::v1::ListCasesRequest(), &response);
+  grpc::Status status =
+      server.Alerts()->ListCases(Call(token).get(), mayday::v1::ListCasesRequest(), &response);
   REQUIRE(status.ok());
   return response.cases_size();
 }
 
-TEST_CASE("An alert raised by a killed app is delivered once by the next Client",
-          "[sdk][outbox]") {
+TEST_CASE("An alert raised by a killed app is delivered once by the next Client", "[sdk][outbox]") {
   // Row 1: the server never heard of the alert (network refused).
   // Row 2: the server committed it, but the answer never came back.
   auto [mode, committed_before_kill] = GENERATE(table<TcpProxy::Mode, int>({
@@ -51,14 +50,12 @@ TEST_CASE("An alert raised by a killed app is delivered once by the next Client"
   ChildProcess child(argv);
   REQUIRE(child.ReadLine(absl::Seconds(20)).value_or("") == "connected");
   proxy.SetMode(mode);
-  const std::string request_id =
-      child.ReadLine(absl::Seconds(20)).value_or("");
+  const std::string request_id = child.ReadLine(absl::Seconds(20)).value_or("");
   REQUIRE(request_id.size() == 32);
   // Let it try a few times, and in row 2 let the server commit the case.
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
   while (absl::Now() < deadline &&
-         (proxy.accepted() < 2 ||
-          CountCases(server, token) < committed_before_kill)) {
+         (proxy.accepted() < 2 || CountCases(server, token) < committed_before_kill)) {
     absl::SleepFor(absl::Milliseconds(50));
   }
   REQUIRE(CountCases(server, token) == committed_before_kill);

@@ -43,8 +43,7 @@ TcpProxy::TcpProxy(int upstream_port) : upstream_port_(upstream_port) {
   int one = 1;
   setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   sockaddr_in address = Loopback(0);
-  if (bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) <
-          0 ||
+  if (bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) < 0 ||
       listen(listener_, 64) < 0) {
     throw std::runtime_error("proxy: bind/listen");
   }
@@ -134,8 +133,8 @@ void TcpProxy::Run() {
         } else {
           int server = socket(AF_INET, SOCK_STREAM, 0);
           sockaddr_in address = Loopback(upstream_port);
-          if (server < 0 || connect(server, reinterpret_cast<sockaddr*>(&address),
-                                    sizeof(address)) < 0) {
+          if (server < 0 ||
+              connect(server, reinterpret_cast<sockaddr*>(&address), sizeof(address)) < 0) {
             Reset(server);
             Reset(client);
           } else {

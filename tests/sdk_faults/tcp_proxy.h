@@ -19,10 +19,10 @@ namespace mayday::testing {
 class TcpProxy {
  public:
   enum class Mode {
-    kPass,          // forward both ways
-    kStall,         // accept, but move no bytes until the mode changes
-    kRefuse,        // close new connections at once
-    kDropReplies,   // forward client->server, discard server->client
+    kPass,         // forward both ways
+    kStall,        // accept, but move no bytes until the mode changes
+    kRefuse,       // close new connections at once
+    kDropReplies,  // forward client->server, discard server->client
   };
 
   // Starts listening and forwarding to 127.0.0.1:upstream_port. Throws

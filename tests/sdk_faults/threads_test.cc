@@ -1,7 +1,6 @@
 // One Client shared by many threads of an app: alerts, watches, messages and
 // lookups all at once, against a real in-process maydayd (no proxy).
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <set>
 #include <string>
@@ -47,8 +46,8 @@ TEST_CASE("One Client used from many threads at once", "[sdk][threads]") {
         auto again = (*client)->RaiseAlert(alert);
         absl::MutexLock lock(&mu);
         if (!opened.ok() || !again.ok()) {
-          errors.push_back(std::string(opened.ok() ? again.status().message()
-                                                   : opened.status().message()));
+          errors.push_back(
+              std::string(opened.ok() ? again.status().message() : opened.status().message()));
           continue;
         }
         if (again->name() != opened->name()) errors.push_back("retry opened another case");
@@ -63,8 +62,7 @@ TEST_CASE("One Client used from many threads at once", "[sdk][threads]") {
         mine = names.back();
       }
       auto watch = (*client)->WatchCase(
-          mine, 0, [](const mayday::v1::CaseEvent&) {},
-          [](const absl::Status&) {});
+          mine, 0, [](const mayday::v1::CaseEvent&) {}, [](const absl::Status&) {});
       auto message = (*client)->PostMessage(mine, absl::StrCat("from thread ", t));
       auto listed = (*client)->ListCases(100, "");
       absl::MutexLock lock(&mu);

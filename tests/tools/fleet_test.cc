@@ -51,8 +51,7 @@ TEST_CASE("ParseFleet rejects bad specs with a clear error", "[fleet]") {
   auto fleet = ParseFleet(spec);
   REQUIRE_FALSE(fleet.ok());
   CHECK(fleet.status().code() == absl::StatusCode::kInvalidArgument);
-  CHECK_THAT(std::string(fleet.status().message()),
-             Catch::Matchers::Contains(expected));
+  CHECK_THAT(std::string(fleet.status().message()), Catch::Matchers::Contains(expected));
 }
 
 TEST_CASE("ParseTokens skips blanks and comments", "[fleet]") {
@@ -75,8 +74,7 @@ TEST_CASE("ReadTokenFile reports a missing file", "[fleet]") {
 }
 
 TEST_CASE("AssignTokens pairs responders with tokens in order", "[fleet]") {
-  const std::vector<FleetEntry> fleet = {{v1::CAPABILITY_TOW, 2},
-                                         {v1::CAPABILITY_AMBULANCE, 1}};
+  const std::vector<FleetEntry> fleet = {{v1::CAPABILITY_TOW, 2}, {v1::CAPABILITY_AMBULANCE, 1}};
   auto specs = AssignTokens(fleet, {"a", "b", "c", "unused"});
   REQUIRE(specs.ok());
   REQUIRE(specs->size() == 3);
@@ -89,8 +87,7 @@ TEST_CASE("AssignTokens pairs responders with tokens in order", "[fleet]") {
 }
 
 TEST_CASE("AssignTokens refuses a fleet larger than the tokens", "[fleet]") {
-  const std::vector<FleetEntry> fleet = {{v1::CAPABILITY_TOW, 2},
-                                         {v1::CAPABILITY_PARAMEDIC, 2}};
+  const std::vector<FleetEntry> fleet = {{v1::CAPABILITY_TOW, 2}, {v1::CAPABILITY_PARAMEDIC, 2}};
   auto specs = AssignTokens(fleet, {"a", "b", "c"});
   REQUIRE_FALSE(specs.ok());
   CHECK(specs.status().code() == absl::StatusCode::kInvalidArgument);

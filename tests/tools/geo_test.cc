@@ -10,27 +10,22 @@ namespace mayday::tools {
 namespace {
 
 TEST_CASE("Interpolate's midpoint halves the distance", "[geo]") {
-  auto [from_lat, from_lon, to_lat, to_lon] =
-      GENERATE(table<double, double, double, double>({
-          {52.3702, 4.8952, 52.3680, 4.9036},      // Amsterdam, a few hundred m
-          {52.3702, 4.8952, 48.8566, 2.3522},      // Amsterdam to Paris
-          {-33.8688, 151.2093, 51.5074, -0.1278},  // Sydney to London
-          {0.0, 0.0, 0.0, 90.0},                   // along the equator
-          {89.0, 0.0, 89.0, 180.0},                // over the pole
-      }));
+  auto [from_lat, from_lon, to_lat, to_lon] = GENERATE(table<double, double, double, double>({
+      {52.3702, 4.8952, 52.3680, 4.9036},      // Amsterdam, a few hundred m
+      {52.3702, 4.8952, 48.8566, 2.3522},      // Amsterdam to Paris
+      {-33.8688, 151.2093, 51.5074, -0.1278},  // Sydney to London
+      {0.0, 0.0, 0.0, 90.0},                   // along the equator
+      {89.0, 0.0, 89.0, 180.0},                // over the pole
+  }));
   const LatLng from{from_lat, from_lon};
   const LatLng to{to_lat, to_lon};
-  INFO("from " << from_lat << "," << from_lon << " to " << to_lat << ","
-               << to_lon);
+  INFO("from " << from_lat << "," << from_lon << " to " << to_lat << "," << to_lon);
   const double total = DistanceMeters(from, to);
   const LatLng mid = Interpolate(from, to, 0.5);
-  CHECK(DistanceMeters(from, mid) ==
-        Approx(total / 2).epsilon(1e-9).margin(1e-3));
-  CHECK(DistanceMeters(mid, to) ==
-        Approx(total / 2).epsilon(1e-9).margin(1e-3));
+  CHECK(DistanceMeters(from, mid) == Approx(total / 2).epsilon(1e-9).margin(1e-3));
+  CHECK(DistanceMeters(mid, to) == Approx(total / 2).epsilon(1e-9).margin(1e-3));
   const LatLng quarter = Interpolate(from, to, 0.25);
-  CHECK(DistanceMeters(from, quarter) ==
-        Approx(total / 4).epsilon(1e-9).margin(1e-3));
+  CHECK(DistanceMeters(from, quarter) == Approx(total / 4).epsilon(1e-9).margin(1e-3));
 }
 
 TEST_CASE("Interpolate crosses the antimeridian the short way", "[geo]") {
@@ -44,8 +39,7 @@ TEST_CASE("Interpolate crosses the antimeridian the short way", "[geo]") {
     const LatLng point = Interpolate(from, to, fraction);
     CHECK(std::abs(point.longitude) >= 179.5);
     CHECK(std::abs(point.longitude) <= 180.0);
-    CHECK(DistanceMeters(from, point) ==
-          Approx(total * fraction).epsilon(1e-9).margin(1e-3));
+    CHECK(DistanceMeters(from, point) == Approx(total * fraction).epsilon(1e-9).margin(1e-3));
   }
   const LatLng mid = Interpolate(from, to, 0.5);
   CHECK(std::abs(mid.longitude) == Approx(180.0).margin(1e-6));
@@ -54,8 +48,8 @@ TEST_CASE("Interpolate crosses the antimeridian the short way", "[geo]") {
 TEST_CASE("Interpolate clamps the fraction to the endpoints", "[geo]") {
   const LatLng from{52.0, 4.0};
   const LatLng to{52.1, 4.2};
-  auto [fraction, expect_from] = GENERATE(table<double, bool>(
-      {{-1.0, true}, {0.0, true}, {1.0, false}, {2.5, false}}));
+  auto [fraction, expect_from] =
+      GENERATE(table<double, bool>({{-1.0, true}, {0.0, true}, {1.0, false}, {2.5, false}}));
   INFO("fraction " << fraction);
   const LatLng point = Interpolate(from, to, fraction);
   const LatLng& expected = expect_from ? from : to;
@@ -113,8 +107,7 @@ TEST_CASE("ParseLatLng accepts LAT,LON and rejects the rest", "[geo]") {
   auto bad = ParseLatLng(text);
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.status().code() == absl::StatusCode::kInvalidArgument);
-  CHECK_THAT(std::string(bad.status().message()),
-             Catch::Matchers::Contains(expected));
+  CHECK_THAT(std::string(bad.status().message()), Catch::Matchers::Contains(expected));
 }
 
 TEST_CASE("ToLocation and FromLocation round-trip", "[geo]") {

@@ -33,9 +33,9 @@ absl::StatusOr<mayday::v1::ListCaseEventsResponse> ListAllCaseEvents(
 // Every case matching `request` (its page_size and page_token are set
 // here), following all pages, newest first. The first failed call's status
 // otherwise.
-absl::StatusOr<std::vector<mayday::v1::Case>> ListAllCases(
-    mayday::v1::OperatorService::Stub& stub, const CtlOptions& options,
-    mayday::v1::ListAllCasesRequest request);
+absl::StatusOr<std::vector<mayday::v1::Case>> ListAllCases(mayday::v1::OperatorService::Stub& stub,
+                                                           const CtlOptions& options,
+                                                           mayday::v1::ListAllCasesRequest request);
 
 // Every known responder, following all pages, by name. The first failed
 // call's status otherwise.

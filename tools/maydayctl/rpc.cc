@@ -64,25 +64,21 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const ServerOptions& 
   return grpc::CreateCustomChannel(options.address, *credentials, ChannelArgumentsFor(options));
 }
 
-void PrepareContext(grpc::ClientContext* context, absl::string_view token,
-                    absl::Duration timeout) {
+void PrepareContext(grpc::ClientContext* context, absl::string_view token, absl::Duration timeout) {
   if (!token.empty()) {
     context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
   }
   if (timeout > absl::ZeroDuration() && timeout < absl::InfiniteDuration()) {
-    context->set_deadline(std::chrono::system_clock::now() +
-                          absl::ToChronoMilliseconds(timeout));
+    context->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
   }
 }
 
 absl::Status FromGrpc(const grpc::Status& status) {
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
 
 std::string DescribeStatus(const absl::Status& status) {
-  return absl::StrCat(absl::StatusCodeToString(status.code()), ": ",
-                      status.message());
+  return absl::StrCat(absl::StatusCodeToString(status.code()), ": ", status.message());
 }
 
 }  // namespace mayday::tools

@@ -56,13 +56,11 @@ grpc::ChannelArguments ChannelArgumentsFor(const ServerOptions& options);
 // Opens a channel with the credentials and arguments above (connection is
 // lazy; errors surface on the first call). INVALID_ARGUMENT for an empty
 // address, and ChannelCredentialsFor's errors.
-absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(
-    const ServerOptions& options);
+absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const ServerOptions& options);
 
 // Adds "authorization: Bearer <token>" (unless token is empty) and, when
 // timeout is positive and finite, a deadline that far from now.
-void PrepareContext(grpc::ClientContext* context, absl::string_view token,
-                    absl::Duration timeout);
+void PrepareContext(grpc::ClientContext* context, absl::string_view token, absl::Duration timeout);
 
 // The same code and message as an absl::Status (the numbers are equal).
 absl::Status FromGrpc(const grpc::Status& status);

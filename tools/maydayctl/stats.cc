@@ -182,9 +182,9 @@ std::string FormatStatsTable(const ServiceStats& stats, absl::Duration window) {
   table.AddRow({"time to on-scene:", DurationText(stats.to_on_scene)});
   table.AddRow({"escalations:", absl::StrCat(stats.escalations, " (", stats.escalated_cases,
                                              stats.escalated_cases == 1 ? " case)" : " cases)")});
-  table.AddRow({"cancellations:", absl::StrCat(stats.cancellations, " (", stats.false_alarms,
-                                               stats.false_alarms == 1 ? " false alarm)"
-                                                                       : " false alarms)")});
+  table.AddRow({"cancellations:",
+                absl::StrCat(stats.cancellations, " (", stats.false_alarms,
+                             stats.false_alarms == 1 ? " false alarm)" : " false alarms)")});
   table.AddRow(
       {"average rating:", stats.average_rating
                               ? absl::StrFormat("%.2f / 5 (%d rating%s)", *stats.average_rating,

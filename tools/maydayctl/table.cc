@@ -8,9 +8,7 @@ namespace mayday::tools {
 
 Table::Table(std::vector<std::string> header) : header_(std::move(header)) {}
 
-void Table::AddRow(std::vector<std::string> cells) {
-  rows_.push_back(std::move(cells));
-}
+void Table::AddRow(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
 
 std::size_t DisplayWidth(absl::string_view text) {
   std::size_t width = 0;

@@ -115,11 +115,9 @@ absl::Status WatchCases(const CtlOptions& options) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-      OpenChannel(options.server);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = OpenChannel(options.server);
   if (!channel.ok()) return channel.status();
-  std::unique_ptr<v1::OperatorService::Stub> stub =
-      v1::OperatorService::NewStub(*channel);
+  std::unique_ptr<v1::OperatorService::Stub> stub = v1::OperatorService::NewStub(*channel);
 
   CaseTail tail(stub.get(), options);
   std::atomic<bool> done = false;

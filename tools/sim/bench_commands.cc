@@ -150,20 +150,20 @@ int RunOffers(OfferFlags& flags) {
     double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
   } offer_latency;
   SetLatencies(latencies, offer_latency);
-  std::cout << absl::StrCat(
-                   "{\"label\":", JsonString(flags.crowd.label),
-                   ",\"responders\":", flags.crowd.crowd.tokens.size(),
-                   ",\"report_every_s\":", JsonNumber(flags.report_every_s, 1),
-                   ",\"rate\":", JsonNumber(flags.rate, 1), ",\"alerts\":", sent.size(),
-                   ",\"offered\":", latencies.size(), ",\"not_offered\":", not_offered,
-                   ",\"p50_ms\":", JsonNumber(offer_latency.p50_ms, 3),
-                   ",\"p99_ms\":", JsonNumber(offer_latency.p99_ms, 3),
-                   ",\"p999_ms\":", JsonNumber(offer_latency.p999_ms, 3),
-                   ",\"max_ms\":", JsonNumber(offer_latency.max_ms, 3),
-                   ",\"intake_p99_ms\":", JsonNumber(intake->p99_ms, 3),
-                   ",\"intake_failed\":", intake->failed, ",\"accepted\":", accepted,
-                   ",\"accept_failures\":", accept_failures, ",\"position_reports\":", *reports,
-                   ",\"setup_s\":", JsonNumber(setup_s, 1), "}")
+  std::cout << absl::StrCat("{\"label\":", JsonString(flags.crowd.label),
+                            ",\"responders\":", flags.crowd.crowd.tokens.size(),
+                            ",\"report_every_s\":", JsonNumber(flags.report_every_s, 1),
+                            ",\"rate\":", JsonNumber(flags.rate, 1), ",\"alerts\":", sent.size(),
+                            ",\"offered\":", latencies.size(), ",\"not_offered\":", not_offered,
+                            ",\"p50_ms\":", JsonNumber(offer_latency.p50_ms, 3),
+                            ",\"p99_ms\":", JsonNumber(offer_latency.p99_ms, 3),
+                            ",\"p999_ms\":", JsonNumber(offer_latency.p999_ms, 3),
+                            ",\"max_ms\":", JsonNumber(offer_latency.max_ms, 3),
+                            ",\"intake_p99_ms\":", JsonNumber(intake->p99_ms, 3),
+                            ",\"intake_failed\":", intake->failed, ",\"accepted\":", accepted,
+                            ",\"accept_failures\":", accept_failures,
+                            ",\"position_reports\":", *reports,
+                            ",\"setup_s\":", JsonNumber(setup_s, 1), "}")
             << std::endl;
   return sent.empty() ? kExitFailure : 0;
 }
@@ -260,8 +260,7 @@ void AddBenchCommands(CLI::App& app, int* exit_code) {
   positions->add_option("--rate", position_flags->rate, "reports per second offered, in all")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  positions->callback(
-      [position_flags, exit_code] { *exit_code = RunPositions(*position_flags); });
+  positions->callback([position_flags, exit_code] { *exit_code = RunPositions(*position_flags); });
 
   auto fanout_flags = std::make_shared<FanoutFlags>();
   CLI::App* fanout = app.add_subcommand(
@@ -272,8 +271,9 @@ void AddBenchCommands(CLI::App& app, int* exit_code) {
       ->required();
   fanout->add_option("--member-tokens", fanout_flags->member_token_file, "one case per member")
       ->required();
-  fanout->add_option("--operator-token-file", fanout_flags->operator_token_file,
-                     "an operator token (first line)")
+  fanout
+      ->add_option("--operator-token-file", fanout_flags->operator_token_file,
+                   "an operator token (first line)")
       ->required();
   fanout->add_option("--watchers-per-case", o.watchers_per_case, "WatchCase streams per case")
       ->check(CLI::Range(1, 10000))

@@ -119,8 +119,7 @@ class Reporter final : public grpc::ClientWriteReactor<v1::ReportLocationRequest
 // One crew's Subscribe stream: hands every offer to the crowd.
 class Listener final : public grpc::ClientReadReactor<v1::ResponderUpdate> {
  public:
-  Listener(v1::ResponderService::Stub* stub, const std::string& token, CrowdImpl* crowd,
-           int crew)
+  Listener(v1::ResponderService::Stub* stub, const std::string& token, CrowdImpl* crowd, int crew)
       : crowd_(crowd), crew_(crew) {
     PrepareContext(&context_, token, absl::InfiniteDuration());
     stub->async()->Subscribe(&context_, &request_, this);
@@ -291,8 +290,8 @@ class CrowdImpl final : public Crowd {
   void NoteError(const char* what, const grpc::Status& status) {
     absl::MutexLock lock(&mu_);
     if (first_error_.ok()) {
-      first_error_ = absl::UnavailableError(
-          absl::StrCat(what, " failed: ", DescribeStatus(FromGrpc(status))));
+      first_error_ =
+          absl::UnavailableError(absl::StrCat(what, " failed: ", DescribeStatus(FromGrpc(status))));
     }
   }
   absl::Status FirstError() {

@@ -16,9 +16,9 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
-#include "maydayctl/json.h"
 #include "mayday/v1/alert_service.grpc.pb.h"
 #include "mayday/v1/operator_service.grpc.pb.h"
+#include "maydayctl/json.h"
 #include "sim/load.h"
 
 namespace mayday::tools {
@@ -58,7 +58,8 @@ class Deliveries {
 };
 
 absl::Time EventTime(const v1::CaseEvent& e) {
-  return absl::FromUnixSeconds(e.event_time().seconds()) + absl::Nanoseconds(e.event_time().nanos());
+  return absl::FromUnixSeconds(e.event_time().seconds()) +
+         absl::Nanoseconds(e.event_time().nanos());
 }
 
 // A stream of CaseEvents (WatchCase or WatchCases): times the benchmark's
@@ -274,8 +275,8 @@ std::string FanoutResultJson(const std::string& label, const FanoutOptions& opti
       r.streams > 0 ? static_cast<double>(r.rss_idle_kib - r.rss_before_kib) / r.streams : 0;
   return absl::StrCat(
       "{\"label\":", JsonString(label), ",\"cases\":", options.member_tokens.size(),
-      ",\"streams\":", r.streams, ",\"watch_case_streams\":",
-      options.member_tokens.size() * options.watchers_per_case,
+      ",\"streams\":", r.streams,
+      ",\"watch_case_streams\":", options.member_tokens.size() * options.watchers_per_case,
       ",\"watch_cases_streams\":", options.operator_watchers, ",\"events\":", options.events,
       ",\"expected\":", r.expected, ",\"delivered\":", r.delivered,
       ",\"p50_ms\":", JsonNumber(r.p50_ms, 3), ",\"p99_ms\":", JsonNumber(r.p99_ms, 3),

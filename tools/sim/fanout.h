@@ -37,9 +37,9 @@ struct FanoutOptions {
 };
 
 struct FanoutResult {
-  int64_t streams = 0;        // WatchCase + WatchCases streams open
-  int64_t expected = 0;       // deliveries the posted events should make
-  int64_t delivered = 0;      // deliveries that arrived
+  int64_t streams = 0;    // WatchCase + WatchCases streams open
+  int64_t expected = 0;   // deliveries the posted events should make
+  int64_t delivered = 0;  // deliveries that arrived
   double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
   // Server resident memory and threads before the streams opened and with
   // them open and idle (0 when server_pid is 0).

@@ -29,30 +29,28 @@ absl::StatusOr<std::vector<FleetEntry>> ParseFleet(absl::string_view spec) {
     const std::vector<absl::string_view> parts = absl::StrSplit(item, ':');
     if (parts.size() != 2) {
       return absl::InvalidArgumentError(
-          absl::StrCat("bad fleet item \"", item,
-                       "\"; expected CAPABILITY:COUNT such as tow:2"));
+          absl::StrCat("bad fleet item \"", item, "\"; expected CAPABILITY:COUNT such as tow:2"));
     }
     absl::StatusOr<mayday::v1::Capability> capability =
         ParseCapability(absl::StripAsciiWhitespace(parts[0]));
     if (!capability.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "bad fleet item \"", item, "\": ", capability.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("bad fleet item \"", item, "\": ", capability.status().message()));
     }
     int count = 0;
-    if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(parts[1]), &count) ||
-        count < 1 || count > kMaxFleetSize) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "bad fleet item \"", item, "\": count must be 1 to ", kMaxFleetSize));
+    if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(parts[1]), &count) || count < 1 ||
+        count > kMaxFleetSize) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("bad fleet item \"", item, "\": count must be 1 to ", kMaxFleetSize));
     }
     if (!seen.insert(*capability).second) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "bad fleet item \"", item, "\": ", CapabilityName(*capability),
-          " is listed twice"));
+          "bad fleet item \"", item, "\": ", CapabilityName(*capability), " is listed twice"));
     }
     total += count;
     if (total > kMaxFleetSize) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "fleet too large: at most ", kMaxFleetSize, " responders"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("fleet too large: at most ", kMaxFleetSize, " responders"));
     }
     fleet.push_back(FleetEntry{*capability, count});
   }
@@ -69,8 +67,7 @@ std::vector<std::string> ParseTokens(absl::string_view contents) {
   return tokens;
 }
 
-absl::StatusOr<std::vector<std::string>> ReadTokenFile(
-    const std::string& path) {
+absl::StatusOr<std::vector<std::string>> ReadTokenFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
     return absl::NotFoundError(absl::StrCat("cannot read token file ", path));
@@ -80,22 +77,20 @@ absl::StatusOr<std::vector<std::string>> ReadTokenFile(
   return ParseTokens(contents.str());
 }
 
-absl::StatusOr<std::vector<SimResponderSpec>> AssignTokens(
-    const std::vector<FleetEntry>& fleet,
-    const std::vector<std::string>& tokens) {
+absl::StatusOr<std::vector<SimResponderSpec>> AssignTokens(const std::vector<FleetEntry>& fleet,
+                                                           const std::vector<std::string>& tokens) {
   std::size_t needed = 0;
   for (const FleetEntry& entry : fleet) needed += entry.count;
   if (needed > tokens.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the fleet has ", needed, " responders but the token file has only ",
-        tokens.size(), " tokens; add tokens or shrink --fleet"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the fleet has ", needed, " responders but the token file has only ",
+                     tokens.size(), " tokens; add tokens or shrink --fleet"));
   }
   std::vector<SimResponderSpec> responders;
   responders.reserve(needed);
   for (const FleetEntry& entry : fleet) {
     for (int i = 0; i < entry.count; ++i) {
-      responders.push_back(
-          SimResponderSpec{tokens[responders.size()], entry.capability});
+      responders.push_back(SimResponderSpec{tokens[responders.size()], entry.capability});
     }
   }
   return responders;

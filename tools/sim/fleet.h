@@ -45,9 +45,8 @@ struct SimResponderSpec {
 // Gives each responder of the fleet, in spec order, the next token.
 // INVALID_ARGUMENT when the fleet needs more tokens than there are (extra
 // tokens are left unused).
-absl::StatusOr<std::vector<SimResponderSpec>> AssignTokens(
-    const std::vector<FleetEntry>& fleet,
-    const std::vector<std::string>& tokens);
+absl::StatusOr<std::vector<SimResponderSpec>> AssignTokens(const std::vector<FleetEntry>& fleet,
+                                                           const std::vector<std::string>& tokens);
 
 }  // namespace mayday::tools
 

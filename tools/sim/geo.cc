@@ -19,10 +19,10 @@ absl::StatusOr<LatLng> ParseLatLng(absl::string_view text) {
   const std::vector<std::string> parts = absl::StrSplit(text, ',');
   LatLng point;
   if (parts.size() != 2 || !absl::SimpleAtod(parts[0], &point.latitude) ||
-      !absl::SimpleAtod(parts[1], &point.longitude) ||
-      !std::isfinite(point.latitude) || !std::isfinite(point.longitude)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "bad position \"", text, "\"; expected LAT,LON such as 52.37,4.89"));
+      !absl::SimpleAtod(parts[1], &point.longitude) || !std::isfinite(point.latitude) ||
+      !std::isfinite(point.longitude)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad position \"", text, "\"; expected LAT,LON such as 52.37,4.89"));
   }
   if (std::abs(point.latitude) > 90 || std::abs(point.longitude) > 180) {
     return absl::InvalidArgumentError(
@@ -35,8 +35,8 @@ absl::StatusOr<LatLng> ParseLatLng(absl::string_view text) {
 
 double DistanceMeters(const LatLng& from, const LatLng& to) {
   double meters = 0;
-  GeographicLib::Geodesic::WGS84().Inverse(from.latitude, from.longitude,
-                                           to.latitude, to.longitude, meters);
+  GeographicLib::Geodesic::WGS84().Inverse(from.latitude, from.longitude, to.latitude, to.longitude,
+                                           meters);
   return meters;
 }
 
@@ -44,24 +44,20 @@ LatLng Interpolate(const LatLng& from, const LatLng& to, double fraction) {
   fraction = std::clamp(fraction, 0.0, 1.0);
   if (fraction == 0.0) return from;
   if (fraction == 1.0) return to;
-  const GeographicLib::GeodesicLine line =
-      GeographicLib::Geodesic::WGS84().InverseLine(
-          from.latitude, from.longitude, to.latitude, to.longitude);
+  const GeographicLib::GeodesicLine line = GeographicLib::Geodesic::WGS84().InverseLine(
+      from.latitude, from.longitude, to.latitude, to.longitude);
   LatLng point;
   line.Position(fraction * line.Distance(), point.latitude, point.longitude);
   return point;
 }
 
-LatLng RandomPointWithin(const LatLng& center, double radius_meters,
-                         std::mt19937_64& random) {
+LatLng RandomPointWithin(const LatLng& center, double radius_meters, std::mt19937_64& random) {
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   const double azimuth = 360.0 * unit(random);
-  const double distance =
-      std::max(radius_meters, 0.0) * std::sqrt(unit(random));
+  const double distance = std::max(radius_meters, 0.0) * std::sqrt(unit(random));
   LatLng point;
-  GeographicLib::Geodesic::WGS84().Direct(center.latitude, center.longitude,
-                                          azimuth, distance, point.latitude,
-                                          point.longitude);
+  GeographicLib::Geodesic::WGS84().Direct(center.latitude, center.longitude, azimuth, distance,
+                                          point.latitude, point.longitude);
   return point;
 }
 

@@ -35,8 +35,7 @@ LatLng Interpolate(const LatLng& from, const LatLng& to, double fraction);
 // A point uniformly distributed over the disc of `radius_meters` around
 // `center` (uniform azimuth, distance radius * sqrt(u)). Deterministic for a
 // given engine state.
-LatLng RandomPointWithin(const LatLng& center, double radius_meters,
-                         std::mt19937_64& random);
+LatLng RandomPointWithin(const LatLng& center, double radius_meters, std::mt19937_64& random);
 
 // The API's Location for a point (accuracy and fix time unset).
 mayday::v1::Location ToLocation(const LatLng& point);

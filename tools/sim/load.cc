@@ -188,9 +188,9 @@ class Load {
 // `,"timeline_ms":N,"worst_ms":[...]`, or nothing without a timeline.
 std::string Timeline(const LoadOptions& options, const LoadResult& r) {
   if (options.timeline <= absl::ZeroDuration()) return "";
-  std::string out = absl::StrCat(",\"timeline_ms\":",
-                                 JsonNumber(absl::ToDoubleMilliseconds(options.timeline), 1),
-                                 ",\"worst_ms\":[");
+  std::string out =
+      absl::StrCat(",\"timeline_ms\":", JsonNumber(absl::ToDoubleMilliseconds(options.timeline), 1),
+                   ",\"worst_ms\":[");
   for (size_t i = 0; i < r.worst_ms_by_slice.size(); ++i) {
     absl::StrAppend(&out, i == 0 ? "" : ",", JsonNumber(r.worst_ms_by_slice[i], 1));
   }

@@ -15,8 +15,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "maydayctl/rpc.h"
 #include "mayday/v1/resources.pb.h"
+#include "maydayctl/rpc.h"
 #include "sim/geo.h"
 
 namespace mayday::tools {

@@ -87,13 +87,11 @@ int RunResponders(const ResponderFlags& flags) {
   behavior.decline_every = flags.decline_every;
 
   mayday::tools::SimLog log(&std::cout);
-  log.Line(
-      "mayday-sim",
-      absl::StrCat(
-          specs->size(), specs->size() == 1 ? " responder" : " responders",
-          " within ", mayday::tools::FormatDistance(flags.radius_m), " of ",
-          mayday::tools::FormatLocation(mayday::tools::ToLocation(*center)),
-          ", server ", flags.server.address));
+  log.Line("mayday-sim",
+           absl::StrCat(specs->size(), specs->size() == 1 ? " responder" : " responders",
+                        " within ", mayday::tools::FormatDistance(flags.radius_m), " of ",
+                        mayday::tools::FormatLocation(mayday::tools::ToLocation(*center)),
+                        ", server ", flags.server.address));
 
   std::mt19937_64 random(flags.seed);
   std::vector<std::unique_ptr<mayday::tools::SimResponder>> responders;
@@ -101,8 +99,7 @@ int RunResponders(const ResponderFlags& flags) {
     const mayday::tools::LatLng start =
         mayday::tools::RandomPointWithin(*center, flags.radius_m, random);
     responders.push_back(std::make_unique<mayday::tools::SimResponder>(
-        *channel, (*specs)[i], start, behavior, absl::StrCat("sim-", i + 1),
-        &log));
+        *channel, (*specs)[i], start, behavior, absl::StrCat("sim-", i + 1), &log));
   }
 
   std::atomic<int> running = static_cast<int>(responders.size());
@@ -116,9 +113,8 @@ int RunResponders(const ResponderFlags& flags) {
     });
   }
 
-  const absl::Time end = flags.duration_s > 0
-                             ? absl::Now() + absl::Seconds(flags.duration_s)
-                             : absl::InfiniteFuture();
+  const absl::Time end =
+      flags.duration_s > 0 ? absl::Now() + absl::Seconds(flags.duration_s) : absl::InfiniteFuture();
   const timespec poll = absl::ToTimespec(kSignalPoll);
   while (running > 0 && absl::Now() < end) {
     if (sigtimedwait(&signals, nullptr, &poll) > 0) break;
@@ -154,27 +150,20 @@ int RunLoad(LoadFlags flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"mayday-sim: simulated Mayday clients for demos and load.",
-               "mayday-sim"};
+  CLI::App app{"mayday-sim: simulated Mayday clients for demos and load.", "mayday-sim"};
   app.require_subcommand(1);
 
   ResponderFlags flags;
   CLI::App* responders = app.add_subcommand(
-      "responders",
-      "simulated crews that take offers, drive to the member and resolve");
-  responders
-      ->add_option("--server", flags.server.address,
-                   "maydayd address, HOST:PORT")
+      "responders", "simulated crews that take offers, drive to the member and resolve");
+  responders->add_option("--server", flags.server.address, "maydayd address, HOST:PORT")
       ->envname("MAYDAY_SERVER")
       ->required();
   mayday::tools::AddTlsFlags(responders, &flags.server);
   responders
-      ->add_option("--token-file", flags.token_file,
-                   "responder tokens, one per line (# comments)")
+      ->add_option("--token-file", flags.token_file, "responder tokens, one per line (# comments)")
       ->required();
-  responders
-      ->add_option("--center", flags.center,
-                   "LAT,LON around which the responders start")
+  responders->add_option("--center", flags.center, "LAT,LON around which the responders start")
       ->required();
   responders
       ->add_option("--radius-m", flags.radius_m,
@@ -187,18 +176,14 @@ int main(int argc, char** argv) {
                    "paramedic)")
       ->capture_default_str();
   responders
-      ->add_option("--accept-delay-ms", flags.accept_delay_ms,
-                   "wait before accepting an offer")
+      ->add_option("--accept-delay-ms", flags.accept_delay_ms, "wait before accepting an offer")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  responders->add_option("--drive-seconds", flags.drive_seconds, "time to drive to the member")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   responders
-      ->add_option("--drive-seconds", flags.drive_seconds,
-                   "time to drive to the member")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  responders
-      ->add_option("--on-scene-seconds", flags.on_scene_seconds,
-                   "time on scene before resolving")
+      ->add_option("--on-scene-seconds", flags.on_scene_seconds, "time on scene before resolving")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   responders

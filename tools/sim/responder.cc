@@ -38,9 +38,8 @@ void SimLog::Line(absl::string_view who, absl::string_view what) {
   *out_ << who << ": " << what << std::endl;
 }
 
-SimResponder::SimResponder(const std::shared_ptr<grpc::Channel>& channel,
-                           SimResponderSpec spec, LatLng start,
-                           SimBehavior behavior, std::string label, SimLog* log)
+SimResponder::SimResponder(const std::shared_ptr<grpc::Channel>& channel, SimResponderSpec spec,
+                           LatLng start, SimBehavior behavior, std::string label, SimLog* log)
     : stub_(v1::ResponderService::NewStub(channel)),
       spec_(std::move(spec)),
       behavior_(behavior),
@@ -86,27 +85,23 @@ absl::Status SimResponder::GoOnDuty(bool again) {
   absl::Duration backoff = kInitialBackoff;
   while (true) {
     v1::Responder responder;
-    const absl::Status status =
-        FromGrpc(stub_->SetDuty(UnaryContext().get(), request, &responder));
+    const absl::Status status = FromGrpc(stub_->SetDuty(UnaryContext().get(), request, &responder));
     if (status.ok() && again) {
       log_->Line(label_, absl::StrCat("back on duty (", CapabilityName(spec_.capability), ")"));
       return absl::OkStatus();
     }
     if (status.ok()) {
       label_ = std::string(absl::StripPrefix(responder.name(), "responders/"));
-      log_->Line(label_,
-                 absl::StrCat("on duty (", CapabilityName(spec_.capability),
-                              ") at ", FormatLocation(ToLocation(position_))));
+      log_->Line(label_, absl::StrCat("on duty (", CapabilityName(spec_.capability), ") at ",
+                                      FormatLocation(ToLocation(position_))));
       return absl::OkStatus();
     }
     if (!IsTransient(status)) {
-      log_->Line(label_,
-                 absl::StrCat("cannot go on duty: ", DescribeStatus(status)));
+      log_->Line(label_, absl::StrCat("cannot go on duty: ", DescribeStatus(status)));
       return status;
     }
-    log_->Line(label_,
-               absl::StrCat("server not reachable (", DescribeStatus(status),
-                            "); retrying in ", HumanDuration(backoff)));
+    log_->Line(label_, absl::StrCat("server not reachable (", DescribeStatus(status),
+                                    "); retrying in ", HumanDuration(backoff)));
     if (SleepUnlessStopped(backoff)) return absl::OkStatus();
     backoff = std::min(backoff * 2, kMaxBackoff);
   }
@@ -120,10 +115,8 @@ void SimResponder::ReadUpdates() {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
       subscribe_context_ = std::make_unique<grpc::ClientContext>();
-      PrepareContext(subscribe_context_.get(), spec_.token,
-                     absl::ZeroDuration());
-      reader =
-          stub_->Subscribe(subscribe_context_.get(), v1::SubscribeRequest());
+      PrepareContext(subscribe_context_.get(), spec_.token, absl::ZeroDuration());
+      reader = stub_->Subscribe(subscribe_context_.get(), v1::SubscribeRequest());
     }
     v1::ResponderUpdate update;
     while (reader->Read(&update)) {
@@ -137,9 +130,8 @@ void SimResponder::ReadUpdates() {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
     }
-    log_->Line(label_,
-               absl::StrCat("offer stream ended (", DescribeStatus(status),
-                            "); reconnecting in ", HumanDuration(backoff)));
+    log_->Line(label_, absl::StrCat("offer stream ended (", DescribeStatus(status),
+                                    "); reconnecting in ", HumanDuration(backoff)));
     if (SleepUnlessStopped(backoff)) return;
     backoff = std::min(backoff * 2, kMaxBackoff);
     // A restarted server knows no duty and no position: without them the
@@ -207,12 +199,10 @@ void SimResponder::Handle(const v1::ResponderUpdate& update) {
 void SimResponder::HandleOffer(const v1::Offer& offer) {
   if (phase_ != Phase::kIdle && offer.case_() == case_) return;  // Re-sent.
   const std::string what =
-      absl::StrCat("offered ", offer.case_(), " (",
-                   FormatDistance(offer.distance_meters()), ")");
+      absl::StrCat("offered ", offer.case_(), " (", FormatDistance(offer.distance_meters()), ")");
   ++offers_seen_;
-  const bool decline =
-      phase_ != Phase::kIdle || (behavior_.decline_every > 0 &&
-                                 offers_seen_ % behavior_.decline_every == 0);
+  const bool decline = phase_ != Phase::kIdle ||
+                       (behavior_.decline_every > 0 && offers_seen_ % behavior_.decline_every == 0);
   if (decline) {
     log_->Line(label_, absl::StrCat(what, " -> declining"));
     v1::DeclineOfferRequest request;
@@ -221,8 +211,8 @@ void SimResponder::HandleOffer(const v1::Offer& offer) {
     const absl::Status status =
         FromGrpc(stub_->DeclineOffer(UnaryContext().get(), request, &response));
     if (!status.ok()) {
-      log_->Line(label_, absl::StrCat("decline ", offer.case_(),
-                                      " failed: ", DescribeStatus(status)));
+      log_->Line(label_,
+                 absl::StrCat("decline ", offer.case_(), " failed: ", DescribeStatus(status)));
     }
     return;
   }
@@ -238,8 +228,8 @@ void SimResponder::HandleAssignment(const v1::Case& assigned) {
   // reconnect; only an assignment we do not know about needs resuming.
   if (phase_ != Phase::kIdle && assigned.name() == case_) return;
   if (phase_ != Phase::kIdle || IsClosed(assigned.state())) return;
-  log_->Line(label_, absl::StrCat("resuming ", assigned.name(), " (",
-                                  StateName(assigned.state()), ")"));
+  log_->Line(label_,
+             absl::StrCat("resuming ", assigned.name(), " (", StateName(assigned.state()), ")"));
   case_ = assigned.name();
   target_ = FromLocation(assigned.location());
   const absl::Time now = absl::Now();
@@ -281,13 +271,12 @@ void SimResponder::Advance(absl::Time now) {
         v1::AcceptOfferRequest request;
         request.set_case_(case_);
         v1::Case accepted;
-        const absl::Status status = FromGrpc(
-            stub_->AcceptOffer(UnaryContext().get(), request, &accepted));
+        const absl::Status status =
+            FromGrpc(stub_->AcceptOffer(UnaryContext().get(), request, &accepted));
         if (IsTransient(status)) {
           phase_deadline_ = now + kRetryDelay;
         } else if (!status.ok()) {
-          Free(absl::StrCat("accept ", case_,
-                            " failed: ", DescribeStatus(status)));
+          Free(absl::StrCat("accept ", case_, " failed: ", DescribeStatus(status)));
         } else {
           log_->Line(label_, absl::StrCat("accepted ", case_));
           if (accepted.has_location()) {
@@ -300,11 +289,8 @@ void SimResponder::Advance(absl::Time now) {
       }
       case Phase::kAccepted:
         if (Step(v1::CASE_STATE_EN_ROUTE, now)) {
-          log_->Line(
-              label_,
-              absl::StrCat("EN_ROUTE ", case_, " (",
-                           FormatDistance(DistanceMeters(position_, target_)),
-                           ")"));
+          log_->Line(label_, absl::StrCat("EN_ROUTE ", case_, " (",
+                                          FormatDistance(DistanceMeters(position_, target_)), ")"));
           StartDrive(now);
         }
         break;
@@ -344,8 +330,8 @@ bool SimResponder::Step(v1::CaseState state, absl::Time now) {
   const absl::Status status =
       FromGrpc(stub_->UpdateProgress(UnaryContext().get(), request, &updated));
   if (status.ok()) return true;
-  const std::string what = absl::StrCat(StateName(state), " ", case_,
-                                        " failed: ", DescribeStatus(status));
+  const std::string what =
+      absl::StrCat(StateName(state), " ", case_, " failed: ", DescribeStatus(status));
   if (IsTransient(status)) {
     log_->Line(label_, absl::StrCat(what, "; retrying"));
     phase_deadline_ = now + kRetryDelay;
@@ -371,8 +357,7 @@ LatLng SimResponder::PositionAt(absl::Time now) const {
   if (phase_ != Phase::kDriving) return position_;
   const absl::Duration total = drive_end_ - drive_start_;
   if (total <= absl::ZeroDuration()) return target_;
-  return Interpolate(drive_from_, target_,
-                     absl::FDivDuration(now - drive_start_, total));
+  return Interpolate(drive_from_, target_, absl::FDivDuration(now - drive_start_, total));
 }
 
 void SimResponder::ReportPosition(absl::Time now) {
@@ -381,8 +366,7 @@ void SimResponder::ReportPosition(absl::Time now) {
   if (location_writer_ == nullptr) {
     location_context_ = std::make_unique<grpc::ClientContext>();
     PrepareContext(location_context_.get(), spec_.token, absl::ZeroDuration());
-    location_writer_ =
-        stub_->ReportLocation(location_context_.get(), &location_response_);
+    location_writer_ = stub_->ReportLocation(location_context_.get(), &location_response_);
   }
   v1::ReportLocationRequest request;
   *request.mutable_location() = ToLocation(position);
@@ -392,9 +376,8 @@ void SimResponder::ReportPosition(absl::Time now) {
   }
   const absl::Status status = FromGrpc(location_writer_->Finish());
   location_writer_.reset();
-  log_->Line(label_, absl::StrCat("location stream ended (",
-                                  DescribeStatus(status), "); reopening in ",
-                                  HumanDuration(location_backoff_)));
+  log_->Line(label_, absl::StrCat("location stream ended (", DescribeStatus(status),
+                                  "); reopening in ", HumanDuration(location_backoff_)));
   next_location_try_ = now + location_backoff_;
   location_backoff_ = std::min(location_backoff_ * 2, kMaxBackoff);
 }
@@ -417,11 +400,9 @@ void SimResponder::GoOffDuty() {
   v1::Responder responder;
   grpc::ClientContext context;
   PrepareContext(&context, spec_.token, kOffDutyTimeout);
-  const absl::Status status =
-      FromGrpc(stub_->SetDuty(&context, request, &responder));
+  const absl::Status status = FromGrpc(stub_->SetDuty(&context, request, &responder));
   log_->Line(label_, status.ok() ? std::string("off duty")
-                                 : absl::StrCat("off duty failed: ",
-                                                DescribeStatus(status)));
+                                 : absl::StrCat("off duty failed: ", DescribeStatus(status)));
 }
 
 }  // namespace mayday::tools

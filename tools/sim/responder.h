@@ -57,9 +57,8 @@ class SimResponder {
  public:
   // `label` names it in the log until the server tells its name. `log` must
   // outlive this object.
-  SimResponder(const std::shared_ptr<grpc::Channel>& channel,
-               SimResponderSpec spec, LatLng start, SimBehavior behavior,
-               std::string label, SimLog* log);
+  SimResponder(const std::shared_ptr<grpc::Channel>& channel, SimResponderSpec spec, LatLng start,
+               SimBehavior behavior, std::string label, SimLog* log);
   SimResponder(const SimResponder&) = delete;
   SimResponder& operator=(const SimResponder&) = delete;
 
@@ -136,8 +135,7 @@ class SimResponder {
   int offers_seen_ = 0;
   std::unique_ptr<grpc::ClientContext> location_context_;
   mayday::v1::ReportLocationResponse location_response_;
-  std::unique_ptr<grpc::ClientWriter<mayday::v1::ReportLocationRequest>>
-      location_writer_;
+  std::unique_ptr<grpc::ClientWriter<mayday::v1::ReportLocationRequest>> location_writer_;
   absl::Time next_location_try_ = absl::InfinitePast();
   absl::Duration location_backoff_ = absl::Seconds(1);
 };

@@ -78,10 +78,7 @@ typedef enum mayday_status {
 } mayday_status;
 
 /* What kind of help (mayday.v1.CaseKind). */
-typedef enum mayday_kind {
-  MAYDAY_KIND_ROAD = 1,
-  MAYDAY_KIND_MEDICAL = 2
-} mayday_kind;
+typedef enum mayday_kind { MAYDAY_KIND_ROAD = 1, MAYDAY_KIND_MEDICAL = 2 } mayday_kind;
 
 /* Where a case is (mayday.v1.CaseState). RESOLVED and CANCELLED are final. */
 typedef enum mayday_case_state {
@@ -97,15 +94,15 @@ typedef enum mayday_case_state {
 
 /* How to reach the server. Strings are copied by mayday_client_create. */
 typedef struct mayday_client_options {
-  size_t struct_size;          /* sizeof(mayday_client_options) */
-  const char* server;          /* "host:port" of maydayd. Required. */
-  const char* token;           /* the member's bearer token. Required. */
-  const char* data_dir;        /* app data directory for the alert outbox;
-                                  NULL: alerts kept in memory only */
-  int32_t call_timeout_ms;     /* per attempt; 0: 10000 */
-  int32_t raise_deadline_ms;   /* mayday_raise's patience; 0: 60000 */
-  int32_t initial_backoff_ms;  /* first retry delay; 0: 250 */
-  int32_t max_backoff_ms;      /* retry delay cap; 0: 5000 */
+  size_t struct_size;         /* sizeof(mayday_client_options) */
+  const char* server;         /* "host:port" of maydayd. Required. */
+  const char* token;          /* the member's bearer token. Required. */
+  const char* data_dir;       /* app data directory for the alert outbox;
+                                 NULL: alerts kept in memory only */
+  int32_t call_timeout_ms;    /* per attempt; 0: 10000 */
+  int32_t raise_deadline_ms;  /* mayday_raise's patience; 0: 60000 */
+  int32_t initial_backoff_ms; /* first retry delay; 0: 250 */
+  int32_t max_backoff_ms;     /* retry delay cap; 0: 5000 */
   /* TLS (appended after the fields above: a caller built against the
    * shorter struct gets plaintext). PEM is given as text or as a file path,
    * at most one of the two per item; NULL or "" means not given. */
@@ -127,13 +124,13 @@ typedef struct mayday_watch mayday_watch;
 
 /* One event of a case, valid only during the callback. */
 typedef struct mayday_event {
-  int64_t sequence;          /* 1, 2, 3, ... without gaps */
-  mayday_case_state state;   /* state of the case after the event */
-  const char* case_name;     /* "cases/{id}" */
-  const char* actor;         /* "members/..", "responders/..", "dispatch" */
-  const char* description;   /* English text, as the C++ SDK's DescribeEvent
-                                words it for the member: "responders/r-2
-                                accepted (1.2 km, ETA 4 min)" */
+  int64_t sequence;        /* 1, 2, 3, ... without gaps */
+  mayday_case_state state; /* state of the case after the event */
+  const char* case_name;   /* "cases/{id}" */
+  const char* actor;       /* "members/..", "responders/..", "dispatch" */
+  const char* description; /* English text, as the C++ SDK's DescribeEvent
+                              words it for the member: "responders/r-2
+                              accepted (1.2 km, ETA 4 min)" */
   int64_t event_time_unix_ms;
 } mayday_event;
 
@@ -142,12 +139,10 @@ typedef void (*mayday_event_callback)(const mayday_event* event, void* user);
 /* Called once, last, when a watch ends: MAYDAY_OK after the case's final
  * event, MAYDAY_CANCELLED after mayday_watch_cancel, else the error
  * (MAYDAY_UNTRUSTED_SERVER when the server's certificate is not accepted). */
-typedef void (*mayday_end_callback)(mayday_status status, const char* message,
-                                    void* user);
+typedef void (*mayday_end_callback)(mayday_status status, const char* message, void* user);
 /* Called once when an async alert is acknowledged (MAYDAY_OK, case_name set)
  * or refused for good (case_name ""). */
-typedef void (*mayday_raise_callback)(mayday_status status,
-                                      const char* case_name,
+typedef void (*mayday_raise_callback)(mayday_status status, const char* case_name,
                                       const char* message, void* user);
 
 /* Where an alert raised with mayday_raise_with_progress is
@@ -166,16 +161,16 @@ typedef enum mayday_alert_state {
 /* A snapshot of an alert, valid only during the callback. Fields are only
  * ever appended: read struct_size before a field added later. */
 typedef struct mayday_alert_progress {
-  size_t struct_size;         /* sizeof(mayday_alert_progress) of the SDK */
+  size_t struct_size; /* sizeof(mayday_alert_progress) of the SDK */
   mayday_alert_state state;
-  const char* request_id;     /* the idempotency key every attempt sends */
-  int32_t attempts;           /* attempts made so far */
+  const char* request_id; /* the idempotency key every attempt sends */
+  int32_t attempts;       /* attempts made so far */
   /* QUEUED after a failed attempt, FAILED: that error (MAYDAY_UNTRUSTED_SERVER
    * for a certificate the SDK does not accept, reported at once while the
    * alert stays queued); otherwise MAYDAY_OK. */
   mayday_status error;
-  const char* error_message;  /* "" when error is MAYDAY_OK */
-  const char* case_name;      /* ACKNOWLEDGED: "cases/{id}"; otherwise "" */
+  const char* error_message; /* "" when error is MAYDAY_OK */
+  const char* case_name;     /* ACKNOWLEDGED: "cases/{id}"; otherwise "" */
   /* 1 if the SDK changed the note before storing it: invalid UTF-8 replaced
    * or control characters removed (note_repaired), cut to 1000 bytes
    * (note_trimmed). */
@@ -185,8 +180,7 @@ typedef struct mayday_alert_progress {
 
 /* Called for each state change of an alert raised with
  * mayday_raise_with_progress, in order, on its sender thread. */
-typedef void (*mayday_progress_callback)(const mayday_alert_progress* progress,
-                                         void* user);
+typedef void (*mayday_progress_callback)(const mayday_alert_progress* progress, void* user);
 
 /* The SDK version, e.g. "0.1.0". Static storage. */
 MAYDAY_API const char* mayday_version(void);
@@ -204,8 +198,8 @@ MAYDAY_API void mayday_client_options_init(mayday_client_options* options);
  * hold no PEM (see mayday::sdk::TlsOptions); FAILED_PRECONDITION if
  * data_dir's outbox cannot be opened. With a data_dir, alerts left pending
  * by a killed app are resent. */
-MAYDAY_API mayday_status mayday_client_create(
-    const mayday_client_options* options, mayday_client** out);
+MAYDAY_API mayday_status mayday_client_create(const mayday_client_options* options,
+                                              mayday_client** out);
 /* Destroys a client (NULL is fine). Watches it made keep working. */
 MAYDAY_API void mayday_client_destroy(mayday_client* client);
 
@@ -215,9 +209,8 @@ MAYDAY_API void mayday_client_destroy(mayday_client* client);
  * bytes; 64 is plenty). note may be NULL. Returns MAYDAY_UNTRUSTED_SERVER at
  * once when the server's certificate is not accepted; the alert stays queued
  * and is delivered in the background while the client lives. */
-MAYDAY_API mayday_status mayday_raise(mayday_client* client, mayday_kind kind,
-                                      double latitude, double longitude,
-                                      double accuracy_meters, const char* note,
+MAYDAY_API mayday_status mayday_raise(mayday_client* client, mayday_kind kind, double latitude,
+                                      double longitude, double accuracy_meters, const char* note,
                                       char* case_name, size_t case_name_size);
 
 /* Raises an alert without blocking: it is stored in the outbox before this
@@ -225,28 +218,30 @@ MAYDAY_API mayday_status mayday_raise(mayday_client* client, mayday_kind kind,
  * (may be NULL) reports the outcome on an SDK thread. The alert's
  * request_id (32 hex digits) is written to request_id if it is not NULL and
  * request_id_size >= 33. */
-MAYDAY_API mayday_status mayday_raise_async(
-    mayday_client* client, mayday_kind kind, double latitude, double longitude,
-    double accuracy_meters, const char* note, mayday_raise_callback callback,
-    void* user, char* request_id, size_t request_id_size);
+MAYDAY_API mayday_status mayday_raise_async(mayday_client* client, mayday_kind kind,
+                                            double latitude, double longitude,
+                                            double accuracy_meters, const char* note,
+                                            mayday_raise_callback callback, void* user,
+                                            char* request_id, size_t request_id_size);
 
 /* Like mayday_raise_async, but `progress` (may be NULL) is called for every
  * state change, as the C++ AlertCallback is: an app hears at once of a
  * server whose certificate it does not accept (QUEUED with
  * MAYDAY_UNTRUSTED_SERVER) and of a note the SDK changed, not only of the
  * final outcome. */
-MAYDAY_API mayday_status mayday_raise_with_progress(
-    mayday_client* client, mayday_kind kind, double latitude, double longitude,
-    double accuracy_meters, const char* note, mayday_progress_callback progress,
-    void* user, char* request_id, size_t request_id_size);
+MAYDAY_API mayday_status mayday_raise_with_progress(mayday_client* client, mayday_kind kind,
+                                                    double latitude, double longitude,
+                                                    double accuracy_meters, const char* note,
+                                                    mayday_progress_callback progress, void* user,
+                                                    char* request_id, size_t request_id_size);
 
 /* Starts watching events with sequence > after_sequence. Both callbacks are
  * required; `user` is passed to them. On MAYDAY_OK *out owns the watch:
  * destroy it with mayday_watch_destroy. */
-MAYDAY_API mayday_status mayday_watch_start(
-    mayday_client* client, const char* case_name, int64_t after_sequence,
-    mayday_event_callback on_event, mayday_end_callback on_end, void* user,
-    mayday_watch** out);
+MAYDAY_API mayday_status mayday_watch_start(mayday_client* client, const char* case_name,
+                                            int64_t after_sequence, mayday_event_callback on_event,
+                                            mayday_end_callback on_end, void* user,
+                                            mayday_watch** out);
 /* Stops a watch (its end callback gets MAYDAY_CANCELLED). Returns at once. */
 MAYDAY_API void mayday_watch_cancel(mayday_watch* watch);
 /* Waits up to timeout_ms for the watch to end; returns 1 if it has ended. */
@@ -255,15 +250,12 @@ MAYDAY_API int mayday_watch_wait(mayday_watch* watch, int32_t timeout_ms);
 MAYDAY_API void mayday_watch_destroy(mayday_watch* watch);
 
 /* Cancels an open case. FAILED_PRECONDITION if it is already closed. */
-MAYDAY_API mayday_status mayday_cancel_case(mayday_client* client,
-                                            const char* case_name,
+MAYDAY_API mayday_status mayday_cancel_case(mayday_client* client, const char* case_name,
                                             const char* reason);
 /* Feeds the member's newest position for a case; sent in the background,
  * coalescing to the newest when the network is slow. */
-MAYDAY_API mayday_status mayday_feed_location(mayday_client* client,
-                                              const char* case_name,
-                                              double latitude,
-                                              double longitude,
+MAYDAY_API mayday_status mayday_feed_location(mayday_client* client, const char* case_name,
+                                              double latitude, double longitude,
                                               double accuracy_meters);
 
 #ifdef __cplusplus

@@ -17,10 +17,8 @@ int main() {
     return 1;
   }
   auto got = (*client)->GetCase("cases/none");
-  const bool expected =
-      got.status().code() == absl::StatusCode::kUnavailable ||
-      got.status().code() == absl::StatusCode::kDeadlineExceeded;
-  std::cout << "mayday SDK " << mayday_version() << ": GetCase -> "
-            << got.status() << "\n";
+  const bool expected = got.status().code() == absl::StatusCode::kUnavailable ||
+                        got.status().code() == absl::StatusCode::kDeadlineExceeded;
+  std::cout << "mayday SDK " << mayday_version() << ": GetCase -> " << got.status() << "\n";
   return expected ? 0 : 1;
 }

@@ -1,12 +1,13 @@
 // The authenticator's memory of checked tokens: for how long, how many, and
 // what makes it forget. A real store on a temporary file; a manual clock.
+#include "auth/authenticator.h"
+
 #include <catch2/catch.hpp>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "auth/authenticator.h"
 #include "auth/token.h"
 #include "mayday/base/clock.h"
 #include "test_support.h"

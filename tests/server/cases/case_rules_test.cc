@@ -1,7 +1,7 @@
 // The case life cycle rules, table by table.
-#include <catch2/catch.hpp>
-
 #include "cases/case_rules.h"
+
+#include <catch2/catch.hpp>
 
 namespace mayday::server {
 namespace {

@@ -1,12 +1,12 @@
 // PositionCoalescer on its own, under an injected clock: which reports are
 // urgent, that the latest held one is never lost, the bound on how long one
 // is held, and that an unknown responder's reports are refused.
-#include <catch2/catch.hpp>
+#include "responders/position_coalescer.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 
 #include "mayday/base/clock.h"
-#include "responders/position_coalescer.h"
 
 namespace mayday::testing {
 namespace {
@@ -41,10 +41,8 @@ TEST_CASE("First reports and jumps are urgent; the rest are held") {
   REQUIRE(coalescer.TakeHeld().size() == 1);
   coalescer.Applied("r", At(kLat, kLon), t0, "");
   const Row rows[] = {
-      {"same place", 0, Route::kHeld},
-      {"100 m away", 0.0009, Route::kHeld},
-      {"400 m away", 0.0036, Route::kHeld},
-      {"600 m away: a jump", 0.0054, Route::kUrgent},
+      {"same place", 0, Route::kHeld},      {"100 m away", 0.0009, Route::kHeld},
+      {"400 m away", 0.0036, Route::kHeld}, {"600 m away: a jump", 0.0054, Route::kUrgent},
       {"5 km away", 0.045, Route::kUrgent},
   };
   for (const Row& row : rows) {
@@ -123,8 +121,7 @@ TEST_CASE("A report applied supersedes an older held one") {
   CHECK(coalescer.TakeHeld().empty());
   // The case a crew is on follows SetCase.
   coalescer.SetCase("r", "case-9");
-  CHECK(coalescer.Offer("r", At(kLat + 0.01, kLon), t0 + absl::Seconds(1), t0).on_case ==
-        "case-9");
+  CHECK(coalescer.Offer("r", At(kLat + 0.01, kLon), t0 + absl::Seconds(1), t0).on_case == "case-9");
 }
 
 TEST_CASE("With coalescing off every report is urgent") {

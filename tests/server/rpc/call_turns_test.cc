@@ -53,8 +53,7 @@ TEST_CASE("Spaced turns start later by themselves, none is dropped") {
   const auto started_count = [&](size_t n) {
     absl::MutexLock lock(&mu);
     const auto enough = [&] { return started.size() >= n; };
-    return mu.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(10)) &&
-           started.size() == n;
+    return mu.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(10)) && started.size() == n;
   };
   // The first started at once; each of the rest waits for the spacing, then
   // the turns thread starts it: one more for each 20 ms of the clock, none

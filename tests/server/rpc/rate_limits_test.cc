@@ -1,12 +1,12 @@
 // The token buckets (server/rpc/rate_limits.*) and the stream caps
 // (server/rpc/stream_caps.*) on their own, under an injected clock.
-#include <catch2/catch.hpp>
+#include "rpc/rate_limits.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
 #include "mayday/base/clock.h"
-#include "rpc/rate_limits.h"
 #include "rpc/stream_caps.h"
 
 namespace mayday::testing {
@@ -83,8 +83,8 @@ TEST_CASE("The buckets' memory is bounded: refilled ones go first, then all, fai
   options.max_buckets = 100;
   RateLimiter limiter(options, &clock);
   for (int i = 0; i < 100; ++i) {
-    REQUIRE(limiter.Admit("members/m" + std::to_string(i), CallClass::kMemberReads, "GetCase")
-                .ok());
+    REQUIRE(
+        limiter.Admit("members/m" + std::to_string(i), CallClass::kMemberReads, "GetCase").ok());
   }
   CHECK(limiter.BucketCount() == 100);
   // The first 100 members have refilled (0.5 s at 2/s is one call): a new
@@ -95,8 +95,8 @@ TEST_CASE("The buckets' memory is bounded: refilled ones go first, then all, fai
 
   // 100 busy members (none refilled): the next one starts everyone over.
   for (int i = 0; i < 99; ++i) {
-    REQUIRE(limiter.Admit("members/busy" + std::to_string(i), CallClass::kMemberReads, "GetCase")
-                .ok());
+    REQUIRE(
+        limiter.Admit("members/busy" + std::to_string(i), CallClass::kMemberReads, "GetCase").ok());
   }
   REQUIRE(limiter.BucketCount() == 100);
   REQUIRE(limiter.Admit("members/one-more", CallClass::kMemberReads, "GetCase").ok());

@@ -2,7 +2,6 @@
 // push stream and moves it along, and the SDK's watch sees every step, in
 // order, numbered 1..n without gaps.
 #include <catch2/catch.hpp>
-
 #include <vector>
 
 #include "absl/synchronization/mutex.h"

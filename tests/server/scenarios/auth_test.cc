@@ -1,7 +1,6 @@
 // Identity: who may call what, and who sees which case. Real server, real
 // tokens.
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "auth/token.h"
@@ -19,8 +18,7 @@ TEST_CASE("Tokens are stored hashed") {
   auto by_hash = server.server().store().FindToken(server::HashToken(token));
   REQUIRE(by_hash.ok());
   CHECK(by_hash->subject == "alice");
-  CHECK(server.server().store().FindToken(token).status().code() ==
-        absl::StatusCode::kNotFound);
+  CHECK(server.server().store().FindToken(token).status().code() == absl::StatusCode::kNotFound);
   // SHA-256("abc"), the FIPS 180-2 test vector.
   CHECK(server::HashToken("abc") ==
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

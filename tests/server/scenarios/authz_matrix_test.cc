@@ -498,8 +498,8 @@ TEST_CASE("The matrix has a row for every RPC of every service") {
 // one above `service`), by "Service".
 std::map<std::string, std::string> RpcComments() {
   std::map<std::string, std::string> out;
-  for (const char* file : {"alert_service.proto", "responder_service.proto",
-                           "operator_service.proto"}) {
+  for (const char* file :
+       {"alert_service.proto", "responder_service.proto", "operator_service.proto"}) {
     std::ifstream in(std::string(MAYDAY_PROTO_DIR) + "/mayday/v1/" + file);
     REQUIRE(in.good());
     std::string service;

@@ -387,14 +387,13 @@ TEST_CASE("Case ids carry 128 unpredictable bits") {
   TestServer server;
   std::vector<std::string> ids;
   for (int i = 0; i < 200; ++i) {
-    const v1::Case c =
-        Raise(server, server.Token("member", absl::StrCat("member-", i)), "press");
+    const v1::Case c = Raise(server, server.Token("member", absl::StrCat("member-", i)), "press");
     REQUIRE(c.name().rfind("cases/", 0) == 0);
     ids.push_back(c.name().substr(6));
     // The prefix is the case's own create_time.
     CHECK(ids.back().substr(0, 14) ==
-          server::NewCaseId(absl::FromUnixMicros(
-                                c.create_time().seconds() * 1'000'000 + c.create_time().nanos() / 1000))
+          server::NewCaseId(absl::FromUnixMicros(c.create_time().seconds() * 1'000'000 +
+                                                 c.create_time().nanos() / 1000))
               .substr(0, 14));
   }
   // 200 samples: within 0.5 +- 0.25 (7 standard deviations).

@@ -1,7 +1,6 @@
 // Every bad input gets a clear status and changes nothing: table-driven over
 // a real in-process server.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -49,15 +48,13 @@ TEST_CASE("RaiseAlert rejects each bad input with INVALID_ARGUMENT and stores no
       {"negative accuracy",
        [](auto& r) { r.mutable_location()->set_horizontal_accuracy_meters(-1); },
        grpc::INVALID_ARGUMENT, "horizontal_accuracy_meters"},
-      {"NaN accuracy",
-       [&](auto& r) { r.mutable_location()->set_horizontal_accuracy_meters(nan); },
+      {"NaN accuracy", [&](auto& r) { r.mutable_location()->set_horizontal_accuracy_meters(nan); },
        grpc::INVALID_ARGUMENT, "horizontal_accuracy_meters"},
       {"missing location", [](auto& r) { r.clear_location(); }, grpc::INVALID_ARGUMENT,
        "location is required"},
       {"UNSPECIFIED kind", [](auto& r) { r.set_kind(mayday::v1::CASE_KIND_UNSPECIFIED); },
        grpc::INVALID_ARGUMENT, "kind is required"},
-      {"unknown kind number",
-       [](auto& r) { r.set_kind(static_cast<mayday::v1::CaseKind>(42)); },
+      {"unknown kind number", [](auto& r) { r.set_kind(static_cast<mayday::v1::CaseKind>(42)); },
        grpc::INVALID_ARGUMENT, "kind"},
       {"oversized note", [&](auto& r) { r.set_note(long_note); }, grpc::INVALID_ARGUMENT,
        "note is 1001 bytes"},
@@ -106,8 +103,7 @@ TEST_CASE("Case lookups and changes reject bad names and unknown cases") {
     CHECK(alerts->GetCase(Call(token).get(), get, &reply).error_code() == grpc::NOT_FOUND);
     mayday::v1::CancelCaseRequest cancel;
     cancel.set_name(unknown);
-    CHECK(alerts->CancelCase(Call(token).get(), cancel, &reply).error_code() ==
-          grpc::NOT_FOUND);
+    CHECK(alerts->CancelCase(Call(token).get(), cancel, &reply).error_code() == grpc::NOT_FOUND);
     mayday::v1::UpdateCaseLocationRequest move;
     move.set_name(unknown);
     *move.mutable_location() = Alert("x").location();

@@ -11,8 +11,7 @@ Crew::Crew(TestServer& server, const std::string& id, std::shared_ptr<grpc::Chan
 
 Crew::~Crew() { Unsubscribe(); }
 
-grpc::Status Crew::GoOnDuty(mayday::v1::Capability capability, double latitude,
-                            double longitude) {
+grpc::Status Crew::GoOnDuty(mayday::v1::Capability capability, double latitude, double longitude) {
   mayday::v1::SetDutyRequest duty;
   duty.set_on_duty(true);
   duty.add_capabilities(capability);

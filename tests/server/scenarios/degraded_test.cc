@@ -109,8 +109,9 @@ std::set<std::string> Names(const std::vector<Raised>& cases) {
   return out;
 }
 
-TEST_CASE("Dispatch stalled: alerts are acknowledged, escalated at the watchdog's patience, "
-          "then dispatched") {
+TEST_CASE(
+    "Dispatch stalled: alerts are acknowledged, escalated at the watchdog's patience, "
+    "then dispatched") {
   base::ManualClock clock(absl::Now());
   DispatchFaults faults;
   auto server = FaultyServer(clock, faults);
@@ -204,8 +205,9 @@ TEST_CASE("Calls waiting for a stalled dispatch leave alerts and position report
   }
 }
 
-TEST_CASE("Dispatch commits failing: alerts are escalated at the watchdog's patience, matched "
-          "on recovery") {
+TEST_CASE(
+    "Dispatch commits failing: alerts are escalated at the watchdog's patience, matched "
+    "on recovery") {
   base::ManualClock clock(absl::Now());
   DispatchFaults faults;
   auto server = FaultyServer(clock, faults);

@@ -2,7 +2,6 @@
 // agent and assigned crew; the member's rating; agents cancelling or
 // resolving; internal notes no member or crew ever sees.
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "crew.h"
@@ -42,10 +41,10 @@ TEST_CASE("Member, care agent and assigned crew message each other on the case")
                             &posted)
               .ok());
   CHECK(posted.message_posted().author() == "operators/desk-1");
-  REQUIRE(crew.stub()
-              .PostMessage(Call(crew.token()).get(), Message(opened.name(), "2 minutes away"),
-                           &posted)
-              .ok());
+  REQUIRE(
+      crew.stub()
+          .PostMessage(Call(crew.token()).get(), Message(opened.name(), "2 minutes away"), &posted)
+          .ok());
   CHECK(posted.message_posted().author() == crew.name());
   const int64_t last = posted.sequence();
 
@@ -69,17 +68,19 @@ TEST_CASE("Member, care agent and assigned crew message each other on the case")
 
   SECTION("bad or misplaced messages are refused and add nothing") {
     mayday::v1::CaseEvent reply;
-    CHECK(server.Alerts()->PostMessage(Call(alice).get(), Message(opened.name(), ""), &reply)
-              .error_code() == grpc::INVALID_ARGUMENT);
     CHECK(server.Alerts()
-              ->PostMessage(Call(alice).get(), Message(opened.name(), std::string(1001, 'x')),
-                            &reply)
+              ->PostMessage(Call(alice).get(), Message(opened.name(), ""), &reply)
               .error_code() == grpc::INVALID_ARGUMENT);
+    CHECK(
+        server.Alerts()
+            ->PostMessage(Call(alice).get(), Message(opened.name(), std::string(1001, 'x')), &reply)
+            .error_code() == grpc::INVALID_ARGUMENT);
     CHECK(stranger.stub()
               .PostMessage(Call(stranger.token()).get(), Message(opened.name(), "hi"), &reply)
               .error_code() == grpc::NOT_FOUND);
     const std::string bob = server.Token("member", "bob");
-    CHECK(server.Alerts()->PostMessage(Call(bob).get(), Message(opened.name(), "hi"), &reply)
+    CHECK(server.Alerts()
+              ->PostMessage(Call(bob).get(), Message(opened.name(), "hi"), &reply)
               .error_code() == grpc::NOT_FOUND);
     mayday::v1::GetCaseRequest get;
     get.set_name(opened.name());

@@ -1,7 +1,6 @@
 // What a member was told is stored stays stored: retries open one case, and
 // a restarted server has every acknowledged case and answers retries with it.
 #include <catch2/catch.hpp>
-
 #include <set>
 #include <string>
 
@@ -33,10 +32,10 @@ TEST_CASE("A restarted server keeps cases, timelines and idempotency") {
   const std::string token = server.Token("member", "alice");
   mayday::v1::Case road, medical;
   REQUIRE(server.Alerts()->RaiseAlert(Call(token).get(), Alert("road-1"), &road).ok());
-  REQUIRE(server.Alerts()
-              ->RaiseAlert(Call(token).get(), Alert("med-1", mayday::v1::CASE_KIND_MEDICAL),
-                           &medical)
-              .ok());
+  REQUIRE(
+      server.Alerts()
+          ->RaiseAlert(Call(token).get(), Alert("med-1", mayday::v1::CASE_KIND_MEDICAL), &medical)
+          .ok());
   server.Restart();
 
   auto alerts = server.Alerts();

@@ -2,7 +2,6 @@
 // chatty calls (and never on an emergency), stream caps that end the oldest
 // stream, and position reports that reach dispatch without a round each.
 #include <catch2/catch.hpp>
-
 #include <functional>
 #include <string>
 #include <vector>
@@ -208,8 +207,7 @@ TEST_CASE("Raising, cancelling and answering an emergency are never rate limited
          return alerts->RaiseAlert(Call(alice).get(), Alert("new-" + std::to_string(i)), &c);
        }},
       {"AcceptOffer", [&](int) { return crew.Accept(first.name()); }},
-      {"UpdateProgress",
-       [&](int) { return crew.Progress(first.name(), v1::CASE_STATE_EN_ROUTE); }},
+      {"UpdateProgress", [&](int) { return crew.Progress(first.name(), v1::CASE_STATE_EN_ROUTE); }},
       {"DeclineOffer", [&](int) { return crew.Decline(second.name()); }, false},
       {"TakeCase",
        [&](int) {
@@ -410,7 +408,8 @@ TEST_CASE("A stream beyond the principal's cap ends its oldest stream; the newes
   }
 }
 
-TEST_CASE("A crew's frequent reports are held, and the latest reaches dispatch within the interval") {
+TEST_CASE(
+    "A crew's frequent reports are held, and the latest reaches dispatch within the interval") {
   base::ManualClock clock(absl::Now());
   TestServer server([&](server::ServerOptions& options) {
     options.clock = &clock;

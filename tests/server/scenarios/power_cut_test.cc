@@ -23,7 +23,7 @@ namespace {
 
 using server::testing::FaultyVfs;
 
-constexpr int kMembers = 3;  // client threads
+constexpr int kMembers = 3;           // client threads
 constexpr int kAlertsPerMember = 12;  // each from a member of its own (a
                                       // member's next road alert would join
                                       // the open one)

@@ -3,7 +3,6 @@
 // is refused, no second case is opened, dispatch is not asked twice, and
 // other members are served as before.
 #include <catch2/catch.hpp>
-
 #include <set>
 #include <string>
 #include <thread>
@@ -49,8 +48,8 @@ TEST_CASE("A member hammering RaiseAlert gets their one open case back, never an
       auto alerts = server.Alerts();
       for (int i = 0; i < kPresses; ++i) {
         v1::Case got;
-        const grpc::Status status = alerts->RaiseAlert(
-            Call(alice).get(), Alert(absl::StrCat("press-", t, "-", i)), &got);
+        const grpc::Status status =
+            alerts->RaiseAlert(Call(alice).get(), Alert(absl::StrCat("press-", t, "-", i)), &got);
         absl::MutexLock lock(&mu);
         if (!status.ok()) {
           errors.push_back(absl::StrCat(status.error_code(), ": ", status.error_message()));

@@ -3,7 +3,6 @@
 // stubs for them, so the calls are generic, with the protobuf bytes spelled
 // out.
 #include <catch2/catch.hpp>
-
 #include <future>
 #include <string>
 
@@ -36,8 +35,8 @@ TEST_CASE("Health checking reports SERVING") {
   grpc::ByteBuffer request = Bytes("");
   grpc::ByteBuffer response;
   std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                 &response, [&](grpc::Status s) { done.set_value(s); });
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status s) { done.set_value(s); });
   auto result = done.get_future();
   REQUIRE(result.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
   REQUIRE(result.get().ok());
@@ -51,9 +50,8 @@ TEST_CASE("Server reflection lists the Mayday services") {
   grpc::CompletionQueue queue;
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-  auto call = stub.PrepareCall(&context,
-                               "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
-                               &queue);
+  auto call = stub.PrepareCall(
+      &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &queue);
   void* tag = nullptr;
   bool ok = false;
   auto step = [&](int expected) {

@@ -42,15 +42,13 @@ class Failures {
 std::string CheckContiguous(const std::vector<CaseEvent>& events) {
   for (size_t i = 0; i < events.size(); ++i) {
     if (events[i].sequence() != static_cast<int64_t>(i + 1)) {
-      return "event " + std::to_string(i) + " has sequence " +
-             std::to_string(events[i].sequence());
+      return "event " + std::to_string(i) + " has sequence " + std::to_string(events[i].sequence());
     }
   }
   return "";
 }
 
-TEST_CASE("Concurrent writers and readers keep every timeline whole",
-          "[store][concurrency]") {
+TEST_CASE("Concurrent writers and readers keep every timeline whole", "[store][concurrency]") {
   testing::ScratchDir dir;
   const std::string path = dir.File("mayday.db");
   std::unique_ptr<Store> store = testing::OpenStore(path);
@@ -67,8 +65,7 @@ TEST_CASE("Concurrent writers and readers keep every timeline whole",
       for (int i = 0; i < kCasesPerWriter; ++i) {
         std::string id = "w" + std::to_string(w) + "-" + std::to_string(i);
         Case snapshot = NewCase(id, "members/m" + std::to_string(w), id);
-        absl::StatusOr<CreatedCase> created =
-            store->CreateCase(snapshot, RaisedEvent(snapshot));
+        absl::StatusOr<CreatedCase> created = store->CreateCase(snapshot, RaisedEvent(snapshot));
         if (!created.ok() || !created->created) {
           failures.Add("create " + id + ": " + created.status().ToString());
           return;
@@ -77,12 +74,9 @@ TEST_CASE("Concurrent writers and readers keep every timeline whole",
       }
       for (int step = 1; step < kEventsPerCase; ++step) {
         for (Case& snapshot : cases) {
-          auto [next, event] =
-              NextStep(snapshot, mayday::v1::CASE_STATE_EN_ROUTE);
-          if (absl::Status status = store->AppendEvent(next, event);
-              !status.ok()) {
-            failures.Add("append to " + snapshot.name() + ": " +
-                         status.ToString());
+          auto [next, event] = NextStep(snapshot, mayday::v1::CASE_STATE_EN_ROUTE);
+          if (absl::Status status = store->AppendEvent(next, event); !status.ok()) {
+            failures.Add("append to " + snapshot.name() + ": " + status.ToString());
             return;
           }
           snapshot = next;
@@ -108,8 +102,7 @@ TEST_CASE("Concurrent writers and readers keep every timeline whole",
           }
           // A snapshot is never ahead of the timeline it was read before.
           if (std::string gap = CheckContiguous(*events);
-              !gap.empty() ||
-              static_cast<int64_t>(events->size()) < c.last_sequence()) {
+              !gap.empty() || static_cast<int64_t>(events->size()) < c.last_sequence()) {
             failures.Add(c.name() + ": " + gap);
             return;
           }
@@ -127,8 +120,7 @@ TEST_CASE("Concurrent writers and readers keep every timeline whole",
   REQUIRE(all->cases.size() == kWriters * kCasesPerWriter);
   for (const Case& c : all->cases) {
     INFO(c.name());
-    std::vector<CaseEvent> events =
-        *store->ListEvents(c.name().substr(6), 0, 1000);
+    std::vector<CaseEvent> events = *store->ListEvents(c.name().substr(6), 0, 1000);
     CHECK(events.size() == kEventsPerCase);
     CHECK(CheckContiguous(events).empty());
     CHECK(c.last_sequence() == kEventsPerCase);
@@ -136,8 +128,7 @@ TEST_CASE("Concurrent writers and readers keep every timeline whole",
   CHECK(testing::CheckIntegrity(path) == "ok");
 }
 
-TEST_CASE("Racing appends to one case each land exactly once",
-          "[store][concurrency]") {
+TEST_CASE("Racing appends to one case each land exactly once", "[store][concurrency]") {
   testing::ScratchDir dir;
   const std::string path = dir.File("mayday.db");
   std::unique_ptr<Store> store = testing::OpenStore(path);
@@ -155,8 +146,7 @@ TEST_CASE("Racing appends to one case each land exactly once",
         absl::StatusOr<Case> current = store->GetCase("shared");
         if (!current.ok()) return failures.Add(current.status().ToString());
         if (current->last_sequence() >= kLast) return;
-        auto [next, event] =
-            NextStep(*current, mayday::v1::CASE_STATE_EN_ROUTE);
+        auto [next, event] = NextStep(*current, mayday::v1::CASE_STATE_EN_ROUTE);
         absl::Status status = store->AppendEvent(next, event);
         if (status.ok()) {
           ++appended;
@@ -187,10 +177,8 @@ TEST_CASE("Racing retries of one alert open one case", "[store][concurrency]") {
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
-      Case snapshot =
-          NewCase("try" + std::to_string(t), "members/m1", "same-request");
-      absl::StatusOr<CreatedCase> result =
-          store->CreateCase(snapshot, RaisedEvent(snapshot));
+      Case snapshot = NewCase("try" + std::to_string(t), "members/m1", "same-request");
+      absl::StatusOr<CreatedCase> result = store->CreateCase(snapshot, RaisedEvent(snapshot));
       if (!result.ok()) {
         ++errors;
         return;

@@ -41,8 +41,7 @@ struct Ack {
     Ack ack{};
     std::snprintf(ack.id, sizeof(ack.id), "crash-%d", i);
     Case snapshot = NewCase(ack.id, "members/m1", ack.id);
-    absl::StatusOr<CreatedCase> created =
-        (*store)->CreateCase(snapshot, RaisedEvent(snapshot));
+    absl::StatusOr<CreatedCase> created = (*store)->CreateCase(snapshot, RaisedEvent(snapshot));
     if (!created.ok()) _exit(3);
     ack.sequence = 1;
     if (write(fd, &ack, sizeof(ack)) != sizeof(ack)) _exit(4);
@@ -57,8 +56,8 @@ struct Ack {
 
 // Forks the child; `kill_after` >= 0: SIGKILL it once that many acks
 // arrived. Returns every ack the child sent and its wait status.
-std::vector<Ack> RunAndCollect(const std::string& path, int count,
-                               int kill_after, int* wait_status) {
+std::vector<Ack> RunAndCollect(const std::string& path, int count, int kill_after,
+                               int* wait_status) {
   int fds[2];
   REQUIRE(pipe(fds) == 0);
   pid_t pid = fork();
@@ -73,8 +72,7 @@ std::vector<Ack> RunAndCollect(const std::string& path, int count,
   bool killed = false;
   while (read(fds[0], &ack, sizeof(ack)) == sizeof(ack)) {
     acks.push_back(ack);
-    if (!killed && kill_after >= 0 &&
-        static_cast<int>(acks.size()) >= kill_after) {
+    if (!killed && kill_after >= 0 && static_cast<int>(acks.size()) >= kill_after) {
       kill(pid, SIGKILL);
       killed = true;  // keep reading: acks written before death still count
     }
@@ -92,14 +90,12 @@ void CheckAcked(const std::string& path, const std::vector<Ack>& acks) {
     absl::StatusOr<Case> got = store->GetCase(ack.id);
     REQUIRE(got.ok());
     CHECK(got->last_sequence() >= ack.sequence);
-    CHECK(static_cast<int64_t>(store->ListEvents(ack.id, 0, 10)->size()) ==
-          got->last_sequence());
+    CHECK(static_cast<int64_t>(store->ListEvents(ack.id, 0, 10)->size()) == got->last_sequence());
   }
   CHECK(testing::CheckIntegrity(path) == "ok");
 }
 
-TEST_CASE("Cases acknowledged before an abrupt exit are found after it",
-          "[store][crash]") {
+TEST_CASE("Cases acknowledged before an abrupt exit are found after it", "[store][crash]") {
   testing::ScratchDir dir;
   const std::string path = dir.File("mayday.db");
   int wait_status = 0;
@@ -110,8 +106,7 @@ TEST_CASE("Cases acknowledged before an abrupt exit are found after it",
   CheckAcked(path, acks);
 }
 
-TEST_CASE("Cases acknowledged before a SIGKILL mid-write are found after it",
-          "[store][crash]") {
+TEST_CASE("Cases acknowledged before a SIGKILL mid-write are found after it", "[store][crash]") {
   testing::ScratchDir dir;
   const std::string path = dir.File("mayday.db");
   int wait_status = 0;

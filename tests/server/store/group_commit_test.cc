@@ -166,7 +166,8 @@ TEST_CASE("A job that fails after writing: its batch runs again and keeps the ot
   queued.Notify();
   {
     absl::MutexLock lock(&mu);
-    REQUIRE(mu.AwaitWithTimeout(absl::Condition(+[](int* n) { return *n == 4; }, &told),
+    REQUIRE(mu.AwaitWithTimeout(absl::Condition(
+                                    +[](int* n) { return *n == 4; }, &told),
                                 absl::Seconds(10)));
   }
   CHECK(outcomes[1].ok());
@@ -175,8 +176,8 @@ TEST_CASE("A job that fails after writing: its batch runs again and keeps the ot
   // a ran before the failure, then again; c only in the second run.
   CHECK(runs_a == 2);
   CHECK(runs_c == 1);
-  CHECK(testing::QueryText(path, "SELECT group_concat(id) FROM (SELECT id FROM cases ORDER BY id)") ==
-        "a,c");
+  CHECK(testing::QueryText(
+            path, "SELECT group_concat(id) FROM (SELECT id FROM cases ORDER BY id)") == "a,c");
   CHECK(QueryInt(path, "SELECT count(*) FROM case_events") == 2);
   CHECK(testing::CheckIntegrity(path) == "ok");
 }
@@ -209,16 +210,16 @@ TEST_CASE("The write-ahead log is copied back and starts over while the store ru
         mayday::v1::Case c = NewCase(absl::StrCat(prefix, batch, "-", i), "members/m",
                                      absl::StrCat(prefix, batch, "-", i));
         c.set_note(note);
-        store->Submit(
-            [c](WriteTxn& txn) { return txn.CreateCase(c, RaisedEvent(c)).status(); },
-            [&](absl::Status status) {
-              CHECK(status.ok());
-              absl::MutexLock lock(&mu);
-              ++told;
-            });
+        store->Submit([c](WriteTxn& txn) { return txn.CreateCase(c, RaisedEvent(c)).status(); },
+                      [&](absl::Status status) {
+                        CHECK(status.ok());
+                        absl::MutexLock lock(&mu);
+                        ++told;
+                      });
       }
       absl::MutexLock lock(&mu);
-      mu.Await(absl::Condition(+[](int* n) { return *n == 200; }, &told));
+      mu.Await(absl::Condition(
+          +[](int* n) { return *n == 200; }, &told));
     }
   };
   write_cases("a");

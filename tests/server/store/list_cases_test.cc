@@ -18,10 +18,10 @@ using testing::NewCase;
 using testing::NextStep;
 using testing::RaisedEvent;
 
-constexpr CaseState kStates[] = {
-    mayday::v1::CASE_STATE_DISPATCHING, mayday::v1::CASE_STATE_ASSIGNED,
-    mayday::v1::CASE_STATE_RESOLVED, mayday::v1::CASE_STATE_CANCELLED,
-    mayday::v1::CASE_STATE_ESCALATED};
+constexpr CaseState kStates[] = {mayday::v1::CASE_STATE_DISPATCHING,
+                                 mayday::v1::CASE_STATE_ASSIGNED, mayday::v1::CASE_STATE_RESOLVED,
+                                 mayday::v1::CASE_STATE_CANCELLED,
+                                 mayday::v1::CASE_STATE_ESCALATED};
 
 // 40 cases over 3 members, both kinds and 5 states. Create times repeat
 // (every 4th case shares its time with the one before) so that ties are
@@ -32,10 +32,9 @@ std::vector<Case> Seed(Store& store) {
     char id[8];
     std::snprintf(id, sizeof(id), "k%02d",
                   (i * 17) % 40);  // ids not in time order
-    Case snapshot = NewCase(
-        id, "members/m" + std::to_string(i % 3), "req-" + std::to_string(i),
-        i % 2 == 0 ? mayday::v1::CASE_KIND_ROAD : mayday::v1::CASE_KIND_MEDICAL,
-        1'700'000'000'000'000 + (i - i % 4 / 3) * 1000);
+    Case snapshot = NewCase(id, "members/m" + std::to_string(i % 3), "req-" + std::to_string(i),
+                            i % 2 == 0 ? mayday::v1::CASE_KIND_ROAD : mayday::v1::CASE_KIND_MEDICAL,
+                            1'700'000'000'000'000 + (i - i % 4 / 3) * 1000);
     REQUIRE(store.CreateCase(snapshot, RaisedEvent(snapshot)).ok());
     CaseState state = kStates[i % 5];
     if (state != snapshot.state()) {
@@ -53,32 +52,26 @@ int64_t Micros(const Case& c) {
 }
 
 // What ListCases should return for `filter`, computed without the store.
-std::vector<std::string> Expected(const std::vector<Case>& all,
-                                  const CaseFilter& filter) {
+std::vector<std::string> Expected(const std::vector<Case>& all, const CaseFilter& filter) {
   std::vector<Case> matching;
   for (const Case& c : all) {
     if (!filter.member.empty() && c.member() != filter.member) continue;
-    if (filter.kind != mayday::v1::CASE_KIND_UNSPECIFIED &&
-        c.kind() != filter.kind)
-      continue;
+    if (filter.kind != mayday::v1::CASE_KIND_UNSPECIFIED && c.kind() != filter.kind) continue;
     if (!filter.states.empty() &&
-        std::find(filter.states.begin(), filter.states.end(), c.state()) ==
-            filter.states.end()) {
+        std::find(filter.states.begin(), filter.states.end(), c.state()) == filter.states.end()) {
       continue;
     }
     matching.push_back(c);
   }
   std::sort(matching.begin(), matching.end(), [](const Case& a, const Case& b) {
-    return std::make_tuple(Micros(a), a.name()) >
-           std::make_tuple(Micros(b), b.name());
+    return std::make_tuple(Micros(a), a.name()) > std::make_tuple(Micros(b), b.name());
   });
   std::vector<std::string> names;
   for (const Case& c : matching) names.push_back(c.name());
   return names;
 }
 
-TEST_CASE("ListCases pages through the cases a filter matches, newest first",
-          "[store][list]") {
+TEST_CASE("ListCases pages through the cases a filter matches, newest first", "[store][list]") {
   testing::ScratchDir dir;
   std::unique_ptr<Store> store = testing::OpenStore(dir.File("mayday.db"));
   const std::vector<Case> all = Seed(*store);
@@ -100,8 +93,7 @@ TEST_CASE("ListCases pages through the cases a filter matches, newest first",
        {"members/m2",
         {mayday::v1::CASE_STATE_RESOLVED, mayday::v1::CASE_STATE_ASSIGNED},
         mayday::v1::CASE_KIND_ROAD}},
-      {"unknown member",
-       {"members/nobody", {}, mayday::v1::CASE_KIND_UNSPECIFIED}},
+      {"unknown member", {"members/nobody", {}, mayday::v1::CASE_KIND_UNSPECIFIED}},
   };
   for (const Row& row : rows) {
     const std::vector<std::string> expected = Expected(all, row.filter);
@@ -111,8 +103,7 @@ TEST_CASE("ListCases pages through the cases a filter matches, newest first",
       std::string token;
       int pages = 0;
       do {
-        absl::StatusOr<CasePage> page =
-            store->ListCases(row.filter, page_size, token);
+        absl::StatusOr<CasePage> page = store->ListCases(row.filter, page_size, token);
         INFO(page.status().ToString());
         REQUIRE(page.ok());
         REQUIRE(page->cases.size() <= static_cast<size_t>(page_size));
@@ -129,39 +120,34 @@ TEST_CASE("ListCases pages through the cases a filter matches, newest first",
   }
 }
 
-TEST_CASE("Cases created between pages do not disturb a listing",
-          "[store][list]") {
+TEST_CASE("Cases created between pages do not disturb a listing", "[store][list]") {
   testing::ScratchDir dir;
   std::unique_ptr<Store> store = testing::OpenStore(dir.File("mayday.db"));
   const std::vector<Case> all = Seed(*store);
   absl::StatusOr<CasePage> first = store->ListCases({}, 10, "");
   REQUIRE(first.ok());
-  Case newer = NewCase("newest", "members/m1", "req-new",
-                       mayday::v1::CASE_KIND_ROAD, 1'800'000'000'000'000);
+  Case newer =
+      NewCase("newest", "members/m1", "req-new", mayday::v1::CASE_KIND_ROAD, 1'800'000'000'000'000);
   REQUIRE(store->CreateCase(newer, RaisedEvent(newer)).ok());
-  absl::StatusOr<CasePage> second =
-      store->ListCases({}, 1000, first->next_page_token);
+  absl::StatusOr<CasePage> second = store->ListCases({}, 1000, first->next_page_token);
   REQUIRE(second.ok());
   CHECK(first->cases.size() + second->cases.size() == all.size());
   for (const Case& c : second->cases) CHECK(c.name() != "cases/newest");
 }
 
-TEST_CASE("ListCases rejects malformed page tokens and page sizes",
-          "[store][list]") {
+TEST_CASE("ListCases rejects malformed page tokens and page sizes", "[store][list]") {
   testing::ScratchDir dir;
   std::unique_ptr<Store> store = testing::OpenStore(dir.File("mayday.db"));
   Seed(*store);
-  for (const char* token :
-       {"garbage!", "Zm9v", /* "foo" */ "YzE6MTIz", /* "c1:123" */
-        "YzE6MTIzOg", /* "c1:123:" */ "YzE6eDpr",   /* "c1:x:k" */
-        "YzI6MTIzOms" /* "c2:123:k" */}) {
+  for (const char* token : {"garbage!", "Zm9v", /* "foo" */ "YzE6MTIz", /* "c1:123" */
+                            "YzE6MTIzOg", /* "c1:123:" */ "YzE6eDpr",   /* "c1:x:k" */
+                            "YzI6MTIzOms" /* "c2:123:k" */}) {
     INFO("token " << token);
     absl::StatusOr<CasePage> page = store->ListCases({}, 10, token);
     CHECK(page.status().code() == absl::StatusCode::kInvalidArgument);
-    CHECK(
-        page.status().message() ==
-        "page_token is malformed; pass a next_page_token from a previous call "
-        "with the same filter");
+    CHECK(page.status().message() ==
+          "page_token is malformed; pass a next_page_token from a previous call "
+          "with the same filter");
   }
   for (int page_size : {0, -1, 1001}) {
     INFO("page_size " << page_size);
@@ -170,22 +156,19 @@ TEST_CASE("ListCases rejects malformed page tokens and page sizes",
   }
 }
 
-TEST_CASE("ListOpenCases returns the open cases, oldest first",
-          "[store][list]") {
+TEST_CASE("ListOpenCases returns the open cases, oldest first", "[store][list]") {
   testing::ScratchDir dir;
   std::unique_ptr<Store> store = testing::OpenStore(dir.File("mayday.db"));
   const std::vector<Case> all = Seed(*store);
   std::vector<std::string> expected = Expected(all, {});
   std::reverse(expected.begin(), expected.end());
-  expected.erase(
-      std::remove_if(expected.begin(), expected.end(),
-                     [&](const std::string& name) {
-                       CaseState state =
-                           store->GetCase(name.substr(6))->state();
-                       return state == mayday::v1::CASE_STATE_RESOLVED ||
-                              state == mayday::v1::CASE_STATE_CANCELLED;
-                     }),
-      expected.end());
+  expected.erase(std::remove_if(expected.begin(), expected.end(),
+                                [&](const std::string& name) {
+                                  CaseState state = store->GetCase(name.substr(6))->state();
+                                  return state == mayday::v1::CASE_STATE_RESOLVED ||
+                                         state == mayday::v1::CASE_STATE_CANCELLED;
+                                }),
+                 expected.end());
   absl::StatusOr<std::vector<OpenCase>> open = store->ListOpenCases();
   REQUIRE(open.ok());
   std::vector<std::string> listed;

@@ -2,11 +2,11 @@
 // one is left alone, one from a newer Mayday or not a database is refused.
 #include "store/migrations.h"
 
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <string>
-
-#include <sqlite3.h>
 
 #include "store/database.h"
 #include "store/store.h"
@@ -19,16 +19,13 @@ using store_internal::LatestSchemaVersion;
 using testing::QueryInt;
 using testing::QueryText;
 
-TEST_CASE("Open creates a file at the latest schema version",
-          "[store][migrations]") {
+TEST_CASE("Open creates a file at the latest schema version", "[store][migrations]") {
   testing::ScratchDir dir;
   const std::string path = dir.File("mayday.db");
   { testing::OpenStore(path); }
 
-  CHECK(QueryInt(path, "SELECT max(version) FROM schema_migrations") ==
-        LatestSchemaVersion());
-  CHECK(QueryInt(path, "SELECT count(*) FROM schema_migrations") ==
-        LatestSchemaVersion());
+  CHECK(QueryInt(path, "SELECT max(version) FROM schema_migrations") == LatestSchemaVersion());
+  CHECK(QueryInt(path, "SELECT count(*) FROM schema_migrations") == LatestSchemaVersion());
   CHECK(QueryText(path, "PRAGMA journal_mode") == "wal");
   for (const char* table : {"cases", "case_events", "tokens"}) {
     INFO("table " << table);
@@ -39,17 +36,15 @@ TEST_CASE("Open creates a file at the latest schema version",
   CHECK(testing::CheckIntegrity(path) == "ok");
 }
 
-TEST_CASE("Reopening an up-to-date file changes nothing",
-          "[store][migrations]") {
+TEST_CASE("Reopening an up-to-date file changes nothing", "[store][migrations]") {
   testing::ScratchDir dir;
   const std::string path = dir.File("mayday.db");
   { testing::OpenStore(path); }
-  const int64_t applied = QueryInt(
-      path, "SELECT applied_time_us FROM schema_migrations WHERE version = 1");
+  const int64_t applied =
+      QueryInt(path, "SELECT applied_time_us FROM schema_migrations WHERE version = 1");
   const int64_t schema_cookie = QueryInt(path, "PRAGMA schema_version");
   { testing::OpenStore(path); }
-  CHECK(QueryInt(path, "SELECT count(*) FROM schema_migrations") ==
-        LatestSchemaVersion());
+  CHECK(QueryInt(path, "SELECT count(*) FROM schema_migrations") == LatestSchemaVersion());
   CHECK(QueryInt(path,
                  "SELECT applied_time_us FROM schema_migrations WHERE "
                  "version = 1") == applied);
@@ -61,8 +56,9 @@ std::unique_ptr<store_internal::Database> WriteSchemaFile(const std::string& pat
   auto db = store_internal::Database::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 1000);
   REQUIRE(db.ok());
   REQUIRE((*db)->Exec("PRAGMA journal_mode = WAL").ok());
-  REQUIRE((*db)->Exec("CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "
-                      "description TEXT NOT NULL, applied_time_us INTEGER NOT NULL) STRICT")
+  REQUIRE((*db)
+              ->Exec("CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "
+                     "description TEXT NOT NULL, applied_time_us INTEGER NOT NULL) STRICT")
               .ok());
   for (const auto& migration : store_internal::AllMigrations().subspan(0, version)) {
     REQUIRE((*db)->Exec(migration.sql).ok());
@@ -99,15 +95,13 @@ void InsertOldCase(store_internal::Database& db, const mayday::v1::Case& c) {
 // responder column): an operator token and an assigned case.
 void WriteVersion2File(const std::string& path, const mayday::v1::Case& assigned) {
   std::unique_ptr<store_internal::Database> db = WriteSchemaFile(path, 2);
-  REQUIRE(db
-              ->Exec("INSERT INTO tokens VALUES ('" + std::string(64, 'a') +
-                     "', 'operator', 'desk-1', 1, 0)")
+  REQUIRE(db->Exec("INSERT INTO tokens VALUES ('" + std::string(64, 'a') +
+                   "', 'operator', 'desk-1', 1, 0)")
               .ok());
   InsertOldCase(*db, assigned);
 }
 
-TEST_CASE("A version 2 file gains admin tokens and the responder column",
-          "[store][migrations]") {
+TEST_CASE("A version 2 file gains admin tokens and the responder column", "[store][migrations]") {
   testing::ScratchDir dir;
   const std::string path = dir.File("mayday.db");
   mayday::v1::Case assigned = testing::NewCase("c1", "members/m", "r");
@@ -147,8 +141,9 @@ TEST_CASE("A version 5 file's cases are marked open or closed, and stay so",
     }
   }
   std::unique_ptr<Store> store = testing::OpenStore(path);
-  CHECK(QueryText(path, "SELECT group_concat(id) FROM (SELECT id FROM cases WHERE closed = 1 "
-                        "ORDER BY id)") == "c3,c4");
+  CHECK(QueryText(path,
+                  "SELECT group_concat(id) FROM (SELECT id FROM cases WHERE closed = 1 "
+                  "ORDER BY id)") == "c3,c4");
   auto open = store->ListOpenCases();
   REQUIRE(open.ok());
   std::vector<std::string> names;
@@ -156,8 +151,8 @@ TEST_CASE("A version 5 file's cases are marked open or closed, and stay so",
   CHECK(names == std::vector<std::string>{"cases/c1", "cases/c2", "cases/c5"});
 
   // Later steps keep the column right: resolving closes, other steps do not.
-  auto [escalated, escalation] = testing::NextStep(*store->GetCase("c1"),
-                                                   mayday::v1::CASE_STATE_ESCALATED);
+  auto [escalated, escalation] =
+      testing::NextStep(*store->GetCase("c1"), mayday::v1::CASE_STATE_ESCALATED);
   REQUIRE(store->AppendEvent(escalated, escalation).ok());
   CHECK(QueryInt(path, "SELECT closed FROM cases WHERE id = 'c1'") == 0);
   CHECK(QueryInt(path, "SELECT state FROM cases WHERE id = 'c1'") == 7);
@@ -168,14 +163,13 @@ TEST_CASE("A version 5 file's cases are marked open or closed, and stay so",
   CHECK(testing::CheckIntegrity(path) == "ok");
 }
 
-TEST_CASE("A file from a newer Mayday is refused and left alone",
-          "[store][migrations]") {
+TEST_CASE("A file from a newer Mayday is refused and left alone", "[store][migrations]") {
   testing::ScratchDir dir;
   const std::string path = dir.File("mayday.db");
   { testing::OpenStore(path); }
   const int future = LatestSchemaVersion() + 1;
-  testing::Exec(path, "INSERT INTO schema_migrations VALUES (" +
-                          std::to_string(future) + ", 'from the future', 0)");
+  testing::Exec(path, "INSERT INTO schema_migrations VALUES (" + std::to_string(future) +
+                          ", 'from the future', 0)");
 
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(path);
   INFO(store.status().ToString());
@@ -183,12 +177,10 @@ TEST_CASE("A file from a newer Mayday is refused and left alone",
   CHECK(QueryInt(path, "SELECT max(version) FROM schema_migrations") == future);
 }
 
-TEST_CASE("Open reports files it cannot use as UNAVAILABLE",
-          "[store][migrations]") {
+TEST_CASE("Open reports files it cannot use as UNAVAILABLE", "[store][migrations]") {
   testing::ScratchDir dir;
   SECTION("missing directory") {
-    absl::StatusOr<std::unique_ptr<Store>> store =
-        Store::Open(dir.File("no/such/dir/mayday.db"));
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir.File("no/such/dir/mayday.db"));
     INFO(store.status().ToString());
     CHECK(store.status().code() == absl::StatusCode::kUnavailable);
   }

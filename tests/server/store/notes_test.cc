@@ -7,8 +7,7 @@
 namespace mayday::server {
 namespace {
 
-mayday::v1::CaseNote Note(const std::string& case_name, const std::string& text,
-                          int64_t seconds) {
+mayday::v1::CaseNote Note(const std::string& case_name, const std::string& text, int64_t seconds) {
   mayday::v1::CaseNote note;
   note.set_case_(case_name);
   note.set_author("operators/desk-1");

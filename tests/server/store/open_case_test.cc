@@ -78,18 +78,17 @@ TEST_CASE("A member's alerts: one open case per kind, each press's retries answe
       {"a retry of a joining press", "c5", "members/m1", "p2", kRoad, "c1", false, false, ""},
       {"another kind opens its own case", "c6", "members/m1", "p4", kMedical, "c6", true, false,
        ""},
-      {"another member opens their own", "c7", "members/m2", "p2", kRoad, "c7", true, false,
-       "c1"},
-      {"once the case closed, a press opens a new one", "c8", "members/m1", "p5", kRoad, "c8",
-       true, false, ""},
-      {"a retry of a press that joined the closed case gets it", "c9", "members/m1", "p3",
-       kRoad, "c1", false, false, ""},
-      {"a retry of the press that opened the closed case gets it", "c10", "members/m1", "p1",
-       kRoad, "c1", false, false, ""},
-      {"a retry that names another kind still gets its case", "c11", "members/m1", "p2",
-       kMedical, "c1", false, false, ""},
-      {"a press without a request_id joins too", "c12", "members/m1", "", kRoad, "c8", false,
-       true, ""},
+      {"another member opens their own", "c7", "members/m2", "p2", kRoad, "c7", true, false, "c1"},
+      {"once the case closed, a press opens a new one", "c8", "members/m1", "p5", kRoad, "c8", true,
+       false, ""},
+      {"a retry of a press that joined the closed case gets it", "c9", "members/m1", "p3", kRoad,
+       "c1", false, false, ""},
+      {"a retry of the press that opened the closed case gets it", "c10", "members/m1", "p1", kRoad,
+       "c1", false, false, ""},
+      {"a retry that names another kind still gets its case", "c11", "members/m1", "p2", kMedical,
+       "c1", false, false, ""},
+      {"a press without a request_id joins too", "c12", "members/m1", "", kRoad, "c8", false, true,
+       ""},
   };
   for (const Press& press : presses) {
     INFO(press.what);
@@ -148,8 +147,8 @@ TEST_CASE("A case remembers its first presses, not a loop's", "[store]") {
   std::unique_ptr<Store> store = testing::OpenStore(path);
   REQUIRE(Open(*store, NewCase("c0", "members/m1", "first", kRoad)).ok());
   for (int i = 0; i < kMaxRememberedPresses + 20; ++i) {
-    absl::StatusOr<CreatedCase> got =
-        Open(*store, NewCase("x" + std::to_string(i), "members/m1", "p" + std::to_string(i), kRoad));
+    absl::StatusOr<CreatedCase> got = Open(
+        *store, NewCase("x" + std::to_string(i), "members/m1", "p" + std::to_string(i), kRoad));
     REQUIRE(got.ok());
     CHECK(got->joined);  // every press answered with the case
   }

@@ -44,8 +44,7 @@ TEST_CASE("CreateCase stores the case and its first event", "[store]") {
   std::unique_ptr<Store> store = testing::OpenStore(dir.File("mayday.db"));
   Case snapshot = NewCase("c1", "members/m1", "req-1");
 
-  absl::StatusOr<CreatedCase> created =
-      store->CreateCase(snapshot, RaisedEvent(snapshot));
+  absl::StatusOr<CreatedCase> created = store->CreateCase(snapshot, RaisedEvent(snapshot));
   REQUIRE(created.ok());
   CHECK(created->created);
   CHECK(MessageDifferencer::Equals(created->snapshot, snapshot));
@@ -69,8 +68,7 @@ TEST_CASE("A reopened store holds everything that was written", "[store]") {
   {
     std::unique_ptr<Store> store = testing::OpenStore(path);
     for (int i = 0; i < 5; ++i) {
-      Case snapshot = NewCase("c" + std::to_string(i), "members/m1",
-                              "req-" + std::to_string(i));
+      Case snapshot = NewCase("c" + std::to_string(i), "members/m1", "req-" + std::to_string(i));
       REQUIRE(store->CreateCase(snapshot, RaisedEvent(snapshot)).ok());
       written.push_back(AdvanceTo(*store, snapshot, i + 1));
     }
@@ -83,14 +81,12 @@ TEST_CASE("A reopened store holds everything that was written", "[store]") {
     CHECK(MessageDifferencer::Equals(*got, expected));
     std::vector<CaseEvent> events = AllEvents(*store, id);
     REQUIRE(static_cast<int64_t>(events.size()) == expected.last_sequence());
-    for (size_t i = 0; i < events.size(); ++i)
-      CHECK(events[i].sequence() == int64_t(i + 1));
+    for (size_t i = 0; i < events.size(); ++i) CHECK(events[i].sequence() == int64_t(i + 1));
   }
   CHECK(CheckIntegrity(path) == "ok");
 }
 
-TEST_CASE("A retried CreateCase returns the first case and stores nothing",
-          "[store]") {
+TEST_CASE("A retried CreateCase returns the first case and stores nothing", "[store]") {
   testing::ScratchDir dir;
   const std::string path = dir.File("mayday.db");
   std::unique_ptr<Store> store = testing::OpenStore(path);
@@ -99,10 +95,8 @@ TEST_CASE("A retried CreateCase returns the first case and stores nothing",
   Case advanced = AdvanceTo(*store, first, 3);
 
   // The retry carries a new id, as a server generating one per call would.
-  Case retry =
-      NewCase("c2", "members/m1", "req-1", mayday::v1::CASE_KIND_MEDICAL);
-  absl::StatusOr<CreatedCase> again =
-      store->CreateCase(retry, RaisedEvent(retry));
+  Case retry = NewCase("c2", "members/m1", "req-1", mayday::v1::CASE_KIND_MEDICAL);
+  absl::StatusOr<CreatedCase> again = store->CreateCase(retry, RaisedEvent(retry));
   REQUIRE(again.ok());
   CHECK_FALSE(again->created);
   CHECK(MessageDifferencer::Equals(again->snapshot, advanced));
@@ -111,8 +105,7 @@ TEST_CASE("A retried CreateCase returns the first case and stores nothing",
 
   SECTION("another member with the same request_id gets a case of their own") {
     Case other = NewCase("c3", "members/m2", "req-1");
-    absl::StatusOr<CreatedCase> created =
-        store->CreateCase(other, RaisedEvent(other));
+    absl::StatusOr<CreatedCase> created = store->CreateCase(other, RaisedEvent(other));
     REQUIRE(created.ok());
     CHECK(created->created);
     CHECK(created->snapshot.name() == "cases/c3");
@@ -121,17 +114,15 @@ TEST_CASE("A retried CreateCase returns the first case and stores nothing",
   SECTION("alerts without a request_id are never retries of each other") {
     for (const char* id : {"n1", "n2"}) {
       Case bare = NewCase(id, "members/m1", "");
-      absl::StatusOr<CreatedCase> created =
-          store->CreateCase(bare, RaisedEvent(bare));
+      absl::StatusOr<CreatedCase> created = store->CreateCase(bare, RaisedEvent(bare));
       REQUIRE(created.ok());
       CHECK(created->created);
     }
     CHECK(QueryInt(path, "SELECT count(*) FROM cases") == 3);
     Case bare = *store->GetCase("n1");
     CHECK(store
-              ->AppendEvent(
-                  NextStep(bare, mayday::v1::CASE_STATE_ASSIGNED).first,
-                  NextStep(bare, mayday::v1::CASE_STATE_ASSIGNED).second)
+              ->AppendEvent(NextStep(bare, mayday::v1::CASE_STATE_ASSIGNED).first,
+                            NextStep(bare, mayday::v1::CASE_STATE_ASSIGNED).second)
               .ok());
   }
   CHECK(CheckIntegrity(path) == "ok");
@@ -170,8 +161,7 @@ TEST_CASE("CreateCase rejects malformed input and stores nothing", "[store]") {
        absl::StatusCode::kInvalidArgument},
       {"event sequence 2", [](Case&, CaseEvent& e) { e.set_sequence(2); },
        absl::StatusCode::kInvalidArgument},
-      {"event of another case",
-       [](Case&, CaseEvent& e) { e.set_case_("cases/other"); },
+      {"event of another case", [](Case&, CaseEvent& e) { e.set_case_("cases/other"); },
        absl::StatusCode::kInvalidArgument},
       {"id of another case",
        [](Case& c, CaseEvent& e) {
@@ -193,8 +183,7 @@ TEST_CASE("CreateCase rejects malformed input and stores nothing", "[store]") {
   }
 }
 
-TEST_CASE("AppendEvent extends the timeline one sequence at a time",
-          "[store]") {
+TEST_CASE("AppendEvent extends the timeline one sequence at a time", "[store]") {
   testing::ScratchDir dir;
   const std::string path = dir.File("mayday.db");
   std::unique_ptr<Store> store = testing::OpenStore(path);
@@ -226,8 +215,7 @@ TEST_CASE("AppendEvent extends the timeline one sequence at a time",
          e.set_sequence(7);
        },
        absl::StatusCode::kFailedPrecondition},
-      {"snapshot and event disagree",
-       [](Case& c, CaseEvent&) { c.set_last_sequence(7); },
+      {"snapshot and event disagree", [](Case& c, CaseEvent&) { c.set_last_sequence(7); },
        absl::StatusCode::kFailedPrecondition},
       {"unknown case",
        [](Case& c, CaseEvent& e) {
@@ -235,14 +223,11 @@ TEST_CASE("AppendEvent extends the timeline one sequence at a time",
          e.set_case_("cases/zz");
        },
        absl::StatusCode::kNotFound},
-      {"event of another case",
-       [](Case&, CaseEvent& e) { e.set_case_("cases/zz"); },
+      {"event of another case", [](Case&, CaseEvent& e) { e.set_case_("cases/zz"); },
        absl::StatusCode::kInvalidArgument},
-      {"member changed",
-       [](Case& c, CaseEvent&) { c.set_member("members/thief"); },
+      {"member changed", [](Case& c, CaseEvent&) { c.set_member("members/thief"); },
        absl::StatusCode::kInvalidArgument},
-      {"kind changed",
-       [](Case& c, CaseEvent&) { c.set_kind(mayday::v1::CASE_KIND_MEDICAL); },
+      {"kind changed", [](Case& c, CaseEvent&) { c.set_kind(mayday::v1::CASE_KIND_MEDICAL); },
        absl::StatusCode::kInvalidArgument},
   };
   for (const Row& row : rows) {
@@ -271,12 +256,10 @@ TEST_CASE("ListEvents pages through a timeline", "[store]") {
   CHECK(events->front().sequence() == 4);
   CHECK(events->back().sequence() == 7);
   CHECK(store->ListEvents("c1", 10, 5)->empty());
-  CHECK(store->ListEvents("c1", 0, 0).status().code() ==
-        absl::StatusCode::kInvalidArgument);
+  CHECK(store->ListEvents("c1", 0, 0).status().code() == absl::StatusCode::kInvalidArgument);
 }
 
-TEST_CASE("A failed write is UNAVAILABLE and leaves nothing behind",
-          "[store]") {
+TEST_CASE("A failed write is UNAVAILABLE and leaves nothing behind", "[store]") {
   testing::ScratchDir dir;
   const std::string path = dir.File("mayday.db");
   std::unique_ptr<Store> store = testing::OpenStore(path);
@@ -289,8 +272,7 @@ TEST_CASE("A failed write is UNAVAILABLE and leaves nothing behind",
                 "BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
 
   Case second = NewCase("c2", "members/m1", "req-2");
-  absl::StatusOr<CreatedCase> created =
-      store->CreateCase(second, RaisedEvent(second));
+  absl::StatusOr<CreatedCase> created = store->CreateCase(second, RaisedEvent(second));
   CHECK(created.status().code() == absl::StatusCode::kUnavailable);
   CHECK_THAT(std::string(created.status().message()),
              Catch::Matchers::StartsWith("storage write failed (storage error): ") &&
@@ -300,8 +282,7 @@ TEST_CASE("A failed write is UNAVAILABLE and leaves nothing behind",
   CHECK(store->GetCase("c2").status().code() == absl::StatusCode::kNotFound);
 
   auto [next, event] = NextStep(snapshot, mayday::v1::CASE_STATE_ASSIGNED);
-  CHECK(store->AppendEvent(next, event).code() ==
-        absl::StatusCode::kUnavailable);
+  CHECK(store->AppendEvent(next, event).code() == absl::StatusCode::kUnavailable);
   CHECK(MessageDifferencer::Equals(*store->GetCase("c1"), snapshot));
 
   // The store is still usable once the fault is gone.

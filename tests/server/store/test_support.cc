@@ -14,8 +14,7 @@ namespace {
 // A connection that closes itself.
 struct RawDb {
   explicit RawDb(const std::string& path) {
-    REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE,
-                            nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
     sqlite3_busy_timeout(db, 5000);
   }
   ~RawDb() { sqlite3_close_v2(db); }
@@ -28,8 +27,8 @@ ScratchDir::ScratchDir() {
   static std::atomic<int> counter{0};
   std::random_device random;
   path_ = std::filesystem::temp_directory_path() /
-          ("mayday-store-test-" + std::to_string(::getpid()) + "-" +
-           std::to_string(counter++) + "-" + std::to_string(random()));
+          ("mayday-store-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) +
+           "-" + std::to_string(random()));
   std::filesystem::create_directories(path_);
 }
 
@@ -38,9 +37,7 @@ ScratchDir::~ScratchDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-std::string ScratchDir::File(const std::string& name) const {
-  return (path_ / name).string();
-}
+std::string ScratchDir::File(const std::string& name) const { return (path_ / name).string(); }
 
 std::unique_ptr<Store> OpenStore(const std::string& path) {
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(path);
@@ -50,8 +47,8 @@ std::unique_ptr<Store> OpenStore(const std::string& path) {
 }
 
 mayday::v1::Case NewCase(const std::string& id, const std::string& member,
-                         const std::string& request_id,
-                         mayday::v1::CaseKind kind, int64_t create_time_us) {
+                         const std::string& request_id, mayday::v1::CaseKind kind,
+                         int64_t create_time_us) {
   mayday::v1::Case snapshot;
   snapshot.set_name("cases/" + id);
   snapshot.set_member(member);
@@ -81,8 +78,8 @@ mayday::v1::CaseEvent RaisedEvent(const mayday::v1::Case& snapshot) {
   return event;
 }
 
-std::pair<mayday::v1::Case, mayday::v1::CaseEvent> NextStep(
-    const mayday::v1::Case& current, mayday::v1::CaseState state) {
+std::pair<mayday::v1::Case, mayday::v1::CaseEvent> NextStep(const mayday::v1::Case& current,
+                                                            mayday::v1::CaseState state) {
   mayday::v1::Case next = current;
   next.set_state(state);
   next.set_last_sequence(current.last_sequence() + 1);
@@ -101,10 +98,8 @@ int64_t QueryInt(const std::string& path, const std::string& sql) {
   RawDb raw(path);
   sqlite3_stmt* stmt = nullptr;
   INFO(sql);
-  REQUIRE(sqlite3_prepare_v2(raw.db, sql.c_str(), -1, &stmt, nullptr) ==
-          SQLITE_OK);
-  int64_t value =
-      sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+  REQUIRE(sqlite3_prepare_v2(raw.db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
+  int64_t value = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
   sqlite3_finalize(stmt);
   return value;
 }
@@ -113,11 +108,9 @@ std::string QueryText(const std::string& path, const std::string& sql) {
   RawDb raw(path);
   sqlite3_stmt* stmt = nullptr;
   INFO(sql);
-  REQUIRE(sqlite3_prepare_v2(raw.db, sql.c_str(), -1, &stmt, nullptr) ==
-          SQLITE_OK);
+  REQUIRE(sqlite3_prepare_v2(raw.db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
   std::string text;
-  if (sqlite3_step(stmt) == SQLITE_ROW &&
-      sqlite3_column_text(stmt, 0) != nullptr) {
+  if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
     text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
   }
   sqlite3_finalize(stmt);
@@ -137,8 +130,7 @@ std::string CheckIntegrity(const std::string& path) {
   std::string integrity = QueryText(path, "PRAGMA integrity_check");
   if (integrity != "ok") return integrity;
   // foreign_key_check returns one row per violation, none when all is well.
-  if (int64_t violations =
-          QueryInt(path, "SELECT count(*) FROM pragma_foreign_key_check");
+  if (int64_t violations = QueryInt(path, "SELECT count(*) FROM pragma_foreign_key_check");
       violations != 0) {
     return std::to_string(violations) + " foreign key violations";
   }

@@ -46,8 +46,8 @@ mayday::v1::CaseEvent RaisedEvent(const mayday::v1::Case& snapshot);
 
 // The next snapshot of `current` and the event that leads to it, with state
 // `state` and sequence current.last_sequence() + 1.
-std::pair<mayday::v1::Case, mayday::v1::CaseEvent> NextStep(
-    const mayday::v1::Case& current, mayday::v1::CaseState state);
+std::pair<mayday::v1::Case, mayday::v1::CaseEvent> NextStep(const mayday::v1::Case& current,
+                                                            mayday::v1::CaseState state);
 
 // Runs `sql` on its own connection to `path` and returns the first column
 // of the first row as an integer (0 if there is none) or text.

@@ -25,8 +25,7 @@ TEST_CASE("Tokens are stored once and found by hash", "[store][tokens]") {
   const std::string path = dir.File("mayday.db");
   std::unique_ptr<Store> store = testing::OpenStore(path);
 
-  const TokenRecord tokens[] = {Token('a', Role::kMember, "m1"),
-                                Token('b', Role::kResponder, "r1"),
+  const TokenRecord tokens[] = {Token('a', Role::kMember, "m1"), Token('b', Role::kResponder, "r1"),
                                 Token('c', Role::kOperator, "op1")};
   for (const TokenRecord& token : tokens) REQUIRE(store->PutToken(token).ok());
   for (const TokenRecord& token : tokens) {
@@ -43,16 +42,14 @@ TEST_CASE("Tokens are stored once and found by hash", "[store][tokens]") {
   TokenRecord duplicate = Token('a', Role::kOperator, "someone else");
   CHECK(store->PutToken(duplicate).code() == absl::StatusCode::kAlreadyExists);
   CHECK(store->FindToken(std::string(64, 'a'))->subject == "m1");
-  CHECK(store->FindToken(std::string(64, 'd')).status().code() ==
-        absl::StatusCode::kNotFound);
+  CHECK(store->FindToken(std::string(64, 'd')).status().code() == absl::StatusCode::kNotFound);
 
   TokenRecord revoked = Token('e', Role::kMember, "m2");
   revoked.revoked = true;
   REQUIRE(store->PutToken(revoked).ok());
   CHECK(store->FindToken(revoked.token_hash)->revoked);
 
-  for (const char* hash :
-       {"", "abc", "not hex at all but sixty-four characters long......."}) {
+  for (const char* hash : {"", "abc", "not hex at all but sixty-four characters long......."}) {
     INFO("hash " << hash);
     TokenRecord bad = Token('0', Role::kMember, "m1");
     bad.token_hash = hash;
@@ -61,18 +58,15 @@ TEST_CASE("Tokens are stored once and found by hash", "[store][tokens]") {
   TokenRecord upper = Token('A', Role::kMember, "m1");
   CHECK(store->PutToken(upper).code() == absl::StatusCode::kInvalidArgument);
   TokenRecord anonymous = Token('f', Role::kMember, "");
-  CHECK(store->PutToken(anonymous).code() ==
-        absl::StatusCode::kInvalidArgument);
+  CHECK(store->PutToken(anonymous).code() == absl::StatusCode::kInvalidArgument);
   CHECK(testing::QueryInt(path, "SELECT count(*) FROM tokens") == 4);
 }
 
-TEST_CASE("A token written through another Store on the same file is found",
-          "[store][tokens]") {
+TEST_CASE("A token written through another Store on the same file is found", "[store][tokens]") {
   testing::ScratchDir dir;
   const std::string path = dir.File("mayday.db");
   std::unique_ptr<Store> server = testing::OpenStore(path);
-  REQUIRE(server->FindToken(std::string(64, '1')).status().code() ==
-          absl::StatusCode::kNotFound);
+  REQUIRE(server->FindToken(std::string(64, '1')).status().code() == absl::StatusCode::kNotFound);
   {
     // What `maydayd token create` does while the server runs.
     std::unique_ptr<Store> cli = testing::OpenStore(path);
@@ -83,8 +77,7 @@ TEST_CASE("A token written through another Store on the same file is found",
   CHECK(found->subject == "r9");
 }
 
-TEST_CASE("Tokens are listed newest first and revoked by their public id",
-          "[store][tokens]") {
+TEST_CASE("Tokens are listed newest first and revoked by their public id", "[store][tokens]") {
   testing::ScratchDir dir;
   const std::string path = dir.File("mayday.db");
   std::unique_ptr<Store> store = testing::OpenStore(path);
@@ -111,8 +104,7 @@ TEST_CASE("Tokens are listed newest first and revoked by their public id",
   // Again: the same record, still revoked.
   CHECK(store->RevokeToken(std::string(16, 'a'))->revoked);
 
-  CHECK(store->RevokeToken(std::string(16, 'c')).status().code() ==
-        absl::StatusCode::kNotFound);
+  CHECK(store->RevokeToken(std::string(16, 'c')).status().code() == absl::StatusCode::kNotFound);
   for (const char* id : {"", "aaaa", "AAAAAAAAAAAAAAAA", "aaaaaaaaaaaaaaaaa"}) {
     INFO("id \"" << id << "\"");
     CHECK(store->RevokeToken(id).status().code() == absl::StatusCode::kInvalidArgument);

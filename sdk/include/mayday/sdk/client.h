@@ -230,8 +230,7 @@ class Client {
   // With a data_dir, alerts found pending in the outbox are resent at once.
   // The caller owns the returned client; destroying it stops delivery of
   // pending alerts (they stay in the outbox) and location feeds.
-  static absl::StatusOr<std::unique_ptr<Client>> Create(
-      const ClientOptions& options);
+  static absl::StatusOr<std::unique_ptr<Client>> Create(const ClientOptions& options);
 
   virtual ~Client() = default;
 
@@ -295,8 +294,7 @@ class Client {
 
   // Returns the member's case named `case_name` ("cases/{id}"); NOT_FOUND if
   // it does not exist or is not the member's. One attempt, no retry.
-  virtual absl::StatusOr<mayday::v1::Case> GetCase(
-      const std::string& case_name) = 0;
+  virtual absl::StatusOr<mayday::v1::Case> GetCase(const std::string& case_name) = 0;
 
   // Returns one page of the member's cases, newest first. page_size 0 means
   // the server's default (50); page_token is "" for the first page, else the
@@ -307,8 +305,8 @@ class Client {
   // Cancels an open case and returns it, now CANCELLED. FAILED_PRECONDITION
   // if it was already closed. `reason` is cleaned like a message (see the
   // top of this file). One attempt, no retry.
-  virtual absl::StatusOr<mayday::v1::Case> CancelCase(
-      const std::string& case_name, const std::string& reason) = 0;
+  virtual absl::StatusOr<mayday::v1::Case> CancelCase(const std::string& case_name,
+                                                      const std::string& reason) = 0;
 
   // Replaces the case's location with a newer fix and returns the case.
   // FAILED_PRECONDITION once the case is closed. One attempt, no retry.
