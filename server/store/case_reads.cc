@@ -16,21 +16,6 @@ using ::mayday::v1::CaseEvent;
 
 constexpr int kMaxPageSize = 1000;
 
-// Parses every row's column `blob_column` (a Case) until the statement is
-// done; column 0 is the case id, for error messages.
-absl::StatusOr<std::vector<Case>> ReadCases(Statement& stmt, int blob_column) {
-  std::vector<Case> cases;
-  while (true) {
-    absl::StatusOr<bool> row = stmt.Step();
-    if (!row.ok()) return ReadFailed(row.status());
-    if (!*row) return cases;
-    absl::StatusOr<Case> parsed =
-        ParseCase(stmt.ColumnBlob(blob_column), absl::StrCat("case cases/", stmt.ColumnText(0)));
-    if (!parsed.ok()) return parsed.status();
-    cases.push_back(*std::move(parsed));
-  }
-}
-
 // Parameter numbers of the ListCases SELECT; the states follow from
 // kFirstStateParameter on, in `states` order.
 enum ListCasesParameter {
