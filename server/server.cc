@@ -2,6 +2,7 @@
 #include "server.h"
 
 #include <chrono>
+#include <cstdio>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -43,9 +44,13 @@ class ServerImpl final : public Server {
     }
     StoreOptions store_options = options.store;
     if (store_options.clock == nullptr) store_options.clock = clock_;
+    store_options.on_writable = [this](bool writable, absl::string_view reason) {
+      StoreWritable(writable, reason);
+    };
     auto store = Store::Open(options.db_path, store_options);
     if (!store.ok()) return store.status();
     store_ = std::move(*store);
+    if (options.wrap_store) store_ = options.wrap_store(std::move(store_));
     auto engine = dispatch::Engine::Create(options.dispatch, clock_);
     if (!engine.ok()) return engine.status();
 
@@ -107,7 +112,27 @@ class ServerImpl final : public Server {
           absl::StrCat("could not listen on ", options.listen_address,
                        ": the address is malformed, not local, or already in use"));
     }
+    absl::MutexLock lock(&health_mu_);
+    health_ = grpc_server_->GetHealthCheckService();
+    if (health_ != nullptr && !writable_) health_->SetServingStatus(false);
     return absl::OkStatus();
+  }
+
+  // The store's file stopped or started taking writes: a server that cannot
+  // store alerts says NOT_SERVING, so that a load balancer or an operator's
+  // probe sends phones elsewhere, until a write succeeds again.
+  void StoreWritable(bool writable, absl::string_view reason) {
+    if (writable) {
+      std::fprintf(stderr, "maydayd: the database takes writes again; health: SERVING\n");
+    } else {
+      std::fprintf(stderr,
+                   "maydayd: the database takes no writes (%.*s); health: NOT_SERVING until a "
+                   "write succeeds\n",
+                   static_cast<int>(reason.size()), reason.data());
+    }
+    absl::MutexLock lock(&health_mu_);
+    writable_ = writable;
+    if (health_ != nullptr) health_->SetServingStatus(writable);
   }
 
   int port() const override { return port_; }
@@ -121,7 +146,12 @@ class ServerImpl final : public Server {
     if (shut_down_) return;
     shut_down_ = true;
     if (grpc_server_ != nullptr) {
-      if (auto* health = grpc_server_->GetHealthCheckService()) health->Shutdown();
+      grpc::HealthCheckServiceInterface* health = nullptr;
+      {
+        absl::MutexLock health_lock(&health_mu_);
+        std::swap(health, health_);
+      }
+      if (health != nullptr) health->Shutdown();
       // gRPC's own deadline, on the real clock whatever clock_ is: it bounds
       // how long open calls may take to finish, a matter of the transport.
       grpc_server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
@@ -137,6 +167,10 @@ class ServerImpl final : public Server {
 
  private:
   const base::Clock* clock_ = nullptr;
+  // Before store_, whose writer thread tells StoreWritable: destroyed after it.
+  absl::Mutex health_mu_;
+  grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(health_mu_) = nullptr;
+  bool writable_ ABSL_GUARDED_BY(health_mu_) = true;
   std::unique_ptr<Store> store_;
   EventHub hub_;
   ResponderStreams streams_;

@@ -68,9 +68,12 @@ struct ServerOptions {
   // Fault injection, for tests: each, if set, gets what dispatch would run
   // on and returns what it runs on instead, a decorator of it (an engine
   // whose Step() hangs, a writer whose commits fail). The watchdog and the
-  // services keep the undecorated case log.
+  // services keep the undecorated case log. wrap_store decorates the store
+  // for the whole server (store/store_wrapper.h: a writer's queue held to
+  // make a batch).
   std::function<std::unique_ptr<dispatch::Engine>(std::unique_ptr<dispatch::Engine>)> wrap_engine;
   std::function<std::unique_ptr<CaseWriter>(CaseWriter*)> wrap_dispatch_writer;
+  std::function<std::unique_ptr<Store>(std::unique_ptr<Store>)> wrap_store;
 };
 
 class Server {

@@ -33,6 +33,17 @@ absl::Status AlertNotStored(const absl::Status& status) {
                                              "); retry with the same request_id"));
 }
 
+// The answer to an alert whose write failed with `failed`: the stored case
+// if the press (member, request_id) was stored before, by an earlier call
+// that the app did not hear back from; else why it could not be stored.
+absl::Status AnswerFromStore(Store& store, const absl::Status& failed, const std::string& member,
+                             const std::string& request_id, mayday::v1::Case* response) {
+  absl::StatusOr<std::optional<mayday::v1::Case>> stored = store.FindPress(member, request_id);
+  if (!stored.ok() || !stored->has_value()) return AlertNotStored(failed);
+  *response = std::move(**stored);
+  return absl::OkStatus();
+}
+
 // Whose turn an alert waits for: the member's alerts of its kind.
 std::string TurnKey(const NewCase& alert) {
   return absl::StrCat(alert.member, " ", static_cast<int>(alert.kind));
@@ -79,17 +90,28 @@ void AlertServiceImpl::OpenCase(grpc::CallbackServerContext* context,
   }
   // Answered from the store's completer thread once the case is on disk; the
   // handler's thread is not held meanwhile, so many alerts share a commit.
-  services_.log->OpenAsync(std::move(alert), [this, reactor, response, turn = std::move(turn)](
-                                                 absl::StatusOr<CreatedCase> opened) {
-    raise_turns_.Done(turn);  // the member's next alert of the kind may start
-    if (!opened.ok()) {
-      reactor->Finish(ToGrpcStatus(AlertNotStored(opened.status())));
-      return;
-    }
-    if (opened->created) services_.dispatcher->CaseOpened(opened->snapshot);
-    *response = std::move(opened->snapshot);
-    reactor->Finish(grpc::Status::OK);
-  });
+  std::string member = alert.member;
+  std::string request_id = alert.request_id;
+  services_.log->OpenAsync(
+      std::move(alert),
+      [this, reactor, response, turn = std::move(turn), member = std::move(member),
+       request_id = std::move(request_id)](absl::StatusOr<CreatedCase> opened) mutable {
+        raise_turns_.Done(turn);  // the member's next alert of the kind may start
+        if (!opened.ok()) {
+          // The batch failed, perhaps for another job's write; a retry of a
+          // press that is already stored is answered from the stored case all
+          // the same. Looked up on a call thread: the completer never reads.
+          services_.calls->Run([this, reactor, response, failed = opened.status(),
+                                member = std::move(member), request_id = std::move(request_id)] {
+            reactor->Finish(ToGrpcStatus(
+                AnswerFromStore(*services_.store, failed, member, request_id, response)));
+          });
+          return;
+        }
+        if (opened->created) services_.dispatcher->CaseOpened(opened->snapshot);
+        *response = std::move(opened->snapshot);
+        reactor->Finish(grpc::Status::OK);
+      });
 }
 
 grpc::ServerUnaryReactor* AlertServiceImpl::GetCase(grpc::CallbackServerContext* context,

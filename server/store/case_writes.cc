@@ -328,4 +328,9 @@ absl::Status InsertEvent(Database& db, const Case& snapshot, const CaseEvent& ev
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::optional<Case>> SelectPress(Database& db, const std::string& member,
+                                                const std::string& request_id) {
+  return FindRetried(db, member, request_id);
+}
+
 }  // namespace mayday::server::store_internal

@@ -179,6 +179,8 @@ absl::StatusOr<StatementLease> Database::Prepare(absl::string_view sql) {
 
 bool Database::autocommit() const { return sqlite3_get_autocommit(db_) != 0; }
 
+bool Database::read_only() const { return sqlite3_db_readonly(db_, "main") == 1; }
+
 int64_t Database::total_changes() const { return sqlite3_total_changes64(db_); }
 
 std::string Database::path() const {

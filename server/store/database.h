@@ -113,6 +113,10 @@ class Database {
   // True if the connection has no open transaction.
   bool autocommit() const;
 
+  // True if SQLite opened the main database read-only although it was asked
+  // for read-write (it does so, silently, when the file cannot be written).
+  bool read_only() const;
+
   // Rows inserted, changed or deleted by this connection's statements since
   // it opened (those of statements that failed and were undone not counted).
   int64_t total_changes() const;

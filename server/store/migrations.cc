@@ -205,6 +205,23 @@ CREATE INDEX cases_by_responder ON cases (responder, create_time_us, id)
   WHERE responder IS NOT NULL;
 )sql";
 
+// Version 7: while the file takes no writes (a full disk, an I/O error, a
+// file made read-only), the writer tries one of its own every second, to
+// this one row, so that it notices when the file is writable again
+// (SqliteStore::Probe; health then says SERVING again).
+constexpr char kMigration7[] = R"sql(
+CREATE TABLE write_probe (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  probe_time_us INTEGER NOT NULL
+) STRICT;
+)sql";
+
+// Version 8: a token may expire (CreateTokenRequest.expires_in); NULL:
+// valid until revoked, as every token before.
+constexpr char kMigration8[] = R"sql(
+ALTER TABLE tokens ADD COLUMN expire_time_us INTEGER;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "cases, case_events and tokens", kMigration1},
     {2, "case_notes", kMigration2},
@@ -214,6 +231,8 @@ constexpr Migration kMigrations[] = {
     {5, "one open case per member and kind: cases_open_by_member, case_presses", kMigration5},
     {6, "cases.closed; open-case indexes on it, cases_by_responder on assigned cases only",
      kMigration6},
+    {7, "write_probe: the row the writer writes to learn the file takes writes again", kMigration7},
+    {8, "tokens.expire_time_us: tokens that expire", kMigration8},
 };
 
 constexpr char kCreateMigrationsTable[] = R"sql(

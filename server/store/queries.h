@@ -8,6 +8,8 @@
 #define MAYDAY_SERVER_STORE_QUERIES_H_
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -36,6 +38,9 @@ absl::StatusOr<std::vector<mayday::v1::CaseEvent>> SelectEvents(Database& db,
 absl::StatusOr<CasePage> SelectCases(Database& db, const CaseFilter& filter, int page_size,
                                      absl::string_view page_token);
 absl::StatusOr<std::vector<OpenCase>> SelectOpenCases(Database& db);
+// Store::FindPress (case_writes.cc, beside the writes that store presses).
+absl::StatusOr<std::optional<mayday::v1::Case>> SelectPress(Database& db, const std::string& member,
+                                                            const std::string& request_id);
 
 // Store::AddNote and Store::ListNotes (notes.cc).
 absl::Status InsertNote(Database& db, const mayday::v1::CaseNote& note);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <iterator>
@@ -86,6 +87,23 @@ absl::Status Configure(Database& db, StoreOptions::Sync sync) {
   return status;
 }
 
+// Why `path` cannot be written, as the system says (permissions, an
+// immutable file, a read-only file system), for a file SQLite opened
+// read-only.
+absl::Status ReadOnlyFile(const std::string& path) {
+  std::string cause = "SQLite could only open it read-only";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd >= 0) {
+    ::close(fd);
+  } else {
+    cause = std::strerror(errno);
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("the file is not writable (", cause,
+                   "); maydayd must write every alert it acknowledges: fix the file's permissions, "
+                   "attributes or file system, then start again"));
+}
+
 // Makes the file's directory entry durable: SQLite syncs the directory when
 // it creates a journal, not when it creates the database file itself.
 absl::Status SyncDirectoryOf(const std::string& path) {
@@ -114,6 +132,7 @@ absl::StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path
   absl::StatusOr<std::unique_ptr<Database>> writer =
       Database::Open(path, kOpenFlags | SQLITE_OPEN_CREATE, kBusyTimeoutMs, options.vfs);
   if (!writer.ok()) return OpenFailed(path, writer.status());
+  if ((*writer)->read_only()) return OpenFailed(path, ReadOnlyFile(path));
   absl::Status status = SetPragma(**writer, "PRAGMA journal_mode = WAL", "wal");
   if (status.ok()) status = Configure(**writer, options.synchronous);
   const base::Clock* clock = options.clock != nullptr ? options.clock : base::SystemClock();
@@ -135,15 +154,20 @@ absl::StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path
   if (!checkpointer.ok()) return OpenFailed(path, checkpointer.status());
   status = Configure(**checkpointer, options.synchronous);
   if (!status.ok()) return OpenFailed(path, status);
+  StoreOptions kept = options;
+  kept.clock = clock;
   return std::unique_ptr<Store>(
-      new SqliteStore(*std::move(writer), *std::move(reader), *std::move(checkpointer)));
+      new SqliteStore(*std::move(writer), *std::move(reader), *std::move(checkpointer), kept));
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<Database> writer, std::unique_ptr<Database> reader,
-                         std::unique_ptr<Database> checkpointer)
+                         std::unique_ptr<Database> checkpointer, const StoreOptions& options)
     : writer_(std::move(writer)),
+      checkpointer_(std::move(checkpointer)),
       reader_(std::move(reader)),
-      checkpointer_(std::move(checkpointer)) {
+      clock_(options.clock),
+      on_writable_(options.on_writable),
+      probe_interval_(options.probe_interval) {
   // Runs inside the writer's COMMIT, write_mu_ held.
   writer_->SetWalHook([this](int pages) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     if (pages < kCheckpointPages) return;
@@ -199,23 +223,47 @@ void SqliteStore::WriterLoop() {
   pthread_setname_np(pthread_self(), "mayday-writer");
   std::vector<QueuedWrite> batch;
   while (true) {
+    bool probe = false;
     {
       absl::MutexLock lock(&queue_mu_);
-      queue_mu_.Await(absl::Condition(
+      const absl::Condition work(
           +[](SqliteStore* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->queue_mu_) {
             return !self->queue_.empty() || self->stopping_;
           },
-          this));
-      if (queue_.empty()) return;  // stopping, and everything queued is done
-      const size_t take = std::min(queue_.size(), kMaxBatch);
-      std::move(queue_.begin(), queue_.begin() + take, std::back_inserter(batch));
-      queue_.erase(queue_.begin(), queue_.begin() + take);
+          this);
+      if (writable_) {
+        queue_mu_.Await(work);
+      } else {
+        // The file took no writes last time: try one when the probe is
+        // due, whatever else came meanwhile (a batch that wrote nothing
+        // tells nothing).
+        probe = clock_->Now() >= next_probe_ ||
+                !clock_->AwaitWithDeadline(&queue_mu_, work, next_probe_);
+      }
+      if (probe && stopping_) probe = false;
+      if (!probe && queue_.empty()) return;  // stopping, and everything queued is done
+      if (!probe) {
+        const size_t take = std::min(queue_.size(), kMaxBatch);
+        std::move(queue_.begin(), queue_.begin() + take, std::back_inserter(batch));
+        queue_.erase(queue_.begin(), queue_.begin() + take);
+      }
+    }
+    if (probe) {
+      absl::Status probed;
+      {
+        absl::MutexLock lock(&write_mu_);
+        probed = Probe();
+      }
+      NoteWritable({probed}, /*wrote=*/true);
+      continue;
     }
     Completions done;
     done.results.resize(batch.size());
     {
       absl::MutexLock lock(&write_mu_);
+      const int64_t changes = writer_->total_changes();
       RunBatch(batch, done.results);
+      NoteWritable(done.results, writer_->total_changes() != changes);
     }
     done.callbacks.reserve(batch.size());
     for (QueuedWrite& write : batch) done.callbacks.push_back(std::move(write.done));
@@ -301,6 +349,41 @@ class BatchTxn final : public WriteTxn {
   Database& db_;
 };
 
+void SqliteStore::NoteWritable(const std::vector<absl::Status>& results, bool wrote) {
+  absl::string_view failure;
+  bool committed = false;
+  for (const absl::Status& result : results) {
+    if (result.ok()) committed = true;
+    const absl::string_view reason = WriteFailureReason(result);
+    if (!reason.empty()) failure = reason;
+  }
+  bool writable;
+  if (!failure.empty()) {
+    writable = false;
+  } else if (committed && wrote) {
+    writable = true;
+  } else {
+    return;  // nothing written: it tells nothing
+  }
+  if (!writable) next_probe_ = clock_->Now() + probe_interval_;
+  if (writable == writable_) return;
+  writable_ = writable;
+  if (on_writable_) on_writable_(writable, writable ? absl::string_view() : failure);
+}
+
+absl::Status SqliteStore::Probe() {
+  absl::StatusOr<Transaction> txn = Transaction::Begin(*writer_);
+  if (!txn.ok()) return WriteFailed(txn.status());
+  absl::StatusOr<StatementLease> upsert = writer_->Prepare(
+      "INSERT INTO write_probe (id, probe_time_us) VALUES (1, ?1) "
+      "ON CONFLICT (id) DO UPDATE SET probe_time_us = excluded.probe_time_us");
+  if (!upsert.ok()) return WriteFailed(upsert.status());
+  absl::Status status = (*upsert)->BindInt64(1, absl::ToUnixMicros(clock_->Now()));
+  if (status.ok()) status = (*upsert)->Step().status();
+  if (status.ok()) status = txn->Commit();
+  return status.ok() ? status : WriteFailed(status);
+}
+
 void SqliteStore::RunBatch(std::vector<QueuedWrite>& batch, std::vector<absl::Status>& results) {
   if (!TryBatch(batch, results, /*savepoints=*/false))
     TryBatch(batch, results, /*savepoints=*/true);
@@ -371,6 +454,12 @@ absl::Status SqliteStore::AppendEvent(const mayday::v1::Case& snapshot,
 absl::StatusOr<mayday::v1::Case> SqliteStore::GetCase(std::string_view case_id) {
   absl::MutexLock lock(&read_mu_);
   return SelectCase(*reader_, ToAbsl(case_id));
+}
+
+absl::StatusOr<std::optional<mayday::v1::Case>> SqliteStore::FindPress(
+    std::string_view member, std::string_view request_id) {
+  absl::MutexLock lock(&read_mu_);
+  return SelectPress(*reader_, std::string(member), std::string(request_id));
 }
 
 absl::StatusOr<std::vector<mayday::v1::CaseEvent>> SqliteStore::ListEvents(std::string_view case_id,

@@ -37,6 +37,8 @@ class SqliteStore final : public Store {
   absl::Status AppendEvent(const mayday::v1::Case& snapshot,
                            const mayday::v1::CaseEvent& event) override;
   absl::StatusOr<mayday::v1::Case> GetCase(std::string_view case_id) override;
+  absl::StatusOr<std::optional<mayday::v1::Case>> FindPress(std::string_view member,
+                                                            std::string_view request_id) override;
   absl::StatusOr<std::vector<mayday::v1::CaseEvent>> ListEvents(std::string_view case_id,
                                                                 int64_t after_sequence,
                                                                 int limit) override;
@@ -67,7 +69,7 @@ class SqliteStore final : public Store {
   };
 
   SqliteStore(std::unique_ptr<Database> writer, std::unique_ptr<Database> reader,
-              std::unique_ptr<Database> checkpointer);
+              std::unique_ptr<Database> checkpointer, const StoreOptions& options);
 
   // Submit, then wait for the outcome (the blocking write calls).
   absl::Status SubmitAndWait(WriteJob job);
@@ -81,6 +83,13 @@ class SqliteStore final : public Store {
   // run more than once).
   void RunBatch(std::vector<QueuedWrite>& batch, std::vector<absl::Status>& results)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Whether the file took the batch's writes: false with the reason if a
+  // job failed for storage, true if the batch wrote and committed, nullopt
+  // if it tells nothing (it wrote nothing). Then tells on_writable_ of a
+  // change. Writer thread only.
+  void NoteWritable(const std::vector<absl::Status>& results, bool wrote);
+  // The write probe: one row of write_probe, in a transaction of its own.
+  absl::Status Probe() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // BEGIN, the jobs, COMMIT. Without savepoints: false, with the transaction
   // rolled back and nobody told, as soon as a job fails after writing.
   bool TryBatch(std::vector<QueuedWrite>& batch, std::vector<absl::Status>& results,
@@ -113,6 +122,13 @@ class SqliteStore final : public Store {
   std::thread checkpoint_thread_;
   absl::Mutex read_mu_;
   const std::unique_ptr<Database> reader_ ABSL_PT_GUARDED_BY(read_mu_);
+  const base::Clock* const clock_;
+  const std::function<void(bool, absl::string_view)> on_writable_;
+  const absl::Duration probe_interval_;
+  // Writer thread only: whether the last batch that told took its writes,
+  // and when to try a write of its own while it did not.
+  bool writable_ = true;
+  absl::Time next_probe_;
 };
 
 }  // namespace mayday::server::store_internal

@@ -10,6 +10,7 @@
 #define MAYDAY_SERVER_STORE_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -179,9 +180,17 @@ struct StoreOptions {
     kNormal,
   };
   Sync synchronous = Sync::kFull;
-  // The time the store stamps (a migration's application); null: the system
-  // clock. Not owned.
+  // The time the store stamps (a migration's application) and waits on (the
+  // write probe); null: the system clock. Not owned.
   const base::Clock* clock = nullptr;
+  // Told when the file stops taking writes (false, with the reason: "disk
+  // full", "I/O error", …, as WriteFailureReason words it) and when it takes
+  // them again (true, ""): on changes only, on the writer thread, before the
+  // batch's callers are answered. While it takes none, the writer tries a
+  // write of its own every `probe_interval` (a row of write_probe), so that
+  // it notices the file is writable again without waiting for traffic.
+  std::function<void(bool writable, absl::string_view reason)> on_writable;
+  absl::Duration probe_interval = absl::Seconds(1);
 };
 
 // The storage failure behind an UNAVAILABLE status a write returned, in a
@@ -233,6 +242,13 @@ class Store {
 
   // The case with id `case_id` (the part after "cases/"). NOT_FOUND if none.
   virtual absl::StatusOr<mayday::v1::Case> GetCase(std::string_view case_id) = 0;
+
+  // The committed case that the press `request_id` of `member` ("members/…")
+  // opened or joined, or nullopt if none is stored (an empty request_id never
+  // matches). A read: it does not wait for the writer, so a retry can be
+  // answered while writes fail.
+  virtual absl::StatusOr<std::optional<mayday::v1::Case>> FindPress(
+      std::string_view member, std::string_view request_id) = 0;
 
   // Up to `limit` events of the case with sequence > after_sequence, in
   // sequence order. An unknown case yields an empty list. INVALID_ARGUMENT if

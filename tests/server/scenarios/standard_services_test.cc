@@ -6,25 +6,13 @@
 #include <future>
 #include <string>
 
+#include "generic_calls.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "test_server.h"
 
 namespace mayday::testing {
 namespace {
-
-grpc::ByteBuffer Bytes(const std::string& data) {
-  grpc::Slice slice(data);
-  return grpc::ByteBuffer(&slice, 1);
-}
-
-std::string ToString(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  REQUIRE(buffer.Dump(&slices).ok());
-  std::string out;
-  for (const auto& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  return out;
-}
 
 TEST_CASE("Health checking reports SERVING") {
   TestServer server;

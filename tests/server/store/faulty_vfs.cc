@@ -80,6 +80,7 @@ struct FaultyVfs::Impl {
   int64_t quota = -1;
   int fail_writes = 0;
   int fail_syncs = 0;
+  bool read_only = false;
   int64_t refused_full = 0;
   int64_t failed_syncs = 0;
 
@@ -269,6 +270,10 @@ int Open(sqlite3_vfs* vfs_base, const char* name, sqlite3_file* file, int flags,
   shim->state = nullptr;
   shim->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) + kRealOffset);
   shim->real->pMethods = nullptr;
+  if (vfs.read_only && (flags & SQLITE_OPEN_MAIN_DB) != 0 && (flags & SQLITE_OPEN_READWRITE) != 0) {
+    // As the unix VFS does when the file cannot be opened for writing.
+    flags = (flags & ~(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_READONLY;
+  }
   int rc = vfs.real->xOpen(vfs.real, name, shim->real, flags, out_flags);
   if (rc != SQLITE_OK) {
     // SQLite does not close a file whose open failed.
@@ -487,6 +492,11 @@ void FaultyVfs::SetQuota(int64_t bytes) {
 int64_t FaultyVfs::UsedBytes() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->UsedBytesLocked();
+}
+
+void FaultyVfs::SetReadOnly(bool read_only) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->read_only = read_only;
 }
 
 void FaultyVfs::FailWrites(int n) {

@@ -72,6 +72,10 @@ class FaultyVfs {
   void SetQuota(int64_t bytes);
   // The total size of the files open through the VFS now.
   int64_t UsedBytes() const;
+  // Database files opened from now on open read-only, as SQLite opens a
+  // file the process may not write (permissions, an immutable file, a
+  // read-only file system), without an error.
+  void SetReadOnly(bool read_only);
   // The next `n` writes / syncs fail with an I/O error.
   void FailWrites(int n);
   void FailSyncs(int n);
