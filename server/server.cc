@@ -67,15 +67,19 @@ class ServerImpl final : public Server {
       dispatch_writer = wrapped_writer_.get();
     }
     watchdog_ = std::make_unique<DispatchWatchdog>(log_.get(), clock_, WatchdogOptions{});
-    dispatcher_ =
-        std::make_unique<Dispatcher>(std::move(dispatch_engine), dispatch_writer, store_.get(),
-                                     &streams_, watchdog_.get(), clock_, options.positions);
+    dispatcher_ = std::make_unique<Dispatcher>(
+        std::move(dispatch_engine), dispatch_writer, store_.get(), &streams_, watchdog_.get(),
+        clock_, options.positions, options.dispatch.max_position_age);
     if (auto s = dispatcher_->Start(); !s.ok()) return s;
     watchdog_->Start();
 
     positions_ = std::make_unique<PositionLog>(store_.get(), clock_, options.track_interval);
     limits_ = std::make_unique<RateLimiter>(options.rate_limits, clock_);
     calls_ = std::make_unique<CallPool>(options.call_threads);
+    // A responder whose token expires leaves dispatch as a revoked one does.
+    sessions_ = std::make_unique<TokenSessions>(clock_, [this](const Principal& principal) {
+      if (principal.role == Role::kResponder) dispatcher_->Withdraw(principal.subject);
+    });
     ServiceContext services{.store = store_.get(),
                             .auth = auth_.get(),
                             .log = log_.get(),

@@ -13,6 +13,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "api/device_time.h"
 #include "api/proto_time.h"
 
 namespace mayday::server {
@@ -74,9 +75,7 @@ void CaseLog::OpenAsync(NewCase request,
   snapshot.set_kind(request.kind);
   snapshot.set_state(mayday::v1::CASE_STATE_DISPATCHING);
   *snapshot.mutable_location() = std::move(request.location);
-  if (!snapshot.location().has_fix_time()) {
-    *snapshot.mutable_location()->mutable_fix_time() = ToProtoTime(now);
-  }
+  BoundMemberFixTime(*snapshot.mutable_location(), now);
   snapshot.set_note(std::move(request.note));
   snapshot.set_request_id(std::move(request.request_id));
   *snapshot.mutable_create_time() = ToProtoTime(now);

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "api/device_time.h"
 #include "api/names.h"
 #include "api/proto_time.h"
 #include "cases/case_rules.h"
@@ -26,13 +27,15 @@ constexpr char kDispatchActor[] = "dispatch";
 
 Dispatcher::Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseWriter* writer, Store* store,
                        ResponderStreams* streams, DispatchWatchdog* watchdog,
-                       const base::Clock* clock, CoalescingOptions coalescing)
+                       const base::Clock* clock, CoalescingOptions coalescing,
+                       absl::Duration max_fix_age)
     : writer_(writer),
       store_(store),
       streams_(streams),
       clock_(clock),
       coalescer_(coalescing),
       coalescing_interval_(coalescing.enabled() ? coalescing.interval : absl::Seconds(1)),
+      max_fix_age_(max_fix_age),
       engine_(std::move(engine)),
       watchdog_(watchdog) {}
 
@@ -197,12 +200,31 @@ absl::StatusOr<mayday::v1::Responder> Dispatcher::SetDuty(
   return ResponderToProto(*view);
 }
 
-absl::StatusOr<std::string> Dispatcher::ReportPosition(const std::string& responder_id,
-                                                       const mayday::v1::Location& location) {
+void Dispatcher::Withdraw(const std::string& responder_id) {
+  absl::MutexLock lock(&mu_);
+  const auto view = engine_->GetResponder(responder_id);
+  if (!view.has_value() || view->status == dispatch::ResponderView::Status::kOffDuty) return;
+  if (view->status == dispatch::ResponderView::Status::kBusy) {
+    std::fprintf(stderr,
+                 "maydayd: responders/%s lost its token while assigned to cases/%s; the case "
+                 "stays assigned: reassign it from the desk if needed\n",
+                 responder_id.c_str(), view->current_case.c_str());
+    return;
+  }
+  if (auto s = engine_->SetDuty(responder_id, /*on_duty=*/false, {}); !s.ok()) {
+    std::fprintf(stderr, "maydayd: could not take responders/%s off duty: %s\n",
+                 responder_id.c_str(), s.ToString().c_str());
+    return;
+  }
+  RunLocked();
+}
+
+absl::StatusOr<Dispatcher::PositionReceipt> Dispatcher::ReportPosition(
+    const std::string& responder_id, const mayday::v1::Location& location) {
   const absl::Time now = clock_->Now();
-  const absl::Time fix_time = location.has_fix_time() ? FromProtoTime(location.fix_time()) : now;
+  const BoundedFix fix = BoundFixTime(location, now, max_fix_age_);
   // Never mu_ here: the dispatch thread applies the report.
-  PositionCoalescer::Verdict verdict = coalescer_.Offer(responder_id, location, fix_time, now);
+  PositionCoalescer::Verdict verdict = coalescer_.Offer(responder_id, location, fix.time, now);
   switch (verdict.route) {
     case PositionCoalescer::Route::kUnregistered:
       return absl::FailedPreconditionError(
@@ -213,7 +235,7 @@ absl::StatusOr<std::string> Dispatcher::ReportPosition(const std::string& respon
     case PositionCoalescer::Route::kHeld:
       break;
   }
-  return verdict.on_case;
+  return PositionReceipt{std::move(verdict.on_case), fix.device_clock_offset};
 }
 
 absl::Status Dispatcher::ApplyPositionLocked(const std::string& responder_id,

@@ -60,9 +60,11 @@ class Dispatcher {
   // Decisions are committed through `writer` (the CaseLog, or a decorator of
   // it); `watchdog` is told what dispatch took and placed. None of the
   // pointers is owned; all must outlive the dispatcher.
+  // A responder's fix time older than `max_fix_age` (the engine's
+  // max_position_age) or ahead of the clock is not trusted (api/device_time.h).
   Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseWriter* writer, Store* store,
              ResponderStreams* streams, DispatchWatchdog* watchdog, const base::Clock* clock,
-             CoalescingOptions coalescing = {});
+             CoalescingOptions coalescing = {}, absl::Duration max_fix_age = absl::Minutes(2));
   ~Dispatcher();
 
   // Loads the open cases from the store into the engine (restore.h; offers
@@ -89,15 +91,29 @@ class Dispatcher {
   absl::StatusOr<mayday::v1::Responder> SetDuty(
       const std::string& responder_id, bool on_duty,
       const std::vector<mayday::v1::Capability>& capabilities);
-  // Records a position. Returns the id of the case the responder is
-  // assigned to ("" if none), for its track. FAILED_PRECONDITION if the
-  // responder never called SetDuty. Never waits for mu_: the report is held
-  // (PositionCoalescer) and the dispatch thread applies it: an urgent one
-  // before any round begun after it, the others within
-  // CoalescingOptions::interval; both before a read of responders or
-  // Settle().
-  absl::StatusOr<std::string> ReportPosition(const std::string& responder_id,
-                                             const mayday::v1::Location& location);
+  // The responder's credentials ended (its token was revoked or expired):
+  // it goes off duty, so an offer it holds ends and the case is offered on
+  // at once. A responder assigned to a case keeps it (the desk sees the case
+  // and may reassign it). Unknown or off-duty responders: nothing happens.
+  void Withdraw(const std::string& responder_id);
+
+  // What ReportPosition tells the caller.
+  struct PositionReceipt {
+    std::string on_case;  // the case the responder is assigned to, "" if none
+    // Set when the report's fix time was not trusted (the device's clock is
+    // off by this much: ahead if positive) and its arrival was used instead.
+    std::optional<absl::Duration> device_clock_offset;
+  };
+  // Records a position, ordered and aged by the server's clock: its fix time
+  // is bounded by api/device_time.h's rule (at most the arrival; outside
+  // [arrival - max_fix_age, arrival + kMaxFixAhead], the arrival). Returns
+  // the case the responder is assigned to, for its track, and whether its
+  // clock is off. FAILED_PRECONDITION if the responder never called SetDuty. Never waits for mu_:
+  // the report is held (PositionCoalescer) and the dispatch thread applies it: an urgent one before
+  // any round begun after it, the others within CoalescingOptions::interval; both before a read of
+  // responders or Settle().
+  absl::StatusOr<PositionReceipt> ReportPosition(const std::string& responder_id,
+                                                 const mayday::v1::Location& location);
 
   // The responder's push stream opened: it becomes the responder's channel
   // and receives the current offer or assignment first.
@@ -203,6 +219,7 @@ class Dispatcher {
   // Its own lock, a leaf: ReportPosition consults it without mu_.
   mutable PositionCoalescer coalescer_;
   const absl::Duration coalescing_interval_;
+  const absl::Duration max_fix_age_;
 
   mutable absl::Mutex mu_;
   std::unique_ptr<dispatch::Engine> engine_ ABSL_GUARDED_BY(mu_);

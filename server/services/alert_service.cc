@@ -3,6 +3,7 @@
 #include "services/alert_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "api/device_time.h"
 #include "api/names.h"
 #include "api/proto_time.h"
 #include "cases/case_changes.h"
@@ -184,9 +185,7 @@ grpc::ServerUnaryReactor* AlertServiceImpl::UpdateCaseLocation(
         [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
           if (auto s = CheckMove(current.state()); !s.ok()) return s;
           *next.mutable_location() = request->location();
-          if (!next.location().has_fix_time()) {
-            *next.mutable_location()->mutable_fix_time() = ToProtoTime(services_.clock->Now());
-          }
+          BoundMemberFixTime(*next.mutable_location(), services_.clock->Now());
           *e.mutable_location_updated()->mutable_location() = next.location();
           return absl::OkStatus();
         });

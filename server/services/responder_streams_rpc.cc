@@ -95,6 +95,14 @@ class ReportLocationReactor : public grpc::ServerReadReactor<mayday::v1::ReportL
       absl::MutexLock lock(&mu_);
       if (finished_) return;
       response_->set_accepted_count(accepted_);
+      response_->set_clock_off_count(clock_off_);
+      if (clock_off_ > 0) {
+        absl::Duration rest;
+        const int64_t seconds = absl::IDivDuration(clock_offset_, absl::Seconds(1), &rest);
+        response_->mutable_device_clock_offset()->set_seconds(seconds);
+        response_->mutable_device_clock_offset()->set_nanos(
+            static_cast<int32_t>(absl::ToInt64Nanoseconds(rest)));
+      }
       FinishLocked(grpc::Status::OK);
       return;
     }
@@ -113,10 +121,15 @@ class ReportLocationReactor : public grpc::ServerReadReactor<mayday::v1::ReportL
     absl::Status status =
         ValidateLocation("location", request_.location(), request_.has_location());
     if (!status.ok()) return status;
-    absl::StatusOr<std::string> on_case =
+    absl::StatusOr<Dispatcher::PositionReceipt> receipt =
         dispatcher_->ReportPosition(responder_id_, request_.location());
-    if (!on_case.ok()) return on_case.status();
-    positions_->Record(responder_id_, request_.location(), *on_case);
+    if (!receipt.ok()) return receipt.status();
+    positions_->Record(responder_id_, request_.location(), receipt->on_case);
+    if (receipt->device_clock_offset.has_value()) {
+      absl::MutexLock lock(&mu_);
+      ++clock_off_;
+      clock_offset_ = *receipt->device_clock_offset;
+    }
     return absl::OkStatus();
   }
 
@@ -141,11 +154,15 @@ class ReportLocationReactor : public grpc::ServerReadReactor<mayday::v1::ReportL
   StreamCaps* const streams_;
   mayday::v1::ReportLocationResponse* const response_;
   std::string responder_id_;
-  std::string stream_owner_;                   // set once, in the constructor; empty if not counted
+  std::string stream_owner_;  // set once, in the constructor; empty if not counted
+  TokenSessions::Ticket session_;
   mayday::v1::ReportLocationRequest request_;  // written by the one read in flight
   absl::Mutex mu_;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   int64_t accepted_ ABSL_GUARDED_BY(mu_) = 0;
+  // Reports whose fix time was off, and the last one's offset.
+  int64_t clock_off_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Duration clock_offset_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
