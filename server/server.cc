@@ -89,6 +89,7 @@ class ServerImpl final : public Server {
                             .positions = positions_.get(),
                             .limits = limits_.get(),
                             .streams = &open_streams_,
+                            .sessions = sessions_.get(),
                             .stream_caps = options.stream_caps,
                             .calls = calls_.get()};
     alerts_ = std::make_unique<AlertServiceImpl>(services, options.alert_spacing);
@@ -164,6 +165,7 @@ class ServerImpl final : public Server {
     // Runs what the finished calls left queued (Subscribe streams' detach),
     // then stops the threads.
     calls_.reset();
+    sessions_.reset();  // every stream has ended: only its thread is left
     if (dispatcher_ != nullptr) dispatcher_->Stop();
     if (watchdog_ != nullptr) watchdog_->Stop();
     positions_.reset();  // flushes the last reports
@@ -186,6 +188,7 @@ class ServerImpl final : public Server {
   std::unique_ptr<PositionLog> positions_;
   std::unique_ptr<RateLimiter> limits_;
   StreamCaps open_streams_;
+  std::unique_ptr<TokenSessions> sessions_;
   std::unique_ptr<CallPool> calls_;
   std::unique_ptr<AlertServiceImpl> alerts_;
   std::unique_ptr<ResponderServiceImpl> responders_;

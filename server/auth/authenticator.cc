@@ -32,7 +32,12 @@ absl::StatusOr<Principal> Authenticator::AuthenticateBearer(absl::string_view va
   {
     absl::MutexLock lock(&mu_);
     auto it = remembered_.find(digest);
-    if (it != remembered_.end() && it->second.expires > now) return it->second.principal;
+    if (it != remembered_.end() && it->second.expires > now) {
+      if (it->second.principal.expire_time <= now) {
+        return absl::UnauthenticatedError("the token expired: ask for a new one");
+      }
+      return it->second.principal;
+    }
   }
   auto record = store_->FindToken(DigestHex(digest));
   if (absl::IsNotFound(record.status())) {
@@ -42,7 +47,11 @@ absl::StatusOr<Principal> Authenticator::AuthenticateBearer(absl::string_view va
   if (record->revoked) {
     return absl::UnauthenticatedError("the token was revoked: ask for a new one");
   }
-  Principal principal{record->role, record->subject};
+  if (record->expire_time <= now) {
+    return absl::UnauthenticatedError("the token expired: ask for a new one");
+  }
+  Principal principal{record->role, record->subject, TokenId(record->token_hash),
+                      record->expire_time};
   absl::MutexLock lock(&mu_);
   RememberLocked(digest, principal, now);
   return principal;

@@ -75,7 +75,8 @@ std::string DigestHex(const TokenDigest& digest) {
 std::string HashToken(absl::string_view token) { return DigestHex(DigestToken(token)); }
 
 absl::StatusOr<std::string> IssueToken(Store& store, Role role, absl::string_view subject,
-                                       absl::Time now, const AuditEntry* audit) {
+                                       absl::Time now, const AuditEntry* audit,
+                                       absl::Time expire_time) {
   if (auto s = ValidateSubject(subject); !s.ok()) return s;
   std::array<unsigned char, 32> secret;
   if (RAND_bytes(secret.data(), secret.size()) != 1) {
@@ -89,6 +90,7 @@ absl::StatusOr<std::string> IssueToken(Store& store, Role role, absl::string_vie
   record.role = role;
   record.subject = std::string(subject);
   record.create_time = now;
+  record.expire_time = expire_time;
   if (audit == nullptr) {
     if (auto s = store.PutToken(record); !s.ok()) return s;
     return token;

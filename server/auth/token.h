@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "store/store.h"
 
 namespace mayday::server {
@@ -17,6 +18,10 @@ namespace mayday::server {
 struct Principal {
   Role role = Role::kMember;
   std::string subject;  // the member, responder or operator id
+  // The public id of the token the call authenticated with (TokenId), and
+  // when that token expires (InfiniteFuture: never).
+  std::string token_id;
+  absl::Time expire_time = absl::InfiniteFuture();
   // Resource name: "members/{id}", "responders/{id}" or "operators/{id}"
   // (operators and admins).
   std::string Name() const;
@@ -41,8 +46,11 @@ std::string HashToken(absl::string_view token);
 // audit trail in the same transaction, with the new token as its target.
 // INVALID_ARGUMENT for a bad subject; the store's error if storing failed
 // (then nothing is stored).
+// A token made with `expire_time` stops being valid then (InfiniteFuture:
+// never).
 absl::StatusOr<std::string> IssueToken(Store& store, Role role, absl::string_view subject,
-                                       absl::Time now, const AuditEntry* audit = nullptr);
+                                       absl::Time now, const AuditEntry* audit = nullptr,
+                                       absl::Time expire_time = absl::InfiniteFuture());
 
 }  // namespace mayday::server
 

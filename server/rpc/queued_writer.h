@@ -67,6 +67,16 @@ class QueuedWriter : public grpc::ServerWriteReactor<Message> {
     EndLocked(std::move(status));
   }
 
+  // Ends the stream with `status` now: what is queued is dropped (a stream
+  // whose token was revoked must not deliver one more event; one evicted by
+  // a newer stream is resumed by its client from the last event it got).
+  // Later calls and pushes are ignored. Thread-safe.
+  void EndNow(grpc::Status status) {
+    absl::MutexLock lock(&mu_);
+    queue_.clear();
+    EndLocked(std::move(status));
+  }
+
  protected:
   // Called once, just before the reactor is deleted. Unregister here.
   virtual void OnStreamDone() {}

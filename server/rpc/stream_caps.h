@@ -39,13 +39,15 @@ struct StreamCapOptions {
   size_t report_location_per_responder = 4;
 };
 
-// An open stream that can be told to end because a newer one took its place.
+// An open stream that can be told to end: because a newer one took its place
+// (StreamCaps) or its token stopped being valid (auth/token_sessions.h).
 class CappedStream {
  public:
   virtual ~CappedStream() = default;
-  // End the stream with `status` (RESOURCE_EXHAUSTED). Called with the
-  // registry's lock held: must be quick, must not block, must not call back
-  // into StreamCaps. Called at most once per stream.
+  // End the stream now with `status` (RESOURCE_EXHAUSTED, UNAUTHENTICATED),
+  // sending nothing more. Called with a registry's lock held: must be quick,
+  // must not block, must not call back into the registry. May be called
+  // more than once (by both registries): later calls do nothing.
   virtual void Evict(absl::Status status) = 0;
 };
 

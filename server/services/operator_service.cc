@@ -42,6 +42,7 @@ class WatchCasesReactor : public QueuedWriter<mayday::v1::CaseEvent>,
     stream_owner_ = absl::StrCat("WatchCases ", principal->Name());
     streams_->Open(stream_owner_, services.stream_caps.watch_cases_per_operator, this, "WatchCases",
                    principal->Name());
+    session_.Open(services.sessions, *principal, this);
     hub_->SubscribeAll(this);
     subscribed_ = true;
     SendHeaders();  // the feed is live: the operator's client may rely on it
@@ -49,18 +50,20 @@ class WatchCasesReactor : public QueuedWriter<mayday::v1::CaseEvent>,
 
   void Deliver(const mayday::v1::CaseEvent& event) override { Push(event); }
 
-  void Evict(absl::Status status) override { End(ToGrpcStatus(status)); }
+  void Evict(absl::Status status) override { EndNow(ToGrpcStatus(status)); }
 
  private:
   void OnStreamDone() override {
     if (subscribed_) hub_->UnsubscribeAll(this);
     if (!stream_owner_.empty()) streams_->Close(stream_owner_, this);
+    session_.Close();
   }
 
   EventHub* const hub_;
   StreamCaps* const streams_;
   std::string stream_owner_;  // set once, in the constructor; empty if not counted
   bool subscribed_ = false;   // set once, in the constructor
+  TokenSessions::Ticket session_;
 };
 
 absl::Status ValidateState(int state) {

@@ -39,6 +39,9 @@ mayday::v1::Token ToProto(const TokenRecord& record) {
   token.set_subject(record.subject);
   *token.mutable_create_time() = ToProtoTime(record.create_time);
   token.set_revoked(record.revoked);
+  if (record.expire_time != absl::InfiniteFuture()) {
+    *token.mutable_expire_time() = ToProtoTime(record.expire_time);
+  }
   return token;
 }
 
@@ -54,7 +57,18 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::CreateToken(
     if (!role.ok()) return role.status();
     if (auto s = ValidateSubject(request->subject()); !s.ok()) return s;
     const AuditEntry audit = AuditOf(*admin, *services_.clock, "token.create", "");
-    auto secret = IssueToken(*services_.store, *role, request->subject(), audit.time, &audit);
+    absl::Time expire_time = absl::InfiniteFuture();
+    if (request->has_expires_in()) {
+      const absl::Duration valid = absl::Seconds(request->expires_in().seconds()) +
+                                   absl::Nanoseconds(request->expires_in().nanos());
+      if (valid < absl::Minutes(1) || valid > absl::Hours(24 * 3653)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "expires_in must be between 1 minute and 10 years; got ", absl::FormatDuration(valid)));
+      }
+      expire_time = audit.time + valid;
+    }
+    auto secret =
+        IssueToken(*services_.store, *role, request->subject(), audit.time, &audit, expire_time);
     if (!secret.ok()) return secret.status();
     auto record = services_.store->FindToken(HashToken(*secret));
     if (!record.ok()) return record.status();
@@ -97,7 +111,9 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::RevokeToken(
       return txn.AppendAudit(audit);
     });
     if (!stored.ok()) return stored;
-    services_.auth->ForgetAll();  // the revoked token stops working now
+    services_.auth->ForgetAll();      // the revoked token stops working now
+    services_.sessions->Revoke(*id);  // and so do the streams it holds
+    if (revoked->role == Role::kResponder) services_.dispatcher->Withdraw(revoked->subject);
     *response = ToProto(*revoked);
     return absl::OkStatus();
   });

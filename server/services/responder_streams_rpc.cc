@@ -21,7 +21,9 @@ constexpr size_t kMaxQueuedUpdates = 256;
 // (rpc/call_pool.h), never on gRPC's: Disconnect after Connect has run, and
 // the reactor is deleted only after Disconnect, so that the dispatcher never
 // holds a deleted channel.
-class SubscribeReactor : public QueuedWriter<mayday::v1::ResponderUpdate>, public ResponderChannel {
+class SubscribeReactor : public QueuedWriter<mayday::v1::ResponderUpdate>,
+                         public ResponderChannel,
+                         public CappedStream {
  public:
   SubscribeReactor(const ServiceContext& services, grpc::CallbackServerContext* context)
       : QueuedWriter(kMaxQueuedUpdates), dispatcher_(services.dispatcher), calls_(services.calls) {
@@ -32,6 +34,7 @@ class SubscribeReactor : public QueuedWriter<mayday::v1::ResponderUpdate>, publi
       return;
     }
     responder_id_ = principal->subject;
+    session_.Open(services.sessions, *principal, this);
     calls_->Run([this] {
       dispatcher_->Connect(responder_id_, this);
       SendHeaders();        // attached: offers made from now on reach this stream
@@ -41,6 +44,8 @@ class SubscribeReactor : public QueuedWriter<mayday::v1::ResponderUpdate>, publi
 
   void Send(mayday::v1::ResponderUpdate update) override { Push(std::move(update)); }
 
+  void Evict(absl::Status status) override { EndNow(ToGrpcStatus(status)); }
+
   void Replace() override {
     End(grpc::Status(grpc::StatusCode::ABORTED,
                      "a newer Subscribe stream of this responder replaced this one"));
@@ -48,6 +53,7 @@ class SubscribeReactor : public QueuedWriter<mayday::v1::ResponderUpdate>, publi
 
  private:
   void OnDone() override {
+    session_.Close();
     calls_->Run([this] {
       connected_.WaitForNotification();  // started before this, by the pool's order
       if (!responder_id_.empty()) dispatcher_->Disconnect(responder_id_, this);
@@ -57,7 +63,8 @@ class SubscribeReactor : public QueuedWriter<mayday::v1::ResponderUpdate>, publi
 
   Dispatcher* const dispatcher_;
   CallPool* const calls_;
-  std::string responder_id_;      // empty if the call was refused
+  std::string responder_id_;  // empty if the call was refused
+  TokenSessions::Ticket session_;
   absl::Notification connected_;  // Connect has returned (or was never called)
 };
 
@@ -83,6 +90,7 @@ class ReportLocationReactor : public grpc::ServerReadReactor<mayday::v1::ReportL
     stream_owner_ = absl::StrCat("ReportLocation ", principal->Name());
     streams_->Open(stream_owner_, services.stream_caps.report_location_per_responder, this,
                    "ReportLocation", principal->Name());
+    session_.Open(services.sessions, *principal, this);
     absl::MutexLock lock(&mu_);
     if (!finished_) StartRead(&request_);
   }
@@ -146,6 +154,7 @@ class ReportLocationReactor : public grpc::ServerReadReactor<mayday::v1::ReportL
 
   void OnDone() override {
     if (!stream_owner_.empty()) streams_->Close(stream_owner_, this);
+    session_.Close();
     delete this;
   }
 

@@ -3,6 +3,7 @@
 #define MAYDAY_SERVER_SERVICES_SERVICE_CONTEXT_H_
 
 #include "auth/authenticator.h"
+#include "auth/token_sessions.h"
 #include "cases/case_log.h"
 #include "cases/event_hub.h"
 #include "dispatcher/dispatcher.h"
@@ -26,6 +27,8 @@ struct ServiceContext {
   RateLimiter* limits = nullptr;
   // Open streams per principal, and how many each may hold.
   StreamCaps* streams = nullptr;
+  // The streams open under each token, ended when it is revoked or expires.
+  TokenSessions* sessions = nullptr;
   StreamCapOptions stream_caps;
   // Where the unary calls that may wait run (rpc/unary.h).
   CallPool* calls = nullptr;

@@ -35,7 +35,7 @@ class WatchCaseReactor : public QueuedWriter<mayday::v1::CaseEvent>,
     SendLocked(event);
   }
 
-  void Evict(absl::Status status) override { End(ToGrpcStatus(status)); }
+  void Evict(absl::Status status) override { EndNow(ToGrpcStatus(status)); }
 
  private:
   absl::Status Begin(const ServiceContext& services, const grpc::CallbackServerContext& context,
@@ -66,6 +66,7 @@ class WatchCaseReactor : public QueuedWriter<mayday::v1::CaseEvent>,
     stream_owner_ = absl::StrCat("WatchCase ", principal->Name());
     streams_->Open(stream_owner_, services.stream_caps.watch_case_per_member, this, "WatchCase",
                    principal->Name());
+    session_.Open(services.sessions, *principal, this);
     case_name_ = request.name();
     hub_->SubscribeCase(case_name_, this);
     subscribed_ = true;
@@ -107,11 +108,13 @@ class WatchCaseReactor : public QueuedWriter<mayday::v1::CaseEvent>,
   void OnStreamDone() override {
     if (subscribed_) hub_->UnsubscribeCase(case_name_, this);
     if (!stream_owner_.empty()) streams_->Close(stream_owner_, this);
+    session_.Close();
   }
 
   EventHub* const hub_;
   StreamCaps* const streams_;
   std::string stream_owner_;  // set once, in the constructor; empty if not counted
+  TokenSessions::Ticket session_;
   std::string case_name_;
   bool subscribed_ = false;  // set once, in the constructor
   absl::Mutex mu_;

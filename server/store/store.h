@@ -82,6 +82,8 @@ struct TokenRecord {
   std::string subject;  // the member, responder or operator id
   absl::Time create_time;
   bool revoked = false;
+  // When it stops being valid; InfiniteFuture: never.
+  absl::Time expire_time = absl::InfiniteFuture();
 };
 
 // The public id of a token: the first 16 hex digits of its hash, enough to

@@ -26,7 +26,7 @@ bool IsLowercaseSha256Hex(absl::string_view hash) {
 }
 
 // The token in the current row of a SELECT of token_hash, role, subject,
-// create_time_us, revoked.
+// create_time_us, revoked, expire_time_us.
 absl::StatusOr<TokenRecord> ReadToken(const Statement& row) {
   std::optional<Role> role = RoleFromName(row.ColumnText(1));
   if (!role.has_value()) {
@@ -39,6 +39,7 @@ absl::StatusOr<TokenRecord> ReadToken(const Statement& row) {
   token.subject = std::string(row.ColumnText(2));
   token.create_time = absl::FromUnixMicros(row.ColumnInt64(3));
   token.revoked = row.ColumnInt64(4) != 0;
+  if (!row.ColumnIsNull(5)) token.expire_time = absl::FromUnixMicros(row.ColumnInt64(5));
   return token;
 }
 
@@ -55,8 +56,8 @@ absl::Status InsertToken(Database& db, const TokenRecord& token) {
   }
   // One statement commits on its own (and is fsynced like a transaction).
   absl::StatusOr<StatementLease> insert = db.Prepare(
-      "INSERT INTO tokens (token_hash, role, subject, create_time_us, revoked) "
-      "VALUES (?1, ?2, ?3, ?4, ?5)");
+      "INSERT INTO tokens (token_hash, role, subject, create_time_us, revoked, expire_time_us) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   if (!insert.ok()) return WriteFailed(insert.status());
   absl::Status status = (*insert)->BindText(1, token.token_hash);
   if (status.ok()) status = (*insert)->BindText(2, RoleName(token.role));
@@ -65,6 +66,11 @@ absl::Status InsertToken(Database& db, const TokenRecord& token) {
     status = (*insert)->BindInt64(4, absl::ToUnixMicros(token.create_time));
   }
   if (status.ok()) status = (*insert)->BindInt64(5, token.revoked ? 1 : 0);
+  if (status.ok()) {
+    status = token.expire_time == absl::InfiniteFuture()
+                 ? (*insert)->BindNull(6)
+                 : (*insert)->BindInt64(6, absl::ToUnixMicros(token.expire_time));
+  }
   if (status.ok()) status = (*insert)->Step().status();
   if (SqliteErrorCode(status) == SQLITE_CONSTRAINT_PRIMARYKEY) {
     return absl::AlreadyExistsError("a token with this hash is already stored; nothing was stored");
@@ -75,7 +81,7 @@ absl::Status InsertToken(Database& db, const TokenRecord& token) {
 
 absl::StatusOr<TokenRecord> SelectToken(Database& db, absl::string_view token_hash) {
   absl::StatusOr<StatementLease> select = db.Prepare(
-      "SELECT token_hash, role, subject, create_time_us, revoked FROM tokens "
+      "SELECT token_hash, role, subject, create_time_us, revoked, expire_time_us FROM tokens "
       "WHERE token_hash = ?1");
   if (!select.ok()) return ReadFailed(select.status());
   if (absl::Status status = (*select)->BindText(1, token_hash); !status.ok()) {
@@ -90,7 +96,7 @@ absl::StatusOr<TokenRecord> SelectToken(Database& db, absl::string_view token_ha
 
 absl::StatusOr<std::vector<TokenRecord>> SelectTokens(Database& db) {
   absl::StatusOr<StatementLease> select = db.Prepare(
-      "SELECT token_hash, role, subject, create_time_us, revoked FROM tokens "
+      "SELECT token_hash, role, subject, create_time_us, revoked, expire_time_us FROM tokens "
       "ORDER BY create_time_us DESC, token_hash");
   if (!select.ok()) return ReadFailed(select.status());
   std::vector<TokenRecord> tokens;
@@ -112,7 +118,7 @@ absl::StatusOr<TokenRecord> UpdateTokenRevoked(Database& db, absl::string_view t
   absl::StatusOr<Transaction> txn = Transaction::Begin(db);
   if (!txn.ok()) return WriteFailed(txn.status());
   absl::StatusOr<StatementLease> select = db.Prepare(
-      "SELECT token_hash, role, subject, create_time_us, revoked FROM tokens "
+      "SELECT token_hash, role, subject, create_time_us, revoked, expire_time_us FROM tokens "
       "WHERE substr(token_hash, 1, 16) = ?1");
   if (!select.ok()) return WriteFailed(select.status());
   if (absl::Status status = (*select)->BindText(1, token_id); !status.ok()) {

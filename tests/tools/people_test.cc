@@ -140,11 +140,14 @@ TEST_CASE("FormatTokenTable never shows a secret", "[people]") {
   t->set_role(v1::ROLE_MEMBER);
   t->set_subject("alice");
   *t->mutable_create_time() = At(kNoon - 86400);
+  *t->mutable_expire_time() = At(kNoon + 3600);
   t->set_revoked(true);
   CHECK(FormatTokenTable(tokens, absl::UTCTimeZone()) ==
-        "NAME                     ROLE    SUBJECT  CREATED              REVOKED\n"
-        "tokens/0123456789abcdef  admin   root     2024-05-01 12:00:00  no\n"
-        "tokens/fedcba9876543210  member  alice    2024-04-30 12:00:00  yes\n");
+        "NAME                     ROLE    SUBJECT  CREATED              EXPIRES              "
+        "REVOKED\n"
+        "tokens/0123456789abcdef  admin   root     2024-05-01 12:00:00  never                no\n"
+        "tokens/fedcba9876543210  member  alice    2024-04-30 12:00:00  2024-05-01 13:00:00  "
+        "yes\n");
 }
 
 TEST_CASE("Role names round-trip", "[people]") {

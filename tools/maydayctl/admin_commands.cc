@@ -15,6 +15,7 @@ namespace {
 struct NewTokenFlags {
   std::string role;
   std::string subject;
+  std::string expires_in;
 };
 
 }  // namespace
@@ -31,10 +32,14 @@ std::vector<Command> AddAdminCommands(CLI::App& app) {
       ->required();
   tokens_create->add_option("--subject", new_token->subject, "the id it speaks for: alice, unit-7")
       ->required();
+  tokens_create->add_option("--expires-in", new_token->expires_in,
+                            "valid for this long (90m, 8h, 30d; 1 minute to 10 years); "
+                            "default: until revoked");
   commands.push_back({tokens_create, [new_token](const CtlOptions& options) {
                         auto role = ParseRole(new_token->role);
                         if (!role.ok()) return UsageError(role.status().message());
-                        return Report(CreateToken(options, *role, new_token->subject));
+                        return Report(
+                            CreateToken(options, *role, new_token->subject, new_token->expires_in));
                       }});
   commands.push_back(AddCommand(*tokens, "list", "every token, newest first", &ListTokens));
   commands.push_back(AddCommandOnOne(*tokens, "revoke", "revoke a token at once", "tokens",

@@ -102,9 +102,11 @@ absl::Status ShowMember(const CtlOptions& options, const std::string& member_nam
 
 // `tokens create|list|revoke` (admin tokens only). Create prints the new
 // token's secret on the first line of stdout (so scripts can capture it)
-// and its record on stderr; JSON: the CreateTokenResponse.
+// and its record on stderr; JSON: the CreateTokenResponse. `expires_in`
+// empty: valid until revoked; otherwise how long it is valid ("8h", "90m",
+// "30d").
 absl::Status CreateToken(const CtlOptions& options, mayday::v1::Role role,
-                         const std::string& subject);
+                         const std::string& subject, const std::string& expires_in = "");
 absl::Status ListTokens(const CtlOptions& options);
 // `token_name` is "tokens/{id}"; prints the revoked token's record.
 absl::Status RevokeToken(const CtlOptions& options, const std::string& token_name);

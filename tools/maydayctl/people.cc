@@ -125,10 +125,13 @@ absl::StatusOr<std::string> MemberJson(const MemberRecord& record) {
 }
 
 std::string FormatTokenTable(const v1::ListTokensResponse& tokens, absl::TimeZone zone) {
-  Table table({"NAME", "ROLE", "SUBJECT", "CREATED", "REVOKED"});
+  Table table({"NAME", "ROLE", "SUBJECT", "CREATED", "EXPIRES", "REVOKED"});
   for (const v1::Token& t : tokens.tokens()) {
-    table.AddRow({OrDash(t.name()), RoleName(t.role()), OrDash(PrintableText(t.subject())),
-                  FormatTimestamp(t.create_time(), kTimeFormat, zone), t.revoked() ? "yes" : "no"});
+    table.AddRow(
+        {OrDash(t.name()), RoleName(t.role()), OrDash(PrintableText(t.subject())),
+         FormatTimestamp(t.create_time(), kTimeFormat, zone),
+         t.has_expire_time() ? FormatTimestamp(t.expire_time(), kTimeFormat, zone) : "never",
+         t.revoked() ? "yes" : "no"});
   }
   return table.Render();
 }

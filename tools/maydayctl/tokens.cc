@@ -2,6 +2,9 @@
 #include <iostream>
 #include <memory>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "mayday/v1/operator_service.grpc.pb.h"
 #include "maydayctl/commands.h"
@@ -23,12 +26,26 @@ std::string TokenRow(const v1::Token& token) {
 
 }  // namespace
 
-absl::Status CreateToken(const CtlOptions& options, v1::Role role, const std::string& subject) {
-  auto stub = ConnectOperator(options);
-  if (!stub.ok()) return stub.status();
+absl::Status CreateToken(const CtlOptions& options, v1::Role role, const std::string& subject,
+                         const std::string& expires_in) {
   v1::CreateTokenRequest request;
   request.set_role(role);
   request.set_subject(subject);
+  if (!expires_in.empty()) {
+    // absl's units ("8h", "90m"), and days ("30d"), which it has not.
+    absl::Duration valid;
+    int64_t days = 0;
+    if (absl::EndsWith(expires_in, "d") &&
+        absl::SimpleAtoi(absl::string_view(expires_in).substr(0, expires_in.size() - 1), &days)) {
+      valid = absl::Hours(24 * days);
+    } else if (!absl::ParseDuration(expires_in, &valid)) {
+      return absl::InvalidArgumentError(absl::StrCat("--expires-in \"", expires_in,
+                                                     "\" is not a duration: write 90m, 8h or 30d"));
+    }
+    request.mutable_expires_in()->set_seconds(absl::ToInt64Seconds(valid));
+  }
+  auto stub = ConnectOperator(options);
+  if (!stub.ok()) return stub.status();
   v1::CreateTokenResponse created;
   absl::Status status =
       FromGrpc((*stub)->CreateToken(NewCallContext(options).get(), request, &created));

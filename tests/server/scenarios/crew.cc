@@ -3,9 +3,10 @@
 
 namespace mayday::testing {
 
-Crew::Crew(TestServer& server, const std::string& id, std::shared_ptr<grpc::Channel> channel)
+Crew::Crew(TestServer& server, const std::string& id, std::shared_ptr<grpc::Channel> channel,
+           std::string token)
     : id_(id),
-      token_(server.Token("responder", id)),
+      token_(token.empty() ? server.Token("responder", id) : std::move(token)),
       stub_(channel != nullptr ? mayday::v1::ResponderService::NewStub(channel)
                                : server.Responders()) {}
 

@@ -22,9 +22,11 @@ namespace mayday::testing {
 
 class Crew {
  public:
-  // Registers a token for responder `id`; nothing is sent yet. Calls go
-  // over `channel`, or a plaintext one to `server` when it is null.
-  Crew(TestServer& server, const std::string& id, std::shared_ptr<grpc::Channel> channel = nullptr);
+  // Registers a token for responder `id` (or uses `token`, one of `id`'s);
+  // nothing is sent yet. Calls go over `channel`, or a plaintext one to
+  // `server` when it is null.
+  Crew(TestServer& server, const std::string& id, std::shared_ptr<grpc::Channel> channel = nullptr,
+       std::string token = "");
   ~Crew();
 
   const std::string& token() const { return token_; }
