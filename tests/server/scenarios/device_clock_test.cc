@@ -46,12 +46,14 @@ v1::ReportLocationResponse ReportOne(Crew& crew, const v1::Location& location) {
   return reply;
 }
 
-void OnDuty(Crew& crew) {
+// On duty as an ambulance, its offer stream open; no position yet.
+void OnDutyListening(Crew& crew) {
   v1::SetDutyRequest duty;
   duty.set_on_duty(true);
   duty.add_capabilities(v1::CAPABILITY_AMBULANCE);
   v1::Responder responder;
   REQUIRE(crew.stub().SetDuty(Call(crew.token()).get(), duty, &responder).ok());
+  crew.Subscribe();
 }
 
 v1::Case RaiseMedical(TestServer& server, const std::string& request_id, const v1::Location& at) {
@@ -72,8 +74,7 @@ int64_t OffsetSeconds(const v1::ReportLocationResponse& reply) {
 TEST_CASE("A crew whose clock runs a year ahead is told so, and its next reports count") {
   TestServer server;
   Crew crew(server, "amb-ahead");
-  OnDuty(crew);
-  crew.Subscribe();
+  OnDutyListening(crew);
 
   // Where the crew was, stamped a year ahead: the crew is told its clock is off.
   const v1::ReportLocationResponse ahead =
@@ -100,8 +101,7 @@ TEST_CASE("A crew whose clock runs a year ahead is told so, and its next reports
 TEST_CASE("A crew whose clock says 1971 is told so and is dispatched") {
   TestServer server;
   Crew crew(server, "amb-1971");
-  OnDuty(crew);
-  crew.Subscribe();
+  OnDutyListening(crew);
   const v1::ReportLocationResponse old =
       ReportOne(crew, At(kLatitude, kLongitude, absl::FromUnixSeconds(86400 * 365)));
   CHECK(old.clock_off_count() == 1);

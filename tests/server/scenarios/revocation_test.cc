@@ -42,6 +42,19 @@ std::pair<absl::Duration, grpc::Status> ReadToEnd(Reader& reader) {
   return {absl::Now() - start, reader->Finish()};
 }
 
+// A medical alert of `member`, which dispatch offers to `crew` first.
+v1::Case OfferedTo(TestServer& server, const std::string& member, const std::string& request_id,
+                   Crew& crew) {
+  v1::Case opened;
+  REQUIRE(server.Alerts()
+              ->RaiseAlert(Call(member).get(), Alert(request_id, v1::CASE_KIND_MEDICAL), &opened)
+              .ok());
+  auto offer = crew.NextOffer();
+  REQUIRE(offer.has_value());
+  REQUIRE(offer->case_() == opened.name());
+  return opened;
+}
+
 TEST_CASE("A revoked token ends the operator's and the member's streams within a second") {
   TestServer server;
   const std::string admin = server.Token("admin", "boss");
@@ -90,13 +103,7 @@ TEST_CASE("A revoked crew leaves dispatch: its offer goes to the next crew at on
   REQUIRE(far.GoOnDuty(v1::CAPABILITY_AMBULANCE, 52.3780, 4.9040).ok());
   near.Subscribe();
   far.Subscribe();
-  v1::Case opened;
-  REQUIRE(server.Alerts()
-              ->RaiseAlert(Call(alice).get(), Alert("r2", v1::CASE_KIND_MEDICAL), &opened)
-              .ok());
-  auto first = near.NextOffer();
-  REQUIRE(first.has_value());
-  REQUIRE(first->case_() == opened.name());
+  const v1::Case opened = OfferedTo(server, alice, "r2", near);
 
   const absl::Time revoked_at = absl::Now();
   Revoke(server, admin, near.token());
@@ -148,12 +155,7 @@ TEST_CASE("An expired token ends its streams at its expiry and its crew leaves d
   auto feed = server.Operators()->WatchCases(feed_context.get(), v1::WatchCasesRequest());
   feed->WaitForInitialMetadata();
   const std::string alice = server.Token("member", "alice");
-  v1::Case opened;
-  REQUIRE(server.Alerts()
-              ->RaiseAlert(Call(alice).get(), Alert("x1", v1::CASE_KIND_MEDICAL), &opened)
-              .ok());
-  auto first = near.NextOffer();
-  REQUIRE(first.has_value());
+  const v1::Case opened = OfferedTo(server, alice, "x1", near);
 
   // The sessions' thread sleeps until the expiry; a moment before it, all
   // is still valid.
