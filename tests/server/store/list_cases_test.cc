@@ -82,18 +82,16 @@ TEST_CASE("ListCases pages through the cases a filter matches, newest first", "[
   };
   const Row rows[] = {
       {"everything", {}},
-      {"one member", {"members/m1", {}, mayday::v1::CASE_KIND_UNSPECIFIED}},
-      {"medical", {"", {}, mayday::v1::CASE_KIND_MEDICAL}},
+      {"one member", {.member = "members/m1"}},
+      {"medical", {.kind = mayday::v1::CASE_KIND_MEDICAL}},
       {"two states (one repeated)",
-       {"",
-        {mayday::v1::CASE_STATE_ESCALATED, mayday::v1::CASE_STATE_DISPATCHING,
-         mayday::v1::CASE_STATE_ESCALATED},
-        mayday::v1::CASE_KIND_UNSPECIFIED}},
+       {.states = {mayday::v1::CASE_STATE_ESCALATED, mayday::v1::CASE_STATE_DISPATCHING,
+                   mayday::v1::CASE_STATE_ESCALATED}}},
       {"member, state and kind",
-       {"members/m2",
-        {mayday::v1::CASE_STATE_RESOLVED, mayday::v1::CASE_STATE_ASSIGNED},
-        mayday::v1::CASE_KIND_ROAD}},
-      {"unknown member", {"members/nobody", {}, mayday::v1::CASE_KIND_UNSPECIFIED}},
+       {.member = "members/m2",
+        .states = {mayday::v1::CASE_STATE_RESOLVED, mayday::v1::CASE_STATE_ASSIGNED},
+        .kind = mayday::v1::CASE_KIND_ROAD}},
+      {"unknown member", {.member = "members/nobody"}},
   };
   for (const Row& row : rows) {
     const std::vector<std::string> expected = Expected(all, row.filter);
