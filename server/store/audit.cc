@@ -134,7 +134,7 @@ absl::StatusOr<std::vector<AuditRecord>> SelectAudit(Database& db, int64_t after
   }
 }
 
-absl::StatusOr<AuditVerdict> CheckAuditChain(Database& db) {
+absl::StatusOr<AuditVerdict> CheckAuditChain(Database& db, const ChainAnchor& anchor) {
   absl::StatusOr<StatementLease> select =
       db.Prepare(absl::StrCat(kSelectColumns, "ORDER BY sequence"));
   if (!select.ok()) return ReadFailed(select.status());
@@ -162,6 +162,9 @@ absl::StatusOr<AuditVerdict> CheckAuditChain(Database& db) {
     } else if (const std::string recomputed = HashRaw(prev_hash, raw); recomputed != hash) {
       problem = absl::StrCat("its fields do not match its hash (stored ", hash, ", computed ",
                              recomputed, "): the row was changed");
+    } else if (raw.sequence == anchor.sequence && hash != anchor.hash) {
+      problem = absl::StrCat("its hash ", hash, " is not the one recorded for it (", anchor.hash,
+                             "): the trail was rewritten");
     }
     if (!problem.empty()) {
       verdict.first_broken = raw.sequence;
@@ -170,6 +173,12 @@ absl::StatusOr<AuditVerdict> CheckAuditChain(Database& db) {
     }
     expected_prev = std::string(hash);
     expected_sequence = raw.sequence + 1;
+  }
+  if (anchor.sequence >= expected_sequence) {
+    verdict.first_broken = expected_sequence;
+    verdict.problem = absl::StrCat("the trail ends at entry ", expected_sequence - 1, " but entry ",
+                                   anchor.sequence, " was recorded: entries were cut off the end");
+    return verdict;
   }
   verdict.last_hash = expected_prev;
   return verdict;

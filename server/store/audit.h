@@ -39,8 +39,10 @@ absl::Status InsertAudit(Database& db, const AuditEntry& entry);
 absl::StatusOr<std::vector<AuditRecord>> SelectAudit(Database& db, int64_t after_sequence,
                                                      int limit);
 
-// Store::VerifyAudit: reads every row in sequence order and checks it.
-absl::StatusOr<AuditVerdict> CheckAuditChain(Database& db);
+// Store::VerifyAudit: reads every row in sequence order and checks it, and
+// that the row `anchor.sequence` (if not 0) is still there with
+// `anchor.hash`.
+absl::StatusOr<AuditVerdict> CheckAuditChain(Database& db, const ChainAnchor& anchor = {});
 
 }  // namespace mayday::server::store_internal
 

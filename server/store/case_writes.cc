@@ -1,6 +1,7 @@
 // Writes of cases and their events: CreateCase and AppendEvent, each one
 // BEGIN IMMEDIATE transaction that either commits (fsynced) or leaves the file
-// as it was.
+// as it was. Each event is chained to its case's head (store/case_chain.h)
+// and recorded for its commit's row.
 #include <sqlite3.h>
 
 #include <array>
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "store/case_chain.h"
 #include "store/codec.h"
 #include "store/queries.h"
 
@@ -113,15 +115,23 @@ absl::Status ReadInWriteFailed(const absl::Status& status) {
   return absl::IsDataLoss(status) ? status : WriteFailed(status);
 }
 
-absl::Status InsertEventRow(Database& db, absl::string_view case_id, int64_t sequence,
-                            const std::string& blob) {
-  absl::StatusOr<StatementLease> insert =
-      db.Prepare("INSERT INTO case_events (case_id, sequence, event) VALUES (?1, ?2, ?3)");
+// Inserts event `sequence` of the case with its chain hash `hash`
+// (CaseEventHash) and records it for the commit's row.
+absl::Status InsertEventRow(Database& db, CommitChain& chain, absl::string_view case_id,
+                            int64_t sequence, const std::string& blob, const std::string& hash) {
+  absl::StatusOr<int64_t> commit = chain.Sequence(db);
+  if (!commit.ok()) return commit.status();
+  absl::StatusOr<StatementLease> insert = db.Prepare(
+      "INSERT INTO case_events (case_id, sequence, event, hash, chain_sequence) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)");
   if (!insert.ok()) return insert.status();
   absl::Status status = (*insert)->BindText(1, case_id);
   if (status.ok()) status = (*insert)->BindInt64(2, sequence);
   if (status.ok()) status = (*insert)->BindBlob(3, blob);
+  if (status.ok()) status = (*insert)->BindBlob(4, hash);
+  if (status.ok()) status = (*insert)->BindInt64(5, *commit);
   if (status.ok()) status = (*insert)->Step().status();
+  if (status.ok()) chain.Add(case_id, sequence, hash);
   return status;
 }
 
@@ -150,7 +160,7 @@ const std::string& UpdateCaseSql(bool state, bool closed, bool responder) {
   static const std::array<std::string, 8> kSql = [] {
     std::array<std::string, 8> sql;
     for (int set = 0; set < 8; ++set) {
-      sql[set] = absl::StrCat("UPDATE cases SET last_sequence = ?2, snapshot = ?3",
+      sql[set] = absl::StrCat("UPDATE cases SET last_sequence = ?2, snapshot = ?3, event_hash = ?7",
                               set & 1 ? ", state = ?4" : "", set & 2 ? ", closed = ?5" : "",
                               set & 4 ? ", responder = ?6" : "", " WHERE id = ?1");
     }
@@ -161,7 +171,8 @@ const std::string& UpdateCaseSql(bool state, bool closed, bool responder) {
 
 }  // namespace
 
-absl::StatusOr<CreatedCase> InsertCase(Database& db, const Case& snapshot, const CaseEvent& first) {
+absl::StatusOr<CreatedCase> InsertCase(Database& db, CommitChain& chain, const Case& snapshot,
+                                       const CaseEvent& first) {
   if (absl::Status status = ValidateNewCase(snapshot, first); !status.ok()) {
     return status;
   }
@@ -179,7 +190,8 @@ absl::StatusOr<CreatedCase> InsertCase(Database& db, const Case& snapshot, const
   // is the stored case looked up.
   absl::StatusOr<StatementLease> insert = db.Prepare(
       "INSERT INTO cases (id, member, request_id, kind, state, create_time_us, "
-      "last_sequence, snapshot, closed, responder) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9)");
+      "last_sequence, snapshot, closed, responder, event_hash) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10)");
   if (!insert.ok()) return WriteFailed(insert.status());
   absl::Status status = (*insert)->BindText(1, id);
   if (status.ok()) status = (*insert)->BindText(2, snapshot.member());
@@ -195,6 +207,9 @@ absl::StatusOr<CreatedCase> InsertCase(Database& db, const Case& snapshot, const
     status = snapshot.responder().empty() ? (*insert)->BindNull(9)
                                           : (*insert)->BindText(9, snapshot.responder());
   }
+  // The case's head: its first event's hash.
+  const std::string hash = CaseEventHash(ChainGenesis(), id, 1, event_blob);
+  if (status.ok()) status = (*insert)->BindBlob(10, hash);
   if (status.ok()) status = (*insert)->Step().status();
   if (SqliteErrorCode(status) == SQLITE_CONSTRAINT_UNIQUE && !snapshot.request_id().empty()) {
     absl::StatusOr<std::optional<Case>> existing =
@@ -208,14 +223,14 @@ absl::StatusOr<CreatedCase> InsertCase(Database& db, const Case& snapshot, const
         absl::StrCat("case id ", id, " is already taken by another case; nothing was stored"));
   }
   if (!status.ok()) return WriteFailed(status);
-  if (status = InsertEventRow(db, id, 1, event_blob); !status.ok()) {
+  if (status = InsertEventRow(db, chain, id, 1, event_blob, hash); !status.ok()) {
     return WriteFailed(status);
   }
   if (status = txn->Commit(); !status.ok()) return WriteFailed(status);
   return CreatedCase{snapshot, true};
 }
 
-absl::StatusOr<CreatedCase> OpenOrJoinCase(Database& db, const Case& snapshot,
+absl::StatusOr<CreatedCase> OpenOrJoinCase(Database& db, CommitChain& chain, const Case& snapshot,
                                            const CaseEvent& first) {
   if (absl::Status status = ValidateNewCase(snapshot, first); !status.ok()) {
     return status;
@@ -231,7 +246,7 @@ absl::StatusOr<CreatedCase> OpenOrJoinCase(Database& db, const Case& snapshot,
                         : FindRetried(db, snapshot.member(), snapshot.request_id(), {kJoinedBy});
   if (!retried.ok()) return ReadInWriteFailed(retried.status());
   if (retried->has_value()) return CreatedCase{std::move(**retried), false};
-  if (!open->has_value()) return InsertCase(db, snapshot, first);
+  if (!open->has_value()) return InsertCase(db, chain, snapshot, first);
 
   // The member pressed again while help is on its way: the press joins the
   // open case. Recorded only if it carries a request_id to retry with.
@@ -247,7 +262,8 @@ absl::StatusOr<CreatedCase> OpenOrJoinCase(Database& db, const Case& snapshot,
   return CreatedCase{std::move(**open), false, true};
 }
 
-absl::Status InsertEvent(Database& db, const Case& snapshot, const CaseEvent& event) {
+absl::Status InsertEvent(Database& db, CommitChain& chain, const Case& snapshot,
+                         const CaseEvent& event) {
   const std::optional<absl::string_view> id = CaseIdOf(snapshot.name());
   if (!id.has_value() || event.case_() != snapshot.name()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -271,10 +287,11 @@ absl::Status InsertEvent(Database& db, const Case& snapshot, const CaseEvent& ev
   bool state_changed = false;
   bool closed_changed = false;
   bool responder_changed = false;
+  std::string prev;  // the case's head: the hash its new event follows
   {
     absl::StatusOr<StatementLease> select = db.Prepare(
         "SELECT member, coalesce(request_id, ''), kind, create_time_us, "
-        "last_sequence, state, coalesce(responder, '') FROM cases WHERE id = ?1");
+        "last_sequence, state, coalesce(responder, ''), event_hash FROM cases WHERE id = ?1");
     if (!select.ok()) return WriteFailed(select.status());
     absl::Status status = (*select)->BindText(1, *id);
     if (!status.ok()) return WriteFailed(status);
@@ -304,9 +321,13 @@ absl::Status InsertEvent(Database& db, const Case& snapshot, const CaseEvent& ev
     state_changed = (*select)->ColumnInt64(5) != snapshot.state();
     closed_changed = IsClosed((*select)->ColumnInt64(5)) != IsClosed(snapshot.state());
     responder_changed = (*select)->ColumnText(6) != snapshot.responder();
+    // Taken as stored, even if damaged: an emergency's change is never
+    // refused over it; the verifier reports the break.
+    prev = std::string((*select)->ColumnBlob(7));
   }
 
-  absl::Status status = InsertEventRow(db, *id, event.sequence(), event_blob);
+  const std::string hash = CaseEventHash(prev, *id, event.sequence(), event_blob);
+  absl::Status status = InsertEventRow(db, chain, *id, event.sequence(), event_blob, hash);
   if (!status.ok()) return WriteFailed(status);
   absl::StatusOr<StatementLease> update =
       db.Prepare(UpdateCaseSql(state_changed, closed_changed, responder_changed));
@@ -314,6 +335,7 @@ absl::Status InsertEvent(Database& db, const Case& snapshot, const CaseEvent& ev
   status = (*update)->BindText(1, *id);
   if (status.ok()) status = (*update)->BindInt64(2, snapshot.last_sequence());
   if (status.ok()) status = (*update)->BindBlob(3, snapshot_blob);
+  if (status.ok()) status = (*update)->BindBlob(7, hash);
   if (status.ok() && state_changed) status = (*update)->BindInt64(4, snapshot.state());
   if (status.ok() && closed_changed) {
     status = (*update)->BindInt64(5, IsClosed(snapshot.state()) ? 1 : 0);

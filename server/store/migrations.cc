@@ -1,6 +1,7 @@
 // The store's schema, as numbered migrations; see migrations.h.
 #include "store/migrations.h"
 
+#include <algorithm>
 #include <iterator>
 #include <string>
 #include <utility>
@@ -8,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "store/case_chain.h"
 #include "store/codec.h"
 
 namespace mayday::server::store_internal {
@@ -222,6 +224,24 @@ constexpr char kMigration8[] = R"sql(
 ALTER TABLE tokens ADD COLUMN expire_time_us INTEGER;
 )sql";
 
+// Version 9: the case history's hash chains (store/case_chain.h): each
+// event's hash, each case's head, and case_chain, one row per commit that
+// wrote events. ChainStoredEvents computes them for the events already
+// stored. The triggers that keep case_events and case_chain append-only are
+// made on every open (ProtectHistory), after this has run.
+constexpr char kMigration9[] = R"sql(
+ALTER TABLE case_events ADD COLUMN hash BLOB;
+ALTER TABLE case_events ADD COLUMN chain_sequence INTEGER;
+ALTER TABLE cases ADD COLUMN event_hash BLOB;
+CREATE TABLE case_chain (
+  sequence INTEGER NOT NULL PRIMARY KEY CHECK (sequence > 0),
+  time_us INTEGER NOT NULL,
+  event_count INTEGER NOT NULL,
+  prev_hash BLOB NOT NULL,
+  hash BLOB NOT NULL
+) STRICT;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "cases, case_events and tokens", kMigration1},
     {2, "case_notes", kMigration2},
@@ -233,6 +253,48 @@ constexpr Migration kMigrations[] = {
      kMigration6},
     {7, "write_probe: the row the writer writes to learn the file takes writes again", kMigration7},
     {8, "tokens.expire_time_us: tokens that expire", kMigration8},
+    {9, "hash-chained case history: case_events.hash, cases.event_hash, case_chain", kMigration9,
+     ChainStoredEvents},
+};
+
+// The triggers that refuse changing or removing rows of the tables that
+// are only ever appended to, as they must read in sqlite_schema. The first
+// two are migration 4's, word for word.
+struct Trigger {
+  const char* name;
+  const char* sql;
+};
+constexpr Trigger kProtectiveTriggers[] = {
+    {"audit_log_no_update",
+     "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log\n"
+     "BEGIN\n"
+     "  SELECT RAISE(ABORT, 'audit_log is append-only: rows cannot be changed');\n"
+     "END"},
+    {"audit_log_no_delete",
+     "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log\n"
+     "BEGIN\n"
+     "  SELECT RAISE(ABORT, 'audit_log is append-only: rows cannot be deleted');\n"
+     "END"},
+    {"case_events_no_update",
+     "CREATE TRIGGER case_events_no_update BEFORE UPDATE ON case_events\n"
+     "BEGIN\n"
+     "  SELECT RAISE(ABORT, 'case_events is append-only: events cannot be changed');\n"
+     "END"},
+    {"case_events_no_delete",
+     "CREATE TRIGGER case_events_no_delete BEFORE DELETE ON case_events\n"
+     "BEGIN\n"
+     "  SELECT RAISE(ABORT, 'case_events is append-only: events cannot be deleted');\n"
+     "END"},
+    {"case_chain_no_update",
+     "CREATE TRIGGER case_chain_no_update BEFORE UPDATE ON case_chain\n"
+     "BEGIN\n"
+     "  SELECT RAISE(ABORT, 'case_chain is append-only: rows cannot be changed');\n"
+     "END"},
+    {"case_chain_no_delete",
+     "CREATE TRIGGER case_chain_no_delete BEFORE DELETE ON case_chain\n"
+     "BEGIN\n"
+     "  SELECT RAISE(ABORT, 'case_chain is append-only: rows cannot be deleted');\n"
+     "END"},
 };
 
 constexpr char kCreateMigrationsTable[] = R"sql(
@@ -242,6 +304,32 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
   applied_time_us INTEGER NOT NULL
 ) STRICT;
 )sql";
+
+// Makes each of kProtectiveTriggers that is missing or differs, inside the
+// caller's transaction; returns their names.
+absl::StatusOr<std::vector<std::string>> MakeTriggers(Database& db) {
+  std::vector<std::string> made;
+  for (const Trigger& trigger : kProtectiveTriggers) {
+    absl::StatusOr<StatementLease> stored =
+        db.Prepare("SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?1");
+    if (!stored.ok()) return stored.status();
+    absl::Status status = (*stored)->BindText(1, trigger.name);
+    if (!status.ok()) return status;
+    absl::StatusOr<bool> row = (*stored)->Step();
+    if (!row.ok()) return row.status();
+    if (*row && (*stored)->ColumnText(0) == trigger.sql) continue;
+    made.push_back(trigger.name);
+  }
+  for (const std::string& name : made) {
+    const Trigger* trigger =
+        std::find_if(std::begin(kProtectiveTriggers), std::end(kProtectiveTriggers),
+                     [&name](const Trigger& t) { return name == t.name; });
+    absl::Status status = db.Exec(absl::StrCat("DROP TRIGGER IF EXISTS ", name));
+    if (status.ok()) status = db.Exec(trigger->sql);
+    if (!status.ok()) return status;
+  }
+  return made;
+}
 
 absl::Status Annotate(const absl::Status& status, absl::string_view what) {
   return absl::Status(status.code(), absl::StrCat("schema migration failed: ", what, ": ",
@@ -311,10 +399,24 @@ absl::Status Migrate(Database& db, absl::Time now) {
     if (status.ok()) status = (*insert)->Step().status();
     if (!status.ok()) return Annotate(status, what);
   }
+  // The append-only triggers of the tables the migrations made, after their
+  // backfills (which may write to those tables).
+  if (absl::StatusOr<std::vector<std::string>> made = MakeTriggers(db); !made.ok()) {
+    return Annotate(made.status(), "append-only triggers");
+  }
   if (absl::Status status = txn->Commit(); !status.ok()) {
     return Annotate(status, "commit");
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> ProtectHistory(Database& db) {
+  absl::StatusOr<Transaction> txn = Transaction::Begin(db);
+  if (!txn.ok()) return txn.status();
+  absl::StatusOr<std::vector<std::string>> remade = MakeTriggers(db);
+  if (!remade.ok() || remade->empty()) return remade;  // empty: nothing was written
+  if (absl::Status status = txn->Commit(); !status.ok()) return status;
+  return remade;
 }
 
 }  // namespace mayday::server::store_internal

@@ -8,6 +8,9 @@
 #ifndef MAYDAY_SERVER_STORE_MIGRATIONS_H_
 #define MAYDAY_SERVER_STORE_MIGRATIONS_H_
 
+#include <string>
+#include <vector>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -42,6 +45,13 @@ absl::StatusOr<int> SchemaVersion(Database& db);
 // version of Mayday; UNAVAILABLE on a SQLite error, in which case nothing was
 // changed.
 absl::Status Migrate(Database& db, absl::Time now);
+
+// Makes sure the triggers that keep audit_log, case_events and case_chain
+// append-only are there as this build defines them: each one missing or
+// changed (dropped or replaced by hand) is made again, in one transaction.
+// Run on every open, after Migrate. Returns the names of those made again
+// (empty: nothing was written); UNAVAILABLE on a SQLite error.
+absl::StatusOr<std::vector<std::string>> ProtectHistory(Database& db);
 
 }  // namespace mayday::server::store_internal
 

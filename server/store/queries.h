@@ -16,18 +16,22 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "mayday/v1/resources.pb.h"
+#include "store/case_chain.h"
 #include "store/database.h"
 #include "store/store.h"
 
 namespace mayday::server::store_internal {
 
-// Store::CreateCase and Store::AppendEvent (case_writes.cc).
-absl::StatusOr<CreatedCase> InsertCase(Database& db, const mayday::v1::Case& snapshot,
+// Store::CreateCase and Store::AppendEvent (case_writes.cc). Each event is
+// chained to its case's and recorded in `chain`, the commit's.
+absl::StatusOr<CreatedCase> InsertCase(Database& db, CommitChain& chain,
+                                       const mayday::v1::Case& snapshot,
                                        const mayday::v1::CaseEvent& first);
-absl::Status InsertEvent(Database& db, const mayday::v1::Case& snapshot,
+absl::Status InsertEvent(Database& db, CommitChain& chain, const mayday::v1::Case& snapshot,
                          const mayday::v1::CaseEvent& event);
 // WriteTxn::OpenCase (case_writes.cc).
-absl::StatusOr<CreatedCase> OpenOrJoinCase(Database& db, const mayday::v1::Case& snapshot,
+absl::StatusOr<CreatedCase> OpenOrJoinCase(Database& db, CommitChain& chain,
+                                           const mayday::v1::Case& snapshot,
                                            const mayday::v1::CaseEvent& first);
 
 // Store::GetCase, ListEvents, ListCases and ListOpenCases (case_reads.cc).

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "store/audit.h"
+#include "store/case_chain.h"
 #include "store/codec.h"
 #include "store/migrations.h"
 #include "store/queries.h"
@@ -139,6 +140,16 @@ absl::StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path
   if (status.ok()) status = Migrate(**writer, clock->Now());
   if (status.ok()) status = SyncDirectoryOf(path);
   if (!status.ok()) return OpenFailed(path, status);
+  // Triggers dropped or replaced by hand are made again on every start, and
+  // said so: only someone with the file can have done it.
+  absl::StatusOr<std::vector<std::string>> remade = ProtectHistory(**writer);
+  if (!remade.ok()) return OpenFailed(path, remade.status());
+  for (const std::string& trigger : *remade) {
+    std::fprintf(stderr,
+                 "maydayd: %s: trigger %s was missing or changed; made again (check the "
+                 "history with maydayctl audit verify)\n",
+                 path.c_str(), trigger.c_str());
+  }
 
   // Opened after the writer made the file exist and use WAL.
   absl::StatusOr<std::unique_ptr<Database>> reader =
@@ -154,20 +165,26 @@ absl::StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path
   if (!checkpointer.ok()) return OpenFailed(path, checkpointer.status());
   status = Configure(**checkpointer, options.synchronous);
   if (!status.ok()) return OpenFailed(path, status);
-  StoreOptions kept = options;
-  kept.clock = clock;
+  StoreOptions resolved = options;
+  resolved.clock = clock;
   return std::unique_ptr<Store>(
-      new SqliteStore(*std::move(writer), *std::move(reader), *std::move(checkpointer), kept));
+      new SqliteStore(*std::move(writer), *std::move(reader), *std::move(checkpointer), resolved));
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<Database> writer, std::unique_ptr<Database> reader,
                          std::unique_ptr<Database> checkpointer, const StoreOptions& options)
     : writer_(std::move(writer)),
+      clock_(options.clock),
+      heads_interval_(options.history_heads_interval),
+      on_heads_(options.on_history_heads),
       checkpointer_(std::move(checkpointer)),
       reader_(std::move(reader)),
-      clock_(options.clock),
       on_writable_(options.on_writable),
       probe_interval_(options.probe_interval) {
+  {
+    absl::MutexLock lock(&write_mu_);
+    ReportHeads(/*always=*/true);
+  }
   // Runs inside the writer's COMMIT, write_mu_ held.
   writer_->SetWalHook([this](int pages) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     if (pages < kCheckpointPages) return;
@@ -201,6 +218,35 @@ SqliteStore::~SqliteStore() {
     writer_done_ = true;
   }
   completer_thread_.join();
+  absl::MutexLock lock(&write_mu_);
+  ReportHeads(/*always=*/true);
+}
+
+void SqliteStore::ReportHeads(bool always) {
+  const absl::Time now = clock_->Now();
+  if (!always && now - last_heads_ < heads_interval_) return;
+  last_heads_ = now;
+  absl::StatusOr<HistoryHeads> heads = ReadHistoryHeads(*writer_);
+  if (!heads.ok()) {
+    std::fprintf(stderr, "maydayd: cannot read the history heads: %s\n",
+                 heads.status().ToString().c_str());
+    return;
+  }
+  if (on_heads_) {
+    on_heads_(*heads);
+    return;
+  }
+  // One line an outside record can keep, and `audit verify` takes back.
+  std::string check;
+  if (heads->audit_sequence > 0) {
+    absl::StrAppend(&check, " --audit-head ", heads->audit_sequence, ":", heads->audit_hash);
+  }
+  if (heads->commit_sequence > 0) {
+    absl::StrAppend(&check, " --case-head ", heads->commit_sequence, ":", heads->commit_hash);
+  }
+  const std::string line =
+      check.empty() ? std::string(" none yet") : absl::StrCat(" maydayctl audit verify", check);
+  std::fprintf(stderr, "maydayd: history heads of %s:%s\n", writer_->path().c_str(), line.c_str());
 }
 
 void SqliteStore::Submit(WriteJob job, WriteDone done) {
@@ -264,6 +310,7 @@ void SqliteStore::WriterLoop() {
       const int64_t changes = writer_->total_changes();
       RunBatch(batch, done.results);
       NoteWritable(done.results, writer_->total_changes() != changes);
+      ReportHeads(/*always=*/false);
     }
     done.callbacks.reserve(batch.size());
     for (QueuedWrite& write : batch) done.callbacks.push_back(std::move(write.done));
@@ -322,21 +369,21 @@ void SqliteStore::CheckpointLoop() {
 // The writer connection as WriteTxn, for the jobs of one batch.
 class BatchTxn final : public WriteTxn {
  public:
-  explicit BatchTxn(Database& db) : db_(db) {}
+  BatchTxn(Database& db, CommitChain& chain) : db_(db), chain_(chain) {}
   absl::StatusOr<mayday::v1::Case> GetCase(std::string_view case_id) override {
     return SelectCase(db_, ToAbsl(case_id));
   }
   absl::StatusOr<CreatedCase> CreateCase(const mayday::v1::Case& snapshot,
                                          const mayday::v1::CaseEvent& first) override {
-    return InsertCase(db_, snapshot, first);
+    return InsertCase(db_, chain_, snapshot, first);
   }
   absl::Status AppendEvent(const mayday::v1::Case& snapshot,
                            const mayday::v1::CaseEvent& event) override {
-    return InsertEvent(db_, snapshot, event);
+    return InsertEvent(db_, chain_, snapshot, event);
   }
   absl::StatusOr<CreatedCase> OpenCase(const mayday::v1::Case& snapshot,
                                        const mayday::v1::CaseEvent& first) override {
-    return OpenOrJoinCase(db_, snapshot, first);
+    return OpenOrJoinCase(db_, chain_, snapshot, first);
   }
   absl::Status AddNote(const mayday::v1::CaseNote& note) override { return InsertNote(db_, note); }
   absl::Status PutToken(const TokenRecord& token) override { return InsertToken(db_, token); }
@@ -347,6 +394,7 @@ class BatchTxn final : public WriteTxn {
 
  private:
   Database& db_;
+  CommitChain& chain_;
 };
 
 void SqliteStore::NoteWritable(const std::vector<absl::Status>& results, bool wrote) {
@@ -396,8 +444,11 @@ bool SqliteStore::TryBatch(std::vector<QueuedWrite>& batch, std::vector<absl::St
   if (absl::Status begin = db.Run("BEGIN IMMEDIATE"); !begin.ok()) {
     batch_failed = WriteFailed(begin);
   }
-  BatchTxn txn(db);
+  // The events this run of the batch writes, for its case_chain row.
+  CommitChain chain;
+  BatchTxn txn(db, chain);
   for (size_t i = 0; i < batch.size() && batch_failed.ok(); ++i) {
+    const size_t chained_before = chain.size();
     absl::Status status = savepoints ? db.Run("SAVEPOINT job") : absl::OkStatus();
     const int64_t changes_before = db.total_changes();
     db.set_in_job(true);
@@ -410,6 +461,8 @@ bool SqliteStore::TryBatch(std::vector<QueuedWrite>& batch, std::vector<absl::St
           WriteFailed(status.ok() ? absl::UnavailableError("transaction rolled back") : status);
       break;
     }
+    // A failed job's events are undone (or it wrote none).
+    if (!status.ok()) chain.Truncate(chained_before);
     if (savepoints) {
       if (!status.ok()) db.Run("ROLLBACK TO job").IgnoreError();
       db.Run("RELEASE job").IgnoreError();
@@ -420,6 +473,11 @@ bool SqliteStore::TryBatch(std::vector<QueuedWrite>& batch, std::vector<absl::St
       return false;
     }
     results[i] = std::move(status);
+  }
+  if (batch_failed.ok()) {
+    if (absl::Status chained = chain.Write(db, clock_->Now()); !chained.ok()) {
+      batch_failed = WriteFailed(chained);
+    }
   }
   if (batch_failed.ok()) {
     if (absl::Status commit = db.Run("COMMIT"); !commit.ok()) batch_failed = WriteFailed(commit);
@@ -555,6 +613,29 @@ absl::StatusOr<AuditVerdict> SqliteStore::VerifyAudit() {
       Database::Open(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, kBusyTimeoutMs);
   if (!db.ok()) return ReadFailed(db.status());
   return CheckAuditChain(**db);
+}
+
+absl::StatusOr<HistoryVerdict> SqliteStore::VerifyHistory(const ChainAnchor& audit_anchor,
+                                                          const ChainAnchor& commit_anchor) {
+  std::string path;
+  {
+    absl::MutexLock lock(&read_mu_);
+    path = reader_->path();
+  }
+  absl::StatusOr<std::unique_ptr<Database>> db =
+      Database::Open(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, kBusyTimeoutMs);
+  if (!db.ok()) return ReadFailed(db.status());
+  // One read transaction: both chains as of one commit.
+  if (absl::Status begin = (*db)->Exec("BEGIN"); !begin.ok()) return ReadFailed(begin);
+  HistoryVerdict verdict;
+  absl::StatusOr<AuditVerdict> audit = CheckAuditChain(**db, audit_anchor);
+  if (!audit.ok()) return audit.status();
+  verdict.audit = *std::move(audit);
+  absl::StatusOr<CaseHistoryVerdict> cases = CheckCaseHistory(**db, commit_anchor);
+  if (!cases.ok()) return cases.status();
+  verdict.cases = *std::move(cases);
+  (*db)->Exec("COMMIT").IgnoreError();
+  return verdict;
 }
 
 }  // namespace store_internal

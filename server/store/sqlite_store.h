@@ -10,6 +10,7 @@
 #ifndef MAYDAY_SERVER_STORE_SQLITE_STORE_H_
 #define MAYDAY_SERVER_STORE_SQLITE_STORE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -56,6 +57,8 @@ class SqliteStore final : public Store {
   absl::StatusOr<TokenRecord> RevokeToken(std::string_view token_id) override;
   absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after_sequence, int limit) override;
   absl::StatusOr<AuditVerdict> VerifyAudit() override;
+  absl::StatusOr<HistoryVerdict> VerifyHistory(const ChainAnchor& audit_anchor,
+                                               const ChainAnchor& commit_anchor) override;
 
  private:
   struct QueuedWrite {
@@ -94,6 +97,9 @@ class SqliteStore final : public Store {
   // rolled back and nobody told, as soon as a job fails after writing.
   bool TryBatch(std::vector<QueuedWrite>& batch, std::vector<absl::Status>& results,
                 bool savepoints) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Reports the history heads (StoreOptions::on_history_heads) if `always`
+  // or once the interval has passed since the last report.
+  void ReportHeads(bool always) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Tells each batch's outcomes, in order, off the writer thread (answering
   // a gRPC call costs about as much as storing it).
   void CompleterLoop();
@@ -106,6 +112,10 @@ class SqliteStore final : public Store {
 
   absl::Mutex write_mu_;  // held by the writer thread while it runs a batch
   const std::unique_ptr<Database> writer_ ABSL_PT_GUARDED_BY(write_mu_);
+  const base::Clock* const clock_;
+  const absl::Duration heads_interval_;
+  const std::function<void(const HistoryHeads&)> on_heads_;
+  absl::Time last_heads_ ABSL_GUARDED_BY(write_mu_) = absl::InfinitePast();
   absl::Mutex queue_mu_;
   std::vector<QueuedWrite> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
@@ -122,7 +132,6 @@ class SqliteStore final : public Store {
   std::thread checkpoint_thread_;
   absl::Mutex read_mu_;
   const std::unique_ptr<Database> reader_ ABSL_PT_GUARDED_BY(read_mu_);
-  const base::Clock* const clock_;
   const std::function<void(bool, absl::string_view)> on_writable_;
   const absl::Duration probe_interval_;
   // Writer thread only: whether the last batch that told took its writes,

@@ -119,6 +119,49 @@ struct AuditVerdict {
   bool intact() const { return first_broken == 0; }
 };
 
+// A chain's head as recorded outside the file (from maydayd's log, or an
+// earlier verify): the chain must still hold entry `sequence` with `hash`,
+// or it was cut off the end or rewritten.
+struct ChainAnchor {
+  int64_t sequence = 0;  // 0: none
+  std::string hash;      // 64 lowercase hex digits
+};
+
+// The heads of the audit trail and of the case history's commit chain
+// (case_chain.h), as the store reports them at intervals (StoreOptions).
+struct HistoryHeads {
+  int64_t audit_sequence = 0;   // the last audit row; 0 if there is none
+  std::string audit_hash;       // its hash; empty if none
+  int64_t commit_sequence = 0;  // the last commit of case events; 0 if none
+  std::string commit_hash;      // its hash, 64 hex digits; empty if none
+};
+
+// The outcome of checking the case history (Store::VerifyHistory): every
+// case's events against the case's hash chain, then the chain of commits.
+struct CaseHistoryVerdict {
+  int64_t cases = 0;    // cases read (up to the first broken one)
+  int64_t events = 0;   // events read
+  int64_t commits = 0;  // commit rows read
+  // Where the first break is: the case ("cases/{id}") and its event's
+  // sequence, when it is inside one case's chain; the commit's sequence
+  // when the commit chain broke. Empty / 0 otherwise.
+  std::string broken_case;
+  int64_t broken_sequence = 0;
+  int64_t broken_commit = 0;
+  std::string problem;  // what is wrong, in words; empty if intact
+  // The commit chain's head if intact: its last sequence and hash (hex).
+  int64_t head_sequence = 0;
+  std::string head_hash;
+  bool intact() const { return problem.empty(); }
+};
+
+// Both halves of Store::VerifyHistory.
+struct HistoryVerdict {
+  AuditVerdict audit;
+  CaseHistoryVerdict cases;
+  bool intact() const { return audit.intact() && cases.intact(); }
+};
+
 // The writer's view of the store during one job of a group commit (see
 // Store::Submit): reads see everything written before, including by earlier
 // jobs of the same batch that are not committed yet. Valid only inside the
@@ -182,8 +225,9 @@ struct StoreOptions {
     kNormal,
   };
   Sync synchronous = Sync::kFull;
-  // The time the store stamps (a migration's application) and waits on (the
-  // write probe); null: the system clock. Not owned.
+  // The time the store stamps (a migration's application, a commit of case
+  // events) and waits on (the write probe); null: the system clock. Not
+  // owned.
   const base::Clock* clock = nullptr;
   // Told when the file stops taking writes (false, with the reason: "disk
   // full", "I/O error", …, as WriteFailureReason words it) and when it takes
@@ -193,6 +237,14 @@ struct StoreOptions {
   // it notices the file is writable again without waiting for traffic.
   std::function<void(bool writable, absl::string_view reason)> on_writable;
   absl::Duration probe_interval = absl::Seconds(1);
+  // The heads of the audit trail and of the case history are reported when
+  // the store opens, when it closes, and after a commit once this long (on
+  // `clock`) has passed since the last report, so that a record kept
+  // outside the file can show rows cut off the end.
+  absl::Duration history_heads_interval = absl::Minutes(1);
+  // Where they are reported, on the writer thread (at open and close, on
+  // the caller's); must not call the store. Empty: one line on stderr.
+  std::function<void(const HistoryHeads&)> on_history_heads;
 };
 
 // The storage failure behind an UNAVAILABLE status a write returned, in a
@@ -315,6 +367,14 @@ class Store {
   // hash equal to the SHA-256 of the row. A broken chain is reported in the
   // verdict (not as an error); UNAVAILABLE if the table can't be read.
   virtual absl::StatusOr<AuditVerdict> VerifyAudit() = 0;
+
+  // VerifyAudit, then the case history: each case's events 1..n against
+  // its hash chain and its head, and the commit chain over all events; each
+  // chain also against its anchor, if any (sequence 0: none). The first
+  // break of each is reported in the verdict (not as an error); UNAVAILABLE
+  // if the file can't be read.
+  virtual absl::StatusOr<HistoryVerdict> VerifyHistory(const ChainAnchor& audit_anchor,
+                                                       const ChainAnchor& commit_anchor) = 0;
 };
 
 }  // namespace mayday::server
