@@ -1,6 +1,9 @@
 // OperatorService: the audit trail, for admins only. Listing shows entries
-// as stored; verifying checks the hash chain (Store::VerifyAudit, the one
-// place that knows how).
+// as stored; verifying checks the audit trail's and the case history's hash
+// chains (Store::VerifyHistory, the one place that knows how).
+#include <algorithm>
+#include <string>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "api/proto_time.h"
@@ -25,6 +28,26 @@ mayday::v1::AuditEntry ToProto(const AuditRecord& record) {
   entry.set_prev_hash(record.prev_hash);
   entry.set_hash(record.hash);
   return entry;
+}
+
+// A chain head from the request: none (sequence 0, no hash), or a sequence
+// of at least 1 with a hash of 64 lowercase hex digits. `field` prefixes
+// the fields' names ("audit_head" for audit_head_sequence and _hash).
+absl::StatusOr<ChainAnchor> ParseHead(absl::string_view field, int64_t sequence,
+                                      const std::string& hash) {
+  if (sequence == 0 && hash.empty()) return ChainAnchor{};
+  if (sequence < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, "_sequence must be at least 1 with ", field, "_hash; got ", sequence));
+  }
+  const bool hex = hash.size() == 64 && std::all_of(hash.begin(), hash.end(), [](char c) {
+                     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                   });
+  if (!hex) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, "_hash must be 64 lowercase hex digits; got ", hash.size(), " characters"));
+  }
+  return ChainAnchor{sequence, hash};
 }
 
 }  // namespace
@@ -55,7 +78,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListAuditEntries(
 }
 
 grpc::ServerUnaryReactor* OperatorServiceImpl::VerifyAuditTrail(
-    grpc::CallbackServerContext* context, const mayday::v1::VerifyAuditTrailRequest*,
+    grpc::CallbackServerContext* context, const mayday::v1::VerifyAuditTrailRequest* request,
     mayday::v1::VerifyAuditTrailResponse* response) {
   return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     if (auto p =
@@ -63,13 +86,31 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::VerifyAuditTrail(
         !p.ok()) {
       return p.status();
     }
-    auto verdict = services_.store->VerifyAudit();
+    auto audit_head =
+        ParseHead("audit_head", request->audit_head_sequence(), request->audit_head_hash());
+    if (!audit_head.ok()) return audit_head.status();
+    auto case_head =
+        ParseHead("case_head", request->case_head_sequence(), request->case_head_hash());
+    if (!case_head.ok()) return case_head.status();
+    auto verdict = services_.store->VerifyHistory(*audit_head, *case_head);
     if (!verdict.ok()) return verdict.status();
+    const AuditVerdict& audit = verdict->audit;
     response->set_intact(verdict->intact());
-    response->set_checked_count(verdict->checked);
-    response->set_first_broken_sequence(verdict->first_broken);
-    response->set_problem(verdict->problem);
-    response->set_head_hash(verdict->last_hash);
+    response->set_checked_count(audit.checked);
+    response->set_first_broken_sequence(audit.first_broken);
+    response->set_problem(audit.problem);
+    response->set_head_hash(audit.last_hash);
+    const CaseHistoryVerdict& cases = verdict->cases;
+    response->set_cases_intact(cases.intact());
+    response->set_checked_case_count(cases.cases);
+    response->set_checked_event_count(cases.events);
+    response->set_checked_commit_count(cases.commits);
+    response->set_broken_case(cases.broken_case);
+    response->set_broken_event_sequence(cases.broken_sequence);
+    response->set_broken_commit_sequence(cases.broken_commit);
+    response->set_cases_problem(cases.problem);
+    response->set_case_head_sequence(cases.head_sequence);
+    response->set_case_head_hash(cases.head_hash);
     return absl::OkStatus();
   });
 }

@@ -11,6 +11,12 @@
 namespace mayday::tools {
 namespace {
 
+// `audit verify`'s flags as typed.
+struct HistoryHeadFlags {
+  std::string audit_head;
+  std::string case_head;
+};
+
 // `tokens create`'s flags as typed.
 struct NewTokenFlags {
   std::string role;
@@ -51,9 +57,20 @@ std::vector<Command> AddAdminCommands(CLI::App& app) {
   audit->require_subcommand(1);
   commands.push_back(
       AddCommand(*audit, "list", "every audit entry, oldest first", &ListAuditEntries));
-  commands.push_back(AddCommand(
-      *audit, "verify", "check the trail's hash chain; exit 1 naming the first broken entry",
-      &VerifyAuditTrail));
+  auto heads = std::make_shared<HistoryHeadFlags>();
+  CLI::App* audit_verify = audit->add_subcommand(
+      "verify",
+      "check the audit trail's and the case history's hash chains; exit 1 naming the first "
+      "break");
+  audit_verify->add_option("--audit-head", heads->audit_head,
+                           "SEQUENCE:HASH of an audit entry recorded earlier (maydayd's log)");
+  audit_verify->add_option("--case-head", heads->case_head,
+                           "SEQUENCE:HASH of a case history commit recorded earlier");
+  commands.push_back({audit_verify, [heads](const CtlOptions& options) {
+                        auto parsed = ParseHistoryHeads(heads->audit_head, heads->case_head);
+                        if (!parsed.ok()) return UsageError(parsed.status().message());
+                        return Report(VerifyAuditTrail(options, *parsed));
+                      }});
   return commands;
 }
 

@@ -114,11 +114,30 @@ absl::Status RevokeToken(const CtlOptions& options, const std::string& token_nam
 // `audit list` (admin tokens only): every entry of the audit trail, oldest
 // first, following all pages (JSON: one ListAuditEntriesResponse).
 absl::Status ListAuditEntries(const CtlOptions& options);
-// `audit verify` (admin tokens only): the server checks the trail's hash
-// chain. Intact: prints the entry count and the head hash, returns OK.
-// Broken: DATA_LOSS naming the first broken entry and what is wrong with it
-// (so maydayctl exits 1). JSON: the VerifyAuditTrailResponse, then the same.
-absl::Status VerifyAuditTrail(const CtlOptions& options);
+// Heads for `audit verify` recorded earlier (maydayd's log line, or an
+// earlier verify): an audit entry and a case history commit, each with its
+// hash; sequence 0: none.
+struct HistoryHeadArgs {
+  int64_t audit_sequence = 0;
+  std::string audit_hash;
+  int64_t case_sequence = 0;
+  std::string case_hash;
+};
+
+// `--audit-head` and `--case-head` as typed, "SEQUENCE:HASH" or empty.
+// INVALID_ARGUMENT naming the flag if one is not of that form (the server
+// checks the hash).
+absl::StatusOr<HistoryHeadArgs> ParseHistoryHeads(const std::string& audit_head,
+                                                  const std::string& case_head);
+
+// `audit verify` (admin tokens only): the server checks the audit trail's
+// hash chain and the case history's (each case's events, the chain of
+// commits), and that the heads given are still in them. Intact: prints the
+// counts and both heads, returns OK. Broken: DATA_LOSS naming the first
+// broken entry, or case and event, or commit, and what is wrong (so
+// maydayctl exits 1); INVALID_ARGUMENT for a malformed head. JSON: the
+// VerifyAuditTrailResponse, then the same.
+absl::Status VerifyAuditTrail(const CtlOptions& options, const HistoryHeadArgs& heads);
 
 // `stats`: the figures of stats.h over the cases created in the last
 // `window`, computed here from ListCases (newest first, so paging stops at
