@@ -72,6 +72,10 @@ class StoreWrapper : public Store {
     return wrapped_->ListAudit(after_sequence, limit);
   }
   absl::StatusOr<AuditVerdict> VerifyAudit() override { return wrapped_->VerifyAudit(); }
+  absl::StatusOr<HistoryVerdict> VerifyHistory(const ChainAnchor& audit_anchor,
+                                               const ChainAnchor& commit_anchor) override {
+    return wrapped_->VerifyHistory(audit_anchor, commit_anchor);
+  }
 
  protected:
   Store& wrapped() { return *wrapped_; }
