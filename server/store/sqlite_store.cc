@@ -397,41 +397,6 @@ class BatchTxn final : public WriteTxn {
   CommitChain& chain_;
 };
 
-void SqliteStore::NoteWritable(const std::vector<absl::Status>& results, bool wrote) {
-  absl::string_view failure;
-  bool committed = false;
-  for (const absl::Status& result : results) {
-    if (result.ok()) committed = true;
-    const absl::string_view reason = WriteFailureReason(result);
-    if (!reason.empty()) failure = reason;
-  }
-  bool writable;
-  if (!failure.empty()) {
-    writable = false;
-  } else if (committed && wrote) {
-    writable = true;
-  } else {
-    return;  // nothing written: it tells nothing
-  }
-  if (!writable) next_probe_ = clock_->Now() + probe_interval_;
-  if (writable == writable_) return;
-  writable_ = writable;
-  if (on_writable_) on_writable_(writable, writable ? absl::string_view() : failure);
-}
-
-absl::Status SqliteStore::Probe() {
-  absl::StatusOr<Transaction> txn = Transaction::Begin(*writer_);
-  if (!txn.ok()) return WriteFailed(txn.status());
-  absl::StatusOr<StatementLease> upsert = writer_->Prepare(
-      "INSERT INTO write_probe (id, probe_time_us) VALUES (1, ?1) "
-      "ON CONFLICT (id) DO UPDATE SET probe_time_us = excluded.probe_time_us");
-  if (!upsert.ok()) return WriteFailed(upsert.status());
-  absl::Status status = (*upsert)->BindInt64(1, absl::ToUnixMicros(clock_->Now()));
-  if (status.ok()) status = (*upsert)->Step().status();
-  if (status.ok()) status = txn->Commit();
-  return status.ok() ? status : WriteFailed(status);
-}
-
 void SqliteStore::RunBatch(std::vector<QueuedWrite>& batch, std::vector<absl::Status>& results) {
   if (!TryBatch(batch, results, /*savepoints=*/false))
     TryBatch(batch, results, /*savepoints=*/true);
@@ -601,30 +566,28 @@ absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(int64_t after_se
   return SelectAudit(*reader_, after_sequence, limit);
 }
 
-absl::StatusOr<AuditVerdict> SqliteStore::VerifyAudit() {
+absl::StatusOr<std::unique_ptr<Database>> SqliteStore::OpenVerifier() {
   std::string path;
   {
     absl::MutexLock lock(&read_mu_);
     path = reader_->path();
   }
-  // A connection of its own: reading a long trail must not hold up the
-  // reads that serve members and crews.
   absl::StatusOr<std::unique_ptr<Database>> db =
       Database::Open(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, kBusyTimeoutMs);
   if (!db.ok()) return ReadFailed(db.status());
+  return db;
+}
+
+absl::StatusOr<AuditVerdict> SqliteStore::VerifyAudit() {
+  absl::StatusOr<std::unique_ptr<Database>> db = OpenVerifier();
+  if (!db.ok()) return db.status();
   return CheckAuditChain(**db);
 }
 
 absl::StatusOr<HistoryVerdict> SqliteStore::VerifyHistory(const ChainAnchor& audit_anchor,
                                                           const ChainAnchor& commit_anchor) {
-  std::string path;
-  {
-    absl::MutexLock lock(&read_mu_);
-    path = reader_->path();
-  }
-  absl::StatusOr<std::unique_ptr<Database>> db =
-      Database::Open(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, kBusyTimeoutMs);
-  if (!db.ok()) return ReadFailed(db.status());
+  absl::StatusOr<std::unique_ptr<Database>> db = OpenVerifier();
+  if (!db.ok()) return db.status();
   // One read transaction: both chains as of one commit.
   if (absl::Status begin = (*db)->Exec("BEGIN"); !begin.ok()) return ReadFailed(begin);
   HistoryVerdict verdict;

@@ -93,6 +93,9 @@ class SqliteStore final : public Store {
   void NoteWritable(const std::vector<absl::Status>& results, bool wrote);
   // The write probe: one row of write_probe, in a transaction of its own.
   absl::Status Probe() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // A read-only connection of its own, for the verifiers: reading a long
+  // history must not hold up the reads that serve members and crews.
+  absl::StatusOr<std::unique_ptr<Database>> OpenVerifier();
   // BEGIN, the jobs, COMMIT. Without savepoints: false, with the transaction
   // rolled back and nobody told, as soon as a job fails after writing.
   bool TryBatch(std::vector<QueuedWrite>& batch, std::vector<absl::Status>& results,

@@ -64,6 +64,16 @@ void Tamper(const std::string& path, const std::string& sql) {
   REQUIRE(rc == SQLITE_OK);
 }
 
+// A medical alert in Amsterdam, press `request_id`.
+v1::RaiseAlertRequest MedicalAlert(const std::string& request_id) {
+  v1::RaiseAlertRequest raise;
+  raise.set_request_id(request_id);
+  raise.set_kind(v1::CASE_KIND_MEDICAL);
+  raise.mutable_location()->set_latitude(52.37);
+  raise.mutable_location()->set_longitude(4.90);
+  return raise;
+}
+
 TEST_CASE("maydayctl audit verify finds the row edited in the file") {
   std::random_device random;
   const std::filesystem::path dir =
@@ -82,13 +92,8 @@ TEST_CASE("maydayctl audit verify finds the row edited in the file") {
 
     // A member's case (not audited), then an agent reads it, notes it and
     // cancels it (three entries), then an admin issues a token (a fourth).
-    v1::RaiseAlertRequest raise;
-    raise.set_request_id("press-1");
-    raise.set_kind(v1::CASE_KIND_MEDICAL);
-    raise.mutable_location()->set_latitude(52.37);
-    raise.mutable_location()->set_longitude(4.90);
     v1::Case opened;
-    REQUIRE(alerts->RaiseAlert(Context(member).get(), raise, &opened).ok());
+    REQUIRE(alerts->RaiseAlert(Context(member).get(), MedicalAlert("press-1"), &opened).ok());
     v1::GetCaseRequest get;
     get.set_name(opened.name());
     v1::Case read;
@@ -194,13 +199,8 @@ TEST_CASE("maydayctl audit verify finds a member's message forged in the stopped
     Daemon daemon(MAYDAYD_BINARY, db);
     auto channel = grpc::CreateChannel(daemon.address(), grpc::InsecureChannelCredentials());
     auto alerts = v1::AlertService::NewStub(channel);
-    v1::RaiseAlertRequest raise;
-    raise.set_request_id("press-1");
-    raise.set_kind(v1::CASE_KIND_MEDICAL);
-    raise.mutable_location()->set_latitude(52.37);
-    raise.mutable_location()->set_longitude(4.90);
     v1::Case opened;
-    REQUIRE(alerts->RaiseAlert(Context(member).get(), raise, &opened).ok());
+    REQUIRE(alerts->RaiseAlert(Context(member).get(), MedicalAlert("press-1"), &opened).ok());
     case_name = opened.name();
     v1::PostMessageRequest post;
     post.set_case_(case_name);

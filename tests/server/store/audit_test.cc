@@ -20,6 +20,8 @@ namespace mayday::server {
 namespace {
 
 using testing::QueryInt;
+using testing::RawExec;
+using testing::Write;
 
 AuditEntry Entry(const std::string& action, const std::string& target) {
   AuditEntry entry;
@@ -30,27 +32,6 @@ AuditEntry Entry(const std::string& action, const std::string& target) {
   entry.target = target;
   entry.detail = "detail of " + action;
   return entry;
-}
-
-// Runs `job` through the group commit and returns its outcome.
-absl::Status Write(Store& store, WriteJob job) {
-  absl::Notification done;
-  absl::Status outcome;
-  store.Submit(std::move(job), [&](absl::Status status) {
-    outcome = status;
-    done.Notify();
-  });
-  done.WaitForNotification();
-  return outcome;
-}
-
-// Runs `sql` on a connection of its own; SQLite's result code.
-int RawExec(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
-  sqlite3_close(db);
-  return rc;
 }
 
 TEST_CASE("Audit rows chain from 64 zeros, one SHA-256 over the previous hash and the row",
@@ -187,25 +168,9 @@ TEST_CASE("A version 3 file gains the audit trail, its rows kept", "[store][audi
   testing::ScratchDir dir;
   const std::string path = dir.File("mayday.db");
   {
-    auto db =
-        store_internal::Database::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 1000);
-    REQUIRE(db.ok());
-    REQUIRE((*db)->Exec("PRAGMA journal_mode = WAL").ok());
-    REQUIRE((*db)
-                ->Exec("CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "
-                       "description TEXT NOT NULL, applied_time_us INTEGER NOT NULL) STRICT")
-                .ok());
-    for (const auto& migration : store_internal::AllMigrations().subspan(0, 3)) {
-      REQUIRE((*db)->Exec(migration.sql).ok());
-      if (migration.backfill != nullptr) REQUIRE(migration.backfill(**db).ok());
-      REQUIRE((*db)
-                  ->Exec("INSERT INTO schema_migrations VALUES (" +
-                         std::to_string(migration.version) + ", 'old', 0)")
-                  .ok());
-    }
-    REQUIRE((*db)
-                ->Exec("INSERT INTO tokens VALUES ('" + std::string(64, 'a') +
-                       "', 'admin', 'root', 1, 0)")
+    std::unique_ptr<store_internal::Database> db = testing::WriteSchemaFile(path, 3);
+    REQUIRE(db->Exec("INSERT INTO tokens VALUES ('" + std::string(64, 'a') +
+                     "', 'admin', 'root', 1, 0)")
                 .ok());
   }
   REQUIRE(QueryInt(path, "SELECT max(version) FROM schema_migrations") == 3);

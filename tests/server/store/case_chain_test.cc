@@ -27,27 +27,8 @@ namespace {
 
 using testing::QueryInt;
 using testing::QueryText;
-
-// Runs `job` through the group commit and returns its outcome.
-absl::Status Write(Store& store, WriteJob job) {
-  absl::Notification done;
-  absl::Status outcome;
-  store.Submit(std::move(job), [&](absl::Status status) {
-    outcome = status;
-    done.Notify();
-  });
-  done.WaitForNotification();
-  return outcome;
-}
-
-// Runs `sql` on a connection of its own; SQLite's result code.
-int RawExec(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
-  sqlite3_close(db);
-  return rc;
-}
+using testing::RawExec;
+using testing::Write;
 
 constexpr char kDropTriggers[] =
     "DROP TRIGGER case_events_no_update; DROP TRIGGER case_events_no_delete; "
@@ -361,22 +342,7 @@ TEST_CASE("A version 6 file's events are chained by the migration", "[store][cha
   testing::ScratchDir dir;
   const std::string path = dir.File("mayday.db");
   {
-    auto db =
-        store_internal::Database::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 1000);
-    REQUIRE(db.ok());
-    REQUIRE((*db)->Exec("PRAGMA journal_mode = WAL").ok());
-    REQUIRE((*db)
-                ->Exec("CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "
-                       "description TEXT NOT NULL, applied_time_us INTEGER NOT NULL) STRICT")
-                .ok());
-    for (const auto& migration : store_internal::AllMigrations().subspan(0, 6)) {
-      REQUIRE((*db)->Exec(migration.sql).ok());
-      if (migration.backfill != nullptr) REQUIRE(migration.backfill(**db).ok());
-      REQUIRE((*db)
-                  ->Exec("INSERT INTO schema_migrations VALUES (" +
-                         std::to_string(migration.version) + ", 'old', 0)")
-                  .ok());
-    }
+    std::unique_ptr<store_internal::Database> db = testing::WriteSchemaFile(path, 6);
     // Two cases as version 6 stored them: b with 1 event, a with 2.
     for (const auto& [id, events] : {std::pair<std::string, int>{"b", 1}, {"a", 2}}) {
       mayday::v1::Case snapshot = testing::NewCase(id, "members/" + id, "r-" + id);
@@ -386,18 +352,16 @@ TEST_CASE("A version 6 file's events are chained by the migration", "[store][cha
         snapshot = next;
         timeline.push_back(event);
       }
-      REQUIRE((*db)
-                  ->Exec("INSERT INTO cases (id, member, request_id, kind, state, create_time_us, "
-                         "last_sequence, snapshot) VALUES ('" +
-                         id + "', 'members/" + id + "', 'r-" + id + "', 1, " +
-                         std::to_string(snapshot.state()) + ", 1, " + std::to_string(events) +
-                         ", " + Blob(snapshot.SerializeAsString()) + ")")
+      REQUIRE(db->Exec("INSERT INTO cases (id, member, request_id, kind, state, create_time_us, "
+                       "last_sequence, snapshot) VALUES ('" +
+                       id + "', 'members/" + id + "', 'r-" + id + "', 1, " +
+                       std::to_string(snapshot.state()) + ", 1, " + std::to_string(events) + ", " +
+                       Blob(snapshot.SerializeAsString()) + ")")
                   .ok());
       for (const auto& event : timeline) {
-        REQUIRE((*db)
-                    ->Exec("INSERT INTO case_events (case_id, sequence, event) VALUES ('" + id +
-                           "', " + std::to_string(event.sequence()) + ", " +
-                           Blob(event.SerializeAsString()) + ")")
+        REQUIRE(db->Exec("INSERT INTO case_events (case_id, sequence, event) VALUES ('" + id +
+                         "', " + std::to_string(event.sequence()) + ", " +
+                         Blob(event.SerializeAsString()) + ")")
                     .ok());
       }
     }

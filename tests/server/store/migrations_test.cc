@@ -51,25 +51,6 @@ TEST_CASE("Reopening an up-to-date file changes nothing", "[store][migrations]")
   CHECK(QueryInt(path, "PRAGMA schema_version") == schema_cookie);
 }
 
-// An empty file at schema `version`, as a Mayday of that version made it.
-std::unique_ptr<store_internal::Database> WriteSchemaFile(const std::string& path, int version) {
-  auto db = store_internal::Database::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 1000);
-  REQUIRE(db.ok());
-  REQUIRE((*db)->Exec("PRAGMA journal_mode = WAL").ok());
-  REQUIRE((*db)
-              ->Exec("CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "
-                     "description TEXT NOT NULL, applied_time_us INTEGER NOT NULL) STRICT")
-              .ok());
-  for (const auto& migration : store_internal::AllMigrations().subspan(0, version)) {
-    REQUIRE((*db)->Exec(migration.sql).ok());
-    REQUIRE((*db)
-                ->Exec("INSERT INTO schema_migrations VALUES (" +
-                       std::to_string(migration.version) + ", 'old', 0)")
-                .ok());
-  }
-  return *std::move(db);
-}
-
 // Case `c` ("cases/{id}") as a row of an old file: the columns of schema 1.
 void InsertOldCase(store_internal::Database& db, const mayday::v1::Case& c) {
   std::string blob;
@@ -94,7 +75,7 @@ void InsertOldCase(store_internal::Database& db, const mayday::v1::Case& c) {
 // A file as Mayday left it at schema version 2 (before admin tokens and the
 // responder column): an operator token and an assigned case.
 void WriteVersion2File(const std::string& path, const mayday::v1::Case& assigned) {
-  std::unique_ptr<store_internal::Database> db = WriteSchemaFile(path, 2);
+  std::unique_ptr<store_internal::Database> db = testing::WriteSchemaFile(path, 2);
   REQUIRE(db->Exec("INSERT INTO tokens VALUES ('" + std::string(64, 'a') +
                    "', 'operator', 'desk-1', 1, 0)")
               .ok());
@@ -131,7 +112,7 @@ TEST_CASE("A version 5 file's cases are marked open or closed, and stay so",
   testing::ScratchDir dir;
   const std::string path = dir.File("mayday.db");
   {
-    std::unique_ptr<store_internal::Database> db = WriteSchemaFile(path, 5);
+    std::unique_ptr<store_internal::Database> db = testing::WriteSchemaFile(path, 5);
     // state: 1 dispatching, 2 assigned, 5 resolved, 6 cancelled, 7 escalated.
     for (const auto& [id, state] : std::vector<std::pair<std::string, int>>{
              {"c1", 1}, {"c2", 2}, {"c3", 5}, {"c4", 6}, {"c5", 7}}) {

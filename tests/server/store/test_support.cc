@@ -8,6 +8,9 @@
 #include <catch2/catch.hpp>
 #include <random>
 
+#include "absl/synchronization/notification.h"
+#include "store/migrations.h"
+
 namespace mayday::server::testing {
 namespace {
 
@@ -135,6 +138,44 @@ std::string CheckIntegrity(const std::string& path) {
     return std::to_string(violations) + " foreign key violations";
   }
   return "ok";
+}
+
+absl::Status Write(Store& store, WriteJob job) {
+  absl::Notification done;
+  absl::Status outcome;
+  store.Submit(std::move(job), [&](absl::Status status) {
+    outcome = status;
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return outcome;
+}
+
+int RawExec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  return rc;
+}
+
+std::unique_ptr<store_internal::Database> WriteSchemaFile(const std::string& path, int version) {
+  auto db = store_internal::Database::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 1000);
+  REQUIRE(db.ok());
+  REQUIRE((*db)->Exec("PRAGMA journal_mode = WAL").ok());
+  REQUIRE((*db)
+              ->Exec("CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "
+                     "description TEXT NOT NULL, applied_time_us INTEGER NOT NULL) STRICT")
+              .ok());
+  for (const auto& migration : store_internal::AllMigrations().subspan(0, version)) {
+    REQUIRE((*db)->Exec(migration.sql).ok());
+    if (migration.backfill != nullptr) REQUIRE(migration.backfill(**db).ok());
+    REQUIRE((*db)
+                ->Exec("INSERT INTO schema_migrations VALUES (" +
+                       std::to_string(migration.version) + ", 'old', 0)")
+                .ok());
+  }
+  return *std::move(db);
 }
 
 }  // namespace mayday::server::testing

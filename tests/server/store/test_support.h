@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "mayday/v1/resources.pb.h"
+#include "store/database.h"
 #include "store/store.h"
 
 namespace mayday::server::testing {
@@ -59,6 +60,17 @@ void Exec(const std::string& path, const std::string& sql);
 // "ok" if PRAGMA integrity_check and foreign_key_check find nothing wrong,
 // else what they found.
 std::string CheckIntegrity(const std::string& path);
+
+// Runs `job` through the group commit and returns its outcome.
+absl::Status Write(Store& store, WriteJob job);
+
+// Runs `sql` on a connection of its own; SQLite's result code.
+int RawExec(const std::string& path, const std::string& sql);
+
+// A file at schema `version` with no rows, as a Mayday of that version made
+// it (its migrations and their backfills run, each recorded), left open for
+// the test to add what that version stored.
+std::unique_ptr<store_internal::Database> WriteSchemaFile(const std::string& path, int version);
 
 }  // namespace mayday::server::testing
 
