@@ -138,6 +138,10 @@ int main(int argc, char** argv) {
   app.add_option("--listen", options.listen_address, "host:port to listen on")
       ->capture_default_str();
   app.add_option("--db", options.db_path, "SQLite database file (created if missing)");
+  app.add_flag("--accept-data-loss", options.store.accept_data_loss,
+               "serve from a database that lost acknowledged history (its -wal file deleted, an "
+               "older copy put back), which maydayd otherwise refuses; the loss is recorded in "
+               "the audit trail");
   app.add_option("--tls-cert", options.tls.cert_file,
                  "serve TLS with this certificate chain (PEM); needs --tls-key");
   app.add_option("--tls-key", options.tls.key_file, "private key of --tls-cert (PEM)");

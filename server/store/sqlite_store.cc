@@ -137,7 +137,18 @@ absl::StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path
   absl::Status status = SetPragma(**writer, "PRAGMA journal_mode = WAL", "wal");
   if (status.ok()) status = Configure(**writer, options.synchronous);
   const base::Clock* clock = options.clock != nullptr ? options.clock : base::SystemClock();
+  // Before anything writes: is the history all there?
+  absl::StatusOr<std::unique_ptr<MarkFile>> mark = MarkFile::Open(path);
+  if (!mark.ok()) return OpenFailed(path, mark.status());
+  std::optional<std::string> loss;
+  if (status.ok()) {
+    absl::StatusOr<std::optional<std::string>> checked =
+        CheckMark(**writer, **mark, options.accept_data_loss);
+    if (checked.ok()) loss = *checked;
+    status = checked.status();
+  }
   if (status.ok()) status = Migrate(**writer, clock->Now());
+  if (status.ok()) status = RecordMark(**writer, **mark, loss, clock->Now());
   if (status.ok()) status = SyncDirectoryOf(path);
   if (!status.ok()) return OpenFailed(path, status);
   // Triggers dropped or replaced by hand are made again on every start, and
@@ -167,16 +178,19 @@ absl::StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path
   if (!status.ok()) return OpenFailed(path, status);
   StoreOptions resolved = options;
   resolved.clock = clock;
-  return std::unique_ptr<Store>(
-      new SqliteStore(*std::move(writer), *std::move(reader), *std::move(checkpointer), resolved));
+  return std::unique_ptr<Store>(new SqliteStore(*std::move(writer), *std::move(reader),
+                                                *std::move(checkpointer), *std::move(mark),
+                                                resolved));
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<Database> writer, std::unique_ptr<Database> reader,
-                         std::unique_ptr<Database> checkpointer, const StoreOptions& options)
+                         std::unique_ptr<Database> checkpointer, std::unique_ptr<MarkFile> mark,
+                         const StoreOptions& options)
     : writer_(std::move(writer)),
       clock_(options.clock),
       heads_interval_(options.history_heads_interval),
       on_heads_(options.on_history_heads),
+      mark_(std::move(mark)),
       checkpointer_(std::move(checkpointer)),
       reader_(std::move(reader)),
       on_writable_(options.on_writable),
@@ -220,6 +234,22 @@ SqliteStore::~SqliteStore() {
   completer_thread_.join();
   absl::MutexLock lock(&write_mu_);
   ReportHeads(/*always=*/true);
+  mark_->Sync().IgnoreError();  // what the writer wrote last is in the file
+}
+
+void SqliteStore::AdvanceMark() {
+  const absl::Status status = store_internal::AdvanceMark(*writer_, *mark_);
+  if (status.ok() == !mark_failing_) return;
+  mark_failing_ = !status.ok();
+  if (mark_failing_) {
+    std::fprintf(stderr,
+                 "maydayd: cannot record the high-water mark (%s); a write-ahead log lost from "
+                 "now on may go unnoticed at the next start\n",
+                 status.ToString().c_str());
+  } else {
+    std::fprintf(stderr, "maydayd: the high-water mark %s is recorded again\n",
+                 mark_->path().c_str());
+  }
 }
 
 void SqliteStore::ReportHeads(bool always) {
@@ -309,7 +339,9 @@ void SqliteStore::WriterLoop() {
       absl::MutexLock lock(&write_mu_);
       const int64_t changes = writer_->total_changes();
       RunBatch(batch, done.results);
-      NoteWritable(done.results, writer_->total_changes() != changes);
+      const bool wrote = writer_->total_changes() != changes;
+      NoteWritable(done.results, wrote);
+      if (wrote) AdvanceMark();
       ReportHeads(/*always=*/false);
     }
     done.callbacks.reserve(batch.size());
@@ -361,6 +393,9 @@ void SqliteStore::CheckpointLoop() {
       absl::MutexLock lock(&write_mu_);
       checkpointer_->CheckpointPassive().IgnoreError();
     }
+    // Off the writer's lock: a power cut loses no more of the mark than
+    // the writes since the last checkpoint.
+    mark_->Sync().IgnoreError();
     absl::MutexLock lock(&checkpoint_mu_);
     checkpoint_due_ = false;
   }

@@ -19,6 +19,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "store/database.h"
+#include "store/high_water_mark.h"
 #include "store/store.h"
 
 namespace mayday::server::store_internal {
@@ -72,7 +73,8 @@ class SqliteStore final : public Store {
   };
 
   SqliteStore(std::unique_ptr<Database> writer, std::unique_ptr<Database> reader,
-              std::unique_ptr<Database> checkpointer, const StoreOptions& options);
+              std::unique_ptr<Database> checkpointer, std::unique_ptr<MarkFile> mark,
+              const StoreOptions& options);
 
   // Submit, then wait for the outcome (the blocking write calls).
   absl::Status SubmitAndWait(WriteJob job);
@@ -100,6 +102,10 @@ class SqliteStore final : public Store {
   // rolled back and nobody told, as soon as a job fails after writing.
   bool TryBatch(std::vector<QueuedWrite>& batch, std::vector<absl::Status>& results,
                 bool savepoints) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Records how far the history now goes in the mark file, after a batch
+  // committed (high_water_mark.h). A mark that cannot be written weakens
+  // only the check at the next open: said once on stderr, not failed.
+  void AdvanceMark() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Reports the history heads (StoreOptions::on_history_heads) if `always`
   // or once the interval has passed since the last report.
   void ReportHeads(bool always) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
@@ -119,6 +125,10 @@ class SqliteStore final : public Store {
   const absl::Duration heads_interval_;
   const std::function<void(const HistoryHeads&)> on_heads_;
   absl::Time last_heads_ ABSL_GUARDED_BY(write_mu_) = absl::InfinitePast();
+  // Advanced by the writer under write_mu_; synced (Sync touches no state)
+  // by the checkpoint thread and at close.
+  const std::unique_ptr<MarkFile> mark_;
+  bool mark_failing_ ABSL_GUARDED_BY(write_mu_) = false;
   absl::Mutex queue_mu_;
   std::vector<QueuedWrite> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;

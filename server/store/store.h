@@ -245,6 +245,11 @@ struct StoreOptions {
   // Where they are reported, on the writer thread (at open and close, on
   // the caller's); must not call the store. Empty: one line on stderr.
   std::function<void(const HistoryHeads&)> on_history_heads;
+  // Open refuses (DATA_LOSS) a file whose history is behind the high-water
+  // mark its writers kept beside it ("<path>-mark"): acknowledged commits
+  // are gone, most likely with a deleted write-ahead log. True opens it
+  // anyway, records the loss in the audit trail and lowers the mark.
+  bool accept_data_loss = false;
 };
 
 // The storage failure behind an UNAVAILABLE status a write returned, in a
@@ -263,6 +268,8 @@ class Store {
   // Opens (creating if missing) the database at `path` and migrates it to the
   // current schema. UNAVAILABLE if the file cannot be opened or written;
   // FAILED_PRECONDITION if it was written by a newer schema version;
+  // DATA_LOSS if it lost acknowledged history (StoreOptions::
+  // accept_data_loss);
   // INVALID_ARGUMENT if `options.vfs` names no registered VFS.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path,
                                                      const StoreOptions& options = {});

@@ -12,7 +12,25 @@
 #include <thread>
 #include <vector>
 
+#include "../sdk_faults/child_process.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
 namespace mayday::testing {
+
+std::string Output::text() const { return absl::StrJoin(lines, "\n"); }
+
+Output Run(const std::vector<std::string>& argv) {
+  std::string command = "exec";
+  for (const std::string& arg : argv) absl::StrAppend(&command, " '", arg, "'");
+  absl::StrAppend(&command, " 2>&1");
+  ChildProcess child({"/bin/sh", "-c", command});
+  Output out;
+  while (auto line = child.ReadLine(absl::Seconds(30))) out.lines.push_back(*line);
+  std::optional<int> status = child.Wait(absl::Seconds(30));
+  if (status.has_value() && WIFEXITED(*status)) out.exit_code = WEXITSTATUS(*status);
+  return out;
+}
 
 Daemon::Daemon(const std::string& binary, const std::string& db,
                const std::vector<std::string>& extra_args, const std::string& listen) {

@@ -48,6 +48,16 @@ struct Scratch {
   std::filesystem::path dir;
 };
 
+// What a command run to its end printed, and how it ended.
+struct Output {
+  int exit_code = -1;              // -1: killed by a signal, or still running after 30 s
+  std::vector<std::string> lines;  // stdout and stderr together
+  std::string text() const;        // the lines joined with "\n"
+};
+
+// Runs argv to the end (at most 30 s) with stderr merged into stdout.
+Output Run(const std::vector<std::string>& argv);
+
 // Runs `binary token create --db DB --role ROLE --subject SUBJECT` and
 // returns the printed token (throws on failure).
 std::string CreateToken(const std::string& binary, const std::string& db, const std::string& role,

@@ -3,12 +3,14 @@
 // the same request_id returns it instead of opening another. Also: SIGTERM
 // shuts down cleanly.
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "daemon.h"
 #include "grpcpp/grpcpp.h"
@@ -80,6 +82,79 @@ TEST_CASE("A case acknowledged just before SIGKILL survives, and its retry retur
     REQUIRE(listed.cases_size() == 1);
     CHECK(listed.cases(0).name() == acknowledged.name());
   }
+}
+
+// The first column of the first row of `sql` on the stopped server's file.
+int64_t Count(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  int64_t count = -1;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    count = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return count;
+}
+
+TEST_CASE("maydayd refuses a database whose write-ahead log was deleted after a crash") {
+  // The outside report: 200 alerts acknowledged, SIGKILL, mayday.db-wal
+  // deleted by hand; the server used to start without a word, 11 cases gone.
+  TempDb db;
+  const Output issued = Run({MAYDAYD_BINARY, "token", "create", "--db", db.path(), "--role",
+                             "member", "--subject", "member", "--count", "200"});
+  REQUIRE(issued.exit_code == 0);
+  std::vector<std::string> tokens;  // the lines that are not maydayd's own on stderr
+  for (const std::string& line : issued.lines) {
+    if (line.rfind("mdy_", 0) == 0) tokens.push_back(line);
+  }
+  REQUIRE(tokens.size() == 200);
+  {
+    Daemon daemon(MAYDAYD_BINARY, db.path());
+    auto stub = mayday::v1::AlertService::NewStub(
+        grpc::CreateChannel(daemon.address(), grpc::InsecureChannelCredentials()));
+    for (int i = 0; i < 200; ++i) {
+      grpc::ClientContext context;
+      context.AddMetadata("authorization", "Bearer " + tokens[i]);
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      mayday::v1::RaiseAlertRequest request;
+      request.set_request_id("press-" + std::to_string(i));
+      request.set_kind(i % 2 == 0 ? mayday::v1::CASE_KIND_MEDICAL : mayday::v1::CASE_KIND_ROAD);
+      request.mutable_location()->set_latitude(48.8566);
+      request.mutable_location()->set_longitude(2.3522);
+      mayday::v1::Case raised;
+      REQUIRE(stub->RaiseAlert(&context, request, &raised).ok());
+    }
+    REQUIRE(WIFSIGNALED(daemon.Stop(SIGKILL)));
+  }
+  REQUIRE(std::filesystem::remove(db.path() + "-wal"));
+
+  // Refused, with one line that says what is missing and what to do.
+  const Output refused = Run({MAYDAYD_BINARY, "--listen", "127.0.0.1:0", "--db", db.path()});
+  INFO(refused.text());
+  CHECK(refused.exit_code == 1);
+  REQUIRE(refused.lines.size() == 1);
+  CHECK_THAT(refused.lines[0], Catch::StartsWith("maydayd: DATA_LOSS: ") &&
+                                   Catch::Contains("acknowledged history is missing") &&
+                                   Catch::Contains("mayday.db-wal deleted") &&
+                                   Catch::Contains("--accept-data-loss"));
+
+  // Accepted once: it serves what is left and says so in the audit trail;
+  // after that it starts as usual.
+  {
+    Daemon accepted(MAYDAYD_BINARY, db.path(), {"--accept-data-loss"});
+    REQUIRE(WIFEXITED(accepted.Stop(SIGTERM)));
+  }
+  const int64_t kept = Count(db.path(), "SELECT COUNT(*) FROM cases");
+  WARN("after the log was deleted: " << kept << " of 200 acknowledged cases left");
+  CHECK(kept < 200);
+  CHECK(Count(db.path(),
+              "SELECT COUNT(*) FROM audit_log WHERE action = 'store.accept_data_loss' AND detail "
+              "LIKE '%acknowledged had been case commit %'") == 1);
+  Daemon again(MAYDAYD_BINARY, db.path());
+  CHECK(again.port() > 0);
 }
 
 TEST_CASE("SIGTERM stops maydayd cleanly") {

@@ -20,26 +20,6 @@
 namespace mayday::testing {
 namespace {
 
-struct Output {
-  int exit_code = -1;
-  std::vector<std::string> lines;  // stdout and stderr together
-  std::string text() const { return absl::StrJoin(lines, "\n"); }
-};
-
-// Runs argv to the end (at most 30 s) with stderr merged into stdout.
-Output Run(const std::vector<std::string>& argv) {
-  std::string command = "exec";
-  for (const std::string& arg : argv) absl::StrAppend(&command, " '", arg, "'");
-  absl::StrAppend(&command, " 2>&1");
-  ChildProcess child({"/bin/sh", "-c", command});
-  Output out;
-  while (auto line = child.ReadLine(absl::Seconds(30))) out.lines.push_back(*line);
-  auto status = child.Wait(absl::Seconds(30));
-  REQUIRE(status.has_value());
-  out.exit_code = WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
-  return out;
-}
-
 // The PEM files of one deployment: a CA, the server's certificate, a
 // device certificate it signed and one signed by another CA.
 struct Files {

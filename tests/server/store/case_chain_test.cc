@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -280,6 +281,14 @@ TEST_CASE("History cut off the end shows against the heads reported outside", "[
                                                      "DELETE FROM case_chain WHERE sequence = 3; "
                                                      "DELETE FROM audit_log WHERE sequence = 1") ==
           SQLITE_OK);
+  // The high-water mark beside the file tells at once; whoever cut the
+  // history can remove it too.
+  absl::StatusOr<std::unique_ptr<Store>> refused = Store::Open(path);
+  CHECK(absl::IsDataLoss(refused.status()));
+  CHECK_THAT(std::string(refused.status().message()),
+             Catch::Contains("holds case commit 2, audit row 0") &&
+                 Catch::Contains("acknowledged case commit 3, audit row 1"));
+  REQUIRE(std::filesystem::remove(path + "-mark"));
   auto store = testing::OpenStore(path);
   CHECK(Verify(*store).intact());
   const ChainAnchor audit_head{kept.audit_sequence, kept.audit_hash};
