@@ -59,6 +59,9 @@ int CreateTokens(const std::string& db, const std::string& role_name, const std:
       return absl::IsInvalidArgument(token.status()) ? 2 : 1;
     }
   }
+  // Closed first: its last line on stderr comes before the tokens, never
+  // inside one when both go to the same place.
+  store->reset();
   for (const auto& token : tokens) std::printf("%s\n", token->c_str());
   return 0;
 }
