@@ -1,4 +1,4 @@
-// CleanMemberText (UTF-8 repair, control characters, trimming between
+// base::CleanText (UTF-8 repair, control characters, trimming between
 // characters) and the request_id sent for an app's own key.
 #include "member_text.h"
 
@@ -38,8 +38,7 @@ bool IsValidUtf8(const std::string& text) {
   return true;
 }
 
-TEST_CASE("CleanMemberText repairs UTF-8, removes controls, leaves good text alone",
-          "[sdk][text]") {
+TEST_CASE("CleanText repairs UTF-8, removes controls, leaves good text alone", "[sdk][text]") {
   struct Row {
     const char* what;
     std::string in;
@@ -80,14 +79,14 @@ TEST_CASE("CleanMemberText repairs UTF-8, removes controls, leaves good text alo
       {"NBSP (U+00A0) kept", "a\xC2\xA0z", "a\xC2\xA0z", false},
   }));
   INFO(row.what);
-  const CleanedText cleaned = CleanMemberText(row.in, 1000);
+  const CleanedText cleaned = base::CleanText(row.in, 1000);
   CHECK(cleaned.text == row.out);
   CHECK(cleaned.repaired == row.repaired);
   CHECK_FALSE(cleaned.trimmed);
   CHECK(IsValidUtf8(cleaned.text));
 }
 
-TEST_CASE("CleanMemberText cuts long text between characters", "[sdk][text]") {
+TEST_CASE("CleanText cuts long text between characters", "[sdk][text]") {
   struct Row {
     const char* what;
     std::string in;
@@ -105,7 +104,7 @@ TEST_CASE("CleanMemberText cuts long text between characters", "[sdk][text]") {
       {"zero bytes allowed", "abc", 0, "", true},
   }));
   INFO(row.what);
-  const CleanedText cleaned = CleanMemberText(row.in, row.max_bytes);
+  const CleanedText cleaned = base::CleanText(row.in, row.max_bytes);
   CHECK(cleaned.text == row.out);
   CHECK(cleaned.trimmed == row.trimmed);
   CHECK(cleaned.text.size() <= row.max_bytes);
@@ -136,7 +135,7 @@ TEST_CASE("Notes are cut to the server's limit; messages only if the repair grew
   for (int a = 0; a < 256; ++a) {
     for (int b = 0; b < 256; b += 17) {
       const std::string in = {static_cast<char>(a), static_cast<char>(b), 'z'};
-      const CleanedText cleaned = CleanMemberText(in, 4);
+      const CleanedText cleaned = base::CleanText(in, 4);
       INFO(a << " " << b);
       REQUIRE(IsValidUtf8(cleaned.text));
       REQUIRE(cleaned.text.size() <= 4);

@@ -11,7 +11,7 @@ endfunction()
 set(prefix ${BUILD_DIR}/sdk-install)
 set(consumer ${BUILD_DIR}/sdk-consumer)
 file(REMOVE_RECURSE ${prefix} ${consumer})
-run(${CMAKE_COMMAND} --build ${BUILD_DIR} --target mayday_sdk mayday_proto)
+run(${CMAKE_COMMAND} --build ${BUILD_DIR} --target mayday_sdk mayday_proto mayday_base)
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --component sdk --prefix ${prefix})
 set(ENV{PKG_CONFIG_PATH} ${prefix}/lib/pkgconfig:${prefix}/lib64/pkgconfig)
 run(${CMAKE_COMMAND} -S ${PROJECT_DIR} -B ${consumer} -G ${GENERATOR}
