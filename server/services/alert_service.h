@@ -4,16 +4,26 @@
 
 #include "mayday/v1/alert_service.grpc.pb.h"
 #include "rpc/call_turns.h"
+#include "rpc/text_handlers.h"
 #include "services/service_context.h"
 
 namespace mayday::server {
 
 // Thread-safe; handlers run on gRPC's callback threads.
-class AlertServiceImpl final : public mayday::v1::AlertService::CallbackService {
+class AlertServiceImpl final : public RepairsText<mayday::v1::AlertService> {
  public:
   // `alert_spacing`: ServerOptions::alert_spacing.
   AlertServiceImpl(const ServiceContext& services, absl::Duration alert_spacing)
-      : services_(services), raise_turns_(1, alert_spacing, services.clock) {}
+      : services_(services), raise_turns_(1, alert_spacing, services.clock) {
+    Repair("RaiseAlert", &AlertServiceImpl::RaiseAlert);
+    Repair("GetCase", &AlertServiceImpl::GetCase);
+    Repair("ListCases", &AlertServiceImpl::ListCases);
+    Repair("UpdateCaseLocation", &AlertServiceImpl::UpdateCaseLocation);
+    Repair("CancelCase", &AlertServiceImpl::CancelCase);
+    Repair("WatchCase", &AlertServiceImpl::WatchCase);
+    Repair("PostMessage", &AlertServiceImpl::PostMessage);
+    Repair("RateCase", &AlertServiceImpl::RateCase);
+  }
 
   grpc::ServerUnaryReactor* RaiseAlert(grpc::CallbackServerContext* context,
                                        const mayday::v1::RaiseAlertRequest* request,

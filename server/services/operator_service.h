@@ -4,14 +4,37 @@
 #define MAYDAY_SERVER_SERVICES_OPERATOR_SERVICE_H_
 
 #include "mayday/v1/operator_service.grpc.pb.h"
+#include "rpc/text_handlers.h"
 #include "services/service_context.h"
 
 namespace mayday::server {
 
 // Thread-safe; handlers run on gRPC's callback threads.
-class OperatorServiceImpl final : public mayday::v1::OperatorService::CallbackService {
+class OperatorServiceImpl final : public RepairsText<mayday::v1::OperatorService> {
  public:
-  explicit OperatorServiceImpl(const ServiceContext& services) : services_(services) {}
+  explicit OperatorServiceImpl(const ServiceContext& services) : services_(services) {
+    Repair("ListCases", &OperatorServiceImpl::ListCases);
+    Repair("GetCase", &OperatorServiceImpl::GetCase);
+    Repair("ListCaseEvents", &OperatorServiceImpl::ListCaseEvents);
+    Repair("WatchCases", &OperatorServiceImpl::WatchCases);
+    Repair("ListResponders", &OperatorServiceImpl::ListResponders);
+    Repair("PostMessage", &OperatorServiceImpl::PostMessage);
+    Repair("CancelCase", &OperatorServiceImpl::CancelCase);
+    Repair("ResolveCase", &OperatorServiceImpl::ResolveCase);
+    Repair("CreateCaseNote", &OperatorServiceImpl::CreateCaseNote);
+    Repair("ListCaseNotes", &OperatorServiceImpl::ListCaseNotes);
+    Repair("AssignCase", &OperatorServiceImpl::AssignCase);
+    Repair("TakeCase", &OperatorServiceImpl::TakeCase);
+    Repair("ReleaseCase", &OperatorServiceImpl::ReleaseCase);
+    Repair("EscalateCase", &OperatorServiceImpl::EscalateCase);
+    Repair("ListCaseTrack", &OperatorServiceImpl::ListCaseTrack);
+    Repair("GetResponder", &OperatorServiceImpl::GetResponder);
+    Repair("CreateToken", &OperatorServiceImpl::CreateToken);
+    Repair("ListTokens", &OperatorServiceImpl::ListTokens);
+    Repair("RevokeToken", &OperatorServiceImpl::RevokeToken);
+    Repair("ListAuditEntries", &OperatorServiceImpl::ListAuditEntries);
+    Repair("VerifyAuditTrail", &OperatorServiceImpl::VerifyAuditTrail);
+  }
 
   grpc::ServerUnaryReactor* ListCases(grpc::CallbackServerContext* context,
                                       const mayday::v1::ListAllCasesRequest* request,

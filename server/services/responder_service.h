@@ -4,14 +4,22 @@
 #define MAYDAY_SERVER_SERVICES_RESPONDER_SERVICE_H_
 
 #include "mayday/v1/responder_service.grpc.pb.h"
+#include "rpc/text_handlers.h"
 #include "services/service_context.h"
 
 namespace mayday::server {
 
 // Thread-safe; handlers run on gRPC's callback threads.
-class ResponderServiceImpl final : public mayday::v1::ResponderService::CallbackService {
+class ResponderServiceImpl final : public RepairsText<mayday::v1::ResponderService> {
  public:
-  explicit ResponderServiceImpl(const ServiceContext& services) : services_(services) {}
+  explicit ResponderServiceImpl(const ServiceContext& services) : services_(services) {
+    Repair("SetDuty", &ResponderServiceImpl::SetDuty);
+    Repair("Subscribe", &ResponderServiceImpl::Subscribe);
+    Repair("AcceptOffer", &ResponderServiceImpl::AcceptOffer);
+    Repair("DeclineOffer", &ResponderServiceImpl::DeclineOffer);
+    Repair("UpdateProgress", &ResponderServiceImpl::UpdateProgress);
+    Repair("PostMessage", &ResponderServiceImpl::PostMessage);
+  }
 
   grpc::ServerUnaryReactor* SetDuty(grpc::CallbackServerContext* context,
                                     const mayday::v1::SetDutyRequest* request,
