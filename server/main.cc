@@ -76,8 +76,9 @@ int Serve(const mayday::server::ServerOptions& options) {
 
   auto server = mayday::server::Server::Start(options);
   if (!server.ok()) {
-    // Bad flags or files (TLS, dispatch options) are usage errors: exit 2.
-    if (absl::IsInvalidArgument(server.status())) {
+    // Bad flags or files (TLS, dispatch options) are usage errors, and so
+    // is a file or port another maydayd serves: exit 2.
+    if (absl::IsInvalidArgument(server.status()) || absl::IsAlreadyExists(server.status())) {
       std::fprintf(stderr, "maydayd: %s\n", std::string(server.status().message()).c_str());
       return 2;
     }

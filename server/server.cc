@@ -20,6 +20,7 @@
 #include "services/alert_service.h"
 #include "services/operator_service.h"
 #include "services/responder_service.h"
+#include "store/serving_lock.h"
 
 namespace mayday::server {
 namespace {
@@ -47,6 +48,10 @@ class ServerImpl final : public Server {
     store_options.on_writable = [this](bool writable, absl::string_view reason) {
       StoreWritable(writable, reason);
     };
+    // Before the store is opened: a second server must not even migrate.
+    auto serving = ServingLock::Take(options.db_path);
+    if (!serving.ok()) return serving.status();
+    serving_lock_ = std::move(*serving);
     auto store = Store::Open(options.db_path, store_options);
     if (!store.ok()) return store.status();
     store_ = std::move(*store);
@@ -177,6 +182,8 @@ class ServerImpl final : public Server {
   absl::Mutex health_mu_;
   grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(health_mu_) = nullptr;
   bool writable_ ABSL_GUARDED_BY(health_mu_) = true;
+  // Released after the store closed.
+  std::unique_ptr<ServingLock> serving_lock_;
   std::unique_ptr<Store> store_;
   EventHub hub_;
   ResponderStreams streams_;

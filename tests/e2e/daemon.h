@@ -23,6 +23,7 @@ class Daemon {
   ~Daemon();  // SIGKILLs the child if still running
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   std::string address() const;
   // Sends `signal` and waits for the child; returns its wait status.
   int Stop(int signal);

@@ -157,6 +157,32 @@ TEST_CASE("maydayd refuses a database whose write-ahead log was deleted after a 
   CHECK(again.port() > 0);
 }
 
+TEST_CASE(
+    "A second maydayd on a served database file exits 2 naming the first, even after kill -9") {
+  TempDb db;
+  const auto second_refused = [&](const Daemon& first) {
+    const Output second = Run({MAYDAYD_BINARY, "--listen", "127.0.0.1:0", "--db", db.path()});
+    INFO(second.text());
+    CHECK(second.exit_code == 2);
+    REQUIRE(second.lines.size() == 1);
+    CHECK(second.lines[0] == "maydayd: another maydayd (pid " + std::to_string(first.pid()) +
+                                 ") serves mayday.db (" + db.path() +
+                                 "); one server per database file");
+  };
+  {
+    Daemon first(MAYDAYD_BINARY, db.path());
+    second_refused(first);
+    // Writing a token beside the server is still allowed.
+    const Output token = Run({MAYDAYD_BINARY, "token", "create", "--db", db.path(), "--role",
+                              "member", "--subject", "alice"});
+    CHECK(token.exit_code == 0);
+    REQUIRE(WIFSIGNALED(first.Stop(SIGKILL)));
+  }
+  // The lock died with the process: no clean-up by hand.
+  Daemon restarted(MAYDAYD_BINARY, db.path());
+  second_refused(restarted);
+}
+
 TEST_CASE("SIGTERM stops maydayd cleanly") {
   TempDb db;
   Daemon daemon(MAYDAYD_BINARY, db.path());
