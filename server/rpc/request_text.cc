@@ -73,13 +73,17 @@ bool RepairInto(const Descriptor& type, absl::string_view wire, std::string& out
   return in.CurrentPosition() == static_cast<int>(wire.size()) && !copy.HadError();
 }
 
-// Where a message type's free text is: its own fields, and the message
-// fields that lead to more. Built once per type.
+}  // namespace
+
+// A message type's free text: its own fields, and the message fields that
+// lead to more.
 struct TextPlan {
   std::vector<const FieldDescriptor*> texts;
   std::vector<std::pair<const FieldDescriptor*, const TextPlan*>> nested;
   bool empty() const { return texts.empty() && nested.empty(); }
 };
+
+namespace {
 
 class TextPlans {
  public:
@@ -162,18 +166,15 @@ bool RepairUtf8OnWire(const Descriptor& type, absl::string_view wire, std::strin
   return RepairInto(type, wire, out, 0);
 }
 
+const TextPlan& TextPlanFor(const Descriptor& type) { return Plans().For(type); }
+
 std::vector<std::string> FreeTextFields(const Descriptor& type) {
   std::vector<std::string> names;
-  CollectNames(Plans().For(type), names);
+  CollectNames(TextPlanFor(type), names);
   return names;
 }
 
-void CleanFreeText(Message& message) {
-  const TextPlan& plan = Plans().For(*message.GetDescriptor());
-  if (!plan.empty()) Clean(message, plan);
-}
-
-grpc::Status ParseRequest(absl::string_view wire, Message& message) {
+grpc::Status ParseRequest(absl::string_view wire, Message& message, const TextPlan& plan) {
   if (!message.ParseFromArray(wire.data(), static_cast<int>(wire.size()))) {
     std::string repaired;
     message.Clear();
@@ -183,11 +184,11 @@ grpc::Status ParseRequest(absl::string_view wire, Message& message) {
                           "the request is not a " + message.GetDescriptor()->full_name());
     }
   }
-  CleanFreeText(message);
+  if (!plan.empty()) Clean(message, plan);
   return grpc::Status::OK;
 }
 
-grpc::Status ParseRequest(grpc_byte_buffer* buffer, Message& message) {
+grpc::Status ParseRequest(grpc_byte_buffer* buffer, Message& message, const TextPlan& plan) {
   if (buffer == nullptr) return grpc::Status(grpc::StatusCode::INTERNAL, "no payload");
   grpc_byte_buffer_reader reader;
   if (!grpc_byte_buffer_reader_init(&reader, buffer)) {
@@ -200,7 +201,7 @@ grpc::Status ParseRequest(grpc_byte_buffer* buffer, Message& message) {
   const grpc::Status status =
       ParseRequest(absl::string_view(reinterpret_cast<const char*>(GRPC_SLICE_START_PTR(all)),
                                      GRPC_SLICE_LENGTH(all)),
-                   message);
+                   message, plan);
   grpc_slice_unref(all);
   return status;
 }

@@ -24,15 +24,22 @@
 
 namespace mayday::server {
 
+// Where a request type's free text is, worked out once per type (a handler
+// looks it up when it is made, not per call).
+struct TextPlan;
+const TextPlan& TextPlanFor(const google::protobuf::Descriptor& type);
+
 // Parses `wire` into `message`, repairing invalid UTF-8 in its string
-// fields if a plain parse fails, then cleans its free text. INTERNAL if the
-// bytes are not a `message` even so (gRPC then answers UNIMPLEMENTED, as
-// it does for any request it cannot read).
-grpc::Status ParseRequest(absl::string_view wire, google::protobuf::Message& message);
+// fields if a plain parse fails, then cleans its free text (`plan`: its
+// type's). INTERNAL if the bytes are not a `message` even so (gRPC then
+// answers UNIMPLEMENTED, as it does for any request it cannot read).
+grpc::Status ParseRequest(absl::string_view wire, google::protobuf::Message& message,
+                          const TextPlan& plan);
 
 // ParseRequest on a request gRPC received; takes ownership of `buffer`
 // (null: no payload, INTERNAL).
-grpc::Status ParseRequest(grpc_byte_buffer* buffer, google::protobuf::Message& message);
+grpc::Status ParseRequest(grpc_byte_buffer* buffer, google::protobuf::Message& message,
+                          const TextPlan& plan);
 
 // The wire bytes of a message of `type` with every string field (at any
 // depth) made valid UTF-8; false if `wire` is not a well-formed message.
@@ -42,10 +49,6 @@ bool RepairUtf8OnWire(const google::protobuf::Descriptor& type, absl::string_vie
 // The free-text fields of `type` and of the messages it holds, by full
 // name ("mayday.v1.RaiseAlertRequest.note").
 std::vector<std::string> FreeTextFields(const google::protobuf::Descriptor& type);
-
-// Removes control characters (but TAB and LF) from `message`'s free-text
-// fields.
-void CleanFreeText(google::protobuf::Message& message);
 
 }  // namespace mayday::server
 

@@ -40,12 +40,13 @@ class UnaryHandler final : public grpc::internal::MethodHandler {
     auto* holder =
         new (grpc::g_core_codegen_interface->grpc_call_arena_alloc(call, sizeof(Holder))) Holder();
     *handler_data = holder;
-    *status = ParseRequest(req, *holder->request());
+    *status = ParseRequest(req, *holder->request(), plan_);
     return status->ok() ? holder->request() : nullptr;
   }
 
  private:
   Inner inner_;
+  const TextPlan& plan_ = TextPlanFor(*Request::descriptor());
 };
 
 // A server-streaming method: gRPC's CallbackServerStreamingHandler, but for
@@ -66,7 +67,7 @@ class ServerStreamingHandler final : public grpc::internal::MethodHandler {
     auto* request =
         new (grpc::g_core_codegen_interface->grpc_call_arena_alloc(call, sizeof(Request)))
             Request();
-    *status = ParseRequest(req, *request);
+    *status = ParseRequest(req, *request, plan_);
     if (status->ok()) return request;
     request->~Request();
     return nullptr;
@@ -74,6 +75,7 @@ class ServerStreamingHandler final : public grpc::internal::MethodHandler {
 
  private:
   Inner inner_;
+  const TextPlan& plan_ = TextPlanFor(*Request::descriptor());
 };
 
 // The index gRPC gives `method` of `service` (its place in the .proto).
