@@ -3,9 +3,11 @@
 // message; nothing throws across the boundary.
 #include <algorithm>
 #include <cstddef>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -326,6 +328,24 @@ mayday_status mayday_feed_location(mayday_client* client, const char* case_name,
   absl::Status status = client->client->FeedLocation(case_name, location);
   if (!status.ok()) return Fail(status);
   return MAYDAY_OK;
+}
+
+int32_t mayday_alerts_queued_for_others(mayday_client* client, mayday_queued_alert* out,
+                                        int32_t max) {
+  if (client == nullptr) {
+    (void)Invalid("client is required");
+    return -1;
+  }
+  const std::vector<mayday::sdk::QueuedForAnotherMember> queued =
+      client->client->AlertsQueuedForOtherMembers();
+  for (int32_t i = 0; out != nullptr && i < max && i < static_cast<int32_t>(queued.size()); ++i) {
+    mayday_queued_alert& entry = out[i];
+    std::snprintf(entry.request_id, sizeof(entry.request_id), "%s", queued[i].request_id.c_str());
+    entry.kind =
+        queued[i].kind == mayday::v1::CASE_KIND_MEDICAL ? MAYDAY_KIND_MEDICAL : MAYDAY_KIND_ROAD;
+    entry.raised_unix_seconds = absl::ToUnixSeconds(queued[i].raised);
+  }
+  return static_cast<int32_t>(queued.size());
 }
 
 }  // extern "C"

@@ -114,6 +114,10 @@ std::vector<std::shared_ptr<PendingAlert>> ClientImpl::ResumedAlerts() {
   return outbox_->Resumed();
 }
 
+std::vector<QueuedForAnotherMember> ClientImpl::AlertsQueuedForOtherMembers() {
+  return outbox_->WaitingForOthers();
+}
+
 absl::Status ClientImpl::FeedLocation(const std::string& case_name,
                                       const mayday::v1::Location& location) {
   return location_feed_.Feed(case_name, location);

@@ -28,6 +28,7 @@ class ClientImpl final : public Client {
                                                       AlertCallback on_change) override;
   std::vector<std::shared_ptr<PendingAlert>> PendingAlerts() override;
   std::vector<std::shared_ptr<PendingAlert>> ResumedAlerts() override;
+  std::vector<QueuedForAnotherMember> AlertsQueuedForOtherMembers() override;
   absl::Status FeedLocation(const std::string& case_name,
                             const mayday::v1::Location& location) override;
   absl::StatusOr<mayday::v1::Case> GetCase(const std::string& case_name) override;

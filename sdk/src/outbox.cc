@@ -8,6 +8,7 @@
 #include "backoff.h"
 #include "channel.h"
 #include "grpc_status.h"
+#include "request_id.h"
 
 namespace mayday::sdk::internal {
 
@@ -68,7 +69,8 @@ absl::Status PendingAlertImpl::abandoned() const {
 
 absl::StatusOr<std::unique_ptr<AlertOutbox>> AlertOutbox::Open(const ClientOptions& options,
                                                                std::shared_ptr<Stub> stub) {
-  absl::StatusOr<std::unique_ptr<OutboxStore>> store = OutboxStore::Open(options.data_dir);
+  absl::StatusOr<std::unique_ptr<OutboxStore>> store =
+      OutboxStore::Open(options.data_dir, MemberKey(options.token));
   if (!store.ok()) return store.status();
   std::unique_ptr<AlertOutbox> outbox(new AlertOutbox(options, std::move(stub), std::move(*store)));
   absl::StatusOr<std::vector<mayday::v1::RaiseAlertRequest>> pending =
@@ -108,6 +110,17 @@ std::shared_ptr<PendingAlertImpl> AlertOutbox::Add(const mayday::v1::RaiseAlertR
   return Start(std::make_shared<PendingAlertImpl>(request.request_id(), std::move(on_change),
                                                   note_repaired, note_trimmed),
                request);
+}
+
+std::vector<QueuedForAnotherMember> AlertOutbox::WaitingForOthers() {
+  absl::StatusOr<std::vector<OthersAlert>> stored = store_->WaitingForOthers();
+  std::vector<QueuedForAnotherMember> waiting;
+  if (!stored.ok()) return waiting;
+  for (const OthersAlert& alert : *stored) {
+    waiting.push_back(QueuedForAnotherMember{alert.request_id, alert.kind,
+                                             absl::FromUnixSeconds(alert.queued_at_seconds)});
+  }
+  return waiting;
 }
 
 std::shared_ptr<PendingAlertImpl> AlertOutbox::Start(std::shared_ptr<PendingAlertImpl> alert,

@@ -74,6 +74,9 @@ class AlertOutbox {
   std::vector<std::shared_ptr<PendingAlert>> Pending();
   // Alerts found pending in the store at Open.
   std::vector<std::shared_ptr<PendingAlert>> Resumed() const { return resumed_; }
+  // Alerts other members left queued in the store, oldest first; empty if
+  // the store cannot be read.
+  std::vector<QueuedForAnotherMember> WaitingForOthers();
 
  private:
   struct Sender {

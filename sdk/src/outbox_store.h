@@ -5,8 +5,10 @@
 #ifndef MAYDAY_SDK_SRC_OUTBOX_STORE_H_
 #define MAYDAY_SDK_SRC_OUTBOX_STORE_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -19,16 +21,33 @@ struct sqlite3;
 
 namespace mayday::sdk::internal {
 
+// A queued alert that belongs to another member (OutboxStore::
+// WaitingForOthers).
+struct OthersAlert {
+  std::string request_id;
+  mayday::v1::CaseKind kind = mayday::v1::CASE_KIND_UNSPECIFIED;
+  int64_t queued_at_seconds = 0;  // Unix time it was raised
+};
+
+// Each alert is kept with its member's key (MemberKey, request_id.h): a
+// phone shared by several members (a family, a log-out and log-in) keeps
+// one outbox, and an alert must go under the token of the member who
+// raised it, never under the next one's. A store sees and changes only its
+// own member's alerts, but can tell how many wait for others.
 // Thread-safe: every method takes the store's mutex.
 class OutboxStore {
  public:
   // The file name inside data_dir.
   static constexpr char kFileName[] = "mayday-outbox.db";
 
-  // Opens (creating if needed) the outbox in `data_dir`, which must exist.
-  // Empty data_dir: an in-memory store that does not survive the process.
-  // FAILED_PRECONDITION if the file cannot be opened or initialised.
-  static absl::StatusOr<std::unique_ptr<OutboxStore>> Open(const std::string& data_dir);
+  // Opens (creating if needed) the outbox in `data_dir`, which must exist,
+  // for the member whose key is `member`. Empty data_dir: an in-memory
+  // store that does not survive the process. FAILED_PRECONDITION if the
+  // file cannot be opened or initialised. An outbox written before alerts
+  // had members is given to the first member who opens it (a phone that
+  // had one member).
+  static absl::StatusOr<std::unique_ptr<OutboxStore>> Open(const std::string& data_dir,
+                                                           const std::string& member);
   ~OutboxStore();
   OutboxStore(const OutboxStore&) = delete;
   OutboxStore& operator=(const OutboxStore&) = delete;
@@ -44,15 +63,19 @@ class OutboxStore {
   absl::StatusOr<std::vector<mayday::v1::RaiseAlertRequest>> LoadPending();
   // Returns the case name of an acknowledged alert, or "" if none.
   std::string AcknowledgedCase(const std::string& request_id);
+  // The pending alerts of other members, oldest first.
+  absl::StatusOr<std::vector<OthersAlert>> WaitingForOthers();
 
  private:
-  explicit OutboxStore(sqlite3* db) : db_(db) {}
+  OutboxStore(sqlite3* db, std::string member) : db_(db), member_(std::move(member)) {}
   absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool HasMemberColumn() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status SetState(const std::string& request_id, int state, const std::string& case_name,
                         const std::string& error);
 
   absl::Mutex mu_;
   sqlite3* const db_ ABSL_PT_GUARDED_BY(mu_);
+  const std::string member_;
 };
 
 }  // namespace mayday::sdk::internal

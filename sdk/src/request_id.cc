@@ -30,17 +30,25 @@ bool IsAcceptedRequestId(absl::string_view key) {
   return true;
 }
 
-std::string WireRequestId(absl::string_view key) {
-  if (IsAcceptedRequestId(key)) return std::string(key);
+std::string Fnv1a128Hex(absl::string_view bytes) {
   // FNV-1a, 128 bits: offset basis and prime as published for FNV.
   const absl::uint128 prime = absl::MakeUint128(0x0000000001000000, 0x000000000000013B);
   absl::uint128 hash = absl::MakeUint128(0x6C62272E07BB0142, 0x62B821756295C58D);
-  for (char c : key) {
+  for (char c : bytes) {
     hash ^= static_cast<uint8_t>(c);
     hash *= prime;
   }
-  return absl::StrCat("key-", absl::Hex(absl::Uint128High64(hash), absl::kZeroPad16),
+  return absl::StrCat(absl::Hex(absl::Uint128High64(hash), absl::kZeroPad16),
                       absl::Hex(absl::Uint128Low64(hash), absl::kZeroPad16));
+}
+
+std::string WireRequestId(absl::string_view key) {
+  if (IsAcceptedRequestId(key)) return std::string(key);
+  return absl::StrCat("key-", Fnv1a128Hex(key));
+}
+
+std::string MemberKey(absl::string_view token) {
+  return Fnv1a128Hex(absl::StrCat("mayday outbox member\n", token));
 }
 
 }  // namespace mayday::sdk::internal

@@ -38,7 +38,7 @@ Fixture& GetFixture() {
              absl::StrCat("mayday-outbox-fuzz-", std::to_string(::getpid()));
     std::filesystem::create_directories(f->dir);
     std::filesystem::remove(f->dir / OutboxStore::kFileName);
-    auto store = OutboxStore::Open(f->dir.string());
+    auto store = OutboxStore::Open(f->dir.string(), "fuzz");
     if (!store.ok()) mayday::fuzz::Fail(kHarness, store.status().ToString());
     f->store = std::move(*store);
     const std::string path = (f->dir / OutboxStore::kFileName).string();

@@ -1,6 +1,8 @@
 // The alert outbox: the SQLite store keeps pending alerts across reopen, and
 // Raise reports queued -> sending -> acknowledged / failed against the
 // scripted AlertService.
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <random>
@@ -12,6 +14,7 @@
 #include "fake_alert_service.h"
 #include "mayday/sdk/client.h"
 #include "outbox_store.h"
+#include "request_id.h"
 
 namespace mayday::sdk {
 namespace {
@@ -36,6 +39,9 @@ class ScratchDir {
   std::string path_;
 };
 
+// The member of the clients below that use the token "t".
+const std::string kMember = internal::MemberKey("t");
+
 mayday::v1::RaiseAlertRequest Request(const std::string& id) {
   mayday::v1::RaiseAlertRequest request;
   request.set_request_id(id);
@@ -47,7 +53,7 @@ mayday::v1::RaiseAlertRequest Request(const std::string& id) {
 TEST_CASE("OutboxStore keeps pending alerts across reopen", "[sdk][outbox]") {
   ScratchDir dir;
   {
-    auto store = internal::OutboxStore::Open(dir.path());
+    auto store = internal::OutboxStore::Open(dir.path(), kMember);
     REQUIRE(store.ok());
     REQUIRE((*store)->Insert(Request("a")).ok());
     REQUIRE((*store)->Insert(Request("b")).ok());
@@ -55,7 +61,7 @@ TEST_CASE("OutboxStore keeps pending alerts across reopen", "[sdk][outbox]") {
     REQUIRE((*store)->MarkAcknowledged("b", "cases/b").ok());
     REQUIRE((*store)->MarkFailed("c", "bad").ok());
   }
-  auto store = internal::OutboxStore::Open(dir.path());
+  auto store = internal::OutboxStore::Open(dir.path(), kMember);
   REQUIRE(store.ok());
   auto pending = (*store)->LoadPending();
   REQUIRE(pending.ok());
@@ -67,7 +73,7 @@ TEST_CASE("OutboxStore keeps pending alerts across reopen", "[sdk][outbox]") {
 }
 
 TEST_CASE("OutboxStore refuses a data_dir that does not exist", "[sdk][outbox]") {
-  auto store = internal::OutboxStore::Open("/nonexistent/mayday/dir");
+  auto store = internal::OutboxStore::Open("/nonexistent/mayday/dir", kMember);
   REQUIRE_FALSE(store.ok());
   CHECK(store.status().code() == absl::StatusCode::kFailedPrecondition);
   ClientOptions options;
@@ -80,7 +86,7 @@ TEST_CASE("OutboxStore refuses a data_dir that does not exist", "[sdk][outbox]")
 TEST_CASE("Create resends what the outbox holds, with its request_id", "[sdk][outbox]") {
   ScratchDir dir;
   {
-    auto store = internal::OutboxStore::Open(dir.path());
+    auto store = internal::OutboxStore::Open(dir.path(), kMember);
     REQUIRE(store.ok());
     REQUIRE((*store)->Insert(Request("left-by-a-killed-app")).ok());
   }
@@ -104,6 +110,135 @@ TEST_CASE("Create resends what the outbox holds, with its request_id", "[sdk][ou
   REQUIRE(requests.size() == 1);
   CHECK(requests[0].request_id() == "left-by-a-killed-app");
   CHECK(requests[0].kind() == mayday::v1::CASE_KIND_MEDICAL);
+}
+
+TEST_CASE("Members sharing a data directory each keep their own queued alerts", "[sdk][outbox]") {
+  ScratchDir dir;
+  const std::string alice = internal::MemberKey("alice-token");
+  const std::string bob = internal::MemberKey("bob-token");
+  CHECK(alice != bob);
+  CHECK(alice.size() == 32);
+  CHECK(alice.find("alice") == std::string::npos);
+  {
+    auto alices = internal::OutboxStore::Open(dir.path(), alice);
+    auto bobs = internal::OutboxStore::Open(dir.path(), bob);
+    REQUIRE(alices.ok());
+    REQUIRE(bobs.ok());
+    // The same key chosen by two members' apps: two alerts, not one.
+    REQUIRE((*alices)->Insert(Request("press-1")).ok());
+    REQUIRE((*bobs)->Insert(Request("press-1")).ok());
+    REQUIRE((*bobs)->MarkAcknowledged("press-1", "cases/bob").ok());
+    CHECK((*alices)->LoadPending()->size() == 1);
+    CHECK((*bobs)->LoadPending()->empty());
+    CHECK((*alices)->AcknowledgedCase("press-1").empty());
+    CHECK((*bobs)->AcknowledgedCase("press-1") == "cases/bob");
+    const auto waiting = (*bobs)->WaitingForOthers();
+    REQUIRE(waiting.ok());
+    REQUIRE(waiting->size() == 1);
+    CHECK((*waiting)[0].request_id == "press-1");
+    CHECK((*alices)->WaitingForOthers()->empty());
+  }
+}
+
+TEST_CASE("An alert queued by one member is never sent under another's token", "[sdk][outbox]") {
+  // A shared family phone: Alice raised an alert while offline and logged
+  // out; Bob logs in on the same app (the same data directory).
+  ScratchDir dir;
+  {
+    auto store = internal::OutboxStore::Open(dir.path(), internal::MemberKey("alice-token"));
+    REQUIRE(store.ok());
+    REQUIRE((*store)->Insert(Request("alice-press")).ok());
+  }
+  testing::FakeServer server;
+  ClientOptions options;
+  options.server = server.address();
+  options.data_dir = dir.path();
+  {
+    testing::CaseReply reply;
+    reply.result.set_name("cases/bob-1");
+    server.service().AddRaiseReply(reply);
+    options.token = "bob-token";
+    auto bob = Client::Create(options);
+    REQUIRE(bob.ok());
+    CHECK((*bob)->ResumedAlerts().empty());
+    const std::vector<QueuedForAnotherMember> waiting = (*bob)->AlertsQueuedForOtherMembers();
+    REQUIRE(waiting.size() == 1);
+    CHECK(waiting[0].request_id == "alice-press");
+    CHECK(waiting[0].kind == mayday::v1::CASE_KIND_MEDICAL);
+    CHECK(absl::Now() - waiting[0].raised < absl::Minutes(5));
+    Alert own;
+    own.kind = mayday::v1::CASE_KIND_ROAD;
+    own.latitude = 52.37;
+    own.longitude = 4.90;
+    own.request_id = "bob-press";
+    auto raised = (*bob)->Raise(own);
+    REQUIRE(raised.ok());
+    REQUIRE((*raised)->WaitDone(absl::Seconds(10)));
+  }
+  {
+    testing::CaseReply reply;
+    reply.result.set_name("cases/alice-1");
+    server.service().AddRaiseReply(reply);
+    options.token = "alice-token";
+    auto alice = Client::Create(options);
+    REQUIRE(alice.ok());
+    CHECK((*alice)->AlertsQueuedForOtherMembers().empty());
+    const auto resumed = (*alice)->ResumedAlerts();
+    REQUIRE(resumed.size() == 1);
+    CHECK(resumed[0]->request_id() == "alice-press");
+    REQUIRE(resumed[0]->WaitDone(absl::Seconds(10)));
+    CHECK(resumed[0]->progress().opened.name() == "cases/alice-1");
+  }
+  // Each alert went once, under its own member's token.
+  const auto requests = server.service().raise_requests();
+  const auto tokens = server.service().authorizations();
+  REQUIRE(requests.size() == 2);
+  REQUIRE(tokens.size() == 2);
+  CHECK(requests[0].request_id() == "bob-press");
+  CHECK(tokens[0] == "Bearer bob-token");
+  CHECK(requests[1].request_id() == "alice-press");
+  CHECK(tokens[1] == "Bearer alice-token");
+  options.token = "bob-token";
+  auto bob = Client::Create(options);
+  REQUIRE(bob.ok());
+  CHECK((*bob)->AlertsQueuedForOtherMembers().empty());
+}
+
+TEST_CASE("An outbox from before members is given to the first member who opens it",
+          "[sdk][outbox]") {
+  ScratchDir dir;
+  {
+    // The table as SDK 0.1 wrote it, with one pending alert.
+    auto store = internal::OutboxStore::Open(dir.path(), kMember);
+    REQUIRE(store.ok());
+  }
+  const std::string file = dir.path() + "/" + internal::OutboxStore::kFileName;
+  std::filesystem::remove(file);
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
+    const std::string blob = Request("old-press").SerializeAsString();
+    std::string hex;
+    for (unsigned char c : blob) absl::StrAppend(&hex, absl::Hex(c, absl::kZeroPad2));
+    const std::string sql = absl::StrCat(
+        "CREATE TABLE alerts (request_id TEXT PRIMARY KEY, request BLOB NOT NULL,"
+        " state INTEGER NOT NULL, case_name TEXT NOT NULL DEFAULT '',"
+        " error TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL);"
+        "INSERT INTO alerts VALUES ('old-press', x'",
+        hex, "', 0, '', '', strftime('%s','now'));");
+    CHECK(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto first = internal::OutboxStore::Open(dir.path(), kMember);
+  REQUIRE(first.ok());
+  const auto pending = (*first)->LoadPending();
+  REQUIRE(pending.ok());
+  REQUIRE(pending->size() == 1);
+  CHECK((*pending)[0].request_id() == "old-press");
+  auto second = internal::OutboxStore::Open(dir.path(), internal::MemberKey("other"));
+  REQUIRE(second.ok());
+  CHECK((*second)->LoadPending()->empty());
+  CHECK((*second)->WaitingForOthers()->size() == 1);
 }
 
 TEST_CASE("Raise reports each state change in order", "[sdk][outbox]") {

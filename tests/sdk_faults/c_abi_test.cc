@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "child_process.h"
 #include "crew.h"
 #include "mayday/mayday.h"
+#include "member_cases.h"
 #include "test_server.h"
 
 namespace mayday::testing {
@@ -41,11 +43,13 @@ extern "C" void RecordEnd(mayday_status status, const char*, void* user) {
   ++seen->ends;
 }
 
-mayday_client* MakeClient(const std::string& address, const std::string& token) {
+mayday_client* MakeClient(const std::string& address, const std::string& token,
+                          const std::string& data_dir = "") {
   mayday_client_options options;
   mayday_client_options_init(&options);
   options.server = address.c_str();
   options.token = token.c_str();
+  if (!data_dir.empty()) options.data_dir = data_dir.c_str();
   options.initial_backoff_ms = 50;
   options.max_backoff_ms = 500;
   mayday_client* client = nullptr;
@@ -90,6 +94,42 @@ TEST_CASE("C ABI: raise and watch a case to RESOLVED", "[sdk][c_abi]") {
   CHECK(seen.states.front() == MAYDAY_CASE_STATE_DISPATCHING);
   CHECK(seen.states.back() == MAYDAY_CASE_STATE_RESOLVED);
   CHECK(seen.descriptions.front().find("flat tyre") != std::string::npos);
+}
+
+TEST_CASE("C ABI: an alert another member queued is told, not sent", "[sdk][c_abi]") {
+  TestServer server;
+  const std::string dir = server.db_path() + "-outbox";
+  std::filesystem::create_directories(dir);
+  const std::string alice = server.Token("member", "c-alice");
+  const std::string bob = server.Token("member", "c-bob");
+  char request_id[64] = {};
+  {
+    // Alice raises with no network; her app is closed before it goes.
+    mayday_client* offline = MakeClient("127.0.0.1:1", alice, dir);
+    REQUIRE(mayday_raise_async(offline, MAYDAY_KIND_MEDICAL, 52.37, 4.90, 10, "fell", nullptr,
+                               nullptr, request_id, sizeof(request_id)) == MAYDAY_OK);
+    mayday_client_destroy(offline);
+  }
+  mayday_client* bobs = MakeClient(server.address(), bob, dir);
+  CHECK(mayday_alerts_queued_for_others(nullptr, nullptr, 0) == -1);
+  CHECK(mayday_alerts_queued_for_others(bobs, nullptr, 0) == 1);
+  mayday_queued_alert queued[2] = {};
+  REQUIRE(mayday_alerts_queued_for_others(bobs, queued, 2) == 1);
+  CHECK(std::string(queued[0].request_id) == request_id);
+  CHECK(queued[0].kind == MAYDAY_KIND_MEDICAL);
+  CHECK(queued[0].raised_unix_seconds > 0);
+  // Alice signs in again: her alert goes, as hers.
+  mayday_client* alices = MakeClient(server.address(), alice, dir);
+  bool delivered = false;
+  for (int i = 0; i < 200 && !delivered; ++i) {
+    delivered = mayday_alerts_queued_for_others(bobs, nullptr, 0) == 0;
+    if (!delivered) absl::SleepFor(absl::Milliseconds(50));
+  }
+  CHECK(delivered);
+  CHECK(MemberCases(server, alice).size() == 1);
+  CHECK(MemberCases(server, bob).empty());
+  mayday_client_destroy(alices);
+  mayday_client_destroy(bobs);
 }
 
 TEST_CASE("C ABI: errors are a code and a message", "[sdk][c_abi]") {

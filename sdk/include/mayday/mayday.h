@@ -258,6 +258,20 @@ MAYDAY_API mayday_status mayday_feed_location(mayday_client* client, const char*
                                               double latitude, double longitude,
                                               double accuracy_meters);
 
+/* An alert another member raised on this device, still queued. */
+typedef struct mayday_queued_alert {
+  char request_id[129]; /* NUL-terminated */
+  mayday_kind kind;
+  int64_t raised_unix_seconds;
+} mayday_queued_alert;
+/* The alerts raised on this device by other members (other tokens on the
+ * same data_dir) and still queued, oldest first. They are never sent under
+ * this client's token, only through a client created with their member's.
+ * Returns how many there are (-1 if client is NULL) and fills the first
+ * `max` into `out` (NULL with max 0: only count). Thread-safe. */
+MAYDAY_API int32_t mayday_alerts_queued_for_others(mayday_client* client, mayday_queued_alert* out,
+                                                   int32_t max);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

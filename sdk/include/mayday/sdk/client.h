@@ -137,6 +137,14 @@ enum class AlertState {
   kFailed,
 };
 
+// An alert another member raised on this device, still queued
+// (Client::AlertsQueuedForOtherMembers).
+struct QueuedForAnotherMember {
+  std::string request_id;
+  mayday::v1::CaseKind kind = mayday::v1::CASE_KIND_UNSPECIFIED;
+  absl::Time raised;  // when it was queued, to the second
+};
+
 // A snapshot of a raised alert.
 struct AlertProgress {
   AlertState state = AlertState::kQueued;
@@ -280,6 +288,14 @@ class Client {
   // from before was delivered: case X" once each is acknowledged.
   // Thread-safe.
   virtual std::vector<std::shared_ptr<PendingAlert>> ResumedAlerts() = 0;
+
+  // Returns the alerts raised on this device by other members (other
+  // tokens, on the same data_dir) and still queued, oldest first. They are
+  // never sent under this client's token: each goes only through a Client
+  // created with its own member's token. An app on a shared phone can say
+  // "an alert raised by another account is waiting to be sent: sign in as
+  // them". Thread-safe.
+  virtual std::vector<QueuedForAnotherMember> AlertsQueuedForOtherMembers() = 0;
 
   // Feeds the member's newest position for an open case. Returns at once;
   // an SDK thread sends it with UpdateCaseLocation, retrying transient
