@@ -6,9 +6,17 @@
 //           --tls-client-ca devices-ca.pem
 //   maydayd token create --db mayday.db --role member --subject alice
 //   maydayd token create --db mayday.db --role responder --subject van --count 50
+//
+// Exit status when serving: 0 after SIGINT or SIGTERM; 1 if it could not
+// start (database, address, open-file limit); 2 for bad flags or files; 3 if
+// it stopped accepting connections (docs/operations.md): its supervisor
+// restarts it.
+#include <unistd.h>
+
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,8 +26,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "auth/token.h"
+#include "listener/descriptor_limit.h"
 #include "server.h"
 #include "store/store.h"
 
@@ -66,13 +76,46 @@ int CreateTokens(const std::string& db, const std::string& role_name, const std:
   return 0;
 }
 
-int Serve(const mayday::server::ServerOptions& options) {
-  // Block the stop signals in every thread; the main thread waits for them.
+// The exit status after the listener stopped accepting connections.
+constexpr int kListenerLostStatus = 3;
+// How long a shutdown after that may take before maydayd exits anyway: a
+// stuck accept thread must not keep the supervisor from restarting it.
+constexpr absl::Duration kListenerLostShutdownLimit = absl::Seconds(10);
+
+// What ends serving: a stop signal, or the server's listener lost. One for
+// the process, never destroyed: the thread waiting for signals outlives main.
+struct StopRequest {
+  absl::Mutex mu;
+  int signal ABSL_GUARDED_BY(mu) = 0;
+  std::optional<absl::Status> listener_lost ABSL_GUARDED_BY(mu);
+};
+
+int Serve(mayday::server::ServerOptions options) {
+  // Every connection and file takes a descriptor: use all the hard limit
+  // allows (listener/descriptor_limit.h), before anything opens one.
+  auto limit = mayday::server::RaiseDescriptorLimit();
+  if (!limit.ok()) {
+    std::fprintf(stderr, "maydayd: %s; going on with the limit as it is\n",
+                 std::string(limit.status().message()).c_str());
+  }
+
+  // Block the stop signals in every thread; one thread waits for them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  static auto* const stop = new StopRequest;
+  std::thread([stop_signals] {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    absl::MutexLock lock(&stop->mu);
+    stop->signal = signal;
+  }).detach();
+  options.on_listener_lost = [](const absl::Status& why) {
+    absl::MutexLock lock(&stop->mu);
+    stop->listener_lost = why;
+  };
 
   auto server = mayday::server::Server::Start(options);
   if (!server.ok()) {
@@ -89,15 +132,46 @@ int Serve(const mayday::server::ServerOptions& options) {
                           : options.tls.client_ca_file.empty()
                               ? "TLS"
                               : "TLS, client certificates required for responders and operators";
+  const int64_t soft = mayday::server::SoftDescriptorLimit();
+  const std::string raised = limit.ok() && limit->soft != limit->soft_before
+                                 ? absl::StrCat(" (raised from ", limit->soft_before, ")")
+                                 : "";
+  std::fprintf(stderr,
+               "maydayd: open-file limit %lld%s: serving up to %lld connections at once%s, "
+               "refusing more\n",
+               static_cast<long long>(soft), raised.c_str(),
+               static_cast<long long>((*server)->max_connections()),
+               options.max_connections > 0 ? " (--max-connections)" : "");
   std::fprintf(stderr, "maydayd: serving on port %d, database %s, %s\n", (*server)->port(),
                options.db_path.c_str(), transport);
   int signal = 0;
-  sigwait(&stop_signals, &signal);
-  std::fprintf(stderr, "maydayd: %s received, shutting down\n",
-               signal == SIGINT ? "SIGINT" : "SIGTERM");
+  std::optional<absl::Status> listener_lost;
+  {
+    absl::MutexLock lock(&stop->mu);
+    stop->mu.Await(absl::Condition(
+        +[](StopRequest* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) {
+          return s->signal != 0 || s->listener_lost.has_value();
+        },
+        stop));
+    signal = stop->signal;
+    listener_lost = stop->listener_lost;
+  }
+  if (listener_lost.has_value()) {
+    std::fprintf(stderr, "maydayd: exiting with status %d for its supervisor to start it again\n",
+                 kListenerLostStatus);
+    std::thread([] {
+      absl::SleepFor(kListenerLostShutdownLimit);
+      std::fprintf(stderr, "maydayd: the shutdown took over %s: exiting now\n",
+                   absl::FormatDuration(kListenerLostShutdownLimit).c_str());
+      _exit(kListenerLostStatus);
+    }).detach();
+  } else {
+    std::fprintf(stderr, "maydayd: %s received, shutting down\n",
+                 signal == SIGINT ? "SIGINT" : "SIGTERM");
+  }
   (*server)->Shutdown(absl::Seconds(5));
   std::fprintf(stderr, "maydayd: stopped\n");
-  return 0;
+  return listener_lost.has_value() ? kListenerLostStatus : 0;
 }
 
 // One --rate-limit flag: CLASS=PER_SECOND/BURST or CLASS=off.
@@ -189,6 +263,11 @@ int main(int argc, char** argv) {
                  "wait their turn and get the open case, never an error (0: no spacing)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-connections", options.max_connections,
+                 "connections served at once; more are closed as soon as accepted (default: the "
+                 "open-file limit, raised to its hard limit, less 64 kept for the database and "
+                 "the rest)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   app.add_option("--call-threads", options.call_threads,
                  "threads for the calls that wait for a commit or for dispatch (all but "
                  "RaiseAlert and the streams), so that gRPC's own threads never wait")

@@ -14,6 +14,8 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "listener/descriptor_limit.h"
+#include "listener/listener.h"
 #include "responders/position_log.h"
 #include "responders/responder_streams.h"
 #include "rpc/call_pool.h"
@@ -43,6 +45,9 @@ class ServerImpl final : public Server {
     if (options.db_path.empty()) {
       return absl::InvalidArgumentError("no database: pass --db FILE");
     }
+    auto cap = ConnectionCap(SoftDescriptorLimit(), options.max_connections);
+    if (!cap.ok()) return cap.status();
+    max_connections_ = *cap;
     StoreOptions store_options = options.store;
     if (store_options.clock == nullptr) store_options.clock = clock_;
     store_options.on_writable = [this](bool writable, absl::string_view reason) {
@@ -103,8 +108,18 @@ class ServerImpl final : public Server {
 
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    // maydayd accepts connections itself and hands them to gRPC, which
+    // still applies `credentials` (TLS) to each (listener/listener.h).
+    auto listener = Listener::Open(
+        options.listen_address, ListenerOptions{.max_connections = max_connections_,
+                                                .probe_interval = options.listener_probe_interval,
+                                                .probe_timeout = options.listener_probe_timeout});
+    if (!listener.ok()) return listener.status();
+    listener_ = std::move(*listener);
+    port_ = listener_->port();
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(options.listen_address, *credentials, &port_);
+    acceptor_ = builder.experimental().AddExternalConnectionAcceptor(
+        grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD, *credentials);
     builder.RegisterService(alerts_.get());
     builder.RegisterService(responders_.get());
     builder.RegisterService(operators_.get());
@@ -117,15 +132,40 @@ class ServerImpl final : public Server {
     builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60'000);
     builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20'000);
     grpc_server_ = builder.BuildAndStart();
-    if (grpc_server_ == nullptr || port_ == 0) {
+    if (grpc_server_ == nullptr) {
       return absl::UnavailableError(
-          absl::StrCat("could not listen on ", options.listen_address,
-                       ": the address is malformed, not local, or already in use"));
+          absl::StrCat("gRPC could not start serving on ", options.listen_address));
     }
+    ServerOptions::Handoff handoff = [acceptor = acceptor_.get()](int listener_fd, int fd) {
+      grpc::experimental::ExternalConnectionAcceptor::NewConnectionParameters connection;
+      connection.listener_fd = listener_fd;
+      connection.fd = fd;
+      acceptor->HandleNewConnection(&connection);
+    };
+    if (options.wrap_handoff) handoff = options.wrap_handoff(std::move(handoff));
+    listener_->Start(std::move(handoff),
+                     [this, on_lost = options.on_listener_lost](const absl::Status& why) {
+                       ListenerLost(why, on_lost);
+                     });
     absl::MutexLock lock(&health_mu_);
     health_ = grpc_server_->GetHealthCheckService();
-    if (health_ != nullptr && !writable_) health_->SetServingStatus(false);
+    if (health_ != nullptr && !(writable_ && listening_)) health_->SetServingStatus(false);
     return absl::OkStatus();
+  }
+
+  // The listener stopped accepting: say NOT_SERVING for good, so that load
+  // balancers and probes send phones elsewhere, and tell the owner (maydayd
+  // exits for its supervisor to restart it).
+  void ListenerLost(const absl::Status& why,
+                    const std::function<void(const absl::Status&)>& on_lost) {
+    std::fprintf(stderr, "maydayd: no longer accepting connections: %s; health: NOT_SERVING\n",
+                 std::string(why.message()).c_str());
+    {
+      absl::MutexLock lock(&health_mu_);
+      listening_ = false;
+      if (health_ != nullptr) health_->SetServingStatus(false);
+    }
+    if (on_lost) on_lost(why);
   }
 
   // The store's file stopped or started taking writes: a server that cannot
@@ -142,10 +182,11 @@ class ServerImpl final : public Server {
     }
     absl::MutexLock lock(&health_mu_);
     writable_ = writable;
-    if (health_ != nullptr) health_->SetServingStatus(writable);
+    if (health_ != nullptr) health_->SetServingStatus(writable_ && listening_);
   }
 
   int port() const override { return port_; }
+  int64_t max_connections() const override { return max_connections_; }
   const base::Clock& clock() const override { return *clock_; }
   Store& store() override { return *store_; }
   void SettleDispatch() override { dispatcher_->Settle(); }
@@ -155,6 +196,8 @@ class ServerImpl final : public Server {
     absl::MutexLock lock(&shutdown_mu_);
     if (shut_down_) return;
     shut_down_ = true;
+    // New connections are refused by the kernel from here on.
+    if (listener_ != nullptr) listener_->Stop();
     if (grpc_server_ != nullptr) {
       grpc::HealthCheckServiceInterface* health = nullptr;
       {
@@ -182,6 +225,7 @@ class ServerImpl final : public Server {
   absl::Mutex health_mu_;
   grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(health_mu_) = nullptr;
   bool writable_ ABSL_GUARDED_BY(health_mu_) = true;
+  bool listening_ ABSL_GUARDED_BY(health_mu_) = true;
   // Released after the store closed.
   std::unique_ptr<ServingLock> serving_lock_;
   std::unique_ptr<Store> store_;
@@ -200,8 +244,12 @@ class ServerImpl final : public Server {
   std::unique_ptr<AlertServiceImpl> alerts_;
   std::unique_ptr<ResponderServiceImpl> responders_;
   std::unique_ptr<OperatorServiceImpl> operators_;
+  std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  // Stopped first in Shutdown(); its threads use acceptor_.
+  std::unique_ptr<Listener> listener_;
   int port_ = 0;
+  int64_t max_connections_ = 0;
   absl::Mutex shutdown_mu_;
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
 };

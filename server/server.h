@@ -4,10 +4,12 @@
 #ifndef MAYDAY_SERVER_SERVER_H_
 #define MAYDAY_SERVER_SERVER_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "mayday/base/clock.h"
@@ -25,7 +27,24 @@ class Dispatcher;
 
 struct ServerOptions {
   // host:port to listen on; port 0 picks a free one (see Server::port()).
+  // The server owns the listening socket and accept() (listener/listener.h).
   std::string listen_address = "127.0.0.1:7433";
+  // Connections served at once; one more is accepted and closed at once.
+  // 0: as many as the open-file limit leaves room for (its soft limit less
+  // the descriptors the rest of the server keeps,
+  // listener/descriptor_limit.h); a larger number is INVALID_ARGUMENT.
+  int64_t max_connections = 0;
+  // How often the server connects to itself to check that it still accepts
+  // connections, and how long that connection may wait; a zero interval:
+  // never. On the system clock whatever `clock` is: whether a socket is
+  // accepted is a matter of the transport, as gRPC's own deadlines are.
+  absl::Duration listener_probe_interval = absl::Seconds(5);
+  absl::Duration listener_probe_timeout = absl::Seconds(5);
+  // Called once, on a thread of the server's, if it stopped accepting
+  // connections (its probe went unanswered, or its socket broke); health is
+  // NOT_SERVING by then, for good. maydayd exits non-zero for its
+  // supervisor to restart it. Must not block; must not call Shutdown().
+  std::function<void(const absl::Status& why)> on_listener_lost;
   // TLS certificate, key and client CA files. All empty (the default):
   // plaintext. With a client CA, the responder and operator services need
   // a client certificate it signed; the member-facing AlertService works
@@ -74,19 +93,28 @@ struct ServerOptions {
   std::function<std::unique_ptr<dispatch::Engine>(std::unique_ptr<dispatch::Engine>)> wrap_engine;
   std::function<std::unique_ptr<CaseWriter>(CaseWriter*)> wrap_dispatch_writer;
   std::function<std::unique_ptr<Store>(std::unique_ptr<Store>)> wrap_store;
+  // wrap_handoff decorates what each accepted connection is given to (gRPC):
+  // one that blocks holds up the accept thread, as a stuck listener would.
+  using Handoff = std::function<void(int listener_fd, int fd)>;
+  std::function<Handoff(Handoff)> wrap_handoff;
 };
 
 class Server {
  public:
   // Opens the store, restores open cases into dispatch and starts serving.
   // UNAVAILABLE if the database can't be opened or the address can't be
-  // bound; INVALID_ARGUMENT for bad dispatch options or TLS files (checked
-  // first, before the database is opened).
+  // bound; INVALID_ARGUMENT for bad dispatch options, TLS files or
+  // max_connections (checked first, before the database is opened) or a
+  // malformed listen address; FAILED_PRECONDITION if the open-file limit
+  // leaves no room for connections.
   static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options);
   virtual ~Server() = default;
 
   // The port actually listened on.
   virtual int port() const = 0;
+  // Connections served at once (ServerOptions::max_connections, or what the
+  // open-file limit allows).
+  virtual int64_t max_connections() const = 0;
   // The clock the server runs on (ServerOptions::clock, or the system's).
   virtual const base::Clock& clock() const = 0;
   // The store the server writes (to issue tokens in tests and tools).

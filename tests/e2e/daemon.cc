@@ -33,7 +33,8 @@ Output Run(const std::vector<std::string>& argv) {
 }
 
 Daemon::Daemon(const std::string& binary, const std::string& db,
-               const std::vector<std::string>& extra_args, const std::string& listen) {
+               const std::vector<std::string>& extra_args, const std::string& listen,
+               std::optional<DescriptorLimits> limits) {
   // Built before fork: the child only calls async-signal-safe functions.
   std::vector<std::string> args = {binary, "--listen", listen, "--db", db};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
@@ -48,6 +49,11 @@ Daemon::Daemon(const std::string& binary, const std::string& db,
     dup2(pipe_fds[1], STDERR_FILENO);
     close(pipe_fds[0]);
     close(pipe_fds[1]);
+    if (limits.has_value()) {
+      // setrlimit is a plain system call, safe between fork and exec.
+      const rlimit limit{.rlim_cur = limits->soft, .rlim_max = limits->hard};
+      if (setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(126);
+    }
     execv(binary.c_str(), argv.data());
     _exit(127);
   }
@@ -56,6 +62,9 @@ Daemon::Daemon(const std::string& binary, const std::string& db,
   char line[512];
   // The first line says where it serves, or why it could not start.
   while (port_ == 0 && fgets(line, sizeof line, log) != nullptr) {
+    std::string text = line;
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    startup_log_.push_back(text);
     std::sscanf(line, "maydayd: serving on port %d", &port_);
   }
   // Keep draining the child's stderr so it never blocks on a full pipe.

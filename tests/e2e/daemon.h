@@ -2,35 +2,48 @@
 #ifndef MAYDAY_TESTS_E2E_DAEMON_H_
 #define MAYDAY_TESTS_E2E_DAEMON_H_
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 namespace mayday::testing {
 
+// The open-file limits (RLIMIT_NOFILE) a daemon starts with, as `ulimit -Sn`
+// and `ulimit -Hn` would set them in the shell that starts it.
+struct DescriptorLimits {
+  rlim_t soft = 0;
+  rlim_t hard = 0;
+};
+
 // `maydayd --listen LISTEN --db DB [extra_args...]`, started in the
 // constructor; the port is read from its "serving on port N" line. LISTEN is
 // 127.0.0.1:0 (a port the kernel picks) unless given, e.g. to restart on the
-// port clients already know.
+// port clients already know. `limits`, if set, are the child's descriptor
+// limits; by default it inherits the test's.
 class Daemon {
  public:
   Daemon(const std::string& binary, const std::string& db,
-         const std::vector<std::string>& extra_args = {},
-         const std::string& listen = "127.0.0.1:0");
+         const std::vector<std::string>& extra_args = {}, const std::string& listen = "127.0.0.1:0",
+         std::optional<DescriptorLimits> limits = std::nullopt);
   ~Daemon();  // SIGKILLs the child if still running
 
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
   std::string address() const;
+  // The lines it logged up to and including "serving on port N".
+  const std::vector<std::string>& startup_log() const { return startup_log_; }
   // Sends `signal` and waits for the child; returns its wait status.
   int Stop(int signal);
 
  private:
   pid_t pid_ = -1;
   int port_ = 0;
+  std::vector<std::string> startup_log_;
 };
 
 // A fresh directory under the system's temp directory ("PREFIX-<random>"),
