@@ -104,8 +104,16 @@ absl::StatusOr<ListenSocket> Listen(sockaddr_storage address, socklen_t length, 
       listen(fd, SOMAXCONN) != 0) {
     const int error = errno;
     close(fd);
-    absl::Status status = absl::UnavailableError(absl::StrCat(
-        "cannot listen on ", AddressOf({.address = address}), ": ", std::strerror(error)));
+    // Another process on the port is a usage error the caller names (exit 2
+    // for maydayd); sockets no longer share ports (no SO_REUSEPORT).
+    absl::Status status = error == EADDRINUSE
+                              ? absl::AlreadyExistsError(absl::StrCat(
+                                    "cannot listen on ", AddressOf({.address = address}),
+                                    ": the port is in use by another process "
+                                    "(another maydayd?)"))
+                              : absl::UnavailableError(absl::StrCat("cannot listen on ",
+                                                                    AddressOf({.address = address}),
+                                                                    ": ", std::strerror(error)));
     errno = error;
     return status;
   }

@@ -183,6 +183,30 @@ TEST_CASE(
   second_refused(restarted);
 }
 
+TEST_CASE("A second maydayd on a busy port exits 2 naming the port, even after kill -9") {
+  TempDb db, other;
+  const auto second_refused = [&](const Daemon& first) {
+    const std::string address = "127.0.0.1:" + std::to_string(first.port());
+    const Output second = Run({MAYDAYD_BINARY, "--listen", address, "--db", other.path()});
+    INFO(second.text());
+    CHECK(second.exit_code == 2);
+    REQUIRE_FALSE(second.lines.empty());
+    CHECK_THAT(second.lines.back(), Catch::StartsWith("maydayd: ") &&
+                                        Catch::Contains("cannot listen on " + address) &&
+                                        Catch::Contains("in use"));
+  };
+  int port = 0;
+  {
+    Daemon first(MAYDAYD_BINARY, db.path());
+    port = first.port();
+    second_refused(first);
+    REQUIRE(WIFSIGNALED(first.Stop(SIGKILL)));
+  }
+  // The port is free again once the first is gone.
+  Daemon restarted(MAYDAYD_BINARY, db.path(), {}, "127.0.0.1:" + std::to_string(port));
+  second_refused(restarted);
+}
+
 TEST_CASE("SIGTERM stops maydayd cleanly") {
   TempDb db;
   Daemon daemon(MAYDAYD_BINARY, db.path());
