@@ -2,7 +2,6 @@
 // BEGIN IMMEDIATE transaction that either commits (fsynced) or leaves the file
 // as it was. Each event is chained to its case's head (store/case_chain.h)
 // and recorded for its commit's row.
-#include <sqlite3.h>
 
 #include <array>
 #include <initializer_list>
@@ -211,14 +210,14 @@ absl::StatusOr<CreatedCase> InsertCase(Database& db, CommitChain& chain, const C
   const std::string hash = CaseEventHash(ChainGenesis(), id, 1, event_blob);
   if (status.ok()) status = (*insert)->BindBlob(10, hash);
   if (status.ok()) status = (*insert)->Step().status();
-  if (SqliteErrorCode(status) == SQLITE_CONSTRAINT_UNIQUE && !snapshot.request_id().empty()) {
+  if (ViolationOf(status) == Violation::kUnique && !snapshot.request_id().empty()) {
     absl::StatusOr<std::optional<Case>> existing =
         FindRetried(db, snapshot.member(), snapshot.request_id());
     if (!existing.ok()) return ReadInWriteFailed(existing.status());
     // A retry: the transaction rolls back having written nothing.
     if (existing->has_value()) return CreatedCase{std::move(**existing), false};
   }
-  if (SqliteErrorCode(status) == SQLITE_CONSTRAINT_PRIMARYKEY) {
+  if (ViolationOf(status) == Violation::kPrimaryKey) {
     return absl::AlreadyExistsError(
         absl::StrCat("case id ", id, " is already taken by another case; nothing was stored"));
   }

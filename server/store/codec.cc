@@ -1,8 +1,6 @@
 // Row and API type conversions of the store; see codec.h.
 #include "store/codec.h"
 
-#include <sqlite3.h>
-
 #include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -19,26 +17,6 @@ namespace {
 constexpr absl::string_view kPageTokenVersion = "c1:";
 // Marks a status made by WriteFailed; holds its reason.
 constexpr char kWriteFailureUrl[] = "type.mayday.dev/store.write_failure";
-
-// What went wrong, in words an operator acts on, for a SQLite result code.
-absl::string_view FailureReason(int code) {
-  switch (code & 0xff) {
-    case SQLITE_FULL:
-      return "disk full";
-    case SQLITE_IOERR:
-      return "I/O error";
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return "database busy";
-    case SQLITE_READONLY:
-      return "database read-only";
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return "database corrupt";
-    default:
-      return "storage error";
-  }
-}
 
 template <typename Message>
 absl::StatusOr<Message> Parse(absl::string_view blob, absl::string_view what) {
@@ -89,7 +67,7 @@ std::optional<CaseCursor> DecodePageToken(absl::string_view token) {
 absl::Status WriteFailed(const absl::Status& cause) {
   // A job's own failed write, seen again by the batch that ran it.
   if (cause.GetPayload(kWriteFailureUrl).has_value()) return cause;
-  const absl::string_view reason = FailureReason(SqliteErrorCode(cause));
+  const absl::string_view reason = StorageFailureOf(cause);
   absl::Status status = absl::UnavailableError(absl::StrCat(
       "storage write failed (", reason, "): ", cause.message(), "; nothing was stored"));
   status.SetPayload(kWriteFailureUrl, absl::Cord(reason));

@@ -1,13 +1,15 @@
-// Thin RAII wrappers over the SQLite C API, so the store never touches a raw
-// sqlite3* or sqlite3_stmt* and never forgets to finalize, reset or roll back:
+// What the store's reads and writes (queries.h) need of a database
+// connection, whichever engine is behind it (SQLite: sqlite_database.h):
 //
-//   Database     one connection (sqlite3_open_v2 / sqlite3_close_v2), with a
-//                cache of prepared statements keyed by their SQL text.
+//   Database     one connection, with a cache of prepared statements keyed
+//                by their SQL text. Statements number their parameters
+//                ?1, ?2, ...
 //   Statement    one prepared statement; bind, step, read columns.
 //   StatementLease  a cached statement borrowed for one use; resets it and
 //                clears its bindings when it goes out of scope, so no read
 //                transaction is left open by a half-read SELECT.
-//   Transaction  BEGIN IMMEDIATE ... COMMIT, rolled back if not committed.
+//   Transaction  a write transaction (it holds the database's write lock)
+//                committed or rolled back, never left open.
 //
 // None of these is thread-safe: the owner of a Database serializes all use of
 // it and of everything obtained from it.
@@ -18,51 +20,38 @@
 #include <memory>
 #include <string>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-struct sqlite3;
-struct sqlite3_stmt;
-
 namespace mayday::server::store_internal {
 
-// A prepared statement. Owns its sqlite3_stmt; move-only.
+// A prepared statement, owned by its Database.
 class Statement {
  public:
-  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  Statement(Statement&& other) noexcept;
-  Statement& operator=(Statement&& other) noexcept;
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  ~Statement();
+  virtual ~Statement() = default;
 
-  // Bind parameter `index` (1-based). The bound text and blobs are copied.
-  // An error status carries SQLite's message.
-  absl::Status BindText(int index, absl::string_view value);
-  absl::Status BindBlob(int index, absl::string_view value);
-  absl::Status BindInt64(int index, int64_t value);
-  absl::Status BindNull(int index);
+  // Bind parameter `index` (1-based, ?index in the SQL). The bound text and
+  // blobs are copied. An error status carries the engine's message.
+  virtual absl::Status BindText(int index, absl::string_view value) = 0;
+  virtual absl::Status BindBlob(int index, absl::string_view value) = 0;
+  virtual absl::Status BindInt64(int index, int64_t value) = 0;
+  virtual absl::Status BindNull(int index) = 0;
 
   // Runs the statement one step: true if a row is ready to read, false when
-  // the statement is done. An error status carries SQLite's message and
-  // extended result code (see SqliteErrorCode).
-  absl::StatusOr<bool> Step();
+  // the statement is done. An error status carries the engine's message and
+  // what it ran into (ViolationOf, StorageFailureOf).
+  virtual absl::StatusOr<bool> Step() = 0;
 
   // Column `index` (0-based) of the current row. The returned views stay
   // valid until the next Step or Reset.
-  int64_t ColumnInt64(int index) const;
-  absl::string_view ColumnText(int index) const;
-  absl::string_view ColumnBlob(int index) const;
-  bool ColumnIsNull(int index) const;
+  virtual int64_t ColumnInt64(int index) const = 0;
+  virtual absl::string_view ColumnText(int index) const = 0;
+  virtual absl::string_view ColumnBlob(int index) const = 0;
+  virtual bool ColumnIsNull(int index) const = 0;
 
   // Makes the statement ready to run again and clears its bindings.
-  void Reset();
-
- private:
-  sqlite3_stmt* stmt_;
+  virtual void Reset() = 0;
 };
 
 // A cached Statement lent out for one use; Reset() when destroyed.
@@ -84,42 +73,46 @@ class StatementLease {
   Statement* stmt_;
 };
 
-// One SQLite connection.
+// One connection to the store's database.
 class Database {
  public:
-  // Opens `path` with sqlite3_open_v2, `flags` (SQLITE_OPEN_*) and the VFS
-  // named `vfs` (empty: the default), with extended result codes on and a
-  // busy timeout of `busy_timeout_ms`. UNAVAILABLE with SQLite's message if
-  // the file cannot be opened; INVALID_ARGUMENT if no VFS is named `vfs`.
-  static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path, int flags,
-                                                        int busy_timeout_ms,
-                                                        const std::string& vfs = "");
+  Database() = default;
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
-  // Finalizes every cached statement, then closes the connection.
-  ~Database();
+  // Closes the connection and every statement prepared on it.
+  virtual ~Database() = default;
 
   // Runs one or more SQL statements that return no rows of interest.
-  absl::Status Exec(absl::string_view sql);
+  virtual absl::Status Exec(absl::string_view sql) = 0;
 
   // Runs one statement that returns no rows, prepared once and cached (for
-  // the BEGIN, SAVEPOINT and COMMIT of every write, where parsing each time
-  // would cost more than the statement).
+  // the SAVEPOINT and COMMIT of every write, where parsing each time would
+  // cost more than the statement).
   absl::Status Run(absl::string_view sql);
 
   // The cached prepared statement for `sql`, preparing it on first use.
-  absl::StatusOr<StatementLease> Prepare(absl::string_view sql);
+  virtual absl::StatusOr<StatementLease> Prepare(absl::string_view sql) = 0;
+
+  // Opens a write transaction: waits for the database's write lock (up to
+  // the engine's timeout; other connections, in this or other processes,
+  // may hold it), so that what the transaction reads stays true until it
+  // commits.
+  virtual absl::Status BeginWrite() = 0;
 
   // True if the connection has no open transaction.
-  bool autocommit() const;
+  virtual bool autocommit() const = 0;
 
-  // True if SQLite opened the main database read-only although it was asked
-  // for read-write (it does so, silently, when the file cannot be written).
-  bool read_only() const;
+  // Rows the last INSERT, UPDATE or DELETE of this connection changed.
+  virtual int64_t changes() const = 0;
 
   // Rows inserted, changed or deleted by this connection's statements since
   // it opened (those of statements that failed and were undone not counted).
-  int64_t total_changes() const;
+  virtual int64_t total_changes() const = 0;
+
+  // True if a statement failed inside the open transaction and the engine
+  // takes no more statements in it until it is rolled back (PostgreSQL), or
+  // to a savepoint before the failure. SQLite undoes only the statement.
+  virtual bool failed_transaction() const = 0;
 
   // Set by the group commit while it runs a job of a batch: nested
   // Transactions then open no savepoint of their own (the batch undoes a
@@ -127,32 +120,31 @@ class Database {
   void set_in_job(bool in_job) { in_job_ = in_job; }
   bool in_job() const { return in_job_; }
 
-  // The file this connection has open as its main database.
-  std::string path() const;
-
-  // After each commit of this connection, on the committing thread, calls
-  // `on_commit` with the number of pages the write-ahead log holds, in place
-  // of SQLite's own checkpoint of the log once it passes 1,000 pages.
-  void SetWalHook(absl::AnyInvocable<void(int)> on_commit);
-
-  // A passive checkpoint: copies into the database file the pages of the
-  // write-ahead log that no reader still needs, syncing both as the
-  // connection's synchronous setting says. Waits for no reader or writer;
-  // UNAVAILABLE on an I/O error (SQLITE_BUSY, another checkpoint running, is
-  // no error: that one does the work).
-  absl::Status CheckpointPassive();
-
  private:
-  explicit Database(sqlite3* db) : db_(db) {}
-
-  sqlite3* db_;
-  absl::AnyInvocable<void(int)> on_commit_;
-  absl::flat_hash_map<std::string, std::unique_ptr<Statement>> statements_;
   bool in_job_ = false;
 };
 
-// BEGIN IMMEDIATE on construction via Begin(); ROLLBACK in the destructor
-// unless Commit() succeeded. Inside an open transaction (a group commit's
+// What a failed write ran into, whichever engine refused it.
+enum class Violation {
+  kNone,        // no constraint (or not a failed write)
+  kPrimaryKey,  // the row's key is taken
+  kUnique,      // another unique column's value is taken
+  kForeignKey,  // it refers to a row that does not exist
+  kOther,       // a CHECK or NOT NULL constraint
+};
+Violation ViolationOf(const absl::Status& status);
+
+// Why storage failed, in a few words for people ("disk full", "I/O error",
+// "database busy", "database read-only", "database corrupt", "database
+// unreachable"), or "storage error" if the engine told nothing more.
+absl::string_view StorageFailureOf(const absl::Status& status);
+
+// How an engine's adapter marks its errors for the two functions above.
+void MarkViolation(absl::Status& status, Violation violation);
+void MarkStorageFailure(absl::Status& status, absl::string_view reason);
+
+// Database::BeginWrite on construction via Begin(); ROLLBACK in the
+// destructor unless Commit() succeeded. Inside an open transaction (a group commit's
 // batch) it nests as a SAVEPOINT instead: Commit() releases it into the outer
 // transaction, and the destructor rolls back only its own changes.
 class Transaction {
@@ -170,7 +162,8 @@ class Transaction {
   Transaction& operator=(const Transaction&) = delete;
   ~Transaction();
 
-  // COMMIT. With synchronous=FULL, OK means the transaction is on disk. On
+  // COMMIT. OK means the transaction is durable (the engines are set up so:
+  // SQLite's synchronous=FULL, PostgreSQL's synchronous_commit). On
   // error the transaction is rolled back (now or by the destructor). Nested:
   // RELEASE; the outer transaction's commit decides.
   absl::Status Commit();
@@ -182,10 +175,6 @@ class Transaction {
   bool nested_;     // inside an outer transaction
   bool savepoint_;  // nested with a savepoint of its own (not inside a job)
 };
-
-// The SQLite extended result code an error status from this file carries,
-// or 0 if it carries none.
-int SqliteErrorCode(const absl::Status& status);
 
 }  // namespace mayday::server::store_internal
 

@@ -172,7 +172,7 @@ absl::StatusOr<Mark> HeldMark(Database& db) {
 
 }  // namespace
 
-absl::StatusOr<std::optional<std::string>> CheckMark(Database& db, const MarkFile& file,
+absl::StatusOr<std::optional<std::string>> CheckMark(SqliteDatabase& db, const MarkFile& file,
                                                      bool accept_data_loss) {
   absl::StatusOr<Mark> held = HeldMark(db);
   if (!held.ok()) return held.status();
@@ -203,7 +203,7 @@ absl::StatusOr<std::optional<std::string>> CheckMark(Database& db, const MarkFil
       "serve what is left (recorded in the audit trail)"));
 }
 
-absl::Status RecordMark(Database& db, MarkFile& file, const std::optional<std::string>& loss,
+absl::Status RecordMark(SqliteDatabase& db, MarkFile& file, const std::optional<std::string>& loss,
                         absl::Time now) {
   if (loss.has_value()) {
     AuditEntry entry;

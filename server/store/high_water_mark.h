@@ -26,7 +26,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "store/database.h"
+#include "store/sqlite_database.h"
 
 namespace mayday::server::store_internal {
 
@@ -79,13 +79,13 @@ class MarkFile {
 // Behind it (or a mark overwritten whole): DATA_LOSS, saying what is
 // missing and what to do, unless `accept_data_loss`; then what was lost, in
 // words, for RecordMark. nullopt if nothing is missing.
-absl::StatusOr<std::optional<std::string>> CheckMark(Database& db, const MarkFile& file,
+absl::StatusOr<std::optional<std::string>> CheckMark(SqliteDatabase& db, const MarkFile& file,
                                                      bool accept_data_loss);
 
 // After the migrations: records an accepted `loss` in the audit trail (at
 // `now`), then sets the mark to what `db` holds (lowered after a loss,
 // made for a file from before the mark existed) and syncs it.
-absl::Status RecordMark(Database& db, MarkFile& file, const std::optional<std::string>& loss,
+absl::Status RecordMark(SqliteDatabase& db, MarkFile& file, const std::optional<std::string>& loss,
                         absl::Time now);
 
 // After a commit: records how far the history in `db` now goes (no sync).

@@ -359,7 +359,7 @@ absl::StatusOr<int> SchemaVersion(Database& db) {
   return static_cast<int>((*max)->ColumnInt64(0));
 }
 
-absl::Status Migrate(Database& db, absl::Time now) {
+absl::Status Migrate(SqliteDatabase& db, absl::Time now) {
   // The write lock comes first: it proves the file is writable, and the
   // version read under it cannot change before the migrations commit.
   absl::StatusOr<Transaction> txn = Transaction::Begin(db);

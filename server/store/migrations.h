@@ -15,7 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "store/database.h"
+#include "store/sqlite_database.h"
 
 namespace mayday::server::store_internal {
 
@@ -44,7 +44,7 @@ absl::StatusOr<int> SchemaVersion(Database& db);
 // already there. FAILED_PRECONDITION if the file was written by a newer
 // version of Mayday; UNAVAILABLE on a SQLite error, in which case nothing was
 // changed.
-absl::Status Migrate(Database& db, absl::Time now);
+absl::Status Migrate(SqliteDatabase& db, absl::Time now);
 
 // Makes sure the triggers that keep audit_log, case_events and case_chain
 // append-only are there as this build defines them: each one missing or

@@ -1,7 +1,6 @@
 // Care agents' internal notes on cases: AddNote and ListNotes. Stored apart
 // from the event timeline, so that nothing that streams to members or
 // responders can carry them.
-#include <sqlite3.h>
 
 #include <string>
 #include <vector>
@@ -30,7 +29,7 @@ absl::Status InsertNote(Database& db, const mayday::v1::CaseNote& note) {
   }
   if (status.ok()) status = (*insert)->BindBlob(3, blob);
   if (status.ok()) status = (*insert)->Step().status();
-  if (SqliteErrorCode(status) == SQLITE_CONSTRAINT_FOREIGNKEY) {
+  if (ViolationOf(status) == Violation::kForeignKey) {
     return absl::NotFoundError(absl::StrCat(note.case_(), " not found; nothing was stored"));
   }
   if (!status.ok()) return WriteFailed(status);

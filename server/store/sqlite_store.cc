@@ -130,8 +130,8 @@ absl::Status SyncDirectoryOf(const std::string& path) {
 
 absl::StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path,
                                                          const StoreOptions& options) {
-  absl::StatusOr<std::unique_ptr<Database>> writer =
-      Database::Open(path, kOpenFlags | SQLITE_OPEN_CREATE, kBusyTimeoutMs, options.vfs);
+  absl::StatusOr<std::unique_ptr<SqliteDatabase>> writer =
+      SqliteDatabase::Open(path, kOpenFlags | SQLITE_OPEN_CREATE, kBusyTimeoutMs, options.vfs);
   if (!writer.ok()) return OpenFailed(path, writer.status());
   if ((*writer)->read_only()) return OpenFailed(path, ReadOnlyFile(path));
   absl::Status status = SetPragma(**writer, "PRAGMA journal_mode = WAL", "wal");
@@ -163,16 +163,16 @@ absl::StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path
   }
 
   // Opened after the writer made the file exist and use WAL.
-  absl::StatusOr<std::unique_ptr<Database>> reader =
-      Database::Open(path, kOpenFlags, kBusyTimeoutMs, options.vfs);
+  absl::StatusOr<std::unique_ptr<SqliteDatabase>> reader =
+      SqliteDatabase::Open(path, kOpenFlags, kBusyTimeoutMs, options.vfs);
   if (!reader.ok()) return OpenFailed(path, reader.status());
   status = Configure(**reader, options.synchronous);
   if (status.ok()) status = SetPragma(**reader, "PRAGMA query_only = ON", "");
   if (!status.ok()) return OpenFailed(path, status);
   // Syncs as the writer does: a checkpoint fsyncs the log before it copies
   // and the file after.
-  absl::StatusOr<std::unique_ptr<Database>> checkpointer =
-      Database::Open(path, kOpenFlags, kBusyTimeoutMs, options.vfs);
+  absl::StatusOr<std::unique_ptr<SqliteDatabase>> checkpointer =
+      SqliteDatabase::Open(path, kOpenFlags, kBusyTimeoutMs, options.vfs);
   if (!checkpointer.ok()) return OpenFailed(path, checkpointer.status());
   status = Configure(**checkpointer, options.synchronous);
   if (!status.ok()) return OpenFailed(path, status);
@@ -183,9 +183,10 @@ absl::StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path
                                                 resolved));
 }
 
-SqliteStore::SqliteStore(std::unique_ptr<Database> writer, std::unique_ptr<Database> reader,
-                         std::unique_ptr<Database> checkpointer, std::unique_ptr<MarkFile> mark,
-                         const StoreOptions& options)
+SqliteStore::SqliteStore(std::unique_ptr<SqliteDatabase> writer,
+                         std::unique_ptr<SqliteDatabase> reader,
+                         std::unique_ptr<SqliteDatabase> checkpointer,
+                         std::unique_ptr<MarkFile> mark, const StoreOptions& options)
     : writer_(std::move(writer)),
       clock_(options.clock),
       heads_interval_(options.history_heads_interval),
@@ -439,7 +440,7 @@ void SqliteStore::RunBatch(std::vector<QueuedWrite>& batch, std::vector<absl::St
 
 bool SqliteStore::TryBatch(std::vector<QueuedWrite>& batch, std::vector<absl::Status>& results,
                            bool savepoints) {
-  Database& db = *writer_;
+  SqliteDatabase& db = *writer_;
   absl::Status batch_failed;
   if (absl::Status begin = db.Run("BEGIN IMMEDIATE"); !begin.ok()) {
     batch_failed = WriteFailed(begin);
@@ -506,27 +507,27 @@ absl::StatusOr<std::vector<OpenCase>> SqliteStore::ListOpenCases() {
   return open;
 }
 
-absl::StatusOr<std::unique_ptr<Database>> SqliteStore::OpenVerifier() {
+absl::StatusOr<std::unique_ptr<SqliteDatabase>> SqliteStore::OpenVerifier() {
   std::string path;
   {
     absl::MutexLock lock(&read_mu_);
     path = reader_->path();
   }
-  absl::StatusOr<std::unique_ptr<Database>> db =
-      Database::Open(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, kBusyTimeoutMs);
+  absl::StatusOr<std::unique_ptr<SqliteDatabase>> db =
+      SqliteDatabase::Open(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, kBusyTimeoutMs);
   if (!db.ok()) return ReadFailed(db.status());
   return db;
 }
 
 absl::StatusOr<AuditVerdict> SqliteStore::VerifyAudit() {
-  absl::StatusOr<std::unique_ptr<Database>> db = OpenVerifier();
+  absl::StatusOr<std::unique_ptr<SqliteDatabase>> db = OpenVerifier();
   if (!db.ok()) return db.status();
   return CheckAuditChain(**db);
 }
 
 absl::StatusOr<HistoryVerdict> SqliteStore::VerifyHistory(const ChainAnchor& audit_anchor,
                                                           const ChainAnchor& commit_anchor) {
-  absl::StatusOr<std::unique_ptr<Database>> db = OpenVerifier();
+  absl::StatusOr<std::unique_ptr<SqliteDatabase>> db = OpenVerifier();
   if (!db.ok()) return db.status();
   // One read transaction: both chains as of one commit.
   if (absl::Status begin = (*db)->Exec("BEGIN"); !begin.ok()) return ReadFailed(begin);

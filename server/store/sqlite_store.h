@@ -18,8 +18,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "store/database.h"
 #include "store/high_water_mark.h"
+#include "store/sqlite_database.h"
 #include "store/store.h"
 
 namespace mayday::server::store_internal {
@@ -72,8 +72,8 @@ class SqliteStore final : public Store {
     std::vector<absl::Status> results;
   };
 
-  SqliteStore(std::unique_ptr<Database> writer, std::unique_ptr<Database> reader,
-              std::unique_ptr<Database> checkpointer, std::unique_ptr<MarkFile> mark,
+  SqliteStore(std::unique_ptr<SqliteDatabase> writer, std::unique_ptr<SqliteDatabase> reader,
+              std::unique_ptr<SqliteDatabase> checkpointer, std::unique_ptr<MarkFile> mark,
               const StoreOptions& options);
 
   // Submit, then wait for the outcome (the blocking write calls).
@@ -97,7 +97,7 @@ class SqliteStore final : public Store {
   absl::Status Probe() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // A read-only connection of its own, for the verifiers: reading a long
   // history must not hold up the reads that serve members and crews.
-  absl::StatusOr<std::unique_ptr<Database>> OpenVerifier();
+  absl::StatusOr<std::unique_ptr<SqliteDatabase>> OpenVerifier();
   // BEGIN, the jobs, COMMIT. Without savepoints: false, with the transaction
   // rolled back and nobody told, as soon as a job fails after writing.
   bool TryBatch(std::vector<QueuedWrite>& batch, std::vector<absl::Status>& results,
@@ -120,7 +120,7 @@ class SqliteStore final : public Store {
   void CheckpointLoop();
 
   absl::Mutex write_mu_;  // held by the writer thread while it runs a batch
-  const std::unique_ptr<Database> writer_ ABSL_PT_GUARDED_BY(write_mu_);
+  const std::unique_ptr<SqliteDatabase> writer_ ABSL_PT_GUARDED_BY(write_mu_);
   const base::Clock* const clock_;
   const absl::Duration heads_interval_;
   const std::function<void(const HistoryHeads&)> on_heads_;
@@ -141,10 +141,10 @@ class SqliteStore final : public Store {
   bool checkpoint_due_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
   bool checkpoint_stopping_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
   // Used by the checkpoint thread only.
-  const std::unique_ptr<Database> checkpointer_;
+  const std::unique_ptr<SqliteDatabase> checkpointer_;
   std::thread checkpoint_thread_;
   absl::Mutex read_mu_;
-  const std::unique_ptr<Database> reader_ ABSL_PT_GUARDED_BY(read_mu_);
+  const std::unique_ptr<SqliteDatabase> reader_ ABSL_PT_GUARDED_BY(read_mu_);
   const std::function<void(bool, absl::string_view)> on_writable_;
   const absl::Duration probe_interval_;
   // Writer thread only: whether the last batch that told took its writes,

@@ -1,8 +1,6 @@
 // Access token records: PutToken, FindToken, ListTokens and RevokeToken.
 // Only the SHA-256 of a token is stored, so the file does not hold
 // credentials.
-#include <sqlite3.h>
-
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -72,7 +70,7 @@ absl::Status InsertToken(Database& db, const TokenRecord& token) {
                  : (*insert)->BindInt64(6, absl::ToUnixMicros(token.expire_time));
   }
   if (status.ok()) status = (*insert)->Step().status();
-  if (SqliteErrorCode(status) == SQLITE_CONSTRAINT_PRIMARYKEY) {
+  if (ViolationOf(status) == Violation::kPrimaryKey) {
     return absl::AlreadyExistsError("a token with this hash is already stored; nothing was stored");
   }
   if (!status.ok()) return WriteFailed(status);

@@ -11,8 +11,8 @@
 #include <string>
 
 #include "absl/synchronization/notification.h"
-#include "store/database.h"
 #include "store/migrations.h"
+#include "store/sqlite_database.h"
 #include "store/store.h"
 #include "test_support.h"
 
@@ -168,7 +168,7 @@ TEST_CASE("A version 3 file gains the audit trail, its rows kept", "[store][audi
   testing::ScratchDir dir;
   const std::string path = dir.File("mayday.db");
   {
-    std::unique_ptr<store_internal::Database> db = testing::WriteSchemaFile(path, 3);
+    std::unique_ptr<store_internal::SqliteDatabase> db = testing::WriteSchemaFile(path, 3);
     REQUIRE(db->Exec("INSERT INTO tokens VALUES ('" + std::string(64, 'a') +
                      "', 'admin', 'root', 1, 0)")
                 .ok());

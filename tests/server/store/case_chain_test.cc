@@ -18,8 +18,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "mayday/base/clock.h"
-#include "store/database.h"
 #include "store/migrations.h"
+#include "store/sqlite_database.h"
 #include "store/store.h"
 #include "test_support.h"
 
@@ -351,7 +351,7 @@ TEST_CASE("A version 6 file's events are chained by the migration", "[store][cha
   testing::ScratchDir dir;
   const std::string path = dir.File("mayday.db");
   {
-    std::unique_ptr<store_internal::Database> db = testing::WriteSchemaFile(path, 6);
+    std::unique_ptr<store_internal::SqliteDatabase> db = testing::WriteSchemaFile(path, 6);
     // Two cases as version 6 stored them: b with 1 event, a with 2.
     for (const auto& [id, events] : {std::pair<std::string, int>{"b", 1}, {"a", 2}}) {
       mayday::v1::Case snapshot = testing::NewCase(id, "members/" + id, "r-" + id);

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "store/database.h"
+#include "store/sqlite_database.h"
 #include "store/store.h"
 #include "test_support.h"
 
@@ -75,7 +75,7 @@ void InsertOldCase(store_internal::Database& db, const mayday::v1::Case& c) {
 // A file as Mayday left it at schema version 2 (before admin tokens and the
 // responder column): an operator token and an assigned case.
 void WriteVersion2File(const std::string& path, const mayday::v1::Case& assigned) {
-  std::unique_ptr<store_internal::Database> db = testing::WriteSchemaFile(path, 2);
+  std::unique_ptr<store_internal::SqliteDatabase> db = testing::WriteSchemaFile(path, 2);
   REQUIRE(db->Exec("INSERT INTO tokens VALUES ('" + std::string(64, 'a') +
                    "', 'operator', 'desk-1', 1, 0)")
               .ok());
@@ -112,7 +112,7 @@ TEST_CASE("A version 5 file's cases are marked open or closed, and stay so",
   testing::ScratchDir dir;
   const std::string path = dir.File("mayday.db");
   {
-    std::unique_ptr<store_internal::Database> db = testing::WriteSchemaFile(path, 5);
+    std::unique_ptr<store_internal::SqliteDatabase> db = testing::WriteSchemaFile(path, 5);
     // state: 1 dispatching, 2 assigned, 5 resolved, 6 cancelled, 7 escalated.
     for (const auto& [id, state] : std::vector<std::pair<std::string, int>>{
              {"c1", 1}, {"c2", 2}, {"c3", 5}, {"c4", 6}, {"c5", 7}}) {

@@ -159,8 +159,10 @@ int RawExec(const std::string& path, const std::string& sql) {
   return rc;
 }
 
-std::unique_ptr<store_internal::Database> WriteSchemaFile(const std::string& path, int version) {
-  auto db = store_internal::Database::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 1000);
+std::unique_ptr<store_internal::SqliteDatabase> WriteSchemaFile(const std::string& path,
+                                                                int version) {
+  auto db =
+      store_internal::SqliteDatabase::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 1000);
   REQUIRE(db.ok());
   REQUIRE((*db)->Exec("PRAGMA journal_mode = WAL").ok());
   REQUIRE((*db)

@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "mayday/v1/resources.pb.h"
-#include "store/database.h"
+#include "store/sqlite_database.h"
 #include "store/store.h"
 
 namespace mayday::server::testing {
@@ -70,7 +70,8 @@ int RawExec(const std::string& path, const std::string& sql);
 // A file at schema `version` with no rows, as a Mayday of that version made
 // it (its migrations and their backfills run, each recorded), left open for
 // the test to add what that version stored.
-std::unique_ptr<store_internal::Database> WriteSchemaFile(const std::string& path, int version);
+std::unique_ptr<store_internal::SqliteDatabase> WriteSchemaFile(const std::string& path,
+                                                                int version);
 
 }  // namespace mayday::server::testing
 

@@ -1,0 +1,262 @@
+// The store's PostgreSQL schema, as numbered migrations; see
+// pg_migrations.h.
+#include "store/pg_migrations.h"
+
+#include <iterator>
+
+#include "absl/strings/str_cat.h"
+
+namespace mayday::server::store_internal {
+namespace {
+
+// Version 1: every table of the SQLite file at its version 9, column for
+// column (INTEGER as bigint, BLOB as bytea), with the same constraints and
+// indexes; what each is for is said at its SQLite migration
+// (migrations.cc). case_notes and case_tracks have an identity column named
+// rowid: the shared queries order by SQLite's implicit rowid.
+constexpr char kMigration1[] = R"sql(
+CREATE TABLE cases (
+  id text NOT NULL PRIMARY KEY,
+  member text NOT NULL,
+  request_id text,
+  kind bigint NOT NULL,
+  state bigint NOT NULL,
+  create_time_us bigint NOT NULL,
+  last_sequence bigint NOT NULL CHECK (last_sequence >= 1),
+  snapshot bytea NOT NULL,
+  responder text,
+  closed bigint NOT NULL DEFAULT 0 CHECK (closed IN (0, 1)),
+  event_hash bytea,
+  UNIQUE (member, request_id)
+);
+CREATE INDEX cases_by_state ON cases (state, create_time_us, id);
+CREATE INDEX cases_by_time ON cases (create_time_us, id);
+CREATE INDEX cases_open ON cases (create_time_us, id) WHERE closed = 0;
+CREATE INDEX cases_open_by_member ON cases (member, kind, create_time_us, id) WHERE closed = 0;
+CREATE INDEX cases_by_responder ON cases (responder, create_time_us, id)
+  WHERE responder IS NOT NULL;
+
+CREATE TABLE case_events (
+  case_id text NOT NULL REFERENCES cases (id),
+  sequence bigint NOT NULL CHECK (sequence >= 1),
+  event bytea NOT NULL,
+  hash bytea,
+  chain_sequence bigint,
+  PRIMARY KEY (case_id, sequence)
+);
+
+CREATE TABLE tokens (
+  token_hash text NOT NULL PRIMARY KEY,
+  role text NOT NULL CHECK (role IN ('member', 'responder', 'operator', 'admin')),
+  subject text NOT NULL,
+  create_time_us bigint NOT NULL,
+  revoked bigint NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
+  expire_time_us bigint
+);
+
+CREATE TABLE case_notes (
+  rowid bigint GENERATED ALWAYS AS IDENTITY,
+  case_id text NOT NULL REFERENCES cases (id),
+  create_time_us bigint NOT NULL,
+  note bytea NOT NULL
+);
+CREATE INDEX case_notes_by_case ON case_notes (case_id, create_time_us);
+
+CREATE TABLE responder_positions (
+  responder text NOT NULL PRIMARY KEY,
+  report_time_us bigint NOT NULL,
+  location bytea NOT NULL
+);
+CREATE TABLE case_tracks (
+  rowid bigint GENERATED ALWAYS AS IDENTITY,
+  case_id text NOT NULL,
+  report_time_us bigint NOT NULL,
+  responder text NOT NULL,
+  location bytea NOT NULL
+);
+CREATE INDEX case_tracks_by_case ON case_tracks (case_id, report_time_us);
+
+CREATE TABLE audit_log (
+  sequence bigint NOT NULL PRIMARY KEY CHECK (sequence > 0),
+  time_us bigint NOT NULL,
+  actor_role text NOT NULL,
+  actor text NOT NULL,
+  action text NOT NULL,
+  target text NOT NULL,
+  detail text NOT NULL,
+  prev_hash text NOT NULL,
+  hash text NOT NULL
+);
+
+CREATE TABLE case_presses (
+  member text NOT NULL,
+  request_id text NOT NULL,
+  case_id text NOT NULL REFERENCES cases (id),
+  press_time_us bigint NOT NULL,
+  PRIMARY KEY (member, request_id)
+);
+
+CREATE TABLE write_probe (
+  id bigint NOT NULL PRIMARY KEY CHECK (id = 1),
+  probe_time_us bigint NOT NULL
+);
+
+CREATE TABLE case_chain (
+  sequence bigint NOT NULL PRIMARY KEY CHECK (sequence > 0),
+  time_us bigint NOT NULL,
+  event_count bigint NOT NULL,
+  prev_hash bytea NOT NULL,
+  hash bytea NOT NULL
+);
+)sql";
+
+struct PgMigration {
+  int version;
+  const char* description;
+  const char* sql;
+};
+
+constexpr PgMigration kMigrations[] = {
+    {1, "the store's tables as of the SQLite file's version 9", kMigration1},
+};
+
+constexpr char kCreateMigrationsTable[] = R"sql(
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  version bigint NOT NULL PRIMARY KEY,
+  description text NOT NULL,
+  applied_time_us bigint NOT NULL
+)
+)sql";
+
+// What the append-only triggers run, word for word as pg_proc keeps it.
+constexpr char kAppendOnlyBody[] =
+    "\nBEGIN\n"
+    "  RAISE EXCEPTION '% is append-only: its rows cannot be changed or removed', "
+    "TG_TABLE_NAME\n"
+    "    USING ERRCODE = 'integrity_constraint_violation';\n"
+    "END\n";
+
+// The tables kept append-only, each by two triggers: one per row (UPDATE,
+// DELETE) and one per statement (TRUNCATE, which skips row triggers).
+constexpr const char* kAppendOnlyTables[] = {"audit_log", "case_events", "case_chain"};
+
+absl::Status Annotate(const absl::Status& status, absl::string_view what) {
+  return absl::Status(status.code(), absl::StrCat("schema migration failed: ", what, ": ",
+                                                  status.message(), "; nothing was changed"));
+}
+
+// Whether the query's first row's first column is true (or there is a row).
+absl::StatusOr<bool> Holds(Database& db, absl::string_view sql, absl::string_view text = "") {
+  absl::StatusOr<StatementLease> query = db.Prepare(sql);
+  if (!query.ok()) return query.status();
+  if (!text.empty()) {
+    if (absl::Status bound = (*query)->BindText(1, text); !bound.ok()) return bound;
+  }
+  absl::StatusOr<bool> row = (*query)->Step();
+  if (!row.ok()) return row.status();
+  return *row && (*query)->ColumnInt64(0) != 0;
+}
+
+// Makes the append-only function and triggers that are missing or differ;
+// returns what it made.
+absl::StatusOr<std::vector<std::string>> MakeTriggers(Database& db) {
+  std::vector<std::string> made;
+  absl::StatusOr<bool> body_ok =
+      Holds(db, "SELECT count(*) FROM pg_proc WHERE proname = 'mayday_append_only' AND prosrc = ?1",
+            kAppendOnlyBody);
+  if (!body_ok.ok()) return body_ok.status();
+  if (!*body_ok) {
+    absl::Status status = db.Exec(absl::StrCat(
+        "CREATE OR REPLACE FUNCTION mayday_append_only() RETURNS trigger LANGUAGE plpgsql AS $$",
+        kAppendOnlyBody, "$$"));
+    if (!status.ok()) return status;
+    made.push_back("mayday_append_only");
+  }
+  for (const char* table : kAppendOnlyTables) {
+    for (const bool per_row : {true, false}) {
+      const std::string name = absl::StrCat(table, per_row ? "_no_change" : "_no_truncate");
+      // Present, enabled, calling the function, for the right events.
+      absl::StatusOr<bool> present = Holds(
+          db,
+          absl::StrCat("SELECT count(*) FROM pg_trigger WHERE tgname = ?1 AND tgrelid = '", table,
+                       "'::regclass AND tgenabled = 'O' AND tgfoid = "
+                       "'mayday_append_only'::regproc AND tgtype = ",
+                       // BEFORE (2) | ROW (1) | DELETE (8) | UPDATE (16); or
+                       // BEFORE | TRUNCATE (32).
+                       per_row ? 27 : 34),
+          name);
+      if (!present.ok()) return present.status();
+      if (*present) continue;
+      absl::Status status = db.Exec(absl::StrCat(
+          "CREATE OR REPLACE TRIGGER ", name, " BEFORE ", per_row ? "UPDATE OR DELETE" : "TRUNCATE",
+          " ON ", table, per_row ? " FOR EACH ROW" : " FOR EACH STATEMENT",
+          " EXECUTE FUNCTION mayday_append_only(); ALTER TABLE ", table, " ENABLE TRIGGER ", name));
+      if (!status.ok()) return status;
+      made.push_back(name);
+    }
+  }
+  return made;
+}
+
+}  // namespace
+
+int LatestPgSchemaVersion() { return static_cast<int>(std::size(kMigrations)); }
+
+absl::StatusOr<int> PgSchemaVersion(Database& db) {
+  absl::StatusOr<bool> exists =
+      Holds(db,
+            "SELECT count(*) FROM pg_tables WHERE tablename = 'schema_migrations' "
+            "AND schemaname = current_schema()");
+  if (!exists.ok()) return exists.status();
+  if (!*exists) return 0;
+  absl::StatusOr<StatementLease> max =
+      db.Prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
+  if (!max.ok()) return max.status();
+  absl::StatusOr<bool> row = (*max)->Step();
+  if (!row.ok()) return row.status();
+  return static_cast<int>((*max)->ColumnInt64(0));
+}
+
+absl::StatusOr<std::vector<std::string>> PgMigrate(PgDatabase& db, absl::Time now) {
+  absl::StatusOr<Transaction> txn = Transaction::Begin(db);
+  if (!txn.ok()) return Annotate(txn.status(), "cannot begin");
+  // Under the migration lock, the version read stays true until commit.
+  if (absl::Status locked =
+          db.Exec(absl::StrCat("SELECT pg_advisory_xact_lock(", kMigrationLockKey, ")"));
+      !locked.ok()) {
+    return Annotate(locked, "cannot take the migration lock");
+  }
+  absl::StatusOr<int> version = PgSchemaVersion(db);
+  if (!version.ok()) return Annotate(version.status(), "cannot read the version");
+  if (*version > LatestPgSchemaVersion()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the PostgreSQL database has schema version ", *version, ", newer than this build's ",
+        LatestPgSchemaVersion(), "; run a newer maydayd"));
+  }
+  if (absl::Status status = db.Exec(kCreateMigrationsTable); !status.ok()) {
+    return Annotate(status, "cannot create schema_migrations");
+  }
+  for (const PgMigration& migration : kMigrations) {
+    if (migration.version <= *version) continue;
+    const std::string what =
+        absl::StrCat("migration ", migration.version, " (", migration.description, ")");
+    if (absl::Status status = db.Exec(migration.sql); !status.ok()) return Annotate(status, what);
+    absl::StatusOr<StatementLease> insert = db.Prepare(
+        "INSERT INTO schema_migrations (version, description, applied_time_us) "
+        "VALUES (?1, ?2, ?3)");
+    if (!insert.ok()) return Annotate(insert.status(), what);
+    absl::Status status = (*insert)->BindInt64(1, migration.version);
+    if (status.ok()) status = (*insert)->BindText(2, migration.description);
+    if (status.ok()) status = (*insert)->BindInt64(3, absl::ToUnixMicros(now));
+    if (status.ok()) status = (*insert)->Step().status();
+    if (!status.ok()) return Annotate(status, what);
+  }
+  absl::StatusOr<std::vector<std::string>> made = MakeTriggers(db);
+  if (!made.ok()) return Annotate(made.status(), "append-only triggers");
+  if (absl::Status status = txn->Commit(); !status.ok()) return Annotate(status, "commit");
+  // A new database's triggers were made, not made again.
+  if (*version == 0) made->clear();
+  return made;
+}
+
+}  // namespace mayday::server::store_internal
