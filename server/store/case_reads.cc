@@ -33,7 +33,7 @@ enum ListCasesParameter {
 // The SELECT for a ListCases page. Each clause appears only when its filter
 // is set, so SQLite can pick the index that fits.
 std::string ListCasesSql(const CaseFilter& filter, size_t state_count, bool has_cursor) {
-  std::string sql = "SELECT id, create_time_us, snapshot FROM cases WHERE 1";
+  std::string sql = "SELECT id, create_time_us, snapshot FROM cases WHERE TRUE";
   if (!filter.member.empty()) {
     absl::StrAppend(&sql, " AND member = ?", kMemberParameter);
   }

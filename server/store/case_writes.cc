@@ -185,12 +185,14 @@ absl::StatusOr<CreatedCase> InsertCase(Database& db, CommitChain& chain, const C
   absl::StatusOr<Transaction> txn = Transaction::Begin(db);
   if (!txn.ok()) return WriteFailed(txn.status());
 
-  // The insert itself tells a retry (UNIQUE (member, request_id)); only then
-  // is the stored case looked up.
+  // The insert itself tells a retry (UNIQUE (member, request_id)): it
+  // inserts nothing, and only then is the stored case looked up. Nothing,
+  // not a failed statement: on PostgreSQL that would spoil the transaction
+  // the lookup runs in.
   absl::StatusOr<StatementLease> insert = db.Prepare(
       "INSERT INTO cases (id, member, request_id, kind, state, create_time_us, "
       "last_sequence, snapshot, closed, responder, event_hash) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10)");
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING");
   if (!insert.ok()) return WriteFailed(insert.status());
   absl::Status status = (*insert)->BindText(1, id);
   if (status.ok()) status = (*insert)->BindText(2, snapshot.member());
@@ -210,18 +212,18 @@ absl::StatusOr<CreatedCase> InsertCase(Database& db, CommitChain& chain, const C
   const std::string hash = CaseEventHash(ChainGenesis(), id, 1, event_blob);
   if (status.ok()) status = (*insert)->BindBlob(10, hash);
   if (status.ok()) status = (*insert)->Step().status();
-  if (ViolationOf(status) == Violation::kUnique && !snapshot.request_id().empty()) {
+  if (!status.ok()) return WriteFailed(status);
+  if (db.changes() == 0) {
+    // A conflict: the member's request_id is stored (a retry), or the id
+    // is taken.
     absl::StatusOr<std::optional<Case>> existing =
         FindRetried(db, snapshot.member(), snapshot.request_id());
     if (!existing.ok()) return ReadInWriteFailed(existing.status());
     // A retry: the transaction rolls back having written nothing.
     if (existing->has_value()) return CreatedCase{std::move(**existing), false};
-  }
-  if (ViolationOf(status) == Violation::kPrimaryKey) {
     return absl::AlreadyExistsError(
         absl::StrCat("case id ", id, " is already taken by another case; nothing was stored"));
   }
-  if (!status.ok()) return WriteFailed(status);
   if (status = InsertEventRow(db, chain, id, 1, event_blob, hash); !status.ok()) {
     return WriteFailed(status);
   }

@@ -31,9 +31,6 @@ constexpr int kBusyTimeoutMs = 5000;
 // NOMUTEX: each connection is used by one thread at a time (the writer thread,
 // or a reader under read_mu_), so SQLite's own per-call mutex is not needed.
 constexpr int kOpenFlags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-// Most jobs in one transaction: bounds the latency a batch adds to its last
-// job and the work lost to one failed commit.
-constexpr size_t kMaxBatch = 1000;
 // The write-ahead log's size (pages of 4 KiB) past which the checkpoint
 // thread copies it back into the file (SQLite's own default), and past which
 // the writer does so itself.
@@ -187,19 +184,12 @@ SqliteStore::SqliteStore(std::unique_ptr<SqliteDatabase> writer,
                          std::unique_ptr<SqliteDatabase> reader,
                          std::unique_ptr<SqliteDatabase> checkpointer,
                          std::unique_ptr<MarkFile> mark, const StoreOptions& options)
-    : writer_(std::move(writer)),
-      clock_(options.clock),
-      heads_interval_(options.history_heads_interval),
-      on_heads_(options.on_history_heads),
+    : SqlStore(options),
+      writer_(std::move(writer)),
       mark_(std::move(mark)),
       checkpointer_(std::move(checkpointer)),
       reader_(std::move(reader)),
-      on_writable_(options.on_writable),
-      probe_interval_(options.probe_interval) {
-  {
-    absl::MutexLock lock(&write_mu_);
-    ReportHeads(/*always=*/true);
-  }
+      path_(writer_->path()) {
   // Runs inside the writer's COMMIT, write_mu_ held.
   writer_->SetWalHook([this](int pages) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     if (pages < kCheckpointPages) return;
@@ -212,8 +202,7 @@ SqliteStore::SqliteStore(std::unique_ptr<SqliteDatabase> writer,
     absl::MutexLock lock(&checkpoint_mu_);
     checkpoint_due_ = true;
   });
-  writer_thread_ = std::thread([this] { WriterLoop(); });
-  completer_thread_ = std::thread([this] { CompleterLoop(); });
+  StartWriting();
   checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
 }
 
@@ -223,19 +212,22 @@ SqliteStore::~SqliteStore() {
     checkpoint_stopping_ = true;
   }
   checkpoint_thread_.join();
-  {
-    absl::MutexLock lock(&queue_mu_);
-    stopping_ = true;
-  }
-  writer_thread_.join();
-  {
-    absl::MutexLock lock(&completions_mu_);
-    writer_done_ = true;
-  }
-  completer_thread_.join();
-  absl::MutexLock lock(&write_mu_);
-  ReportHeads(/*always=*/true);
+  StopWriting();
   mark_->Sync().IgnoreError();  // what the writer wrote last is in the file
+}
+
+absl::StatusOr<Database*> SqliteStore::Writer() { return writer_.get(); }
+
+void SqliteStore::AfterBatch(bool wrote) {
+  if (wrote) AdvanceMark();
+}
+
+std::string SqliteStore::HistoryName() const { return path_; }
+
+absl::Status SqliteStore::WithReader(absl::FunctionRef<void(Database&)> read) {
+  absl::MutexLock lock(&read_mu_);
+  read(*reader_);
+  return absl::OkStatus();
 }
 
 void SqliteStore::AdvanceMark() {
@@ -250,128 +242,6 @@ void SqliteStore::AdvanceMark() {
   } else {
     std::fprintf(stderr, "maydayd: the high-water mark %s is recorded again\n",
                  mark_->path().c_str());
-  }
-}
-
-void SqliteStore::ReportHeads(bool always) {
-  const absl::Time now = clock_->Now();
-  if (!always && now - last_heads_ < heads_interval_) return;
-  last_heads_ = now;
-  absl::StatusOr<HistoryHeads> heads = ReadHistoryHeads(*writer_);
-  if (!heads.ok()) {
-    std::fprintf(stderr, "maydayd: cannot read the history heads: %s\n",
-                 heads.status().ToString().c_str());
-    return;
-  }
-  if (on_heads_) {
-    on_heads_(*heads);
-    return;
-  }
-  // One line an outside record can keep, and `audit verify` takes back.
-  std::string check;
-  if (heads->audit_sequence > 0) {
-    absl::StrAppend(&check, " --audit-head ", heads->audit_sequence, ":", heads->audit_hash);
-  }
-  if (heads->commit_sequence > 0) {
-    absl::StrAppend(&check, " --case-head ", heads->commit_sequence, ":", heads->commit_hash);
-  }
-  const std::string line =
-      check.empty() ? std::string(" none yet") : absl::StrCat(" maydayctl audit verify", check);
-  std::fprintf(stderr, "maydayd: history heads of %s:%s\n", writer_->path().c_str(), line.c_str());
-}
-
-void SqliteStore::Submit(WriteJob job, WriteDone done) {
-  absl::MutexLock lock(&queue_mu_);
-  queue_.push_back(QueuedWrite{std::move(job), std::move(done)});
-}
-
-absl::Status SqliteStore::SubmitAndWait(WriteJob job) {
-  absl::Notification finished;
-  absl::Status outcome;
-  Submit(std::move(job), [&](absl::Status status) {
-    outcome = std::move(status);
-    finished.Notify();
-  });
-  finished.WaitForNotification();
-  return outcome;
-}
-
-void SqliteStore::WriterLoop() {
-  pthread_setname_np(pthread_self(), "mayday-writer");
-  std::vector<QueuedWrite> batch;
-  while (true) {
-    bool probe = false;
-    {
-      absl::MutexLock lock(&queue_mu_);
-      const absl::Condition work(
-          +[](SqliteStore* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->queue_mu_) {
-            return !self->queue_.empty() || self->stopping_;
-          },
-          this);
-      if (writable_) {
-        queue_mu_.Await(work);
-      } else {
-        // The file took no writes last time: try one when the probe is
-        // due, whatever else came meanwhile (a batch that wrote nothing
-        // tells nothing).
-        probe = clock_->Now() >= next_probe_ ||
-                !clock_->AwaitWithDeadline(&queue_mu_, work, next_probe_);
-      }
-      if (probe && stopping_) probe = false;
-      if (!probe && queue_.empty()) return;  // stopping, and everything queued is done
-      if (!probe) {
-        const size_t take = std::min(queue_.size(), kMaxBatch);
-        std::move(queue_.begin(), queue_.begin() + take, std::back_inserter(batch));
-        queue_.erase(queue_.begin(), queue_.begin() + take);
-      }
-    }
-    if (probe) {
-      absl::Status probed;
-      {
-        absl::MutexLock lock(&write_mu_);
-        probed = Probe();
-      }
-      NoteWritable({probed}, /*wrote=*/true);
-      continue;
-    }
-    Completions done;
-    done.results.resize(batch.size());
-    {
-      absl::MutexLock lock(&write_mu_);
-      const int64_t changes = writer_->total_changes();
-      RunBatch(batch, done.results);
-      const bool wrote = writer_->total_changes() != changes;
-      NoteWritable(done.results, wrote);
-      if (wrote) AdvanceMark();
-      ReportHeads(/*always=*/false);
-    }
-    done.callbacks.reserve(batch.size());
-    for (QueuedWrite& write : batch) done.callbacks.push_back(std::move(write.done));
-    batch.clear();
-    absl::MutexLock lock(&completions_mu_);
-    completions_.push_back(std::move(done));
-  }
-}
-
-void SqliteStore::CompleterLoop() {
-  pthread_setname_np(pthread_self(), "mayday-complete");
-  while (true) {
-    std::vector<Completions> ready;
-    {
-      absl::MutexLock lock(&completions_mu_);
-      completions_mu_.Await(absl::Condition(
-          +[](SqliteStore* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->completions_mu_) {
-            return !self->completions_.empty() || self->writer_done_;
-          },
-          this));
-      if (completions_.empty()) return;  // the writer stopped and all is told
-      ready.swap(completions_);
-    }
-    for (Completions& batch : ready) {
-      for (size_t i = 0; i < batch.callbacks.size(); ++i) {
-        batch.callbacks[i](std::move(batch.results[i]));
-      }
-    }
   }
 }
 
@@ -402,98 +272,6 @@ void SqliteStore::CheckpointLoop() {
   }
 }
 
-// The writer connection as WriteTxn, for the jobs of one batch.
-class BatchTxn final : public WriteTxn {
- public:
-  BatchTxn(Database& db, CommitChain& chain) : db_(db), chain_(chain) {}
-  absl::StatusOr<mayday::v1::Case> GetCase(std::string_view case_id) override {
-    return SelectCase(db_, ToAbsl(case_id));
-  }
-  absl::StatusOr<CreatedCase> CreateCase(const mayday::v1::Case& snapshot,
-                                         const mayday::v1::CaseEvent& first) override {
-    return InsertCase(db_, chain_, snapshot, first);
-  }
-  absl::Status AppendEvent(const mayday::v1::Case& snapshot,
-                           const mayday::v1::CaseEvent& event) override {
-    return InsertEvent(db_, chain_, snapshot, event);
-  }
-  absl::StatusOr<CreatedCase> OpenCase(const mayday::v1::Case& snapshot,
-                                       const mayday::v1::CaseEvent& first) override {
-    return OpenOrJoinCase(db_, chain_, snapshot, first);
-  }
-  absl::Status AddNote(const mayday::v1::CaseNote& note) override { return InsertNote(db_, note); }
-  absl::Status PutToken(const TokenRecord& token) override { return InsertToken(db_, token); }
-  absl::StatusOr<TokenRecord> RevokeToken(std::string_view token_id) override {
-    return UpdateTokenRevoked(db_, ToAbsl(token_id));
-  }
-  absl::Status AppendAudit(const AuditEntry& entry) override { return InsertAudit(db_, entry); }
-
- private:
-  Database& db_;
-  CommitChain& chain_;
-};
-
-void SqliteStore::RunBatch(std::vector<QueuedWrite>& batch, std::vector<absl::Status>& results) {
-  if (!TryBatch(batch, results, /*savepoints=*/false))
-    TryBatch(batch, results, /*savepoints=*/true);
-}
-
-bool SqliteStore::TryBatch(std::vector<QueuedWrite>& batch, std::vector<absl::Status>& results,
-                           bool savepoints) {
-  SqliteDatabase& db = *writer_;
-  absl::Status batch_failed;
-  if (absl::Status begin = db.Run("BEGIN IMMEDIATE"); !begin.ok()) {
-    batch_failed = WriteFailed(begin);
-  }
-  // The events this run of the batch writes, for its case_chain row.
-  CommitChain chain;
-  BatchTxn txn(db, chain);
-  for (size_t i = 0; i < batch.size() && batch_failed.ok(); ++i) {
-    const size_t chained_before = chain.size();
-    absl::Status status = savepoints ? db.Run("SAVEPOINT job") : absl::OkStatus();
-    const int64_t changes_before = db.total_changes();
-    db.set_in_job(true);
-    if (status.ok()) status = batch[i].job(txn);
-    db.set_in_job(false);
-    if (db.autocommit()) {
-      // SQLite rolled the whole transaction back (disk full, I/O error):
-      // every earlier job of the batch is undone with it.
-      batch_failed =
-          WriteFailed(status.ok() ? absl::UnavailableError("transaction rolled back") : status);
-      break;
-    }
-    // A failed job's events are undone (or it wrote none).
-    if (!status.ok()) chain.Truncate(chained_before);
-    if (savepoints) {
-      if (!status.ok()) db.Run("ROLLBACK TO job").IgnoreError();
-      db.Run("RELEASE job").IgnoreError();
-    } else if (!status.ok() && db.total_changes() != changes_before) {
-      // Failed after it wrote: without a savepoint its writes cannot be
-      // undone alone. Undo the batch; it runs again, carefully.
-      db.Run("ROLLBACK").IgnoreError();
-      return false;
-    }
-    results[i] = std::move(status);
-  }
-  if (batch_failed.ok()) {
-    if (absl::Status chained = chain.Write(db, clock_->Now()); !chained.ok()) {
-      batch_failed = WriteFailed(chained);
-    }
-  }
-  if (batch_failed.ok()) {
-    if (absl::Status commit = db.Run("COMMIT"); !commit.ok()) batch_failed = WriteFailed(commit);
-  }
-  if (!batch_failed.ok()) {
-    if (!db.autocommit()) db.Run("ROLLBACK").IgnoreError();
-    for (absl::Status& result : results) {
-      // A job's own refusal (NOT_FOUND, FAILED_PRECONDITION ...) stands; the
-      // rest stored nothing.
-      if (result.ok() || absl::IsUnavailable(result)) result = batch_failed;
-    }
-  }
-  return true;
-}
-
 absl::StatusOr<std::vector<OpenCase>> SqliteStore::ListOpenCases() {
   absl::MutexLock lock(&read_mu_);
   // The open cases of a long history lie scattered over the whole file: the
@@ -507,46 +285,14 @@ absl::StatusOr<std::vector<OpenCase>> SqliteStore::ListOpenCases() {
   return open;
 }
 
-absl::StatusOr<std::unique_ptr<SqliteDatabase>> SqliteStore::OpenVerifier() {
-  std::string path;
-  {
-    absl::MutexLock lock(&read_mu_);
-    path = reader_->path();
-  }
+absl::StatusOr<std::unique_ptr<Database>> SqliteStore::OpenVerifier() {
   absl::StatusOr<std::unique_ptr<SqliteDatabase>> db =
-      SqliteDatabase::Open(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, kBusyTimeoutMs);
+      SqliteDatabase::Open(path_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, kBusyTimeoutMs);
   if (!db.ok()) return ReadFailed(db.status());
-  return db;
-}
-
-absl::StatusOr<AuditVerdict> SqliteStore::VerifyAudit() {
-  absl::StatusOr<std::unique_ptr<SqliteDatabase>> db = OpenVerifier();
-  if (!db.ok()) return db.status();
-  return CheckAuditChain(**db);
-}
-
-absl::StatusOr<HistoryVerdict> SqliteStore::VerifyHistory(const ChainAnchor& audit_anchor,
-                                                          const ChainAnchor& commit_anchor) {
-  absl::StatusOr<std::unique_ptr<SqliteDatabase>> db = OpenVerifier();
-  if (!db.ok()) return db.status();
-  // One read transaction: both chains as of one commit.
   if (absl::Status begin = (*db)->Exec("BEGIN"); !begin.ok()) return ReadFailed(begin);
-  HistoryVerdict verdict;
-  absl::StatusOr<AuditVerdict> audit = CheckAuditChain(**db, audit_anchor);
-  if (!audit.ok()) return audit.status();
-  verdict.audit = *std::move(audit);
-  absl::StatusOr<CaseHistoryVerdict> cases = CheckCaseHistory(**db, commit_anchor);
-  if (!cases.ok()) return cases.status();
-  verdict.cases = *std::move(cases);
-  (*db)->Exec("COMMIT").IgnoreError();
-  return verdict;
+  return std::unique_ptr<Database>(*std::move(db));
 }
 
 }  // namespace store_internal
-
-absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
-                                                   const StoreOptions& options) {
-  return store_internal::SqliteStore::Open(path, options);
-}
 
 }  // namespace mayday::server

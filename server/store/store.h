@@ -252,6 +252,9 @@ struct StoreOptions {
   bool accept_data_loss = false;
 };
 
+// Whether Store::Open takes `target` for a PostgreSQL database.
+bool IsPostgresTarget(absl::string_view target);
+
 // The storage failure behind an UNAVAILABLE status a write returned, in a
 // few words for people ("disk full", "I/O error", "database busy", "storage
 // error"); empty if `status` is not a failed write.
@@ -265,13 +268,16 @@ absl::string_view WriteFailureReason(const absl::Status& status);
 // parse.
 class Store {
  public:
-  // Opens (creating if missing) the database at `path` and migrates it to the
-  // current schema. UNAVAILABLE if the file cannot be opened or written;
+  // Opens the store `target` names and migrates it to the current schema:
+  // a PostgreSQL database for a "postgresql://" or "postgres://" URI
+  // (IsPostgresTarget; several maydayd may share it), otherwise the SQLite
+  // file at `target`, less a "sqlite:" prefix (created if missing; one
+  // maydayd at a time). UNAVAILABLE if it cannot be opened or written;
   // FAILED_PRECONDITION if it was written by a newer schema version;
-  // DATA_LOSS if it lost acknowledged history (StoreOptions::
-  // accept_data_loss);
-  // INVALID_ARGUMENT if `options.vfs` names no registered VFS.
-  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path,
+  // DATA_LOSS if a file lost acknowledged history (StoreOptions::
+  // accept_data_loss); INVALID_ARGUMENT if `options.vfs` names no
+  // registered VFS, or is set for PostgreSQL.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& target,
                                                      const StoreOptions& options = {});
   virtual ~Store() = default;
 

@@ -36,8 +36,10 @@ AuditEntry Entry(const std::string& action, const std::string& target) {
 
 TEST_CASE("Audit rows chain from 64 zeros, one SHA-256 over the previous hash and the row",
           "[store][audit]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  auto store = testing::OpenStore(dir.File("mayday.db"));
+  const testing::StoreTarget at(engine, dir);
+  auto store = at.Open();
   for (int i = 1; i <= 3; ++i) {
     REQUIRE(Write(*store, [i](WriteTxn& txn) {
               return txn.AppendAudit(Entry("case.get", "cases/c" + std::to_string(i)));
@@ -72,8 +74,10 @@ TEST_CASE("Audit rows chain from 64 zeros, one SHA-256 over the previous hash an
 }
 
 TEST_CASE("An audit row is undone with the job that wrote it", "[store][audit]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  auto store = testing::OpenStore(dir.File("mayday.db"));
+  const testing::StoreTarget at(engine, dir);
+  auto store = at.Open();
   REQUIRE(Write(*store, [](WriteTxn& txn) {
             return txn.AppendAudit(Entry("case.take", "cases/a"));
           }).ok());

@@ -106,9 +106,10 @@ TEST_CASE("Each event is chained to its case's head and covered by its commit", 
 
 TEST_CASE("Events of a job that failed after writing leave no trace in the chains",
           "[store][chain]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  const std::string path = dir.File("mayday.db");
-  auto store = testing::OpenStore(path);
+  const testing::StoreTarget at(engine, dir);
+  auto store = at.Open();
   mayday::v1::Case a = testing::NewCase("a", "members/a", "r-a");
   mayday::v1::Case b = testing::NewCase("b", "members/b", "r-b");
   // Three jobs in one batch: the middle one writes its case, then fails, so
@@ -145,8 +146,8 @@ TEST_CASE("Events of a job that failed after writing leave no trace in the chain
   all_done.WaitForNotification();
   CHECK(outcomes[1].code() == absl::StatusCode::kFailedPrecondition);
   CHECK(outcomes[2].ok());
-  CHECK(QueryInt(path, "SELECT count(*) FROM case_events") == 1);
-  CHECK(QueryInt(path, "SELECT event_count FROM case_chain ORDER BY sequence DESC LIMIT 1") == 1);
+  CHECK(at.QueryInt("SELECT count(*) FROM case_events") == 1);
+  CHECK(at.QueryInt("SELECT event_count FROM case_chain ORDER BY sequence DESC LIMIT 1") == 1);
   CHECK(Verify(*store).intact());
 }
 

@@ -49,9 +49,10 @@ std::string CheckContiguous(const std::vector<CaseEvent>& events) {
 }
 
 TEST_CASE("Concurrent writers and readers keep every timeline whole", "[store][concurrency]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  const std::string path = dir.File("mayday.db");
-  std::unique_ptr<Store> store = testing::OpenStore(path);
+  const testing::StoreTarget at(engine, dir);
+  std::unique_ptr<Store> store = at.Open();
   constexpr int kWriters = 6;
   constexpr int kCasesPerWriter = 4;
   constexpr int kEventsPerCase = 15;
@@ -125,13 +126,14 @@ TEST_CASE("Concurrent writers and readers keep every timeline whole", "[store][c
     CHECK(CheckContiguous(events).empty());
     CHECK(c.last_sequence() == kEventsPerCase);
   }
-  CHECK(testing::CheckIntegrity(path) == "ok");
+  CHECK(at.CheckIntegrity() == "ok");
 }
 
 TEST_CASE("Racing appends to one case each land exactly once", "[store][concurrency]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  const std::string path = dir.File("mayday.db");
-  std::unique_ptr<Store> store = testing::OpenStore(path);
+  const testing::StoreTarget at(engine, dir);
+  std::unique_ptr<Store> store = at.Open();
   Case shared = NewCase("shared", "members/m1", "req-1");
   REQUIRE(store->CreateCase(shared, RaisedEvent(shared)).ok());
   constexpr int64_t kLast = 41;
@@ -168,9 +170,10 @@ TEST_CASE("Racing appends to one case each land exactly once", "[store][concurre
 }
 
 TEST_CASE("Racing retries of one alert open one case", "[store][concurrency]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  const std::string path = dir.File("mayday.db");
-  std::unique_ptr<Store> store = testing::OpenStore(path);
+  const testing::StoreTarget at(engine, dir);
+  std::unique_ptr<Store> store = at.Open();
   std::vector<std::string> names(8);
   std::atomic<int> created{0};
   std::atomic<int> errors{0};
@@ -191,7 +194,7 @@ TEST_CASE("Racing retries of one alert open one case", "[store][concurrency]") {
   CHECK(errors == 0);
   CHECK(created == 1);
   for (const std::string& name : names) CHECK(name == names[0]);
-  CHECK(testing::QueryInt(path, "SELECT count(*) FROM cases") == 1);
+  CHECK(at.QueryInt("SELECT count(*) FROM cases") == 1);
 }
 
 }  // namespace

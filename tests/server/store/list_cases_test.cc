@@ -72,8 +72,10 @@ std::vector<std::string> Expected(const std::vector<Case>& all, const CaseFilter
 }
 
 TEST_CASE("ListCases pages through the cases a filter matches, newest first", "[store][list]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  std::unique_ptr<Store> store = testing::OpenStore(dir.File("mayday.db"));
+  const testing::StoreTarget at(engine, dir);
+  std::unique_ptr<Store> store = at.Open();
   const std::vector<Case> all = Seed(*store);
 
   struct Row {
@@ -119,8 +121,10 @@ TEST_CASE("ListCases pages through the cases a filter matches, newest first", "[
 }
 
 TEST_CASE("Cases created between pages do not disturb a listing", "[store][list]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  std::unique_ptr<Store> store = testing::OpenStore(dir.File("mayday.db"));
+  const testing::StoreTarget at(engine, dir);
+  std::unique_ptr<Store> store = at.Open();
   const std::vector<Case> all = Seed(*store);
   absl::StatusOr<CasePage> first = store->ListCases({}, 10, "");
   REQUIRE(first.ok());
@@ -134,8 +138,10 @@ TEST_CASE("Cases created between pages do not disturb a listing", "[store][list]
 }
 
 TEST_CASE("ListCases rejects malformed page tokens and page sizes", "[store][list]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  std::unique_ptr<Store> store = testing::OpenStore(dir.File("mayday.db"));
+  const testing::StoreTarget at(engine, dir);
+  std::unique_ptr<Store> store = at.Open();
   Seed(*store);
   for (const char* token : {"garbage!", "Zm9v", /* "foo" */ "YzE6MTIz", /* "c1:123" */
                             "YzE6MTIzOg", /* "c1:123:" */ "YzE6eDpr",   /* "c1:x:k" */
@@ -155,8 +161,10 @@ TEST_CASE("ListCases rejects malformed page tokens and page sizes", "[store][lis
 }
 
 TEST_CASE("ListOpenCases returns the open cases, oldest first", "[store][list]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  std::unique_ptr<Store> store = testing::OpenStore(dir.File("mayday.db"));
+  const testing::StoreTarget at(engine, dir);
+  std::unique_ptr<Store> store = at.Open();
   const std::vector<Case> all = Seed(*store);
   std::vector<std::string> expected = Expected(all, {});
   std::reverse(expected.begin(), expected.end());

@@ -17,10 +17,11 @@ mayday::v1::CaseNote Note(const std::string& case_name, const std::string& text,
 }
 
 TEST_CASE("Notes are stored per case, oldest first, and survive a reopen", "[store]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  const std::string path = dir.File("notes.db");
+  const testing::StoreTarget at(engine, dir);
   {
-    auto store = testing::OpenStore(path);
+    auto store = at.Open();
     for (const char* id : {"aaaa", "bbbb"}) {
       auto c = testing::NewCase(id, "members/m1", std::string("r-") + id);
       REQUIRE(store->CreateCase(c, testing::RaisedEvent(c)).ok());
@@ -29,7 +30,7 @@ TEST_CASE("Notes are stored per case, oldest first, and survive a reopen", "[sto
     REQUIRE(store->AddNote(Note("cases/aaaa", "first", 100)).ok());
     REQUIRE(store->AddNote(Note("cases/bbbb", "other case", 150)).ok());
   }
-  auto store = testing::OpenStore(path);
+  auto store = at.Open();
   auto notes = store->ListNotes("aaaa");
   REQUIRE(notes.ok());
   REQUIRE(notes->size() == 2);
@@ -40,12 +41,13 @@ TEST_CASE("Notes are stored per case, oldest first, and survive a reopen", "[sto
 }
 
 TEST_CASE("A note for an unknown or malformed case is refused and stores nothing", "[store]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  const std::string path = dir.File("notes.db");
-  auto store = testing::OpenStore(path);
+  const testing::StoreTarget at(engine, dir);
+  auto store = at.Open();
   CHECK(store->AddNote(Note("cases/nope", "x", 1)).code() == absl::StatusCode::kNotFound);
   CHECK(store->AddNote(Note("nope", "x", 1)).code() == absl::StatusCode::kInvalidArgument);
-  CHECK(testing::QueryInt(path, "SELECT count(*) FROM case_notes") == 0);
+  CHECK(at.QueryInt("SELECT count(*) FROM case_notes") == 0);
 }
 
 }  // namespace

@@ -52,9 +52,10 @@ void MoveTo(Store& store, const std::string& id, mayday::v1::CaseState state) {
 
 TEST_CASE("A member's alerts: one open case per kind, each press's retries answered alike",
           "[store]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  const std::string path = dir.File("mayday.db");
-  std::unique_ptr<Store> store = testing::OpenStore(path);
+  const testing::StoreTarget at(engine, dir);
+  std::unique_ptr<Store> store = at.Open();
 
   // Each row is a press (a new case id, as the server makes one per call)
   // and what it must get: the case it opens, joins or retries.
@@ -104,17 +105,19 @@ TEST_CASE("A member's alerts: one open case per kind, each press's retries answe
   }
   // Four cases (c1, c6, c7, c8), each with only its own events: joining
   // writes no event; two presses joined with a request_id to remember.
-  CHECK(QueryInt(path, "SELECT count(*) FROM cases") == 4);
-  CHECK(QueryInt(path, "SELECT count(*) FROM case_events") == 5);  // c1 resolved
-  CHECK(QueryInt(path, "SELECT count(*) FROM case_presses") == 2);
-  CHECK(CheckIntegrity(path) == "ok");
+  CHECK(at.QueryInt("SELECT count(*) FROM cases") == 4);
+  CHECK(at.QueryInt("SELECT count(*) FROM case_events") == 5);  // c1 resolved
+  CHECK(at.QueryInt("SELECT count(*) FROM case_presses") == 2);
+  CHECK(at.CheckIntegrity() == "ok");
 }
 
 TEST_CASE("A press joins the member's oldest open case of the kind", "[store]") {
+  EACH_STORE_ENGINE(engine);
   // Files written before one open case per kind was the rule may hold
   // several; a press joins the oldest, which has waited longest.
   testing::ScratchDir dir;
-  std::unique_ptr<Store> store = testing::OpenStore(dir.File("mayday.db"));
+  const testing::StoreTarget at(engine, dir);
+  std::unique_ptr<Store> store = at.Open();
   for (const auto& [id, time] : {std::pair{"newer", 2'000}, std::pair{"older", 1'000}}) {
     Case old = NewCase(id, "members/m1", id, kRoad, int64_t{1'700'000'000'000'000} + time);
     REQUIRE(store->CreateCase(old, RaisedEvent(old)).ok());  // CreateCase never joins
@@ -142,9 +145,10 @@ TEST_CASE("A press joins the member's oldest open case of the kind", "[store]") 
 }
 
 TEST_CASE("A case remembers its first presses, not a loop's", "[store]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  const std::string path = dir.File("mayday.db");
-  std::unique_ptr<Store> store = testing::OpenStore(path);
+  const testing::StoreTarget at(engine, dir);
+  std::unique_ptr<Store> store = at.Open();
   REQUIRE(Open(*store, NewCase("c0", "members/m1", "first", kRoad)).ok());
   for (int i = 0; i < kMaxRememberedPresses + 20; ++i) {
     absl::StatusOr<CreatedCase> got = Open(
@@ -152,8 +156,8 @@ TEST_CASE("A case remembers its first presses, not a loop's", "[store]") {
     REQUIRE(got.ok());
     CHECK(got->joined);  // every press answered with the case
   }
-  CHECK(QueryInt(path, "SELECT count(*) FROM case_presses") == kMaxRememberedPresses);
-  CHECK(QueryInt(path, "SELECT count(*) FROM cases") == 1);
+  CHECK(at.QueryInt("SELECT count(*) FROM case_presses") == kMaxRememberedPresses);
+  CHECK(at.QueryInt("SELECT count(*) FROM cases") == 1);
   // Once it closed: a remembered press's retry gets it, a press past the
   // limit is a new alert.
   MoveTo(*store, "c0", mayday::v1::CASE_STATE_RESOLVED);

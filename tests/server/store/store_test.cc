@@ -40,8 +40,10 @@ Case AdvanceTo(Store& store, Case snapshot, int64_t n) {
 }
 
 TEST_CASE("CreateCase stores the case and its first event", "[store]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  std::unique_ptr<Store> store = testing::OpenStore(dir.File("mayday.db"));
+  const testing::StoreTarget at(engine, dir);
+  std::unique_ptr<Store> store = at.Open();
   Case snapshot = NewCase("c1", "members/m1", "req-1");
 
   absl::StatusOr<CreatedCase> created = store->CreateCase(snapshot, RaisedEvent(snapshot));
@@ -58,22 +60,23 @@ TEST_CASE("CreateCase stores the case and its first event", "[store]") {
 
   CHECK(store->GetCase("nope").status().code() == absl::StatusCode::kNotFound);
   CHECK(AllEvents(*store, "nope").empty());
-  CHECK(CheckIntegrity(dir.File("mayday.db")) == "ok");
+  CHECK(at.CheckIntegrity() == "ok");
 }
 
 TEST_CASE("A reopened store holds everything that was written", "[store]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  const std::string path = dir.File("mayday.db");
+  const testing::StoreTarget at(engine, dir);
   std::vector<Case> written;
   {
-    std::unique_ptr<Store> store = testing::OpenStore(path);
+    std::unique_ptr<Store> store = at.Open();
     for (int i = 0; i < 5; ++i) {
       Case snapshot = NewCase("c" + std::to_string(i), "members/m1", "req-" + std::to_string(i));
       REQUIRE(store->CreateCase(snapshot, RaisedEvent(snapshot)).ok());
       written.push_back(AdvanceTo(*store, snapshot, i + 1));
     }
   }
-  std::unique_ptr<Store> store = testing::OpenStore(path);
+  std::unique_ptr<Store> store = at.Open();
   for (const Case& expected : written) {
     std::string id = expected.name().substr(6);
     absl::StatusOr<Case> got = store->GetCase(id);
@@ -83,13 +86,14 @@ TEST_CASE("A reopened store holds everything that was written", "[store]") {
     REQUIRE(static_cast<int64_t>(events.size()) == expected.last_sequence());
     for (size_t i = 0; i < events.size(); ++i) CHECK(events[i].sequence() == int64_t(i + 1));
   }
-  CHECK(CheckIntegrity(path) == "ok");
+  CHECK(at.CheckIntegrity() == "ok");
 }
 
 TEST_CASE("A retried CreateCase returns the first case and stores nothing", "[store]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  const std::string path = dir.File("mayday.db");
-  std::unique_ptr<Store> store = testing::OpenStore(path);
+  const testing::StoreTarget at(engine, dir);
+  std::unique_ptr<Store> store = at.Open();
   Case first = NewCase("c1", "members/m1", "req-1");
   REQUIRE(store->CreateCase(first, RaisedEvent(first)).ok());
   Case advanced = AdvanceTo(*store, first, 3);
@@ -100,8 +104,8 @@ TEST_CASE("A retried CreateCase returns the first case and stores nothing", "[st
   REQUIRE(again.ok());
   CHECK_FALSE(again->created);
   CHECK(MessageDifferencer::Equals(again->snapshot, advanced));
-  CHECK(QueryInt(path, "SELECT count(*) FROM cases") == 1);
-  CHECK(QueryInt(path, "SELECT count(*) FROM case_events") == 3);
+  CHECK(at.QueryInt("SELECT count(*) FROM cases") == 1);
+  CHECK(at.QueryInt("SELECT count(*) FROM case_events") == 3);
 
   SECTION("another member with the same request_id gets a case of their own") {
     Case other = NewCase("c3", "members/m2", "req-1");
@@ -109,7 +113,7 @@ TEST_CASE("A retried CreateCase returns the first case and stores nothing", "[st
     REQUIRE(created.ok());
     CHECK(created->created);
     CHECK(created->snapshot.name() == "cases/c3");
-    CHECK(QueryInt(path, "SELECT count(*) FROM cases") == 2);
+    CHECK(at.QueryInt("SELECT count(*) FROM cases") == 2);
   }
   SECTION("alerts without a request_id are never retries of each other") {
     for (const char* id : {"n1", "n2"}) {
@@ -118,20 +122,21 @@ TEST_CASE("A retried CreateCase returns the first case and stores nothing", "[st
       REQUIRE(created.ok());
       CHECK(created->created);
     }
-    CHECK(QueryInt(path, "SELECT count(*) FROM cases") == 3);
+    CHECK(at.QueryInt("SELECT count(*) FROM cases") == 3);
     Case bare = *store->GetCase("n1");
     CHECK(store
               ->AppendEvent(NextStep(bare, mayday::v1::CASE_STATE_ASSIGNED).first,
                             NextStep(bare, mayday::v1::CASE_STATE_ASSIGNED).second)
               .ok());
   }
-  CHECK(CheckIntegrity(path) == "ok");
+  CHECK(at.CheckIntegrity() == "ok");
 }
 
 TEST_CASE("CreateCase rejects malformed input and stores nothing", "[store]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  const std::string path = dir.File("mayday.db");
-  std::unique_ptr<Store> store = testing::OpenStore(path);
+  const testing::StoreTarget at(engine, dir);
+  std::unique_ptr<Store> store = at.Open();
   Case taken = NewCase("taken", "members/m9", "req-9");
   REQUIRE(store->CreateCase(taken, RaisedEvent(taken)).ok());
 
@@ -178,15 +183,16 @@ TEST_CASE("CreateCase rejects malformed input and stores nothing", "[store]") {
     absl::StatusOr<CreatedCase> created = store->CreateCase(snapshot, event);
     INFO(created.status().ToString());
     CHECK(created.status().code() == row.code);
-    CHECK(QueryInt(path, "SELECT count(*) FROM cases") == 1);
-    CHECK(QueryInt(path, "SELECT count(*) FROM case_events") == 1);
+    CHECK(at.QueryInt("SELECT count(*) FROM cases") == 1);
+    CHECK(at.QueryInt("SELECT count(*) FROM case_events") == 1);
   }
 }
 
 TEST_CASE("AppendEvent extends the timeline one sequence at a time", "[store]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  const std::string path = dir.File("mayday.db");
-  std::unique_ptr<Store> store = testing::OpenStore(path);
+  const testing::StoreTarget at(engine, dir);
+  std::unique_ptr<Store> store = at.Open();
   Case snapshot = NewCase("c1", "members/m1", "req-1");
   REQUIRE(store->CreateCase(snapshot, RaisedEvent(snapshot)).ok());
   const Case current = AdvanceTo(*store, snapshot, 5);
@@ -194,8 +200,7 @@ TEST_CASE("AppendEvent extends the timeline one sequence at a time", "[store]") 
   std::vector<CaseEvent> events = AllEvents(*store, "c1");
   REQUIRE(events.size() == 5);
   for (int i = 0; i < 5; ++i) CHECK(events[i].sequence() == i + 1);
-  CHECK(QueryInt(path, "SELECT state FROM cases WHERE id = 'c1'") ==
-        mayday::v1::CASE_STATE_ASSIGNED);
+  CHECK(at.QueryInt("SELECT state FROM cases WHERE id = 'c1'") == mayday::v1::CASE_STATE_ASSIGNED);
 
   struct Row {
     const char* what;
@@ -240,12 +245,14 @@ TEST_CASE("AppendEvent extends the timeline one sequence at a time", "[store]") 
     CHECK(MessageDifferencer::Equals(*store->GetCase("c1"), current));
     CHECK(AllEvents(*store, "c1").size() == 5);
   }
-  CHECK(CheckIntegrity(path) == "ok");
+  CHECK(at.CheckIntegrity() == "ok");
 }
 
 TEST_CASE("ListEvents pages through a timeline", "[store]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  std::unique_ptr<Store> store = testing::OpenStore(dir.File("mayday.db"));
+  const testing::StoreTarget at(engine, dir);
+  std::unique_ptr<Store> store = at.Open();
   Case snapshot = NewCase("c1", "members/m1", "req-1");
   REQUIRE(store->CreateCase(snapshot, RaisedEvent(snapshot)).ok());
   AdvanceTo(*store, snapshot, 10);

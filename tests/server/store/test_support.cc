@@ -10,6 +10,8 @@
 
 #include "absl/synchronization/notification.h"
 #include "store/migrations.h"
+#include "store/pg_database.h"
+#include "test_postgres.h"
 
 namespace mayday::server::testing {
 namespace {
@@ -47,6 +49,80 @@ std::unique_ptr<Store> OpenStore(const std::string& path) {
   INFO(store.status().ToString());
   REQUIRE(store.ok());
   return *std::move(store);
+}
+
+const char* EngineName(Engine engine) {
+  return engine == Engine::kSqlite ? "SQLite" : "PostgreSQL";
+}
+
+StoreTarget::StoreTarget(Engine engine, const ScratchDir& dir, const std::string& file)
+    : engine_(engine) {
+  if (engine == Engine::kSqlite) {
+    target_ = dir.File(file);
+    return;
+  }
+  absl::StatusOr<mayday::testing::TestPostgres*> cluster = mayday::testing::TestPostgres::Shared();
+  INFO(cluster.status().ToString());
+  REQUIRE(cluster.ok());
+  absl::StatusOr<std::string> database = (*cluster)->NewDatabase();
+  INFO(database.status().ToString());
+  REQUIRE(database.ok());
+  target_ = *database;
+}
+
+std::unique_ptr<Store> StoreTarget::Open(const StoreOptions& options) const {
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(target_, options);
+  INFO(store.status().ToString());
+  REQUIRE(store.ok());
+  return *std::move(store);
+}
+
+std::unique_ptr<store_internal::Database> StoreTarget::Connect() const {
+  if (engine_ == Engine::kSqlite) {
+    auto db = store_internal::SqliteDatabase::Open(target_, SQLITE_OPEN_READWRITE, 5000);
+    INFO(db.status().ToString());
+    REQUIRE(db.ok());
+    return *std::move(db);
+  }
+  auto db = store_internal::PgDatabase::Connect(target_, absl::Seconds(5));
+  INFO(db.status().ToString());
+  REQUIRE(db.ok());
+  return *std::move(db);
+}
+
+int64_t StoreTarget::QueryInt(const std::string& sql) const {
+  if (engine_ == Engine::kSqlite) return testing::QueryInt(target_, sql);
+  std::unique_ptr<store_internal::Database> db = Connect();
+  absl::StatusOr<store_internal::StatementLease> query = db->Prepare(sql);
+  INFO(sql << ": " << query.status().ToString());
+  REQUIRE(query.ok());
+  absl::StatusOr<bool> row = (*query)->Step();
+  INFO(row.status().ToString());
+  REQUIRE(row.ok());
+  return *row ? (*query)->ColumnInt64(0) : 0;
+}
+
+std::string StoreTarget::QueryText(const std::string& sql) const {
+  if (engine_ == Engine::kSqlite) return testing::QueryText(target_, sql);
+  std::unique_ptr<store_internal::Database> db = Connect();
+  absl::StatusOr<store_internal::StatementLease> query = db->Prepare(sql);
+  INFO(sql << ": " << query.status().ToString());
+  REQUIRE(query.ok());
+  absl::StatusOr<bool> row = (*query)->Step();
+  INFO(row.status().ToString());
+  REQUIRE(row.ok());
+  return *row ? std::string((*query)->ColumnText(0)) : std::string();
+}
+
+void StoreTarget::Exec(const std::string& sql) const {
+  if (engine_ == Engine::kSqlite) return testing::Exec(target_, sql);
+  absl::Status status = Connect()->Exec(sql);
+  INFO(sql << ": " << status.ToString());
+  REQUIRE(status.ok());
+}
+
+std::string StoreTarget::CheckIntegrity() const {
+  return engine_ == Engine::kSqlite ? testing::CheckIntegrity(target_) : "ok";
 }
 
 mayday::v1::Case NewCase(const std::string& id, const std::string& member,

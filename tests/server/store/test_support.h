@@ -35,6 +35,43 @@ class ScratchDir {
 // Opens the store at `path`, failing the test if it does not open.
 std::unique_ptr<Store> OpenStore(const std::string& path);
 
+// The store contract's engines. A test case that declares
+// EACH_STORE_ENGINE(engine) runs once per engine (a Catch2 generator) and
+// says which in its failures.
+enum class Engine { kSqlite, kPostgres };
+const char* EngineName(Engine engine);
+#define EACH_STORE_ENGINE(engine)                                                                \
+  const ::mayday::server::testing::Engine engine = GENERATE(                                     \
+      ::mayday::server::testing::Engine::kSqlite, ::mayday::server::testing::Engine::kPostgres); \
+  INFO("on " << ::mayday::server::testing::EngineName(engine))
+
+// Where one test's store lives: a file in `dir` (SQLite) or a new database
+// of the shared test cluster (PostgreSQL). Open opens it anew each time,
+// so a reopened store finds what was stored. The checks read the database
+// on a connection of their own, with SQL both engines take.
+class StoreTarget {
+ public:
+  StoreTarget(Engine engine, const ScratchDir& dir, const std::string& file = "mayday.db");
+
+  Engine engine() const { return engine_; }
+  // What Store::Open takes: the file's path, or a PostgreSQL URI.
+  const std::string& target() const { return target_; }
+  std::unique_ptr<Store> Open(const StoreOptions& options = {}) const;
+
+  // As the functions on a path below, on either engine.
+  int64_t QueryInt(const std::string& sql) const;
+  std::string QueryText(const std::string& sql) const;
+  void Exec(const std::string& sql) const;
+  // SQLite: CheckIntegrity; PostgreSQL keeps its own integrity: "ok".
+  std::string CheckIntegrity() const;
+
+ private:
+  std::unique_ptr<store_internal::Database> Connect() const;
+
+  Engine engine_;
+  std::string target_;
+};
+
 // A DISPATCHING case "cases/{id}" at last_sequence 1, created at
 // `create_time_us`.
 mayday::v1::Case NewCase(const std::string& id, const std::string& member,

@@ -21,9 +21,10 @@ TokenRecord Token(char fill, Role role, const std::string& subject) {
 }
 
 TEST_CASE("Tokens are stored once and found by hash", "[store][tokens]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  const std::string path = dir.File("mayday.db");
-  std::unique_ptr<Store> store = testing::OpenStore(path);
+  const testing::StoreTarget at(engine, dir);
+  std::unique_ptr<Store> store = at.Open();
 
   const TokenRecord tokens[] = {Token('a', Role::kMember, "m1"), Token('b', Role::kResponder, "r1"),
                                 Token('c', Role::kOperator, "op1")};
@@ -59,17 +60,18 @@ TEST_CASE("Tokens are stored once and found by hash", "[store][tokens]") {
   CHECK(store->PutToken(upper).code() == absl::StatusCode::kInvalidArgument);
   TokenRecord anonymous = Token('f', Role::kMember, "");
   CHECK(store->PutToken(anonymous).code() == absl::StatusCode::kInvalidArgument);
-  CHECK(testing::QueryInt(path, "SELECT count(*) FROM tokens") == 4);
+  CHECK(at.QueryInt("SELECT count(*) FROM tokens") == 4);
 }
 
 TEST_CASE("A token written through another Store on the same file is found", "[store][tokens]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  const std::string path = dir.File("mayday.db");
-  std::unique_ptr<Store> server = testing::OpenStore(path);
+  const testing::StoreTarget at(engine, dir);
+  std::unique_ptr<Store> server = at.Open();
   REQUIRE(server->FindToken(std::string(64, '1')).status().code() == absl::StatusCode::kNotFound);
   {
     // What `maydayd token create` does while the server runs.
-    std::unique_ptr<Store> cli = testing::OpenStore(path);
+    std::unique_ptr<Store> cli = at.Open();
     REQUIRE(cli->PutToken(Token('1', Role::kResponder, "r9")).ok());
   }
   absl::StatusOr<TokenRecord> found = server->FindToken(std::string(64, '1'));
@@ -78,9 +80,10 @@ TEST_CASE("A token written through another Store on the same file is found", "[s
 }
 
 TEST_CASE("Tokens are listed newest first and revoked by their public id", "[store][tokens]") {
+  EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
-  const std::string path = dir.File("mayday.db");
-  std::unique_ptr<Store> store = testing::OpenStore(path);
+  const testing::StoreTarget at(engine, dir);
+  std::unique_ptr<Store> store = at.Open();
   TokenRecord older = Token('a', Role::kMember, "m1");
   TokenRecord newer = Token('b', Role::kAdmin, "root");
   newer.create_time = older.create_time + absl::Seconds(1);
@@ -109,7 +112,7 @@ TEST_CASE("Tokens are listed newest first and revoked by their public id", "[sto
     INFO("id \"" << id << "\"");
     CHECK(store->RevokeToken(id).status().code() == absl::StatusCode::kInvalidArgument);
   }
-  CHECK(testing::QueryInt(path, "SELECT count(*) FROM tokens WHERE revoked = 1") == 1);
+  CHECK(at.QueryInt("SELECT count(*) FROM tokens WHERE revoked = 1") == 1);
 }
 
 }  // namespace
