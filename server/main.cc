@@ -215,7 +215,12 @@ int main(int argc, char** argv) {
   double max_radius_km = options.dispatch.max_radius_meters / 1000;
   app.add_option("--listen", options.listen_address, "host:port to listen on")
       ->capture_default_str();
-  app.add_option("--db", options.db_path, "SQLite database file (created if missing)");
+  auto* db_flag =
+      app.add_option("--db", options.db_path, "SQLite database file (created if missing)");
+  app.add_option("--store", options.db_path,
+                 "where cases are stored: a SQLite file (sqlite:FILE, or a plain path, as --db) "
+                 "or a PostgreSQL database (a libpq URI, postgresql://user@host/db?...)")
+      ->excludes(db_flag);
   app.add_flag("--accept-data-loss", options.store.accept_data_loss,
                "serve from a database that lost acknowledged history (its -wal file deleted, an "
                "older copy put back), which maydayd otherwise refuses; the loss is recorded in "
@@ -277,7 +282,9 @@ int main(int argc, char** argv) {
   auto* token = app.add_subcommand("token", "manage access tokens");
   auto* create = token->add_subcommand("create", "issue a token and print it");
   std::string token_db, role, subject;
-  create->add_option("--db", token_db, "SQLite database file")->required();
+  auto* token_db_flag = create->add_option("--db", token_db, "SQLite database file");
+  create->add_option("--store", token_db, "the store maydayd serves (as its --store)")
+      ->excludes(token_db_flag);
   create
       ->add_option("--role", role,
                    "member, responder, operator or admin (an operator who also manages tokens)")
@@ -292,9 +299,17 @@ int main(int argc, char** argv) {
   token->require_subcommand(1);
 
   CLI11_PARSE(app, argc, argv);
-  if (create->parsed()) return CreateTokens(token_db, role, subject, count);
+  if (create->parsed()) {
+    if (token_db.empty()) {
+      std::fprintf(stderr, "maydayd: token create needs --db FILE or --store TARGET\n");
+      return 2;
+    }
+    return CreateTokens(token_db, role, subject, count);
+  }
   if (options.db_path.empty()) {
-    std::fprintf(stderr, "maydayd: --db is required: pass the SQLite database file to use\n");
+    std::fprintf(stderr,
+                 "maydayd: --db FILE (a SQLite file) or --store TARGET (sqlite:FILE or "
+                 "postgresql://...) is required\n");
     return 2;
   }
   options.dispatch.offer_timeout = absl::Seconds(offer_timeout_s);

@@ -43,7 +43,7 @@ class ServerImpl final : public Server {
       return absl::InvalidArgumentError("the track interval must be positive");
     }
     if (options.db_path.empty()) {
-      return absl::InvalidArgumentError("no database: pass --db FILE");
+      return absl::InvalidArgumentError("no database: pass --db FILE or --store TARGET");
     }
     auto cap = ConnectionCap(SoftDescriptorLimit(), options.max_connections);
     if (!cap.ok()) return cap.status();
@@ -54,7 +54,12 @@ class ServerImpl final : public Server {
       StoreWritable(writable, reason);
     };
     // Before the store is opened: a second server must not even migrate.
-    auto serving = ServingLock::Take(options.db_path);
+    auto serving = ServingLock::Take(
+        options.db_path,
+        [this, on_lost = options.on_listener_lost](const absl::Status& why) {
+          ServingLost("cannot go on serving", why, on_lost);
+        },
+        clock_);
     if (!serving.ok()) return serving.status();
     serving_lock_ = std::move(*serving);
     auto store = Store::Open(options.db_path, store_options);
@@ -145,7 +150,7 @@ class ServerImpl final : public Server {
     if (options.wrap_handoff) handoff = options.wrap_handoff(std::move(handoff));
     listener_->Start(std::move(handoff),
                      [this, on_lost = options.on_listener_lost](const absl::Status& why) {
-                       ListenerLost(why, on_lost);
+                       ServingLost("no longer accepting connections", why, on_lost);
                      });
     absl::MutexLock lock(&health_mu_);
     health_ = grpc_server_->GetHealthCheckService();
@@ -153,12 +158,13 @@ class ServerImpl final : public Server {
     return absl::OkStatus();
   }
 
-  // The listener stopped accepting: say NOT_SERVING for good, so that load
-  // balancers and probes send phones elsewhere, and tell the owner (maydayd
-  // exits for its supervisor to restart it).
-  void ListenerLost(const absl::Status& why,
-                    const std::function<void(const absl::Status&)>& on_lost) {
-    std::fprintf(stderr, "maydayd: no longer accepting connections: %s; health: NOT_SERVING\n",
+  // The listener stopped accepting, or the lock on the database was lost:
+  // say NOT_SERVING for good, so that load balancers and probes send phones
+  // elsewhere, and tell the owner (maydayd exits for its supervisor to
+  // restart it).
+  void ServingLost(absl::string_view what, const absl::Status& why,
+                   const std::function<void(const absl::Status&)>& on_lost) {
+    std::fprintf(stderr, "maydayd: %s: %s; health: NOT_SERVING\n", std::string(what).c_str(),
                  std::string(why.message()).c_str());
     {
       absl::MutexLock lock(&health_mu_);

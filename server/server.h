@@ -40,8 +40,9 @@ struct ServerOptions {
   // accepted is a matter of the transport, as gRPC's own deadlines are.
   absl::Duration listener_probe_interval = absl::Seconds(5);
   absl::Duration listener_probe_timeout = absl::Seconds(5);
-  // Called once, on a thread of the server's, if it stopped accepting
-  // connections (its probe went unanswered, or its socket broke); health is
+  // Called on a thread of the server's, once per cause, if it stopped
+  // accepting connections (its probe went unanswered, or its socket broke)
+  // or lost its lock on a PostgreSQL database (ServingLock); health is
   // NOT_SERVING by then, for good. maydayd exits non-zero for its
   // supervisor to restart it. Must not block; must not call Shutdown().
   std::function<void(const absl::Status& why)> on_listener_lost;
@@ -50,7 +51,8 @@ struct ServerOptions {
   // a client certificate it signed; the member-facing AlertService works
   // with or without one.
   ServerTlsOptions tls;
-  // SQLite database file; created if missing.
+  // The store, as Store::Open takes it: a SQLite file (created if
+  // missing; "sqlite:FILE" too) or a PostgreSQL URI ("postgresql://...").
   std::string db_path;
   // How the database is opened (tests pass a fault-injecting VFS).
   StoreOptions store;
