@@ -1,5 +1,6 @@
 // A throw-away PostgreSQL cluster for tests, which CI does not run for us:
-// initdb into a fresh folder under the temp directory, then the server
+// a fresh folder under the temp directory with a copy of a data folder
+// initdb made once (and kept there for the next tests), then the server
 // started as a child of the test process, listening only on a Unix socket in
 // that folder (no port to collide on). When the tests run as root the
 // server runs as the `postgres` user, since PostgreSQL refuses root.
