@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "daemon.h"
-#include "grpcpp/grpcpp.h"
 #include "mayday/v1/alert_service.grpc.pb.h"
+#include "member_calls.h"
 
 namespace mayday::testing {
 namespace {
@@ -33,21 +33,6 @@ struct TempDb {
   }
   std::string path() const { return (dir / "mayday.db").string(); }
 };
-
-grpc::Status Raise(const std::string& address, const std::string& token,
-                   const std::string& request_id, mayday::v1::Case* out) {
-  auto stub = mayday::v1::AlertService::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.AddMetadata("authorization", "Bearer " + token);
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  mayday::v1::RaiseAlertRequest request;
-  request.set_request_id(request_id);
-  request.set_kind(mayday::v1::CASE_KIND_MEDICAL);
-  request.mutable_location()->set_latitude(48.8566);
-  request.mutable_location()->set_longitude(2.3522);
-  return stub->RaiseAlert(&context, request, out);
-}
 
 TEST_CASE("A case acknowledged just before SIGKILL survives, and its retry returns it") {
   TempDb db;
@@ -71,16 +56,9 @@ TEST_CASE("A case acknowledged just before SIGKILL survives, and its retry retur
     REQUIRE(Raise(restarted.address(), token, request_id, &retried).ok());
     CHECK(retried.name() == acknowledged.name());
     CHECK(retried.create_time().seconds() == acknowledged.create_time().seconds());
-
-    auto stub = mayday::v1::AlertService::NewStub(
-        grpc::CreateChannel(restarted.address(), grpc::InsecureChannelCredentials()));
-    grpc::ClientContext context;
-    context.AddMetadata("authorization", "Bearer " + token);
-    mayday::v1::ListCasesRequest list;
-    mayday::v1::ListCasesResponse listed;
-    REQUIRE(stub->ListCases(&context, list, &listed).ok());
-    REQUIRE(listed.cases_size() == 1);
-    CHECK(listed.cases(0).name() == acknowledged.name());
+    std::vector<std::string> listed;
+    REQUIRE(ListOwnCases(restarted.address(), token, &listed).ok());
+    CHECK(listed == std::vector<std::string>{acknowledged.name()});
   }
 }
 

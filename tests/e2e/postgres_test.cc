@@ -13,8 +13,7 @@
 
 #include "absl/time/clock.h"
 #include "daemon.h"
-#include "grpcpp/grpcpp.h"
-#include "mayday/v1/alert_service.grpc.pb.h"
+#include "member_calls.h"
 #include "store/pg_connection.h"
 #include "test_postgres.h"
 
@@ -24,15 +23,6 @@ namespace {
 using server::store_internal::PgConnection;
 using server::store_internal::PgRows;
 
-std::string NewDatabase() {
-  absl::StatusOr<TestPostgres*> cluster = TestPostgres::Shared();
-  INFO(cluster.status().ToString());
-  REQUIRE(cluster.ok());
-  absl::StatusOr<std::string> uri = (*cluster)->NewDatabase();
-  REQUIRE(uri.ok());
-  return *uri;
-}
-
 std::string MemberToken(const std::string& uri, const std::string& subject) {
   const Output made = Run({MAYDAYD_BINARY, "token", "create", "--store", uri, "--role", "member",
                            "--subject", subject});
@@ -40,21 +30,6 @@ std::string MemberToken(const std::string& uri, const std::string& subject) {
   REQUIRE(made.exit_code == 0);
   REQUIRE_FALSE(made.lines.empty());
   return made.lines.back();
-}
-
-grpc::Status Raise(const std::string& address, const std::string& token,
-                   const std::string& request_id, mayday::v1::Case* out) {
-  auto stub = mayday::v1::AlertService::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.AddMetadata("authorization", "Bearer " + token);
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  mayday::v1::RaiseAlertRequest request;
-  request.set_request_id(request_id);
-  request.set_kind(mayday::v1::CASE_KIND_ROAD);
-  request.mutable_location()->set_latitude(52.52);
-  request.mutable_location()->set_longitude(13.405);
-  return stub->RaiseAlert(&context, request, out);
 }
 
 // Waits (up to 10 s) until PostgreSQL has ended a killed maydayd's
@@ -75,7 +50,7 @@ void AwaitNoLockHeld(const std::string& uri) {
 }
 
 TEST_CASE("maydayd on PostgreSQL keeps a case acknowledged just before SIGKILL") {
-  const std::string uri = NewDatabase();
+  const std::string uri = NewTestDatabase();
   for (int round = 0; round < 3; ++round) {
     INFO("round " << round);
     const std::string token = MemberToken(uri, "member-" + std::to_string(round));
@@ -91,21 +66,14 @@ TEST_CASE("maydayd on PostgreSQL keeps a case acknowledged just before SIGKILL")
     mayday::v1::Case retried;
     REQUIRE(Raise(restarted.address(), token, request_id, &retried).ok());
     CHECK(retried.name() == acknowledged.name());
-
-    auto stub = mayday::v1::AlertService::NewStub(
-        grpc::CreateChannel(restarted.address(), grpc::InsecureChannelCredentials()));
-    grpc::ClientContext context;
-    context.AddMetadata("authorization", "Bearer " + token);
-    mayday::v1::ListCasesRequest list;
-    mayday::v1::ListCasesResponse listed;
-    REQUIRE(stub->ListCases(&context, list, &listed).ok());
-    REQUIRE(listed.cases_size() == 1);
-    CHECK(listed.cases(0).name() == acknowledged.name());
+    std::vector<std::string> listed;
+    REQUIRE(ListOwnCases(restarted.address(), token, &listed).ok());
+    CHECK(listed == std::vector<std::string>{acknowledged.name()});
   }
 }
 
 TEST_CASE("A second maydayd on a served PostgreSQL database exits 2 naming the first") {
-  const std::string uri = NewDatabase();
+  const std::string uri = NewTestDatabase();
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
   const auto second_refused = [&](const Daemon& first) {

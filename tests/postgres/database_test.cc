@@ -46,12 +46,7 @@ class Fixture {
       folder_ = pattern;
       target_ = folder_ + "/test.db";
     } else {
-      absl::StatusOr<TestPostgres*> cluster = TestPostgres::Shared();
-      INFO(cluster.status().ToString());
-      REQUIRE(cluster.ok());
-      absl::StatusOr<std::string> database = (*cluster)->NewDatabase();
-      REQUIRE(database.ok());
-      target_ = *database;
+      target_ = NewTestDatabase();
     }
     db = Connect();
     const bool sqlite = engine == Engine::kSqlite;

@@ -21,15 +21,10 @@ using server::store_internal::PgSqlState;
 // A connection to a new database of the shared cluster; fails the test if
 // there is none.
 std::unique_ptr<PgConnection> Connected(std::string* uri = nullptr) {
-  absl::StatusOr<TestPostgres*> cluster = TestPostgres::Shared();
-  INFO(cluster.status().ToString());
-  REQUIRE(cluster.ok());
-  absl::StatusOr<std::string> database = (*cluster)->NewDatabase();
-  INFO(database.status().ToString());
-  REQUIRE(database.ok());
-  if (uri != nullptr) *uri = *database;
+  const std::string database = NewTestDatabase();
+  if (uri != nullptr) *uri = database;
   absl::StatusOr<std::unique_ptr<PgConnection>> connection =
-      PgConnection::Connect(*database, absl::Seconds(5));
+      PgConnection::Connect(database, absl::Seconds(5));
   INFO(connection.status().ToString());
   REQUIRE(connection.ok());
   return *std::move(connection);
@@ -144,9 +139,7 @@ TEST_CASE("A connection the server ends is UNAVAILABLE and no longer healthy") {
   absl::StatusOr<PgRows> pid = db->Query("SELECT pg_backend_pid()");
   REQUIRE(pid.ok());
   // Ended from the server's side, as a restart or a failover does.
-  absl::StatusOr<std::string> other_database = (*TestPostgres::Shared())->NewDatabase();
-  REQUIRE(other_database.ok());
-  auto admin = PgConnection::Connect(*other_database, absl::Seconds(5));
+  auto admin = PgConnection::Connect(NewTestDatabase(), absl::Seconds(5));
   REQUIRE(admin.ok());
   REQUIRE((*admin)
               ->Query("SELECT pg_terminate_backend($1::int)", PgParams().Int64(*pid->Int64(0, 0)))

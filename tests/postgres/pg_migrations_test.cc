@@ -24,15 +24,6 @@ using server::store_internal::StatementLease;
 using server::store_internal::Violation;
 using server::store_internal::ViolationOf;
 
-std::string NewDatabase() {
-  absl::StatusOr<TestPostgres*> cluster = TestPostgres::Shared();
-  INFO(cluster.status().ToString());
-  REQUIRE(cluster.ok());
-  absl::StatusOr<std::string> database = (*cluster)->NewDatabase();
-  REQUIRE(database.ok());
-  return *database;
-}
-
 std::unique_ptr<PgDatabase> Connect(const std::string& uri) {
   auto db = PgDatabase::Connect(uri, absl::Seconds(5));
   INFO(db.status().ToString());
@@ -51,7 +42,7 @@ int64_t Count(PgDatabase& db, const std::string& sql) {
 }
 
 TEST_CASE("A new PostgreSQL database is migrated once, and opening it again changes nothing") {
-  std::unique_ptr<PgDatabase> db = Connect(NewDatabase());
+  std::unique_ptr<PgDatabase> db = Connect(NewTestDatabase());
   REQUIRE(*PgSchemaVersion(*db) == 0);
   absl::StatusOr<std::vector<std::string>> first = PgMigrate(*db, absl::Now());
   INFO(first.status().ToString());
@@ -71,7 +62,7 @@ TEST_CASE("A new PostgreSQL database is migrated once, and opening it again chan
 }
 
 TEST_CASE("Replicas starting together on one database apply each migration once") {
-  const std::string uri = NewDatabase();
+  const std::string uri = NewTestDatabase();
   constexpr int kReplicas = 4;
   std::vector<std::unique_ptr<PgDatabase>> replicas;
   for (int i = 0; i < kReplicas; ++i) replicas.push_back(Connect(uri));
@@ -89,7 +80,7 @@ TEST_CASE("Replicas starting together on one database apply each migration once"
 }
 
 TEST_CASE("A database written by a newer maydayd is refused and left as it is") {
-  std::unique_ptr<PgDatabase> db = Connect(NewDatabase());
+  std::unique_ptr<PgDatabase> db = Connect(NewTestDatabase());
   REQUIRE(PgMigrate(*db, absl::Now()).ok());
   REQUIRE(db->Exec("INSERT INTO schema_migrations VALUES (99, 'from the future', 0)").ok());
   absl::StatusOr<std::vector<std::string>> refused = PgMigrate(*db, absl::Now());
@@ -101,7 +92,7 @@ TEST_CASE("A database written by a newer maydayd is refused and left as it is") 
 }
 
 TEST_CASE("History stays append-only, and triggers undone by hand are made again on open") {
-  std::unique_ptr<PgDatabase> db = Connect(NewDatabase());
+  std::unique_ptr<PgDatabase> db = Connect(NewTestDatabase());
   REQUIRE(PgMigrate(*db, absl::Now()).ok());
   REQUIRE(db->Exec("INSERT INTO case_chain VALUES (1, 0, 1, '\\x00', '\\x01');"
                    "INSERT INTO audit_log VALUES (1, 0, 'admin', 'a', 'b', 'c', 'd', 'e', 'f')")

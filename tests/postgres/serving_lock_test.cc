@@ -23,18 +23,14 @@ using server::store_internal::PgConnection;
 using server::store_internal::PgRows;
 
 TEST_CASE("One maydayd holds a PostgreSQL database; a broken lock is told and goes free") {
-  absl::StatusOr<TestPostgres*> cluster = TestPostgres::Shared();
-  INFO(cluster.status().ToString());
-  REQUIRE(cluster.ok());
-  absl::StatusOr<std::string> uri = (*cluster)->NewDatabase();
-  REQUIRE(uri.ok());
+  const std::string uri = NewTestDatabase();
 
   base::ManualClock clock;
   const absl::Time start = clock.Now();
   absl::Notification lost;
   absl::Status why;
   auto first = ServingLock::Take(
-      *uri,
+      uri,
       [&](const absl::Status& status) {
         why = status;
         lost.Notify();
@@ -43,7 +39,7 @@ TEST_CASE("One maydayd holds a PostgreSQL database; a broken lock is told and go
   INFO(first.status().ToString());
   REQUIRE(first.ok());
 
-  auto second = ServingLock::Take(*uri);
+  auto second = ServingLock::Take(uri);
   CHECK(second.status().code() == absl::StatusCode::kAlreadyExists);
   CHECK(absl::StrContains(second.status().message(),
                           absl::StrCat("another maydayd (pid ", getpid(), " on ")));
@@ -57,7 +53,7 @@ TEST_CASE("One maydayd holds a PostgreSQL database; a broken lock is told and go
 
   // The holder's session ended from outside, as a restart of PostgreSQL or
   // a cut network ends it.
-  auto admin = PgConnection::Connect(*uri, absl::Seconds(5));
+  auto admin = PgConnection::Connect(uri, absl::Seconds(5));
   REQUIRE(admin.ok());
   absl::StatusOr<PgRows> ended = (*admin)->Exec(
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -70,7 +66,7 @@ TEST_CASE("One maydayd holds a PostgreSQL database; a broken lock is told and go
   CHECK(absl::StrContains(why.message(), "another maydayd may serve it now"));
 
   // PostgreSQL released it with the session.
-  auto third = ServingLock::Take(*uri);
+  auto third = ServingLock::Take(uri);
   INFO(third.status().ToString());
   CHECK(third.ok());
 }

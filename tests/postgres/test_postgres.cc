@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -289,6 +290,16 @@ absl::StatusOr<std::string> TestPostgres::NewDatabase() {
       (*admin)->Exec(absl::StrCat("CREATE DATABASE ", name));
   if (!created.ok()) return created.status();
   return Uri(name);
+}
+
+std::string NewTestDatabase() {
+  absl::StatusOr<TestPostgres*> cluster = TestPostgres::Shared();
+  INFO(cluster.status().ToString());
+  REQUIRE(cluster.ok());
+  absl::StatusOr<std::string> database = (*cluster)->NewDatabase();
+  INFO(database.status().ToString());
+  REQUIRE(database.ok());
+  return *database;
 }
 
 }  // namespace mayday::testing

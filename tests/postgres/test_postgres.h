@@ -58,6 +58,10 @@ class TestPostgres {
   std::atomic<int> databases_{0};
 };
 
+// A new database of the shared cluster, as a libpq URI; fails the Catch2
+// test if there is none (and says why).
+std::string NewTestDatabase();
+
 }  // namespace mayday::testing
 
 #endif  // MAYDAY_TESTS_POSTGRES_TEST_POSTGRES_H_

@@ -61,13 +61,7 @@ StoreTarget::StoreTarget(Engine engine, const ScratchDir& dir, const std::string
     target_ = dir.File(file);
     return;
   }
-  absl::StatusOr<mayday::testing::TestPostgres*> cluster = mayday::testing::TestPostgres::Shared();
-  INFO(cluster.status().ToString());
-  REQUIRE(cluster.ok());
-  absl::StatusOr<std::string> database = (*cluster)->NewDatabase();
-  INFO(database.status().ToString());
-  REQUIRE(database.ok());
-  target_ = *database;
+  target_ = mayday::testing::NewTestDatabase();
 }
 
 std::unique_ptr<Store> StoreTarget::Open(const StoreOptions& options) const {
@@ -90,8 +84,8 @@ std::unique_ptr<store_internal::Database> StoreTarget::Connect() const {
   return *std::move(db);
 }
 
-int64_t StoreTarget::QueryInt(const std::string& sql) const {
-  if (engine_ == Engine::kSqlite) return testing::QueryInt(target_, sql);
+template <typename T, typename Read>
+T StoreTarget::FirstColumn(const std::string& sql, T none, Read read) const {
   std::unique_ptr<store_internal::Database> db = Connect();
   absl::StatusOr<store_internal::StatementLease> query = db->Prepare(sql);
   INFO(sql << ": " << query.status().ToString());
@@ -99,19 +93,19 @@ int64_t StoreTarget::QueryInt(const std::string& sql) const {
   absl::StatusOr<bool> row = (*query)->Step();
   INFO(row.status().ToString());
   REQUIRE(row.ok());
-  return *row ? (*query)->ColumnInt64(0) : 0;
+  return *row ? read(**query) : none;
+}
+
+int64_t StoreTarget::QueryInt(const std::string& sql) const {
+  if (engine_ == Engine::kSqlite) return testing::QueryInt(target_, sql);
+  return FirstColumn<int64_t>(
+      sql, 0, [](const store_internal::Statement& row) { return row.ColumnInt64(0); });
 }
 
 std::string StoreTarget::QueryText(const std::string& sql) const {
   if (engine_ == Engine::kSqlite) return testing::QueryText(target_, sql);
-  std::unique_ptr<store_internal::Database> db = Connect();
-  absl::StatusOr<store_internal::StatementLease> query = db->Prepare(sql);
-  INFO(sql << ": " << query.status().ToString());
-  REQUIRE(query.ok());
-  absl::StatusOr<bool> row = (*query)->Step();
-  INFO(row.status().ToString());
-  REQUIRE(row.ok());
-  return *row ? std::string((*query)->ColumnText(0)) : std::string();
+  return FirstColumn<std::string>(
+      sql, "", [](const store_internal::Statement& row) { return std::string(row.ColumnText(0)); });
 }
 
 void StoreTarget::Exec(const std::string& sql) const {

@@ -67,6 +67,9 @@ class StoreTarget {
 
  private:
   std::unique_ptr<store_internal::Database> Connect() const;
+  // The first row's first column of `sql`, read by `read`; `none` if no row.
+  template <typename T, typename Read>
+  T FirstColumn(const std::string& sql, T none, Read read) const;
 
   Engine engine_;
   std::string target_;
