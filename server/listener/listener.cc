@@ -226,11 +226,7 @@ bool Listener::RefuseWithSpare(const ListenSocket& socket) {
   return true;
 }
 
-// Runs with no descriptor free when refusing for want of one. UBSan's vptr
-// check, on a type it has not seen at this call, tests that it may read the
-// object by writing it to a pipe it opens, cannot open one, and reports the
-// clock (a pointer set once at construction) as having an invalid vptr.
-__attribute__((no_sanitize("vptr"))) void Listener::NoteRefused(std::atomic<int64_t>& counter) {
+void Listener::NoteRefused(std::atomic<int64_t>& counter) {
   ++counter;
   absl::MutexLock lock(&mu_);
   ++(&counter == &refused_at_cap_ ? unlogged_at_cap_ : unlogged_out_of_descriptors_);
