@@ -38,6 +38,8 @@ Fixture& GetFixture() {
              absl::StrCat("mayday-outbox-fuzz-", std::to_string(::getpid()));
     std::filesystem::create_directories(f->dir);
     std::filesystem::remove(f->dir / OutboxStore::kFileName);
+    // Rows are written below as this member's ("fuzz"), as LoadPending
+    // reads only its own member's.
     auto store = OutboxStore::Open(f->dir.string(), "fuzz");
     if (!store.ok()) mayday::fuzz::Fail(kHarness, store.status().ToString());
     f->store = std::move(*store);
@@ -85,8 +87,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Exec(fixture.raw, "DELETE FROM alerts");
   sqlite3_stmt* insert = nullptr;
   sqlite3_prepare_v2(fixture.raw,
-                     "INSERT INTO alerts (request_id, request, state, created_at)"
-                     " VALUES ('row', ?, 0, 0)",
+                     "INSERT INTO alerts (member, request_id, request, state, created_at)"
+                     " VALUES ('fuzz', 'row', ?, 0, 0)",
                      -1, &insert, nullptr);
   sqlite3_bind_blob(insert, 1, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
   if (sqlite3_step(insert) != SQLITE_DONE) mayday::fuzz::Fail(kHarness, "cannot write the row");
