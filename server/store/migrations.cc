@@ -331,14 +331,31 @@ absl::StatusOr<std::vector<std::string>> MakeTriggers(Database& db) {
   return made;
 }
 
-absl::Status Annotate(const absl::Status& status, absl::string_view what) {
+}  // namespace
+
+absl::Span<const Migration> AllMigrations() { return kMigrations; }
+
+absl::Status MigrationFailed(const absl::Status& status, absl::string_view what) {
   return absl::Status(status.code(), absl::StrCat("schema migration failed: ", what, ": ",
                                                   status.message(), "; nothing was changed"));
 }
 
-}  // namespace
-
-absl::Span<const Migration> AllMigrations() { return kMigrations; }
+absl::Status ApplyMigration(Database& db, const Migration& migration, absl::Time now) {
+  const std::string what =
+      absl::StrCat("migration ", migration.version, " (", migration.description, ")");
+  absl::Status status = db.Exec(migration.sql);
+  if (status.ok() && migration.backfill != nullptr) status = migration.backfill(db);
+  if (!status.ok()) return MigrationFailed(status, what);
+  absl::StatusOr<StatementLease> insert = db.Prepare(
+      "INSERT INTO schema_migrations (version, description, applied_time_us) "
+      "VALUES (?1, ?2, ?3)");
+  if (!insert.ok()) return MigrationFailed(insert.status(), what);
+  status = (*insert)->BindInt64(1, migration.version);
+  if (status.ok()) status = (*insert)->BindText(2, migration.description);
+  if (status.ok()) status = (*insert)->BindInt64(3, absl::ToUnixMicros(now));
+  if (status.ok()) status = (*insert)->Step().status();
+  return status.ok() ? status : MigrationFailed(status, what);
+}
 
 int LatestSchemaVersion() { return std::size(kMigrations); }
 
@@ -363,9 +380,9 @@ absl::Status Migrate(SqliteDatabase& db, absl::Time now) {
   // The write lock comes first: it proves the file is writable, and the
   // version read under it cannot change before the migrations commit.
   absl::StatusOr<Transaction> txn = Transaction::Begin(db);
-  if (!txn.ok()) return Annotate(txn.status(), "cannot lock the database");
+  if (!txn.ok()) return MigrationFailed(txn.status(), "cannot lock the database");
   absl::StatusOr<int> version = SchemaVersion(db);
-  if (!version.ok()) return Annotate(version.status(), "cannot read the version");
+  if (!version.ok()) return MigrationFailed(version.status(), "cannot read the version");
   if (*version > LatestSchemaVersion()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "database ", db.path(), " has schema version ", *version, ", newer than this build's ",
@@ -374,38 +391,19 @@ absl::Status Migrate(SqliteDatabase& db, absl::Time now) {
   if (*version == LatestSchemaVersion()) return txn->Commit();
 
   if (absl::Status status = db.Exec(kCreateMigrationsTable); !status.ok()) {
-    return Annotate(status, "cannot create schema_migrations");
+    return MigrationFailed(status, "cannot create schema_migrations");
   }
-  const int64_t now_us = absl::ToUnixMicros(now);
   for (const Migration& migration : kMigrations) {
     if (migration.version <= *version) continue;
-    std::string what =
-        absl::StrCat("migration ", migration.version, " (", migration.description, ")");
-    if (absl::Status status = db.Exec(migration.sql); !status.ok()) {
-      return Annotate(status, what);
-    }
-    if (migration.backfill != nullptr) {
-      if (absl::Status status = migration.backfill(db); !status.ok()) {
-        return Annotate(status, what);
-      }
-    }
-    absl::StatusOr<StatementLease> insert = db.Prepare(
-        "INSERT INTO schema_migrations (version, description, applied_time_us) "
-        "VALUES (?1, ?2, ?3)");
-    if (!insert.ok()) return Annotate(insert.status(), what);
-    absl::Status status = (*insert)->BindInt64(1, migration.version);
-    if (status.ok()) status = (*insert)->BindText(2, migration.description);
-    if (status.ok()) status = (*insert)->BindInt64(3, now_us);
-    if (status.ok()) status = (*insert)->Step().status();
-    if (!status.ok()) return Annotate(status, what);
+    if (absl::Status status = ApplyMigration(db, migration, now); !status.ok()) return status;
   }
   // The append-only triggers of the tables the migrations made, after their
   // backfills (which may write to those tables).
   if (absl::StatusOr<std::vector<std::string>> made = MakeTriggers(db); !made.ok()) {
-    return Annotate(made.status(), "append-only triggers");
+    return MigrationFailed(made.status(), "append-only triggers");
   }
   if (absl::Status status = txn->Commit(); !status.ok()) {
-    return Annotate(status, "commit");
+    return MigrationFailed(status, "commit");
   }
   return absl::OkStatus();
 }

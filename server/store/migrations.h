@@ -32,6 +32,16 @@ struct Migration {
 // Every migration, in version order.
 absl::Span<const Migration> AllMigrations();
 
+// What a failed step of a migration returns: its status's code, saying
+// which step failed and that nothing was changed (the migration's
+// transaction rolls back).
+absl::Status MigrationFailed(const absl::Status& status, absl::string_view what);
+
+// Runs `migration` (its SQL, then its backfill) inside the caller's
+// transaction and records it in schema_migrations as applied at `now`;
+// MigrationFailed naming the migration on error. Both engines' Migrate.
+absl::Status ApplyMigration(Database& db, const Migration& migration, absl::Time now);
+
 // The version a file has once every migration is applied.
 int LatestSchemaVersion();
 

@@ -9,6 +9,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 
@@ -119,10 +120,8 @@ int PgRows::size() const { return PQntuples(result_); }
 int PgRows::columns() const { return PQnfields(result_); }
 
 int64_t PgRows::affected() const {
-  const char* count = PQcmdTuples(result_);
-  int64_t n = 0;
-  for (const char* c = count; *c >= '0' && *c <= '9'; ++c) n = n * 10 + (*c - '0');
-  return n;
+  int64_t n = 0;  // "" for statements that change no rows
+  return absl::SimpleAtoi(PQcmdTuples(result_), &n) ? n : 0;
 }
 
 bool PgRows::IsNull(int row, int column) const { return PQgetisnull(result_, row, column) != 0; }
@@ -136,28 +135,25 @@ absl::StatusOr<int64_t> PgRows::Int64(int row, int column) const {
     // Exec's rows: the text format.
     if (type == kBool) return *value == 't' ? 1 : 0;
     int64_t n = 0;
-    bool negative = *value == '-';
-    for (const char* c = value + (negative ? 1 : 0); *c >= '0' && *c <= '9'; ++c) {
-      n = n * 10 + (*c - '0');
+    if (absl::SimpleAtoi(value, &n)) return n;
+  } else {
+    if (type == kInt8 && length == 8) {
+      uint64_t big;
+      std::memcpy(&big, value, 8);
+      return static_cast<int64_t>(be64toh(big));
     }
-    return negative ? -n : n;
+    if (type == kInt4 && length == 4) {
+      uint32_t big;
+      std::memcpy(&big, value, 4);
+      return static_cast<int32_t>(be32toh(big));
+    }
+    if (type == kInt2 && length == 2) {
+      uint16_t big;
+      std::memcpy(&big, value, 2);
+      return static_cast<int16_t>(be16toh(big));
+    }
+    if (type == kBool && length == 1) return *value != 0 ? 1 : 0;
   }
-  if (type == kInt8 && length == 8) {
-    uint64_t big;
-    std::memcpy(&big, value, 8);
-    return static_cast<int64_t>(be64toh(big));
-  }
-  if (type == kInt4 && length == 4) {
-    uint32_t big;
-    std::memcpy(&big, value, 4);
-    return static_cast<int32_t>(be32toh(big));
-  }
-  if (type == kInt2 && length == 2) {
-    uint16_t big;
-    std::memcpy(&big, value, 2);
-    return static_cast<int16_t>(be16toh(big));
-  }
-  if (type == kBool && length == 1) return *value != 0 ? 1 : 0;
   return absl::DataLossError(absl::StrCat("column \"", PQfname(result_, column), "\" has type ",
                                           type, ", not an integer"));
 }

@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "absl/strings/str_cat.h"
+#include "store/migrations.h"
 
 namespace mayday::server::store_internal {
 namespace {
@@ -110,13 +111,7 @@ CREATE TABLE case_chain (
 );
 )sql";
 
-struct PgMigration {
-  int version;
-  const char* description;
-  const char* sql;
-};
-
-constexpr PgMigration kMigrations[] = {
+constexpr Migration kMigrations[] = {
     {1, "the store's tables as of the SQLite file's version 9", kMigration1},
 };
 
@@ -139,11 +134,6 @@ constexpr char kAppendOnlyBody[] =
 // The tables kept append-only, each by two triggers: one per row (UPDATE,
 // DELETE) and one per statement (TRUNCATE, which skips row triggers).
 constexpr const char* kAppendOnlyTables[] = {"audit_log", "case_events", "case_chain"};
-
-absl::Status Annotate(const absl::Status& status, absl::string_view what) {
-  return absl::Status(status.code(), absl::StrCat("schema migration failed: ", what, ": ",
-                                                  status.message(), "; nothing was changed"));
-}
 
 // Whether the query's first row's first column is true (or there is a row).
 absl::StatusOr<bool> Holds(Database& db, absl::string_view sql, absl::string_view text = "") {
@@ -219,41 +209,30 @@ absl::StatusOr<int> PgSchemaVersion(Database& db) {
 
 absl::StatusOr<std::vector<std::string>> PgMigrate(PgDatabase& db, absl::Time now) {
   absl::StatusOr<Transaction> txn = Transaction::Begin(db);
-  if (!txn.ok()) return Annotate(txn.status(), "cannot begin");
+  if (!txn.ok()) return MigrationFailed(txn.status(), "cannot begin");
   // Under the migration lock, the version read stays true until commit.
   if (absl::Status locked =
           db.Exec(absl::StrCat("SELECT pg_advisory_xact_lock(", kMigrationLockKey, ")"));
       !locked.ok()) {
-    return Annotate(locked, "cannot take the migration lock");
+    return MigrationFailed(locked, "cannot take the migration lock");
   }
   absl::StatusOr<int> version = PgSchemaVersion(db);
-  if (!version.ok()) return Annotate(version.status(), "cannot read the version");
+  if (!version.ok()) return MigrationFailed(version.status(), "cannot read the version");
   if (*version > LatestPgSchemaVersion()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the PostgreSQL database has schema version ", *version, ", newer than this build's ",
         LatestPgSchemaVersion(), "; run a newer maydayd"));
   }
   if (absl::Status status = db.Exec(kCreateMigrationsTable); !status.ok()) {
-    return Annotate(status, "cannot create schema_migrations");
+    return MigrationFailed(status, "cannot create schema_migrations");
   }
-  for (const PgMigration& migration : kMigrations) {
+  for (const Migration& migration : kMigrations) {
     if (migration.version <= *version) continue;
-    const std::string what =
-        absl::StrCat("migration ", migration.version, " (", migration.description, ")");
-    if (absl::Status status = db.Exec(migration.sql); !status.ok()) return Annotate(status, what);
-    absl::StatusOr<StatementLease> insert = db.Prepare(
-        "INSERT INTO schema_migrations (version, description, applied_time_us) "
-        "VALUES (?1, ?2, ?3)");
-    if (!insert.ok()) return Annotate(insert.status(), what);
-    absl::Status status = (*insert)->BindInt64(1, migration.version);
-    if (status.ok()) status = (*insert)->BindText(2, migration.description);
-    if (status.ok()) status = (*insert)->BindInt64(3, absl::ToUnixMicros(now));
-    if (status.ok()) status = (*insert)->Step().status();
-    if (!status.ok()) return Annotate(status, what);
+    if (absl::Status status = ApplyMigration(db, migration, now); !status.ok()) return status;
   }
   absl::StatusOr<std::vector<std::string>> made = MakeTriggers(db);
-  if (!made.ok()) return Annotate(made.status(), "append-only triggers");
-  if (absl::Status status = txn->Commit(); !status.ok()) return Annotate(status, "commit");
+  if (!made.ok()) return MigrationFailed(made.status(), "append-only triggers");
+  if (absl::Status status = txn->Commit(); !status.ok()) return MigrationFailed(status, "commit");
   // A new database's triggers were made, not made again.
   if (*version == 0) made->clear();
   return made;
