@@ -1,15 +1,21 @@
 // maydayd assembled; see server.h.
 #include "server.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "auth/authenticator.h"
+#include "auth/revocation_watch.h"
 #include "cases/case_log.h"
+#include "cases/commit_follower.h"
 #include "cases/event_hub.h"
+#include "dispatcher/dispatch_feed.h"
 #include "dispatcher/dispatcher.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -22,10 +28,16 @@
 #include "services/alert_service.h"
 #include "services/operator_service.h"
 #include "services/responder_service.h"
+#include "store/commit_signal.h"
+#include "store/dispatch_lease.h"
 #include "store/serving_lock.h"
 
 namespace mayday::server {
 namespace {
+
+// The grpc.health.v1 service name that says SERVING on the replica that
+// runs dispatch.
+constexpr char kDispatchHealth[] = "mayday.dispatch";
 
 // Largest request accepted: requests are small; this stops abuse early.
 constexpr int kMaxRequestBytes = 64 * 1024;
@@ -36,6 +48,7 @@ class ServerImpl final : public Server {
 
   absl::Status Init(const ServerOptions& options) {
     clock_ = options.clock != nullptr ? options.clock : base::SystemClock();
+    on_lost_ = options.on_listener_lost;
     auto credentials = MakeServerCredentials(options.tls);
     if (!credentials.ok()) return credentials.status();
     if (auto s = options.rate_limits.Validate(); !s.ok()) return s;
@@ -53,15 +66,14 @@ class ServerImpl final : public Server {
     store_options.on_writable = [this](bool writable, absl::string_view reason) {
       StoreWritable(writable, reason);
     };
-    // Before the store is opened: a second server must not even migrate.
-    auto serving = ServingLock::Take(
-        options.db_path,
-        [this, on_lost = options.on_listener_lost](const absl::Status& why) {
-          ServingLost("cannot go on serving", why, on_lost);
-        },
-        clock_);
-    if (!serving.ok()) return serving.status();
-    serving_lock_ = std::move(*serving);
+    // Replicas share a PostgreSQL database; a SQLite file has one server.
+    shared_ = IsPostgresTarget(options.db_path);
+    if (!shared_) {
+      // Before the store is opened: a second server must not even migrate.
+      auto serving = ServingLock::Take(options.db_path);
+      if (!serving.ok()) return serving.status();
+      serving_lock_ = std::move(*serving);
+    }
     auto store = Store::Open(options.db_path, store_options);
     if (!store.ok()) return store.status();
     store_ = std::move(*store);
@@ -69,24 +81,52 @@ class ServerImpl final : public Server {
     auto engine = dispatch::Engine::Create(options.dispatch, clock_);
     if (!engine.ok()) return engine.status();
 
-    auth_ = std::make_unique<Authenticator>(store_.get(), clock_,
-                                            options.tls.client_ca_file.empty()
-                                                ? StaffDevices::kAnyPeer
-                                                : StaffDevices::kClientCertificateRequired);
-    log_ = std::make_unique<CaseLog>(store_.get(), &hub_, clock_);
+    auth_ = std::make_unique<Authenticator>(
+        store_.get(), clock_,
+        options.tls.client_ca_file.empty() ? StaffDevices::kAnyPeer
+                                           : StaffDevices::kClientCertificateRequired,
+        // Another replica's revocation reaches this one's new calls within
+        // a second (and its streams through revocations_).
+        shared_ ? absl::Milliseconds(900) : absl::Seconds(10));
+    // On a shared database every replica's events reach this one's
+    // watchers through the commit follower, in commit order, its own
+    // included: the case log publishes nothing itself.
+    log_ = std::make_unique<CaseLog>(store_.get(), shared_ ? nullptr : &hub_, clock_);
+    if (shared_) {
+      // Dispatch's writes (the watchdog's too) are fenced by its lease.
+      dispatch_log_ = std::make_unique<CaseLog>(
+          store_.get(), nullptr, clock_, [this](WriteTxn& txn) -> absl::Status {
+            const std::optional<int64_t> epoch = lease_->epoch();
+            if (!epoch.has_value()) {
+              return absl::AbortedError("this replica does not hold dispatch");
+            }
+            return txn.CheckDispatchLease(lease_->region(), lease_->holder(), *epoch);
+          });
+    }
+    CaseWriter* const case_writer = shared_ ? dispatch_log_.get() : log_.get();
     std::unique_ptr<dispatch::Engine> dispatch_engine = std::move(*engine);
     if (options.wrap_engine) dispatch_engine = options.wrap_engine(std::move(dispatch_engine));
-    CaseWriter* dispatch_writer = log_.get();
+    CaseWriter* dispatch_writer = case_writer;
     if (options.wrap_dispatch_writer) {
-      wrapped_writer_ = options.wrap_dispatch_writer(log_.get());
+      wrapped_writer_ = options.wrap_dispatch_writer(case_writer);
       dispatch_writer = wrapped_writer_.get();
     }
-    watchdog_ = std::make_unique<DispatchWatchdog>(log_.get(), clock_, WatchdogOptions{});
+    watchdog_ = std::make_unique<DispatchWatchdog>(case_writer, clock_, WatchdogOptions{});
     dispatcher_ = std::make_unique<Dispatcher>(
         std::move(dispatch_engine), dispatch_writer, store_.get(), &streams_, watchdog_.get(),
         clock_, options.positions, options.dispatch.max_position_age);
-    if (auto s = dispatcher_->Start(); !s.ok()) return s;
-    watchdog_->Start();
+    if (shared_) {
+      // Dispatch starts when this replica takes the lease (StartShared).
+      auto signal = CommitSignal::Listen(options.db_path);
+      if (!signal.ok()) return signal.status();
+      follower_ = std::make_unique<CommitFollower>(store_.get(), &hub_, *std::move(signal),
+                                                   options.follower);
+      if (auto s = follower_->Start(); !s.ok()) return s;
+      feed_ = std::make_unique<DispatchFeed>(dispatcher_.get(), store_.get());
+    } else {
+      if (auto s = dispatcher_->Start(); !s.ok()) return s;
+      watchdog_->Start();
+    }
 
     positions_ = std::make_unique<PositionLog>(store_.get(), clock_, options.track_interval);
     limits_ = std::make_unique<RateLimiter>(options.rate_limits, clock_);
@@ -95,18 +135,22 @@ class ServerImpl final : public Server {
     sessions_ = std::make_unique<TokenSessions>(clock_, [this](const Principal& principal) {
       if (principal.role == Role::kResponder) dispatcher_->Withdraw(principal.subject);
     });
-    ServiceContext services{.store = store_.get(),
-                            .auth = auth_.get(),
-                            .log = log_.get(),
-                            .hub = &hub_,
-                            .dispatcher = dispatcher_.get(),
-                            .clock = clock_,
-                            .positions = positions_.get(),
-                            .limits = limits_.get(),
-                            .streams = &open_streams_,
-                            .sessions = sessions_.get(),
-                            .stream_caps = options.stream_caps,
-                            .calls = calls_.get()};
+    ServiceContext services{
+        .store = store_.get(),
+        .auth = auth_.get(),
+        .log = log_.get(),
+        .hub = &hub_,
+        .dispatcher = dispatcher_.get(),
+        .changes = shared_ ? static_cast<CaseObserver*>(&told_by_store_) : dispatcher_.get(),
+        .dispatch_here =
+            shared_ ? std::function<absl::Status()>([this] { return DispatchHere(); }) : nullptr,
+        .clock = clock_,
+        .positions = positions_.get(),
+        .limits = limits_.get(),
+        .streams = &open_streams_,
+        .sessions = sessions_.get(),
+        .stream_caps = options.stream_caps,
+        .calls = calls_.get()};
     alerts_ = std::make_unique<AlertServiceImpl>(services, options.alert_spacing);
     responders_ = std::make_unique<ResponderServiceImpl>(services);
     operators_ = std::make_unique<OperatorServiceImpl>(services);
@@ -152,10 +196,86 @@ class ServerImpl final : public Server {
                      [this, on_lost = options.on_listener_lost](const absl::Status& why) {
                        ServingLost("no longer accepting connections", why, on_lost);
                      });
-    absl::MutexLock lock(&health_mu_);
-    health_ = grpc_server_->GetHealthCheckService();
-    if (health_ != nullptr && !(writable_ && listening_)) health_->SetServingStatus(false);
+    {
+      absl::MutexLock lock(&health_mu_);
+      health_ = grpc_server_->GetHealthCheckService();
+      ApplyHealthLocked();
+    }
+    if (shared_) return StartShared(options);
     return absl::OkStatus();
+  }
+
+  // A replica on a shared database, once it serves: it follows the other
+  // replicas' revocations, and stands by for dispatch until it holds the
+  // lease (store/dispatch_lease.h).
+  absl::Status StartShared(const ServerOptions& options) {
+    revocations_ = std::make_unique<RevocationWatch>(
+        store_.get(), clock_, [this](const std::string& token_id) { Revoked(token_id); });
+    if (auto s = revocations_->Start(); !s.ok()) return s;
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    auto lease = DispatchLease::Start(
+        options.db_path, absl::StrCat("maydayd pid ", ::getpid(), " on ", host, " port ", port_),
+        options.lease,
+        DispatchLease::Callbacks{
+            .on_acquired = [this](int64_t epoch) { TakeOverDispatch(epoch); },
+            .on_lost =
+                [this, on_lost = options.on_listener_lost](const absl::Status& why) {
+                  ServingLost("lost dispatch", why, on_lost);
+                }},
+        clock_);
+    if (!lease.ok()) return lease.status();
+    lease_ = *std::move(lease);
+    return absl::OkStatus();
+  }
+
+  // This replica now holds dispatch: it hears every commit from here on,
+  // rebuilds the engine from the store (the restart path: open cases,
+  // their offers recorded as lapsed), then takes the commits that came
+  // meanwhile, and dispatches.
+  void TakeOverDispatch(int64_t epoch) {
+    const absl::Time start = clock_->Now();
+    follower_->OnCommit([feed = feed_.get()](const CommitRecord& commit) { feed->Commit(commit); });
+    if (absl::Status s = dispatcher_->Start(); !s.ok()) {
+      std::fprintf(stderr, "maydayd: could not start dispatch (epoch %lld): %s\n",
+                   static_cast<long long>(epoch), s.ToString().c_str());
+      ServingLost("could not start dispatch", s, on_lost_);
+      return;
+    }
+    watchdog_->Start();
+    feed_->Begin();
+    {
+      absl::MutexLock lock(&dispatch_mu_);
+      dispatching_ = true;
+    }
+    {
+      absl::MutexLock lock(&health_mu_);
+      ApplyHealthLocked();
+    }
+    std::fprintf(stderr, "maydayd: dispatching (epoch %lld), ready %.3f s after taking the lease\n",
+                 static_cast<long long>(epoch), absl::ToDoubleSeconds(clock_->Now() - start));
+  }
+
+  absl::Status DispatchHere() {
+    absl::MutexLock lock(&dispatch_mu_);
+    if (!shared_ || dispatching_) return absl::OkStatus();
+    return absl::UnavailableError(
+        "this replica stands by: another replica of this database runs dispatch; retry (a "
+        "client given every replica's address reaches it)");
+  }
+
+  // A token revoked through another replica (or this one: then again,
+  // harmlessly).
+  void Revoked(const std::string& token_id) {
+    auth_->ForgetAll();
+    sessions_->Revoke(token_id);
+    absl::StatusOr<std::vector<TokenRecord>> tokens = store_->ListTokens();
+    if (!tokens.ok()) return;
+    for (const TokenRecord& token : *tokens) {
+      if (TokenId(token.token_hash) == token_id && token.role == Role::kResponder) {
+        dispatcher_->Withdraw(token.subject);
+      }
+    }
   }
 
   // The listener stopped accepting, or the lock on the database was lost:
@@ -169,7 +289,7 @@ class ServerImpl final : public Server {
     {
       absl::MutexLock lock(&health_mu_);
       listening_ = false;
-      if (health_ != nullptr) health_->SetServingStatus(false);
+      ApplyHealthLocked();
     }
     if (on_lost) on_lost(why);
   }
@@ -188,7 +308,19 @@ class ServerImpl final : public Server {
     }
     absl::MutexLock lock(&health_mu_);
     writable_ = writable;
-    if (health_ != nullptr) health_->SetServingStatus(writable_ && listening_);
+    ApplyHealthLocked();
+  }
+
+  // grpc.health.v1: the server ("") serves while it stores and accepts;
+  // kDispatchHealth while it also runs dispatch (on a shared database, the
+  // one replica that holds the lease), so that operators and tools see
+  // which replica dispatches. Set together: gRPC's overall status also
+  // sets every named one.
+  void ApplyHealthLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(health_mu_) {
+    if (health_ == nullptr) return;
+    const bool serving = writable_ && listening_;
+    health_->SetServingStatus(serving);
+    health_->SetServingStatus(kDispatchHealth, serving && DispatchHere().ok());
   }
 
   int port() const override { return port_; }
@@ -197,6 +329,7 @@ class ServerImpl final : public Server {
   Store& store() override { return *store_; }
   void SettleDispatch() override { dispatcher_->Settle(); }
   Dispatcher& dispatcher() override { return *dispatcher_; }
+  bool Dispatching() override { return DispatchHere().ok(); }
 
   void Shutdown(absl::Duration grace) override {
     absl::MutexLock lock(&shutdown_mu_);
@@ -219,7 +352,13 @@ class ServerImpl final : public Server {
     // Runs what the finished calls left queued (Subscribe streams' detach),
     // then stops the threads.
     calls_.reset();
+    revocations_.reset();
     sessions_.reset();  // every stream has ended: only its thread is left
+    // Nothing more to dispatch from the store's commits; then the lease
+    // ends (a standby takes over at its next try) and dispatch stops: a
+    // decision still made meanwhile is refused by the fence.
+    if (follower_ != nullptr) follower_->Stop();
+    lease_.reset();
     if (dispatcher_ != nullptr) dispatcher_->Stop();
     if (watchdog_ != nullptr) watchdog_->Stop();
     positions_.reset();  // flushes the last reports
@@ -235,13 +374,31 @@ class ServerImpl final : public Server {
   // Released after the store closed.
   std::unique_ptr<ServingLock> serving_lock_;
   std::unique_ptr<Store> store_;
+  // A PostgreSQL database, which other replicas may share.
+  bool shared_ = false;
   EventHub hub_;
+  // What the services tell of their changes on a shared database: nothing,
+  // for the commit follower feeds dispatch (feed_).
+  struct ToldByStore final : CaseObserver {
+    void CaseOpened(const mayday::v1::Case&) override {}
+    void CaseChanged(const CommittedChange&) override {}
+  } told_by_store_;
   ResponderStreams streams_;
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<CaseLog> log_;
+  std::unique_ptr<CaseLog> dispatch_log_;       // shared_: log_ with dispatch's fence
   std::unique_ptr<CaseWriter> wrapped_writer_;  // ServerOptions::wrap_dispatch_writer's
   std::unique_ptr<DispatchWatchdog> watchdog_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  // shared_ only: every replica's commits, dispatch's share of them, the
+  // revocations made elsewhere, and the lease.
+  std::unique_ptr<CommitFollower> follower_;
+  std::unique_ptr<DispatchFeed> feed_;
+  std::unique_ptr<RevocationWatch> revocations_;
+  std::unique_ptr<DispatchLease> lease_;
+  absl::Mutex dispatch_mu_;
+  bool dispatching_ ABSL_GUARDED_BY(dispatch_mu_) = false;
+  std::function<void(const absl::Status&)> on_lost_;
   std::unique_ptr<PositionLog> positions_;
   std::unique_ptr<RateLimiter> limits_;
   StreamCaps open_streams_;

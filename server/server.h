@@ -12,11 +12,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cases/commit_follower.h"
 #include "mayday/base/clock.h"
 #include "mayday/dispatch/engine.h"
 #include "responders/position_coalescer.h"
 #include "rpc/rate_limits.h"
 #include "rpc/stream_caps.h"
+#include "store/dispatch_lease.h"
 #include "store/store.h"
 #include "tls/server_tls.h"
 
@@ -56,6 +58,11 @@ struct ServerOptions {
   std::string db_path;
   // How the database is opened (tests pass a fault-injecting VFS).
   StoreOptions store;
+  // Replicas on a shared (PostgreSQL) database: how each follows every
+  // replica's commits (cases/commit_follower.h), and the lease that makes
+  // one of them dispatch (store/dispatch_lease.h).
+  CommitFollowerOptions follower;
+  DispatchLeaseOptions lease;
   // Dispatch rules (radius, offer timeout, ...).
   dispatch::EngineOptions dispatch;
   // Per-principal budgets of the chatty calls (rpc/rate_limits.h); never
@@ -127,6 +134,9 @@ class Server {
   virtual void SettleDispatch() = 0;
   // The dispatcher, for tests that look at what it holds.
   virtual Dispatcher& dispatcher() = 0;
+  // Whether this server runs dispatch now: always on a SQLite file; on a
+  // shared database, while it holds the dispatch lease.
+  virtual bool Dispatching() = 0;
   // Stops accepting calls, ends open streams after `grace`, stops dispatch.
   // Idempotent; also done by the destructor.
   virtual void Shutdown(absl::Duration grace) = 0;

@@ -95,7 +95,10 @@ void CaseLog::OpenAsync(NewCase request,
 
   // The job and its completion share `opening`, one after the other.
   store_->Submit(
-      [opening](WriteTxn& txn) {
+      [this, opening](WriteTxn& txn) {
+        if (fence_) {
+          if (absl::Status fenced = fence_(txn); !fenced.ok()) return fenced;
+        }
         opening->created = txn.OpenCase(opening->snapshot, opening->first);
         return opening->created.status();
       },
@@ -105,7 +108,7 @@ void CaseLog::OpenAsync(NewCase request,
           return;
         }
         // The Raised event, published once the case is on disk.
-        if (opening->created->created) hub_->Publish(opening->first);
+        if (opening->created->created && hub_ != nullptr) hub_->Publish(opening->first);
         done(std::move(opening->created));
       });
 }
@@ -128,6 +131,9 @@ void CaseLog::AppendAsync(std::string case_id, std::string actor, OwnedCaseChang
   store_->Submit(
       [this, case_id = std::move(case_id), actor = std::move(actor), change = std::move(change),
        audit = std::move(audit), out](WriteTxn& txn) mutable {
+        if (fence_) {
+          if (absl::Status fenced = fence_(txn); !fenced.ok()) return fenced;
+        }
         auto current = txn.GetCase(case_id);
         if (!current.ok()) return current.status();
         // From the start each time: a job may run again (WriteJob).
@@ -157,7 +163,7 @@ void CaseLog::AppendAsync(std::string case_id, std::string actor, OwnedCaseChang
           done(status);
           return;
         }
-        hub_->Publish(out->event);
+        if (hub_ != nullptr) hub_->Publish(out->event);
         done(std::move(*out));
       });
 }

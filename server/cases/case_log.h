@@ -8,6 +8,7 @@
 #ifndef MAYDAY_SERVER_CASES_CASE_LOG_H_
 #define MAYDAY_SERVER_CASES_CASE_LOG_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,21 @@ namespace mayday::server {
 struct CommittedChange {
   mayday::v1::Case snapshot;
   mayday::v1::CaseEvent event;
+};
+
+// Who hears of a case change that callers outside dispatch committed (a
+// case opened, moved, cancelled, moved along, a message): dispatch, which
+// updates its engine and tells the crew involved. With one maydayd it is
+// told directly, after each commit; with replicas on PostgreSQL, dispatch's
+// holder hears every replica's changes from the commit follower instead
+// (dispatcher/dispatch_feed.h), and the services tell nobody.
+class CaseObserver {
+ public:
+  virtual ~CaseObserver() = default;
+  // A case was opened (committed). Must not block on dispatch.
+  virtual void CaseOpened(const mayday::v1::Case& snapshot) = 0;
+  // A change was committed outside dispatch.
+  virtual void CaseChanged(const CommittedChange& change) = 0;
 };
 
 // A change to make. It gets the committed case (`current`), a copy to change
@@ -84,12 +100,19 @@ class CaseWriter {
                                                 CaseChange change, std::optional<AuditEntry> audit);
 };
 
+// Run first in every job of a CaseLog that has one: an error refuses the
+// change, nothing stored (dispatch's fencing on a shared database,
+// store/dispatch_lease.h).
+using WriteFence = std::function<absl::Status(WriteTxn&)>;
+
 // Thread-safe.
 class CaseLog final : public CaseWriter {
  public:
   // `store`, `hub` and `clock` are not owned and must outlive the log.
-  CaseLog(Store* store, EventHub* hub, const base::Clock* clock)
-      : store_(store), hub_(hub), clock_(clock) {}
+  // `hub` null: the log publishes nothing (on a shared database the commit
+  // follower publishes every replica's events, cases/commit_follower.h).
+  CaseLog(Store* store, EventHub* hub, const base::Clock* clock, WriteFence fence = nullptr)
+      : store_(store), hub_(hub), clock_(clock), fence_(std::move(fence)) {}
 
   // Opens a case in DISPATCHING with its Raised event (sequence 1), durably,
   // then publishes the event. If the member already opened or joined a case
@@ -111,6 +134,7 @@ class CaseLog final : public CaseWriter {
   Store* const store_;
   EventHub* const hub_;
   const base::Clock* const clock_;
+  const WriteFence fence_;
 };
 
 // A new case id: 46 lowercase hex digits, the case's creation time in

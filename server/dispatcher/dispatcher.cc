@@ -128,7 +128,9 @@ void Dispatcher::DrainInboxLocked() {
   for (const OpenedCase& c : opened) {
     auto s = engine_->AddCase(c.id, c.kind, c.where, c.created);
     // A case the engine could not take stays watched: the watchdog
-    // escalates it.
+    // escalates it. One it already has (restored, then heard of again from
+    // the store's commits) is where it should be.
+    if (absl::IsAlreadyExists(s)) s = absl::OkStatus();
     if (s.ok()) watchdog_->Taken(c.id);
     if (!s.ok()) {
       std::fprintf(stderr, "maydayd: dispatch could not take cases/%s: %s\n", c.id.c_str(),

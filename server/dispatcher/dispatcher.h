@@ -55,7 +55,7 @@
 namespace mayday::server {
 
 // Thread-safe.
-class Dispatcher {
+class Dispatcher final : public CaseObserver {
  public:
   // Decisions are committed through `writer` (the CaseLog, or a decorator of
   // it); `watchdog` is told what dispatch took and placed. None of the
@@ -65,7 +65,7 @@ class Dispatcher {
   Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseWriter* writer, Store* store,
              ResponderStreams* streams, DispatchWatchdog* watchdog, const base::Clock* clock,
              CoalescingOptions coalescing = {}, absl::Duration max_fix_age = absl::Minutes(2));
-  ~Dispatcher();
+  ~Dispatcher() override;
 
   // Loads the open cases from the store into the engine (restore.h; offers
   // pending when the server stopped are recorded as lapsed) and starts the
@@ -80,11 +80,13 @@ class Dispatcher {
 
   // A case was opened (committed): queue it for matching on the dispatch
   // thread. Never blocks on dispatch.
-  void CaseOpened(const mayday::v1::Case& snapshot);
+  // A case dispatch already has (a replica's dispatch restored it and then
+  // heard of it again, dispatch_feed.h) is taken as it is.
+  void CaseOpened(const mayday::v1::Case& snapshot) override;
   // A change was committed outside dispatch (the member moved or cancelled,
   // the responder moved the case along): update the engine and tell the
   // responder involved.
-  void CaseChanged(const CommittedChange& change);
+  void CaseChanged(const CommittedChange& change) override;
 
   // Puts the responder on or off duty. INVALID_ARGUMENT / FAILED_PRECONDITION
   // from the engine's rules.

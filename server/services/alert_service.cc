@@ -109,7 +109,7 @@ void AlertServiceImpl::OpenCase(grpc::CallbackServerContext* context,
           });
           return;
         }
-        if (opened->created) services_.dispatcher->CaseOpened(opened->snapshot);
+        if (opened->created) services_.changes->CaseOpened(opened->snapshot);
         *response = std::move(opened->snapshot);
         reactor->Finish(grpc::Status::OK);
       });
@@ -165,7 +165,7 @@ absl::StatusOr<CommittedChange> AlertServiceImpl::ChangeOwnCase(const Principal&
       });
   if (absl::IsNotFound(committed.status())) return NotFound(name);
   if (!committed.ok()) return committed.status();
-  services_.dispatcher->CaseChanged(*committed);
+  services_.changes->CaseChanged(*committed);
   return committed;
 }
 

@@ -30,6 +30,7 @@ grpc::ServerUnaryReactor* ActOnCase(const ServiceContext& services,
         if (!agent.ok()) return agent.status();
         auto id = ParseCaseName("name", name);
         if (!id.ok()) return id.status();
+        if (absl::Status here = services.DispatchHere(); !here.ok()) return here;
         const AuditEntry audit = AuditOf(*agent, *services.clock, action, name);
         absl::StatusOr<mayday::v1::Case> changed = act(agent->Name(), *id, audit);
         if (!changed.ok()) return changed.status();
@@ -122,6 +123,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::GetResponder(
     }
     auto id = ParseSubjectName("name", request->name(), "responders");
     if (!id.ok()) return id.status();
+    if (absl::Status here = services_.DispatchHere(); !here.ok()) return here;
     auto found = services_.dispatcher->GetResponder(*id);
     if (!found.has_value()) {
       return absl::NotFoundError(absl::StrCat(

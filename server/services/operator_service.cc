@@ -202,6 +202,7 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListResponders(
     }
     auto size = ValidatePageSize(request->page_size(), 1000, 100);
     if (!size.ok()) return size.status();
+    if (absl::Status here = services_.DispatchHere(); !here.ok()) return here;
     // Responders are listed by name; the page token is the last name returned.
     std::vector<mayday::v1::Responder> all = services_.dispatcher->ListResponders();
     std::sort(all.begin(), all.end(),
@@ -254,7 +255,7 @@ absl::StatusOr<CommittedChange> OperatorServiceImpl::ChangeCase(
     return absl::NotFoundError(absl::StrCat(case_name, " not found"));
   }
   if (!committed.ok()) return committed.status();
-  services_.dispatcher->CaseChanged(*committed);
+  services_.changes->CaseChanged(*committed);
   return committed;
 }
 

@@ -31,6 +31,7 @@ grpc::ServerUnaryReactor* ResponderServiceImpl::SetDuty(grpc::CallbackServerCont
           "capabilities is empty: going on duty needs at least one (for example "
           "CAPABILITY_TOW or CAPABILITY_AMBULANCE)");
     }
+    if (absl::Status here = services_.DispatchHere(); !here.ok()) return here;
     auto updated =
         services_.dispatcher->SetDuty(responder->subject, request->on_duty(), capabilities);
     if (!updated.ok()) return updated.status();
@@ -57,6 +58,7 @@ grpc::ServerUnaryReactor* ResponderServiceImpl::AcceptOffer(
     if (!responder.ok()) return responder.status();
     auto id = ParseCaseName("case", request->case_());
     if (!id.ok()) return id.status();
+    if (absl::Status here = services_.DispatchHere(); !here.ok()) return here;
     auto assigned = services_.dispatcher->Accept(responder->subject, *id);
     if (!assigned.ok()) return assigned.status();
     *response = std::move(*assigned);
@@ -72,6 +74,7 @@ grpc::ServerUnaryReactor* ResponderServiceImpl::DeclineOffer(
     if (!responder.ok()) return responder.status();
     auto id = ParseCaseName("case", request->case_());
     if (!id.ok()) return id.status();
+    if (absl::Status here = services_.DispatchHere(); !here.ok()) return here;
     return services_.dispatcher->Decline(responder->subject, *id);
   });
 }
@@ -139,7 +142,7 @@ absl::StatusOr<CommittedChange> ResponderServiceImpl::ChangeAssignedCase(
       });
   if (absl::IsNotFound(committed.status())) return not_assigned();
   if (!committed.ok()) return committed.status();
-  services_.dispatcher->CaseChanged(*committed);
+  services_.changes->CaseChanged(*committed);
   return committed;
 }
 

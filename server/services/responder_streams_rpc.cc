@@ -28,6 +28,9 @@ class SubscribeReactor : public QueuedWriter<mayday::v1::ResponderUpdate>,
   SubscribeReactor(const ServiceContext& services, grpc::CallbackServerContext* context)
       : QueuedWriter(kMaxQueuedUpdates), dispatcher_(services.dispatcher), calls_(services.calls) {
     auto principal = services.auth->Require(*context, Role::kResponder);
+    if (principal.ok()) {
+      if (absl::Status here = services.DispatchHere(); !here.ok()) principal = here;
+    }
     if (!principal.ok()) {
       connected_.Notify();
       End(ToGrpcStatus(principal.status()));
@@ -82,6 +85,9 @@ class ReportLocationReactor : public grpc::ServerReadReactor<mayday::v1::ReportL
         streams_(services.streams),
         response_(response) {
     auto principal = services.auth->Require(*context, Role::kResponder);
+    if (principal.ok()) {
+      if (absl::Status here = services.DispatchHere(); !here.ok()) principal = here;
+    }
     if (!principal.ok()) {
       FinishOnce(ToGrpcStatus(principal.status()));
       return;

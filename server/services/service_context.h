@@ -2,6 +2,8 @@
 #ifndef MAYDAY_SERVER_SERVICES_SERVICE_CONTEXT_H_
 #define MAYDAY_SERVER_SERVICES_SERVICE_CONTEXT_H_
 
+#include <functional>
+
 #include "auth/authenticator.h"
 #include "auth/token_sessions.h"
 #include "cases/case_log.h"
@@ -21,6 +23,15 @@ struct ServiceContext {
   CaseLog* log = nullptr;
   EventHub* hub = nullptr;
   Dispatcher* dispatcher = nullptr;
+  // Who hears of the case changes the services commit (CaseObserver): the
+  // dispatcher, or, on a shared database, nobody here (dispatch's holder
+  // hears them from the store, dispatcher/dispatch_feed.h).
+  CaseObserver* changes = nullptr;
+  // Null, or whether this replica runs dispatch now: UNAVAILABLE naming the
+  // one that does while it stands by. The calls that need the dispatch
+  // engine (a crew's duty, positions, offers and stream; a care agent's
+  // hold, assignment and view of crews) check it first.
+  std::function<absl::Status()> dispatch_here;
   const base::Clock* clock = nullptr;
   PositionLog* positions = nullptr;
   // Per-principal budgets of the chatty calls (services/admit.h).
@@ -32,6 +43,8 @@ struct ServiceContext {
   StreamCapOptions stream_caps;
   // Where the unary calls that may wait run (rpc/unary.h).
   CallPool* calls = nullptr;
+
+  absl::Status DispatchHere() const { return dispatch_here ? dispatch_here() : absl::OkStatus(); }
 };
 
 }  // namespace mayday::server

@@ -107,6 +107,39 @@ absl::StatusOr<std::vector<CaseEvent>> SelectEvents(Database& db, absl::string_v
   }
 }
 
+absl::StatusOr<std::vector<CommitRecord>> SelectCommits(Database& db, int64_t after_sequence,
+                                                        int max_commits) {
+  if (max_commits < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("commit limit must be at least 1, not ", max_commits));
+  }
+  // Commit rows are numbered without gaps (each is the last + 1, taken
+  // under the write lock), so a range of numbers is a range of commits.
+  absl::StatusOr<StatementLease> select = db.Prepare(
+      "SELECT chain_sequence, case_id, sequence, event FROM case_events "
+      "WHERE chain_sequence > ?1 AND chain_sequence <= ?2 "
+      "ORDER BY chain_sequence, case_id, sequence");
+  if (!select.ok()) return ReadFailed(select.status());
+  absl::Status status = (*select)->BindInt64(1, after_sequence);
+  if (status.ok()) status = (*select)->BindInt64(2, after_sequence + max_commits);
+  if (!status.ok()) return ReadFailed(status);
+  std::vector<CommitRecord> commits;
+  while (true) {
+    absl::StatusOr<bool> row = (*select)->Step();
+    if (!row.ok()) return ReadFailed(row.status());
+    if (!*row) return commits;
+    const int64_t commit = (*select)->ColumnInt64(0);
+    if (commits.empty() || commits.back().sequence != commit) {
+      commits.push_back(CommitRecord{.sequence = commit, .events = {}});
+    }
+    absl::StatusOr<CaseEvent> event = ParseEvent(
+        (*select)->ColumnBlob(3), absl::StrCat("event ", (*select)->ColumnInt64(2),
+                                               " of case cases/", (*select)->ColumnText(1)));
+    if (!event.ok()) return event.status();
+    commits.back().events.push_back(*std::move(event));
+  }
+}
+
 absl::StatusOr<CasePage> SelectCases(Database& db, const CaseFilter& filter, int page_size,
                                      absl::string_view page_token) {
   if (page_size < 1 || page_size > kMaxPageSize) {

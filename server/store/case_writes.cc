@@ -351,6 +351,28 @@ absl::Status InsertEvent(Database& db, CommitChain& chain, const Case& snapshot,
   return absl::OkStatus();
 }
 
+absl::Status CheckLease(Database& db, absl::string_view region, absl::string_view holder,
+                        int64_t epoch) {
+  absl::StatusOr<StatementLease> select =
+      db.Prepare("SELECT holder, epoch FROM dispatch_leases WHERE region = ?1");
+  if (!select.ok()) return WriteFailed(select.status());
+  absl::Status status = (*select)->BindText(1, region);
+  if (!status.ok()) return WriteFailed(status);
+  absl::StatusOr<bool> row = (*select)->Step();
+  if (!row.ok()) return ReadInWriteFailed(row.status());
+  if (!*row) {
+    return absl::AbortedError(
+        absl::StrCat("no replica holds dispatch for region \"", region, "\""));
+  }
+  if ((*select)->ColumnText(0) != holder || (*select)->ColumnInt64(1) != epoch) {
+    return absl::AbortedError(
+        absl::StrCat("this replica's dispatch lease (epoch ", epoch, ") was taken over: region \"",
+                     region, "\" is dispatched by ", (*select)->ColumnText(0), " under epoch ",
+                     (*select)->ColumnInt64(1), "; its decision was not stored"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::optional<Case>> SelectPress(Database& db, const std::string& member,
                                                 const std::string& request_id) {
   return FindRetried(db, member, request_id);

@@ -3,7 +3,10 @@
 
 #include <endian.h>
 #include <libpq-fe.h>
+#include <poll.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <utility>
 
@@ -221,6 +224,31 @@ bool PgConnection::in_transaction() const {
 
 bool PgConnection::transaction_failed() const {
   return PQtransactionStatus(conn_) == PQTRANS_INERROR;
+}
+
+absl::StatusOr<std::vector<PgConnection::Notice>> PgConnection::AwaitNotices(
+    absl::Duration timeout) {
+  std::vector<Notice> notices;
+  const auto take = [&] {
+    while (PGnotify* notify = PQnotifies(conn_)) {
+      notices.push_back({notify->relname, notify->extra != nullptr ? notify->extra : ""});
+      PQfreemem(notify);
+    }
+  };
+  const auto broke = [&] {
+    return absl::UnavailableError(
+        absl::StrCat("PostgreSQL: the connection broke: ", Trimmed(PQerrorMessage(conn_))));
+  };
+  take();  // some may have come with the last statement's answer
+  if (!notices.empty()) return notices;
+  const int fd = PQsocket(conn_);
+  if (fd < 0 || !healthy()) return broke();
+  pollfd wait{.fd = fd, .events = POLLIN, .revents = 0};
+  const int ms = static_cast<int>(std::max<int64_t>(0, absl::ToInt64Milliseconds(timeout)));
+  if (::poll(&wait, 1, ms) < 0 && errno != EINTR) return broke();
+  if (wait.revents != 0 && PQconsumeInput(conn_) == 0) return broke();
+  take();
+  return notices;
 }
 
 int PgConnection::server_version() const { return PQserverVersion(conn_); }

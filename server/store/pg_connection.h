@@ -133,6 +133,17 @@ class PgConnection {
   // more until rolled back (to a savepoint before the failure, or whole).
   bool transaction_failed() const;
 
+  // A NOTIFY this connection LISTENs to: its channel and payload.
+  struct Notice {
+    std::string channel;
+    std::string payload;
+  };
+  // Waits up to `timeout` (on the real clock: it is a wait on the socket)
+  // for notifications on the channels this connection LISTENs to, and
+  // returns those that came (none: the time ran out). UNAVAILABLE if the
+  // connection broke. Call outside a transaction.
+  absl::StatusOr<std::vector<Notice>> AwaitNotices(absl::Duration timeout);
+
   // The server's major version (150000 and up for PostgreSQL 15).
   int server_version() const;
 

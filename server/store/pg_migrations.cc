@@ -111,8 +111,25 @@ CREATE TABLE case_chain (
 );
 )sql";
 
+// Version 2: what replicas need. case_events_by_chain lets each replica
+// follow every commit in commit order (ReadCommits: the events of commits
+// after the last one it saw). dispatch_leases holds, per dispatch region,
+// which replica dispatches and under which epoch (store/dispatch_lease.h):
+// the epoch grows at every change of holder, and a dispatch write carries
+// the epoch its writer holds, refused once it is not the region's.
+constexpr char kMigration2[] = R"sql(
+CREATE INDEX case_events_by_chain ON case_events (chain_sequence);
+CREATE TABLE dispatch_leases (
+  region text NOT NULL PRIMARY KEY,
+  holder text NOT NULL,
+  epoch bigint NOT NULL CHECK (epoch > 0),
+  expire_time_us bigint NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "the store's tables as of the SQLite file's version 9", kMigration1},
+    {2, "replicas: case_events_by_chain, dispatch_leases", kMigration2},
 };
 
 constexpr char kCreateMigrationsTable[] = R"sql(

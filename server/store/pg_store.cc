@@ -22,6 +22,19 @@ absl::Status OpenFailed(const std::string& what, const absl::Status& cause) {
                                                  "): ", cause.message()));
 }
 
+// A writer that stops inside its transaction (SIGSTOP, a frozen machine, a
+// debugger) holds the write lock that every replica's writer and the
+// dispatch take-over need (pg_database.h): PostgreSQL ends its session
+// once it has been idle that long inside a transaction, which undoes its
+// batch (its callers were not told yet) and frees the lock. A batch's
+// statements follow each other within microseconds.
+constexpr char kWriterIdleLimit[] = "2s";
+
+absl::Status LimitIdleInTransaction(PgDatabase& writer) {
+  return writer.Run(
+      absl::StrCat("SET idle_in_transaction_session_timeout = '", kWriterIdleLimit, "'"));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> PgStore::Open(const std::string& conninfo,
@@ -41,6 +54,9 @@ absl::StatusOr<std::unique_ptr<Store>> PgStore::Open(const std::string& conninfo
                  "maydayd: %s: %s was missing, disabled or changed; made again (check the "
                  "history with maydayctl audit verify)\n",
                  description.c_str(), made.c_str());
+  }
+  if (absl::Status limited = LimitIdleInTransaction(**writer); !limited.ok()) {
+    return OpenFailed(description, limited);
   }
   return std::unique_ptr<Store>(new PgStore(conninfo, *std::move(writer), options));
 }
@@ -68,9 +84,15 @@ absl::StatusOr<Database*> PgStore::Writer() {
     writer_.reset();
     absl::StatusOr<std::unique_ptr<PgDatabase>> connected = Connect();
     if (!connected.ok()) return connected.status();
+    if (absl::Status limited = LimitIdleInTransaction(**connected); !limited.ok()) return limited;
     writer_ = *std::move(connected);
   }
   return writer_.get();
+}
+
+absl::Status PgStore::BeforeCommit(Database& db, bool wrote_events) {
+  if (!wrote_events) return absl::OkStatus();
+  return db.Run(absl::StrCat("NOTIFY ", kCommitChannel));
 }
 
 absl::Status PgStore::WithReader(absl::FunctionRef<void(Database&)> read) {

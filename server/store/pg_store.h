@@ -27,6 +27,10 @@
 
 namespace mayday::server::store_internal {
 
+// The channel a commit that wrote case events is announced on (NOTIFY,
+// no payload); replicas LISTEN (CommitSignal) to read it at once.
+inline constexpr char kCommitChannel[] = "mayday_commits";
+
 class PgStore final : public SqlStore {
  public:
   // Connects to `conninfo` (a libpq URI or key=value string), migrates the
@@ -44,6 +48,10 @@ class PgStore final : public SqlStore {
 
   // The writer connection, connected anew if it broke.
   absl::StatusOr<Database*> Writer() override ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // A commit that wrote case events wakes every replica's follower
+  // (kCommitChannel), when it commits: NOTIFY is transactional.
+  absl::Status BeforeCommit(Database& db, bool wrote_events) override
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   void AfterBatch(bool) override ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {}
   std::string HistoryName() const override { return description_; }
   absl::Status WithReader(absl::FunctionRef<void(Database&)> read) override;

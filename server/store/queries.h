@@ -42,6 +42,12 @@ absl::StatusOr<std::vector<mayday::v1::CaseEvent>> SelectEvents(Database& db,
 absl::StatusOr<CasePage> SelectCases(Database& db, const CaseFilter& filter, int page_size,
                                      absl::string_view page_token);
 absl::StatusOr<std::vector<OpenCase>> SelectOpenCases(Database& db);
+// Store::ReadCommits (case_reads.cc).
+absl::StatusOr<std::vector<CommitRecord>> SelectCommits(Database& db, int64_t after_sequence,
+                                                        int max_commits);
+// WriteTxn::CheckDispatchLease (case_writes.cc).
+absl::Status CheckLease(Database& db, absl::string_view region, absl::string_view holder,
+                        int64_t epoch);
 // Store::FindPress (case_writes.cc, beside the writes that store presses).
 absl::StatusOr<std::optional<mayday::v1::Case>> SelectPress(Database& db, const std::string& member,
                                                             const std::string& request_id);

@@ -52,6 +52,12 @@ absl::StatusOr<TokenRecord> BatchTxn::RevokeToken(std::string_view token_id) {
 
 absl::Status BatchTxn::AppendAudit(const AuditEntry& entry) { return InsertAudit(db_, entry); }
 
+absl::Status BatchTxn::CheckDispatchLease(std::string_view region, std::string_view holder,
+                                          int64_t epoch) {
+  return CheckLease(db_, absl::string_view(region.data(), region.size()),
+                    absl::string_view(holder.data(), holder.size()), epoch);
+}
+
 SqlStore::SqlStore(const StoreOptions& options)
     : clock_(options.clock != nullptr ? options.clock : base::SystemClock()),
       heads_interval_(options.history_heads_interval),
@@ -265,6 +271,11 @@ bool SqlStore::TryBatch(Database& db, std::vector<QueuedWrite>& batch,
     }
   }
   if (batch_failed.ok()) {
+    if (absl::Status told = BeforeCommit(db, chain.size() > 0); !told.ok()) {
+      batch_failed = WriteFailed(told);
+    }
+  }
+  if (batch_failed.ok()) {
     if (absl::Status commit = db.Run("COMMIT"); !commit.ok()) batch_failed = WriteFailed(commit);
   }
   if (!batch_failed.ok()) {
@@ -356,6 +367,16 @@ absl::StatusOr<CasePage> SqlStore::ListCases(const CaseFilter& filter, int page_
 
 absl::StatusOr<std::vector<OpenCase>> SqlStore::ListOpenCases() {
   return Read<std::vector<OpenCase>>([](Database& db) { return SelectOpenCases(db); });
+}
+
+absl::StatusOr<std::vector<CommitRecord>> SqlStore::ReadCommits(int64_t after_sequence,
+                                                                int max_commits) {
+  return Read<std::vector<CommitRecord>>(
+      [&](Database& db) { return SelectCommits(db, after_sequence, max_commits); });
+}
+
+absl::StatusOr<HistoryHeads> SqlStore::Heads() {
+  return Read<HistoryHeads>([](Database& db) { return ReadHistoryHeads(db); });
 }
 
 absl::Status SqlStore::AddNote(const mayday::v1::CaseNote& note) {

@@ -46,6 +46,8 @@ class BatchTxn final : public WriteTxn {
   absl::Status PutToken(const TokenRecord& token) override;
   absl::StatusOr<TokenRecord> RevokeToken(std::string_view token_id) override;
   absl::Status AppendAudit(const AuditEntry& entry) override;
+  absl::Status CheckDispatchLease(std::string_view region, std::string_view holder,
+                                  int64_t epoch) override;
 
   // The writer connection, for the store's own jobs (SavePositions).
   Database& db() { return db_; }
@@ -89,6 +91,9 @@ class SqlStore : public Store {
   absl::StatusOr<AuditVerdict> VerifyAudit() override;
   absl::StatusOr<HistoryVerdict> VerifyHistory(const ChainAnchor& audit_anchor,
                                                const ChainAnchor& commit_anchor) override;
+  absl::StatusOr<std::vector<CommitRecord>> ReadCommits(int64_t after_sequence,
+                                                        int max_commits) override;
+  absl::StatusOr<HistoryHeads> Heads() override;
 
  protected:
   explicit SqlStore(const StoreOptions& options);
@@ -103,6 +108,12 @@ class SqlStore : public Store {
   // The engine's hooks. The writer connection for the next batch or probe
   // (an engine may connect anew here); an error fails the batch.
   virtual absl::StatusOr<Database*> Writer() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) = 0;
+  // Last in a batch's transaction, before its COMMIT: `wrote_events` if it
+  // wrote case events (a commit row). An error fails the batch.
+  virtual absl::Status BeforeCommit(Database& db, bool wrote_events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+    return absl::OkStatus();
+  }
   // After a batch, on the writer thread: whether it wrote and committed.
   virtual void AfterBatch(bool wrote) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) = 0;
   // What the heads are of, for the line on stderr ("/var/lib/mayday.db").

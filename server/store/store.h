@@ -162,6 +162,14 @@ struct HistoryVerdict {
   bool intact() const { return audit.intact() && cases.intact(); }
 };
 
+// One commit of the case history (a group commit that wrote case events),
+// as replicas follow them (Store::ReadCommits).
+struct CommitRecord {
+  int64_t sequence = 0;  // its case_chain row: 1, 2, 3 ... in commit order
+  // Its events, each case's in sequence order (cases in id order).
+  std::vector<mayday::v1::CaseEvent> events;
+};
+
 // The writer's view of the store during one job of a group commit (see
 // Store::Submit): reads see everything written before, including by earlier
 // jobs of the same batch that are not committed yet. Valid only inside the
@@ -193,6 +201,14 @@ class WriteTxn {
   // job fails, the row is undone with them. INVALID_ARGUMENT if actor or
   // action is empty.
   virtual absl::Status AppendAudit(const AuditEntry& entry) = 0;
+  // Fencing for dispatch on a shared database (store/dispatch_lease.h): OK
+  // if `holder` holds dispatch for `region` under `epoch`, else ABORTED
+  // naming the holder and epoch that replaced it. A dispatch job
+  // calls it first, so that a holder that lost its lease (it stalled and
+  // another replica took over) writes nothing. Only a PostgreSQL store has
+  // leases; a SQLite file is served by one maydayd (ServingLock).
+  virtual absl::Status CheckDispatchLease(std::string_view region, std::string_view holder,
+                                          int64_t epoch) = 0;
 };
 
 // How many presses that joined a case WriteTxn::OpenCase remembers.
@@ -380,6 +396,16 @@ class Store {
   // hash equal to the SHA-256 of the row. A broken chain is reported in the
   // verdict (not as an error); UNAVAILABLE if the table can't be read.
   virtual absl::StatusOr<AuditVerdict> VerifyAudit() = 0;
+
+  // The commits after `after_sequence` (a CommitRecord::sequence; 0: from
+  // the first), at most `max_commits` of them, oldest first: how each
+  // replica follows what every replica stored (cases/commit_follower.h).
+  // INVALID_ARGUMENT if max_commits < 1.
+  virtual absl::StatusOr<std::vector<CommitRecord>> ReadCommits(int64_t after_sequence,
+                                                                int max_commits) = 0;
+  // The heads of the audit trail and of the commit chain now: where a
+  // replica starts following them.
+  virtual absl::StatusOr<HistoryHeads> Heads() = 0;
 
   // VerifyAudit, then the case history: each case's events 1..n against
   // its hash chain and its head, and the commit chain over all events; each

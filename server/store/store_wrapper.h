@@ -76,6 +76,11 @@ class StoreWrapper : public Store {
                                                const ChainAnchor& commit_anchor) override {
     return wrapped_->VerifyHistory(audit_anchor, commit_anchor);
   }
+  absl::StatusOr<std::vector<CommitRecord>> ReadCommits(int64_t after_sequence,
+                                                        int max_commits) override {
+    return wrapped_->ReadCommits(after_sequence, max_commits);
+  }
+  absl::StatusOr<HistoryHeads> Heads() override { return wrapped_->Heads(); }
 
  protected:
   Store& wrapped() { return *wrapped_; }

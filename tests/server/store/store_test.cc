@@ -299,5 +299,50 @@ TEST_CASE("A failed write is UNAVAILABLE and leaves nothing behind", "[store]") 
   CHECK(CheckIntegrity(path) == "ok");
 }
 
+TEST_CASE("ReadCommits returns every commit's events in commit order", "[store]") {
+  EACH_STORE_ENGINE(engine);
+  testing::ScratchDir dir;
+  const testing::StoreTarget at(engine, dir);
+  std::unique_ptr<Store> store = at.Open();
+  absl::StatusOr<HistoryHeads> empty = store->Heads();
+  REQUIRE(empty.ok());
+  CHECK(empty->commit_sequence == 0);
+  CHECK(store->ReadCommits(0, 10)->empty());
+
+  // Three cases, each written in its own commit, then moved along: every
+  // blocking write is a commit of its own.
+  std::vector<Case> cases;
+  for (int i = 0; i < 3; ++i) {
+    Case snapshot = NewCase("c" + std::to_string(i), "members/m1", "req-" + std::to_string(i));
+    REQUIRE(store->CreateCase(snapshot, RaisedEvent(snapshot)).ok());
+    cases.push_back(snapshot);
+  }
+  AdvanceTo(*store, cases[1], 3);
+  absl::StatusOr<HistoryHeads> heads = store->Heads();
+  REQUIRE(heads.ok());
+  REQUIRE(heads->commit_sequence == 5);
+
+  absl::StatusOr<std::vector<CommitRecord>> all = store->ReadCommits(0, 100);
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 5);
+  const std::vector<std::pair<std::string, int64_t>> expected = {
+      {"cases/c0", 1}, {"cases/c1", 1}, {"cases/c2", 1}, {"cases/c1", 2}, {"cases/c1", 3}};
+  for (size_t i = 0; i < all->size(); ++i) {
+    const CommitRecord& commit = (*all)[i];
+    CHECK(commit.sequence == static_cast<int64_t>(i + 1));
+    REQUIRE(commit.events.size() == 1);
+    CHECK(commit.events[0].case_() == expected[i].first);
+    CHECK(commit.events[0].sequence() == expected[i].second);
+  }
+  // Paged by commit: after 2, at most 2.
+  absl::StatusOr<std::vector<CommitRecord>> page = store->ReadCommits(2, 2);
+  REQUIRE(page.ok());
+  REQUIRE(page->size() == 2);
+  CHECK((*page)[0].sequence == 3);
+  CHECK((*page)[1].sequence == 4);
+  CHECK(store->ReadCommits(5, 10)->empty());
+  CHECK(store->ReadCommits(0, 0).status().code() == absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace mayday::server
