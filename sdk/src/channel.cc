@@ -20,6 +20,7 @@ std::shared_ptr<grpc::Channel> MakeChannel(
     const ClientOptions& options, const std::shared_ptr<grpc::ChannelCredentials>& credentials) {
   grpc::ChannelArguments args;
   args.SetUserAgentPrefix("mayday-sdk/" MAYDAY_SDK_VERSION);
+  args.SetServiceConfigJSON(kServiceConfig);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, kKeepalivePermitWithoutCalls);

@@ -22,12 +22,19 @@ namespace mayday::sdk::internal {
 inline constexpr int kKeepaliveTimeMs = 30000;
 inline constexpr int kKeepaliveTimeoutMs = 10000;
 inline constexpr int kKeepalivePermitWithoutCalls = 0;
+// With several replicas (a target "ipv4:10.0.0.1:7433,10.0.0.2:7433", or a
+// DNS name with several records): calls go round the replicas that answer
+// grpc.health.v1 SERVING, so that one that lost its database or is
+// draining is skipped. With one address it is that address.
+inline constexpr char kServiceConfig[] =
+    R"({"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":""}})";
 // 0: keep pinging an idle watch stream for as long as it is open, so that a
 // dead connection is noticed within about 40 s.
 inline constexpr int kMaxPingsWithoutData = 0;
 
 // Returns a channel to options.server over `credentials` (see
-// credentials.h) with the keepalive policy above, reconnect backoff capped
+// credentials.h) with the keepalive policy and the spread over replicas
+// above, reconnect backoff capped
 // near options.max_backoff (gRPC's own default cap of 120 s would leave
 // RaiseAlert failing fast for minutes after a network change), and the
 // certificate name options.tls.server_name when set. Connects lazily.
