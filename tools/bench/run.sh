@@ -39,6 +39,11 @@ say "dispatch_bench --redis: engine vs Redis GEOSEARCH on loopback"
 redis_json="$("$bin/dispatch_bench" --redis "$@")"
 t_dispatch=$((SECONDS - start))
 printf '%s\n' "$redis_json"
+say "replicas on one PostgreSQL: intake, cross-replica watch, dispatch hand-over"
+start=$SECONDS
+replicas_json="$("$bin/replicas_bench" 5 300 20)"
+t_replicas=$((SECONDS - start))
+printf '%s\n' "$replicas_json"
 field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" <<<"$2"; }
 micro() { awk -v n="$1" 'BEGIN { printf "%.1f", n / 1000 }'; }
 milli() { awk -v n="$1" 'BEGIN { printf "%.2f", n / 1000000 }'; }
@@ -70,7 +75,7 @@ doc="$root/docs/BENCHMARKS.md"
   echo "- CPUs: $(nproc) ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'))"
   echo "- Memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
   echo "- Load average when the run started: $load (other work on the machine skews p99s)"
-  echo "- This run took $((SECONDS / 60)) min $((SECONDS % 60)) s: intake ${t_intake} s, scenarios 2-4 and 6 ${t_scenarios} s, flood ${t_flood} s, dispatch query ${t_dispatch} s (plus the build, when \`tools/dev bench\` has one to do)"
+  echo "- This run took $((SECONDS / 60)) min $((SECONDS % 60)) s: intake ${t_intake} s, scenarios 2-4 and 6 ${t_scenarios} s, flood ${t_flood} s, dispatch query ${t_dispatch} s, replicas ${t_replicas} s (plus the build, when \`tools/dev bench\` has one to do)"
   echo "- OS: $(. /etc/os-release && echo "$PRETTY_NAME"); $(redis-server --version | cut -d' ' -f1-3)"
   echo
   echo "## Summary"
@@ -262,10 +267,11 @@ echo "## Nearest eligible responder: engine vs brute-force scan"
   echo "~0.6 m of geohash rounding (which matters when the nearest is a few hundred metres"
   echo "away, as with 1,000,000)."
   echo
+  "$root/tools/bench/replicas_section.sh" <<<"$replicas_json"
   echo "## Raw output"
   echo
   echo '```'
-  printf '%s\n' "$intake_json" "$scenario_json" "$index_json" "$redis_json"
+  printf '%s\n' "$intake_json" "$scenario_json" "$index_json" "$redis_json" "$replicas_json"
   echo '```'
 } >"$doc"
 say "wrote $doc"
