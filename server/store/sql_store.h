@@ -110,7 +110,7 @@ class SqlStore : public Store {
   virtual absl::StatusOr<Database*> Writer() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) = 0;
   // Last in a batch's transaction, before its COMMIT: `wrote_events` if it
   // wrote case events (a commit row). An error fails the batch.
-  virtual absl::Status BeforeCommit(Database& db, bool wrote_events)
+  virtual absl::Status BeforeCommit(Database& /*db*/, bool /*wrote_events*/)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     return absl::OkStatus();
   }
