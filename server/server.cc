@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "auth/authenticator.h"
 #include "auth/revocation_watch.h"
 #include "cases/case_log.h"
@@ -226,6 +227,7 @@ class ServerImpl final : public Server {
         clock_);
     if (!lease.ok()) return lease.status();
     lease_ = *std::move(lease);
+    lease_ready_.Notify();
     return absl::OkStatus();
   }
 
@@ -234,6 +236,9 @@ class ServerImpl final : public Server {
   // their offers recorded as lapsed), then takes the commits that came
   // meanwhile, and dispatches.
   void TakeOverDispatch(int64_t epoch) {
+    // The lease may be taken before Start() returned it into lease_, which
+    // dispatch's fence reads.
+    lease_ready_.WaitForNotification();
     const absl::Time start = clock_->Now();
     follower_->OnCommit([feed = feed_.get()](const CommitRecord& commit) { feed->Commit(commit); });
     if (absl::Status s = dispatcher_->Start(); !s.ok()) {
@@ -260,8 +265,8 @@ class ServerImpl final : public Server {
     absl::MutexLock lock(&dispatch_mu_);
     if (!shared_ || dispatching_) return absl::OkStatus();
     return absl::UnavailableError(
-        "this replica stands by: another replica of this database runs dispatch; retry (a "
-        "client given every replica's address reaches it)");
+        "this replica stands by: another replica of this database runs dispatch (the one "
+        "whose grpc.health.v1 service \"mayday.dispatch\" is SERVING); call that one");
   }
 
   // A token revoked through another replica (or this one: then again,
@@ -354,13 +359,14 @@ class ServerImpl final : public Server {
     calls_.reset();
     revocations_.reset();
     sessions_.reset();  // every stream has ended: only its thread is left
-    // Nothing more to dispatch from the store's commits; then the lease
-    // ends (a standby takes over at its next try) and dispatch stops: a
-    // decision still made meanwhile is refused by the fence.
+    // Nothing more to dispatch from the store's commits, nor a take-over;
+    // dispatch stops, its last writes still fenced by the lease it holds;
+    // then the lease ends (a standby takes over at its next try).
     if (follower_ != nullptr) follower_->Stop();
-    lease_.reset();
+    if (lease_ != nullptr) lease_->StopRenewing();
     if (dispatcher_ != nullptr) dispatcher_->Stop();
     if (watchdog_ != nullptr) watchdog_->Stop();
+    if (lease_ != nullptr) lease_->Release();
     positions_.reset();  // flushes the last reports
   }
 
@@ -373,6 +379,10 @@ class ServerImpl final : public Server {
   bool listening_ ABSL_GUARDED_BY(health_mu_) = true;
   // Released after the store closed.
   std::unique_ptr<ServingLock> serving_lock_;
+  // shared_ only: dispatch's lease. Destroyed after the store, whose last
+  // queued dispatch writes still ask it (refused once it is released).
+  std::unique_ptr<DispatchLease> lease_;
+  absl::Notification lease_ready_;  // lease_ is set
   std::unique_ptr<Store> store_;
   // A PostgreSQL database, which other replicas may share.
   bool shared_ = false;
@@ -395,7 +405,6 @@ class ServerImpl final : public Server {
   std::unique_ptr<CommitFollower> follower_;
   std::unique_ptr<DispatchFeed> feed_;
   std::unique_ptr<RevocationWatch> revocations_;
-  std::unique_ptr<DispatchLease> lease_;
   absl::Mutex dispatch_mu_;
   bool dispatching_ ABSL_GUARDED_BY(dispatch_mu_) = false;
   std::function<void(const absl::Status&)> on_lost_;

@@ -68,13 +68,23 @@ DispatchLease::DispatchLease(std::string target, std::string holder, DispatchLea
       callbacks_(std::move(callbacks)),
       clock_(clock) {}
 
-DispatchLease::~DispatchLease() {
+void DispatchLease::StopRenewing() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
-  const std::optional<int64_t> held = epoch();
+}
+
+DispatchLease::~DispatchLease() { Release(); }
+
+void DispatchLease::Release() {
+  StopRenewing();
+  std::optional<int64_t> held;
+  {
+    absl::MutexLock lock(&mu_);
+    std::swap(held, epoch_);
+  }
   if (!held.has_value() || connection_ == nullptr || !connection_->healthy()) return;
   // Ends now rather than at its expiry: a standby takes over at its next try.
   connection_

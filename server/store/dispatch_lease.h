@@ -79,6 +79,14 @@ class DispatchLease {
                                                               const base::Clock* clock = nullptr);
   // Stops trying; a held lease ends at once (when the database is reachable).
   ~DispatchLease();
+  // Stops taking and renewing (joins the lease's thread); a held lease
+  // stays held, with its epoch, until it runs out or the lease is
+  // destroyed: for a clean stop, so that dispatch's last writes still pass
+  // the fence. Idempotent.
+  void StopRenewing();
+  // StopRenewing, then ends a held lease now (a standby takes over at its
+  // next try): epoch() is nullopt from here on. Idempotent.
+  void Release();
   DispatchLease(const DispatchLease&) = delete;
   DispatchLease& operator=(const DispatchLease&) = delete;
 
