@@ -49,8 +49,6 @@ grpc::ChannelArguments ChannelArgumentsFor(const ServerOptions& options) {
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
-  args.SetServiceConfigJSON(
-      R"({"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":""}})");
   if (options.UsesTls() && !options.server_name.empty()) {
     args.SetSslTargetNameOverride(options.server_name);
   }

@@ -50,10 +50,7 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
     const ServerOptions& options);
 
 // The channel arguments every tool uses for `options`: keepalive pings (so
-// that broken streams are noticed), the TLS server_name override, and with
-// several replicas in the address ("ipv4:h1:p1,h2:p2", or a DNS name with
-// several records) calls spread round those that answer grpc.health.v1
-// SERVING (round_robin with health checks).
+// that broken streams are noticed) and the TLS server_name override.
 grpc::ChannelArguments ChannelArgumentsFor(const ServerOptions& options);
 
 // Opens a channel with the credentials and arguments above (connection is
