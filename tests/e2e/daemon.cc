@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <future>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -15,6 +16,9 @@
 #include "../sdk_faults/child_process.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
 
 namespace mayday::testing {
 
@@ -30,6 +34,27 @@ Output Run(const std::vector<std::string>& argv) {
   std::optional<int> status = child.Wait(absl::Seconds(30));
   if (status.has_value() && WIFEXITED(*status)) out.exit_code = WEXITSTATUS(*status);
   return out;
+}
+
+bool HealthServing(const std::string& address, const std::string& service, absl::Duration timeout) {
+  grpc::GenericStub stub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  const std::string bytes = std::string("\x0a") + static_cast<char>(service.size()) + service;
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status status) { done.set_value(status); });
+  if (!done.get_future().get().ok()) return false;
+  std::vector<grpc::Slice> slices;
+  if (!response.Dump(&slices).ok()) return false;
+  std::string got;
+  for (const grpc::Slice& part : slices) {
+    got.append(reinterpret_cast<const char*>(part.begin()), part.size());
+  }
+  return got == "\x08\x01";
 }
 
 Daemon::Daemon(const std::string& binary, const std::string& db,

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
+
 namespace mayday::testing {
 
 // The open-file limits (RLIMIT_NOFILE) a daemon starts with, as `ulimit -Sn`
@@ -68,6 +70,13 @@ struct Output {
   std::vector<std::string> lines;  // stdout and stderr together
   std::string text() const;        // the lines joined with "\n"
 };
+
+// grpc.health.v1.Health/Check of `service` ("" for the whole server) on
+// `address`, on a channel of its own, with a deadline of `timeout`: true if
+// it answered SERVING. Debian ships no C++ stub for it: the request is
+// field 1 (the name), SERVING is "\x08\x01".
+bool HealthServing(const std::string& address, const std::string& service,
+                   absl::Duration timeout = absl::Seconds(5));
 
 // Runs argv to the end (at most 30 s) with stderr merged into stdout.
 Output Run(const std::vector<std::string>& argv);

@@ -57,36 +57,12 @@ TEST_CASE("maydayd on PostgreSQL keeps a case acknowledged just before SIGKILL")
   }
 }
 
-// grpc.health.v1.Health/Check of `service` on `address`: true if SERVING.
-// Debian ships no C++ stub: the request is field 1 (the service name),
-// SERVING is "\x08\x01".
-bool Serving(const std::string& address, const std::string& service) {
-  grpc::GenericStub stub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-  const std::string bytes = std::string("\x0a") + static_cast<char>(service.size()) + service;
-  grpc::Slice slice(bytes);
-  grpc::ByteBuffer request(&slice, 1);
-  grpc::ByteBuffer response;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
-                 [&](grpc::Status status) { done.set_value(status); });
-  if (!done.get_future().get().ok()) return false;
-  std::vector<grpc::Slice> slices;
-  if (!response.Dump(&slices).ok()) return false;
-  std::string got;
-  for (const grpc::Slice& part : slices) {
-    got.append(reinterpret_cast<const char*>(part.begin()), part.size());
-  }
-  return got == "\x08\x01";
-}
-
 // Waits (real time, up to `timeout`) until `daemon` says it dispatches;
 // how long that took, or nullopt.
 std::optional<absl::Duration> AwaitDispatching(const Daemon& daemon, absl::Duration timeout) {
   const absl::Time start = absl::Now();
   while (absl::Now() - start < timeout) {
-    if (Serving(daemon.address(), "mayday.dispatch")) return absl::Now() - start;
+    if (HealthServing(daemon.address(), "mayday.dispatch")) return absl::Now() - start;
     absl::SleepFor(absl::Milliseconds(20));
   }
   return std::nullopt;
@@ -98,8 +74,8 @@ TEST_CASE("Two maydayd on one PostgreSQL: one dispatches, the other takes over w
   REQUIRE(AwaitDispatching(*first, absl::Seconds(10)).has_value());
   Daemon second(MAYDAYD_BINARY, uri);
   // Both serve members (the server's own health); one dispatches.
-  CHECK(Serving(second.address(), ""));
-  CHECK_FALSE(Serving(second.address(), "mayday.dispatch"));
+  CHECK(HealthServing(second.address(), ""));
+  CHECK_FALSE(HealthServing(second.address(), "mayday.dispatch"));
   // Writing a token beside the servers is allowed, and both accept it.
   const std::string token = MemberToken(uri, "alice");
   mayday::v1::Case raised;
@@ -122,7 +98,7 @@ TEST_CASE("Two maydayd on one PostgreSQL: one dispatches, the other takes over w
     const int status = first->Stop(0);  // waits, sending nothing
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 3);
-    CHECK(Serving(second.address(), "mayday.dispatch"));
+    CHECK(HealthServing(second.address(), "mayday.dispatch"));
   }
 }
 

@@ -87,27 +87,6 @@ std::string WriteLines(const std::filesystem::path& path, const std::vector<std:
   return path.string();
 }
 
-bool Serving(const std::string& address, const std::string& service) {
-  grpc::GenericStub stub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
-  const std::string bytes = std::string("\x0a") + static_cast<char>(service.size()) + service;
-  grpc::Slice slice(bytes);
-  grpc::ByteBuffer request(&slice, 1);
-  grpc::ByteBuffer response;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
-                 [&](grpc::Status status) { done.set_value(status); });
-  if (!done.get_future().get().ok()) return false;
-  std::vector<grpc::Slice> slices;
-  if (!response.Dump(&slices).ok()) return false;
-  std::string got;
-  for (const grpc::Slice& part : slices) {
-    got.append(reinterpret_cast<const char*>(part.begin()), part.size());
-  }
-  return got == "\x08\x01";
-}
-
 double Quantile(std::vector<double> values, double q) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
@@ -246,7 +225,7 @@ int Main(int argc, char** argv) {
     const absl::Time look = absl::Now();
     while (holder < 0 && absl::Now() - look < absl::Seconds(15)) {
       for (int i = 0; i < 3; ++i) {
-        if (Serving(replicas[i]->address(), "mayday.dispatch")) holder = i;
+        if (HealthServing(replicas[i]->address(), "mayday.dispatch")) holder = i;
       }
     }
     if (holder < 0) Fail("no replica dispatches");
@@ -255,7 +234,7 @@ int Main(int argc, char** argv) {
     bool moved = false;
     while (!moved && absl::Now() - killed < absl::Seconds(15)) {
       for (int i = 0; i < 3 && !moved; ++i) {
-        moved = i != holder && Serving(replicas[i]->address(), "mayday.dispatch");
+        moved = i != holder && HealthServing(replicas[i]->address(), "mayday.dispatch");
       }
       if (!moved) absl::SleepFor(absl::Milliseconds(5));
     }

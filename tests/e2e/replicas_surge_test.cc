@@ -36,25 +36,7 @@ namespace {
 namespace v1 = ::mayday::v1;
 
 bool Dispatches(const std::string& address) {
-  grpc::GenericStub stub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Milliseconds(500)));
-  const std::string service = "mayday.dispatch";
-  const std::string bytes = std::string("\x0a") + static_cast<char>(service.size()) + service;
-  grpc::Slice slice(bytes);
-  grpc::ByteBuffer request(&slice, 1);
-  grpc::ByteBuffer response;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
-                 [&](grpc::Status status) { done.set_value(status); });
-  if (!done.get_future().get().ok()) return false;
-  std::vector<grpc::Slice> slices;
-  if (!response.Dump(&slices).ok()) return false;
-  std::string got;
-  for (const grpc::Slice& part : slices) {
-    got.append(reinterpret_cast<const char*>(part.begin()), part.size());
-  }
-  return got == "\x08\x01";
+  return HealthServing(address, "mayday.dispatch", absl::Milliseconds(500));
 }
 
 std::vector<std::string> Tokens(const std::string& uri, const std::string& role,
