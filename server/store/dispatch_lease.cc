@@ -22,6 +22,18 @@ using store_internal::PgRows;
 // The database's clock, in microseconds since 1970.
 constexpr char kDatabaseNow[] = "(extract(epoch from clock_timestamp()) * 1000000)::bigint";
 
+// A connection for the lease: its take-over holds the store's write lock,
+// never for long even if this process stops inside it.
+absl::StatusOr<std::unique_ptr<PgConnection>> ConnectForLease(const std::string& target,
+                                                              absl::Duration timeout) {
+  absl::StatusOr<std::unique_ptr<PgConnection>> connection = PgConnection::Connect(target, timeout);
+  if (!connection.ok()) return connection.status();
+  if (auto limited = (*connection)->Exec(store_internal::kLimitIdleInTransaction); !limited.ok()) {
+    return limited.status();
+  }
+  return connection;
+}
+
 std::string UniqueSuffix() {
   unsigned char bytes[4] = {};
   if (RAND_bytes(bytes, sizeof bytes) != 1) return "";
@@ -46,15 +58,11 @@ absl::StatusOr<std::unique_ptr<DispatchLease>> DispatchLease::Start(const std::s
   }
   // Reachable now, or maydayd does not start.
   absl::StatusOr<std::unique_ptr<PgConnection>> connection =
-      PgConnection::Connect(target, absl::Seconds(5));
+      ConnectForLease(target, absl::Seconds(5));
   if (!connection.ok()) return connection.status();
   std::unique_ptr<DispatchLease> lease(
       new DispatchLease(target, holder + UniqueSuffix(), std::move(options), std::move(callbacks),
                         clock != nullptr ? clock : base::SystemClock()));
-  if (auto limited = (*connection)->Exec("SET idle_in_transaction_session_timeout = '2s'");
-      !limited.ok()) {
-    return limited.status();
-  }
   lease->connection_ = *std::move(connection);
   lease->thread_ = std::thread([raw = lease.get()] { raw->Run(); });
   return lease;
@@ -104,15 +112,9 @@ absl::StatusOr<std::optional<int64_t>> DispatchLease::Attempt() {
   if (connection_ == nullptr || !connection_->healthy()) {
     connection_.reset();
     absl::StatusOr<std::unique_ptr<PgConnection>> connection =
-        PgConnection::Connect(target_, options_.renew_every);
+        ConnectForLease(target_, options_.renew_every);
     if (!connection.ok()) return connection.status();
     connection_ = *std::move(connection);
-    // Its take-over holds the store's write lock: never for long, even if
-    // this process stops inside it (pg_store.cc, kWriterIdleLimit).
-    if (auto limited = connection_->Exec("SET idle_in_transaction_session_timeout = '2s'");
-        !limited.ok()) {
-      return limited.status();
-    }
   }
   PgConnection& db = *connection_;
   const int64_t ttl_us = absl::ToInt64Microseconds(options_.ttl);

@@ -32,6 +32,14 @@ namespace mayday::server::store_internal {
 // and 1 in hex: apart from any other application's keys).
 inline constexpr int64_t kWriteLockKey = 0x4D41'5944'4159'0001;
 
+// Run on every session that takes kWriteLockKey (the store's writer, the
+// dispatch lease's take-over): a process that stops inside its
+// transaction (SIGSTOP, a frozen machine, a debugger) would hold every
+// replica's writes; PostgreSQL ends its session once it has been idle that
+// long inside a transaction, which undoes the transaction and frees the
+// lock. A batch's statements follow each other within microseconds.
+inline constexpr char kLimitIdleInTransaction[] = "SET idle_in_transaction_session_timeout = '2s'";
+
 // SQL with ?N parameters as PostgreSQL's $k.
 struct PgSql {
   std::string text;

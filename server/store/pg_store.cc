@@ -22,17 +22,10 @@ absl::Status OpenFailed(const std::string& what, const absl::Status& cause) {
                                                  "): ", cause.message()));
 }
 
-// A writer that stops inside its transaction (SIGSTOP, a frozen machine, a
-// debugger) holds the write lock that every replica's writer and the
-// dispatch take-over need (pg_database.h): PostgreSQL ends its session
-// once it has been idle that long inside a transaction, which undoes its
-// batch (its callers were not told yet) and frees the lock. A batch's
-// statements follow each other within microseconds.
-constexpr char kWriterIdleLimit[] = "2s";
-
+// A writer stopped inside its transaction must not hold every replica's
+// writes (pg_database.h).
 absl::Status LimitIdleInTransaction(PgDatabase& writer) {
-  return writer.Run(
-      absl::StrCat("SET idle_in_transaction_session_timeout = '", kWriterIdleLimit, "'"));
+  return writer.Run(kLimitIdleInTransaction);
 }
 
 }  // namespace
