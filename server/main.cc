@@ -231,6 +231,12 @@ int main(int argc, char** argv) {
   app.add_option("--tls-client-ca", options.tls.client_ca_file,
                  "CA certificates (PEM) of responder and operator devices: their calls need a "
                  "client certificate it signed; members need none");
+  app.add_option("--tls-peer-ca", options.tls.peer_ca_file,
+                 "with --store postgresql://: CA certificates (PEM) that signed the other "
+                 "replicas' --tls-cert (default: the system's roots)");
+  app.add_option("--advertise", options.advertise_address,
+                 "with --store postgresql://: host:port where the other replicas reach this one "
+                 "(default: the --listen host, or this machine's name, and its port)");
   app.add_option("--offer-timeout", offer_timeout_s, "seconds a responder has to answer an offer")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

@@ -27,11 +27,13 @@
 #include "responders/responder_streams.h"
 #include "rpc/call_pool.h"
 #include "services/alert_service.h"
+#include "services/dispatch_relay.h"
 #include "services/operator_service.h"
 #include "services/responder_service.h"
 #include "store/commit_signal.h"
 #include "store/dispatch_lease.h"
 #include "store/serving_lock.h"
+#include "tls/server_tls.h"
 
 namespace mayday::server {
 namespace {
@@ -39,6 +41,19 @@ namespace {
 // The grpc.health.v1 service name that says SERVING on the replica that
 // runs dispatch.
 constexpr char kDispatchHealth[] = "mayday.dispatch";
+
+// Where other replicas reach one that listens on `listen_address` and got
+// `port`: the same host, unless it listens on every address (then this
+// machine's name, `host`).
+std::string AdvertisedAddress(absl::string_view listen_address, absl::string_view host, int port) {
+  absl::string_view listen_host = listen_address.substr(0, listen_address.rfind(':'));
+  if (listen_address.find(':') == absl::string_view::npos) listen_host = "";
+  if (listen_host.empty() || listen_host == "0.0.0.0" || listen_host == "[::]" ||
+      listen_host == "::") {
+    listen_host = host;
+  }
+  return absl::StrCat(listen_host, ":", port);
+}
 
 // Largest request accepted: requests are small; this stops abuse early.
 constexpr int kMaxRequestBytes = 64 * 1024;
@@ -133,6 +148,12 @@ class ServerImpl final : public Server {
     limits_ = std::make_unique<RateLimiter>(options.rate_limits, clock_);
     calls_ = std::make_unique<CallPool>(options.call_threads);
     // A responder whose token expires leaves dispatch as a revoked one does.
+    if (shared_) {
+      auto peers = MakePeerCredentials(options.tls);
+      if (!peers.ok()) return peers.status();
+      relay_ = std::make_unique<DispatchRelay>(DispatchRelayOptions{
+          .holder = [this] { return DispatchAddress(); }, .credentials = *std::move(peers)});
+    }
     sessions_ = std::make_unique<TokenSessions>(clock_, [this](const Principal& principal) {
       if (principal.role == Role::kResponder) dispatcher_->Withdraw(principal.subject);
     });
@@ -145,6 +166,7 @@ class ServerImpl final : public Server {
         .changes = shared_ ? static_cast<CaseObserver*>(&told_by_store_) : dispatcher_.get(),
         .dispatch_here =
             shared_ ? std::function<absl::Status()>([this] { return DispatchHere(); }) : nullptr,
+        .relay = relay_.get(),
         .clock = clock_,
         .positions = positions_.get(),
         .limits = limits_.get(),
@@ -215,9 +237,14 @@ class ServerImpl final : public Server {
     if (auto s = revocations_->Start(); !s.ok()) return s;
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
+    DispatchLeaseOptions lease_options = options.lease;
+    lease_options.address = options.advertise_address.empty()
+                                ? AdvertisedAddress(options.listen_address, host, port_)
+                                : options.advertise_address;
     auto lease = DispatchLease::Start(
-        options.db_path, absl::StrCat("maydayd pid ", ::getpid(), " on ", host, " port ", port_),
-        options.lease,
+        options.db_path,
+        absl::StrCat("maydayd pid ", ::getpid(), " on ", host, " at ", lease_options.address),
+        lease_options,
         DispatchLease::Callbacks{
             .on_acquired = [this](int64_t epoch) { TakeOverDispatch(epoch); },
             .on_lost =
@@ -265,8 +292,9 @@ class ServerImpl final : public Server {
     absl::MutexLock lock(&dispatch_mu_);
     if (!shared_ || dispatching_) return absl::OkStatus();
     return absl::UnavailableError(
-        "this replica stands by: another replica of this database runs dispatch (the one "
-        "whose grpc.health.v1 service \"mayday.dispatch\" is SERVING); call that one");
+        "this replica stands by and dispatch is changing hands (another replica of this "
+        "database runs it: the one whose grpc.health.v1 service \"mayday.dispatch\" is "
+        "SERVING); try again");
   }
 
   // A token revoked through another replica (or this one: then again,
@@ -335,6 +363,10 @@ class ServerImpl final : public Server {
   void SettleDispatch() override { dispatcher_->Settle(); }
   Dispatcher& dispatcher() override { return *dispatcher_; }
   bool Dispatching() override { return DispatchHere().ok(); }
+  std::optional<std::string> DispatchAddress() override {
+    if (!shared_ || !lease_ready_.HasBeenNotified()) return std::nullopt;
+    return lease_->holder_address();
+  }
 
   void Shutdown(absl::Duration grace) override {
     absl::MutexLock lock(&shutdown_mu_);
@@ -405,6 +437,7 @@ class ServerImpl final : public Server {
   std::unique_ptr<CommitFollower> follower_;
   std::unique_ptr<DispatchFeed> feed_;
   std::unique_ptr<RevocationWatch> revocations_;
+  std::unique_ptr<DispatchRelay> relay_;  // how a standby reaches the holder
   absl::Mutex dispatch_mu_;
   bool dispatching_ ABSL_GUARDED_BY(dispatch_mu_) = false;
   std::function<void(const absl::Status&)> on_lost_;

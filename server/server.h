@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -63,6 +64,11 @@ struct ServerOptions {
   // one of them dispatch (store/dispatch_lease.h).
   CommitFollowerOptions follower;
   DispatchLeaseOptions lease;
+  // Where the other replicas reach this one ("host:port"): a standby relays
+  // a crew's or a care agent's dispatch calls to the replica that holds
+  // dispatch there. Empty: listen_address's host (this machine's name if
+  // it listens on every address) with the port it listens on.
+  std::string advertise_address;
   // Dispatch rules (radius, offer timeout, ...).
   dispatch::EngineOptions dispatch;
   // Per-principal budgets of the chatty calls (rpc/rate_limits.h); never
@@ -137,6 +143,11 @@ class Server {
   // Whether this server runs dispatch now: always on a SQLite file; on a
   // shared database, while it holds the dispatch lease.
   virtual bool Dispatching() = 0;
+  // On a shared database: where this replica last saw the dispatch holder
+  // reached (its own address while it holds dispatch), the address a
+  // standby relays dispatch's calls to; nullopt while it knows none, and
+  // on a SQLite file.
+  virtual std::optional<std::string> DispatchAddress() = 0;
   // Stops accepting calls, ends open streams after `grace`, stops dispatch.
   // Idempotent; also done by the destructor.
   virtual void Shutdown(absl::Duration grace) = 0;

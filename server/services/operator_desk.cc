@@ -18,25 +18,31 @@ namespace {
 // A care agent's action on one case (request field "name"): authenticate the
 // agent, parse the name, then `act(agent, case_id, audit)` returns the case
 // as it left it; `audit` is the entry for `action`, to write with the change.
-template <typename Act>
+// On a standby, the request goes to the holder's `method` instead.
+template <typename Request, typename Act>
 grpc::ServerUnaryReactor* ActOnCase(const ServiceContext& services,
-                                    grpc::CallbackServerContext* context, const std::string& name,
-                                    mayday::v1::Case* response, const char* action, Act act) {
+                                    grpc::CallbackServerContext* context, const Request* request,
+                                    mayday::v1::Case* response, const char* action,
+                                    grpc::Status (mayday::v1::OperatorService::Stub::*method)(
+                                        grpc::ClientContext*, const Request&, mayday::v1::Case*),
+                                    Act act) {
   // By value: the work runs after this returns (rpc/unary.h).
-  return FinishUnary(
-      services.calls, context,
-      [&services, context, name, response, action, act = std::move(act)]() -> absl::Status {
-        auto agent = services.auth->Require(*context, Role::kOperator);
-        if (!agent.ok()) return agent.status();
-        auto id = ParseCaseName("name", name);
-        if (!id.ok()) return id.status();
-        if (absl::Status here = services.DispatchHere(); !here.ok()) return here;
-        const AuditEntry audit = AuditOf(*agent, *services.clock, action, name);
-        absl::StatusOr<mayday::v1::Case> changed = act(agent->Name(), *id, audit);
-        if (!changed.ok()) return changed.status();
-        *response = *std::move(changed);
-        return absl::OkStatus();
-      });
+  return FinishUnary(services.calls, context,
+                     [&services, context, request, response, action, method,
+                      act = std::move(act)]() -> absl::Status {
+                       auto agent = services.auth->Require(*context, Role::kOperator);
+                       if (!agent.ok()) return agent.status();
+                       auto id = ParseCaseName("name", request->name());
+                       if (!id.ok()) return id.status();
+                       return services.Dispatch(*context, method, *request, response, [&] {
+                         const AuditEntry audit =
+                             AuditOf(*agent, *services.clock, action, request->name());
+                         absl::StatusOr<mayday::v1::Case> changed = act(agent->Name(), *id, audit);
+                         if (!changed.ok()) return changed.status();
+                         *response = *std::move(changed);
+                         return absl::OkStatus();
+                       });
+                     });
 }
 
 }  // namespace
@@ -44,7 +50,8 @@ grpc::ServerUnaryReactor* ActOnCase(const ServiceContext& services,
 grpc::ServerUnaryReactor* OperatorServiceImpl::AssignCase(
     grpc::CallbackServerContext* context, const mayday::v1::AssignCaseRequest* request,
     mayday::v1::Case* response) {
-  return ActOnCase(services_, context, request->name(), response, "case.assign",
+  return ActOnCase(services_, context, request, response, "case.assign",
+                   &mayday::v1::OperatorService::Stub::AssignCase,
                    [=, this](const std::string& agent, const std::string& id,
                              AuditEntry audit) -> absl::StatusOr<mayday::v1::Case> {
                      auto responder =
@@ -59,7 +66,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::TakeCase(grpc::CallbackServerCont
                                                         const mayday::v1::TakeCaseRequest* request,
                                                         mayday::v1::Case* response) {
   return ActOnCase(
-      services_, context, request->name(), response, "case.take",
+      services_, context, request, response, "case.take",
+      &mayday::v1::OperatorService::Stub::TakeCase,
       [this](const std::string& agent, const std::string& id, const AuditEntry& audit) {
         return services_.dispatcher->Take(agent, id, audit);
       });
@@ -69,7 +77,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ReleaseCase(
     grpc::CallbackServerContext* context, const mayday::v1::ReleaseCaseRequest* request,
     mayday::v1::Case* response) {
   return ActOnCase(
-      services_, context, request->name(), response, "case.release",
+      services_, context, request, response, "case.release",
+      &mayday::v1::OperatorService::Stub::ReleaseCase,
       [this](const std::string& agent, const std::string& id, const AuditEntry& audit) {
         return services_.dispatcher->Release(agent, id, audit);
       });
@@ -78,7 +87,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ReleaseCase(
 grpc::ServerUnaryReactor* OperatorServiceImpl::EscalateCase(
     grpc::CallbackServerContext* context, const mayday::v1::EscalateCaseRequest* request,
     mayday::v1::Case* response) {
-  return ActOnCase(services_, context, request->name(), response, "case.escalate",
+  return ActOnCase(services_, context, request, response, "case.escalate",
+                   &mayday::v1::OperatorService::Stub::EscalateCase,
                    [=, this](const std::string& agent, const std::string& id,
                              AuditEntry audit) -> absl::StatusOr<mayday::v1::Case> {
                      if (auto s = ValidateMessageText("reason", request->reason()); !s.ok()) {
@@ -123,14 +133,17 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::GetResponder(
     }
     auto id = ParseSubjectName("name", request->name(), "responders");
     if (!id.ok()) return id.status();
-    if (absl::Status here = services_.DispatchHere(); !here.ok()) return here;
-    auto found = services_.dispatcher->GetResponder(*id);
-    if (!found.has_value()) {
-      return absl::NotFoundError(absl::StrCat(
-          request->name(), " not found: it has not gone on duty since the server started"));
-    }
-    *response = std::move(*found);
-    return absl::OkStatus();
+    return services_.Dispatch(
+        *context, &mayday::v1::OperatorService::Stub::GetResponder, *request, response,
+        [&]() -> absl::Status {
+          auto found = services_.dispatcher->GetResponder(*id);
+          if (!found.has_value()) {
+            return absl::NotFoundError(absl::StrCat(
+                request->name(), " not found: it has not gone on duty since the server started"));
+          }
+          *response = std::move(*found);
+          return absl::OkStatus();
+        });
   });
 }
 

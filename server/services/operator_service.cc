@@ -202,25 +202,27 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListResponders(
     }
     auto size = ValidatePageSize(request->page_size(), 1000, 100);
     if (!size.ok()) return size.status();
-    if (absl::Status here = services_.DispatchHere(); !here.ok()) return here;
-    // Responders are listed by name; the page token is the last name returned.
-    std::vector<mayday::v1::Responder> all = services_.dispatcher->ListResponders();
-    std::sort(all.begin(), all.end(),
-              [](const auto& a, const auto& b) { return a.name() < b.name(); });
-    auto it = all.begin();
-    if (!request->page_token().empty()) {
-      it = std::upper_bound(all.begin(), all.end(), request->page_token(),
-                            [](const std::string& token, const mayday::v1::Responder& r) {
-                              return token < r.name();
-                            });
-    }
-    for (; it != all.end() && response->responders_size() < *size; ++it) {
-      *response->add_responders() = std::move(*it);
-    }
-    if (it != all.end()) {
-      response->set_next_page_token(response->responders().rbegin()->name());
-    }
-    return absl::OkStatus();
+    return services_.Dispatch(
+        *context, &mayday::v1::OperatorService::Stub::ListResponders, *request, response, [&] {
+          // Responders are listed by name; the page token is the last name returned.
+          std::vector<mayday::v1::Responder> all = services_.dispatcher->ListResponders();
+          std::sort(all.begin(), all.end(),
+                    [](const auto& a, const auto& b) { return a.name() < b.name(); });
+          auto it = all.begin();
+          if (!request->page_token().empty()) {
+            it = std::upper_bound(all.begin(), all.end(), request->page_token(),
+                                  [](const std::string& token, const mayday::v1::Responder& r) {
+                                    return token < r.name();
+                                  });
+          }
+          for (; it != all.end() && response->responders_size() < *size; ++it) {
+            *response->add_responders() = std::move(*it);
+          }
+          if (it != all.end()) {
+            response->set_next_page_token(response->responders().rbegin()->name());
+          }
+          return absl::OkStatus();
+        });
   });
 }
 

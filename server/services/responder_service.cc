@@ -31,23 +31,33 @@ grpc::ServerUnaryReactor* ResponderServiceImpl::SetDuty(grpc::CallbackServerCont
           "capabilities is empty: going on duty needs at least one (for example "
           "CAPABILITY_TOW or CAPABILITY_AMBULANCE)");
     }
-    if (absl::Status here = services_.DispatchHere(); !here.ok()) return here;
-    auto updated =
-        services_.dispatcher->SetDuty(responder->subject, request->on_duty(), capabilities);
-    if (!updated.ok()) return updated.status();
-    *response = std::move(*updated);
-    return absl::OkStatus();
+    return services_.Dispatch(*context, &mayday::v1::ResponderService::Stub::SetDuty, *request,
+                              response, [&]() -> absl::Status {
+                                auto updated = services_.dispatcher->SetDuty(
+                                    responder->subject, request->on_duty(), capabilities);
+                                if (!updated.ok()) return updated.status();
+                                *response = std::move(*updated);
+                                return absl::OkStatus();
+                              });
   });
 }
 
 grpc::ServerReadReactor<mayday::v1::ReportLocationRequest>* ResponderServiceImpl::ReportLocation(
     grpc::CallbackServerContext* context, mayday::v1::ReportLocationResponse* response) {
-  return StartReportLocation(services_, context, response);
+  absl::StatusOr<DispatchSite> site = services_.WhereDispatch(*context);
+  if (site.ok() && *site == DispatchSite::kRelay) {
+    return RelayReportLocation(services_, context, response);
+  }
+  return StartReportLocation(services_, context, response, site.status());
 }
 
 grpc::ServerWriteReactor<mayday::v1::ResponderUpdate>* ResponderServiceImpl::Subscribe(
-    grpc::CallbackServerContext* context, const mayday::v1::SubscribeRequest*) {
-  return StartSubscribe(services_, context);
+    grpc::CallbackServerContext* context, const mayday::v1::SubscribeRequest* request) {
+  absl::StatusOr<DispatchSite> site = services_.WhereDispatch(*context);
+  if (site.ok() && *site == DispatchSite::kRelay) {
+    return RelaySubscribe(services_, context, *request);
+  }
+  return StartSubscribe(services_, context, site.status());
 }
 
 grpc::ServerUnaryReactor* ResponderServiceImpl::AcceptOffer(
@@ -58,24 +68,28 @@ grpc::ServerUnaryReactor* ResponderServiceImpl::AcceptOffer(
     if (!responder.ok()) return responder.status();
     auto id = ParseCaseName("case", request->case_());
     if (!id.ok()) return id.status();
-    if (absl::Status here = services_.DispatchHere(); !here.ok()) return here;
-    auto assigned = services_.dispatcher->Accept(responder->subject, *id);
-    if (!assigned.ok()) return assigned.status();
-    *response = std::move(*assigned);
-    return absl::OkStatus();
+    return services_.Dispatch(*context, &mayday::v1::ResponderService::Stub::AcceptOffer, *request,
+                              response, [&]() -> absl::Status {
+                                auto assigned =
+                                    services_.dispatcher->Accept(responder->subject, *id);
+                                if (!assigned.ok()) return assigned.status();
+                                *response = std::move(*assigned);
+                                return absl::OkStatus();
+                              });
   });
 }
 
 grpc::ServerUnaryReactor* ResponderServiceImpl::DeclineOffer(
     grpc::CallbackServerContext* context, const mayday::v1::DeclineOfferRequest* request,
-    mayday::v1::DeclineOfferResponse*) {
+    mayday::v1::DeclineOfferResponse* response) {
   return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
     auto responder = services_.auth->Require(*context, Role::kResponder);
     if (!responder.ok()) return responder.status();
     auto id = ParseCaseName("case", request->case_());
     if (!id.ok()) return id.status();
-    if (absl::Status here = services_.DispatchHere(); !here.ok()) return here;
-    return services_.dispatcher->Decline(responder->subject, *id);
+    return services_.Dispatch(
+        *context, &mayday::v1::ResponderService::Stub::DeclineOffer, *request, response,
+        [&] { return services_.dispatcher->Decline(responder->subject, *id); });
   });
 }
 

@@ -25,12 +25,11 @@ class SubscribeReactor : public QueuedWriter<mayday::v1::ResponderUpdate>,
                          public ResponderChannel,
                          public CappedStream {
  public:
-  SubscribeReactor(const ServiceContext& services, grpc::CallbackServerContext* context)
+  SubscribeReactor(const ServiceContext& services, grpc::CallbackServerContext* context,
+                   const absl::Status& here)
       : QueuedWriter(kMaxQueuedUpdates), dispatcher_(services.dispatcher), calls_(services.calls) {
     auto principal = services.auth->Require(*context, Role::kResponder);
-    if (principal.ok()) {
-      if (absl::Status here = services.DispatchHere(); !here.ok()) principal = here;
-    }
+    if (principal.ok() && !here.ok()) principal = here;
     if (!principal.ok()) {
       connected_.Notify();
       End(ToGrpcStatus(principal.status()));
@@ -79,15 +78,13 @@ class ReportLocationReactor : public grpc::ServerReadReactor<mayday::v1::ReportL
                               public CappedStream {
  public:
   ReportLocationReactor(const ServiceContext& services, grpc::CallbackServerContext* context,
-                        mayday::v1::ReportLocationResponse* response)
+                        mayday::v1::ReportLocationResponse* response, const absl::Status& here)
       : dispatcher_(services.dispatcher),
         positions_(services.positions),
         streams_(services.streams),
         response_(response) {
     auto principal = services.auth->Require(*context, Role::kResponder);
-    if (principal.ok()) {
-      if (absl::Status here = services.DispatchHere(); !here.ok()) principal = here;
-    }
+    if (principal.ok() && !here.ok()) principal = here;
     if (!principal.ok()) {
       FinishOnce(ToGrpcStatus(principal.status()));
       return;
@@ -183,14 +180,15 @@ class ReportLocationReactor : public grpc::ServerReadReactor<mayday::v1::ReportL
 }  // namespace
 
 grpc::ServerWriteReactor<mayday::v1::ResponderUpdate>* StartSubscribe(
-    const ServiceContext& services, grpc::CallbackServerContext* context) {
-  return new SubscribeReactor(services, context);
+    const ServiceContext& services, grpc::CallbackServerContext* context,
+    const absl::Status& here) {
+  return new SubscribeReactor(services, context, here);
 }
 
 grpc::ServerReadReactor<mayday::v1::ReportLocationRequest>* StartReportLocation(
     const ServiceContext& services, grpc::CallbackServerContext* context,
-    mayday::v1::ReportLocationResponse* response) {
-  return new ReportLocationReactor(services, context, response);
+    mayday::v1::ReportLocationResponse* response, const absl::Status& here) {
+  return new ReportLocationReactor(services, context, response, here);
 }
 
 }  // namespace mayday::server

@@ -9,14 +9,17 @@
 
 namespace mayday::server {
 
-// Starts a Subscribe stream; gRPC owns the returned reactor.
+// Starts a Subscribe stream on this replica's dispatch; gRPC owns the
+// returned reactor. `here` is ServiceContext::WhereDispatch's status: an
+// error ends the stream with it once the caller is checked.
 grpc::ServerWriteReactor<mayday::v1::ResponderUpdate>* StartSubscribe(
-    const ServiceContext& services, grpc::CallbackServerContext* context);
+    const ServiceContext& services, grpc::CallbackServerContext* context, const absl::Status& here);
 
-// Starts a ReportLocation stream; gRPC owns the returned reactor.
+// Starts a ReportLocation stream on this replica's dispatch, as
+// StartSubscribe does.
 grpc::ServerReadReactor<mayday::v1::ReportLocationRequest>* StartReportLocation(
     const ServiceContext& services, grpc::CallbackServerContext* context,
-    mayday::v1::ReportLocationResponse* response);
+    mayday::v1::ReportLocationResponse* response, const absl::Status& here);
 
 }  // namespace mayday::server
 

@@ -13,9 +13,16 @@
 #include "rpc/call_pool.h"
 #include "rpc/rate_limits.h"
 #include "rpc/stream_caps.h"
+#include "services/dispatch_relay.h"
 #include "store/store.h"
 
 namespace mayday::server {
+
+// Where a call that needs the dispatch engine runs.
+enum class DispatchSite {
+  kHere,   // this replica dispatches (or is the only one)
+  kRelay,  // another replica does: relay the call to it (DispatchRelay)
+};
 
 struct ServiceContext {
   Store* store = nullptr;
@@ -30,8 +37,10 @@ struct ServiceContext {
   // Null, or whether this replica runs dispatch now: UNAVAILABLE naming the
   // one that does while it stands by. The calls that need the dispatch
   // engine (a crew's duty, positions, offers and stream; a care agent's
-  // hold, assignment and view of crews) check it first.
+  // hold, assignment and view of crews) ask WhereDispatch first.
   std::function<absl::Status()> dispatch_here;
+  // With dispatch_here: how a standby reaches the replica that dispatches.
+  DispatchRelay* relay = nullptr;
   const base::Clock* clock = nullptr;
   PositionLog* positions = nullptr;
   // Per-principal budgets of the chatty calls (services/admit.h).
@@ -44,7 +53,31 @@ struct ServiceContext {
   // Where the unary calls that may wait run (rpc/unary.h).
   CallPool* calls = nullptr;
 
-  absl::Status DispatchHere() const { return dispatch_here ? dispatch_here() : absl::OkStatus(); }
+  // Where a call that needs dispatch runs: here, or relayed to the holder.
+  // A call that another replica relayed here is never relayed on: a
+  // standby refuses it (UNAVAILABLE; dispatch is changing hands).
+  absl::StatusOr<DispatchSite> WhereDispatch(const grpc::ServerContextBase& context) const {
+    if (!dispatch_here) return DispatchSite::kHere;
+    absl::Status here = dispatch_here();
+    if (here.ok()) return DispatchSite::kHere;
+    if (relay == nullptr || DispatchRelay::Relayed(context)) return here;
+    return DispatchSite::kRelay;
+  }
+
+  // A unary call that needs dispatch: `here()` (returning absl::Status) if
+  // this replica dispatches, else `method` (a generated Stub's, such as
+  // &mayday::v1::ResponderService::Stub::SetDuty) relayed to the holder
+  // with `request`, answering into `response`.
+  template <typename Stub, typename Request, typename Response, typename Here>
+  absl::Status Dispatch(const grpc::ServerContextBase& context,
+                        grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                     Response*),
+                        const Request& request, Response* response, Here here) const {
+    absl::StatusOr<DispatchSite> site = WhereDispatch(context);
+    if (!site.ok()) return site.status();
+    if (*site == DispatchSite::kRelay) return relay->Unary(context, method, request, response);
+    return here();
+  }
 };
 
 }  // namespace mayday::server

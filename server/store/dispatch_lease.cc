@@ -108,6 +108,11 @@ std::optional<int64_t> DispatchLease::epoch() const {
   return epoch_;
 }
 
+std::optional<std::string> DispatchLease::holder_address() const {
+  absl::MutexLock lock(&mu_);
+  return holder_address_;
+}
+
 absl::StatusOr<std::optional<int64_t>> DispatchLease::Attempt() {
   if (connection_ == nullptr || !connection_->healthy()) {
     connection_.reset();
@@ -136,14 +141,14 @@ absl::StatusOr<std::optional<int64_t>> DispatchLease::Attempt() {
     return begun.status();
   }
   absl::StatusOr<PgRows> taken = db.Query(
-      absl::StrCat("INSERT INTO dispatch_leases (region, holder, epoch, expire_time_us) "
+      absl::StrCat("INSERT INTO dispatch_leases (region, holder, epoch, expire_time_us, address) "
                    "VALUES ($1, $2, 1, ",
                    kDatabaseNow,
-                   " + $3) ON CONFLICT (region) DO UPDATE SET holder = EXCLUDED.holder, "
-                   "epoch = dispatch_leases.epoch + 1, expire_time_us = EXCLUDED.expire_time_us "
-                   "WHERE dispatch_leases.expire_time_us < ",
+                   " + $3, $4) ON CONFLICT (region) DO UPDATE SET holder = EXCLUDED.holder, "
+                   "epoch = dispatch_leases.epoch + 1, expire_time_us = EXCLUDED.expire_time_us, "
+                   "address = EXCLUDED.address WHERE dispatch_leases.expire_time_us < ",
                    kDatabaseNow, " RETURNING epoch"),
-      PgParams().Text(options_.region).Text(holder_).Int64(ttl_us));
+      PgParams().Text(options_.region).Text(holder_).Int64(ttl_us).Text(options_.address));
   if (!taken.ok()) {
     db.Exec("ROLLBACK").IgnoreError();
     return taken.status();
@@ -151,7 +156,23 @@ absl::StatusOr<std::optional<int64_t>> DispatchLease::Attempt() {
   if (absl::StatusOr<PgRows> committed = db.Exec("COMMIT"); !committed.ok()) {
     return committed.status();
   }
-  if (taken->size() == 0) return std::nullopt;
+  if (taken->size() == 0) {
+    // Another replica holds it: where it is reached, for the relay.
+    absl::StatusOr<PgRows> holder = db.Query(
+        absl::StrCat("SELECT address FROM dispatch_leases WHERE region = $1 AND expire_time_us >= ",
+                     kDatabaseNow),
+        PgParams().Text(options_.region));
+    if (!holder.ok()) return holder.status();
+    std::optional<std::string> address;
+    if (holder->size() == 1) {
+      absl::StatusOr<absl::string_view> text = holder->Text(0, 0);
+      if (!text.ok()) return text.status();
+      address = std::string(*text);
+    }
+    absl::MutexLock lock(&mu_);
+    holder_address_ = std::move(address);
+    return std::nullopt;
+  }
   absl::StatusOr<int64_t> epoch = taken->Int64(0, 0);
   if (!epoch.ok()) return epoch.status();
   return std::optional<int64_t>(*epoch);
@@ -170,6 +191,7 @@ void DispatchLease::Run() {
           absl::MutexLock lock(&mu_);
           if (stopping_) return;
           epoch_ = **outcome;
+          holder_address_ = options_.address;
         }
         std::fprintf(stderr, "maydayd: %s holds dispatch for region \"%s\" (epoch %lld)\n",
                      holder_.c_str(), options_.region.c_str(), static_cast<long long>(**outcome));

@@ -55,6 +55,9 @@ struct DispatchLeaseOptions {
   absl::Duration ttl = absl::Seconds(2);
   // How often the holder renews and a standby tries to take over.
   absl::Duration renew_every = absl::Milliseconds(250);
+  // Where the other replicas reach this one ("host:port"), written in the
+  // row while it holds the lease: standbys relay dispatch's calls there.
+  std::string address;
 };
 
 class DispatchLease {
@@ -95,6 +98,11 @@ class DispatchLease {
   const std::string& region() const { return options_.region; }
   // The epoch this replica holds the lease under; nullopt while it does not.
   std::optional<int64_t> epoch() const;
+  // Where the replica that holds the lease is reached (its
+  // DispatchLeaseOptions::address), as last read: at each try, every
+  // renew_every; nullopt if the last read found no live lease (none taken
+  // yet, or the last one ran out). A failed read keeps the last.
+  std::optional<std::string> holder_address() const;
 
  private:
   DispatchLease(std::string target, std::string holder, DispatchLeaseOptions options,
@@ -115,6 +123,7 @@ class DispatchLease {
   absl::Time renewed_ = absl::InfinitePast();  // by clock_, at the last renewal
   mutable absl::Mutex mu_;
   std::optional<int64_t> epoch_ ABSL_GUARDED_BY(mu_);
+  std::optional<std::string> holder_address_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };

@@ -127,9 +127,17 @@ CREATE TABLE dispatch_leases (
 );
 )sql";
 
+// Version 3: where the holder of each region's dispatch is reached, so
+// that a standby relays a crew's or a care agent's dispatch calls to it
+// (services/dispatch_relay.h).
+constexpr char kMigration3[] = R"sql(
+ALTER TABLE dispatch_leases ADD COLUMN address text NOT NULL DEFAULT '';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "the store's tables as of the SQLite file's version 9", kMigration1},
     {2, "replicas: case_events_by_chain, dispatch_leases", kMigration2},
+    {3, "replicas: dispatch_leases.address", kMigration3},
 };
 
 constexpr char kCreateMigrationsTable[] = R"sql(

@@ -106,7 +106,10 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
   }
   if (options.cert_file.empty()) {
     return absl::InvalidArgumentError(
-        "--tls-client-ca needs --tls-cert and --tls-key: mutual TLS is TLS first");
+        options.client_ca_file.empty()
+            ? "--tls-peer-ca needs --tls-cert and --tls-key: replicas serve TLS to each other "
+              "only if they serve TLS"
+            : "--tls-client-ca needs --tls-cert and --tls-key: mutual TLS is TLS first");
   }
   auto cert_pem = ReadPemFile("--tls-cert", options.cert_file);
   if (!cert_pem.ok()) return cert_pem.status();
@@ -140,6 +143,31 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     ssl.pem_root_certs = *std::move(ca_pem);
   }
   return grpc::SslServerCredentials(ssl);
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakePeerCredentials(
+    const ServerTlsOptions& options) {
+  if (!options.enabled()) return grpc::InsecureChannelCredentials();
+  // The same checks of the server's own files, and its messages.
+  if (auto server = MakeServerCredentials(options); !server.ok()) return server.status();
+  grpc::SslCredentialsOptions ssl;
+  if (!options.peer_ca_file.empty()) {
+    auto ca_pem = ReadPemFile("--tls-peer-ca", options.peer_ca_file);
+    if (!ca_pem.ok()) return ca_pem.status();
+    if (auto cas = ParseCertificates("--tls-peer-ca", options.peer_ca_file, *ca_pem); !cas.ok()) {
+      return cas.status();
+    }
+    ssl.pem_root_certs = *std::move(ca_pem);
+  }
+  if (!options.client_ca_file.empty()) {
+    auto cert_pem = ReadPemFile("--tls-cert", options.cert_file);
+    if (!cert_pem.ok()) return cert_pem.status();
+    auto key_pem = ReadPemFile("--tls-key", options.key_file);
+    if (!key_pem.ok()) return key_pem.status();
+    ssl.pem_cert_chain = *std::move(cert_pem);
+    ssl.pem_private_key = *std::move(key_pem);
+  }
+  return grpc::SslCredentials(ssl);
 }
 
 }  // namespace mayday::server

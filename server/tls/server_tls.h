@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
 
 namespace mayday::server {
@@ -28,10 +29,17 @@ struct ServerTlsOptions {
   // without one can then be told apart (see auth/client_certificate.h).
   // Needs cert_file and key_file.
   std::string client_ca_file;
+  // Replicas of one PostgreSQL database call each other (a standby relays
+  // dispatch's calls to the holder, services/dispatch_relay.h): the CA
+  // certificates (PEM) that signed the other replicas' cert_file. Empty:
+  // the system's trusted roots. With client_ca_file, a replica presents its
+  // own cert_file as its client certificate, so that CA must sign it too.
+  std::string peer_ca_file;
 
   // True if any file is set.
   bool enabled() const {
-    return !cert_file.empty() || !key_file.empty() || !client_ca_file.empty();
+    return !cert_file.empty() || !key_file.empty() || !client_ca_file.empty() ||
+           !peer_ca_file.empty();
   }
 };
 
@@ -41,6 +49,14 @@ struct ServerTlsOptions {
 // is set without them, a file is missing or unreadable, holds no PEM
 // certificate (or key), or the key does not belong to the certificate.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
+    const ServerTlsOptions& options);
+
+// The credentials to call the other replicas with: insecure when the server
+// is plaintext, else TLS trusting peer_ca_file (or the system's roots), and
+// with client_ca_file set, this replica's cert_file as client certificate.
+// INVALID_ARGUMENT as MakeServerCredentials, and for a peer_ca_file without
+// cert_file (replicas serve all plaintext or all TLS).
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakePeerCredentials(
     const ServerTlsOptions& options);
 
 }  // namespace mayday::server

@@ -2,10 +2,10 @@
 // middle of a surge of 200 alerts (issue 19): every acknowledged alert is
 // offered and served afterwards, no case is ever offered to two crews at
 // once, and no crew ever holds two cases. Crews here do what a responder
-// app does: find the replica that dispatches (grpc.health.v1
-// "mayday.dispatch"), go on duty, report where they are, keep Subscribe
-// open, accept what they are offered and see it through; when the stream
-// breaks, they start again.
+// app does, each on a replica of its own (the standbys relay their calls
+// to the holder): go on duty, report where they are, keep Subscribe open,
+// accept what they are offered and see it through; when the stream breaks,
+// they start again, on the next replica if theirs is gone.
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -56,8 +56,9 @@ std::vector<std::string> Tokens(const std::string& uri, const std::string& role,
 // A responder app: on duty near the alerts, serving what it is offered.
 class CrewApp {
  public:
-  CrewApp(std::string token, std::vector<std::string> replicas)
-      : token_(std::move(token)), replicas_(std::move(replicas)) {
+  // Starts on replicas[first % replicas.size()].
+  CrewApp(std::string token, std::vector<std::string> replicas, size_t first)
+      : token_(std::move(token)), replicas_(std::move(replicas)), at_(first % replicas_.size()) {
     thread_ = std::thread([this] { Loop(); });
   }
   ~CrewApp() {
@@ -90,21 +91,18 @@ class CrewApp {
 
   void Loop() {
     while (!stop_) {
-      std::string holder;
-      for (const std::string& address : replicas_) {
-        if (Dispatches(address)) holder = address;
-      }
-      if (holder.empty()) {
-        absl::SleepFor(absl::Milliseconds(50));
-        continue;
-      }
       auto stub = v1::ResponderService::NewStub(
-          grpc::CreateChannel(holder, grpc::InsecureChannelCredentials()));
+          grpc::CreateChannel(replicas_[at_], grpc::InsecureChannelCredentials()));
       v1::SetDutyRequest duty;
       duty.set_on_duty(true);
       duty.add_capabilities(v1::CAPABILITY_AMBULANCE);
       v1::Responder me;
-      if (!stub->SetDuty(Context().get(), duty, &me).ok()) continue;
+      if (!stub->SetDuty(Context().get(), duty, &me).ok()) {
+        // Gone, or dispatch changing hands: the next replica.
+        at_ = (at_ + 1) % replicas_.size();
+        absl::SleepFor(absl::Milliseconds(50));
+        continue;
+      }
       {
         auto context = Context();
         v1::ReportLocationResponse reported;
@@ -142,6 +140,7 @@ class CrewApp {
 
   const std::string token_;
   const std::vector<std::string> replicas_;
+  size_t at_;  // the replica used now; the crew's thread only
   std::atomic<bool> stop_{false};
   absl::Mutex mu_;
   grpc::ClientContext* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
@@ -175,8 +174,8 @@ TEST_CASE("Replicas: the dispatch holder SIGKILLed mid-surge; every alert served
   const std::vector<std::string> crew_tokens = Tokens(uri, "responder", "crew", kCrews);
   const std::string agent = Tokens(uri, "operator", "desk", 1)[0];
   std::vector<std::unique_ptr<CrewApp>> crews;
-  for (const std::string& token : crew_tokens) {
-    crews.push_back(std::make_unique<CrewApp>(token, addresses));
+  for (size_t i = 0; i < crew_tokens.size(); ++i) {
+    crews.push_back(std::make_unique<CrewApp>(crew_tokens[i], addresses, i));
   }
 
   // The surge, through the standbys (which live on), eight presses at a

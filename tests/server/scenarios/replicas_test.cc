@@ -1,10 +1,12 @@
 // Three maydayd replicas on one PostgreSQL database (issue: past one
 // machine), in-process over real gRPC: a case raised on one replica is
-// watched, step by step, on another, while the replica that holds dispatch
-// offers it to its crew; when the holder stops, a standby takes dispatch
-// over and places the next alert, including one raised while nobody held
-// it; a token revoked through one replica ends its streams on the others;
-// a standby answers a crew's calls UNAVAILABLE, naming why.
+// watched, step by step, on another, while a crew connected to the third
+// (a standby: its calls are relayed to the replica that holds dispatch) is
+// offered it and accepts; a care agent on a standby sees and acts on
+// dispatch as on the holder; when the holder stops, a standby takes
+// dispatch over and places the next alert, including one raised while
+// nobody held it, and a crew on a standby follows it there; a token
+// revoked through one replica ends its streams on the others.
 #include <catch2/catch.hpp>
 #include <memory>
 #include <string>
@@ -33,13 +35,21 @@ std::function<void(server::ServerOptions&)> OnDatabase(const std::string& uri) {
   };
 }
 
-// The replica that holds dispatch, waiting (real time) up to `timeout`.
+// The replica that holds dispatch, once every one of `replicas` knows where
+// it is reached (so that the standbys relay to it), waiting (real time) up
+// to `timeout`.
 TestServer* AwaitHolder(const std::vector<TestServer*>& replicas,
                         absl::Duration timeout = absl::Seconds(10)) {
   const absl::Time give_up = absl::Now() + timeout;
   while (absl::Now() < give_up) {
     for (TestServer* replica : replicas) {
-      if (replica->server().Dispatching()) return replica;
+      if (!replica->server().Dispatching()) continue;
+      const std::optional<std::string> address = replica->server().DispatchAddress();
+      bool known = address.has_value();
+      for (TestServer* other : replicas) {
+        known = known && other->server().DispatchAddress() == address;
+      }
+      if (known) return replica;
     }
     absl::SleepFor(absl::Milliseconds(10));
   }
@@ -65,24 +75,16 @@ TEST_CASE("Replicas: raised on one, watched on another, dispatched by the holder
   CHECK(holders == 1);
   const std::vector<TestServer*> standby = Others(replicas, holder);
 
-  // A standby sends a crew to the replica that dispatches.
-  {
-    Crew misplaced(*standby[0], "tow-elsewhere");
-    const grpc::Status refused = misplaced.GoOnDuty(v1::CAPABILITY_TOW, 52.37, 4.90);
-    CHECK(refused.error_code() == grpc::StatusCode::UNAVAILABLE);
-    CHECK(absl::StrContains(refused.error_message(),
-                            "another replica of this database runs "
-                            "dispatch"));
-  }
-
-  Crew crew(*holder, "tow-1");
+  // The crew on one standby: its duty, position, stream and answers go
+  // through it to the holder.
+  Crew crew(*standby[0], "tow-1");
   REQUIRE(crew.GoOnDuty(v1::CAPABILITY_TOW, 52.37, 4.90).ok());
   crew.Subscribe();
 
-  // Raised through one standby, watched through the other.
+  // Raised through the holder, watched through the other standby.
   const std::string alice = a.Token("member", "alice");
   v1::Case opened;
-  REQUIRE(standby[0]->Alerts()->RaiseAlert(Call(alice).get(), Alert("press-1"), &opened).ok());
+  REQUIRE(holder->Alerts()->RaiseAlert(Call(alice).get(), Alert("press-1"), &opened).ok());
   auto offer = crew.NextOffer();
   REQUIRE(offer.has_value());
   CHECK(offer->case_() == opened.name());
@@ -96,7 +98,10 @@ TEST_CASE("Replicas: raised on one, watched on another, dispatched by the holder
   for (size_t i = 0; i < seen.size(); ++i) CHECK(seen[i].sequence() == static_cast<int64_t>(i + 1));
   CHECK(seen[0].has_raised());
   CHECK(seen[1].has_offered());
+  CHECK(seen[1].offered().responder() == "responders/tow-1");
   CHECK(seen[2].has_assigned());
+  CHECK(seen[3].state() == v1::CASE_STATE_EN_ROUTE);
+  CHECK(seen[4].state() == v1::CASE_STATE_ON_SCENE);
   CHECK(seen[5].state() == v1::CASE_STATE_RESOLVED);
 
   // Live, not only replayed: an operator's WatchCases on a standby sees a
@@ -116,6 +121,140 @@ TEST_CASE("Replicas: raised on one, watched on another, dispatched by the holder
   CHECK(event.sequence() == 1);
   CHECK(event.has_raised());
   feed_context->TryCancel();
+}
+
+TEST_CASE("Replicas: a standby relays crews' and care agents' dispatch calls to the holder") {
+  const std::string uri = NewTestDatabase();
+  TestServer a(OnDatabase(uri)), b(OnDatabase(uri));
+  TestServer* holder = AwaitHolder({&a, &b});
+  REQUIRE(holder != nullptr);
+  TestServer& standby = holder == &a ? b : a;
+  Crew crew(standby, "amb-1");
+  REQUIRE(crew.GoOnDuty(v1::CAPABILITY_AMBULANCE, 52.37, 4.90).ok());
+  crew.Subscribe();
+  const std::string agent = a.Token("operator", "desk-1");
+
+  SECTION("the desk on the standby sees and moves the holder's dispatch") {
+    v1::ListRespondersResponse listed;
+    REQUIRE(standby.Operators()
+                ->ListResponders(Call(agent).get(), v1::ListRespondersRequest(), &listed)
+                .ok());
+    REQUIRE(listed.responders_size() == 1);
+    CHECK(listed.responders(0).name() == "responders/amb-1");
+    v1::GetResponderRequest get;
+    get.set_name("responders/nobody");
+    v1::Responder found;
+    const grpc::Status missing = standby.Operators()->GetResponder(Call(agent).get(), get, &found);
+    CHECK(missing.error_code() == grpc::StatusCode::NOT_FOUND);
+    CHECK(absl::StrContains(missing.error_message(), "responders/nobody not found"));
+
+    // Held by the desk through the standby: dispatch offers it to nobody.
+    const std::string alice = a.Token("member", "alice");
+    v1::Case opened;
+    REQUIRE(standby.Alerts()
+                ->RaiseAlert(Call(alice).get(), Alert("press-1", v1::CASE_KIND_MEDICAL), &opened)
+                .ok());
+    auto offer = crew.NextOffer();
+    REQUIRE(offer.has_value());
+    REQUIRE(crew.Decline(opened.name()).ok());
+    v1::TakeCaseRequest take;
+    take.set_name(opened.name());
+    v1::Case taken;
+    REQUIRE(standby.Operators()->TakeCase(Call(agent).get(), take, &taken).ok());
+    v1::AssignCaseRequest assign;
+    assign.set_name(opened.name());
+    assign.set_responder("responders/amb-1");
+    v1::Case assigned;
+    const grpc::Status done = standby.Operators()->AssignCase(Call(agent).get(), assign, &assigned);
+    INFO(done.error_message());
+    REQUIRE(done.ok());
+    CHECK(assigned.state() == v1::CASE_STATE_ASSIGNED);
+    CHECK(assigned.responder() == "responders/amb-1");
+    // The holder wrote the desk's audit entries, under the agent's name.
+    v1::ListAuditEntriesRequest audit;
+    v1::ListAuditEntriesResponse entries;
+    const std::string admin = a.Token("admin", "boss");
+    REQUIRE(holder->Operators()->ListAuditEntries(Call(admin).get(), audit, &entries).ok());
+    int desk_actions = 0;
+    for (const auto& entry : entries.entries()) {
+      if (entry.action() == "case.take" || entry.action() == "case.assign") {
+        ++desk_actions;
+        CHECK(entry.actor() == "operators/desk-1");
+      }
+    }
+    CHECK(desk_actions == 2);
+  }
+
+  SECTION("bad input is refused on the standby, and a relayed call is never relayed again") {
+    CHECK(crew.Report({{91.0, 4.9}}).error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    v1::TakeCaseRequest take;
+    take.set_name("cases/");
+    v1::Case taken;
+    CHECK(standby.Operators()->TakeCase(Call(agent).get(), take, &taken).error_code() ==
+          grpc::StatusCode::INVALID_ARGUMENT);
+    // A call marked as relayed, as another replica would send it.
+    auto marked = Call(agent);
+    marked->AddMetadata("x-mayday-relayed", "1");
+    v1::ListRespondersResponse listed;
+    const grpc::Status refused =
+        standby.Operators()->ListResponders(marked.get(), v1::ListRespondersRequest(), &listed);
+    CHECK(refused.error_code() == grpc::StatusCode::UNAVAILABLE);
+    CHECK(absl::StrContains(refused.error_message(), "dispatch is changing hands"));
+    // The same mark on the holder: served there.
+    auto on_holder = Call(agent);
+    on_holder->AddMetadata("x-mayday-relayed", "1");
+    CHECK(holder->Operators()
+              ->ListResponders(on_holder.get(), v1::ListRespondersRequest(), &listed)
+              .ok());
+  }
+
+  SECTION("a relayed call is still the caller's: no token, no dispatch") {
+    Crew stranger(standby, "tow-x", nullptr, "not-a-token");
+    CHECK(stranger.GoOnDuty(v1::CAPABILITY_TOW, 52.37, 4.90).error_code() ==
+          grpc::StatusCode::UNAUTHENTICATED);
+    const std::string alice = a.Token("member", "alice");
+    v1::ListRespondersResponse listed;
+    CHECK(standby.Operators()
+              ->ListResponders(Call(alice).get(), v1::ListRespondersRequest(), &listed)
+              .error_code() == grpc::StatusCode::PERMISSION_DENIED);
+  }
+}
+
+TEST_CASE("Replicas: a crew on a standby follows dispatch to its next holder") {
+  const std::string uri = NewTestDatabase();
+  auto a = std::make_unique<TestServer>(OnDatabase(uri));
+  auto b = std::make_unique<TestServer>(OnDatabase(uri));
+  auto c = std::make_unique<TestServer>(OnDatabase(uri));
+  std::vector<TestServer*> replicas = {a.get(), b.get(), c.get()};
+  TestServer* holder = AwaitHolder(replicas);
+  REQUIRE(holder != nullptr);
+  std::vector<TestServer*> left = Others(replicas, holder);
+  // The crew stays on left[1] throughout; left[0] raises the alert.
+  Crew crew(*left[1], "tow-3");
+  REQUIRE(crew.GoOnDuty(v1::CAPABILITY_TOW, 52.37, 4.90).ok());
+  crew.Subscribe();
+  for (auto* owner : {&a, &b, &c}) {
+    if (owner->get() == holder) owner->reset();
+  }
+  REQUIRE(AwaitHolder(left) != nullptr);
+  // The new holder rebuilt dispatch from the store, where crews' duty is
+  // not: the crew goes on duty again, as the apps do when their stream
+  // ends, through the same replica.
+  grpc::Status back = crew.GoOnDuty(v1::CAPABILITY_TOW, 52.37, 4.90);
+  for (int i = 0; i < 50 && !back.ok(); ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    back = crew.GoOnDuty(v1::CAPABILITY_TOW, 52.37, 4.90);
+  }
+  INFO(back.error_message());
+  REQUIRE(back.ok());
+  crew.Subscribe();
+  const std::string alice = left[0]->Token("member", "alice");
+  v1::Case opened;
+  REQUIRE(left[0]->Alerts()->RaiseAlert(Call(alice).get(), Alert("after"), &opened).ok());
+  auto offer = crew.NextOffer();
+  REQUIRE(offer.has_value());
+  CHECK(offer->case_() == opened.name());
+  REQUIRE(crew.Accept(opened.name()).ok());
 }
 
 TEST_CASE("Replicas: when the dispatch holder stops, a standby takes over and dispatches") {

@@ -1,0 +1,333 @@
+// The relay from a standby replica to the one that dispatches; see
+// dispatch_relay.h.
+#include "services/dispatch_relay.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "rpc/queued_writer.h"
+#include "rpc/status.h"
+#include "rpc/stream_caps.h"
+#include "rpc/validation.h"
+#include "services/service_context.h"
+
+namespace mayday::server {
+namespace {
+
+// The mark of a relayed call.
+constexpr char kRelayedKey[] = "x-mayday-relayed";
+
+// The standby's side of a relayed stream and its call on the holder share
+// this: the call's context, which must outlive the call whichever side
+// ends first, and the lock under which each side reaches the other while
+// it is still there (gRPC runs no reaction inline from a Start* call, so
+// holding it there deadlocks nothing).
+template <typename Downstream, typename Up = void>
+struct Link {
+  grpc::ClientContext upstream;
+  absl::Mutex mu;
+  Downstream* downstream ABSL_GUARDED_BY(mu) = nullptr;
+  Up* up ABSL_GUARDED_BY(mu) = nullptr;
+};
+
+// The status a relayed stream ends with when the holder's ended: the
+// holder's own, named.
+grpc::Status HolderEnded(const std::string& address, const grpc::Status& status) {
+  return ToGrpcStatus(DispatchRelay::FromHolder(address, status));
+}
+
+// A crew's Subscribe on a standby: the holder's stream, passed through.
+class SubscribeRelay : public QueuedWriter<mayday::v1::ResponderUpdate>, public CappedStream {
+ public:
+  SubscribeRelay(const ServiceContext& services, grpc::CallbackServerContext* context,
+                 const mayday::v1::SubscribeRequest& request)
+      : QueuedWriter(/*max_queued=*/256), link_(std::make_shared<Link<SubscribeRelay>>()) {
+    auto principal = services.auth->Require(*context, Role::kResponder);
+    absl::StatusOr<DispatchRelay::Holder> holder =
+        principal.ok() ? services.relay->FindHolder() : principal.status();
+    if (!holder.ok()) {
+      End(ToGrpcStatus(holder.status()));
+      return;
+    }
+    session_.Open(services.sessions, *principal, this);
+    {
+      absl::MutexLock lock(&link_->mu);
+      link_->downstream = this;
+    }
+    services.relay->Carry(*context, &link_->upstream, /*unary=*/false);
+    auto* upstream = new Upstream(link_, holder->address);
+    mayday::v1::ResponderService::Stub stub(holder->channel);
+    stub.async()->Subscribe(&link_->upstream, &request, upstream);
+    upstream->Start();
+  }
+
+  void Evict(absl::Status status) override {
+    EndNow(ToGrpcStatus(status));
+    link_->upstream.TryCancel();
+  }
+
+ private:
+  // The holder's stream: each update goes on to the crew.
+  class Upstream : public grpc::ClientReadReactor<mayday::v1::ResponderUpdate> {
+   public:
+    Upstream(std::shared_ptr<Link<SubscribeRelay>> link, std::string address)
+        : link_(std::move(link)), address_(std::move(address)) {}
+
+    void Start() {
+      StartRead(&update_);
+      StartCall();
+    }
+
+   private:
+    void OnReadInitialMetadataDone(bool ok) override {
+      if (!ok) return;  // the call failed: OnDone says how
+      absl::MutexLock lock(&link_->mu);
+      // The holder attached the stream: offers made from now on reach it.
+      if (link_->downstream != nullptr) link_->downstream->SendHeaders();
+    }
+
+    void OnReadDone(bool ok) override {
+      if (!ok) return;  // the holder's stream ended: OnDone says how
+      {
+        absl::MutexLock lock(&link_->mu);
+        if (link_->downstream == nullptr) return;  // the crew left; OnDone follows the cancel
+        link_->downstream->Push(std::move(update_));
+      }
+      update_.Clear();
+      StartRead(&update_);
+    }
+
+    void OnDone(const grpc::Status& status) override {
+      {
+        absl::MutexLock lock(&link_->mu);
+        if (link_->downstream != nullptr) link_->downstream->End(HolderEnded(address_, status));
+      }
+      delete this;
+    }
+
+    const std::shared_ptr<Link<SubscribeRelay>> link_;
+    const std::string address_;
+    mayday::v1::ResponderUpdate update_;
+  };
+
+  void OnStreamDone() override {
+    session_.Close();
+    {
+      absl::MutexLock lock(&link_->mu);
+      link_->downstream = nullptr;
+    }
+    link_->upstream.TryCancel();  // the crew left: so does the holder's stream
+  }
+
+  const std::shared_ptr<Link<SubscribeRelay>> link_;
+  TokenSessions::Ticket session_;
+};
+
+// A crew's ReportLocation on a standby: each report, checked here, goes on
+// to the holder's ReportLocation; the next is read once the holder took it.
+// Finishing goes through mu_ (the crew's side may end from the holder's
+// side, a revocation or a check here): Finish() is called once.
+class ReportLocationRelay : public grpc::ServerReadReactor<mayday::v1::ReportLocationRequest>,
+                            public CappedStream {
+  class Upstream;
+
+ public:
+  ReportLocationRelay(const ServiceContext& services, grpc::CallbackServerContext* context,
+                      mayday::v1::ReportLocationResponse* response)
+      : streams_(services.streams),
+        response_(response),
+        link_(std::make_shared<Link<ReportLocationRelay, Upstream>>()) {
+    auto principal = services.auth->Require(*context, Role::kResponder);
+    absl::StatusOr<DispatchRelay::Holder> holder =
+        principal.ok() ? services.relay->FindHolder() : principal.status();
+    if (!holder.ok()) {
+      FinishOnce(ToGrpcStatus(holder.status()));
+      return;
+    }
+    stream_owner_ = absl::StrCat("ReportLocation ", principal->Name());
+    streams_->Open(stream_owner_, services.stream_caps.report_location_per_responder, this,
+                   "ReportLocation", principal->Name());
+    session_.Open(services.sessions, *principal, this);
+    services.relay->Carry(*context, &link_->upstream, /*unary=*/false);
+    auto* upstream = new Upstream(link_, holder->address);
+    {
+      absl::MutexLock lock(&link_->mu);
+      link_->downstream = this;
+      link_->up = upstream;
+    }
+    mayday::v1::ResponderService::Stub stub(holder->channel);
+    stub.async()->ReportLocation(&link_->upstream, &upstream->response, upstream);
+    upstream->StartCall();
+    ReadNext();
+  }
+
+  void Evict(absl::Status status) override {
+    FinishOnce(ToGrpcStatus(status));
+    link_->upstream.TryCancel();
+  }
+
+ private:
+  // The holder's ReportLocation; the crew's side writes to it under the
+  // link's lock, while it is there (its OnDone takes it away).
+  class Upstream : public grpc::ClientWriteReactor<mayday::v1::ReportLocationRequest> {
+   public:
+    Upstream(std::shared_ptr<Link<ReportLocationRelay, Upstream>> link, std::string address)
+        : link_(std::move(link)), address_(std::move(address)) {}
+
+    mayday::v1::ReportLocationResponse response;
+    mayday::v1::ReportLocationRequest pending;  // the report being written
+
+   private:
+    void OnWriteDone(bool ok) override {
+      if (!ok) return;  // the holder's call broke: OnDone says how
+      absl::MutexLock lock(&link_->mu);
+      if (link_->downstream != nullptr) link_->downstream->ReadNext();
+    }
+
+    void OnDone(const grpc::Status& status) override {
+      {
+        absl::MutexLock lock(&link_->mu);
+        link_->up = nullptr;
+        if (link_->downstream != nullptr) {
+          if (status.ok()) *link_->downstream->response_ = response;
+          link_->downstream->FinishOnce(HolderEnded(address_, status));
+        }
+      }
+      delete this;
+    }
+
+    const std::shared_ptr<Link<ReportLocationRelay, Upstream>> link_;
+    const std::string address_;
+  };
+
+  void ReadNext() {
+    absl::MutexLock lock(&mu_);
+    if (!finished_) StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (ok) {
+      if (absl::Status s =
+              ValidateLocation("location", request_.location(), request_.has_location());
+          !s.ok()) {
+        FinishOnce(ToGrpcStatus(s));
+        link_->upstream.TryCancel();
+        return;
+      }
+    }
+    absl::MutexLock lock(&link_->mu);
+    // Gone: the holder's call ended, and its end ended this one.
+    if (link_->up == nullptr) return;
+    if (ok) {
+      link_->up->pending = request_;
+      link_->up->StartWrite(&link_->up->pending);
+    } else {
+      // The crew is done: so is the holder's call, whose end ends this one.
+      link_->up->StartWritesDone();
+    }
+  }
+
+  void OnCancel() override { link_->upstream.TryCancel(); }
+
+  void FinishOnce(grpc::Status status) {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    finished_ = true;
+    Finish(std::move(status));
+  }
+
+  void OnDone() override {
+    if (!stream_owner_.empty()) streams_->Close(stream_owner_, this);
+    session_.Close();
+    {
+      absl::MutexLock lock(&link_->mu);
+      link_->downstream = nullptr;
+    }
+    link_->upstream.TryCancel();  // ends the holder's call if this one ended first
+    delete this;
+  }
+
+  StreamCaps* const streams_;
+  mayday::v1::ReportLocationResponse* const response_;
+  const std::shared_ptr<Link<ReportLocationRelay, Upstream>> link_;
+  std::string stream_owner_;  // set once, in the constructor; empty if not counted
+  TokenSessions::Ticket session_;
+  mayday::v1::ReportLocationRequest request_;  // written by the one read in flight
+  absl::Mutex mu_;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace
+
+bool DispatchRelay::Relayed(const grpc::ServerContextBase& context) {
+  return context.client_metadata().count(kRelayedKey) > 0;
+}
+
+absl::StatusOr<DispatchRelay::Holder> DispatchRelay::FindHolder() {
+  std::optional<std::string> address = options_.holder ? options_.holder() : std::nullopt;
+  if (!address.has_value() || address->empty()) {
+    return absl::UnavailableError(
+        "no replica holds dispatch right now (one takes it over within seconds); try again");
+  }
+  absl::MutexLock lock(&mu_);
+  if (!holder_.has_value() || holder_->address != *address) {
+    grpc::ChannelArguments arguments;
+    // Calls fail at once while the holder is unreachable, rather than
+    // wait for it: the caller's retry finds the next holder.
+    arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+    arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+    holder_ =
+        Holder{*address, grpc::CreateCustomChannel(*address, options_.credentials, arguments)};
+  }
+  return *holder_;
+}
+
+void DispatchRelay::Carry(const grpc::ServerContextBase& from, grpc::ClientContext* to,
+                          bool unary) const {
+  const auto& metadata = from.client_metadata();
+  auto authorization = metadata.find("authorization");
+  if (authorization != metadata.end()) {
+    to->AddMetadata("authorization",
+                    std::string(authorization->second.data(), authorization->second.size()));
+  }
+  to->AddMetadata(kRelayedKey, "1");
+  if (unary) {
+    const auto longest = std::chrono::system_clock::now() +
+                         std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                             absl::ToChronoNanoseconds(options_.unary_deadline));
+    to->set_deadline(std::min(from.deadline(), longest));
+  }
+}
+
+absl::Status DispatchRelay::FromHolder(const std::string& address, const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  const auto code = static_cast<absl::StatusCode>(status.error_code());
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::CANCELLED:
+      // Most likely the holder itself: it stopped, or dispatch moved.
+      return absl::Status(
+          code, absl::StrCat("the replica that dispatches (", address,
+                             ", through this one): ", status.error_message(), "; try again"));
+    default:
+      return absl::Status(code, status.error_message());
+  }
+}
+
+grpc::ServerWriteReactor<mayday::v1::ResponderUpdate>* RelaySubscribe(
+    const ServiceContext& services, grpc::CallbackServerContext* context,
+    const mayday::v1::SubscribeRequest& request) {
+  return new SubscribeRelay(services, context, request);
+}
+
+grpc::ServerReadReactor<mayday::v1::ReportLocationRequest>* RelayReportLocation(
+    const ServiceContext& services, grpc::CallbackServerContext* context,
+    mayday::v1::ReportLocationResponse* response) {
+  return new ReportLocationRelay(services, context, response);
+}
+
+}  // namespace mayday::server
