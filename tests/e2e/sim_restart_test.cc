@@ -3,7 +3,10 @@
 // where it is when its stream breaks, or it stays invisible to dispatch. The
 // real binaries: maydayd is SIGKILLed and started again on the same port and
 // database while `mayday-sim responders` runs; the crew must be back on duty
-// with a position, and take the next alert.
+// with a position, and take the next alert. Also three replicas on one
+// PostgreSQL, mayday-sim and maydayctl given every address: the dispatch
+// holder is SIGKILLed, the crews come back through the replicas left, and
+// maydayctl still answers with the dead address in its list.
 #include <signal.h>
 
 #include <catch2/catch.hpp>
@@ -16,6 +19,7 @@
 #include <vector>
 
 #include "../sdk_faults/child_process.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -23,6 +27,7 @@
 #include "grpcpp/grpcpp.h"
 #include "mayday/v1/alert_service.grpc.pb.h"
 #include "mayday/v1/operator_service.grpc.pb.h"
+#include "test_postgres.h"
 
 namespace mayday::testing {
 namespace {
@@ -130,6 +135,100 @@ TEST_CASE("mayday-sim's crew goes back on duty after maydayd restarts and takes 
       absl::Seconds(15));
   INFO("mayday-sim printed:\n" << sim.Log() << "\ncase: " << now.ShortDebugString());
   CHECK(taken);
+}
+
+// A token made on the PostgreSQL database `uri`.
+std::string StoreToken(const std::string& uri, const std::string& role,
+                       const std::string& subject) {
+  const Output made = Run(
+      {MAYDAYD_BINARY, "token", "create", "--store", uri, "--role", role, "--subject", subject});
+  INFO(made.text());
+  REQUIRE(made.exit_code == 0);
+  REQUIRE_FALSE(made.lines.empty());
+  return made.lines.back();
+}
+
+TEST_CASE("mayday-sim and maydayctl given every replica carry on when the holder dies") {
+  const std::string uri = NewTestDatabase();
+  std::vector<std::unique_ptr<Daemon>> replicas;
+  std::vector<std::string> addresses;
+  for (int i = 0; i < 3; ++i) {
+    replicas.push_back(std::make_unique<Daemon>(MAYDAYD_BINARY, uri));
+    addresses.push_back(replicas.back()->address());
+  }
+  const std::string every = "ipv4:" + absl::StrJoin(addresses, ",");
+  const std::string agent = StoreToken(uri, "operator", "desk-1");
+  const std::string member = StoreToken(uri, "member", "alice");
+  Scratch scratch;
+  const std::string tokens = (scratch.dir / "crews.tokens").string();
+  {
+    std::ofstream out(tokens);
+    for (int i = 1; i <= 3; ++i)
+      out << StoreToken(uri, "responder", absl::StrCat("unit-", i)) << "\n";
+  }
+  // Three crews, spread over the replicas: the standbys relay their calls.
+  Sim sim({MAYDAY_SIM_BINARY, "responders", "--server", every, "--token-file", tokens, "--center",
+           "52.3676,4.9041", "--radius-m", "500", "--fleet", "tow:3", "--accept-delay-ms", "0",
+           "--duration-s", "90"});
+  const auto all_on_duty = [&](const std::string& through) {
+    for (int i = 1; i <= 3; ++i) {
+      const auto crew = Listed(through, agent, absl::StrCat("responders/unit-", i));
+      if (!crew.has_value() || crew->status() != v1::Responder::STATUS_AVAILABLE ||
+          !crew->has_location()) {
+        return false;
+      }
+    }
+    return true;
+  };
+  REQUIRE(sim.WaitFor([&] { return all_on_duty(addresses[0]); }, absl::Seconds(20)));
+
+  int holder = -1;
+  for (int i = 0; i < 3; ++i) {
+    if (HealthServing(addresses[i], "mayday.dispatch")) holder = i;
+  }
+  REQUIRE(holder >= 0);
+  replicas[holder]->Stop(SIGKILL);
+  const std::string survivor = addresses[(holder + 1) % 3];
+  const bool back = sim.WaitFor([&] { return all_on_duty(survivor); }, absl::Seconds(30));
+  INFO("mayday-sim printed:\n" << sim.Log());
+  REQUIRE(back);
+
+  // maydayctl with every address, the dead one included, lists them and
+  // takes and assigns a case through whichever replica it reaches.
+  const auto ctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {MAYDAYCTL_BINARY, "--server", every, "--token", agent});
+    return Run(args);
+  };
+  const Output listed = ctl({"responders", "list"});
+  INFO(listed.text());
+  REQUIRE(listed.exit_code == 0);
+  CHECK(absl::StrContains(listed.text(), "unit-3"));
+  auto alerts =
+      v1::AlertService::NewStub(grpc::CreateChannel(survivor, grpc::InsecureChannelCredentials()));
+  v1::RaiseAlertRequest request;
+  request.set_request_id("after-kill");
+  request.set_kind(v1::CASE_KIND_ROAD);
+  request.mutable_location()->set_latitude(52.3680);
+  request.mutable_location()->set_longitude(4.9050);
+  v1::Case opened;
+  REQUIRE(alerts->RaiseAlert(Context(member).get(), request, &opened).ok());
+  v1::Case now;
+  const bool taken = sim.WaitFor(
+      [&] {
+        v1::GetCaseRequest get;
+        get.set_name(opened.name());
+        return alerts->GetCase(Context(member).get(), get, &now).ok() &&
+               now.state() != v1::CASE_STATE_DISPATCHING;
+      },
+      absl::Seconds(15));
+  INFO("case: " << now.ShortDebugString());
+  CHECK(taken);
+  CHECK(absl::StartsWith(now.responder(), "responders/unit-"));
+  for (int i = 0; i < 5; ++i) {
+    const Output cases = ctl({"cases", "list"});
+    INFO(cases.text());
+    CHECK(cases.exit_code == 0);
+  }
 }
 
 }  // namespace

@@ -25,7 +25,9 @@ int main(int argc, char** argv) {
   tools::CtlOptions options;
   std::string output = "table";
   double timeout_seconds = 10;
-  app.add_option("--server", options.server.address, "maydayd address, HOST:PORT")
+  app.add_option("--server", options.server.address,
+                 "maydayd address, HOST:PORT; several replicas: ipv4:H1:P1,H2:P2 or "
+                 "dns:///NAME:PORT")
       ->envname("MAYDAY_SERVER");
   app.add_option("--token", options.token, "operator bearer token")->envname("MAYDAY_TOKEN");
   app.add_option("--output,-o", output, "table or json")

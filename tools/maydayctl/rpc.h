@@ -21,7 +21,8 @@ namespace mayday::tools {
 
 // How to reach the server.
 struct ServerOptions {
-  // "host:port" or any gRPC target ("dns:///host:port", "unix:/path").
+  // "host:port" or any gRPC target ("dns:///host:port", "unix:/path"); for
+  // several replicas, "ipv4:h1:p1,h2:p2" or "dns:///name:port".
   std::string address;
   // Use TLS instead of plaintext. Any of the files or server_name below
   // implies it.
@@ -49,8 +50,19 @@ struct ServerOptions {
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
     const ServerOptions& options);
 
+// Whether `address` names several maydayd replicas: an address list
+// ("ipv4:10.0.0.1:7433,10.0.0.2:7433") or a "dns:" target (a name with
+// several records). A plain "host:port" is one server.
+bool NamesSeveralReplicas(absl::string_view address);
+
 // The channel arguments every tool uses for `options`: keepalive pings (so
-// that broken streams are noticed) and the TLS server_name override.
+// that broken streams are noticed), the TLS server_name override, and for
+// several replicas, calls spread round those that answer grpc.health.v1
+// SERVING (round_robin with health checks), so that one that is gone,
+// draining or cut from its database is skipped. One server keeps gRPC's
+// pick_first, which reconnects at the first call after a restart (with
+// round_robin, a crew of mayday-sim came back on duty 8 s after its only
+// maydayd restarted instead of 1 s).
 grpc::ChannelArguments ChannelArgumentsFor(const ServerOptions& options);
 
 // Opens a channel with the credentials and arguments above (connection is

@@ -156,7 +156,10 @@ int main(int argc, char** argv) {
   ResponderFlags flags;
   CLI::App* responders = app.add_subcommand(
       "responders", "simulated crews that take offers, drive to the member and resolve");
-  responders->add_option("--server", flags.server.address, "maydayd address, HOST:PORT")
+  responders
+      ->add_option("--server", flags.server.address,
+                   "maydayd address, HOST:PORT; several replicas: ipv4:H1:P1,H2:P2 or "
+                   "dns:///NAME:PORT")
       ->envname("MAYDAY_SERVER")
       ->required();
   mayday::tools::AddTlsFlags(responders, &flags.server);
