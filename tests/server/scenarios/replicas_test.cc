@@ -18,6 +18,7 @@
 #include "auth/token.h"
 #include "crew.h"
 #include "mayday/sdk/client.h"
+#include "test_certificates.h"
 #include "test_postgres.h"
 #include "test_server.h"
 
@@ -217,6 +218,69 @@ TEST_CASE("Replicas: a standby relays crews' and care agents' dispatch calls to 
     CHECK(standby.Operators()
               ->ListResponders(Call(alice).get(), v1::ListRespondersRequest(), &listed)
               .error_code() == grpc::StatusCode::PERMISSION_DENIED);
+  }
+}
+
+TEST_CASE("Replicas over mutual TLS: a standby relays with its own certificate") {
+  TestCa ca("Mayday test CA");
+  TestCa stranger("Some other CA");
+  const Issued replica = ca.IssueReplica("maydayd.test");
+  const Issued device = ca.IssueClient("unit-7");
+  TempDir files;
+  server::ServerTlsOptions tls;
+  tls.cert_file = WriteTextFile(files.path() / "replica.pem", replica.cert_pem);
+  tls.key_file = WriteTextFile(files.path() / "replica.key", replica.key_pem);
+  tls.client_ca_file = WriteTextFile(files.path() / "ca.pem", ca.cert_pem());
+  tls.peer_ca_file = tls.client_ca_file;
+  const std::string uri = NewTestDatabase();
+  const auto on_tls = [&](const server::ServerTlsOptions& with) {
+    return [&uri, with](server::ServerOptions& options) {
+      OnDatabase(uri)(options);
+      options.tls = with;
+    };
+  };
+  auto a = std::make_unique<TestServer>(on_tls(tls));
+  TestServer* holder = AwaitHolder({a.get()});
+  REQUIRE(holder != nullptr);
+  const auto device_channel = [&](const TestServer& to) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = ca.cert_pem();
+    ssl.pem_cert_chain = device.cert_pem;
+    ssl.pem_private_key = device.key_pem;
+    return grpc::CreateChannel(to.address(), grpc::SslCredentials(ssl));
+  };
+
+  SECTION("the replicas trust each other's CA: the crew on the standby is dispatched") {
+    TestServer standby(on_tls(tls));
+    REQUIRE(AwaitHolder({a.get(), &standby}) == a.get());
+    Crew crew(standby, "unit-7", device_channel(standby));
+    const grpc::Status on = crew.GoOnDuty(v1::CAPABILITY_TOW, 52.37, 4.90);
+    INFO(on.error_message());
+    REQUIRE(on.ok());
+    crew.Subscribe();
+    const std::string alice = a->Token("member", "alice");
+    v1::Case opened;
+    grpc::SslCredentialsOptions phone;
+    phone.pem_root_certs = ca.cert_pem();
+    auto alerts =
+        v1::AlertService::NewStub(grpc::CreateChannel(a->address(), grpc::SslCredentials(phone)));
+    REQUIRE(alerts->RaiseAlert(Call(alice).get(), Alert("tls-1"), &opened).ok());
+    auto offer = crew.NextOffer();
+    REQUIRE(offer.has_value());
+    CHECK(offer->case_() == opened.name());
+    REQUIRE(crew.Accept(opened.name()).ok());
+  }
+
+  SECTION("a standby that does not trust the holder's CA relays nothing, and says why") {
+    server::ServerTlsOptions wrong = tls;
+    wrong.peer_ca_file = WriteTextFile(files.path() / "stranger.pem", stranger.cert_pem());
+    TestServer standby(on_tls(wrong));
+    REQUIRE(AwaitHolder({a.get(), &standby}) == a.get());
+    Crew crew(standby, "unit-7", device_channel(standby));
+    const grpc::Status refused = crew.GoOnDuty(v1::CAPABILITY_TOW, 52.37, 4.90);
+    INFO(refused.error_message());
+    CHECK(refused.error_code() == grpc::StatusCode::UNAVAILABLE);
+    CHECK(absl::StrContains(refused.error_message(), "the replica that dispatches (127.0.0.1:"));
   }
 }
 

@@ -130,6 +130,11 @@ Issued TestCa::IssueServer(const std::string& dns_name) const {
   return Issue(dns_name, "DNS:" + dns_name + ",DNS:localhost,IP:127.0.0.1", "serverAuth");
 }
 
+Issued TestCa::IssueReplica(const std::string& dns_name) const {
+  return Issue(dns_name, "DNS:" + dns_name + ",DNS:localhost,IP:127.0.0.1",
+               "serverAuth,clientAuth");
+}
+
 Issued TestCa::IssueClient(const std::string& common_name) const {
   return Issue(common_name, "", "clientAuth");
 }

@@ -33,6 +33,9 @@ class TestCa {
   Issued IssueServer(const std::string& dns_name = "maydayd.test") const;
   // A client certificate for the device `common_name`.
   Issued IssueClient(const std::string& common_name) const;
+  // A certificate for one of several maydayd replicas, which serve with it
+  // and present it to each other: as IssueServer, for both uses.
+  Issued IssueReplica(const std::string& dns_name) const;
 
  private:
   struct Key;
