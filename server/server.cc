@@ -67,6 +67,10 @@ class ServerImpl final : public Server {
     on_lost_ = options.on_listener_lost;
     auto credentials = MakeServerCredentials(options.tls);
     if (!credentials.ok()) return credentials.status();
+    // Checked on any store, with the other files: what replicas use to call
+    // each other (on PostgreSQL).
+    auto peers = MakePeerCredentials(options.tls);
+    if (!peers.ok()) return peers.status();
     if (auto s = options.rate_limits.Validate(); !s.ok()) return s;
     if (options.track_interval <= absl::ZeroDuration()) {
       return absl::InvalidArgumentError("the track interval must be positive");
@@ -149,8 +153,6 @@ class ServerImpl final : public Server {
     calls_ = std::make_unique<CallPool>(options.call_threads);
     // A responder whose token expires leaves dispatch as a revoked one does.
     if (shared_) {
-      auto peers = MakePeerCredentials(options.tls);
-      if (!peers.ok()) return peers.status();
       relay_ = std::make_unique<DispatchRelay>(DispatchRelayOptions{
           .holder = [this] { return DispatchAddress(); }, .credentials = *std::move(peers)});
     }

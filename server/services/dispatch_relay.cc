@@ -27,6 +27,10 @@ constexpr char kRelayedKey[] = "x-mayday-relayed";
 // holding it there deadlocks nothing).
 template <typename Downstream, typename Up = void>
 struct Link {
+  // The holder's channel: the call performs its operations through it, so
+  // it must outlive the call even if the relay meanwhile found another
+  // holder.
+  std::shared_ptr<grpc::Channel> channel;
   grpc::ClientContext upstream;
   absl::Mutex mu;
   Downstream* downstream ABSL_GUARDED_BY(mu) = nullptr;
@@ -57,6 +61,7 @@ class SubscribeRelay : public QueuedWriter<mayday::v1::ResponderUpdate>, public 
       absl::MutexLock lock(&link_->mu);
       link_->downstream = this;
     }
+    link_->channel = holder->channel;
     services.relay->Carry(*context, &link_->upstream, /*unary=*/false);
     auto* upstream = new Upstream(link_, holder->address);
     mayday::v1::ResponderService::Stub stub(holder->channel);
@@ -151,6 +156,7 @@ class ReportLocationRelay : public grpc::ServerReadReactor<mayday::v1::ReportLoc
     streams_->Open(stream_owner_, services.stream_caps.report_location_per_responder, this,
                    "ReportLocation", principal->Name());
     session_.Open(services.sessions, *principal, this);
+    link_->channel = holder->channel;
     services.relay->Carry(*context, &link_->upstream, /*unary=*/false);
     auto* upstream = new Upstream(link_, holder->address);
     {

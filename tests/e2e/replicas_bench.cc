@@ -10,6 +10,11 @@
 //       how long after a RaiseAlert was sent through replica A its Raised
 //       event reached an operator's WatchCases on A itself and on replica
 //       B (the commit follower): p50, p99, max over the alerts
+//   relay
+//       a crew on the replica that holds dispatch and one on a standby
+//       (whose calls it relays there), taking turns: the time from sending
+//       a RaiseAlert (through the holder) to the offer on the crew's
+//       Subscribe, and a SetDuty's round trip, for each: p50, p99
 //   hand-over
 //       SIGKILL of the replica that holds dispatch, until another answers
 //       grpc.health.v1 "mayday.dispatch" SERVING (the lease runs out, a
@@ -29,6 +34,7 @@
 #include <cstdlib>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,6 +49,7 @@
 #include "grpcpp/grpcpp.h"
 #include "mayday/v1/alert_service.grpc.pb.h"
 #include "mayday/v1/operator_service.grpc.pb.h"
+#include "mayday/v1/responder_service.grpc.pb.h"
 #include "test_postgres.h"
 
 namespace mayday::testing {
@@ -132,6 +139,136 @@ class Feed {
   absl::flat_hash_map<std::string, absl::Time> seen_;
 };
 
+// A crew on one replica: on duty as an ambulance at `latitude`, 2.35,
+// recording when each offer reached its Subscribe.
+class BenchCrew {
+ public:
+  BenchCrew(const std::string& address, std::string token, double latitude)
+      : token_(std::move(token)), latitude_(latitude) {
+    stub_ = v1::ResponderService::NewStub(
+        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+    if (!GoOnDuty().ok()) Fail("a bench crew could not go on duty");
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token_);
+    v1::ReportLocationResponse reported;
+    auto writer = stub_->ReportLocation(&context, &reported);
+    v1::ReportLocationRequest where;
+    where.mutable_location()->set_latitude(latitude_);
+    where.mutable_location()->set_longitude(2.35);
+    writer->Write(where);
+    writer->WritesDone();
+    if (!writer->Finish().ok()) Fail("a bench crew could not report its position");
+    stream_.AddMetadata("authorization", "Bearer " + token_);
+    reader_ = stub_->Subscribe(&stream_, v1::SubscribeRequest());
+    reader_->WaitForInitialMetadata();
+    thread_ = std::thread([this] {
+      v1::ResponderUpdate update;
+      while (reader_->Read(&update)) {
+        if (!update.has_offer()) continue;
+        absl::MutexLock lock(&mu_);
+        offered_[update.offer().case_()] = absl::Now();
+      }
+    });
+  }
+  ~BenchCrew() {
+    stream_.TryCancel();
+    thread_.join();
+  }
+  grpc::Status GoOnDuty() {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token_);
+    v1::SetDutyRequest duty;
+    duty.set_on_duty(true);
+    duty.add_capabilities(v1::CAPABILITY_AMBULANCE);
+    v1::Responder me;
+    return stub_->SetDuty(&context, duty, &me);
+  }
+  // When `name` was offered to this crew, waiting up to 5 s.
+  std::optional<absl::Time> Offered(const std::string& name) {
+    absl::MutexLock lock(&mu_);
+    auto known = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return offered_.contains(name); };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&known), absl::Seconds(5))) return std::nullopt;
+    return offered_[name];
+  }
+  double latitude() const { return latitude_; }
+
+ private:
+  const std::string token_;
+  const double latitude_;
+  std::unique_ptr<v1::ResponderService::Stub> stub_;
+  grpc::ClientContext stream_;
+  std::unique_ptr<grpc::ClientReader<v1::ResponderUpdate>> reader_;
+  std::thread thread_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, absl::Time> offered_ ABSL_GUARDED_BY(mu_);
+};
+
+// Index of the replica that dispatches, waiting up to 15 s.
+int FindHolder(const std::vector<std::unique_ptr<Daemon>>& replicas) {
+  const absl::Time look = absl::Now();
+  while (absl::Now() - look < absl::Seconds(15)) {
+    for (size_t i = 0; i < replicas.size(); ++i) {
+      if (HealthServing(replicas[i]->address(), "mayday.dispatch")) return static_cast<int>(i);
+    }
+  }
+  Fail("no replica dispatches");
+}
+
+// Offers to a crew on the holder and to one on a standby, taking turns.
+void Relay(const std::string& uri, const std::vector<std::unique_ptr<Daemon>>& replicas,
+           int rounds) {
+  const int holder = FindHolder(replicas);
+  const int standby = (holder + 1) % static_cast<int>(replicas.size());
+  // Whoever took the lease last, every standby knows it within 250 ms.
+  absl::SleepFor(absl::Milliseconds(500));
+  const std::vector<std::string> crew_tokens = Tokens(uri, "responder", "relay-crew", 2);
+  const std::vector<std::string> people = Tokens(uri, "member", "r", rounds * 2);
+  BenchCrew direct(replicas[holder]->address(), crew_tokens[0], 48.80);
+  BenchCrew relayed(replicas[standby]->address(), crew_tokens[1], 48.90);
+  auto alerts = v1::AlertService::NewStub(
+      grpc::CreateChannel(replicas[holder]->address(), grpc::InsecureChannelCredentials()));
+  std::vector<double> offer_direct, offer_relayed, duty_direct, duty_relayed;
+  for (int i = 0; i < rounds * 2; ++i) {
+    BenchCrew& crew = i % 2 == 0 ? direct : relayed;
+    v1::RaiseAlertRequest request;
+    request.set_request_id(absl::StrCat("relay-", i));
+    request.set_kind(v1::CASE_KIND_MEDICAL);
+    request.mutable_location()->set_latitude(crew.latitude());
+    request.mutable_location()->set_longitude(2.35);
+    request.mutable_location()->set_horizontal_accuracy_meters(10);
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + people[i]);
+    const absl::Time t0 = absl::Now();
+    v1::Case opened;
+    if (!alerts->RaiseAlert(&context, request, &opened).ok()) Fail("a relay alert failed");
+    const std::optional<absl::Time> offered = crew.Offered(opened.name());
+    if (!offered.has_value()) Fail("an offer did not reach its crew within 5 s");
+    (i % 2 == 0 ? offer_direct : offer_relayed)
+        .push_back(absl::ToDoubleMilliseconds(*offered - t0));
+    // The member cancels: the offer is withdrawn and the crew is free.
+    grpc::ClientContext cancel_context;
+    cancel_context.AddMetadata("authorization", "Bearer " + people[i]);
+    v1::CancelCaseRequest cancel;
+    cancel.set_name(opened.name());
+    cancel.set_reason("bench");
+    v1::Case cancelled;
+    if (!alerts->CancelCase(&cancel_context, cancel, &cancelled).ok()) Fail("cancel failed");
+    const absl::Time d0 = absl::Now();
+    if (!crew.GoOnDuty().ok()) Fail("SetDuty failed");
+    (i % 2 == 0 ? duty_direct : duty_relayed)
+        .push_back(absl::ToDoubleMilliseconds(absl::Now() - d0));
+  }
+  std::printf(
+      "{\"label\":\"relay\",\"rounds\":%d,\"offer_direct_p50_ms\":%.2f,"
+      "\"offer_direct_p99_ms\":%.2f,\"offer_relayed_p50_ms\":%.2f,"
+      "\"offer_relayed_p99_ms\":%.2f,\"duty_direct_p50_ms\":%.2f,\"duty_direct_p99_ms\":%.2f,"
+      "\"duty_relayed_p50_ms\":%.2f,\"duty_relayed_p99_ms\":%.2f}\n",
+      rounds, Quantile(offer_direct, 0.5), Quantile(offer_direct, 0.99),
+      Quantile(offer_relayed, 0.5), Quantile(offer_relayed, 0.99), Quantile(duty_direct, 0.5),
+      Quantile(duty_direct, 0.99), Quantile(duty_relayed, 0.5), Quantile(duty_relayed, 0.99));
+  std::fflush(stdout);
+}
+
 std::string NewDatabase() {
   absl::StatusOr<TestPostgres*> cluster = TestPostgres::Shared();
   if (!cluster.ok()) Fail(cluster.status().ToString());
@@ -218,17 +355,12 @@ int Main(int argc, char** argv) {
     std::fflush(stdout);
   }
 
+  Relay(uri, replicas, alerts / 2);
+
   // Hand-over after SIGKILL of the holder.
   std::vector<double> took;
   for (int round = 0; round < kills; ++round) {
-    int holder = -1;
-    const absl::Time look = absl::Now();
-    while (holder < 0 && absl::Now() - look < absl::Seconds(15)) {
-      for (int i = 0; i < 3; ++i) {
-        if (HealthServing(replicas[i]->address(), "mayday.dispatch")) holder = i;
-      }
-    }
-    if (holder < 0) Fail("no replica dispatches");
+    const int holder = FindHolder(replicas);
     replicas[holder]->Stop(SIGKILL);
     const absl::Time killed = absl::Now();
     bool moved = false;

@@ -6,7 +6,7 @@ json="$(cat)"
 field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" <<<"$2"; }
 line() { grep "\"label\":\"$1\"" <<<"$json" | head -1; }
 sqlite="$(line intake-sqlite)" pg1="$(line intake-pg-1)" pg3="$(line intake-pg-3)"
-watch="$(line watch)" handover="$(line hand-over)"
+watch="$(line watch)" relay="$(line relay)" handover="$(line hand-over)"
 echo "## Replicas on one PostgreSQL"
 echo
 echo "\`replicas_bench\` (tests/e2e/replicas_bench.cc), one run, everything on this machine:"
@@ -37,6 +37,18 @@ echo "| B, another replica | $(field cross_p50_ms "$watch") ms | $(field cross_p
 echo
 echo "Missing on either: $(field missing "$watch"). Both go through the commit follower (the"
 echo "target was p99 <= 100 ms): the notice wakes every replica's follower at the commit."
+echo
+echo "**Relayed crews**: a crew on the replica that holds dispatch and one on a standby (which"
+echo "relays its calls to the holder), $(field rounds "$relay") alerts each, taking turns; each alert raised"
+echo "through the holder near one of them, and cancelled once offered:"
+echo
+echo "| crew on | alert sent to offer on its stream, p50 | p99 | SetDuty, p50 | p99 |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+echo "| the holder | $(field offer_direct_p50_ms "$relay") ms | $(field offer_direct_p99_ms "$relay") ms | $(field duty_direct_p50_ms "$relay") ms | $(field duty_direct_p99_ms "$relay") ms |"
+echo "| a standby (relayed) | $(field offer_relayed_p50_ms "$relay") ms | $(field offer_relayed_p99_ms "$relay") ms | $(field duty_relayed_p50_ms "$relay") ms | $(field duty_relayed_p99_ms "$relay") ms |"
+echo
+echo "The offer is one more write on a stream already open between the replicas; a relayed"
+echo "unary call is one more gRPC round trip on loopback."
 echo
 echo "**Dispatch hand-over**: $(field kills "$handover") times, SIGKILL of the replica holding dispatch,"
 echo "until another answers \`grpc.health.v1\` \`mayday.dispatch\` SERVING (lease run out,"

@@ -264,29 +264,36 @@ TEST_CASE("TLS: bad certificate, key or CA files stop the server before it opens
     const char* cert;
     const char* key;
     const char* client_ca;
+    const char* peer_ca;
     const char* message;
   };
   auto row = GENERATE(values<Row>({
-      {"a certificate without a key", "server.pem", "", "", "--tls-cert and --tls-key go together"},
-      {"a key without a certificate", "", "server.key", "", "--tls-cert and --tls-key go together"},
-      {"a client CA without TLS", "", "", "ca.pem",
+      {"a certificate without a key", "server.pem", "", "", "",
+       "--tls-cert and --tls-key go together"},
+      {"a key without a certificate", "", "server.key", "", "",
+       "--tls-cert and --tls-key go together"},
+      {"a client CA without TLS", "", "", "ca.pem", "",
        "--tls-client-ca needs --tls-cert and --tls-key"},
-      {"a missing certificate file", "missing.pem", "server.key", "",
+      {"a missing certificate file", "missing.pem", "server.key", "", "",
        "--tls-cert @missing.pem: cannot read it: No such file or directory"},
-      {"a certificate file that is a directory", ".", "server.key", "",
+      {"a certificate file that is a directory", ".", "server.key", "", "",
        "--tls-cert @.: cannot read it"},
-      {"a certificate file that is not PEM", "notes.txt", "server.key", "",
+      {"a certificate file that is not PEM", "notes.txt", "server.key", "", "",
        "--tls-cert @notes.txt: holds no PEM certificate"},
-      {"a damaged certificate", "damaged.pem", "server.key", "",
+      {"a damaged certificate", "damaged.pem", "server.key", "", "",
        "--tls-cert @damaged.pem: holds a damaged PEM certificate"},
-      {"a key file that is not PEM", "server.pem", "notes.txt", "",
+      {"a key file that is not PEM", "server.pem", "notes.txt", "", "",
        "--tls-key @notes.txt: holds no unencrypted PEM private key"},
-      {"the key of another certificate", "server.pem", "other.key", "",
+      {"the key of another certificate", "server.pem", "other.key", "", "",
        "--tls-key @other.key is not the key of the certificate in --tls-cert @server.pem"},
-      {"a missing client CA file", "server.pem", "server.key", "missing.pem",
+      {"a missing client CA file", "server.pem", "server.key", "missing.pem", "",
        "--tls-client-ca @missing.pem: cannot read it"},
-      {"a client CA file that is not PEM", "server.pem", "server.key", "notes.txt",
+      {"a client CA file that is not PEM", "server.pem", "server.key", "notes.txt", "",
        "--tls-client-ca @notes.txt: holds no PEM certificate"},
+      {"a peer CA without TLS", "", "", "", "ca.pem",
+       "--tls-peer-ca needs --tls-cert and --tls-key"},
+      {"a peer CA file that is not PEM", "server.pem", "server.key", "", "notes.txt",
+       "--tls-peer-ca @notes.txt: holds no PEM certificate"},
   }));
   INFO(row.what);
   const auto path = [&](const char* name) {
@@ -299,7 +306,10 @@ TEST_CASE("TLS: bad certificate, key or CA files stop the server before it opens
   server::ServerOptions options;
   options.listen_address = "127.0.0.1:0";
   options.db_path = (d / "mayday.db").string();
-  options.tls = {path(row.cert), path(row.key), path(row.client_ca)};
+  options.tls = {.cert_file = path(row.cert),
+                 .key_file = path(row.key),
+                 .client_ca_file = path(row.client_ca),
+                 .peer_ca_file = path(row.peer_ca)};
   auto started = server::Server::Start(options);
   REQUIRE_FALSE(started.ok());
   INFO(started.status());
