@@ -17,7 +17,8 @@
 #   tools/cluster.sh BIN_DIR status  print the endpoints and the primary
 #   tools/cluster.sh BIN_DIR stop    stop every process, remove the folder
 #
-# The folder is $MAYDAY_CLUSTER_DIR (default /tmp/mayday-cluster). Its
+# The folder is $MAYDAY_CLUSTER_DIR (default /tmp/mayday-cluster), the
+# number of crews $MAYDAY_CLUSTER_CREWS (default 4, at least 2). Its
 # file "env" holds the endpoints as shell variables (MAYDAY_STORE,
 # MAYDAY_SERVERS, ...); "pids/NAME" the pid of each process now running.
 # PostgreSQL and Patroni run as the postgres user (PostgreSQL refuses root).
@@ -217,14 +218,15 @@ MAYDAY_PATRONI_APIS='$(IFS=,; echo "${apis[*]}")'
 MAYDAY_PG_PORTS='$(IFS=,; echo "${pg_ports[*]}")'
 EOF
 
-  say "tokens: a care desk, 4 crews"
+  local crews="${MAYDAY_CLUSTER_CREWS:-4}"
+  say "tokens: a care desk, $crews crews"
   local tokens_log="$dir/logs/tokens.log"
   "$bin/maydayd" token create --store "$store" --role operator --subject care-desk \
     >"$dir/operator.token" 2>>"$tokens_log"
   "$bin/maydayd" token create --store "$store" --role admin --subject cluster-admin \
     >"$dir/admin.token" 2>>"$tokens_log"
   : >"$dir/crews.tokens"
-  for i in 1 2 3 4; do
+  for i in $(seq 1 "$crews"); do
     "$bin/maydayd" token create --store "$store" --role responder --subject "unit-$i" \
       >>"$dir/crews.tokens" 2>>"$tokens_log"
   done
@@ -241,7 +243,7 @@ EOF
   say "simulated crews, given every replica"
   supervise sim root "$bin/mayday-sim" responders --server "ipv4:$(IFS=,; echo "${servers[*]}")" \
     --token-file "$dir/crews.tokens" --center 52.3676,4.9041 --radius-m 3000 \
-    --fleet tow:2,ambulance:2 --accept-delay-ms 200 --drive-seconds 2 --on-scene-seconds 1 \
+    --fleet "tow:$(( (crews + 1) / 2 )),ambulance:$(( crews / 2 ))" --accept-delay-ms 200 --drive-seconds 2 --on-scene-seconds 1 \
     --duration-s 86400
 
   say "an alert through the SDK, given every replica"

@@ -10,10 +10,12 @@
 #include <memory>
 #include <thread>
 
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "sim/crash_load.h"
 #include "sim/crash_verify.h"
 #include "sim/fleet.h"
+#include "sim/geo.h"
 
 namespace mayday::tools {
 namespace {
@@ -26,6 +28,8 @@ struct LoadFlags {
   CrashLoadOptions options;
   std::string token_file;
   double duration_s = 0;
+  std::string near;           // "LAT,LON"
+  std::string watch_servers;  // "H1:P1,H2:P2"
 };
 
 struct VerifyFlags {
@@ -44,6 +48,14 @@ int RunLoad(LoadFlags& flags) {
   auto tokens = ReadTokenFile(flags.token_file);
   if (!tokens.ok()) return Usage(tokens.status());
   flags.options.tokens = *std::move(tokens);
+  if (!flags.near.empty()) {
+    auto center = ParseLatLng(flags.near);
+    if (!center.ok()) return Usage(center.status());
+    flags.options.near = std::make_pair(center->latitude, center->longitude);
+  }
+  if (!flags.watch_servers.empty()) {
+    flags.options.watch_servers = absl::StrSplit(flags.watch_servers, ',', absl::SkipEmpty());
+  }
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -111,6 +123,22 @@ void AddCrashCommands(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   load->add_option("--seed", load_flags->options.seed, "seed of the request_ids")
       ->capture_default_str();
+  load->add_option("--per-second", load_flags->options.per_second,
+                   "alerts a second over all clients (0: as fast as they go)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  load->add_flag("--keep-open", load_flags->options.keep_open,
+                 "leave each case open for the crews instead of cancelling it");
+  load->add_option("--near", load_flags->near, "LAT,LON: raise within about 2 km of it");
+  load->add_flag("--sdk", load_flags->options.through_sdk,
+                 "raise through the SDK's RaiseAlert (its retries, with the same request_id)");
+  load->add_option("--watch-every", load_flags->options.watch_every,
+                   "follow one acknowledged alert in N with the member's SDK WatchCase")
+      ->check(CLI::NonNegativeNumber);
+  load->add_option("--watch-servers", load_flags->watch_servers,
+                   "H1:P1,H2:P2: the replicas the watchers use, in turn");
+  load->add_option("--watch-log", load_flags->options.watch_log,
+                   "file the watchers write each event to (CASE SEQUENCE STATE)");
   load->callback([load_flags, exit_code] { *exit_code = RunLoad(*load_flags); });
 
   auto verify_flags = std::make_shared<VerifyFlags>();
@@ -126,6 +154,14 @@ void AddCrashCommands(CLI::App& app, int* exit_code) {
                      "a file holding an operator token");
   verify->add_option("--db", verify_flags->options.db_path,
                      "database of a stopped server: PRAGMA integrity_check");
+  verify->add_option("--members-prefix", verify_flags->options.members_prefix,
+                     "only cases of members named so count as stored but unacknowledged");
+  verify->add_flag("--dispatch-checks", verify_flags->options.dispatch_checks,
+                   "also: no case offered to two crews at once, no crew with two cases");
+  verify->add_option("--watch-log", verify_flags->options.watch_log,
+                     "crash-load's --watch-log: each watched event in order, once, as stored");
+  verify->add_option("--faults", verify_flags->options.faults_path,
+                     "faults injected (UNIX_MS KIND per line): time to the next ack and offer");
   verify->add_option("--threads", verify_flags->options.threads, "calls in flight")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();

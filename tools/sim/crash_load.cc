@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
+#include "mayday/sdk/client.h"
 #include "mayday/v1/alert_service.grpc.pb.h"
 #include "maydayctl/json.h"
 
@@ -88,16 +89,25 @@ class Connection {
 
 class CrashLoad {
  public:
-  CrashLoad(const CrashLoadOptions& options, std::FILE* acked, const std::atomic<bool>* stop)
-      : options_(options), acked_(acked), stop_(stop) {}
+  // `watch_log` may be null (no watchers).
+  CrashLoad(const CrashLoadOptions& options, std::FILE* acked, std::FILE* watch_log,
+            const std::atomic<bool>* stop)
+      : options_(options), acked_(acked), watch_log_(watch_log), stop_(stop) {}
 
   CrashLoadResult Run() {
-    const absl::Time start = absl::Now();
+    start_ = absl::Now();
     std::vector<std::thread> threads;
     for (int i = 0; i < options_.clients; ++i) threads.emplace_back([this, i] { Client(i); });
     for (std::thread& t : threads) t.join();
+    // The watchers end with the load (each waits for its SDK thread).
+    std::vector<Watching> watching;
+    {
+      absl::MutexLock lock(&mu_);
+      std::swap(watching, watching_);
+    }
+    watching.clear();
     absl::MutexLock lock(&mu_);
-    result_.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    result_.seconds = absl::ToDoubleSeconds(absl::Now() - start_);
     return result_;
   }
 
@@ -108,7 +118,23 @@ class CrashLoad {
     std::mt19937_64 random(options_.seed * 1'000'003 + index);
     Connection connection(options_.address);
     std::uniform_real_distribution<double> latitude(51.0, 53.4), longitude(3.5, 7.1);
+    if (options_.near.has_value()) {
+      // About 2 km either way.
+      const auto [lat, lon] = *options_.near;
+      latitude = std::uniform_real_distribution<double>(lat - 0.018, lat + 0.018);
+      longitude = std::uniform_real_distribution<double>(lon - 0.03, lon + 0.03);
+    }
     for (int64_t n = 0; !stop_->load(); ++n) {
+      if (options_.per_second > 0) {
+        // This client's n-th alert, in turn with the others.
+        const absl::Time due =
+            start_ +
+            absl::Seconds(static_cast<double>(n * options_.clients + index) / options_.per_second);
+        while (!stop_->load() && absl::Now() < due) {
+          absl::SleepFor(std::min(due - absl::Now(), absl::Milliseconds(100)));
+        }
+        if (stop_->load()) return;
+      }
       const size_t token_index = (index + n * options_.clients) % options_.tokens.size();
       const std::string& token = options_.tokens[token_index];
       v1::RaiseAlertRequest request;
@@ -118,9 +144,23 @@ class CrashLoad {
       request.mutable_location()->set_longitude(longitude(random));
       request.set_note("crash test");
       int attempts = 0;
-      std::optional<v1::Case> acked = RaiseUntilAcknowledged(connection, token, request, &attempts);
+      std::optional<v1::Case> acked;
+      if (options_.through_sdk) {
+        absl::StatusOr<v1::Case> raised = RaiseThroughSdk(token, request);
+        if (!raised.ok()) {
+          absl::MutexLock lock(&mu_);
+          ++result_.gave_up;
+          ++result_.errors[absl::StatusCodeToString(raised.status().code())];
+          continue;
+        }
+        acked = *std::move(raised);
+        attempts = 1;
+      } else {
+        acked = RaiseUntilAcknowledged(connection, token, request, &attempts);
+      }
       if (!acked.has_value()) return;
       Record(request.request_id(), *acked, token_index, attempts);
+      if (options_.watch_every > 0 && n % options_.watch_every == 0) Watch(token, *acked);
       if (options_.reraise_every > 0 && n % options_.reraise_every == 0) {
         std::optional<v1::Case> again =
             RaiseUntilAcknowledged(connection, token, request, &attempts);
@@ -133,8 +173,61 @@ class CrashLoad {
                        request.request_id().c_str(), acked->name().c_str(), again->name().c_str());
         }
       }
+      if (options_.keep_open) continue;
       if (!CancelUntilDone(connection, token, acked->name())) return;
     }
+  }
+
+  // One press through the SDK, as a phone makes it: the SDK retries with
+  // the same request_id until the client's raise deadline.
+  absl::StatusOr<v1::Case> RaiseThroughSdk(const std::string& token,
+                                           const v1::RaiseAlertRequest& request) {
+    sdk::ClientOptions options;
+    options.server = options_.address;
+    options.token = token;
+    options.call_timeout = options_.call_timeout;
+    options.raise_deadline = options_.drain_timeout;
+    options.initial_backoff = absl::Milliseconds(100);
+    options.max_backoff = absl::Seconds(1);
+    absl::StatusOr<std::unique_ptr<sdk::Client>> client = sdk::Client::Create(options);
+    if (!client.ok()) return client.status();
+    sdk::Alert alert;
+    alert.kind = request.kind();
+    alert.latitude = request.location().latitude();
+    alert.longitude = request.location().longitude();
+    alert.note = request.note();
+    alert.request_id = request.request_id();
+    return (*client)->RaiseAlert(alert);
+  }
+
+  // Follows `acked` with its member's SDK WatchCase on the next watch
+  // server, writing each event delivered to the watch log.
+  void Watch(const std::string& token, const v1::Case& acked) {
+    if (options_.watch_servers.empty() || watch_log_ == nullptr) return;
+    sdk::ClientOptions options;
+    {
+      absl::MutexLock lock(&mu_);
+      options.server = options_.watch_servers[result_.watched % options_.watch_servers.size()];
+    }
+    options.token = token;
+    options.initial_backoff = absl::Milliseconds(100);
+    options.max_backoff = absl::Seconds(1);
+    absl::StatusOr<std::unique_ptr<sdk::Client>> client = sdk::Client::Create(options);
+    if (!client.ok()) return;
+    const std::string name = acked.name();
+    absl::StatusOr<std::unique_ptr<sdk::Watch>> watch = (*client)->WatchCase(
+        name, 0,
+        [this, name](const v1::CaseEvent& event) {
+          absl::MutexLock lock(&watch_mu_);
+          std::fprintf(watch_log_, "%s %lld %d\n", name.c_str(),
+                       static_cast<long long>(event.sequence()), static_cast<int>(event.state()));
+          std::fflush(watch_log_);
+        },
+        [](const absl::Status&) {});
+    if (!watch.ok()) return;
+    absl::MutexLock lock(&mu_);
+    ++result_.watched;
+    watching_.push_back(Watching{*std::move(client), *std::move(watch)});
   }
 
   // Sends `request` until the server acknowledges it. nullopt on a refusal
@@ -227,19 +320,30 @@ class CrashLoad {
 
   void Record(const std::string& request_id, const v1::Case& c, size_t token_index, int attempts) {
     absl::MutexLock lock(&mu_);
-    std::fprintf(acked_, "%s %s %s %zu\n", request_id.c_str(), c.name().c_str(), c.member().c_str(),
-                 token_index);
+    std::fprintf(acked_, "%s %s %s %zu %lld\n", request_id.c_str(), c.name().c_str(),
+                 c.member().c_str(), token_index,
+                 static_cast<long long>(absl::ToUnixMillis(absl::Now())));
     std::fflush(acked_);
     ++result_.acknowledged;
     result_.attempts += attempts;
     if (attempts > 1) ++result_.retried;
   }
 
+  // A watcher: its Client, and the watch (destroyed first).
+  struct Watching {
+    std::unique_ptr<sdk::Client> client;
+    std::unique_ptr<sdk::Watch> watch;
+  };
+
   const CrashLoadOptions options_;
   std::FILE* const acked_;
+  std::FILE* const watch_log_;
   const std::atomic<bool>* const stop_;
+  absl::Time start_;  // set before the clients start
   absl::Mutex mu_;
   CrashLoadResult result_ ABSL_GUARDED_BY(mu_);
+  std::vector<Watching> watching_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex watch_mu_;  // writes to watch_log_
   absl::Time drain_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
 };
 
@@ -255,9 +359,26 @@ absl::StatusOr<CrashLoadResult> RunCrashLoad(const CrashLoadOptions& options,
     return absl::NotFoundError(absl::StrCat("cannot write the acknowledgement file ",
                                             options.acked_path, ": ", std::strerror(errno)));
   }
-  CrashLoad load(options, acked, stop);
-  CrashLoadResult result = load.Run();
+  std::FILE* watch_log = nullptr;
+  if (options.watch_every > 0) {
+    if (options.watch_servers.empty() || options.watch_log.empty()) {
+      std::fclose(acked);
+      return absl::InvalidArgumentError("watchers need watch servers and a watch log");
+    }
+    watch_log = std::fopen(options.watch_log.c_str(), "w");
+    if (watch_log == nullptr) {
+      std::fclose(acked);
+      return absl::NotFoundError(absl::StrCat("cannot write the watch log ", options.watch_log,
+                                              ": ", std::strerror(errno)));
+    }
+  }
+  CrashLoadResult result;
+  {
+    CrashLoad load(options, acked, watch_log, stop);
+    result = load.Run();
+  }
   std::fclose(acked);
+  if (watch_log != nullptr) std::fclose(watch_log);
   return result;
 }
 
@@ -267,14 +388,14 @@ std::string CrashLoadResultJson(const CrashLoadResult& r) {
     absl::StrAppend(&errors, errors.size() > 1 ? "," : "", JsonString(code), ":", count);
   }
   errors += "}";
-  return absl::StrCat("{\"acknowledged\":", r.acknowledged, ",\"attempts\":", r.attempts,
-                      ",\"retried\":", r.retried, ",\"found_by_retry\":", r.found_by_retry,
-                      ",\"reraised\":", r.reraised,
-                      ",\"reraise_mismatches\":", r.reraise_mismatches,
-                      ",\"cancelled\":", r.cancelled, ",\"refused\":", r.refused,
-                      ",\"first_refusal\":", JsonString(r.first_refusal),
-                      ",\"drain_timed_out\":", r.drain_timed_out ? "true" : "false",
-                      ",\"errors\":", errors, ",\"seconds\":", JsonNumber(r.seconds, 3), "}");
+  return absl::StrCat(
+      "{\"acknowledged\":", r.acknowledged, ",\"attempts\":", r.attempts,
+      ",\"retried\":", r.retried, ",\"found_by_retry\":", r.found_by_retry,
+      ",\"gave_up\":", r.gave_up, ",\"watched\":", r.watched, ",\"reraised\":", r.reraised,
+      ",\"reraise_mismatches\":", r.reraise_mismatches, ",\"cancelled\":", r.cancelled,
+      ",\"refused\":", r.refused, ",\"first_refusal\":", JsonString(r.first_refusal),
+      ",\"drain_timed_out\":", r.drain_timed_out ? "true" : "false", ",\"errors\":", errors,
+      ",\"seconds\":", JsonNumber(r.seconds, 3), "}");
 }
 
 }  // namespace mayday::tools

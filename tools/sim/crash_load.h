@@ -6,7 +6,7 @@
 // open cases do not pile up and restarts stay quick. Every acknowledgement is
 // written at once to the acknowledgement file, one line per alert:
 //
-//   REQUEST_ID CASE_NAME MEMBER_NAME TOKEN_INDEX
+//   REQUEST_ID CASE_NAME MEMBER_NAME TOKEN_INDEX ACK_UNIX_MS
 //
 // which `mayday-sim crash-verify` (crash_verify.h) checks against the server
 // at the end. The client is not killed, only the server, so a flushed line is
@@ -18,7 +18,9 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -43,6 +45,26 @@ struct CrashLoadOptions {
   // One alert in `reraise_every` is raised again after its acknowledgement.
   int reraise_every = 8;
   uint64_t seed = 1;
+
+  // The chaos test's load (tools/chaos.sh) sets these.
+  // Alerts a second over all clients; 0: as fast as they go.
+  double per_second = 0;
+  // Leave each case open for the crews, instead of cancelling it.
+  bool keep_open = false;
+  // Raise near this point (within about 2 km) instead of all over the
+  // Netherlands, so that crews around it are offered them.
+  std::optional<std::pair<double, double>> near;
+  // Raise through the SDK (mayday::sdk::Client::RaiseAlert, which retries
+  // with the same request_id with backoff and jitter until its deadline,
+  // as a phone does) instead of this client's own quick retries.
+  bool through_sdk = false;
+  // With watch_every > 0: one acknowledged alert in watch_every is
+  // followed by its member's SDK WatchCase on a replica of watch_servers
+  // (taking turns), until the load ends; every event delivered is written
+  // to watch_log as "CASE SEQUENCE STATE" (crash_verify.h checks them).
+  int watch_every = 0;
+  std::vector<std::string> watch_servers;
+  std::string watch_log;
 };
 
 struct CrashLoadResult {
@@ -53,6 +75,8 @@ struct CrashLoadResult {
   // server was killed between the commit and the answer, and a retry after
   // the restart returned the stored case.
   int64_t found_by_retry = 0;
+  int64_t gave_up = 0;    // alerts the SDK gave up on at its deadline (never acknowledged)
+  int64_t watched = 0;    // acknowledged alerts followed by a watcher
   int64_t reraised = 0;   // acknowledged alerts raised again
   int64_t cancelled = 0;  // cases cancelled after acknowledgement
   // Failures of the promises, seen by the client itself: a re-raise that

@@ -3,13 +3,17 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <sstream>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
@@ -36,6 +40,7 @@ struct Acknowledgement {
   std::string case_name;
   std::string member;
   size_t token_index = 0;
+  int64_t ack_ms = 0;  // when it was acknowledged, if the line says
 };
 
 absl::StatusOr<std::vector<Acknowledgement>> ReadAcknowledgements(const std::string& path) {
@@ -50,6 +55,7 @@ absl::StatusOr<std::vector<Acknowledgement>> ReadAcknowledgements(const std::str
       return absl::InvalidArgumentError(
           absl::StrCat(path, ":", number, ": expected REQUEST_ID CASE MEMBER TOKEN_INDEX"));
     }
+    fields >> a.ack_ms;  // optional
     out.push_back(std::move(a));
   }
   return out;
@@ -71,6 +77,8 @@ class Verifier {
  public:
   Verifier(const CrashVerifyOptions& options, std::shared_ptr<grpc::Channel> channel)
       : options_(options),
+        keep_events_(options.dispatch_checks || !options.watch_log.empty() ||
+                     !options.faults_path.empty()),
         operators_(v1::OperatorService::NewStub(channel)),
         members_(v1::AlertService::NewStub(channel)) {}
 
@@ -108,6 +116,7 @@ class Verifier {
       }
     }
     for (const v1::Case& c : *cases) {
+      if (!absl::StartsWith(c.member(), options_.members_prefix)) continue;
       if (!named.contains(c.name())) {
         Problem(result, result.unacknowledged,
                 absl::StrCat(c.name(), " is stored but was never acknowledged"));
@@ -117,6 +126,14 @@ class Verifier {
     ParallelFor(cases->size(), options_.threads,
                 [&](size_t i) { CheckEvents((*cases)[i], result); });
     ParallelFor(acked.size(), options_.threads, [&](size_t i) { CheckRetry(acked[i], result); });
+    absl::MutexLock lock(&mu_);
+    if (options_.dispatch_checks) CheckDispatch(result);
+    if (!options_.watch_log.empty()) {
+      if (auto s = CheckWatchers(result); !s.ok()) return s;
+    }
+    if (!options_.faults_path.empty()) {
+      if (auto s = TimeFaults(acked, result); !s.ok()) return s;
+    }
     return absl::OkStatus();
   }
 
@@ -160,6 +177,11 @@ class Verifier {
                 absl::StrCat(c.name(), ": ListCaseEvents: ", DescribeStatus(FromGrpc(status))));
         return;
       }
+      if (keep_events_) {
+        absl::MutexLock lock(&mu_);
+        auto& kept = events_[c.name()];
+        kept.insert(kept.end(), page.events().begin(), page.events().end());
+      }
       for (const v1::CaseEvent& e : page.events()) {
         if (e.sequence() != expected) {
           Problem(
@@ -175,7 +197,9 @@ class Verifier {
       }
       token = page.next_page_token();
     } while (!token.empty());
-    if (expected - 1 != c.last_sequence()) {
+    // Fewer than the case said when listed: lost events. More: later ones
+    // (dispatch may still write while this reads).
+    if (expected - 1 < c.last_sequence()) {
       Problem(
           result, result.event_gaps,
           absl::StrCat(c.name(), ": ", expected - 1, " events, last_sequence ", c.last_sequence()));
@@ -210,11 +234,154 @@ class Verifier {
 
   void Problem(CrashVerifyResult& result, int64_t& counter, std::string what) {
     absl::MutexLock lock(&mu_);
+    ProblemLocked(result, counter, std::move(what));
+  }
+  void ProblemLocked(CrashVerifyResult& result, int64_t& counter, std::string what)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     ++counter;
     if (result.problems.size() < kMaxProblems) result.problems.push_back(std::move(what));
   }
 
+  static absl::Time TimeOf(const v1::CaseEvent& e) {
+    return absl::FromUnixSeconds(e.event_time().seconds()) +
+           absl::Nanoseconds(e.event_time().nanos());
+  }
+
+  // No case offered to a crew while another held its offer; no crew with
+  // two cases at once (from its assignment to the case's end).
+  void CheckDispatch(CrashVerifyResult& result) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    struct Held {
+      absl::Time from, to;
+      std::string name;
+    };
+    absl::flat_hash_map<std::string, std::vector<Held>> by_crew;
+    for (const auto& [name, events] : events_) {
+      std::string outstanding, crew;
+      absl::Time from;
+      for (const v1::CaseEvent& e : events) {
+        if (e.has_offered()) {
+          if (!outstanding.empty()) {
+            ProblemLocked(result, result.double_offers,
+                          absl::StrCat(name, " offered to ", e.offered().responder(), " while ",
+                                       outstanding, " held its offer"));
+          }
+          outstanding = e.offered().responder();
+        } else if (e.has_offer_ended() || e.has_assigned()) {
+          outstanding.clear();
+        }
+        if (e.has_assigned()) {
+          if (!crew.empty()) by_crew[crew].push_back({from, TimeOf(e), name});
+          crew = e.assigned().responder();
+          from = TimeOf(e);
+        } else if (!crew.empty() &&
+                   (e.state() == v1::CASE_STATE_RESOLVED || e.state() == v1::CASE_STATE_CANCELLED ||
+                    e.state() == v1::CASE_STATE_DISPATCHING ||
+                    e.state() == v1::CASE_STATE_ESCALATED)) {
+          by_crew[crew].push_back({from, TimeOf(e), name});
+          crew.clear();
+        }
+      }
+      if (!crew.empty()) by_crew[crew].push_back({from, absl::InfiniteFuture(), name});
+    }
+    for (auto& [crew, held] : by_crew) {
+      std::sort(held.begin(), held.end(),
+                [](const Held& a, const Held& b) { return a.from < b.from; });
+      for (size_t i = 1; i < held.size(); ++i) {
+        if (held[i].from < held[i - 1].to) {
+          ProblemLocked(result, result.double_assignments,
+                        absl::StrCat(crew, " was assigned ", held[i].name, " while it held ",
+                                     held[i - 1].name));
+        }
+      }
+    }
+  }
+
+  // Each watched case's events as the watcher got them: 1, 2, 3, ... each
+  // once, in order, with the state stored.
+  absl::Status CheckWatchers(CrashVerifyResult& result) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::ifstream in(options_.watch_log);
+    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", options_.watch_log));
+    absl::flat_hash_map<std::string, int64_t> last;  // case -> last sequence delivered
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string name;
+      int64_t sequence = 0;
+      int state = 0;
+      if (!(fields >> name >> sequence >> state)) continue;  // a line cut by the end
+      int64_t& seen = last[name];
+      if (sequence != seen + 1) {
+        ProblemLocked(
+            result, result.watch_errors,
+            absl::StrCat("a watcher of ", name, " got event ", sequence, " after ", seen));
+      }
+      seen = std::max(seen, sequence);
+      auto stored = events_.find(name);
+      if (stored == events_.end() || sequence < 1 ||
+          sequence > static_cast<int64_t>(stored->second.size()) ||
+          static_cast<int>(stored->second[sequence - 1].state()) != state) {
+        ProblemLocked(
+            result, result.watch_errors,
+            absl::StrCat("a watcher of ", name, " got event ", sequence, " not as stored"));
+      }
+    }
+    result.watched_cases = static_cast<int64_t>(last.size());
+    return absl::OkStatus();
+  }
+
+  // From each fault to the next acknowledgement and the next offer.
+  absl::Status TimeFaults(const std::vector<Acknowledgement>& acked, CrashVerifyResult& result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::ifstream in(options_.faults_path);
+    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", options_.faults_path));
+    std::vector<int64_t> acks, offers;
+    for (const Acknowledgement& a : acked) acks.push_back(a.ack_ms);
+    for (const auto& [name, events] : events_) {
+      for (const v1::CaseEvent& e : events) {
+        if (e.has_offered()) offers.push_back(absl::ToUnixMillis(TimeOf(e)));
+      }
+    }
+    std::sort(acks.begin(), acks.end());
+    std::sort(offers.begin(), offers.end());
+    std::vector<double> to_ack, to_offer;
+    const auto next_after = [](const std::vector<int64_t>& times, int64_t at) -> double {
+      auto it = std::lower_bound(times.begin(), times.end(), at);
+      return it == times.end() ? -1 : static_cast<double>(*it - at);
+    };
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      int64_t at = 0;
+      std::string kind;
+      if (!(fields >> at >> kind)) continue;
+      ++result.faults[kind];
+      to_ack.push_back(next_after(acks, at));
+      to_offer.push_back(next_after(offers, at));
+    }
+    const auto quantiles = [](std::vector<double> values, double& p50, double& p99, double& max) {
+      if (values.empty()) return;
+      // A fault after which nothing came counts as the longest.
+      for (double& v : values) {
+        if (v < 0) v = std::numeric_limits<double>::infinity();
+      }
+      std::sort(values.begin(), values.end());
+      const auto at = [&](double q) {
+        const double v =
+            values[std::min(values.size() - 1, static_cast<size_t>(q * values.size()))];
+        return std::isinf(v) ? -1.0 : v;
+      };
+      p50 = at(0.5);
+      p99 = at(0.99);
+      max = at(1.0);
+    };
+    quantiles(to_ack, result.to_ack_p50_ms, result.to_ack_p99_ms, result.to_ack_max_ms);
+    quantiles(to_offer, result.to_offer_p50_ms, result.to_offer_p99_ms, result.to_offer_max_ms);
+    return absl::OkStatus();
+  }
+
   const CrashVerifyOptions& options_;
+  const bool keep_events_;  // the events are kept for the chaos checks
+  absl::flat_hash_map<std::string, std::vector<v1::CaseEvent>> events_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<v1::OperatorService::Stub> operators_;
   std::unique_ptr<v1::AlertService::Stub> members_;
   absl::Mutex mu_;
@@ -246,7 +413,8 @@ std::string IntegrityCheck(const std::string& path) {
 
 bool CrashVerifyResult::ok() const {
   return lost == 0 && duplicated == 0 && mismatched == 0 && unacknowledged == 0 &&
-         retry_mismatches == 0 && event_gaps == 0 && (integrity.empty() || integrity == "ok");
+         retry_mismatches == 0 && event_gaps == 0 && double_offers == 0 &&
+         double_assignments == 0 && watch_errors == 0 && (integrity.empty() || integrity == "ok");
 }
 
 absl::StatusOr<CrashVerifyResult> VerifyCrash(const CrashVerifyOptions& options) {
@@ -270,13 +438,27 @@ absl::StatusOr<CrashVerifyResult> VerifyCrash(const CrashVerifyOptions& options)
 std::string CrashVerifyResultJson(const CrashVerifyResult& r) {
   std::vector<std::string> problems;
   for (const std::string& p : r.problems) problems.push_back(JsonString(p));
+  std::string faults = "{";
+  for (const auto& [kind, count] : r.faults) {
+    absl::StrAppend(&faults, faults.size() > 1 ? "," : "", JsonString(kind), ":", count);
+  }
+  faults += "}";
   return absl::StrCat("{\"ok\":", r.ok() ? "true" : "false", ",\"acknowledged\":", r.acknowledged,
                       ",\"cases\":", r.cases, ",\"events\":", r.events, ",\"lost\":", r.lost,
                       ",\"duplicated\":", r.duplicated, ",\"mismatched\":", r.mismatched,
                       ",\"unacknowledged\":", r.unacknowledged,
                       ",\"retry_mismatches\":", r.retry_mismatches,
-                      ",\"event_gaps\":", r.event_gaps, ",\"integrity\":", JsonString(r.integrity),
-                      ",\"problems\":[", absl::StrJoin(problems, ","), "]}");
+                      ",\"event_gaps\":", r.event_gaps, ",\"double_offers\":", r.double_offers,
+                      ",\"double_assignments\":", r.double_assignments,
+                      ",\"watched_cases\":", r.watched_cases, ",\"watch_errors\":", r.watch_errors,
+                      ",\"faults\":", faults, ",\"to_ack_p50_ms\":", JsonNumber(r.to_ack_p50_ms, 0),
+                      ",\"to_ack_p99_ms\":", JsonNumber(r.to_ack_p99_ms, 0),
+                      ",\"to_ack_max_ms\":", JsonNumber(r.to_ack_max_ms, 0),
+                      ",\"to_offer_p50_ms\":", JsonNumber(r.to_offer_p50_ms, 0),
+                      ",\"to_offer_p99_ms\":", JsonNumber(r.to_offer_p99_ms, 0),
+                      ",\"to_offer_max_ms\":", JsonNumber(r.to_offer_max_ms, 0),
+                      ",\"integrity\":", JsonString(r.integrity), ",\"problems\":[",
+                      absl::StrJoin(problems, ","), "]}");
 }
 
 }  // namespace mayday::tools
