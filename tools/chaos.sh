@@ -234,6 +234,9 @@ print("fault to next acknowledged alert: p50 %.1f s, p99 %.1f s, max %.1f s"
       % (v["to_ack_p50_ms"] / 1000, v["to_ack_p99_ms"] / 1000, v["to_ack_max_ms"] / 1000))
 print("fault to next offer: p50 %.1f s, p99 %.1f s, max %.1f s"
       % (v["to_offer_p50_ms"] / 1000, v["to_offer_p99_ms"] / 1000, v["to_offer_max_ms"] / 1000))
+for kind in sorted(faults):
+    print("  %-12s next acknowledged alert within %.1f s, next offer within %.1f s"
+          % (kind, v["to_ack_max_ms_by_kind"][kind] / 1000, v["to_offer_max_ms_by_kind"][kind] / 1000))
 for p in v["problems"]:
     print("problem: " + p)
 EOF

@@ -357,6 +357,12 @@ class Verifier {
       ++result.faults[kind];
       to_ack.push_back(next_after(acks, at));
       to_offer.push_back(next_after(offers, at));
+      for (auto [by_kind, value] : {std::pair{&result.to_ack_max_ms_by_kind, to_ack.back()},
+                                    std::pair{&result.to_offer_max_ms_by_kind, to_offer.back()}}) {
+        auto [it, first] = by_kind->emplace(kind, value);
+        // -1 (nothing came) is the worst.
+        if (!first && it->second >= 0 && (value < 0 || value > it->second)) it->second = value;
+      }
     }
     const auto quantiles = [](std::vector<double> values, double& p50, double& p99, double& max) {
       if (values.empty()) return;
@@ -443,6 +449,13 @@ std::string CrashVerifyResultJson(const CrashVerifyResult& r) {
     absl::StrAppend(&faults, faults.size() > 1 ? "," : "", JsonString(kind), ":", count);
   }
   faults += "}";
+  const auto by_kind = [](const std::map<std::string, double>& values) {
+    std::string out = "{";
+    for (const auto& [kind, ms] : values) {
+      absl::StrAppend(&out, out.size() > 1 ? "," : "", JsonString(kind), ":", JsonNumber(ms, 0));
+    }
+    return out + "}";
+  };
   return absl::StrCat("{\"ok\":", r.ok() ? "true" : "false", ",\"acknowledged\":", r.acknowledged,
                       ",\"cases\":", r.cases, ",\"events\":", r.events, ",\"lost\":", r.lost,
                       ",\"duplicated\":", r.duplicated, ",\"mismatched\":", r.mismatched,
@@ -457,6 +470,8 @@ std::string CrashVerifyResultJson(const CrashVerifyResult& r) {
                       ",\"to_offer_p50_ms\":", JsonNumber(r.to_offer_p50_ms, 0),
                       ",\"to_offer_p99_ms\":", JsonNumber(r.to_offer_p99_ms, 0),
                       ",\"to_offer_max_ms\":", JsonNumber(r.to_offer_max_ms, 0),
+                      ",\"to_ack_max_ms_by_kind\":", by_kind(r.to_ack_max_ms_by_kind),
+                      ",\"to_offer_max_ms_by_kind\":", by_kind(r.to_offer_max_ms_by_kind),
                       ",\"integrity\":", JsonString(r.integrity), ",\"problems\":[",
                       absl::StrJoin(problems, ","), "]}");
 }

@@ -67,6 +67,9 @@ struct CrashVerifyResult {
   // Faults by kind, and from each fault to the next acknowledged alert and
   // to the next offer, milliseconds: p50, p99, max (-1: none came).
   std::map<std::string, int64_t> faults;
+  // The same per kind: the longest from a fault of that kind to the next
+  // acknowledgement, and to the next offer (-1: none came).
+  std::map<std::string, double> to_ack_max_ms_by_kind, to_offer_max_ms_by_kind;
   double to_ack_p50_ms = 0, to_ack_p99_ms = 0, to_ack_max_ms = 0;
   double to_offer_p50_ms = 0, to_offer_p99_ms = 0, to_offer_max_ms = 0;
   std::string integrity;              // "ok", SQLite's report, or "" when not checked
