@@ -27,7 +27,7 @@ TEST_CASE("Hold stops matching a waiting case, Release resumes it", "[dispatch][
   CHECK(h.Step() == V{"offer c-1 -> r-1"});
 }
 
-TEST_CASE("Hold withdraws a pending offer; Release skips who declined, not who was withdrawn",
+TEST_CASE("Hold withdraws a pending offer, Release skips who declined, not who was withdrawn",
           "[dispatch][operator]") {
   Harness h;
   h.OnDuty("r-1", {Capability::kAmbulance}, Away(kMunich, 1'000));

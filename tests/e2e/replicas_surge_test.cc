@@ -147,7 +147,7 @@ class CrewApp {
   std::thread thread_;
 };
 
-TEST_CASE("Replicas: the dispatch holder SIGKILLed mid-surge; every alert served, none twice") {
+TEST_CASE("Replicas: the dispatch holder SIGKILLed mid-surge, every alert served, none twice") {
   constexpr int kAlerts = 200;
   constexpr int kCrews = 10;
   const std::string uri = NewTestDatabase();

@@ -58,7 +58,7 @@ absl::Status Fence(Store& store, const DispatchLease& lease, int64_t epoch) {
   return outcome;
 }
 
-TEST_CASE("One replica holds dispatch; a standby takes over and the old epoch is refused") {
+TEST_CASE("One replica holds dispatch, a standby takes over and the old epoch is refused") {
   const std::string uri = NewTestDatabase();
   auto store = Store::Open(uri);
   REQUIRE(store.ok());

@@ -111,7 +111,7 @@ TEST_CASE("CleanText cuts long text between characters", "[sdk][text]") {
   CHECK(IsValidUtf8(cleaned.text));
 }
 
-TEST_CASE("Notes are cut to the server's limit; messages only if the repair grew them",
+TEST_CASE("Notes are cut to the server's limit, messages only if the repair grew them",
           "[sdk][text]") {
   // 999 bytes of ASCII, then a 2-byte character across the 1000-byte limit.
   const CleanedText note = CleanNote(std::string(999, 'x') + "\xC3\xBC" + std::string(70000, 'y'));

@@ -39,7 +39,7 @@ TEST_CASE("CheckProgress allows only forward steps of an assigned case") {
   CHECK(CheckProgress(from, to).code() == code);
 }
 
-TEST_CASE("Open cases can be cancelled and moved; closed ones can't") {
+TEST_CASE("Open cases can be cancelled and moved, closed ones can't") {
   auto [state, open] = GENERATE(table<S, bool>({
       {kDispatching, true},
       {kAssigned, true},

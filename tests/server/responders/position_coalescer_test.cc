@@ -24,7 +24,7 @@ mayday::v1::Location At(double latitude, double longitude) {
 // 0.001 degree of latitude is about 111 m.
 constexpr double kLat = 52.0, kLon = 5.0;
 
-TEST_CASE("First reports and jumps are urgent; the rest are held") {
+TEST_CASE("First reports and jumps are urgent, the rest are held") {
   base::ManualClock clock;
   PositionCoalescer coalescer;
   const absl::Time t0 = clock.Now();

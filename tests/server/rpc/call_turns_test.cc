@@ -12,7 +12,7 @@
 namespace mayday::server {
 namespace {
 
-TEST_CASE("A principal's calls take turns in order; others start at once") {
+TEST_CASE("A principal's calls take turns in order, others start at once") {
   base::ManualClock clock;
   CallTurns turns(1, absl::ZeroDuration(), &clock);
   std::vector<std::string> started;  // only touched on this thread here

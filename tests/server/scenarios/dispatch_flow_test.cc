@@ -8,7 +8,7 @@
 namespace mayday::testing {
 namespace {
 
-TEST_CASE("Decline and timeout pass the case on; nobody left escalates") {
+TEST_CASE("Decline and timeout pass the case on, nobody left escalates") {
   TestServer server(/*offer_timeout=*/absl::Milliseconds(800));
   const std::string alice = server.Token("member", "alice");
   const std::string agent = server.Token("operator", "agent");

@@ -290,7 +290,7 @@ bool ReadUntil(grpc::ClientReader<v1::CaseEvent>& reader,
   return false;
 }
 
-TEST_CASE("A stream beyond the principal's cap ends its oldest stream; the newest works") {
+TEST_CASE("A stream beyond the principal's cap ends its oldest stream, the newest works") {
   TestServer server([](server::ServerOptions& options) {
     options.stream_caps.watch_case_per_member = 2;
     options.stream_caps.watch_cases_per_operator = 1;

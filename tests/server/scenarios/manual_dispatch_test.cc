@@ -331,7 +331,7 @@ TEST_CASE("A cancellation can be marked a false alarm") {
   CHECK(events.back().cancelled().false_alarm());
 }
 
-TEST_CASE("Admins issue, list and revoke tokens; other roles may not") {
+TEST_CASE("Admins issue, list and revoke tokens, other roles may not") {
   TestServer server;
   const std::string admin = server.Token("admin", "root");
   const std::string agent = server.Token("operator", "desk-1");

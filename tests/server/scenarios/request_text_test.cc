@@ -137,7 +137,7 @@ TEST_CASE("What people type is the only text cleaned of control characters") {
                  });
 }
 
-TEST_CASE("A note cut inside a character raises the alert; its text is repaired and cleaned") {
+TEST_CASE("A note cut inside a character raises the alert, its text is repaired and cleaned") {
   TestServer server;
   const std::string alice = server.Token("member", "alice");
   const std::string agent = server.Token("operator", "desk-1");

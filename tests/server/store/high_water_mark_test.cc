@@ -88,7 +88,7 @@ TEST_CASE("A file whose write-ahead log was deleted after a crash is refused unt
   CHECK(again.ok());
 }
 
-TEST_CASE("An older copy of the file put back is refused; the copy taken with it is not",
+TEST_CASE("An older copy of the file put back is refused, the copy taken with it is not",
           "[store][mark]") {
   testing::ScratchDir dir;
   const std::string path = dir.File("mayday.db");
@@ -116,7 +116,7 @@ TEST_CASE("An older copy of the file put back is refused; the copy taken with it
                              "commit 10, audit row 0"));
 }
 
-TEST_CASE("The mark survives a torn slot; a mark overwritten whole is refused", "[store][mark]") {
+TEST_CASE("The mark survives a torn slot, a mark overwritten whole is refused", "[store][mark]") {
   testing::ScratchDir dir;
   const std::string path = dir.File("mayday.db");
   {
