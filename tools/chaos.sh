@@ -24,6 +24,7 @@
 #
 #   tools/chaos.sh BIN_DIR MINUTES [FAULT_EVERY_S]   (FAULT_EVERY_S: 15)
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/patroni.sh"
 
 bin="${1:?usage: tools/chaos.sh BIN_DIR MINUTES [FAULT_EVERY_S]}"
 minutes="${2:?usage: tools/chaos.sh BIN_DIR MINUTES [FAULT_EVERY_S]}"
@@ -54,7 +55,6 @@ MAYDAY_CLUSTER_CREWS=8 cluster start >/dev/null
 work="$dir/chaos"
 mkdir -p "$work"
 IFS=, read -r -a replicas <<<"$MAYDAY_SERVER_LIST"
-IFS=, read -r -a apis <<<"$MAYDAY_PATRONI_APIS"
 
 alerts_per_second=2
 seconds=$(awk -v m="$minutes" 'BEGIN { printf "%d", m * 60 }')
@@ -83,26 +83,8 @@ holder() {
   done
   echo "$who"
 }
-primary_node() {
-  local node
-  for node in 1 2; do
-    if curl -fsS -m 1 "http://${apis[$((node - 1))]}/primary" >/dev/null 2>&1; then
-      echo "$node"
-      return 0
-    fi
-  done
-  return 1
-}
-sync_node() {
-  local node
-  for node in 1 2; do
-    if curl -fsS -m 1 "http://${apis[$((node - 1))]}/sync" >/dev/null 2>&1; then
-      echo "$node"
-      return 0
-    fi
-  done
-  return 1
-}
+primary_node() { patroni_node "$MAYDAY_PATRONI_APIS" /primary; }
+sync_node() { patroni_node "$MAYDAY_PATRONI_APIS" /sync; }
 # Until the cluster is whole again (a primary, its synchronous standby,
 # every process running), up to 90 s.
 await_whole() {

@@ -23,6 +23,7 @@
 # MAYDAY_SERVERS, ...); "pids/NAME" the pid of each process now running.
 # PostgreSQL and Patroni run as the postgres user (PostgreSQL refuses root).
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib/patroni.sh"
 
 bin="${1:?usage: tools/cluster.sh BIN_DIR start|status|stop}"
 action="${2:?usage: tools/cluster.sh BIN_DIR start|status|stop}"
@@ -75,32 +76,17 @@ supervise() {
   echo $! >"$dir/supervisors/$name"
 }
 
-# The Patroni node that is primary now ("pg1"), from Patroni's REST API.
+# The Patroni node that is primary now ("pg1"), and the synchronous
+# standby ("pg2"), from Patroni's REST API.
 primary() {
   . "$dir/env"
-  local n=0
-  for api in ${MAYDAY_PATRONI_APIS//,/ }; do
-    n=$((n + 1))
-    if curl -fsS -m 1 "http://$api/primary" >/dev/null 2>&1; then
-      echo "pg$n"
-      return 0
-    fi
-  done
-  return 1
+  local node
+  node="$(patroni_node "$MAYDAY_PATRONI_APIS" /primary)" && echo "pg$node"
 }
-
-# The node that is the synchronous standby now ("pg2").
 synchronous_standby() {
   . "$dir/env"
-  local n=0
-  for api in ${MAYDAY_PATRONI_APIS//,/ }; do
-    n=$((n + 1))
-    if curl -fsS -m 1 "http://$api/sync" >/dev/null 2>&1; then
-      echo "pg$n"
-      return 0
-    fi
-  done
-  return 1
+  local node
+  node="$(patroni_node "$MAYDAY_PATRONI_APIS" /sync)" && echo "pg$node"
 }
 
 wait_for() {  # wait_for SECONDS WHAT COMMAND...
