@@ -210,6 +210,7 @@ int main(int argc, char** argv) {
   // (its debug default); that is for tests, not for serving.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"maydayd: the Mayday roadside and medical alert server"};
+  app.set_version_flag("--version", "maydayd " MAYDAY_VERSION);
   mayday::server::ServerOptions options;
   double offer_timeout_s = absl::ToDoubleSeconds(options.dispatch.offer_timeout);
   double max_radius_km = options.dispatch.max_radius_meters / 1000;

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
       "maydayctl: the care agents' CLI for Mayday cases and "
       "responders.",
       "maydayctl"};
+  app.set_version_flag("--version", "maydayctl " MAYDAY_VERSION);
   app.fallthrough();  // Global flags may follow the command.
   app.require_subcommand(1);
 

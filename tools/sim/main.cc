@@ -151,6 +151,7 @@ int RunLoad(LoadFlags flags) {
 
 int main(int argc, char** argv) {
   CLI::App app{"mayday-sim: simulated Mayday clients for demos and load.", "mayday-sim"};
+  app.set_version_flag("--version", "mayday-sim " MAYDAY_VERSION);
   app.require_subcommand(1);
 
   ResponderFlags flags;
