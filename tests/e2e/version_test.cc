@@ -1,6 +1,9 @@
-// `--version` of the binaries an operator runs: one line, "NAME VERSION"
-// (the project's version), exit 0, before anything else is looked at (no
-// database, no server, no token needed).
+// What the binaries an operator runs say before they do anything:
+// `--version`, one line "NAME VERSION" (the project's version), exit 0, with
+// no database, server or token; and maydayctl without a server or a token,
+// a line saying how to give one, exit 2, before any call.
+#include <stdlib.h>
+
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
@@ -23,6 +26,23 @@ TEST_CASE("maydayd, maydayctl and mayday-sim say their version and exit 0") {
   INFO(out.text());
   CHECK(out.exit_code == 0);
   CHECK(out.lines == std::vector<std::string>{std::string(row.name) + " " + MAYDAY_VERSION});
+}
+
+TEST_CASE("maydayctl without a server or a token says how to give one") {
+  // As on a fresh shell: neither is in the environment.
+  ::unsetenv("MAYDAY_SERVER");
+  ::unsetenv("MAYDAY_TOKEN");
+  const Output no_server = Run({MAYDAYCTL_BINARY, "cases", "list"});
+  INFO(no_server.text());
+  CHECK(no_server.exit_code == 2);
+  CHECK(no_server.text() == "maydayctl: no server: pass --server HOST:PORT or set MAYDAY_SERVER");
+  // Port 1: nothing listens there, and nothing is called anyway.
+  const Output no_token = Run({MAYDAYCTL_BINARY, "--server", "127.0.0.1:1", "cases", "list"});
+  INFO(no_token.text());
+  CHECK(no_token.exit_code == 2);
+  CHECK(no_token.text() ==
+        "maydayctl: no token: pass --token TOKEN or set MAYDAY_TOKEN (an operator's token, from "
+        "`maydayd token create --role operator`)");
 }
 
 }  // namespace

@@ -57,6 +57,13 @@ int main(int argc, char** argv) {
         "no server: pass --server HOST:PORT or set "
         "MAYDAY_SERVER");
   }
+  // Every command is an operator's call: without a token the server could
+  // only answer with gRPC's words for a missing header.
+  if (options.token.empty()) {
+    return tools::UsageError(
+        "no token: pass --token TOKEN or set MAYDAY_TOKEN (an operator's token, from "
+        "`maydayd token create --role operator`)");
+  }
   options.json = output == "json";
   options.timeout = absl::Seconds(timeout_seconds);
 
