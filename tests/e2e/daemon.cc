@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <future>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -132,6 +133,19 @@ std::string CreateToken(const std::string& binary, const std::string& db, const 
   if (pclose(out) != 0 || token.empty()) throw std::runtime_error("token create failed");
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
   return token;
+}
+
+std::vector<std::unique_ptr<Daemon>> StartReplicas(const std::string& binary, const std::string& db,
+                                                   int count) {
+  std::vector<std::unique_ptr<Daemon>> replicas;
+  for (int i = 0; i < count; ++i) replicas.push_back(std::make_unique<Daemon>(binary, db));
+  return replicas;
+}
+
+std::vector<std::string> Addresses(const std::vector<std::unique_ptr<Daemon>>& daemons) {
+  std::vector<std::string> addresses;
+  for (const auto& daemon : daemons) addresses.push_back(daemon->address());
+  return addresses;
 }
 
 }  // namespace mayday::testing

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -47,6 +48,13 @@ class Daemon {
   int port_ = 0;
   std::vector<std::string> startup_log_;
 };
+
+// `count` maydayd of `binary` serving the store `db` (replicas, on a
+// PostgreSQL URI), each on a port the kernel picks.
+std::vector<std::unique_ptr<Daemon>> StartReplicas(const std::string& binary, const std::string& db,
+                                                   int count);
+// Their "127.0.0.1:PORT" addresses, in order.
+std::vector<std::string> Addresses(const std::vector<std::unique_ptr<Daemon>>& daemons);
 
 // A fresh directory under the system's temp directory ("PREFIX-<random>"),
 // removed with everything in it when this goes out of scope.

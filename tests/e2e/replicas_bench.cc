@@ -306,13 +306,11 @@ int Main(int argc, char** argv) {
     std::printf("%s\n", Intake("intake-pg-1", one.address(), tokens, seconds).c_str());
   }
   const std::string uri = NewDatabase();
-  std::vector<std::unique_ptr<Daemon>> replicas;
-  for (int i = 0; i < 3; ++i) replicas.push_back(std::make_unique<Daemon>(MAYDAYD_BINARY, uri));
+  std::vector<std::unique_ptr<Daemon>> replicas = StartReplicas(MAYDAYD_BINARY, uri, 3);
   {
     const std::string tokens =
         WriteLines(scratch.dir / "pg3.tokens", Tokens(uri, "member", "m", members));
-    std::vector<std::string> addresses;
-    for (const auto& r : replicas) addresses.push_back(r->address());
+    const std::vector<std::string> addresses = Addresses(replicas);
     std::printf(
         "%s\n",
         Intake("intake-pg-3", "ipv4:" + absl::StrJoin(addresses, ","), tokens, seconds).c_str());

@@ -151,12 +151,8 @@ TEST_CASE("Replicas: the dispatch holder SIGKILLed mid-surge, every alert served
   constexpr int kAlerts = 200;
   constexpr int kCrews = 10;
   const std::string uri = NewTestDatabase();
-  std::vector<std::unique_ptr<Daemon>> replicas;
-  std::vector<std::string> addresses;
-  for (int i = 0; i < 3; ++i) {
-    replicas.push_back(std::make_unique<Daemon>(MAYDAYD_BINARY, uri));
-    addresses.push_back(replicas.back()->address());
-  }
+  std::vector<std::unique_ptr<Daemon>> replicas = StartReplicas(MAYDAYD_BINARY, uri, 3);
+  const std::vector<std::string> addresses = Addresses(replicas);
   int holder = -1;
   for (const absl::Time give_up = absl::Now() + absl::Seconds(10);
        holder < 0 && absl::Now() < give_up;) {

@@ -85,6 +85,30 @@ bool OnDutyWithPosition(const std::string& address, const std::string& agent) {
          crew->has_location();
 }
 
+// Raises a road alert near the crews through `address` as `member`, then
+// waits (reading the sim's lines, up to 15 s) until `done` holds for the
+// case as read back; *now is the case as last read.
+bool RaiseAndFollow(Sim& sim, const std::string& address, const std::string& member,
+                    const std::string& request_id, v1::Case* now,
+                    const std::function<bool(const v1::Case&)>& done) {
+  auto alerts =
+      v1::AlertService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  v1::RaiseAlertRequest request;
+  request.set_request_id(request_id);
+  request.set_kind(v1::CASE_KIND_ROAD);
+  request.mutable_location()->set_latitude(52.3680);
+  request.mutable_location()->set_longitude(4.9050);
+  v1::Case opened;
+  REQUIRE(alerts->RaiseAlert(Context(member).get(), request, &opened).ok());
+  return sim.WaitFor(
+      [&] {
+        v1::GetCaseRequest get;
+        get.set_name(opened.name());
+        return alerts->GetCase(Context(member).get(), get, now).ok() && done(*now);
+      },
+      absl::Seconds(15));
+}
+
 TEST_CASE("mayday-sim's crew goes back on duty after maydayd restarts and takes the next alert") {
   Scratch scratch;
   const std::string db = (scratch.dir / "mayday.db").string();
@@ -115,24 +139,10 @@ TEST_CASE("mayday-sim's crew goes back on duty after maydayd restarts and takes 
             << " after maydayd restarted" << std::endl;
 
   // The next alert is offered to it, and it takes it.
-  auto alerts =
-      v1::AlertService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-  v1::RaiseAlertRequest request;
-  request.set_request_id("after-restart-1");
-  request.set_kind(v1::CASE_KIND_ROAD);
-  request.mutable_location()->set_latitude(52.3680);
-  request.mutable_location()->set_longitude(4.9050);
-  v1::Case opened;
-  REQUIRE(alerts->RaiseAlert(Context(member).get(), request, &opened).ok());
   v1::Case now;
-  const bool taken = sim.WaitFor(
-      [&] {
-        v1::GetCaseRequest get;
-        get.set_name(opened.name());
-        return alerts->GetCase(Context(member).get(), get, &now).ok() &&
-               now.responder() == "responders/unit-1";
-      },
-      absl::Seconds(15));
+  const bool taken =
+      RaiseAndFollow(sim, address, member, "after-restart-1", &now,
+                     [](const v1::Case& c) { return c.responder() == "responders/unit-1"; });
   INFO("mayday-sim printed:\n" << sim.Log() << "\ncase: " << now.ShortDebugString());
   CHECK(taken);
 }
@@ -150,12 +160,8 @@ std::string StoreToken(const std::string& uri, const std::string& role,
 
 TEST_CASE("mayday-sim and maydayctl given every replica carry on when the holder dies") {
   const std::string uri = NewTestDatabase();
-  std::vector<std::unique_ptr<Daemon>> replicas;
-  std::vector<std::string> addresses;
-  for (int i = 0; i < 3; ++i) {
-    replicas.push_back(std::make_unique<Daemon>(MAYDAYD_BINARY, uri));
-    addresses.push_back(replicas.back()->address());
-  }
+  std::vector<std::unique_ptr<Daemon>> replicas = StartReplicas(MAYDAYD_BINARY, uri, 3);
+  const std::vector<std::string> addresses = Addresses(replicas);
   const std::string every = "ipv4:" + absl::StrJoin(addresses, ",");
   const std::string agent = StoreToken(uri, "operator", "desk-1");
   const std::string member = StoreToken(uri, "member", "alice");
@@ -203,24 +209,10 @@ TEST_CASE("mayday-sim and maydayctl given every replica carry on when the holder
   INFO(listed.text());
   REQUIRE(listed.exit_code == 0);
   CHECK(absl::StrContains(listed.text(), "unit-3"));
-  auto alerts =
-      v1::AlertService::NewStub(grpc::CreateChannel(survivor, grpc::InsecureChannelCredentials()));
-  v1::RaiseAlertRequest request;
-  request.set_request_id("after-kill");
-  request.set_kind(v1::CASE_KIND_ROAD);
-  request.mutable_location()->set_latitude(52.3680);
-  request.mutable_location()->set_longitude(4.9050);
-  v1::Case opened;
-  REQUIRE(alerts->RaiseAlert(Context(member).get(), request, &opened).ok());
   v1::Case now;
-  const bool taken = sim.WaitFor(
-      [&] {
-        v1::GetCaseRequest get;
-        get.set_name(opened.name());
-        return alerts->GetCase(Context(member).get(), get, &now).ok() &&
-               now.state() != v1::CASE_STATE_DISPATCHING;
-      },
-      absl::Seconds(15));
+  const bool taken =
+      RaiseAndFollow(sim, survivor, member, "after-kill", &now,
+                     [](const v1::Case& c) { return c.state() != v1::CASE_STATE_DISPATCHING; });
   INFO("case: " << now.ShortDebugString());
   CHECK(taken);
   CHECK(absl::StartsWith(now.responder(), "responders/unit-"));

@@ -65,6 +65,27 @@ std::vector<TestServer*> Others(const std::vector<TestServer*>& replicas, TestSe
   return others;
 }
 
+// Three replicas on a new database, each of which a test may stop.
+struct ThreeReplicas {
+  ThreeReplicas() {
+    for (int i = 0; i < 3; ++i) owned.push_back(std::make_unique<TestServer>(OnDatabase(uri)));
+  }
+  std::vector<TestServer*> all() const {
+    std::vector<TestServer*> out;
+    for (const auto& replica : owned) out.push_back(replica.get());
+    return out;
+  }
+  // Stops `replica` (a clean stop: its lease ends at once).
+  void Stop(TestServer* replica) {
+    for (auto& owner : owned) {
+      if (owner.get() == replica) owner.reset();
+    }
+  }
+
+  const std::string uri = NewTestDatabase();
+  std::vector<std::unique_ptr<TestServer>> owned;
+};
+
 TEST_CASE("Replicas: raised on one, watched on another, dispatched by the holder's crew") {
   const std::string uri = NewTestDatabase();
   TestServer a(OnDatabase(uri)), b(OnDatabase(uri)), c(OnDatabase(uri));
@@ -285,21 +306,15 @@ TEST_CASE("Replicas over mutual TLS: a standby relays with its own certificate")
 }
 
 TEST_CASE("Replicas: a crew on a standby follows dispatch to its next holder") {
-  const std::string uri = NewTestDatabase();
-  auto a = std::make_unique<TestServer>(OnDatabase(uri));
-  auto b = std::make_unique<TestServer>(OnDatabase(uri));
-  auto c = std::make_unique<TestServer>(OnDatabase(uri));
-  std::vector<TestServer*> replicas = {a.get(), b.get(), c.get()};
-  TestServer* holder = AwaitHolder(replicas);
+  ThreeReplicas replicas;
+  TestServer* holder = AwaitHolder(replicas.all());
   REQUIRE(holder != nullptr);
-  std::vector<TestServer*> left = Others(replicas, holder);
+  std::vector<TestServer*> left = Others(replicas.all(), holder);
   // The crew stays on left[1] throughout; left[0] raises the alert.
   Crew crew(*left[1], "tow-3");
   REQUIRE(crew.GoOnDuty(v1::CAPABILITY_TOW, 52.37, 4.90).ok());
   crew.Subscribe();
-  for (auto* owner : {&a, &b, &c}) {
-    if (owner->get() == holder) owner->reset();
-  }
+  replicas.Stop(holder);
   REQUIRE(AwaitHolder(left) != nullptr);
   // The new holder rebuilt dispatch from the store, where crews' duty is
   // not: the crew goes on duty again, as the apps do when their stream
@@ -322,20 +337,14 @@ TEST_CASE("Replicas: a crew on a standby follows dispatch to its next holder") {
 }
 
 TEST_CASE("Replicas: when the dispatch holder stops, a standby takes over and dispatches") {
-  const std::string uri = NewTestDatabase();
-  auto a = std::make_unique<TestServer>(OnDatabase(uri));
-  auto b = std::make_unique<TestServer>(OnDatabase(uri));
-  auto c = std::make_unique<TestServer>(OnDatabase(uri));
-  std::vector<TestServer*> replicas = {a.get(), b.get(), c.get()};
-  TestServer* holder = AwaitHolder(replicas);
+  ThreeReplicas replicas;
+  TestServer* holder = AwaitHolder(replicas.all());
   REQUIRE(holder != nullptr);
-  std::vector<TestServer*> left = Others(replicas, holder);
+  std::vector<TestServer*> left = Others(replicas.all(), holder);
   const std::string alice = left[0]->Token("member", "alice");
 
   const absl::Time stopped = absl::Now();
-  for (auto* owner : {&a, &b, &c}) {
-    if (owner->get() == holder) owner->reset();
-  }
+  replicas.Stop(holder);
   // Raised while nobody may dispatch yet: the next holder finds it in the
   // store when it takes over.
   v1::Case waiting;
