@@ -6,6 +6,7 @@
 //           --tls-client-ca devices-ca.pem
 //   maydayd token create --db mayday.db --role member --subject alice
 //   maydayd token create --db mayday.db --role responder --subject van --count 50
+//   maydayd backup --db mayday.db --to mayday-2026-12-06.db
 //
 // Exit status when serving: 0 after SIGINT or SIGTERM; 1 if it could not
 // start (database, address, open-file limit); 2 for bad flags or files; 3 if
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <optional>
@@ -30,7 +32,9 @@
 #include "absl/time/time.h"
 #include "auth/token.h"
 #include "listener/descriptor_limit.h"
+#include "log/log.h"
 #include "server.h"
+#include "store/backup.h"
 #include "store/store.h"
 
 namespace {
@@ -95,8 +99,8 @@ int Serve(mayday::server::ServerOptions options) {
   // allows (listener/descriptor_limit.h), before anything opens one.
   auto limit = mayday::server::RaiseDescriptorLimit();
   if (!limit.ok()) {
-    std::fprintf(stderr, "maydayd: %s; going on with the limit as it is\n",
-                 std::string(limit.status().message()).c_str());
+    mayday::server::LogWarning("descriptor_limit", "%s; going on with the limit as it is",
+                               limit.status().message());
   }
 
   // Block the stop signals in every thread; one thread waits for them.
@@ -122,10 +126,10 @@ int Serve(mayday::server::ServerOptions options) {
     // Bad flags or files (TLS, dispatch options) are usage errors, and so
     // is a file or port another maydayd serves: exit 2.
     if (absl::IsInvalidArgument(server.status()) || absl::IsAlreadyExists(server.status())) {
-      std::fprintf(stderr, "maydayd: %s\n", std::string(server.status().message()).c_str());
+      mayday::server::LogError("start_failed", "%s", server.status().message());
       return 2;
     }
-    std::fprintf(stderr, "maydayd: %s\n", server.status().ToString().c_str());
+    mayday::server::LogError("start_failed", "%s", server.status().ToString());
     return 1;
   }
   const char* transport = !options.tls.enabled() ? "plaintext"
@@ -136,14 +140,19 @@ int Serve(mayday::server::ServerOptions options) {
   const std::string raised = limit.ok() && limit->soft != limit->soft_before
                                  ? absl::StrCat(" (raised from ", limit->soft_before, ")")
                                  : "";
-  std::fprintf(stderr,
-               "maydayd: open-file limit %lld%s: serving up to %lld connections at once%s, "
-               "refusing more\n",
-               static_cast<long long>(soft), raised.c_str(),
-               static_cast<long long>((*server)->max_connections()),
-               options.max_connections > 0 ? " (--max-connections)" : "");
-  std::fprintf(stderr, "maydayd: serving on port %d, database %s, %s\n", (*server)->port(),
-               options.db_path.c_str(), transport);
+  mayday::server::LogInfo("start",
+                          "open-file limit %lld%s: serving up to %lld connections at once%s, "
+                          "refusing more",
+                          static_cast<long long>(soft), raised.c_str(),
+                          static_cast<long long>((*server)->max_connections()),
+                          options.max_connections > 0 ? " (--max-connections)" : "");
+  mayday::server::LogInfo("start", "serving on port %d, database %s, %s (maydayd %s)",
+                          (*server)->port(), options.db_path, transport, MAYDAY_VERSION);
+  if ((*server)->metrics_port() != 0) {
+    const std::string& listen = options.metrics_listen;
+    mayday::server::LogInfo("start", "metrics on http://%s:%d/metrics",
+                            listen.substr(0, listen.rfind(':')), (*server)->metrics_port());
+  }
   int signal = 0;
   std::optional<absl::Status> listener_lost;
   {
@@ -157,20 +166,20 @@ int Serve(mayday::server::ServerOptions options) {
     listener_lost = stop->listener_lost;
   }
   if (listener_lost.has_value()) {
-    std::fprintf(stderr, "maydayd: exiting with status %d for its supervisor to start it again\n",
-                 kListenerLostStatus);
+    mayday::server::LogError("stop", "exiting with status %d for its supervisor to start it again",
+                             kListenerLostStatus);
     std::thread([] {
       absl::SleepFor(kListenerLostShutdownLimit);
-      std::fprintf(stderr, "maydayd: the shutdown took over %s: exiting now\n",
-                   absl::FormatDuration(kListenerLostShutdownLimit).c_str());
+      mayday::server::LogError("stop", "the shutdown took over %s: exiting now",
+                               absl::FormatDuration(kListenerLostShutdownLimit));
       _exit(kListenerLostStatus);
     }).detach();
   } else {
-    std::fprintf(stderr, "maydayd: %s received, shutting down\n",
-                 signal == SIGINT ? "SIGINT" : "SIGTERM");
+    mayday::server::LogInfo("stop", "%s received, shutting down",
+                            signal == SIGINT ? "SIGINT" : "SIGTERM");
   }
   (*server)->Shutdown(absl::Seconds(5));
-  std::fprintf(stderr, "maydayd: stopped\n");
+  mayday::server::LogInfo("stop", "stopped");
   return listener_lost.has_value() ? kListenerLostStatus : 0;
 }
 
@@ -286,6 +295,31 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
 
+  std::string log_format = "text";
+  app.add_option("--log-format", log_format,
+                 "text (a timestamped, levelled line per event) or json (one object per line)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  app.add_option("--metrics-listen", options.metrics_listen,
+                 "host:port to serve Prometheus metrics on, at /metrics (off unless given; "
+                 "for example 127.0.0.1:9433)");
+
+  // Every flag above also from the environment, MAYDAY_ and its name in
+  // capitals (--offer-timeout: MAYDAY_OFFER_TIMEOUT), and from a config
+  // file: NAME = VALUE lines (offer-timeout = 30). A flag given wins over
+  // the file, which wins over the environment (CLI11's order).
+  for (CLI::Option* option : app.get_options()) {
+    const std::string& name = option->get_single_name();
+    if (name.empty() || name == "help" || name == "version") continue;
+    std::string env = "MAYDAY_" + name;
+    for (char& c : env) c = c == '-' ? '_' : static_cast<char>(std::toupper(c));
+    option->envname(env);
+  }
+  app.set_config("--config", "",
+                 "read flags from this file, NAME = VALUE per line (listen = "
+                 "\"127.0.0.1:7433\"); flags win over it, and it over MAYDAY_ variables")
+      ->envname("MAYDAY_CONFIG");
+
   auto* token = app.add_subcommand("token", "manage access tokens");
   auto* create = token->add_subcommand("create", "issue a token and print it");
   std::string token_db, role, subject;
@@ -305,7 +339,34 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1'000'000));
   token->require_subcommand(1);
 
-  CLI11_PARSE(app, argc, argv);
+  auto* backup = app.add_subcommand(
+      "backup", "copy a SQLite store to a new file while maydayd serves it, and check the copy");
+  std::string backup_from, backup_to;
+  auto* backup_db = backup->add_option("--db", backup_from, "the SQLite file maydayd serves");
+  backup->add_option("--store", backup_from, "the same, as maydayd's --store (sqlite:FILE)")
+      ->excludes(backup_db);
+  backup->add_option("--to", backup_to, "the new file to write (never overwritten)")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints the help, the version or the error
+    return code == 0 ? 0 : 2;      // bad flags, values or config file: exit 2
+  }
+  if (backup->parsed()) {
+    if (backup_from.empty()) {
+      std::fprintf(stderr, "maydayd: backup needs --db FILE (or --store sqlite:FILE)\n");
+      return 2;
+    }
+    auto copied = mayday::server::BackupStore(backup_from, backup_to);
+    if (!copied.ok()) {
+      std::fprintf(stderr, "maydayd: backup: %s\n", std::string(copied.status().message()).c_str());
+      return absl::IsUnavailable(copied.status()) || absl::IsDataLoss(copied.status()) ? 1 : 2;
+    }
+    std::printf("%s: %lld cases, %lld bytes, integrity check ok\n", backup_to.c_str(),
+                static_cast<long long>(copied->cases), static_cast<long long>(copied->bytes));
+    return 0;
+  }
   if (create->parsed()) {
     if (token_db.empty()) {
       std::fprintf(stderr, "maydayd: token create needs --db FILE or --store TARGET\n");
@@ -319,6 +380,7 @@ int main(int argc, char** argv) {
                  "postgresql://...) is required\n");
     return 2;
   }
+  mayday::server::ConfigureLog(*mayday::server::ParseLogFormat(log_format));
   options.dispatch.offer_timeout = absl::Seconds(offer_timeout_s);
   options.dispatch.max_radius_meters = max_radius_km * 1000;
   options.positions.interval = absl::Milliseconds(position_interval_ms);

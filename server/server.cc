@@ -8,9 +8,11 @@
 #include <optional>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "api/proto_time.h"
 #include "auth/authenticator.h"
 #include "auth/revocation_watch.h"
 #include "cases/case_log.h"
@@ -23,6 +25,8 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "listener/descriptor_limit.h"
 #include "listener/listener.h"
+#include "log/log.h"
+#include "metrics/metrics.h"
 #include "responders/position_log.h"
 #include "responders/responder_streams.h"
 #include "rpc/call_pool.h"
@@ -41,6 +45,15 @@ namespace {
 // The grpc.health.v1 service name that says SERVING on the replica that
 // runs dispatch.
 constexpr char kDispatchHealth[] = "mayday.dispatch";
+// The services' own names, as grpc.health.v1 answers for them.
+constexpr char kAlertHealth[] = "mayday.v1.AlertService";
+constexpr char kResponderHealth[] = "mayday.v1.ResponderService";
+constexpr char kOperatorHealth[] = "mayday.v1.OperatorService";
+
+// How old the store's figures on /metrics may be: Prometheus scrapes every
+// 15 s or more as commonly set up, and counting the open cases reads them
+// all (~50 ms at 150,000 open cases).
+constexpr absl::Duration kFiguresMaxAge = absl::Seconds(15);
 
 // Where other replicas reach one that listens on `listen_address` and got
 // `port`: the same host, unless it listens on every address (then this
@@ -78,6 +91,11 @@ class ServerImpl final : public Server {
     if (options.db_path.empty()) {
       return absl::InvalidArgumentError("no database: pass --db FILE or --store TARGET");
     }
+    if (!options.metrics_listen.empty()) {
+      // Bound before the store opens: a taken port is a usage error.
+      metrics_ = Metrics::Create();
+      if (auto s = metrics_->Expose(options.metrics_listen); !s.ok()) return s;
+    }
     auto cap = ConnectionCap(SoftDescriptorLimit(), options.max_connections);
     if (!cap.ok()) return cap.status();
     max_connections_ = *cap;
@@ -86,6 +104,12 @@ class ServerImpl final : public Server {
     store_options.on_writable = [this](bool writable, absl::string_view reason) {
       StoreWritable(writable, reason);
     };
+    if (metrics_ != nullptr) {
+      store_options.on_batch = [metrics = metrics_.get()](size_t writes, absl::Duration took,
+                                                          bool committed) {
+        metrics->CommitDone(writes, took, committed);
+      };
+    }
     // Replicas share a PostgreSQL database; a SQLite file has one server.
     shared_ = IsPostgresTarget(options.db_path);
     if (!shared_) {
@@ -111,17 +135,20 @@ class ServerImpl final : public Server {
     // On a shared database every replica's events reach this one's
     // watchers through the commit follower, in commit order, its own
     // included: the case log publishes nothing itself.
-    log_ = std::make_unique<CaseLog>(store_.get(), shared_ ? nullptr : &hub_, clock_);
+    log_ = std::make_unique<CaseLog>(store_.get(), shared_ ? nullptr : &hub_, clock_, nullptr,
+                                     metrics_.get());
     if (shared_) {
       // Dispatch's writes (the watchdog's too) are fenced by its lease.
       dispatch_log_ = std::make_unique<CaseLog>(
-          store_.get(), nullptr, clock_, [this](WriteTxn& txn) -> absl::Status {
+          store_.get(), nullptr, clock_,
+          [this](WriteTxn& txn) -> absl::Status {
             const std::optional<int64_t> epoch = lease_->epoch();
             if (!epoch.has_value()) {
               return absl::AbortedError("this replica does not hold dispatch");
             }
             return txn.CheckDispatchLease(lease_->region(), lease_->holder(), *epoch);
-          });
+          },
+          metrics_.get());
     }
     CaseWriter* const case_writer = shared_ ? dispatch_log_.get() : log_.get();
     std::unique_ptr<dispatch::Engine> dispatch_engine = std::move(*engine);
@@ -131,10 +158,12 @@ class ServerImpl final : public Server {
       wrapped_writer_ = options.wrap_dispatch_writer(case_writer);
       dispatch_writer = wrapped_writer_.get();
     }
-    watchdog_ = std::make_unique<DispatchWatchdog>(case_writer, clock_, WatchdogOptions{});
+    watchdog_ = std::make_unique<DispatchWatchdog>(
+        case_writer, clock_,
+        WatchdogOptions{.on_stalled = [this](bool stalled) { DispatchStalled(stalled); }});
     dispatcher_ = std::make_unique<Dispatcher>(
         std::move(dispatch_engine), dispatch_writer, store_.get(), &streams_, watchdog_.get(),
-        clock_, options.positions, options.dispatch.max_position_age);
+        clock_, options.positions, options.dispatch.max_position_age, metrics_.get());
     if (shared_) {
       // Dispatch starts when this replica takes the lease (StartShared).
       auto signal = CommitSignal::Listen(options.db_path);
@@ -149,7 +178,7 @@ class ServerImpl final : public Server {
     }
 
     positions_ = std::make_unique<PositionLog>(store_.get(), clock_, options.track_interval);
-    limits_ = std::make_unique<RateLimiter>(options.rate_limits, clock_);
+    limits_ = std::make_unique<RateLimiter>(options.rate_limits, clock_, metrics_.get());
     calls_ = std::make_unique<CallPool>(options.call_threads);
     // A responder whose token expires leaves dispatch as a revoked one does.
     if (shared_) {
@@ -175,7 +204,8 @@ class ServerImpl final : public Server {
         .streams = &open_streams_,
         .sessions = sessions_.get(),
         .stream_caps = options.stream_caps,
-        .calls = calls_.get()};
+        .calls = calls_.get(),
+        .metrics = metrics_.get()};
     alerts_ = std::make_unique<AlertServiceImpl>(services, options.alert_spacing);
     responders_ = std::make_unique<ResponderServiceImpl>(services);
     operators_ = std::make_unique<OperatorServiceImpl>(services);
@@ -226,8 +256,45 @@ class ServerImpl final : public Server {
       health_ = grpc_server_->GetHealthCheckService();
       ApplyHealthLocked();
     }
+    if (metrics_ != nullptr) metrics_->SetLiveFigures([this] { return Figures(); });
     if (shared_) return StartShared(options);
     return absl::OkStatus();
+  }
+
+  // What a scrape of /metrics reads now. The store's figures are read at
+  // most once per kFiguresMaxAge: a scrape reads the open cases, and
+  // several Prometheus servers may scrape.
+  LiveFigures Figures() {
+    LiveFigures figures;
+    const absl::Time now = clock_->Now();
+    {
+      absl::MutexLock lock(&figures_mu_);
+      if (!stored_figures_.ok() || now - stored_at_ >= kFiguresMaxAge) {
+        stored_figures_ = store_->Figures();
+        stored_at_ = now;
+      }
+      if (stored_figures_.ok()) {
+        const StoreFigures& stored = *stored_figures_;
+        figures.open_cases = stored.open_cases;
+        figures.store_bytes = stored.bytes;
+        figures.disk_free_bytes = stored.disk_free_bytes;
+        figures.disk_size_bytes = stored.disk_size_bytes;
+        figures.oldest_untaken_escalation = absl::ZeroDuration();
+        for (const mayday::v1::Case& c : stored.oldest_escalated) {
+          if (!c.operator_().empty()) continue;
+          figures.oldest_untaken_escalation =
+              std::max(*figures.oldest_untaken_escalation, now - FromProtoTime(c.update_time()));
+        }
+      }
+    }
+    figures.open_streams = open_streams_.OpenByCall();
+    figures.open_streams["Subscribe"] = static_cast<int64_t>(streams_.Count());
+    figures.dispatching = DispatchHere().ok();
+    absl::MutexLock lock(&health_mu_);
+    figures.serving = writable_ && listening_ && !stalled_;
+    figures.store_writable = writable_;
+    figures.dispatch_stalled = stalled_;
+    return figures;
   }
 
   // A replica on a shared database, once it serves: it follows the other
@@ -271,8 +338,8 @@ class ServerImpl final : public Server {
     const absl::Time start = clock_->Now();
     follower_->OnCommit([feed = feed_.get()](const CommitRecord& commit) { feed->Commit(commit); });
     if (absl::Status s = dispatcher_->Start(); !s.ok()) {
-      std::fprintf(stderr, "maydayd: could not start dispatch (epoch %lld): %s\n",
-                   static_cast<long long>(epoch), s.ToString().c_str());
+      LogError("dispatch_start_failed", "could not start dispatch (epoch %lld): %s",
+               static_cast<long long>(epoch), s.ToString().c_str());
       ServingLost("could not start dispatch", s, on_lost_);
       return;
     }
@@ -286,8 +353,8 @@ class ServerImpl final : public Server {
       absl::MutexLock lock(&health_mu_);
       ApplyHealthLocked();
     }
-    std::fprintf(stderr, "maydayd: dispatching (epoch %lld), ready %.3f s after taking the lease\n",
-                 static_cast<long long>(epoch), absl::ToDoubleSeconds(clock_->Now() - start));
+    LogInfo("dispatch_taken", "dispatching (epoch %lld), ready %.3f s after taking the lease",
+            static_cast<long long>(epoch), absl::ToDoubleSeconds(clock_->Now() - start));
   }
 
   absl::Status DispatchHere() {
@@ -319,8 +386,8 @@ class ServerImpl final : public Server {
   // restart it).
   void ServingLost(absl::string_view what, const absl::Status& why,
                    const std::function<void(const absl::Status&)>& on_lost) {
-    std::fprintf(stderr, "maydayd: %s: %s; health: NOT_SERVING\n", std::string(what).c_str(),
-                 std::string(why.message()).c_str());
+    LogError("serving_lost", "%s: %s; health: NOT_SERVING", std::string(what).c_str(),
+             std::string(why.message()).c_str());
     {
       absl::MutexLock lock(&health_mu_);
       listening_ = false;
@@ -334,31 +401,68 @@ class ServerImpl final : public Server {
   // probe sends phones elsewhere, until a write succeeds again.
   void StoreWritable(bool writable, absl::string_view reason) {
     if (writable) {
-      std::fprintf(stderr, "maydayd: the database takes writes again; health: SERVING\n");
+      LogInfo("storage_recovered", "the database takes writes again; health: SERVING");
     } else {
-      std::fprintf(stderr,
-                   "maydayd: the database takes no writes (%.*s); health: NOT_SERVING until a "
-                   "write succeeds\n",
-                   static_cast<int>(reason.size()), reason.data());
+      LogError("storage_failed",
+               "the database takes no writes (%.*s); health: NOT_SERVING until a "
+               "write succeeds",
+               static_cast<int>(reason.size()), reason.data());
     }
     absl::MutexLock lock(&health_mu_);
     writable_ = writable;
     ApplyHealthLocked();
   }
 
-  // grpc.health.v1: the server ("") serves while it stores and accepts;
-  // kDispatchHealth while it also runs dispatch (on a shared database, the
-  // one replica that holds the lease), so that operators and tools see
-  // which replica dispatches. Set together: gRPC's overall status also
-  // sets every named one.
+  // Dispatch stalled past the watchdog's bound (a case went undecided and
+  // was escalated to the care desk), or is deciding again.
+  void DispatchStalled(bool stalled) {
+    if (stalled) {
+      LogError("dispatch_stalled",
+               "dispatch is stalled: a case went undecided past the watchdog's "
+               "bound and was escalated to the care desk; health: NOT_SERVING for \"\", "
+               "%s and %s until dispatch decides again",
+               kResponderHealth, kDispatchHealth);
+    } else {
+      LogInfo("dispatch_recovered", "dispatch decides again; health: SERVING");
+    }
+    absl::MutexLock lock(&health_mu_);
+    stalled_ = stalled;
+    ApplyHealthLocked();
+  }
+
+  // grpc.health.v1, for "" and each service (docs/operations.md):
+  // - AlertService and OperatorService serve while the store takes writes
+  //   and the listener accepts: alerts are stored and reach the care desk
+  //   even while dispatch is stalled (the watchdog escalates them), and the
+  //   desk is what handles them then;
+  // - ResponderService and "" (the whole server) also need dispatch not to
+  //   be stalled;
+  // - kDispatchHealth, also that this replica runs dispatch (on a shared
+  //   database, the one that holds the lease), so that operators and tools
+  //   see which replica dispatches.
+  // Each name is set by itself, and only when it changes: gRPC sends every
+  // setting to the Watch streams, changed or not, and its overall setter
+  // would set every name to one value before the right one.
   void ApplyHealthLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(health_mu_) {
     if (health_ == nullptr) return;
-    const bool serving = writable_ && listening_;
-    health_->SetServingStatus(serving);
-    health_->SetServingStatus(kDispatchHealth, serving && DispatchHere().ok());
+    const bool stores = writable_ && listening_;
+    const bool whole = stores && !stalled_;
+    const std::pair<const char*, bool> statuses[] = {
+        {"", whole},
+        {kAlertHealth, stores},
+        {kOperatorHealth, stores},
+        {kResponderHealth, whole},
+        {kDispatchHealth, whole && DispatchHere().ok()}};
+    for (const auto& [service, serving] : statuses) {
+      auto [it, added] = health_set_.try_emplace(service, serving);
+      if (!added && it->second == serving) continue;
+      it->second = serving;
+      health_->SetServingStatus(service, serving);
+    }
   }
 
   int port() const override { return port_; }
+  int metrics_port() const override { return metrics_ != nullptr ? metrics_->port() : 0; }
   int64_t max_connections() const override { return max_connections_; }
   const base::Clock& clock() const override { return *clock_; }
   Store& store() override { return *store_; }
@@ -374,6 +478,8 @@ class ServerImpl final : public Server {
     absl::MutexLock lock(&shutdown_mu_);
     if (shut_down_) return;
     shut_down_ = true;
+    // No scrape reads the parts stopped below.
+    if (metrics_ != nullptr) metrics_->StopServing();
     // New connections are refused by the kernel from here on.
     if (listener_ != nullptr) listener_->Stop();
     if (grpc_server_ != nullptr) {
@@ -411,6 +517,17 @@ class ServerImpl final : public Server {
   grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(health_mu_) = nullptr;
   bool writable_ ABSL_GUARDED_BY(health_mu_) = true;
   bool listening_ ABSL_GUARDED_BY(health_mu_) = true;
+  bool stalled_ ABSL_GUARDED_BY(health_mu_) = false;  // dispatch (DispatchStalled)
+  // The store's figures for /metrics, and when they were read (Figures()).
+  absl::Mutex figures_mu_;
+  absl::StatusOr<StoreFigures> stored_figures_ ABSL_GUARDED_BY(figures_mu_) =
+      absl::UnavailableError("not read yet");
+  absl::Time stored_at_ ABSL_GUARDED_BY(figures_mu_);
+  // What each grpc.health.v1 name was last set to.
+  absl::flat_hash_map<std::string, bool> health_set_ ABSL_GUARDED_BY(health_mu_);
+  // Counted and served at /metrics; null without ServerOptions::metrics_listen.
+  // Before everything that counts into it: destroyed after them.
+  std::unique_ptr<Metrics> metrics_;
   // Released after the store closed.
   std::unique_ptr<ServingLock> serving_lock_;
   // shared_ only: dispatch's lease. Destroyed after the store, whose last

@@ -69,6 +69,10 @@ struct ServerOptions {
   // dispatch there. Empty: listen_address's host (this machine's name if
   // it listens on every address) with the port it listens on.
   std::string advertise_address;
+  // host:port to serve Prometheus metrics on, at /metrics
+  // (metrics/metrics.h); port 0 picks a free one (see metrics_port()).
+  // Empty (the default): no metrics are kept nor served.
+  std::string metrics_listen;
   // Dispatch rules (radius, offer timeout, ...).
   dispatch::EngineOptions dispatch;
   // Per-principal budgets of the chatty calls (rpc/rate_limits.h); never
@@ -127,6 +131,8 @@ class Server {
 
   // The port actually listened on.
   virtual int port() const = 0;
+  // The port /metrics is served on; 0 without ServerOptions::metrics_listen.
+  virtual int metrics_port() const = 0;
   // Connections served at once (ServerOptions::max_connections, or what the
   // open-file limit allows).
   virtual int64_t max_connections() const = 0;

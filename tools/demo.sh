@@ -34,11 +34,13 @@ for i in 1 2 3 4 5; do
 done
 
 say "starting maydayd on a free loopback port"
-"$bin/maydayd" --listen 127.0.0.1:0 --db "$db" --offer-timeout 10 2>"$work/maydayd.log" &
+"$bin/maydayd" --listen 127.0.0.1:0 --db "$db" --offer-timeout 10 \
+  --metrics-listen 127.0.0.1:0 2>"$work/maydayd.log" &
 server_pid=$!
 port="$(wait_for_port "$work/maydayd.log")"
 server="127.0.0.1:$port"
-echo "maydayd is serving on $server"
+metrics="http://127.0.0.1:$(wait_for_metrics_port "$work/maydayd.log")/metrics"
+echo "maydayd is serving on $server, its Prometheus metrics on $metrics"
 
 say "starting 5 simulated responders (2 tow trucks, 1 patrol, 1 ambulance, 1 paramedic)"
 "$bin/mayday-sim" responders --server "$server" --token-file "$work/responders.tokens" \
@@ -69,6 +71,16 @@ if [ -n "$first" ]; then
 fi
 say "maydayctl responders list"
 MAYDAY_SERVER="$server" MAYDAY_TOKEN="$agent" "$bin/maydayctl" responders list
+
+if command -v curl >/dev/null; then
+  say "what Prometheus would scrape: curl $metrics (the demo's figures)"
+  curl -sf "$metrics" >"$work/metrics.txt"
+  grep -E '^mayday_(alerts_(received|acknowledged)_total|cases_opened_total|offers_total|escalations_total|cases_open|alert_to_(first_offer|assignment)_seconds_(count|sum)|store_commits_total|dispatch_holder|serving)' \
+    "$work/metrics.txt" | grep -v ' 0$' | sed 's/^/  /'
+  if command -v promtool >/dev/null; then
+    promtool check metrics <"$work/metrics.txt" && echo "  promtool check metrics: clean"
+  fi
+fi
 
 resolved=$(MAYDAY_SERVER="$server" MAYDAY_TOKEN="$agent" "$bin/maydayctl" cases list \
   --state RESOLVED --output json | grep -o '"state":"RESOLVED"' | wc -l)

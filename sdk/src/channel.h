@@ -23,11 +23,13 @@ inline constexpr int kKeepaliveTimeMs = 30000;
 inline constexpr int kKeepaliveTimeoutMs = 10000;
 inline constexpr int kKeepalivePermitWithoutCalls = 0;
 // With several replicas (a target "ipv4:10.0.0.1:7433,10.0.0.2:7433", or a
-// DNS name with several records): calls go round the replicas that answer
-// grpc.health.v1 SERVING, so that one that lost its database or is
-// draining is skipped. With one address it is that address.
+// DNS name with several records): calls go round the replicas whose
+// grpc.health.v1 says SERVING for mayday.v1.AlertService, so that one that
+// lost its database or is draining is skipped (and not one whose dispatch
+// stalled: it still stores alerts, which reach the care desk). With one
+// address it is that address.
 inline constexpr char kServiceConfig[] =
-    R"({"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":""}})";
+    R"({"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"mayday.v1.AlertService"}})";
 // 0: keep pinging an idle watch stream for as long as it is open, so that a
 // dead connection is noticed within about 40 s.
 inline constexpr int kMaxPingsWithoutData = 0;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "api/names.h"
+#include "log/log.h"
 
 namespace mayday::server {
 namespace {
@@ -44,8 +45,8 @@ bool RevocationWatch::CatchUp() {
   while (true) {
     absl::StatusOr<std::vector<AuditRecord>> rows = store_->ListAudit(position_, kPage);
     if (!rows.ok()) {
-      std::fprintf(stderr, "maydayd: cannot read the audit trail after row %lld: %s; retrying\n",
-                   static_cast<long long>(position_), rows.status().ToString().c_str());
+      LogWarning("audit_unreadable", "cannot read the audit trail after row %lld: %s; retrying",
+                 static_cast<long long>(position_), rows.status().ToString().c_str());
       return false;
     }
     for (const AuditRecord& row : *rows) {

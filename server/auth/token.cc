@@ -12,6 +12,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "log/log.h"
 
 namespace mayday::server {
 
@@ -61,7 +62,7 @@ TokenDigest DigestToken(absl::string_view token) {
       size != digest.size()) {
     // OpenSSL without SHA-256 (SHA256() would fail the same way): no token
     // could be checked. A broken host, as a failing CSPRNG is: stop loudly.
-    std::fprintf(stderr, "maydayd: OpenSSL cannot compute SHA-256; check its configuration\n");
+    LogError("openssl", "OpenSSL cannot compute SHA-256; check its configuration");
     std::abort();
   }
   return digest;

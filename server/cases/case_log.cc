@@ -15,6 +15,7 @@
 #include "absl/synchronization/notification.h"
 #include "api/device_time.h"
 #include "api/proto_time.h"
+#include "log/log.h"
 
 namespace mayday::server {
 
@@ -109,6 +110,9 @@ void CaseLog::OpenAsync(NewCase request,
         }
         // The Raised event, published once the case is on disk.
         if (opening->created->created && hub_ != nullptr) hub_->Publish(opening->first);
+        if (opening->created->created && metrics_ != nullptr) {
+          metrics_->EventCommitted(opening->snapshot, opening->first);
+        }
         done(std::move(opening->created));
       });
 }
@@ -164,6 +168,15 @@ void CaseLog::AppendAsync(std::string case_id, std::string actor, OwnedCaseChang
           return;
         }
         if (hub_ != nullptr) hub_->Publish(out->event);
+        if (metrics_ != nullptr) metrics_->EventCommitted(out->snapshot, out->event);
+        if (out->event.has_escalated()) {
+          // The reason is dispatch's words or a care agent's, never a
+          // member's.
+          LogWarning("escalation", "%s escalated by %s (%s): %s", out->snapshot.name(),
+                     out->event.actor(),
+                     mayday::v1::CaseEvent::Escalated::Cause_Name(out->event.escalated().cause()),
+                     out->event.escalated().reason());
+        }
         done(std::move(*out));
       });
 }

@@ -22,6 +22,7 @@
 #include "cases/event_hub.h"
 #include "mayday/base/clock.h"
 #include "mayday/v1/resources.pb.h"
+#include "metrics/metrics.h"
 #include "store/store.h"
 
 namespace mayday::server {
@@ -108,11 +109,14 @@ using WriteFence = std::function<absl::Status(WriteTxn&)>;
 // Thread-safe.
 class CaseLog final : public CaseWriter {
  public:
-  // `store`, `hub` and `clock` are not owned and must outlive the log.
-  // `hub` null: the log publishes nothing (on a shared database the commit
-  // follower publishes every replica's events, cases/commit_follower.h).
-  CaseLog(Store* store, EventHub* hub, const base::Clock* clock, WriteFence fence = nullptr)
-      : store_(store), hub_(hub), clock_(clock), fence_(std::move(fence)) {}
+  // `store`, `hub`, `clock` and `metrics` are not owned and must outlive
+  // the log. `hub` null: the log publishes nothing (on a shared database
+  // the commit follower publishes every replica's events,
+  // cases/commit_follower.h). `metrics`, if set, counts every event the log
+  // commits (each is committed by one replica only).
+  CaseLog(Store* store, EventHub* hub, const base::Clock* clock, WriteFence fence = nullptr,
+          Metrics* metrics = nullptr)
+      : store_(store), hub_(hub), clock_(clock), fence_(std::move(fence)), metrics_(metrics) {}
 
   // Opens a case in DISPATCHING with its Raised event (sequence 1), durably,
   // then publishes the event. If the member already opened or joined a case
@@ -135,6 +139,7 @@ class CaseLog final : public CaseWriter {
   EventHub* const hub_;
   const base::Clock* const clock_;
   const WriteFence fence_;
+  Metrics* const metrics_;
 };
 
 // A new case id: 46 lowercase hex digits, the case's creation time in

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "log/log.h"
+
 namespace mayday::server {
 
 CommitFollower::CommitFollower(Store* store, EventHub* hub, std::unique_ptr<CommitSignal> signal,
@@ -63,8 +65,8 @@ bool CommitFollower::CatchUp() {
     absl::StatusOr<std::vector<CommitRecord>> commits =
         store_->ReadCommits(after, options_.max_commits);
     if (!commits.ok()) {
-      std::fprintf(stderr, "maydayd: cannot read the commits after %lld: %s; retrying\n",
-                   static_cast<long long>(after), commits.status().ToString().c_str());
+      LogWarning("commits_unreadable", "cannot read the commits after %lld: %s; retrying",
+                 static_cast<long long>(after), commits.status().ToString().c_str());
       return false;
     }
     for (const CommitRecord& commit : *commits) {

@@ -56,6 +56,7 @@ OwnedCaseChange DecisionEvent(const Decision& d) {
         if (auto s = RequireState(current, mayday::v1::CASE_STATE_DISPATCHING); !s.ok()) return s;
         next.set_state(mayday::v1::CASE_STATE_ESCALATED);
         e.mutable_escalated()->set_reason(reason);
+        e.mutable_escalated()->set_cause(CaseEvent::Escalated::CAUSE_NO_RESPONDER);
         return absl::OkStatus();
       };
     case Decision::Type::kRedispatch:

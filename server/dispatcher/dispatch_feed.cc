@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "api/names.h"
+#include "log/log.h"
 
 namespace mayday::server {
 
@@ -61,9 +62,9 @@ void DispatchFeed::Feed(const CommitRecord& commit) {
     // the case, whose commit the store refuses if the case moved on.)
     absl::StatusOr<mayday::v1::Case> stored = store_->GetCase(CaseIdFromName(event.case_()));
     if (!stored.ok()) {
-      std::fprintf(stderr, "maydayd: dispatch could not read %s after its event %lld: %s\n",
-                   event.case_().c_str(), static_cast<long long>(event.sequence()),
-                   stored.status().ToString().c_str());
+      LogWarning("dispatch_feed_error", "dispatch could not read %s after its event %lld: %s",
+                 event.case_().c_str(), static_cast<long long>(event.sequence()),
+                 stored.status().ToString().c_str());
       continue;
     }
     dispatch_->CaseChanged(CommittedChange{*std::move(stored), event});

@@ -56,8 +56,8 @@ void DispatchWatchdog::Acknowledged(const std::string& case_id) {
   WatchLocked(case_id, clock_->Now() + options_.patience);
 }
 
-void DispatchWatchdog::WatchLocked(const std::string& case_id, absl::Time due) {
-  watched_[case_id] = Watched{due, false};
+void DispatchWatchdog::WatchLocked(const std::string& case_id, absl::Time due, bool failed) {
+  watched_[case_id] = Watched{due, false, failed};
   if (due < next_look_) {
     next_look_ = due;
     woken_ = true;
@@ -72,11 +72,23 @@ void DispatchWatchdog::Taken(const std::string& case_id) {
 void DispatchWatchdog::Settled() {
   absl::MutexLock lock(&mu_);
   absl::erase_if(watched_, [](const auto& entry) { return entry.second.taken; });
+  SetStalledLocked(false);
+}
+
+bool DispatchWatchdog::stalled() {
+  absl::MutexLock lock(&mu_);
+  return stalled_;
+}
+
+void DispatchWatchdog::SetStalledLocked(bool stalled) {
+  if (stalled == stalled_) return;
+  stalled_ = stalled;
+  if (options_.on_stalled) options_.on_stalled(stalled);
 }
 
 void DispatchWatchdog::DecisionFailed(const std::string& case_id) {
   absl::MutexLock lock(&mu_);
-  WatchLocked(case_id, clock_->Now());
+  WatchLocked(case_id, clock_->Now(), /*failed=*/true);
 }
 
 void DispatchWatchdog::Forget(const std::string& case_id) {
@@ -87,6 +99,7 @@ void DispatchWatchdog::Forget(const std::string& case_id) {
 
 void DispatchWatchdog::BeforeRound(std::vector<Decision>& decisions) {
   absl::MutexLock lock(&mu_);
+  SetStalledLocked(false);  // dispatch decides again
   std::vector<Decision> round;
   round.reserve(decisions.size());
   for (Decision& d : decisions) {
@@ -127,6 +140,7 @@ absl::Time DispatchWatchdog::EscalateDueLocked(absl::Time now) {
   for (const auto& [case_id, watched] : watched_) {
     if (watched.due <= now) {
       due.push_back(case_id);
+      if (!watched.failed) SetStalledLocked(true);
     } else {
       next = std::min(next, watched.due);
     }
@@ -149,16 +163,13 @@ absl::Time DispatchWatchdog::EscalateDueLocked(absl::Time now) {
           }
           next.set_state(mayday::v1::CASE_STATE_ESCALATED);
           e.mutable_escalated()->set_reason(reason);
+          e.mutable_escalated()->set_cause(CaseEvent::Escalated::CAUSE_DISPATCH_STALLED);
           return absl::OkStatus();
         },
         [this, case_id](absl::StatusOr<CommittedChange> committed) {
           absl::MutexLock lock(&mu_);
           --escalations_in_flight_;
-          if (committed.ok()) {
-            std::fprintf(stderr, "maydayd: dispatch did not place cases/%s in time: escalated\n",
-                         case_id.c_str());
-            return;
-          }
+          if (committed.ok()) return;  // the case log says it (event "escalation")
           escalated_.erase(case_id);
           // Storage failed: try again shortly. Any other refusal
           // means the case moved on and needs no escalation.

@@ -26,6 +26,7 @@
 #ifndef MAYDAY_SERVER_DISPATCHER_DISPATCH_WATCHDOG_H_
 #define MAYDAY_SERVER_DISPATCHER_DISPATCH_WATCHDOG_H_
 
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -47,6 +48,11 @@ struct WatchdogOptions {
   // How soon an escalation that failed to commit (storage failing) is tried
   // again.
   absl::Duration retry = absl::Milliseconds(50);
+  // Told when dispatch stalls (true: a case went undecided past `patience`
+  // and the watchdog escalated it) and when it is back (false: dispatch
+  // decided a round or settled since). On changes only, with the
+  // watchdog's lock held: must be quick and must not call the watchdog.
+  std::function<void(bool stalled)> on_stalled;
 };
 
 // Thread-safe.
@@ -83,11 +89,14 @@ class DispatchWatchdog {
   // watchdog escalated is preceded by a kRedispatch (a case the engine still
   // took for waiting is ESCALATED in the store).
   void BeforeRound(std::vector<dispatch::Decision>& decisions);
+  // Whether dispatch is stalled now (WatchdogOptions::on_stalled).
+  bool stalled();
 
  private:
   struct Watched {
-    absl::Time due;      // escalate at this time
-    bool taken = false;  // in the engine; Settled() ends the watch
+    absl::Time due;       // escalate at this time
+    bool taken = false;   // in the engine; Settled() ends the watch
+    bool failed = false;  // DecisionFailed: storage, not dispatch, is at fault
   };
 
   void Loop();
@@ -96,7 +105,10 @@ class DispatchWatchdog {
   absl::Time EscalateDueLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Watches `case_id` until `due`, waking the watchdog's thread if that is
   // earlier than anything it waits for.
-  void WatchLocked(const std::string& case_id, absl::Time due) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void WatchLocked(const std::string& case_id, absl::Time due, bool failed = false)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Notes whether dispatch is stalled, telling on_stalled of a change.
+  void SetStalledLocked(bool stalled) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   CaseWriter* const log_;
   const base::Clock* const clock_;
@@ -110,6 +122,7 @@ class DispatchWatchdog {
   absl::Time next_look_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   bool woken_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool stalled_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -15,6 +15,7 @@
 #include "cases/case_rules.h"
 #include "dispatcher/mapping.h"
 #include "dispatcher/restore.h"
+#include "log/log.h"
 
 namespace mayday::server {
 namespace {
@@ -28,7 +29,7 @@ constexpr char kDispatchActor[] = "dispatch";
 Dispatcher::Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseWriter* writer, Store* store,
                        ResponderStreams* streams, DispatchWatchdog* watchdog,
                        const base::Clock* clock, CoalescingOptions coalescing,
-                       absl::Duration max_fix_age)
+                       absl::Duration max_fix_age, Metrics* metrics)
     : writer_(writer),
       store_(store),
       streams_(streams),
@@ -37,7 +38,8 @@ Dispatcher::Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseWriter* wri
       coalescing_interval_(coalescing.enabled() ? coalescing.interval : absl::Seconds(1)),
       max_fix_age_(max_fix_age),
       engine_(std::move(engine)),
-      watchdog_(watchdog) {}
+      watchdog_(watchdog),
+      metrics_(metrics) {}
 
 Dispatcher::~Dispatcher() { Stop(); }
 
@@ -95,8 +97,8 @@ absl::Status Dispatcher::RestoreLocked() {
   }
   recorded.Wait();
   if (restored->open_cases > 0) {
-    std::fprintf(stderr, "maydayd: dispatch took back %zu open cases in %.2f s\n",
-                 restored->open_cases, absl::ToDoubleSeconds(clock_->Now() - start));
+    LogInfo("dispatch_restored", "dispatch took back %zu open cases in %.2f s",
+            restored->open_cases, absl::ToDoubleSeconds(clock_->Now() - start));
   }
   return first_error;
 }
@@ -133,8 +135,8 @@ void Dispatcher::DrainInboxLocked() {
     if (absl::IsAlreadyExists(s)) s = absl::OkStatus();
     if (s.ok()) watchdog_->Taken(c.id);
     if (!s.ok()) {
-      std::fprintf(stderr, "maydayd: dispatch could not take cases/%s: %s\n", c.id.c_str(),
-                   s.ToString().c_str());
+      LogWarning("dispatch_restore_failed", "dispatch could not take cases/%s: %s", c.id.c_str(),
+                 s.ToString().c_str());
     }
   }
 }
@@ -165,8 +167,8 @@ void Dispatcher::CaseChanged(const CommittedChange& change) {
     if (!c.responder().empty()) coalescer_.SetCase(ResponderIdFromName(c.responder()), "");
   } else if (change.event.has_location_updated()) {
     if (auto s = engine_->MoveCase(id, ToGeoPoint(c.location())); !s.ok()) {
-      std::fprintf(stderr, "maydayd: dispatch could not move %s: %s\n", c.name().c_str(),
-                   s.ToString().c_str());
+      LogWarning("dispatch_error", "dispatch could not move %s: %s", c.name().c_str(),
+                 s.ToString().c_str());
     }
   }
   // A rating comes after the case closed (the only change the rules allow
@@ -207,15 +209,15 @@ void Dispatcher::Withdraw(const std::string& responder_id) {
   const auto view = engine_->GetResponder(responder_id);
   if (!view.has_value() || view->status == dispatch::ResponderView::Status::kOffDuty) return;
   if (view->status == dispatch::ResponderView::Status::kBusy) {
-    std::fprintf(stderr,
-                 "maydayd: responders/%s lost its token while assigned to cases/%s; the case "
-                 "stays assigned: reassign it from the desk if needed\n",
-                 responder_id.c_str(), view->current_case.c_str());
+    LogWarning("token_revoked",
+               "responders/%s lost its token while assigned to cases/%s; the case "
+               "stays assigned: reassign it from the desk if needed",
+               responder_id.c_str(), view->current_case.c_str());
     return;
   }
   if (auto s = engine_->SetDuty(responder_id, /*on_duty=*/false, {}); !s.ok()) {
-    std::fprintf(stderr, "maydayd: could not take responders/%s off duty: %s\n",
-                 responder_id.c_str(), s.ToString().c_str());
+    LogWarning("dispatch_error", "could not take responders/%s off duty: %s", responder_id.c_str(),
+               s.ToString().c_str());
     return;
   }
   RunLocked();
@@ -227,6 +229,14 @@ absl::StatusOr<Dispatcher::PositionReceipt> Dispatcher::ReportPosition(
   const BoundedFix fix = BoundFixTime(location, now, max_fix_age_);
   // Never mu_ here: the dispatch thread applies the report.
   PositionCoalescer::Verdict verdict = coalescer_.Offer(responder_id, location, fix.time, now);
+  if (metrics_ != nullptr) {
+    using Route = Metrics::PositionRoute;
+    metrics_->PositionReport(verdict.route == PositionCoalescer::Route::kUnregistered
+                                 ? Route::kRefused
+                             : verdict.route == PositionCoalescer::Route::kUrgent ? Route::kUrgent
+                                                                                  : Route::kHeld,
+                             verdict.merged);
+  }
   switch (verdict.route) {
     case PositionCoalescer::Route::kUnregistered:
       return absl::FailedPreconditionError(
@@ -261,8 +271,8 @@ void Dispatcher::ApplyHeldPositionsLocked(bool only_if_due) const {
     // Validated when it arrived, of a responder the engine knows (it had a
     // report applied before): nothing to report if the engine refuses.
     if (auto s = ApplyPositionLocked(held.responder_id, held.location, held.fix_time); !s.ok()) {
-      std::fprintf(stderr, "maydayd: a held position of responders/%s was refused: %s\n",
-                   held.responder_id.c_str(), s.ToString().c_str());
+      LogWarning("position_refused", "a held position of responders/%s was refused: %s",
+                 held.responder_id.c_str(), s.ToString().c_str());
     }
   }
 }
@@ -405,8 +415,8 @@ void Dispatcher::RequeueLocked(const std::string& case_id) {
     if (s.ok() && !c->operator_().empty()) s = engine_->Hold(case_id);
   }
   if (!s.ok()) {
-    std::fprintf(stderr, "maydayd: cases/%s could not go back to matching: %s\n", case_id.c_str(),
-                 s.ToString().c_str());
+    LogWarning("dispatch_error", "cases/%s could not go back to matching: %s", case_id.c_str(),
+               s.ToString().c_str());
   }
 }
 

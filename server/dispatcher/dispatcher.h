@@ -48,6 +48,7 @@
 #include "mayday/dispatch/engine.h"
 #include "mayday/v1/resources.pb.h"
 #include "mayday/v1/responder_service.pb.h"
+#include "metrics/metrics.h"
 #include "responders/position_coalescer.h"
 #include "responders/responder_streams.h"
 #include "store/store.h"
@@ -64,7 +65,8 @@ class Dispatcher final : public CaseObserver {
   // max_position_age) or ahead of the clock is not trusted (api/device_time.h).
   Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseWriter* writer, Store* store,
              ResponderStreams* streams, DispatchWatchdog* watchdog, const base::Clock* clock,
-             CoalescingOptions coalescing = {}, absl::Duration max_fix_age = absl::Minutes(2));
+             CoalescingOptions coalescing = {}, absl::Duration max_fix_age = absl::Minutes(2),
+             Metrics* metrics = nullptr);
   ~Dispatcher() override;
 
   // Loads the open cases from the store into the engine (restore.h; offers
@@ -241,6 +243,7 @@ class Dispatcher final : public CaseObserver {
   bool poked_ ABSL_GUARDED_BY(inbox_mu_) = false;
   std::thread dispatch_thread_;
   DispatchWatchdog* const watchdog_;
+  Metrics* const metrics_;  // null: nothing counted
 };
 
 }  // namespace mayday::server

@@ -138,6 +138,7 @@ absl::StatusOr<Case> Dispatcher::Escalate(const std::string& agent, const std::s
         next.set_state(mayday::v1::CASE_STATE_ESCALATED);
         next.set_operator_(agent);
         e.mutable_escalated()->set_reason(reason);
+        e.mutable_escalated()->set_cause(CaseEvent::Escalated::CAUSE_CARE_AGENT);
         return absl::OkStatus();
       },
       audit);

@@ -12,6 +12,7 @@
 #include "dispatcher/decision_events.h"
 #include "dispatcher/dispatcher.h"
 #include "dispatcher/mapping.h"
+#include "log/log.h"
 
 namespace mayday::server {
 namespace {
@@ -24,8 +25,8 @@ constexpr char kDispatchActor[] = "dispatch";
 constexpr int kMaxRounds = 1000;
 
 void LogDropped(const Decision& d, const absl::Status& status) {
-  std::fprintf(stderr, "maydayd: dispatch decision for cases/%s not committed: %s\n",
-               d.case_id.c_str(), status.ToString().c_str());
+  LogWarning("decision_not_committed", "dispatch decision for cases/%s not committed: %s",
+             d.case_id.c_str(), status.ToString().c_str());
 }
 
 }  // namespace
@@ -36,6 +37,8 @@ void Dispatcher::RunLocked() {
   // newest held one (dispatch accepts positions two minutes old).
   ApplyHeldPositionsLocked(/*only_if_due=*/true);
   for (int round = 0; round < kMaxRounds; ++round) {
+    // Real time, whatever clock_ is: how long the machine took.
+    const absl::Time start = metrics_ != nullptr ? absl::Now() : absl::InfinitePast();
     std::vector<Decision> decisions = engine_->Step();
     if (decisions.empty()) {
       watchdog_->Settled();
@@ -73,8 +76,9 @@ void Dispatcher::RunLocked() {
       }
       AfterCommitLocked(decisions[i], results[i]);
     }
+    if (metrics_ != nullptr) metrics_->DispatchRound(decisions.size(), absl::Now() - start);
   }
-  std::fprintf(stderr, "maydayd: dispatch did not settle after %d rounds\n", kMaxRounds);
+  LogError("dispatch_unsettled", "dispatch did not settle after %d rounds", kMaxRounds);
 }
 
 void Dispatcher::AfterCommitLocked(const Decision& d,

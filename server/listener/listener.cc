@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "log/log.h"
 
 namespace mayday::server {
 namespace {
@@ -237,13 +238,13 @@ void Listener::LogRefusalsLocked(absl::Time now) {
   if (unlogged_at_cap_ + unlogged_out_of_descriptors_ == 0) return;
   if (now - last_refusal_line_ < kRefusalLineInterval) return;
   last_refusal_line_ = now;
-  std::fprintf(stderr,
-               "maydayd: new connections refused at once (closed as soon as accepted) since the "
-               "last such line: %lld at the cap of %lld open connections, %lld for want of a "
-               "file descriptor\n",
-               static_cast<long long>(unlogged_at_cap_),
-               static_cast<long long>(options_.max_connections),
-               static_cast<long long>(unlogged_out_of_descriptors_));
+  LogWarning("connections_refused",
+             "new connections refused at once (closed as soon as accepted) since the "
+             "last such line: %lld at the cap of %lld open connections, %lld for want of a "
+             "file descriptor",
+             static_cast<long long>(unlogged_at_cap_),
+             static_cast<long long>(options_.max_connections),
+             static_cast<long long>(unlogged_out_of_descriptors_));
   unlogged_at_cap_ = 0;
   unlogged_out_of_descriptors_ = 0;
 }

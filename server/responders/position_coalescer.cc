@@ -27,26 +27,27 @@ PositionCoalescer::Verdict PositionCoalescer::Offer(const std::string& responder
   Crew& crew = it->second;
   // Reports may arrive out of order: the newest fix is kept, as the engine
   // would keep it.
-  if (crew.applied && fix_time < crew.applied_fix) return {Route::kHeld, crew.on_case};
-  HoldLocked(crew, responder_id, location, fix_time, now);
+  if (crew.applied && fix_time < crew.applied_fix) return {Route::kHeld, crew.on_case, true};
+  const bool merged = HoldLocked(crew, responder_id, location, fix_time, now);
   const bool urgent = !options_.enabled() || !crew.applied ||
                       ApproximateMeters(crew.latitude, crew.longitude, location.latitude(),
                                         location.longitude()) >= options_.urgent_move_meters;
-  if (!urgent) return {Route::kHeld, crew.on_case};
+  if (!urgent) return {Route::kHeld, crew.on_case, merged};
   if (!urgent_since_.has_value()) urgent_since_ = now;
-  return {Route::kUrgent, crew.on_case};
+  return {Route::kUrgent, crew.on_case, merged};
 }
 
-void PositionCoalescer::HoldLocked(Crew& crew, const std::string& responder_id,
+bool PositionCoalescer::HoldLocked(Crew& crew, const std::string& responder_id,
                                    const mayday::v1::Location& location, absl::Time fix_time,
                                    absl::Time now) {
   if (crew.held.has_value()) {
     if (fix_time >= crew.held->fix_time) crew.held = HeldPosition{responder_id, location, fix_time};
-    return;
+    return true;
   }
   crew.held = HeldPosition{responder_id, location, fix_time};
   held_ids_.push_back(responder_id);
   if (held_count_++ == 0) oldest_held_ = now;
+  return false;
 }
 
 void PositionCoalescer::Applied(const std::string& responder_id,

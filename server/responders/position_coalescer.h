@@ -70,6 +70,9 @@ class PositionCoalescer {
     // The case the responder was on when dispatch last said (SetCase);
     // "" if none or kUnregistered.
     std::string on_case;
+    // The report took the place of one held already, or was older than
+    // the fix dispatch has: dispatch never sees one of the two.
+    bool merged = false;
   };
 
   // A report of `responder_id` that arrived at `now`; `fix_time` is its own
@@ -122,7 +125,8 @@ class PositionCoalescer {
   std::optional<absl::Time> urgent_since_ ABSL_GUARDED_BY(mu_);
 
   // Keeps the report as the crew's held one if its fix is the newest.
-  void HoldLocked(Crew& crew, const std::string& responder_id, const mayday::v1::Location& location,
+  // True if the crew had one held already (one of the two is dropped).
+  bool HoldLocked(Crew& crew, const std::string& responder_id, const mayday::v1::Location& location,
                   absl::Time fix_time, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 };
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "log/log.h"
 
 namespace mayday::server {
 
@@ -57,7 +58,8 @@ void PositionLog::FlushLoop() {
       if (stopping_) return;
     }
     if (absl::Status s = Flush(); !s.ok()) {
-      std::fprintf(stderr, "maydayd: responder positions not stored: %s\n", s.ToString().c_str());
+      LogWarning("positions_not_stored", "responder positions not stored: %s",
+                 s.ToString().c_str());
     }
   }
 }

@@ -28,4 +28,9 @@ bool ResponderStreams::Send(const std::string& responder_id, mayday::v1::Respond
   return true;
 }
 
+size_t ResponderStreams::Count() const {
+  absl::MutexLock lock(&mu_);
+  return channels_.size();
+}
+
 }  // namespace mayday::server

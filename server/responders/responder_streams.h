@@ -34,6 +34,8 @@ class ResponderStreams {
   bool Detach(const std::string& responder_id, ResponderChannel* channel);
   // Sends `update` to the responder's stream. False if it has none.
   bool Send(const std::string& responder_id, mayday::v1::ResponderUpdate update);
+  // Responders with a stream now.
+  size_t Count() const;
 
  private:
   mutable absl::Mutex mu_;

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "metrics/metrics.h"
 
 namespace mayday::server {
 namespace {
@@ -88,6 +89,7 @@ absl::Status RateLimiter::Admit(absl::string_view principal, CallClass calls,
     return absl::OkStatus();
   }
   const double wait_ms = std::ceil((1 - bucket.tokens) / limit.per_second * 1000);
+  if (metrics_ != nullptr) metrics_->RateLimited(calls);
   return absl::ResourceExhaustedError(absl::StrFormat(
       "too many %s calls from %s: its %s are limited to %g per second (bursts of %g); "
       "retry in %.0f ms",

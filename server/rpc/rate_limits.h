@@ -28,6 +28,8 @@
 
 namespace mayday::server {
 
+class Metrics;
+
 // Which budget a call is charged to. Each principal has one bucket per class.
 enum class CallClass {
   kMemberReads,       // AlertService GetCase, ListCases
@@ -67,10 +69,11 @@ struct RateLimitOptions {
 // Thread-safe.
 class RateLimiter {
  public:
-  // `clock` is not owned and must outlive the limiter. `options` must be
-  // valid (RateLimitOptions::Validate).
-  RateLimiter(RateLimitOptions options, const base::Clock* clock)
-      : options_(std::move(options)), clock_(clock) {}
+  // `clock` and `metrics` are not owned and must outlive the limiter.
+  // `options` must be valid (RateLimitOptions::Validate). `metrics`, if
+  // set, counts the calls refused.
+  RateLimiter(RateLimitOptions options, const base::Clock* clock, Metrics* metrics = nullptr)
+      : options_(std::move(options)), clock_(clock), metrics_(metrics) {}
 
   // Charges one call of `rpc` (its name, for the message) by `principal`
   // ("members/alice") to its `calls` bucket. OK if within the limit;
@@ -93,6 +96,7 @@ class RateLimiter {
 
   const RateLimitOptions options_;
   const base::Clock* const clock_;
+  Metrics* const metrics_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<Key, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
 };

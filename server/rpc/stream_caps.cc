@@ -47,4 +47,13 @@ size_t StreamCaps::OpenCount(const std::string& owner) const {
                        [](const Entry& e) { return !e.evicted; });
 }
 
+std::map<std::string, int64_t> StreamCaps::OpenByCall() const {
+  std::map<std::string, int64_t> open;
+  absl::MutexLock lock(&mu_);
+  for (const auto& [owner, streams] : open_) {
+    open[owner.substr(0, owner.find(' '))] += static_cast<int64_t>(streams.size());
+  }
+  return open;
+}
+
 }  // namespace mayday::server

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <map>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -66,6 +67,9 @@ class StreamCaps {
 
   // Streams of `owner` open and not evicted (for tests).
   size_t OpenCount(const std::string& owner) const;
+  // Streams open, by the first word of their owner ("WatchCase
+  // members/alice" counts as "WatchCase"), evicted ones until they close.
+  std::map<std::string, int64_t> OpenByCall() const;
 
  private:
   struct Entry {

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "log/log.h"
+
 namespace mayday::server::text_internal {
 
 int MethodIndex(const std::string& service, const std::string& method,
@@ -14,8 +16,8 @@ int MethodIndex(const std::string& service, const std::string& method,
       found != nullptr ? found->FindMethodByName(method) : nullptr;
   if (rpc == nullptr || rpc->input_type() != &request || rpc->client_streaming()) {
     // A mistake in the list a service registers, found at its first start.
-    std::fprintf(stderr, "maydayd: %s.%s taking %s is not a method to register\n", service.c_str(),
-                 method.c_str(), request.full_name().c_str());
+    LogError("internal", "%s.%s taking %s is not a method to register", service.c_str(),
+             method.c_str(), request.full_name().c_str());
     std::abort();
   }
   return rpc->index();

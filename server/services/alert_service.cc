@@ -56,6 +56,7 @@ grpc::ServerUnaryReactor* AlertServiceImpl::RaiseAlert(grpc::CallbackServerConte
                                                        const mayday::v1::RaiseAlertRequest* request,
                                                        mayday::v1::Case* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (services_.metrics != nullptr) services_.metrics->AlertReceived(request->kind());
   auto member = services_.auth->Require(*context, Role::kMember);
   absl::Status valid = member.status();
   if (valid.ok()) valid = ValidateRequestId(request->request_id());
@@ -65,7 +66,7 @@ grpc::ServerUnaryReactor* AlertServiceImpl::RaiseAlert(grpc::CallbackServerConte
   }
   if (valid.ok()) valid = ValidateText("note", request->note());
   if (!valid.ok()) {
-    reactor->Finish(ToGrpcStatus(valid));
+    AnswerAlert(reactor, request->kind(), valid);
     return reactor;
   }
   NewCase alert{member->Name(), request->request_id(), request->kind(), request->location(),
@@ -86,33 +87,40 @@ void AlertServiceImpl::OpenCase(grpc::CallbackServerContext* context,
   // server may shut down and this service go away.)
   if (context->IsCancelled()) {
     raise_turns_.Done(turn);
-    reactor->Finish(grpc::Status::CANCELLED);
+    AnswerAlert(reactor, alert.kind, absl::CancelledError("the caller gave up"));
     return;
   }
   // Answered from the store's completer thread once the case is on disk; the
   // handler's thread is not held meanwhile, so many alerts share a commit.
   std::string member = alert.member;
   std::string request_id = alert.request_id;
-  services_.log->OpenAsync(
-      std::move(alert),
-      [this, reactor, response, turn = std::move(turn), member = std::move(member),
-       request_id = std::move(request_id)](absl::StatusOr<CreatedCase> opened) mutable {
-        raise_turns_.Done(turn);  // the member's next alert of the kind may start
-        if (!opened.ok()) {
-          // The batch failed, perhaps for another job's write; a retry of a
-          // press that is already stored is answered from the stored case all
-          // the same. Looked up on a call thread: the completer never reads.
-          services_.calls->Run([this, reactor, response, failed = opened.status(),
-                                member = std::move(member), request_id = std::move(request_id)] {
-            reactor->Finish(ToGrpcStatus(
-                AnswerFromStore(*services_.store, failed, member, request_id, response)));
-          });
-          return;
-        }
-        if (opened->created) services_.changes->CaseOpened(opened->snapshot);
-        *response = std::move(opened->snapshot);
-        reactor->Finish(grpc::Status::OK);
+  const mayday::v1::CaseKind kind = alert.kind;
+  services_.log->OpenAsync(std::move(alert), [this, reactor, response, turn = std::move(turn),
+                                              member = std::move(member),
+                                              request_id = std::move(request_id),
+                                              kind](absl::StatusOr<CreatedCase> opened) mutable {
+    raise_turns_.Done(turn);  // the member's next alert of the kind may start
+    if (!opened.ok()) {
+      // The batch failed, perhaps for another job's write; a retry of a
+      // press that is already stored is answered from the stored case all
+      // the same. Looked up on a call thread: the completer never reads.
+      services_.calls->Run([this, reactor, response, failed = opened.status(),
+                            member = std::move(member), request_id = std::move(request_id), kind] {
+        AnswerAlert(reactor, kind,
+                    AnswerFromStore(*services_.store, failed, member, request_id, response));
       });
+      return;
+    }
+    if (opened->created) services_.changes->CaseOpened(opened->snapshot);
+    *response = std::move(opened->snapshot);
+    AnswerAlert(reactor, kind, absl::OkStatus());
+  });
+}
+
+void AlertServiceImpl::AnswerAlert(grpc::ServerUnaryReactor* reactor, mayday::v1::CaseKind kind,
+                                   const absl::Status& status) {
+  if (services_.metrics != nullptr) services_.metrics->AlertAnswered(kind, status.code());
+  reactor->Finish(ToGrpcStatus(status));
 }
 
 grpc::ServerUnaryReactor* AlertServiceImpl::GetCase(grpc::CallbackServerContext* context,

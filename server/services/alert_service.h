@@ -58,6 +58,9 @@ class AlertServiceImpl final : public RepairsText<mayday::v1::AlertService> {
 
   // Starts storing the validated alert `alert` of `member` (its turn came)
   // and answers `reactor` once it is on disk.
+  // Finishes a RaiseAlert call with `status`, counted in the metrics.
+  void AnswerAlert(grpc::ServerUnaryReactor* reactor, mayday::v1::CaseKind kind,
+                   const absl::Status& status);
   void OpenCase(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
                 mayday::v1::Case* response, NewCase alert);
 

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/synchronization/notification.h"
+#include "log/log.h"
 
 namespace mayday::server {
 
@@ -35,9 +36,8 @@ absl::Status RecordRead(Store& store, const AuditEntry& entry) {
   absl::Status status =
       SubmitAndWait(store, [&entry](WriteTxn& txn) { return txn.AppendAudit(entry); });
   if (!status.ok()) {
-    std::fprintf(stderr, "maydayd: audit trail: could not record %s %s by %s: %s\n",
-                 entry.action.c_str(), entry.target.c_str(), entry.actor.c_str(),
-                 status.ToString().c_str());
+    LogError("audit_failed", "audit trail: could not record %s %s by %s: %s", entry.action.c_str(),
+             entry.target.c_str(), entry.actor.c_str(), status.ToString().c_str());
   }
   return status;
 }

@@ -6,6 +6,7 @@
 #include "api/proto_time.h"
 #include "api/roles.h"
 #include "auth/token.h"
+#include "log/log.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"
 #include "services/admit.h"
@@ -114,6 +115,8 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::RevokeToken(
     services_.auth->ForgetAll();      // the revoked token stops working now
     services_.sessions->Revoke(*id);  // and so do the streams it holds
     if (revoked->role == Role::kResponder) services_.dispatcher->Withdraw(revoked->subject);
+    LogInfo("token_revoked", "%s (%s %s) revoked by %s; its calls and streams end now",
+            request->name(), RoleName(revoked->role), revoked->subject, admin->Name());
     *response = ToProto(*revoked);
     return absl::OkStatus();
   });

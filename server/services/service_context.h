@@ -52,6 +52,8 @@ struct ServiceContext {
   StreamCapOptions stream_caps;
   // Where the unary calls that may wait run (rpc/unary.h).
   CallPool* calls = nullptr;
+  // Counts what the services see (metrics/metrics.h); null: nothing counted.
+  Metrics* metrics = nullptr;
 
   // Where a call that needs dispatch runs: here, or relayed to the holder.
   // A call that another replica relayed here is never relayed on: a

@@ -9,6 +9,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "log/log.h"
 #include "store/pg_connection.h"
 #include "store/pg_database.h"
 
@@ -193,8 +194,8 @@ void DispatchLease::Run() {
           epoch_ = **outcome;
           holder_address_ = options_.address;
         }
-        std::fprintf(stderr, "maydayd: %s holds dispatch for region \"%s\" (epoch %lld)\n",
-                     holder_.c_str(), options_.region.c_str(), static_cast<long long>(**outcome));
+        LogInfo("dispatch_lease", "%s holds dispatch for region \"%s\" (epoch %lld)",
+                holder_.c_str(), options_.region.c_str(), static_cast<long long>(**outcome));
         if (callbacks_.on_acquired) callbacks_.on_acquired(**outcome);
       }
     } else if (held && (outcome.ok() || clock_->Now() - renewed_ >= options_.ttl)) {

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "log/log.h"
 #include "store/case_chain.h"
 #include "store/codec.h"
 
@@ -405,6 +406,8 @@ absl::Status Migrate(SqliteDatabase& db, absl::Time now) {
   if (absl::Status status = txn->Commit(); !status.ok()) {
     return MigrationFailed(status, "commit");
   }
+  LogInfo("migration", "%s: schema migrated from version %d to %d", db.path(), *version,
+          LatestSchemaVersion());
   return absl::OkStatus();
 }
 

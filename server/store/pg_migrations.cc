@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "absl/strings/str_cat.h"
+#include "log/log.h"
 #include "store/migrations.h"
 
 namespace mayday::server::store_internal {
@@ -258,6 +259,10 @@ absl::StatusOr<std::vector<std::string>> PgMigrate(PgDatabase& db, absl::Time no
   absl::StatusOr<std::vector<std::string>> made = MakeTriggers(db);
   if (!made.ok()) return MigrationFailed(made.status(), "append-only triggers");
   if (absl::Status status = txn->Commit(); !status.ok()) return MigrationFailed(status, "commit");
+  if (*version < LatestPgSchemaVersion()) {
+    LogInfo("migration", "the PostgreSQL database: schema migrated from version %d to %d", *version,
+            LatestPgSchemaVersion());
+  }
   // A new database's triggers were made, not made again.
   if (*version == 0) made->clear();
   return made;

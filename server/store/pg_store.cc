@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "log/log.h"
 #include "store/codec.h"
 #include "store/pg_migrations.h"
 
@@ -43,10 +44,10 @@ absl::StatusOr<std::unique_ptr<Store>> PgStore::Open(const std::string& conninfo
   absl::StatusOr<std::vector<std::string>> remade = PgMigrate(**writer, clock->Now());
   if (!remade.ok()) return OpenFailed(description, remade.status());
   for (const std::string& made : *remade) {
-    std::fprintf(stderr,
-                 "maydayd: %s: %s was missing, disabled or changed; made again (check the "
-                 "history with maydayctl audit verify)\n",
-                 description.c_str(), made.c_str());
+    LogWarning("migration_repaired",
+               "%s: %s was missing, disabled or changed; made again (check the "
+               "history with maydayctl audit verify)",
+               description.c_str(), made.c_str());
   }
   if (absl::Status limited = LimitIdleInTransaction(**writer); !limited.ok()) {
     return OpenFailed(description, limited);
@@ -86,6 +87,20 @@ absl::StatusOr<Database*> PgStore::Writer() {
 absl::Status PgStore::BeforeCommit(Database& db, bool wrote_events) {
   if (!wrote_events) return absl::OkStatus();
   return db.Run(absl::StrCat("NOTIFY ", kCommitChannel));
+}
+
+absl::Status PgStore::MeasureSize(StoreFigures& figures) {
+  auto bytes = Read<int64_t>([](Database& db) -> absl::StatusOr<int64_t> {
+    auto stmt = db.Prepare("SELECT pg_database_size(current_database())");
+    if (!stmt.ok()) return stmt.status();
+    absl::StatusOr<bool> row = (*stmt)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::UnavailableError("pg_database_size() returned no row");
+    return (*stmt)->ColumnInt64(0);
+  });
+  if (!bytes.ok()) return bytes.status();
+  figures.bytes = *bytes;
+  return absl::OkStatus();
 }
 
 absl::Status PgStore::WithReader(absl::FunctionRef<void(Database&)> read) {

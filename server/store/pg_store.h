@@ -54,6 +54,8 @@ class PgStore final : public SqlStore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   void AfterBatch(bool) override ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {}
   std::string HistoryName() const override { return description_; }
+  // pg_database_size() of the database.
+  absl::Status MeasureSize(StoreFigures& figures) override;
   absl::Status WithReader(absl::FunctionRef<void(Database&)> read) override;
   // A connection of its own in a read-only, repeatable-read transaction.
   absl::StatusOr<std::unique_ptr<Database>> OpenVerifier() override;

@@ -4,12 +4,14 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iterator>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "log/log.h"
 #include "store/audit.h"
 #include "store/codec.h"
 #include "store/queries.h"
@@ -63,6 +65,7 @@ SqlStore::SqlStore(const StoreOptions& options)
       heads_interval_(options.history_heads_interval),
       on_heads_(options.on_history_heads),
       on_writable_(options.on_writable),
+      on_batch_(options.on_batch),
       probe_interval_(options.probe_interval) {}
 
 SqlStore::~SqlStore() { StopWriting(); }
@@ -100,8 +103,8 @@ void SqlStore::ReportHeads(bool always) {
   absl::StatusOr<HistoryHeads> heads =
       db.ok() ? ReadHistoryHeads(**db) : absl::StatusOr<HistoryHeads>(db.status());
   if (!heads.ok()) {
-    std::fprintf(stderr, "maydayd: cannot read the history heads: %s\n",
-                 heads.status().ToString().c_str());
+    LogWarning("history_heads_unreadable", "cannot read the history heads: %s",
+               heads.status().ToString().c_str());
     return;
   }
   if (on_heads_) {
@@ -118,7 +121,7 @@ void SqlStore::ReportHeads(bool always) {
   }
   const std::string line =
       check.empty() ? std::string(" none yet") : absl::StrCat(" maydayctl audit verify", check);
-  std::fprintf(stderr, "maydayd: history heads of %s:%s\n", HistoryName().c_str(), line.c_str());
+  LogInfo("history_heads", "history heads of %s:%s", HistoryName().c_str(), line.c_str());
 }
 
 void SqlStore::Submit(WriteJob job, WriteDone done) {
@@ -180,6 +183,8 @@ void SqlStore::WriterLoop() {
     {
       absl::MutexLock lock(&write_mu_);
       bool wrote = false;
+      // Real time, whatever clock_ is: how long the disk took.
+      const absl::Time start = on_batch_ ? absl::Now() : absl::InfinitePast();
       absl::StatusOr<Database*> db = Writer();
       if (db.ok()) {
         const int64_t changes = (*db)->total_changes();
@@ -187,6 +192,12 @@ void SqlStore::WriterLoop() {
         wrote = (*db)->total_changes() != changes;
       } else {
         for (absl::Status& result : done.results) result = WriteFailed(db.status());
+      }
+      if (on_batch_) {
+        const bool failed = std::any_of(
+            done.results.begin(), done.results.end(),
+            [](const absl::Status& result) { return !WriteFailureReason(result).empty(); });
+        on_batch_(batch.size(), absl::Now() - start, !failed);
       }
       NoteWritable(done.results, wrote);
       AfterBatch(wrote);
@@ -377,6 +388,61 @@ absl::StatusOr<std::vector<CommitRecord>> SqlStore::ReadCommits(int64_t after_se
 
 absl::StatusOr<HistoryHeads> SqlStore::Heads() {
   return Read<HistoryHeads>([](Database& db) { return ReadHistoryHeads(db); });
+}
+
+namespace {
+
+// Open cases by state and kind: those not closed (RESOLVED 5, CANCELLED 6),
+// through the cases_open index.
+absl::StatusOr<std::vector<OpenCaseCount>> CountOpenCases(Database& db) {
+  auto stmt = db.Prepare(
+      "SELECT state, kind, COUNT(*) FROM cases WHERE state NOT IN (5, 6) GROUP BY state, kind");
+  if (!stmt.ok()) return stmt.status();
+  std::vector<OpenCaseCount> counts;
+  while (true) {
+    absl::StatusOr<bool> row = (*stmt)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return counts;
+    counts.push_back({.state = static_cast<mayday::v1::CaseState>((*stmt)->ColumnInt64(0)),
+                      .kind = static_cast<mayday::v1::CaseKind>((*stmt)->ColumnInt64(1)),
+                      .count = (*stmt)->ColumnInt64(2)});
+  }
+}
+
+// The oldest ESCALATED (7) cases, through the cases_by_state index.
+absl::StatusOr<std::vector<mayday::v1::Case>> SelectOldestEscalated(Database& db) {
+  auto stmt =
+      db.Prepare("SELECT snapshot FROM cases WHERE state = 7 ORDER BY create_time_us, id LIMIT ?1");
+  if (!stmt.ok()) return stmt.status();
+  if (auto s = (*stmt)->BindInt64(1, StoreFigures::kOldestEscalated); !s.ok()) return s;
+  std::vector<mayday::v1::Case> cases;
+  while (true) {
+    absl::StatusOr<bool> row = (*stmt)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return cases;
+    auto parsed = ParseCase((*stmt)->ColumnBlob(0), "an escalated case");
+    if (!parsed.ok()) return parsed.status();
+    cases.push_back(*std::move(parsed));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<StoreFigures> SqlStore::Figures() {
+  // On a connection of its own, as the verifiers: counting every open case
+  // must not hold up the reads that serve members and crews (their tokens).
+  absl::StatusOr<std::unique_ptr<Database>> db = OpenVerifier();
+  if (!db.ok()) return db.status();
+  auto open = CountOpenCases(**db);
+  if (!open.ok()) return ReadFailed(open.status());
+  auto escalated = SelectOldestEscalated(**db);
+  if (!escalated.ok()) return ReadFailed(escalated.status());
+  StoreFigures figures;
+  figures.open_cases = *std::move(open);
+  figures.oldest_escalated = *std::move(escalated);
+  db->reset();
+  if (absl::Status s = MeasureSize(figures); !s.ok()) return s;
+  return figures;
 }
 
 absl::Status SqlStore::AddNote(const mayday::v1::CaseNote& note) {

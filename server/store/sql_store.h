@@ -94,6 +94,7 @@ class SqlStore : public Store {
   absl::StatusOr<std::vector<CommitRecord>> ReadCommits(int64_t after_sequence,
                                                         int max_commits) override;
   absl::StatusOr<HistoryHeads> Heads() override;
+  absl::StatusOr<StoreFigures> Figures() override;
 
  protected:
   explicit SqlStore(const StoreOptions& options);
@@ -118,6 +119,8 @@ class SqlStore : public Store {
   virtual void AfterBatch(bool wrote) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) = 0;
   // What the heads are of, for the line on stderr ("/var/lib/mayday.db").
   virtual std::string HistoryName() const = 0;
+  // The bytes stored and free, for Figures().
+  virtual absl::Status MeasureSize(StoreFigures& figures) = 0;
   // Runs `read` on a reader connection; UNAVAILABLE if none can be had
   // (then `read` did not run).
   virtual absl::Status WithReader(absl::FunctionRef<void(Database&)> read) = 0;
@@ -195,6 +198,7 @@ class SqlStore : public Store {
   std::thread writer_thread_;
   std::thread completer_thread_;
   const std::function<void(bool, absl::string_view)> on_writable_;
+  const std::function<void(size_t, absl::Duration, bool)> on_batch_;
   const absl::Duration probe_interval_;
   // Writer thread only: whether the last batch that told took its writes,
   // and when to try a write of its own while it did not.

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "log/log.h"
 #include "store/audit.h"
 #include "store/case_chain.h"
 #include "store/codec.h"
@@ -153,10 +156,10 @@ absl::StatusOr<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path
   absl::StatusOr<std::vector<std::string>> remade = ProtectHistory(**writer);
   if (!remade.ok()) return OpenFailed(path, remade.status());
   for (const std::string& trigger : *remade) {
-    std::fprintf(stderr,
-                 "maydayd: %s: trigger %s was missing or changed; made again (check the "
-                 "history with maydayctl audit verify)\n",
-                 path.c_str(), trigger.c_str());
+    LogWarning("migration_repaired",
+               "%s: trigger %s was missing or changed; made again (check the "
+               "history with maydayctl audit verify)",
+               path.c_str(), trigger.c_str());
   }
 
   // Opened after the writer made the file exist and use WAL.
@@ -224,6 +227,22 @@ void SqliteStore::AfterBatch(bool wrote) {
 
 std::string SqliteStore::HistoryName() const { return path_; }
 
+absl::Status SqliteStore::MeasureSize(StoreFigures& figures) {
+  struct stat file;
+  if (::stat(path_.c_str(), &file) != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot stat ", path_, ": ", std::strerror(errno)));
+  }
+  figures.bytes = file.st_size;
+  struct stat wal;
+  if (::stat((path_ + "-wal").c_str(), &wal) == 0) figures.bytes += wal.st_size;
+  struct statvfs disk;
+  if (::statvfs(path_.c_str(), &disk) == 0) {
+    figures.disk_free_bytes = static_cast<int64_t>(disk.f_bavail) * disk.f_frsize;
+    figures.disk_size_bytes = static_cast<int64_t>(disk.f_blocks) * disk.f_frsize;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status SqliteStore::WithReader(absl::FunctionRef<void(Database&)> read) {
   absl::MutexLock lock(&read_mu_);
   read(*reader_);
@@ -235,13 +254,12 @@ void SqliteStore::AdvanceMark() {
   if (status.ok() == !mark_failing_) return;
   mark_failing_ = !status.ok();
   if (mark_failing_) {
-    std::fprintf(stderr,
-                 "maydayd: cannot record the high-water mark (%s); a write-ahead log lost from "
-                 "now on may go unnoticed at the next start\n",
-                 status.ToString().c_str());
+    LogWarning("high_water_mark",
+               "cannot record the high-water mark (%s); a write-ahead log lost from "
+               "now on may go unnoticed at the next start",
+               status.ToString().c_str());
   } else {
-    std::fprintf(stderr, "maydayd: the high-water mark %s is recorded again\n",
-                 mark_->path().c_str());
+    LogInfo("high_water_mark", "the high-water mark %s is recorded again", mark_->path().c_str());
   }
 }
 

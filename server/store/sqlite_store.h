@@ -43,6 +43,8 @@ class SqliteStore final : public SqlStore {
   // Advances the high-water mark after a batch that wrote.
   void AfterBatch(bool wrote) override ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   std::string HistoryName() const override;
+  // The file's and its -wal's sizes; the space free on their disk.
+  absl::Status MeasureSize(StoreFigures& figures) override;
   absl::Status WithReader(absl::FunctionRef<void(Database&)> read) override;
   // A read-only connection of the file's own, in a read transaction.
   absl::StatusOr<std::unique_ptr<Database>> OpenVerifier() override;

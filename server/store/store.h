@@ -75,6 +75,31 @@ struct OpenCase {
   std::vector<mayday::v1::CaseEvent> events;
 };
 
+// How many cases not closed are in `state` and of `kind` (Store::Figures).
+struct OpenCaseCount {
+  mayday::v1::CaseState state = mayday::v1::CASE_STATE_UNSPECIFIED;
+  mayday::v1::CaseKind kind = mayday::v1::CASE_KIND_UNSPECIFIED;
+  int64_t count = 0;
+};
+
+// What the store holds, in figures, for the metrics page.
+struct StoreFigures {
+  // Open cases by state and kind; pairs without a case left out.
+  std::vector<OpenCaseCount> open_cases;
+  // Bytes stored: a SQLite file and its write-ahead log; a PostgreSQL
+  // database as pg_database_size() reports it.
+  int64_t bytes = 0;
+  // Bytes free on the SQLite file's disk for this process; nullopt for
+  // PostgreSQL (its disk is the database server's).
+  std::optional<int64_t> disk_free_bytes;
+  // The size of that disk (its file system); nullopt for PostgreSQL.
+  std::optional<int64_t> disk_size_bytes;
+  // The oldest ESCALATED cases (by creation), at most kOldestEscalated: how
+  // long an escalation has waited for a care agent.
+  static constexpr int kOldestEscalated = 100;
+  std::vector<mayday::v1::Case> oldest_escalated;
+};
+
 // A stored token: who holds it. The plain token is never stored.
 struct TokenRecord {
   std::string token_hash;  // lowercase hex SHA-256 of the plain token
@@ -253,6 +278,11 @@ struct StoreOptions {
   // it notices the file is writable again without waiting for traffic.
   std::function<void(bool writable, absl::string_view reason)> on_writable;
   absl::Duration probe_interval = absl::Seconds(1);
+  // Told after each batch of writes, on the writer thread: how many writes
+  // it held, how long it took to run and commit (on the real clock: the
+  // disk's time), and whether it committed (false: a storage failure, as
+  // WriteFailureReason tells). Must be quick; must not call the store.
+  std::function<void(size_t writes, absl::Duration took, bool committed)> on_batch;
   // The heads of the audit trail and of the case history are reported when
   // the store opens, when it closes, and after a commit once this long (on
   // `clock`) has passed since the last report, so that a record kept
@@ -406,6 +436,10 @@ class Store {
   // The heads of the audit trail and of the commit chain now: where a
   // replica starts following them.
   virtual absl::StatusOr<HistoryHeads> Heads() = 0;
+
+  // Open cases by state and kind, and the store's size (StoreFigures), read
+  // as of now; for the metrics page, at each scrape.
+  virtual absl::StatusOr<StoreFigures> Figures() = 0;
 
   // VerifyAudit, then the case history: each case's events 1..n against
   // its hash chain and its head, and the commit chain over all events; each

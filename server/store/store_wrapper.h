@@ -81,6 +81,7 @@ class StoreWrapper : public Store {
     return wrapped_->ReadCommits(after_sequence, max_commits);
   }
   absl::StatusOr<HistoryHeads> Heads() override { return wrapped_->Heads(); }
+  absl::StatusOr<StoreFigures> Figures() override { return wrapped_->Figures(); }
 
  protected:
   Store& wrapped() { return *wrapped_; }

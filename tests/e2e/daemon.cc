@@ -25,6 +25,23 @@ namespace mayday::testing {
 
 std::string Output::text() const { return absl::StrJoin(lines, "\n"); }
 
+std::string LogMessage(const std::string& line) {
+  // "2026-12-06T11:30:00.123Z " then a level word and a space.
+  constexpr size_t kTime = sizeof("2026-12-06T11:30:00.123Z") - 1;
+  if (line.size() <= kTime + 1 || line[4] != '-' || line[10] != 'T' || line[kTime - 1] != 'Z' ||
+      line[kTime] != ' ') {
+    return line;
+  }
+  const size_t level_end = line.find(' ', kTime + 1);
+  return level_end == std::string::npos ? line : line.substr(level_end + 1);
+}
+
+std::vector<std::string> Output::messages() const {
+  std::vector<std::string> out;
+  for (const std::string& line : lines) out.push_back(LogMessage(line));
+  return out;
+}
+
 Output Run(const std::vector<std::string>& argv) {
   std::string command = "exec";
   for (const std::string& arg : argv) absl::StrAppend(&command, " '", arg, "'");
@@ -91,7 +108,7 @@ Daemon::Daemon(const std::string& binary, const std::string& db,
     std::string text = line;
     if (!text.empty() && text.back() == '\n') text.pop_back();
     startup_log_.push_back(text);
-    std::sscanf(line, "maydayd: serving on port %d", &port_);
+    std::sscanf(LogMessage(text).c_str(), "maydayd: serving on port %d", &port_);
   }
   // Keep draining the child's stderr so it never blocks on a full pipe.
   std::thread([log] {

@@ -77,7 +77,14 @@ struct Output {
   int exit_code = -1;              // -1: killed by a signal, or still running after 30 s
   std::vector<std::string> lines;  // stdout and stderr together
   std::string text() const;        // the lines joined with "\n"
+  // The lines of maydayd's log (text format) without their time and level
+  // ("maydayd: ..."); other lines as they are.
+  std::vector<std::string> messages() const;
 };
+
+// `line` without the time and level maydayd's text log puts first
+// ("2026-12-06T11:30:00.123Z INFO "); other lines as they are.
+std::string LogMessage(const std::string& line);
 
 // grpc.health.v1.Health/Check of `service` ("" for the whole server) on
 // `address`, on a channel of its own, with a deadline of `timeout`: true if

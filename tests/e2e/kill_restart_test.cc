@@ -114,10 +114,10 @@ TEST_CASE("maydayd refuses a database whose write-ahead log was deleted after a 
   INFO(refused.text());
   CHECK(refused.exit_code == 1);
   REQUIRE(refused.lines.size() == 1);
-  CHECK_THAT(refused.lines[0], Catch::StartsWith("maydayd: DATA_LOSS: ") &&
-                                   Catch::Contains("acknowledged history is missing") &&
-                                   Catch::Contains("mayday.db-wal deleted") &&
-                                   Catch::Contains("--accept-data-loss"));
+  CHECK_THAT(refused.messages()[0], Catch::StartsWith("maydayd: DATA_LOSS: ") &&
+                                        Catch::Contains("acknowledged history is missing") &&
+                                        Catch::Contains("mayday.db-wal deleted") &&
+                                        Catch::Contains("--accept-data-loss"));
 
   // Accepted once: it serves what is left and says so in the audit trail;
   // after that it starts as usual.
@@ -143,9 +143,9 @@ TEST_CASE(
     INFO(second.text());
     CHECK(second.exit_code == 2);
     REQUIRE(second.lines.size() == 1);
-    CHECK(second.lines[0] == "maydayd: another maydayd (pid " + std::to_string(first.pid()) +
-                                 ") serves mayday.db (" + db.path() +
-                                 "); one server per database file");
+    CHECK(second.messages()[0] == "maydayd: another maydayd (pid " + std::to_string(first.pid()) +
+                                      ") serves mayday.db (" + db.path() +
+                                      "); one server per database file");
   };
   {
     Daemon first(MAYDAYD_BINARY, db.path());
@@ -169,9 +169,9 @@ TEST_CASE("A second maydayd on a busy port exits 2 naming the port, even after k
     INFO(second.text());
     CHECK(second.exit_code == 2);
     REQUIRE_FALSE(second.lines.empty());
-    CHECK_THAT(second.lines.back(), Catch::StartsWith("maydayd: ") &&
-                                        Catch::Contains("cannot listen on " + address) &&
-                                        Catch::Contains("in use"));
+    CHECK_THAT(second.messages().back(), Catch::StartsWith("maydayd: ") &&
+                                             Catch::Contains("cannot listen on " + address) &&
+                                             Catch::Contains("in use"));
   };
   int port = 0;
   {

@@ -77,7 +77,7 @@ TEST_CASE("maydayd exits 2 with one clear line for bad TLS flags, before opening
   INFO(out.text());
   CHECK(out.exit_code == 2);
   REQUIRE(out.lines.size() == 1);
-  CHECK(out.lines[0].rfind("maydayd: ", 0) == 0);
+  CHECK(out.messages()[0].rfind("maydayd: ", 0) == 0);
   CHECK_THAT(out.lines[0], Catch::Contains(message));
   CHECK_FALSE(std::filesystem::exists(db));
 }

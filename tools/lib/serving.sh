@@ -25,6 +25,29 @@ wait_for_port() {
   return 1
 }
 
+# wait_for_metrics_port LOG: the same for the "metrics on
+# http://HOST:N/metrics" line of a maydayd given --metrics-listen.
+wait_for_metrics_port() {
+  local port=""
+  for _ in $(seq 1 100); do
+    port=$(sed -n 's/.*metrics on http:.*:\([0-9]*\)\/metrics.*/\1/p' "$1" | head -1)
+    if [ -n "$port" ]; then
+      echo "$port"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "maydayd did not say where its metrics are:" >&2
+  cat "$1" >&2
+  return 1
+}
+
+# free_port: a TCP port free on 127.0.0.1 now, for a server that cannot
+# be given port 0 (Prometheus).
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 scratch() {
   work="$(mktemp -d "${TMPDIR:-/var/tmp}/mayday-$1.XXXXXX")"
   started_pids=()

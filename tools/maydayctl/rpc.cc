@@ -56,7 +56,7 @@ grpc::ChannelArguments ChannelArgumentsFor(const ServerOptions& options) {
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
   if (NamesSeveralReplicas(options.address)) {
     args.SetServiceConfigJSON(
-        R"({"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":""}})");
+        R"({"loadBalancingConfig":[{"round_robin":{}}],"healthCheckConfig":{"serviceName":"mayday.v1.OperatorService"}})");
     // A replica that comes back is used again within a second.
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 250);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);

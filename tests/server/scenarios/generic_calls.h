@@ -4,6 +4,8 @@
 #define MAYDAY_TESTS_SERVER_GENERIC_CALLS_H_
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,19 +31,26 @@ inline std::string ToString(const grpc::ByteBuffer& buffer) {
   return out;
 }
 
-// grpc.health.v1.Health/Watch for the whole server (service ""): the server
-// sends the status at once, then each change.
+// HealthCheckRequest{service}: field 1, a string ("" is empty on the wire).
+inline grpc::ByteBuffer HealthRequest(const std::string& service) {
+  if (service.empty()) return Bytes("");
+  REQUIRE(service.size() < 128);  // its length in one varint byte
+  return Bytes(std::string("\x0a", 1) + static_cast<char>(service.size()) + service);
+}
+
+// grpc.health.v1.Health/Watch for `service` ("": the whole server): the
+// server sends the status at once, then each change.
 class HealthWatch {
  public:
   enum Status { kServing = 1, kNotServing = 2 };
 
-  explicit HealthWatch(TestServer& server) : stub_(server.Channel()) {
+  explicit HealthWatch(TestServer& server, const std::string& service = "")
+      : stub_(server.Channel()) {
     context_.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
     call_ = stub_.PrepareCall(&context_, "/grpc.health.v1.Health/Watch", &queue_);
     call_->StartCall(Tag(1));
     REQUIRE(Step(1));
-    // HealthCheckRequest{service: ""} is empty on the wire.
-    call_->WriteLast(Bytes(""), grpc::WriteOptions(), Tag(2));
+    call_->WriteLast(HealthRequest(service), grpc::WriteOptions(), Tag(2));
     REQUIRE(Step(2));
   }
   ~HealthWatch() {
@@ -82,6 +91,28 @@ class HealthWatch {
   grpc::ClientContext context_;
   std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call_;
 };
+
+// grpc.health.v1.Health/Check for `service`: HealthWatch's statuses, or
+// the call's error (NOT_FOUND for a name the server does not know) as
+// -code.
+inline int HealthCheck(TestServer& server, const std::string& service) {
+  grpc::GenericStub stub(server.Channel());
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  grpc::ByteBuffer request = HealthRequest(service);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status s) { done.set_value(s); });
+  auto result = done.get_future();
+  REQUIRE(result.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  const grpc::Status status = result.get();
+  if (!status.ok()) return -static_cast<int>(status.error_code());
+  const std::string bytes = ToString(response);
+  REQUIRE(bytes.size() == 2);
+  REQUIRE(bytes[0] == '\x08');
+  return bytes[1];
+}
 
 }  // namespace mayday::testing
 

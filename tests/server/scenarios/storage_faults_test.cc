@@ -242,9 +242,21 @@ TEST_CASE("maydayd refuses to start on a database file it cannot write, in one l
 }
 
 // Health says whether the server can store alerts: NOT_SERVING from the
-// first write the file refuses, SERVING again once one succeeds, the
-// writer's own probe included (so that no traffic is needed to notice).
+// first write the file refuses, for the server and each of its services,
+// SERVING again once one succeeds, the writer's own probe included (so
+// that no traffic is needed to notice). For each way a disk refuses.
 TEST_CASE("Health is NOT_SERVING while the file takes no writes, SERVING once it does") {
+  struct Cause {
+    const char* name;
+    void (*fail)(FaultyVfs&);
+    void (*heal)(FaultyVfs&);
+  };
+  const Cause cause =
+      GENERATE(Cause{"I/O error", [](FaultyVfs& vfs) { vfs.FailWrites(1'000'000); },
+                     [](FaultyVfs& vfs) { vfs.FailWrites(0); }},
+               Cause{"disk full", [](FaultyVfs& vfs) { vfs.SetQuota(vfs.UsedBytes()); },
+                     [](FaultyVfs& vfs) { vfs.SetQuota(-1); }});
+  INFO(cause.name);
   constexpr absl::Duration kProbe = absl::Milliseconds(1300);  // no other wait has it
   base::ManualClock clock(absl::Now());
   FaultyVfs vfs("mayday-health");
@@ -258,14 +270,22 @@ TEST_CASE("Health is NOT_SERVING while the file takes no writes, SERVING once it
   const std::string m2 = server.Token("member", "m2");
   const std::string m3 = server.Token("member", "m3");
   HealthWatch health(server);
+  HealthWatch alerts(server, "mayday.v1.AlertService");
   CHECK(health.Next() == HealthWatch::kServing);
+  CHECK(alerts.Next() == HealthWatch::kServing);
   mayday::v1::Case reply;
   REQUIRE(Raise(server, m1, "before", &reply).ok());
   server.server().SettleDispatch();  // dispatch's writes for it are done
 
-  vfs.FailWrites(1'000'000);  // every write fails from now on
+  cause.fail(vfs);  // every write fails from now on
   CHECK(Raise(server, m2, "failing", &reply).error_code() == grpc::StatusCode::UNAVAILABLE);
   CHECK(health.Next() == HealthWatch::kNotServing);
+  CHECK(alerts.Next() == HealthWatch::kNotServing);
+  for (const char* service :
+       {"mayday.v1.ResponderService", "mayday.v1.OperatorService", "mayday.dispatch"}) {
+    INFO(service);
+    CHECK(HealthCheck(server, service) == HealthWatch::kNotServing);
+  }
 
   // The writer tries a write of its own each probe interval; while it fails
   // nothing changes.
@@ -274,9 +294,11 @@ TEST_CASE("Health is NOT_SERVING while the file takes no writes, SERVING once it
   REQUIRE(clock.AwaitWaiter(clock.Now() + kProbe));  // probed, failed, waits again
 
   // The disk is back: the next probe succeeds, with no alert sent.
-  vfs.FailWrites(0);
+  cause.heal(vfs);
   clock.Advance(kProbe);
   CHECK(health.Next() == HealthWatch::kServing);
+  CHECK(alerts.Next() == HealthWatch::kServing);
+  CHECK(HealthCheck(server, "mayday.v1.ResponderService") == HealthWatch::kServing);
   REQUIRE(Raise(server, m3, "after", &reply).ok());
 }
 
