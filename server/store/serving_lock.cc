@@ -67,6 +67,7 @@ absl::StatusOr<std::unique_ptr<ServingLock>> ServingLock::Take(const std::string
   }
   absl::string_view path = target;
   absl::ConsumePrefix(&path, "sqlite:");
+  if (absl::Status s = CheckDatabaseFolder(std::string(path)); !s.ok()) return s;
   return TakeFileLock(std::string(path));
 }
 

@@ -301,6 +301,11 @@ struct StoreOptions {
 // Whether Store::Open takes `target` for a PostgreSQL database.
 bool IsPostgresTarget(absl::string_view target);
 
+// For a SQLite file `path`: UNAVAILABLE naming the folder if the folder it
+// would be in does not exist or is not a folder (SQLite would only say
+// "unable to open database file"); OK otherwise, the file existing or not.
+absl::Status CheckDatabaseFolder(const std::string& path);
+
 // The storage failure behind an UNAVAILABLE status a write returned, in a
 // few words for people ("disk full", "I/O error", "database busy", "storage
 // error"); empty if `status` is not a failed write.

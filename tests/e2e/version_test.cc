@@ -47,3 +47,53 @@ TEST_CASE("maydayctl without a server or a token says how to give one") {
 
 }  // namespace
 }  // namespace mayday::testing
+
+namespace mayday::testing {
+namespace {
+
+// An address pasted as a URL, and a database in a folder that is not
+// there: each answered with a line saying what to write or create.
+TEST_CASE("maydayctl takes an http:// address and says how to write the others") {
+  struct Row {
+    const char* server;
+    const char* says;
+  };
+  const Row row = GENERATE(values<Row>(
+      {{"https://127.0.0.1:1",
+        "maydayctl: INVALID_ARGUMENT: --server https://127.0.0.1:1 says TLS (https://): write "
+        "the address as HOST:PORT and add --tls (or --tls-ca FILE) to use TLS"},
+       {"127.0.0.1:1/cases",
+        "maydayctl: INVALID_ARGUMENT: --server 127.0.0.1:1/cases: write the address as HOST:PORT "
+        "(127.0.0.1:7433), or several as ipv4:H1:P1,H2:P2 or dns:///NAME:PORT"}}));
+  INFO(row.server);
+  const Output out = Run({MAYDAYCTL_BINARY, "--server", row.server, "--token", "t", "cases", "list",
+                          "--timeout", "3"});
+  CHECK(out.exit_code == 1);
+  CHECK(out.text() == row.says);
+  // http:// is the plaintext address it names: the call is made (and
+  // refused, nothing listening on port 1), no DNS lookup of "http".
+  const Output http = Run({MAYDAYCTL_BINARY, "--server", "http://127.0.0.1:1", "--token", "t",
+                           "cases", "list", "--timeout", "3"});
+  INFO(http.text());
+  CHECK(http.text().find("DNS") == std::string::npos);
+  CHECK(http.text().find("127.0.0.1:1") != std::string::npos);
+}
+
+TEST_CASE("maydayd names the missing folder of its database") {
+  const std::string db = "/nonexistent-mayday-folder/sub/mayday.db";
+  const std::string says = "cannot open the database " + db +
+                           ": the folder /nonexistent-mayday-folder/sub does not exist; create "
+                           "it, or give a file in a folder that exists";
+  const Output served = Run({MAYDAYD_BINARY, "--listen", "127.0.0.1:0", "--db", db});
+  INFO(served.text());
+  CHECK(served.exit_code == 1);
+  REQUIRE(served.lines.size() == 1);
+  CHECK(LogMessage(served.lines[0]) == "maydayd: UNAVAILABLE: " + says);
+  const Output token =
+      Run({MAYDAYD_BINARY, "token", "create", "--db", db, "--role", "member", "--subject", "a"});
+  CHECK(token.exit_code == 1);
+  CHECK(token.text() == "maydayd: UNAVAILABLE: " + says);
+}
+
+}  // namespace
+}  // namespace mayday::testing

@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "grpcpp/create_channel.h"
 
 namespace mayday::tools {
@@ -67,13 +68,46 @@ grpc::ChannelArguments ChannelArgumentsFor(const ServerOptions& options) {
   return args;
 }
 
+absl::StatusOr<std::string> GrpcTarget(const ServerOptions& options) {
+  absl::string_view address = options.address;
+  // People paste a URL: "http://" names the plaintext address it is;
+  // "https://" is TLS, which needs the TLS flags to say so.
+  if (absl::ConsumePrefix(&address, "http://")) {
+    if (options.UsesTls()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--server ", options.address,
+                       " says plaintext (http://) but TLS flags are given: "
+                       "write the address as HOST:PORT"));
+    }
+  } else if (absl::ConsumePrefix(&address, "https://")) {
+    if (!options.UsesTls()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--server ", options.address,
+                       " says TLS (https://): write the address as HOST:PORT "
+                       "and add --tls (or --tls-ca FILE) to use TLS"));
+    }
+  }
+  absl::ConsumeSuffix(&address, "/");
+  const bool scheme = absl::StartsWith(address, "dns:") || absl::StartsWith(address, "ipv4:") ||
+                      absl::StartsWith(address, "ipv6:");
+  if (address.empty() || (absl::StrContains(address, "/") && !scheme)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--server ", options.address,
+                     ": write the address as HOST:PORT (127.0.0.1:7433), "
+                     "or several as ipv4:H1:P1,H2:P2 or dns:///NAME:PORT"));
+  }
+  return std::string(address);
+}
+
 absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const ServerOptions& options) {
   if (options.address.empty()) {
     return absl::InvalidArgumentError("empty server address");
   }
+  absl::StatusOr<std::string> target = GrpcTarget(options);
+  if (!target.ok()) return target.status();
   auto credentials = ChannelCredentialsFor(options);
   if (!credentials.ok()) return credentials.status();
-  return grpc::CreateCustomChannel(options.address, *credentials, ChannelArgumentsFor(options));
+  return grpc::CreateCustomChannel(*target, *credentials, ChannelArgumentsFor(options));
 }
 
 void PrepareContext(grpc::ClientContext* context, absl::string_view token, absl::Duration timeout) {

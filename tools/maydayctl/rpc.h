@@ -70,6 +70,12 @@ grpc::ChannelArguments ChannelArgumentsFor(const ServerOptions& options);
 // address, and ChannelCredentialsFor's errors.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const ServerOptions& options);
 
+// The gRPC target for options.address: as given, or without an http://
+// prefix (plaintext) or an https:// one (with TLS flags) and a trailing
+// "/"; INVALID_ARGUMENT saying how to write the address for a prefix that
+// contradicts the TLS flags or a path.
+absl::StatusOr<std::string> GrpcTarget(const ServerOptions& options);
+
 // Adds "authorization: Bearer <token>" (unless token is empty) and, when
 // timeout is positive and finite, a deadline that far from now.
 void PrepareContext(grpc::ClientContext* context, absl::string_view token, absl::Duration timeout);
