@@ -11,33 +11,30 @@
 # server writes to LOG, waiting up to 10 s; if none comes, prints LOG on
 # stderr and returns 1.
 wait_for_port() {
-  local port=""
-  for _ in $(seq 1 100); do
-    port=$(sed -n 's/.*serving on port \([0-9]*\).*/\1/p' "$1" | head -1)
-    if [ -n "$port" ]; then
-      echo "$port"
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "the server did not start:" >&2
-  cat "$1" >&2
-  return 1
+  wait_for_number "$1" 's/.*serving on port \([0-9]*\).*/\1/p' "the server did not start:"
 }
 
 # wait_for_metrics_port LOG: the same for the "metrics on
 # http://HOST:N/metrics" line of a maydayd given --metrics-listen.
 wait_for_metrics_port() {
-  local port=""
+  wait_for_number "$1" 's/.*metrics on http:.*:\([0-9]*\)\/metrics.*/\1/p' \
+    "maydayd did not say where its metrics are:"
+}
+
+# wait_for_number LOG SED_SCRIPT FAILURE: the first number SED_SCRIPT
+# prints from LOG, waiting up to 10 s; if none comes, FAILURE and LOG on
+# stderr, and 1.
+wait_for_number() {
+  local number=""
   for _ in $(seq 1 100); do
-    port=$(sed -n 's/.*metrics on http:.*:\([0-9]*\)\/metrics.*/\1/p' "$1" | head -1)
-    if [ -n "$port" ]; then
-      echo "$port"
+    number=$(sed -n "$2" "$1" | head -1)
+    if [ -n "$number" ]; then
+      echo "$number"
       return 0
     fi
     sleep 0.1
   done
-  echo "maydayd did not say where its metrics are:" >&2
+  echo "$3" >&2
   cat "$1" >&2
   return 1
 }
