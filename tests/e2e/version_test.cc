@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "daemon.h"
 
 namespace mayday::testing {
@@ -77,6 +78,19 @@ TEST_CASE("maydayctl takes an http:// address and says how to write the others")
   INFO(http.text());
   CHECK(http.text().find("DNS") == std::string::npos);
   CHECK(http.text().find("127.0.0.1:1") != std::string::npos);
+}
+
+TEST_CASE("maydayctl says at once that it cannot reach the server") {
+  const absl::Time start = absl::Now();
+  const Output out =
+      Run({MAYDAYCTL_BINARY, "--server", "127.0.0.1:1", "--token", "t", "cases", "list"});
+  const absl::Duration took = absl::Now() - start;
+  INFO(out.text());
+  CHECK(out.exit_code == 1);
+  CHECK(out.text() ==
+        "maydayctl: cannot reach 127.0.0.1:1: connection refused (is maydayd running there? "
+        "check --server or MAYDAY_SERVER)");
+  CHECK(took < absl::Seconds(5));
 }
 
 TEST_CASE("maydayd names the missing folder of its database") {

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -124,7 +125,35 @@ absl::Status FromGrpc(const grpc::Status& status) {
 }
 
 std::string DescribeStatus(const absl::Status& status) {
-  return absl::StrCat(absl::StatusCodeToString(status.code()), ": ", status.message());
+  // gRPC's words for a port nobody listens on: "failed to connect to all
+  // addresses; last error: UNKNOWN: ipv4:127.0.0.1:7433: Failed to connect
+  // to remote host: Connection refused". Said as a person would.
+  const absl::string_view message = status.message();
+  if (absl::IsUnavailable(status) &&
+      absl::StartsWith(message, "failed to connect to all addresses")) {
+    absl::string_view address;
+    absl::string_view why = "it does not answer";
+    for (absl::string_view scheme : {"ipv4:", "ipv6:"}) {
+      const size_t at = message.find(scheme);
+      if (at == absl::string_view::npos) continue;
+      address = message.substr(at + scheme.size());
+      const size_t end = address.find(": ");
+      if (end != absl::string_view::npos) {
+        const size_t reason = address.rfind(": ");
+        why = address.substr(reason + 2);
+        address = address.substr(0, end);
+      }
+      break;
+    }
+    // Only a refusal is said this way: nothing listens there. A closed
+    // socket or a handshake failure (TLS) keeps gRPC's own words.
+    if (!address.empty() && absl::AsciiStrToLower(why) == "connection refused") {
+      std::string lower = absl::AsciiStrToLower(why);
+      return absl::StrCat("cannot reach ", address, ": ", lower,
+                          " (is maydayd running there? check --server or MAYDAY_SERVER)");
+    }
+  }
+  return absl::StrCat(absl::StatusCodeToString(status.code()), ": ", message);
 }
 
 }  // namespace mayday::tools
