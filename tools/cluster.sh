@@ -89,6 +89,23 @@ synchronous_standby() {
   node="$(patroni_node "$MAYDAY_PATRONI_APIS" /sync)" && echo "pg$node"
 }
 
+# new_token ROLE SUBJECT: prints a new token made in $store. The first ones
+# are made while the cluster has just formed, when PostgreSQL may still be
+# restarted by Patroni: a failure is said on stderr with maydayd's reason
+# (and kept in logs/tokens.log), and tried again, three times in all.
+new_token() {
+  local log="$dir/logs/tokens.log" attempt
+  for attempt in 1 2 3; do
+    if "$bin/maydayd" token create --store "$store" --role "$1" --subject "$2" 2>>"$log"; then
+      return 0
+    fi
+    printf 'cluster: token for %s (%s), try %d failed: %s\n' "$2" "$1" "$attempt" \
+      "$(tail -1 "$log")" >&2
+    sleep 2
+  done
+  die "no token for $2 ($1) after 3 tries (logs in $dir/logs)"
+}
+
 wait_for() {  # wait_for SECONDS WHAT COMMAND...
   local seconds="$1" what="$2"
   shift 2
@@ -206,15 +223,11 @@ EOF
 
   local crews="${MAYDAY_CLUSTER_CREWS:-4}"
   say "tokens: a care desk, $crews crews"
-  local tokens_log="$dir/logs/tokens.log"
-  "$bin/maydayd" token create --store "$store" --role operator --subject care-desk \
-    >"$dir/operator.token" 2>>"$tokens_log"
-  "$bin/maydayd" token create --store "$store" --role admin --subject cluster-admin \
-    >"$dir/admin.token" 2>>"$tokens_log"
+  new_token operator care-desk >"$dir/operator.token"
+  new_token admin cluster-admin >"$dir/admin.token"
   : >"$dir/crews.tokens"
   for i in $(seq 1 "$crews"); do
-    "$bin/maydayd" token create --store "$store" --role responder --subject "unit-$i" \
-      >>"$dir/crews.tokens" 2>>"$tokens_log"
+    new_token responder "unit-$i" >>"$dir/crews.tokens"
   done
 
   say "maydayd: three replicas"
@@ -234,8 +247,7 @@ EOF
 
   say "an alert through the SDK, given every replica"
   local member
-  member="$("$bin/maydayd" token create --store "$store" --role member --subject first-caller \
-    2>>"$tokens_log")"
+  member="$(new_token member first-caller)"
   echo "$member" >"$dir/member.token"
   if ! timeout 60 "$bin/mayday-panic" --server "ipv4:$(IFS=,; echo "${servers[*]}")" \
     --token "$member" --note "cluster check" road 52.3702 4.8952 2>&1 | sed 's/^/  /'; then
