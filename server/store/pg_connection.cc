@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "log/log.h"
 
 namespace mayday::server::store_internal {
 namespace {
@@ -37,6 +38,12 @@ constexpr Oid kVarchar = 1043;
 // libpq's messages end in a newline.
 std::string Trimmed(const char* message) {
   return std::string(absl::StripTrailingAsciiWhitespace(message == nullptr ? "" : message));
+}
+
+// PostgreSQL's notices (a warning, or a backend's last words when it is
+// ended while idle) go to maydayd's log, not raw to stderr.
+void LogNotice(void* /*unused*/, const char* message) {
+  LogWarning("postgres_notice", "PostgreSQL says: %s", Trimmed(message).c_str());
 }
 
 absl::StatusCode CodeFor(absl::string_view state) {
@@ -204,6 +211,7 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::s
     PQfinish(conn);
     return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL: ", why));
   }
+  PQsetNoticeProcessor(conn, LogNotice, nullptr);
   std::unique_ptr<PgConnection> connection(new PgConnection(conn));
   absl::StatusOr<PgRows> setup = connection->Exec(
       "SET synchronous_commit = on; SET TimeZone = 'UTC'; SET client_encoding = 'UTF8'; "
@@ -216,6 +224,23 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::s
 PgConnection::~PgConnection() { PQfinish(conn_); }
 
 bool PgConnection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+
+bool PgConnection::StillOpen() {
+  if (!healthy()) return false;
+  const int fd = PQsocket(conn_);
+  if (fd < 0) return false;
+  // Something to read on an idle connection: the server's last words, then
+  // the end of the stream (each may take a read), or a notification.
+  // PQconsumeInput takes what is there; at the end it marks the connection
+  // bad.
+  for (int reads = 0; reads < 4 && healthy(); ++reads) {
+    pollfd readable{.fd = fd, .events = POLLIN, .revents = 0};
+    if (::poll(&readable, 1, 0) <= 0) break;
+    if (PQconsumeInput(conn_) == 0) break;
+    (void)PQisBusy(conn_);  // parses it: an idle backend's FATAL goes to LogNotice
+  }
+  return healthy();
+}
 
 bool PgConnection::in_transaction() const {
   const PGTransactionStatusType status = PQtransactionStatus(conn_);

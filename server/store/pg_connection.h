@@ -126,6 +126,12 @@ class PgConnection {
   // False once the connection broke (the server went away, or a network
   // cut); every call then fails UNAVAILABLE and the owner connects anew.
   bool healthy() const;
+  // healthy(), after reading what the server sent while the connection sat
+  // idle: a backend ended meanwhile (a restart, a failover,
+  // pg_terminate_backend) has said so and closed, which only a read shows.
+  // Never blocks. A pooled connection is checked so before it is reused, so
+  // that the first call after an outage does not fail on a dead one.
+  bool StillOpen();
 
   // Whether a transaction is open (or failed and not yet rolled back).
   bool in_transaction() const;

@@ -70,6 +70,8 @@ class PgDatabase final : public Database {
 
   // False once the connection broke: the owner connects anew.
   bool healthy() const { return connection_->healthy(); }
+  // The same, after reading what came while idle (PgConnection::StillOpen).
+  bool StillOpen() { return connection_->StillOpen(); }
   PgConnection& connection() { return *connection_; }
 
  private:

@@ -74,7 +74,7 @@ absl::StatusOr<std::unique_ptr<PgDatabase>> PgStore::Connect() const {
 }
 
 absl::StatusOr<Database*> PgStore::Writer() {
-  if (writer_ == nullptr || !writer_->healthy()) {
+  if (writer_ == nullptr || !writer_->StillOpen()) {
     writer_.reset();
     absl::StatusOr<std::unique_ptr<PgDatabase>> connected = Connect();
     if (!connected.ok()) return connected.status();
@@ -107,9 +107,12 @@ absl::Status PgStore::WithReader(absl::FunctionRef<void(Database&)> read) {
   std::unique_ptr<PgDatabase> reader;
   {
     absl::MutexLock lock(&readers_mu_);
-    if (!idle_readers_.empty()) {
+    // One the server ended while it sat idle (a restart, a failover) is
+    // dropped here rather than failing this read.
+    while (reader == nullptr && !idle_readers_.empty()) {
       reader = std::move(idle_readers_.back());
       idle_readers_.pop_back();
+      if (!reader->StillOpen()) reader.reset();
     }
   }
   if (reader == nullptr) {

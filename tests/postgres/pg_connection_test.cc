@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "test_postgres.h"
 
 namespace mayday::testing {
@@ -144,6 +145,9 @@ TEST_CASE("A connection the server ends is UNAVAILABLE and no longer healthy") {
   REQUIRE((*admin)
               ->Query("SELECT pg_terminate_backend($1::int)", PgParams().Int64(*pid->Int64(0, 0)))
               .ok());
+  // Seen before it is used again: what the server said while it sat idle.
+  for (int i = 0; i < 100 && db->StillOpen(); ++i) absl::SleepFor(absl::Milliseconds(10));
+  CHECK_FALSE(db->StillOpen());
   absl::StatusOr<PgRows> after = db->Query("SELECT 1");
   CHECK(after.status().code() == absl::StatusCode::kUnavailable);
   CHECK_FALSE(db->healthy());

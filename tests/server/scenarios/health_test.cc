@@ -1,18 +1,22 @@
 // grpc.health.v1 tells the truth per service (server.cc ApplyHealthLocked):
 // it answers for the whole server ("") and each service by name, and says
 // NOT_SERVING for what cannot work now. The store's causes (I/O error, disk
-// full) are in storage_faults_test.cc; here the names and a stalled
-// dispatch, on a ManualClock so that the watchdog acts when told.
+// full) are in storage_faults_test.cc; here the names, a stalled dispatch
+// (on a ManualClock, so that the watchdog acts when told) and a PostgreSQL
+// database lost and back.
 #include <catch2/catch.hpp>
 #include <memory>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "crew.h"
 #include "dispatch_faults.h"
 #include "dispatcher/dispatch_watchdog.h"
 #include "generic_calls.h"
 #include "mayday/base/clock.h"
 #include "mayday/sdk/client.h"
+#include "store/pg_connection.h"
+#include "test_postgres.h"
 #include "test_server.h"
 
 namespace mayday::testing {
@@ -88,6 +92,65 @@ TEST_CASE("Health: a stalled dispatch is NOT_SERVING for the crews, not for aler
   CHECK(whole.Next() == HealthWatch::kServing);
   CHECK(crews.Next() == HealthWatch::kServing);
   CHECK(HealthCheck(server, "mayday.dispatch") == HealthWatch::kServing);
+}
+
+// On PostgreSQL the database can be lost while the process runs (the
+// server down, a network split, connections refused): the store takes no
+// writes, so the server and its AlertService say NOT_SERVING, and once the
+// database takes connections again the store's write probe finds it and
+// they serve again, with nothing restarted. The outage here is shorter
+// than the dispatch lease, which a longer one would end (maydayd then
+// leaves, exit 3, for its supervisor to start it again).
+TEST_CASE("Health: a lost PostgreSQL database is NOT_SERVING for alerts, SERVING once back") {
+  using server::store_internal::PgConnection;
+  using server::store_internal::PgParams;
+  const std::string uri = NewTestDatabase();
+  auto admin = PgConnection::Connect(NewTestDatabase(), absl::Seconds(5));
+  REQUIRE(admin.ok());
+  std::string name;
+  {
+    auto db = PgConnection::Connect(uri, absl::Seconds(5));
+    REQUIRE(db.ok());
+    auto rows = (*db)->Query("SELECT current_database()");
+    REQUIRE(rows.ok());
+    name = std::string(*rows->Text(0, 0));
+  }
+  TestServer server([&](server::ServerOptions& options) {
+    options.db_path = uri;
+    options.lease.ttl = absl::Seconds(60);
+    options.lease.renew_every = absl::Seconds(1);
+  });
+  const std::string member = server.Token("member", "pg-lost");
+  HealthWatch alerts(server, "mayday.v1.AlertService");
+  CHECK(alerts.Next() == HealthWatch::kServing);
+
+  // Lost: no new connection to it is allowed, and the open ones are ended.
+  REQUIRE(
+      (*admin)->Query(absl::StrCat("ALTER DATABASE \"", name, "\" ALLOW_CONNECTIONS false")).ok());
+  REQUIRE((*admin)
+              ->Query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                      PgParams().Text(name))
+              .ok());
+  {
+    v1::Case lost;
+    const grpc::Status refused =
+        server.Alerts()->RaiseAlert(Call(member).get(), Alert("while-lost"), &lost);
+    INFO(refused.error_message());
+    CHECK(refused.error_code() == grpc::StatusCode::UNAVAILABLE);
+  }
+  CHECK(alerts.Next() == HealthWatch::kNotServing);
+  CHECK(HealthCheck(server, "") == HealthWatch::kNotServing);
+
+  // Back: the write probe finds it, and alerts are stored again.
+  REQUIRE(
+      (*admin)->Query(absl::StrCat("ALTER DATABASE \"", name, "\" ALLOW_CONNECTIONS true")).ok());
+  CHECK(alerts.Next() == HealthWatch::kServing);
+  CHECK(HealthCheck(server, "") == HealthWatch::kServing);
+  v1::Case stored;
+  const grpc::Status back =
+      server.Alerts()->RaiseAlert(Call(member).get(), Alert("once-back"), &stored);
+  INFO(back.error_message());
+  CHECK(back.ok());
 }
 
 }  // namespace
