@@ -5,9 +5,12 @@
 //   mayday-panic --server HOST:PORT --token T [--tls-ca CA.pem]
 //                [--note TEXT] [--accuracy M] road|medical LAT LON
 //
+// Until the server has the alert it keeps trying, and says on stderr why the
+// alert is still waiting (the server cannot be reached, its certificate is
+// not trusted) as soon as the SDK knows, within 5 s.
+//
 // Exit status: 0 when the case closed, 1 on error (message on stderr), 2 on
-// a usage error, 130 when interrupted with Ctrl-C while watching (Ctrl-C
-// during RaiseAlert kills the program the usual way).
+// a usage error, 130 when interrupted with Ctrl-C.
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
@@ -75,8 +78,30 @@ int main(int argc, char** argv) {
       mayday::sdk::Client::Create(options);
   if (!client.ok()) return Fail(client.status());
 
-  absl::StatusOr<mayday::v1::Case> opened = (*client)->RaiseAlert(alert);
-  if (!opened.ok()) return Fail(opened.status());
+  // Raise, not the blocking RaiseAlert: the member hears at once when the
+  // alert cannot get through yet (nothing listens at --server, nothing
+  // answers within 5 s, a certificate not trusted), and the alert keeps
+  // trying until the server takes it or Ctrl-C.
+  std::signal(SIGINT, OnInterrupt);
+  std::string last_told;
+  absl::StatusOr<std::shared_ptr<mayday::sdk::PendingAlert>> raised =
+      (*client)->Raise(alert, [&last_told](const mayday::sdk::AlertProgress& progress) {
+        if (progress.state != mayday::sdk::AlertState::kQueued || progress.error.ok()) return;
+        const std::string told(progress.error.message());
+        if (told == last_told) return;  // said once until it changes
+        last_told = told;
+        std::cerr << "mayday-panic: " << told << "; still trying (Ctrl-C to stop)" << std::endl;
+      });
+  if (!raised.ok()) return Fail(raised.status());
+  while (!(*raised)->WaitDone(absl::Milliseconds(100))) {
+    if (interrupted.load()) {
+      std::cerr << "mayday-panic: interrupted; the alert was not delivered\n";
+      return 130;
+    }
+  }
+  const mayday::sdk::AlertProgress done = (*raised)->progress();
+  if (done.state != mayday::sdk::AlertState::kAcknowledged) return Fail(done.error);
+  const mayday::v1::Case* opened = &done.opened;
   std::cout << opened->name() << std::endl;
 
   absl::Mutex mu;
@@ -92,7 +117,6 @@ int main(int argc, char** argv) {
       });
   if (!watch.ok()) return Fail(watch.status());
 
-  std::signal(SIGINT, OnInterrupt);
   while (!(*watch)->WaitDone(absl::Milliseconds(100))) {
     if (interrupted.load()) {
       (*watch)->Cancel();

@@ -5,27 +5,34 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "backoff.h"
 #include "channel.h"
 #include "credentials.h"
 #include "grpc_status.h"
+#include "mayday/base/server_address.h"
 #include "member_text.h"
 #include "request_id.h"
 #include "watch_impl.h"
 
 namespace mayday::sdk {
 
-absl::StatusOr<std::unique_ptr<Client>> Client::Create(const ClientOptions& options) {
+absl::StatusOr<std::unique_ptr<Client>> Client::Create(const ClientOptions& given) {
+  ClientOptions options = given;
   if (absl::Status status = internal::ValidateOptions(options); !status.ok()) {
     return status;
   }
+  absl::StatusOr<std::string> target = internal::ServerTarget(options);
+  if (!target.ok()) return target.status();
+  options.server = *std::move(target);
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
       internal::MakeCredentials(options.tls);
   if (!credentials.ok()) return credentials.status();
+  std::shared_ptr<grpc::Channel> channel = internal::MakeChannel(options, *credentials);
   std::shared_ptr<mayday::v1::AlertService::StubInterface> stub =
-      mayday::v1::AlertService::NewStub(internal::MakeChannel(options, *credentials));
+      mayday::v1::AlertService::NewStub(channel);
   absl::StatusOr<std::unique_ptr<internal::AlertOutbox>> outbox =
-      internal::AlertOutbox::Open(options, stub);
+      internal::AlertOutbox::Open(options, stub, channel);
   if (!outbox.ok()) return outbox.status();
   return std::make_unique<internal::ClientImpl>(options, std::move(stub), std::move(*outbox));
 }
@@ -46,6 +53,30 @@ absl::Status ValidateOptions(const ClientOptions& options) {
     return absl::InvalidArgumentError("ClientOptions durations must be positive");
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ServerTarget(const ClientOptions& options) {
+  // An address pasted as a URL: "http://" is the plaintext address it
+  // names; "https://" is TLS, which tls.enabled must say too.
+  const base::ServerAddress address = base::ParseServerAddress(options.server);
+  using Scheme = base::ServerAddress::Scheme;
+  if (address.scheme == Scheme::kHttp && options.tls.enabled) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ClientOptions.server ", options.server,
+                     " says plaintext (http://) but tls.enabled is set: write it as HOST:PORT"));
+  }
+  if (address.scheme == Scheme::kHttps && !options.tls.enabled) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ClientOptions.server ", options.server,
+        " says TLS (https://): write it as HOST:PORT and set tls.enabled to connect with TLS"));
+  }
+  if (!address.well_formed) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ClientOptions.server ", options.server,
+                     ": write it as HOST:PORT (127.0.0.1:7433), or several replicas as "
+                     "ipv4:H1:P1,H2:P2 or dns:///NAME:PORT"));
+  }
+  return address.target;
 }
 
 ClientImpl::ClientImpl(ClientOptions options, std::shared_ptr<Stub> stub,

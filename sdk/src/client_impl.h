@@ -16,6 +16,10 @@ namespace mayday::sdk::internal {
 // Returns OK if `options` are usable, else INVALID_ARGUMENT saying why.
 absl::Status ValidateOptions(const ClientOptions& options);
 
+// The gRPC target of options.server, which may be written as a URL
+// (base/server_address.h), or INVALID_ARGUMENT saying how to write it.
+absl::StatusOr<std::string> ServerTarget(const ClientOptions& options);
+
 // Thread-safe: the options and stub are immutable after construction, and
 // the outbox and location feed are thread-safe.
 class ClientImpl final : public Client {

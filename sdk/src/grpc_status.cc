@@ -7,6 +7,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "mayday/base/connect_words.h"
 #include "mayday/sdk/client.h"
 
 namespace mayday::sdk {
@@ -22,6 +23,12 @@ namespace internal {
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
+  // A port nobody listens on, in words an app can show as they are.
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    if (auto refused = base::DescribeRefusedConnection(status.error_message())) {
+      return absl::UnavailableError(*refused);
+    }
+  }
   // absl::StatusCode and grpc::StatusCode use the same numbers.
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }

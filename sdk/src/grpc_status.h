@@ -9,7 +9,9 @@
 
 namespace mayday::sdk::internal {
 
-// Returns `status` as an absl::Status with the same code number and message.
+// Returns `status` as an absl::Status with the same code number and message,
+// except a refused connection: UNAVAILABLE "cannot reach HOST:PORT:
+// connection refused" (base/connect_words.h).
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
 // True for the codes RaiseAlert may retry: UNAVAILABLE and DEADLINE_EXCEEDED

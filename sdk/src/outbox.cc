@@ -67,12 +67,14 @@ absl::Status PendingAlertImpl::abandoned() const {
   return abandoned_;
 }
 
-absl::StatusOr<std::unique_ptr<AlertOutbox>> AlertOutbox::Open(const ClientOptions& options,
-                                                               std::shared_ptr<Stub> stub) {
+absl::StatusOr<std::unique_ptr<AlertOutbox>> AlertOutbox::Open(
+    const ClientOptions& options, std::shared_ptr<Stub> stub,
+    std::shared_ptr<grpc::ChannelInterface> channel) {
   absl::StatusOr<std::unique_ptr<OutboxStore>> store =
       OutboxStore::Open(options.data_dir, MemberKey(options.token));
   if (!store.ok()) return store.status();
-  std::unique_ptr<AlertOutbox> outbox(new AlertOutbox(options, std::move(stub), std::move(*store)));
+  std::unique_ptr<AlertOutbox> outbox(
+      new AlertOutbox(options, std::move(stub), std::move(channel), std::move(*store)));
   absl::StatusOr<std::vector<mayday::v1::RaiseAlertRequest>> pending =
       outbox->store_->LoadPending();
   if (!pending.ok()) return absl::FailedPreconditionError(pending.status().message());
@@ -84,8 +86,12 @@ absl::StatusOr<std::unique_ptr<AlertOutbox>> AlertOutbox::Open(const ClientOptio
 }
 
 AlertOutbox::AlertOutbox(const ClientOptions& options, std::shared_ptr<Stub> stub,
+                         std::shared_ptr<grpc::ChannelInterface> channel,
                          std::unique_ptr<OutboxStore> store)
-    : options_(options), stub_(std::move(stub)), store_(std::move(store)) {}
+    : options_(options),
+      stub_(std::move(stub)),
+      channel_(std::move(channel)),
+      store_(std::move(store)) {}
 
 AlertOutbox::~AlertOutbox() {
   std::list<Sender> senders;
@@ -163,16 +169,55 @@ bool AlertOutbox::Sleep(absl::Duration delay) {
   return !stopping_;
 }
 
+AlertOutbox::Connection AlertOutbox::AwaitConnection() {
+  if (channel_ == nullptr) return Connection::kUp;
+  const absl::Time deadline = absl::Now() + kConnectPatience;
+  grpc_connectivity_state state = channel_->GetState(/*try_to_connect=*/true);
+  while (state == GRPC_CHANNEL_IDLE || state == GRPC_CHANNEL_CONNECTING) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return Connection::kStopping;
+    }
+    const absl::Time now = absl::Now();
+    if (now >= deadline) return Connection::kStillConnecting;
+    // In slices, so that the outbox's destructor is not kept waiting.
+    if (channel_->WaitForStateChange(
+            state, absl::ToChronoTime(std::min(deadline, now + absl::Milliseconds(100))))) {
+      state = channel_->GetState(/*try_to_connect=*/true);
+    }
+  }
+  return Connection::kUp;
+}
+
 void AlertOutbox::Deliver(mayday::v1::RaiseAlertRequest request,
                           std::shared_ptr<PendingAlertImpl> alert, Sender* self) {
   Backoff backoff(options_.initial_backoff, options_.max_backoff, RandomSeed());
   absl::Status last_error;
+  bool told_unanswered = false;
   while (true) {
     if (absl::Status why = alert->abandoned(); !why.ok()) {
       (void)store_->MarkFailed(request.request_id(), std::string(why.message()));
       alert->Update(AlertState::kFailed, last_error.ok() ? why : last_error, nullptr);
       break;
     }
+    // A server that does not answer at all would keep the attempt waiting
+    // for a connection until call_timeout and then the next one as long:
+    // after kConnectPatience the app hears why the alert still waits
+    // (once), and the alert keeps waiting for the connection.
+    const Connection connection = AwaitConnection();
+    if (connection == Connection::kStopping) break;
+    if (connection == Connection::kStillConnecting) {
+      if (!told_unanswered) {
+        told_unanswered = true;
+        last_error = absl::UnavailableError(
+            absl::StrCat("cannot reach ", options_.server, ": no answer within ",
+                         absl::FormatDuration(kConnectPatience),
+                         " (the alert stays queued and is sent when the server answers)"));
+        alert->Update(AlertState::kQueued, last_error, nullptr);
+      }
+      continue;
+    }
+    told_unanswered = false;
     alert->Update(AlertState::kSending, absl::OkStatus(), nullptr);
     grpc::ClientContext context;
     PrepareContext(&context, options_.token, absl::Now() + options_.call_timeout);

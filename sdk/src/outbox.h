@@ -7,6 +7,7 @@
 #ifndef MAYDAY_SDK_SRC_OUTBOX_H_
 #define MAYDAY_SDK_SRC_OUTBOX_H_
 
+#include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
 
 #include <list>
@@ -53,13 +54,21 @@ class PendingAlertImpl final : public PendingAlert {
   absl::Status abandoned_ ABSL_GUARDED_BY(mu_);
 };
 
+// How long an attempt waits for a server that does not answer at all
+// before the app is told (kQueued, UNAVAILABLE "cannot reach ..."): a
+// member must not stare at a spinner for a minute.
+inline constexpr absl::Duration kConnectPatience = absl::Seconds(5);
+
 class AlertOutbox {
  public:
   using Stub = mayday::v1::AlertService::StubInterface;
 
   // Opens the store for options.data_dir and starts resending what it holds.
-  static absl::StatusOr<std::unique_ptr<AlertOutbox>> Open(const ClientOptions& options,
-                                                           std::shared_ptr<Stub> stub);
+  // `channel` is the one `stub` calls over; null for a test's stub, whose
+  // attempts are then made without waiting for a connection first.
+  static absl::StatusOr<std::unique_ptr<AlertOutbox>> Open(
+      const ClientOptions& options, std::shared_ptr<Stub> stub,
+      std::shared_ptr<grpc::ChannelInterface> channel = nullptr);
   // Cancels attempts in flight and joins the sender threads; pending alerts
   // stay in the store.
   ~AlertOutbox();
@@ -85,8 +94,11 @@ class AlertOutbox {
     bool done = false;
   };
 
+  // How waiting for the connection ended.
+  enum class Connection { kUp, kStillConnecting, kStopping };
+
   AlertOutbox(const ClientOptions& options, std::shared_ptr<Stub> stub,
-              std::unique_ptr<OutboxStore> store);
+              std::shared_ptr<grpc::ChannelInterface> channel, std::unique_ptr<OutboxStore> store);
   std::shared_ptr<PendingAlertImpl> Start(std::shared_ptr<PendingAlertImpl> alert,
                                           const mayday::v1::RaiseAlertRequest& request);
   // A sender thread's body.
@@ -94,9 +106,16 @@ class AlertOutbox {
                Sender* self);
   // Waits `delay` or until shutdown; false on shutdown.
   bool Sleep(absl::Duration delay);
+  // Waits up to kConnectPatience for the channel to be connected or to have
+  // failed to connect (a refusal, a TLS handshake that failed: the attempt
+  // then fails at once with gRPC's reason). kStillConnecting: the server
+  // has not answered at all (a host that is down, a port that drops
+  // packets); the connection attempt goes on.
+  Connection AwaitConnection();
 
   const ClientOptions options_;
   const std::shared_ptr<Stub> stub_;
+  const std::shared_ptr<grpc::ChannelInterface> channel_;
   const std::unique_ptr<OutboxStore> store_;
   // Set by Open before any other thread sees the outbox; then immutable.
   std::vector<std::shared_ptr<PendingAlert>> resumed_;

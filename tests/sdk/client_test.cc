@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "fake_alert_service.h"
@@ -317,6 +318,42 @@ TEST_CASE("Create rejects unusable options", "[sdk][options]") {
   ClientOptions options = FastOptions("dns:///mayday.invalid");
   mutate(&options);
   CHECK(Client::Create(options).status().code() == absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("A server address pasted as a URL is used, or refused saying how to write it",
+          "[sdk][options]") {
+  FakeServer server;
+  server.service().AddGetReply(Opens("cases/c-1"));
+
+  // http:// and a trailing slash: the plaintext address they name.
+  std::unique_ptr<Client> client =
+      MakeClient(FastOptions(absl::StrCat("http://", server.address(), "/")));
+  absl::StatusOr<mayday::v1::Case> got = client->GetCase("cases/c-1");
+  INFO(got.status());
+  CHECK(got.ok());
+
+  struct Row {
+    const char* what;
+    std::string server;
+    bool tls;
+    const char* says;
+  };
+  auto row = GENERATE(values<Row>({
+      {"https:// without TLS", "https://mayday.example:7433", false,
+       "says TLS (https://): write it as HOST:PORT and set tls.enabled"},
+      {"http:// with TLS", "http://mayday.example:7433", true,
+       "says plaintext (http://) but tls.enabled is set"},
+      {"a path after the port", "http://mayday.example:7433/v1/alerts", false,
+       "write it as HOST:PORT (127.0.0.1:7433)"},
+      {"only a scheme", "http://", false, "write it as HOST:PORT"},
+  }));
+  INFO(row.what);
+  ClientOptions options = FastOptions(row.server);
+  options.tls.enabled = row.tls;
+  const absl::Status refused = Client::Create(options).status();
+  CHECK(refused.code() == absl::StatusCode::kInvalidArgument);
+  CHECK_THAT(std::string(refused.message()),
+             Catch::StartsWith("ClientOptions.server " + row.server) && Catch::Contains(row.says));
 }
 
 }  // namespace

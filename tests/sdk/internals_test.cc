@@ -137,5 +137,21 @@ TEST_CASE("Failure rules by status: certificates, sizes and rate limits", "[sdk]
   }
 }
 
+TEST_CASE("A refused connection is said as a person would, other failures in gRPC's words",
+          "[sdk][status]") {
+  const absl::Status refused = FromGrpcStatus(grpc::Status(
+      grpc::StatusCode::UNAVAILABLE,
+      "failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.1:7433: Failed to "
+      "connect to remote host: Connection refused"));
+  CHECK(refused == absl::UnavailableError("cannot reach 127.0.0.1:7433: connection refused"));
+  CHECK(IsRetryableRaise(grpc::StatusCode::UNAVAILABLE));
+
+  const char* closed =
+      "failed to connect to all addresses; last error: UNAVAILABLE: ipv4:127.0.0.1:1: Socket "
+      "closed";
+  CHECK(FromGrpcStatus(grpc::Status(grpc::StatusCode::UNAVAILABLE, closed)) ==
+        absl::UnavailableError(closed));
+}
+
 }  // namespace
 }  // namespace mayday::sdk::internal

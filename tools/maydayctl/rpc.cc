@@ -6,11 +6,11 @@
 #include <sstream>
 #include <tuple>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "grpcpp/create_channel.h"
+#include "mayday/base/connect_words.h"
+#include "mayday/base/server_address.h"
 
 namespace mayday::tools {
 namespace {
@@ -70,34 +70,29 @@ grpc::ChannelArguments ChannelArgumentsFor(const ServerOptions& options) {
 }
 
 absl::StatusOr<std::string> GrpcTarget(const ServerOptions& options) {
-  absl::string_view address = options.address;
   // People paste a URL: "http://" names the plaintext address it is;
   // "https://" is TLS, which needs the TLS flags to say so.
-  if (absl::ConsumePrefix(&address, "http://")) {
-    if (options.UsesTls()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--server ", options.address,
-                       " says plaintext (http://) but TLS flags are given: "
-                       "write the address as HOST:PORT"));
-    }
-  } else if (absl::ConsumePrefix(&address, "https://")) {
-    if (!options.UsesTls()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--server ", options.address,
-                       " says TLS (https://): write the address as HOST:PORT "
-                       "and add --tls (or --tls-ca FILE) to use TLS"));
-    }
+  const base::ServerAddress address = base::ParseServerAddress(options.address);
+  using Scheme = base::ServerAddress::Scheme;
+  if (address.scheme == Scheme::kHttp && options.UsesTls()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--server ", options.address,
+                     " says plaintext (http://) but TLS flags are given: "
+                     "write the address as HOST:PORT"));
   }
-  absl::ConsumeSuffix(&address, "/");
-  const bool scheme = absl::StartsWith(address, "dns:") || absl::StartsWith(address, "ipv4:") ||
-                      absl::StartsWith(address, "ipv6:");
-  if (address.empty() || (absl::StrContains(address, "/") && !scheme)) {
+  if (address.scheme == Scheme::kHttps && !options.UsesTls()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--server ", options.address,
+                     " says TLS (https://): write the address as HOST:PORT "
+                     "and add --tls (or --tls-ca FILE) to use TLS"));
+  }
+  if (!address.well_formed) {
     return absl::InvalidArgumentError(
         absl::StrCat("--server ", options.address,
                      ": write the address as HOST:PORT (127.0.0.1:7433), "
                      "or several as ipv4:H1:P1,H2:P2 or dns:///NAME:PORT"));
   }
-  return std::string(address);
+  return address.target;
 }
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const ServerOptions& options) {
@@ -125,35 +120,12 @@ absl::Status FromGrpc(const grpc::Status& status) {
 }
 
 std::string DescribeStatus(const absl::Status& status) {
-  // gRPC's words for a port nobody listens on: "failed to connect to all
-  // addresses; last error: UNKNOWN: ipv4:127.0.0.1:7433: Failed to connect
-  // to remote host: Connection refused". Said as a person would.
-  const absl::string_view message = status.message();
-  if (absl::IsUnavailable(status) &&
-      absl::StartsWith(message, "failed to connect to all addresses")) {
-    absl::string_view address;
-    absl::string_view why = "it does not answer";
-    for (absl::string_view scheme : {"ipv4:", "ipv6:"}) {
-      const size_t at = message.find(scheme);
-      if (at == absl::string_view::npos) continue;
-      address = message.substr(at + scheme.size());
-      const size_t end = address.find(": ");
-      if (end != absl::string_view::npos) {
-        const size_t reason = address.rfind(": ");
-        why = address.substr(reason + 2);
-        address = address.substr(0, end);
-      }
-      break;
-    }
-    // Only a refusal is said this way: nothing listens there. A closed
-    // socket or a handshake failure (TLS) keeps gRPC's own words.
-    if (!address.empty() && absl::AsciiStrToLower(why) == "connection refused") {
-      std::string lower = absl::AsciiStrToLower(why);
-      return absl::StrCat("cannot reach ", address, ": ", lower,
-                          " (is maydayd running there? check --server or MAYDAY_SERVER)");
+  if (absl::IsUnavailable(status)) {
+    if (auto refused = base::DescribeRefusedConnection(status.message())) {
+      return absl::StrCat(*refused, " (is maydayd running there? check --server or MAYDAY_SERVER)");
     }
   }
-  return absl::StrCat(absl::StatusCodeToString(status.code()), ": ", message);
+  return absl::StrCat(absl::StatusCodeToString(status.code()), ": ", status.message());
 }
 
 }  // namespace mayday::tools

@@ -62,7 +62,9 @@ struct TlsOptions {
 // How to reach the server and how patient to be. Copied by Client::Create.
 struct ClientOptions {
   // "host:port" of maydayd (any gRPC target string works, e.g. "dns:///h:p").
-  // Required.
+  // Required. Pasted as a URL it works too: "http://h:p/" is h:p in
+  // plaintext, "https://h:p" is h:p with tls.enabled (Create refuses it
+  // without, and a path after the port, saying how to write the address).
   std::string server;
   // The member's bearer token, sent on every call as
   // "authorization: Bearer <token>". Required.
@@ -125,6 +127,11 @@ enum class AlertState {
   // certificate not acceptable, AlertProgress.error says so at once
   // (IsUntrustedServerError): a configuration error to fix, reported on the
   // first attempt; the alert stays queued and is retried like the others.
+  // A server that cannot be reached is reported the same way, within 5 s,
+  // as UNAVAILABLE: at once when nothing listens there ("cannot reach
+  // 127.0.0.1:7433: connection refused"), after 5 s when nothing answers at
+  // all ("cannot reach HOST:PORT: no answer within 5s ..."); the alert goes
+  // on waiting and is sent as soon as the server answers.
   kQueued,
   // An attempt is on the wire.
   kSending,
@@ -230,7 +237,8 @@ class Client {
   // Makes a client for `options`. The channel connects lazily, so an
   // unreachable server is not an error here (nor is a server whose
   // certificate the client does not accept: see IsUntrustedServerError).
-  // Returns INVALID_ARGUMENT if server or token is empty, a duration is not
+  // Returns INVALID_ARGUMENT if server or token is empty, server is not an
+  // address (ClientOptions.server says what is), a duration is not
   // positive, or the TLS options are inconsistent (an item given both as
   // text and as a file, a certificate without its key or the reverse) or
   // hold no PEM (a file that cannot be read, text without "-----BEGIN"), and
