@@ -13,7 +13,7 @@ set(consumer ${BUILD_DIR}/sdk-consumer)
 file(REMOVE_RECURSE ${prefix} ${consumer})
 run(${CMAKE_COMMAND} --build ${BUILD_DIR} --target mayday_sdk mayday_proto mayday_base)
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --component sdk --prefix ${prefix})
-set(ENV{PKG_CONFIG_PATH} ${prefix}/lib/pkgconfig:${prefix}/lib64/pkgconfig)
+set(ENV{PKG_CONFIG_PATH} ${prefix}/${LIBDIR}/pkgconfig)
 run(${CMAKE_COMMAND} -S ${PROJECT_DIR} -B ${consumer} -G ${GENERATOR}
     -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=${prefix}
     -DMAYDAY_EXAMPLE_C=${EXAMPLE_C}
