@@ -447,12 +447,14 @@ class ServerImpl final : public Server {
     if (health_ == nullptr) return;
     const bool stores = writable_ && listening_;
     const bool whole = stores && !stalled_;
+    // The whole server's status last: once "" has changed, every service's
+    // has, so a probe that reads "" and then a service sees them agree.
     const std::pair<const char*, bool> statuses[] = {
-        {"", whole},
         {kAlertHealth, stores},
         {kOperatorHealth, stores},
         {kResponderHealth, whole},
-        {kDispatchHealth, whole && DispatchHere().ok()}};
+        {kDispatchHealth, whole && DispatchHere().ok()},
+        {"", whole}};
     for (const auto& [service, serving] : statuses) {
       auto [it, added] = health_set_.try_emplace(service, serving);
       if (!added && it->second == serving) continue;
