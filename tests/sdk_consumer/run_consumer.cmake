@@ -1,6 +1,7 @@
 # Driven by ctest (see CMakeLists.txt): build the SDK, install its "sdk"
 # component into BUILD_DIR/sdk-install, configure, build and run the
-# consumer project against that prefix. Fails on the first failing step.
+# consumer project against that prefix, then the C-only one (c_project) in
+# Debug and Release. Fails on the first failing step.
 function(run)
   execute_process(COMMAND ${ARGV} RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
@@ -27,4 +28,22 @@ if(NOT rc EQUAL 2 OR NOT usage MATCHES "usage: mayday-panic-c")
   message(FATAL_ERROR "panic_c: exit ${rc}, stderr: ${usage}")
 endif()
 run(${consumer}/version_pc)
+
+# A C-only app (no C++ enabled, linked by the C compiler), in a Debug and a
+# Release build: the CMake package and pkg-config must bring the C++
+# runtime, and an app's configuration need not match the SDK's.
+foreach(config Debug Release)
+  set(c_consumer ${BUILD_DIR}/sdk-consumer-c-${config})
+  file(REMOVE_RECURSE ${c_consumer})
+  run(${CMAKE_COMMAND} -S ${C_PROJECT_DIR} -B ${c_consumer} -G ${GENERATOR}
+      -DCMAKE_BUILD_TYPE=${config} -DCMAKE_PREFIX_PATH=${prefix}
+      -DCMAKE_C_COMPILER=${C_COMPILER} -DMAYDAY_EXAMPLE_C=${EXAMPLE_C}
+      "-DCMAKE_C_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${EXE_LINKER_FLAGS}")
+  run(${CMAKE_COMMAND} --build ${c_consumer} -j2)
+  execute_process(COMMAND ${c_consumer}/panic_c RESULT_VARIABLE rc ERROR_VARIABLE usage)
+  if(NOT rc EQUAL 2 OR NOT usage MATCHES "usage: mayday-panic-c")
+    message(FATAL_ERROR "C-only panic_c (${config}): exit ${rc}, stderr: ${usage}")
+  endif()
+  run(${c_consumer}/version_pc)
+endforeach()
 message(STATUS "consumer OK")
