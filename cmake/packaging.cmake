@@ -2,8 +2,9 @@
 # manual pages, the systemd unit and its settings file) and the Debian
 # packages CPack makes of it and of the SDK (component "sdk", installed by the
 # top-level CMakeLists.txt): `tools/dev package`, or `cpack` in the build
-# folder, writes mayday-server_VERSION_ARCH.deb and
-# libmayday-sdk-dev_VERSION_ARCH.deb. docs/deploy.md, "Installing".
+# folder, writes mayday-server_VERSION_ARCH.deb, libmayday-sdk-dev_VERSION_ARCH.deb
+# and libmayday0_VERSION_ARCH.deb (libmayday.so.0, the C ABI).
+# docs/deploy.md, "Installing".
 set(MAYDAY_PACKAGE_MAINTAINER "Mayday developers <maintainers@mayday.invalid>"
     CACHE STRING "Maintainer field of the .deb packages: whoever builds and ships them")
 
@@ -53,6 +54,18 @@ install(FILES ${mayday_doc_dir}/copyright ${mayday_doc_dir}/changelog.gz
 install(FILES ${mayday_doc_dir}/copyright ${mayday_doc_dir}/changelog.gz
   DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/libmayday-sdk-dev COMPONENT sdk)
 
+# libmayday.so.0 (the C ABI for FFI users) in component "runtime", its
+# libmayday.so link for building against it with the SDK's files.
+if(TARGET mayday_shared)
+  install(TARGETS mayday_shared
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT runtime NAMELINK_COMPONENT sdk)
+  install(FILES ${mayday_doc_dir}/copyright ${mayday_doc_dir}/changelog.gz
+    DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/libmayday0 COMPONENT runtime)
+  install(FILES ${PROJECT_SOURCE_DIR}/deploy/debian/libmayday0/lintian-overrides
+    DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/lintian/overrides RENAME libmayday0
+    COMPONENT runtime)
+endif()
+
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME mayday)
 set(CPACK_PACKAGE_VENDOR "The Mayday developers")
@@ -65,7 +78,7 @@ set(CPACK_INSTALL_PREFIX /usr)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
-set(CPACK_COMPONENTS_ALL server sdk)
+set(CPACK_COMPONENTS_ALL server sdk runtime)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
@@ -87,7 +100,22 @@ maydayd as a systemd service under its own user, with its settings in
 set(CPACK_DEBIAN_SDK_PACKAGE_NAME libmayday-sdk-dev)
 set(CPACK_DEBIAN_SDK_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_SDK_PACKAGE_DEPENDS
-  "libgrpc++-dev, libprotobuf-dev, libabsl-dev, libsqlite3-dev")
+  "libmayday0 (= ${PROJECT_VERSION}), libgrpc++-dev, libprotobuf-dev, libabsl-dev, libsqlite3-dev")
+
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME libmayday0)
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION libs)
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)
+# Its shlibs file (what a package built against it depends on) and the
+# ldconfig trigger, as Debian's own libraries carry them.
+set(mayday_lib_control ${PROJECT_SOURCE_DIR}/deploy/debian/libmayday0)
+configure_file(${mayday_lib_control}/shlibs.in ${mayday_doc_dir}/libmayday0/shlibs @ONLY)
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA ${mayday_doc_dir}/libmayday0/shlibs
+  ${mayday_lib_control}/triggers ${mayday_lib_control}/postinst ${mayday_lib_control}/postrm)
+set(CPACK_COMPONENT_RUNTIME_DESCRIPTION "member SDK for Mayday panic alerts, C ABI shared library
+libmayday.so.0 exports the C interface of the Mayday member SDK (mayday.h)
+and nothing else, for apps that load it through a foreign function
+interface: raise a roadside or medical alert, follow its case, with an
+offline queue that keeps an alert until the server has it.")
 set(CPACK_COMPONENT_SDK_DESCRIPTION "member SDK for Mayday panic alerts (C and C++)
 The library an app links to raise a roadside or medical alert with a Mayday
 server and follow its case: a C++ client and a C interface, with an offline

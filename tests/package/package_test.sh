@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The Debian packages as a user gets them: CPack makes mayday-server and
-# libmayday-sdk-dev from this build; lintian finds nothing to warn about;
+# The Debian packages as a user gets them: CPack makes mayday-server,
+# libmayday-sdk-dev and libmayday0 from this build; lintian finds nothing to warn about;
 # systemd-analyze verifies the unit they carry; unpacked into a temp folder
 # (dpkg-deb -x, as dpkg would lay them out), the packaged maydayd and
 # maydayctl give their version, maydayd serves with the settings file the
-# package installs, and a program built against the unpacked SDK (CMake
-# package and pkg-config) raises an alert with it.
+# package installs, a program built against the unpacked SDK (CMake
+# package and pkg-config) raises an alert with it, and a C program links
+# and runs on the unpacked libmayday.so, which exports only the C ABI.
 #
 #   tests/package/package_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
@@ -23,19 +24,21 @@ echo "== cpack: the .deb files"
 (cd "$build" && cpack -G DEB -B "$work/packages" >"$work/cpack.log" 2>&1) || fail "cpack"
 server_deb="$(ls "$work"/packages/mayday-server_*.deb)"
 sdk_deb="$(ls "$work"/packages/libmayday-sdk-dev_*.deb)"
-for deb in "$server_deb" "$sdk_deb"; do
+lib_deb="$(ls "$work"/packages/libmayday0_*.deb)"
+for deb in "$server_deb" "$sdk_deb" "$lib_deb"; do
   echo "-- $(basename "$deb")"
   dpkg-deb --info "$deb" | sed -n 's/^ \(Package\|Version\|Architecture\|Depends\):/  \1:/p'
 done
 
 echo "== lintian: no error and no warning"
-lintian --fail-on error,warning --allow-root --display-info "$server_deb" "$sdk_deb" \
+lintian --fail-on error,warning --allow-root --display-info "$server_deb" "$sdk_deb" "$lib_deb" \
   | tee "$work/lintian.log" || fail "lintian"
 
 echo "== unpacked with dpkg-deb -x"
 root="$work/root"
 dpkg-deb -x "$server_deb" "$root"
 dpkg-deb -x "$sdk_deb" "$root"
+dpkg-deb -x "$lib_deb" "$root"
 unit="$root/lib/systemd/system/maydayd.service"
 [ -f "$unit" ] || fail "no unit at /lib/systemd/system/maydayd.service"
 [ -f "$root/etc/mayday/maydayd.conf" ] || fail "no /etc/mayday/maydayd.conf"
@@ -102,6 +105,16 @@ PKG_CONFIG_PATH="$(dirname "$pc")" cmake -S "$src/tests/sdk_consumer/project" \
 cmake --build "$consumer" -j2 >"$work/consumer-build.log" 2>&1 || fail "building the consumer"
 "$consumer/consumer" "127.0.0.1:$port" "$member" || fail "RaiseAlert through the unpacked SDK"
 "$consumer/version_pc" || fail "the pkg-config build"
+echo "== a C program on the unpacked libmayday.so"
+libdir="$(dirname "$pc")/.."
+"$src/tests/sdk/shared_exports.sh" "$libdir/libmayday.so" "$root/usr/include/mayday/mayday.h" \
+  >"$work/exports.log" 2>&1 || fail "libmayday.so exports more or less than the C ABI"
+tail -1 "$work/exports.log"
+cc -o "$work/version_so" "$src/tests/sdk_consumer/project/version.c" -I"$root/usr/include" \
+  -L"$libdir" -lmayday || fail "linking a C program with -lmayday"
+LD_LIBRARY_PATH="$libdir" "$work/version_so" || fail "the C program on libmayday.so"
+LD_LIBRARY_PATH="$libdir" ldd "$work/version_so" | grep -q "libmayday.so.0 => $libdir" \
+  || fail "the C program did not load the unpacked libmayday.so.0"
 curl -sf "http://127.0.0.1:$metrics_port/metrics" | grep -q '^mayday_alerts_acknowledged_total{kind="road"} 1' \
   || fail "the packaged maydayd did not count the alert"
 echo "packages OK"

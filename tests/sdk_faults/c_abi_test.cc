@@ -173,9 +173,12 @@ TEST_CASE("C ABI: errors are a code and a message", "[sdk][c_abi]") {
 
 TEST_CASE("mayday-panic-c raises, prints the case and follows it to the end",
           "[sdk][c_abi][example]") {
+  // Linked with the static libraries, and with libmayday.so.
+  const char* binary = GENERATE(MAYDAY_PANIC_C, MAYDAY_PANIC_C_SHARED);
+  INFO(binary);
   TestServer server;
   const std::string token = server.Token("member", "c-example");
-  ChildProcess panic({MAYDAY_PANIC_C, server.address(), token, "medical", "52.3676", "4.9041"});
+  ChildProcess panic({binary, server.address(), token, "medical", "52.3676", "4.9041"});
   const std::string case_name = panic.ReadLine(absl::Seconds(20)).value_or("");
   REQUIRE(case_name.rfind("cases/", 0) == 0);
   const std::string first = panic.ReadLine(absl::Seconds(10)).value_or("");
