@@ -32,13 +32,19 @@ run(${consumer}/version_pc)
 # A C-only app (no C++ enabled, linked by the C compiler), in a Debug and a
 # Release build: the CMake package and pkg-config must bring the C++
 # runtime, and an app's configuration need not match the SDK's.
+# Under clang's sanitizers the libraries' C++ checks need the sanitizer's
+# C++ runtime, which a C link leaves out unless asked.
+set(c_link_flags "${EXE_LINKER_FLAGS}")
+if(C_COMPILER MATCHES "clang" AND EXE_LINKER_FLAGS MATCHES "-fsanitize")
+  string(APPEND c_link_flags " -fsanitize-link-c++-runtime")
+endif()
 foreach(config Debug Release)
   set(c_consumer ${BUILD_DIR}/sdk-consumer-c-${config})
   file(REMOVE_RECURSE ${c_consumer})
   run(${CMAKE_COMMAND} -S ${C_PROJECT_DIR} -B ${c_consumer} -G ${GENERATOR}
       -DCMAKE_BUILD_TYPE=${config} -DCMAKE_PREFIX_PATH=${prefix}
       -DCMAKE_C_COMPILER=${C_COMPILER} -DMAYDAY_EXAMPLE_C=${EXAMPLE_C}
-      "-DCMAKE_C_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${EXE_LINKER_FLAGS}")
+      "-DCMAKE_C_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${c_link_flags}")
   run(${CMAKE_COMMAND} --build ${c_consumer} -j2)
   execute_process(COMMAND ${c_consumer}/panic_c RESULT_VARIABLE rc ERROR_VARIABLE usage)
   if(NOT rc EQUAL 2 OR NOT usage MATCHES "usage: mayday-panic-c")
