@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -73,6 +74,86 @@ mayday::sdk::Alert MakeAlert(mayday_kind kind, double latitude, double longitude
 }
 
 std::string OrEmpty(const char* text) { return text == nullptr ? "" : text; }
+
+// A case's texts, as NUL-terminated copies, in the order FillCase takes them.
+std::vector<const std::string*> CaseTexts(const mayday::v1::Case& c) {
+  return {&c.name(),          &c.note(),      &c.responder(),       &c.request_id(),
+          &c.cancel_reason(), &c.operator_(), &c.rating().comment()};
+}
+
+size_t TextBytes(const std::vector<const std::string*>& texts) {
+  size_t bytes = 0;
+  for (const std::string* text : texts) bytes += text->size() + 1;
+  return bytes;
+}
+
+// Copies `text` to `*at` with a NUL, moves `*at` past it, returns the copy.
+const char* CopyText(const std::string& text, char** at) {
+  char* copy = *at;
+  std::memcpy(copy, text.data(), text.size());
+  copy[text.size()] = '\0';
+  *at += text.size() + 1;
+  return copy;
+}
+
+int64_t UnixMillis(const google::protobuf::Timestamp& time) {
+  return google::protobuf::util::TimeUtil::TimestampToMilliseconds(time);
+}
+
+// Fills `out` from `c`, its strings copied to `*text` onwards.
+void FillCase(const mayday::v1::Case& c, mayday_case* out, char** text) {
+  *out = mayday_case{};
+  out->struct_size = sizeof(mayday_case);
+  const std::vector<const std::string*> texts = CaseTexts(c);
+  out->name = CopyText(*texts[0], text);
+  out->note = CopyText(*texts[1], text);
+  out->responder = CopyText(*texts[2], text);
+  out->request_id = CopyText(*texts[3], text);
+  out->cancel_reason = CopyText(*texts[4], text);
+  out->care_agent = CopyText(*texts[5], text);
+  out->rating_comment = CopyText(*texts[6], text);
+  out->kind = c.kind() == mayday::v1::CASE_KIND_MEDICAL ? MAYDAY_KIND_MEDICAL : MAYDAY_KIND_ROAD;
+  out->state = static_cast<mayday_case_state>(c.state());
+  out->latitude = c.location().latitude();
+  out->longitude = c.location().longitude();
+  out->accuracy_meters = c.location().horizontal_accuracy_meters();
+  out->eta_seconds = c.eta_seconds();
+  out->create_time_unix_ms = UnixMillis(c.create_time());
+  out->update_time_unix_ms = UnixMillis(c.update_time());
+  out->last_sequence = c.last_sequence();
+  out->rating_stars = c.rating().stars();
+}
+
+// One std::malloc'd block: the case, then its texts (mayday_case_free).
+mayday_case* NewCase(const mayday::v1::Case& c) {
+  void* block = std::malloc(sizeof(mayday_case) + TextBytes(CaseTexts(c)));
+  if (block == nullptr) return nullptr;
+  auto* out = static_cast<mayday_case*>(block);
+  char* text = static_cast<char*>(block) + sizeof(mayday_case);
+  FillCase(c, out, &text);
+  return out;
+}
+
+// One block: the page, its cases, then every text (mayday_case_page_free).
+mayday_case_page* NewCasePage(const mayday::v1::ListCasesResponse& listed) {
+  const size_t count = static_cast<size_t>(listed.cases_size());
+  size_t bytes =
+      sizeof(mayday_case_page) + count * sizeof(mayday_case) + listed.next_page_token().size() + 1;
+  for (const mayday::v1::Case& c : listed.cases()) bytes += TextBytes(CaseTexts(c));
+  void* block = std::malloc(bytes);
+  if (block == nullptr) return nullptr;
+  auto* page = static_cast<mayday_case_page*>(block);
+  auto* cases =
+      reinterpret_cast<mayday_case*>(static_cast<char*>(block) + sizeof(mayday_case_page));
+  char* text = reinterpret_cast<char*>(cases + count);
+  *page = mayday_case_page{};
+  page->struct_size = sizeof(mayday_case_page);
+  page->count = static_cast<int32_t>(count);
+  page->cases = cases;
+  for (size_t i = 0; i < count; ++i) FillCase(listed.cases(static_cast<int>(i)), &cases[i], &text);
+  page->next_page_token = CopyText(listed.next_page_token(), &text);
+  return page;
+}
 
 mayday_alert_state ToCState(mayday::sdk::AlertState state) {
   switch (state) {
@@ -346,6 +427,55 @@ int32_t mayday_alerts_queued_for_others(mayday_client* client, mayday_queued_ale
     entry.raised_unix_seconds = absl::ToUnixSeconds(queued[i].raised);
   }
   return static_cast<int32_t>(queued.size());
+}
+
+mayday_status mayday_get_case(mayday_client* client, const char* case_name, mayday_case** out) {
+  if (client == nullptr || case_name == nullptr || out == nullptr) {
+    return Invalid("client, case_name and out are required");
+  }
+  *out = nullptr;
+  auto got = client->client->GetCase(case_name);
+  if (!got.ok()) return Fail(got.status());
+  *out = NewCase(*got);
+  if (*out == nullptr) return Fail(absl::ResourceExhaustedError("out of memory for the case"));
+  return MAYDAY_OK;
+}
+
+void mayday_case_free(mayday_case* c) { std::free(c); }
+
+mayday_status mayday_list_cases(mayday_client* client, int32_t page_size, const char* page_token,
+                                mayday_case_page** out) {
+  if (client == nullptr || out == nullptr) return Invalid("client and out are required");
+  if (page_size < 0) return Invalid("page_size must not be negative");
+  *out = nullptr;
+  auto listed = client->client->ListCases(page_size, OrEmpty(page_token));
+  if (!listed.ok()) return Fail(listed.status());
+  *out = NewCasePage(*listed);
+  if (*out == nullptr) return Fail(absl::ResourceExhaustedError("out of memory for the page"));
+  return MAYDAY_OK;
+}
+
+void mayday_case_page_free(mayday_case_page* page) { std::free(page); }
+
+mayday_status mayday_post_message(mayday_client* client, const char* case_name, const char* text,
+                                  int64_t* out_sequence) {
+  if (client == nullptr || case_name == nullptr || text == nullptr) {
+    return Invalid("client, case_name and text are required");
+  }
+  auto posted = client->client->PostMessage(case_name, text);
+  if (!posted.ok()) return Fail(posted.status());
+  if (out_sequence != nullptr) *out_sequence = posted->sequence();
+  return MAYDAY_OK;
+}
+
+mayday_status mayday_rate_case(mayday_client* client, const char* case_name, int32_t stars,
+                               const char* comment) {
+  if (client == nullptr || case_name == nullptr) {
+    return Invalid("client and case_name are required");
+  }
+  auto rated = client->client->RateCase(case_name, stars, OrEmpty(comment));
+  if (!rated.ok()) return Fail(rated.status());
+  return MAYDAY_OK;
 }
 
 }  // extern "C"

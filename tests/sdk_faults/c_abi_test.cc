@@ -1,6 +1,6 @@
 // The C ABI (mayday/mayday.h) against a real maydayd: raise, watch to the
-// end with events 1..n in order, errors as codes plus a message, and the C
-// example mayday-panic-c run as a program.
+// end with events 1..n in order, read cases, message and rate, errors as
+// codes plus a message, and the C example mayday-panic-c run as a program.
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
@@ -167,6 +167,81 @@ TEST_CASE("C ABI: errors are a code and a message", "[sdk][c_abi]") {
   CHECK(mayday_cancel_case(member, case_name, "x") == MAYDAY_NOT_FOUND);
   CHECK(mayday_cancel_case(other, case_name, "x") == MAYDAY_OK);
   CHECK(mayday_cancel_case(other, case_name, "x") == MAYDAY_FAILED_PRECONDITION);
+  mayday_client_destroy(other);
+  mayday_client_destroy(member);
+}
+
+// What the C++ API gives a member app besides raising and watching, the C
+// ABI gives too: the case, the member's cases page by page, a message on
+// an open case, a rating of a closed one.
+TEST_CASE("C ABI: read a case and the member's cases, write a message, rate it", "[sdk][c_abi]") {
+  TestServer server;
+  mayday_client* member = MakeClient(server.address(), server.Token("member", "c-reader"));
+  char road[64];
+  char medical[64];
+  REQUIRE(mayday_raise(member, MAYDAY_KIND_ROAD, 52.3676, 4.9041, 12, "blue car", road,
+                       sizeof(road)) == MAYDAY_OK);
+  REQUIRE(mayday_raise(member, MAYDAY_KIND_MEDICAL, 52.3600, 4.8800, 0, nullptr, medical,
+                       sizeof(medical)) == MAYDAY_OK);
+
+  mayday_case* got = nullptr;
+  REQUIRE(mayday_get_case(member, road, &got) == MAYDAY_OK);
+  REQUIRE(got != nullptr);
+  CHECK(got->struct_size == sizeof(mayday_case));
+  CHECK(std::string(got->name) == road);
+  CHECK(got->kind == MAYDAY_KIND_ROAD);
+  CHECK(std::string(got->note) == "blue car");
+  CHECK(got->latitude == Approx(52.3676));
+  CHECK(got->accuracy_meters == Approx(12));
+  CHECK(std::string(got->responder).empty());
+  CHECK(got->rating_stars == 0);
+  CHECK(got->create_time_unix_ms > 0);
+  const int64_t before = got->last_sequence;
+  mayday_case_free(got);
+
+  int64_t sequence = 0;
+  REQUIRE(mayday_post_message(member, road, "I am behind the barrier", &sequence) == MAYDAY_OK);
+  CHECK(sequence > before);
+  CHECK(mayday_post_message(member, road, "", nullptr) == MAYDAY_INVALID_ARGUMENT);
+
+  // Two pages of one, newest first, then none.
+  mayday_case_page* page = nullptr;
+  REQUIRE(mayday_list_cases(member, 1, nullptr, &page) == MAYDAY_OK);
+  REQUIRE(page->count == 1);
+  CHECK(std::string(page->cases[0].name) == medical);
+  CHECK(page->cases[0].kind == MAYDAY_KIND_MEDICAL);
+  const std::string next = page->next_page_token;
+  REQUIRE_FALSE(next.empty());
+  mayday_case_page_free(page);
+  REQUIRE(mayday_list_cases(member, 1, next.c_str(), &page) == MAYDAY_OK);
+  REQUIRE(page->count == 1);
+  CHECK(std::string(page->cases[0].name) == road);
+  CHECK(page->cases[0].last_sequence >= sequence);
+  mayday_case_page_free(page);
+
+  // A rating only once the case is closed, then once.
+  CHECK(mayday_rate_case(member, road, 5, "quick") == MAYDAY_FAILED_PRECONDITION);
+  REQUIRE(mayday_cancel_case(member, road, "help came") == MAYDAY_OK);
+  CHECK(mayday_rate_case(member, road, 6, nullptr) == MAYDAY_INVALID_ARGUMENT);
+  REQUIRE(mayday_rate_case(member, road, 5, "quick") == MAYDAY_OK);
+  CHECK(mayday_rate_case(member, road, 4, nullptr) == MAYDAY_FAILED_PRECONDITION);
+  REQUIRE(mayday_get_case(member, road, &got) == MAYDAY_OK);
+  CHECK(got->state == MAYDAY_CASE_STATE_CANCELLED);
+  CHECK(std::string(got->cancel_reason) == "help came");
+  CHECK(got->rating_stars == 5);
+  CHECK(std::string(got->rating_comment) == "quick");
+  mayday_case_free(got);
+
+  // Another member's case is not there; bad arguments are refused.
+  mayday_client* other = MakeClient(server.address(), server.Token("member", "c-stranger"));
+  got = reinterpret_cast<mayday_case*>(&sequence);
+  CHECK(mayday_get_case(other, medical, &got) == MAYDAY_NOT_FOUND);
+  CHECK(got == nullptr);
+  CHECK(mayday_post_message(other, medical, "hello", nullptr) == MAYDAY_NOT_FOUND);
+  CHECK(mayday_get_case(other, medical, nullptr) == MAYDAY_INVALID_ARGUMENT);
+  CHECK(mayday_list_cases(other, -1, nullptr, &page) == MAYDAY_INVALID_ARGUMENT);
+  mayday_case_free(nullptr);
+  mayday_case_page_free(nullptr);
   mayday_client_destroy(other);
   mayday_client_destroy(member);
 }

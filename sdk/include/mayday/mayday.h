@@ -272,6 +272,69 @@ typedef struct mayday_queued_alert {
 MAYDAY_API int32_t mayday_alerts_queued_for_others(mayday_client* client, mayday_queued_alert* out,
                                                    int32_t max);
 
+/* A snapshot of a case (mayday.v1.Case), in one block the SDK allocated:
+ * free it with mayday_case_free (a case inside a mayday_case_page is freed
+ * with its page). Strings are UTF-8, never NULL ("" when unset). Fields are
+ * only ever appended: read struct_size before a field added later. */
+typedef struct mayday_case {
+  size_t struct_size; /* sizeof(mayday_case) of the SDK */
+  const char* name;   /* "cases/{id}" */
+  mayday_kind kind;
+  mayday_case_state state;
+  double latitude; /* the member's latest known location */
+  double longitude;
+  double accuracy_meters;    /* 0: unknown */
+  const char* note;          /* the member's note, as stored */
+  const char* responder;     /* "responders/{id}" once ASSIGNED, else "" */
+  int32_t eta_seconds;       /* the responder's driving time at assignment; 0 */
+  const char* request_id;    /* the key of the alert that opened it */
+  const char* cancel_reason; /* when CANCELLED */
+  const char* care_agent;    /* "operators/{id}" who took it, or "" */
+  int64_t create_time_unix_ms;
+  int64_t update_time_unix_ms;
+  int64_t last_sequence;      /* watch from here for what comes next */
+  int32_t rating_stars;       /* 1..5 once rated, else 0 */
+  const char* rating_comment; /* "" if none */
+} mayday_case;
+
+/* One page of the member's cases, newest first; free with
+ * mayday_case_page_free. */
+typedef struct mayday_case_page {
+  size_t struct_size;          /* sizeof(mayday_case_page) of the SDK */
+  int32_t count;               /* cases in `cases` */
+  const mayday_case* cases;    /* `count` of them */
+  const char* next_page_token; /* pass to mayday_list_cases; "" on the last */
+} mayday_case_page;
+
+/* The member's case `case_name` in *out (free it with mayday_case_free).
+ * NOT_FOUND if there is none, or not the member's. One attempt. */
+MAYDAY_API mayday_status mayday_get_case(mayday_client* client, const char* case_name,
+                                         mayday_case** out);
+/* Frees a case from mayday_get_case (NULL is fine). */
+MAYDAY_API void mayday_case_free(mayday_case* c);
+
+/* One page of the member's cases in *out (free it with
+ * mayday_case_page_free): page_size 0 for the server's default (50),
+ * page_token NULL or "" for the first page. One attempt. */
+MAYDAY_API mayday_status mayday_list_cases(mayday_client* client, int32_t page_size,
+                                           const char* page_token, mayday_case_page** out);
+/* Frees a page from mayday_list_cases (NULL is fine). */
+MAYDAY_API void mayday_case_page_free(mayday_case_page* page);
+
+/* Writes a message on one of the member's open cases, for the care agents
+ * and the assigned responder; *out_sequence (may be NULL) gets the event's
+ * sequence. The text is cleaned like a note (above). INVALID_ARGUMENT for
+ * empty text or more than 1000 bytes; FAILED_PRECONDITION once the case is
+ * closed. One attempt. */
+MAYDAY_API mayday_status mayday_post_message(mayday_client* client, const char* case_name,
+                                             const char* text, int64_t* out_sequence);
+
+/* Rates a closed case once: 1 to 5 stars, comment optional (NULL or "").
+ * INVALID_ARGUMENT for stars outside 1..5; FAILED_PRECONDITION if the case
+ * is open or already rated. One attempt. */
+MAYDAY_API mayday_status mayday_rate_case(mayday_client* client, const char* case_name,
+                                          int32_t stars, const char* comment);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
