@@ -75,6 +75,50 @@ mayday::sdk::Alert MakeAlert(mayday_kind kind, double latitude, double longitude
 
 std::string OrEmpty(const char* text) { return text == nullptr ? "" : text; }
 
+// The change an event records, with its responder, distance, ETA and text
+// (pointers into `event`, valid while it is).
+void FillChange(const mayday::v1::CaseEvent& event, mayday_event* out) {
+  using Change = mayday::v1::CaseEvent::ChangeCase;
+  static const std::string kNone;
+  out->responder = kNone.c_str();
+  out->text = kNone.c_str();
+  out->distance_meters = 0;
+  out->eta_seconds = 0;
+  const Change change = event.change_case();
+  out->change = change >= Change::kRaised && change <= Change::kReleased
+                    ? static_cast<mayday_event_change>(change)
+                    : MAYDAY_CHANGE_UNKNOWN;
+  switch (change) {
+    case Change::kRaised:
+      out->text = event.raised().note().c_str();
+      break;
+    case Change::kOffered:
+      out->responder = event.offered().responder().c_str();
+      out->distance_meters = event.offered().distance_meters();
+      out->eta_seconds = event.offered().eta_seconds();
+      break;
+    case Change::kOfferEnded:
+      out->responder = event.offer_ended().responder().c_str();
+      break;
+    case Change::kAssigned:
+      out->responder = event.assigned().responder().c_str();
+      out->distance_meters = event.assigned().distance_meters();
+      out->eta_seconds = event.assigned().eta_seconds();
+      break;
+    case Change::kProgressed:
+      out->responder = event.progressed().responder().c_str();
+      break;
+    case Change::kCancelled:
+      out->text = event.cancelled().reason().c_str();
+      break;
+    case Change::kMessagePosted:
+      out->text = event.message_posted().text().c_str();
+      break;
+    default:
+      break;
+  }
+}
+
 // A case's texts, as NUL-terminated copies, in the order FillCase takes them.
 std::vector<const std::string*> CaseTexts(const mayday::v1::Case& c) {
   return {&c.name(),          &c.note(),      &c.responder(),       &c.request_id(),
@@ -358,7 +402,7 @@ mayday_status mayday_watch_start(mayday_client* client, const char* case_name,
       case_name, after_sequence,
       [on_event, user](const mayday::v1::CaseEvent& event) {
         const std::string description = mayday::sdk::DescribeEvent(event);
-        mayday_event c_event;
+        mayday_event c_event{};
         c_event.sequence = event.sequence();
         c_event.state = static_cast<mayday_case_state>(event.state());
         c_event.case_name = event.case_().c_str();
@@ -366,6 +410,7 @@ mayday_status mayday_watch_start(mayday_client* client, const char* case_name,
         c_event.description = description.c_str();
         c_event.event_time_unix_ms =
             google::protobuf::util::TimeUtil::TimestampToMilliseconds(event.event_time());
+        FillChange(event, &c_event);
         on_event(&c_event, user);
       },
       [on_end, user](const absl::Status& status) {

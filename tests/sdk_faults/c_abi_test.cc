@@ -24,6 +24,15 @@ struct Seen {
   std::vector<int64_t> sequences;
   std::vector<mayday_case_state> states;
   std::vector<std::string> descriptions;
+  // What an app that words events itself reads.
+  struct Change {
+    mayday_event_change change;
+    std::string responder;
+    double distance_meters;
+    int32_t eta_seconds;
+    std::string text;
+  };
+  std::vector<Change> changes;
   mayday_status end = MAYDAY_UNKNOWN;
   int ends = 0;
 };
@@ -34,6 +43,8 @@ extern "C" void RecordEvent(const mayday_event* event, void* user) {
   seen->sequences.push_back(event->sequence);
   seen->states.push_back(event->state);
   seen->descriptions.push_back(event->description);
+  seen->changes.push_back(
+      {event->change, event->responder, event->distance_meters, event->eta_seconds, event->text});
 }
 
 extern "C" void RecordEnd(mayday_status status, const char*, void* user) {
@@ -94,6 +105,29 @@ TEST_CASE("C ABI: raise and watch a case to RESOLVED", "[sdk][c_abi]") {
   CHECK(seen.states.front() == MAYDAY_CASE_STATE_DISPATCHING);
   CHECK(seen.states.back() == MAYDAY_CASE_STATE_RESOLVED);
   CHECK(seen.descriptions.front().find("flat tyre") != std::string::npos);
+
+  // The parts of each event, for an app that words them in its own language.
+  REQUIRE(seen.changes.size() == seen.sequences.size());
+  CHECK(seen.changes.front().change == MAYDAY_CHANGE_RAISED);
+  CHECK(seen.changes.front().text == "flat tyre");
+  CHECK(seen.changes.front().responder.empty());
+  bool offered = false;
+  bool assigned = false;
+  for (const Seen::Change& change : seen.changes) {
+    INFO("change " << change.change);
+    if (change.change == MAYDAY_CHANGE_OFFERED || change.change == MAYDAY_CHANGE_ASSIGNED) {
+      (change.change == MAYDAY_CHANGE_OFFERED ? offered : assigned) = true;
+      CHECK(change.responder == "responders/tow-1");
+      CHECK(change.distance_meters > 0);
+      CHECK(change.distance_meters < 100);  // 45 m: 0.0004 degrees of latitude
+      CHECK(change.eta_seconds > 0);
+      CHECK(change.text.empty());
+    }
+    if (change.change == MAYDAY_CHANGE_PROGRESSED) CHECK(change.responder == "responders/tow-1");
+  }
+  CHECK(offered);
+  CHECK(assigned);
+  CHECK(seen.changes.back().change == MAYDAY_CHANGE_PROGRESSED);
 }
 
 TEST_CASE("C ABI: an alert another member queued is told, not sent", "[sdk][c_abi]") {

@@ -122,7 +122,28 @@ typedef struct mayday_client mayday_client;
 /* A running watch of one case. Opaque. */
 typedef struct mayday_watch mayday_watch;
 
-/* One event of a case, valid only during the callback. */
+/* Which change an event records: the member of mayday.v1.CaseEvent's
+ * `change`, by its field number. */
+typedef enum mayday_event_change {
+  MAYDAY_CHANGE_UNKNOWN = 0, /* from a newer server */
+  MAYDAY_CHANGE_RAISED = 10,
+  MAYDAY_CHANGE_OFFERED = 11,
+  MAYDAY_CHANGE_OFFER_ENDED = 12,
+  MAYDAY_CHANGE_ASSIGNED = 13,
+  MAYDAY_CHANGE_PROGRESSED = 14,
+  MAYDAY_CHANGE_LOCATION_UPDATED = 15,
+  MAYDAY_CHANGE_CANCELLED = 16,
+  MAYDAY_CHANGE_ESCALATED = 17,
+  MAYDAY_CHANGE_REDISPATCHED = 18,
+  MAYDAY_CHANGE_MESSAGE_POSTED = 19,
+  MAYDAY_CHANGE_RATED = 20,
+  MAYDAY_CHANGE_TAKEN = 21,
+  MAYDAY_CHANGE_RELEASED = 22
+} mayday_event_change;
+
+/* One event of a case, valid only during the callback. The fields after
+ * event_time_unix_ms are for an app that words events itself (in the
+ * member's language) instead of showing `description`. */
 typedef struct mayday_event {
   int64_t sequence;        /* 1, 2, 3, ... without gaps */
   mayday_case_state state; /* state of the case after the event */
@@ -132,6 +153,15 @@ typedef struct mayday_event {
                               words it for the member: "responders/r-2
                               accepted (1.2 km, ETA 4 min)" */
   int64_t event_time_unix_ms;
+  mayday_event_change change;
+  const char* responder;  /* OFFERED, OFFER_ENDED, ASSIGNED, PROGRESSED:
+                             "responders/{id}"; otherwise "" */
+  double distance_meters; /* OFFERED, ASSIGNED: from the responder to the
+                             member, metres; otherwise 0 */
+  int32_t eta_seconds;    /* OFFERED, ASSIGNED: estimated driving time;
+                             otherwise 0 */
+  const char* text;       /* RAISED: the note; MESSAGE_POSTED: the message;
+                             CANCELLED: the reason; otherwise "" */
 } mayday_event;
 
 /* Called for each event of a watch, in order, each once. */
