@@ -474,6 +474,28 @@ int32_t mayday_alerts_queued_for_others(mayday_client* client, mayday_queued_ale
   return static_cast<int32_t>(queued.size());
 }
 
+int32_t mayday_resumed_alerts(mayday_client* client, mayday_resumed_alert* out, int32_t max) {
+  if (client == nullptr) {
+    (void)Invalid("client is required");
+    return -1;
+  }
+  const std::vector<std::shared_ptr<mayday::sdk::PendingAlert>> resumed =
+      client->client->ResumedAlerts();
+  for (int32_t i = 0; out != nullptr && i < max && i < static_cast<int32_t>(resumed.size()); ++i) {
+    const mayday::sdk::AlertProgress progress = resumed[i]->progress();
+    mayday_resumed_alert& entry = out[i];
+    std::snprintf(entry.request_id, sizeof(entry.request_id), "%s",
+                  resumed[i]->request_id().c_str());
+    entry.state = ToCState(progress.state);
+    std::snprintf(entry.case_name, sizeof(entry.case_name), "%s",
+                  progress.state == mayday::sdk::AlertState::kAcknowledged
+                      ? progress.opened.name().c_str()
+                      : "");
+    entry.error = progress.error.ok() ? MAYDAY_OK : ToCStatus(progress.error);
+  }
+  return static_cast<int32_t>(resumed.size());
+}
+
 mayday_status mayday_get_case(mayday_client* client, const char* case_name, mayday_case** out) {
   if (client == nullptr || case_name == nullptr || out == nullptr) {
     return Invalid("client, case_name and out are required");

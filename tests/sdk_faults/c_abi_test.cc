@@ -152,15 +152,26 @@ TEST_CASE("C ABI: an alert another member queued is told, not sent", "[sdk][c_ab
   CHECK(std::string(queued[0].request_id) == request_id);
   CHECK(queued[0].kind == MAYDAY_KIND_MEDICAL);
   CHECK(queued[0].raised_unix_seconds > 0);
-  // Alice signs in again: her alert goes, as hers.
+  CHECK(mayday_resumed_alerts(bobs, nullptr, 0) == 0);  // not his to resend
+  // Alice signs in again: her alert goes, as hers, and her app can tell
+  // her so.
   mayday_client* alices = MakeClient(server.address(), alice, dir);
+  CHECK(mayday_resumed_alerts(nullptr, nullptr, 0) == -1);
+  REQUIRE(mayday_resumed_alerts(alices, nullptr, 0) == 1);
+  mayday_resumed_alert resumed[2] = {};
   bool delivered = false;
   for (int i = 0; i < 200 && !delivered; ++i) {
-    delivered = mayday_alerts_queued_for_others(bobs, nullptr, 0) == 0;
+    REQUIRE(mayday_resumed_alerts(alices, resumed, 2) == 1);
+    delivered = resumed[0].state == MAYDAY_ALERT_ACKNOWLEDGED &&
+                mayday_alerts_queued_for_others(bobs, nullptr, 0) == 0;
     if (!delivered) absl::SleepFor(absl::Milliseconds(50));
   }
   CHECK(delivered);
-  CHECK(MemberCases(server, alice).size() == 1);
+  CHECK(std::string(resumed[0].request_id) == request_id);
+  CHECK(resumed[0].error == MAYDAY_OK);
+  const std::vector<mayday::v1::Case> hers = MemberCases(server, alice);
+  REQUIRE(hers.size() == 1);
+  CHECK(std::string(resumed[0].case_name) == hers[0].name());
   CHECK(MemberCases(server, bob).empty());
   mayday_client_destroy(alices);
   mayday_client_destroy(bobs);

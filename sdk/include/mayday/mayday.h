@@ -302,6 +302,23 @@ typedef struct mayday_queued_alert {
 MAYDAY_API int32_t mayday_alerts_queued_for_others(mayday_client* client, mayday_queued_alert* out,
                                                    int32_t max);
 
+/* An alert an earlier run of the app left queued in data_dir, as this
+ * client resends it (mayday::sdk::Client::ResumedAlerts). */
+typedef struct mayday_resumed_alert {
+  char request_id[129]; /* NUL-terminated */
+  mayday_alert_state state;
+  char case_name[128]; /* ACKNOWLEDGED: "cases/{id}"; otherwise "" */
+  mayday_status error; /* FAILED, or QUEUED after a failed attempt: why */
+} mayday_resumed_alert;
+/* The alerts mayday_client_create found pending in data_dir (the app was
+ * killed or closed before the server had them), oldest first, with where
+ * each is now: an app can tell the member "your alert from before was
+ * delivered: case X". Returns how many there are (-1 if client is NULL)
+ * and fills the first `max` into `out` (NULL with max 0: only count).
+ * Call again to see them move on. Thread-safe. */
+MAYDAY_API int32_t mayday_resumed_alerts(mayday_client* client, mayday_resumed_alert* out,
+                                         int32_t max);
+
 /* A snapshot of a case (mayday.v1.Case), in one block the SDK allocated:
  * free it with mayday_case_free (a case inside a mayday_case_page is freed
  * with its page). Strings are UTF-8, never NULL ("" when unset). Fields are
