@@ -1,0 +1,150 @@
+package dev.mayday.sdk;
+
+import java.util.concurrent.Executor;
+
+/**
+ * A member's connection to maydayd: the Java face of the SDK's C ABI (mayday.h), for Android
+ * apps and any JVM. Thread-safe. Listeners run on the Executor the app gives (the main thread's,
+ * or its own); a single-threaded one sees each watch's events in order, then its end.
+ *
+ * <pre>
+ * Mayday mayday = new Mayday(new Mayday.Options("mayday.example.org:7433", token, dataDir),
+ *     mainExecutor);
+ * String caseName = mayday.raise(Mayday.ROAD, lat, lon, accuracy, "flat tyre");
+ * Watch watch = mayday.watch(caseName, 0, listener);
+ * </pre>
+ */
+public final class Mayday implements AutoCloseable {
+  static {
+    System.loadLibrary("mayday_jni");
+  }
+
+  public static final int ROAD = 1;
+  public static final int MEDICAL = 2;
+
+  /** How to reach the server (mayday_client_options). */
+  public static final class Options {
+    public final String server;
+    public final String token;
+    /** The app's data directory for the alert outbox; null keeps alerts in memory only. */
+    public final String dataDir;
+
+    public Options(String server, String token, String dataDir) {
+      this.server = server;
+      this.token = token;
+      this.dataDir = dataDir;
+    }
+  }
+
+  /** What a watch reports, on the app's Executor. */
+  public interface CaseListener {
+    void onEvent(CaseEvent event);
+
+    /** Once, last: status 0 after the case's final event, 1 if cancelled, else the error. */
+    void onEnd(int status, String message);
+  }
+
+  private final Executor executor;
+  private long client;
+
+  public Mayday(Options options, Executor executor) throws MaydayException {
+    if (executor == null) throw new MaydayException(MaydayException.INVALID_ARGUMENT, "executor");
+    this.executor = executor;
+    this.client = nativeCreate(options.server, options.token, options.dataDir);
+  }
+
+  /** The SDK's version, e.g. "0.1.0". */
+  public static String version() {
+    return nativeVersion();
+  }
+
+  /**
+   * Raises an alert and returns its case name once the server has stored it, retrying until
+   * the SDK's deadline; with a dataDir the alert stays queued if it passes.
+   */
+  public String raise(int kind, double latitude, double longitude, double accuracyMeters,
+      String note) throws MaydayException {
+    return nativeRaise(handle(), kind, latitude, longitude, accuracyMeters, note);
+  }
+
+  /** Follows a case from afterSequence on; the listener runs on this client's Executor. */
+  public Watch watch(String caseName, long afterSequence, CaseListener listener)
+      throws MaydayException {
+    if (listener == null) throw new MaydayException(MaydayException.INVALID_ARGUMENT, "listener");
+    return new Watch(nativeWatch(handle(), caseName, afterSequence, new Relay(executor, listener)));
+  }
+
+  public void cancel(String caseName, String reason) throws MaydayException {
+    nativeCancel(handle(), caseName, reason);
+  }
+
+  /** Writes a message for the care agents; returns its event's sequence. */
+  public long postMessage(String caseName, String text) throws MaydayException {
+    return nativePostMessage(handle(), caseName, text);
+  }
+
+  /** Rates a closed case, 1 to 5 stars, once; comment may be null. */
+  public void rate(String caseName, int stars, String comment) throws MaydayException {
+    nativeRate(handle(), caseName, stars, comment);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (client != 0) {
+      nativeDestroy(client);
+      client = 0;
+    }
+  }
+
+  private synchronized long handle() throws MaydayException {
+    if (client == 0) throw new MaydayException(MaydayException.FAILED_PRECONDITION, "closed");
+    return client;
+  }
+
+  /** Called by the native side on an SDK thread; hands each call to the app's Executor. */
+  static final class Relay {
+    private final Executor executor;
+    private final CaseListener listener;
+
+    Relay(Executor executor, CaseListener listener) {
+      this.executor = executor;
+      this.listener = listener;
+    }
+
+    void event(CaseEvent event) {
+      executor.execute(() -> listener.onEvent(event));
+    }
+
+    void end(int status, String message) {
+      executor.execute(() -> listener.onEnd(status, message));
+    }
+  }
+
+  private static native String nativeVersion();
+
+  private static native long nativeCreate(String server, String token, String dataDir)
+      throws MaydayException;
+
+  private static native void nativeDestroy(long client);
+
+  private static native String nativeRaise(long client, int kind, double latitude,
+      double longitude, double accuracyMeters, String note) throws MaydayException;
+
+  private static native long nativeWatch(long client, String caseName, long afterSequence,
+      Relay relay) throws MaydayException;
+
+  static native void nativeWatchCancel(long watch);
+
+  static native boolean nativeWatchWait(long watch, int timeoutMillis);
+
+  static native void nativeWatchDestroy(long watch);
+
+  private static native void nativeCancel(long client, String caseName, String reason)
+      throws MaydayException;
+
+  private static native long nativePostMessage(long client, String caseName, String text)
+      throws MaydayException;
+
+  private static native void nativeRate(long client, String caseName, int stars, String comment)
+      throws MaydayException;
+}

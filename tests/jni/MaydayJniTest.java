@@ -1,0 +1,120 @@
+import dev.mayday.sdk.CaseEvent;
+import dev.mayday.sdk.Mayday;
+import dev.mayday.sdk.MaydayException;
+import dev.mayday.sdk.Watch;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What an Android app calls, on this machine's JVM through JNI and libmayday.so, against a real
+ * maydayd with simulated tow crews and no ambulance (tests/jni/jni_test.sh): a road alert watched
+ * to RESOLVED on the app's executor; a medical alert (escalated, nobody to send) messaged,
+ * cancelled and rated; errors as MaydayException with the C ABI's status.
+ *
+ * <p>java -cp mayday.jar:jni_test.jar -Djava.library.path=DIR MaydayJniTest SERVER TOKEN
+ */
+public final class MaydayJniTest {
+  private static void check(boolean condition, String what) {
+    if (!condition) throw new AssertionError(what);
+  }
+
+  public static void main(String[] args) throws Exception {
+    final String server = args[0];
+    final String token = args[1];
+    check(!Mayday.version().isEmpty(), "a version");
+    System.out.println("mayday SDK " + Mayday.version() + " through JNI");
+
+    // The app's executor: one thread of its own, as a main looper would be.
+    ExecutorService appThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "app-main"));
+    try (Mayday mayday = new Mayday(new Mayday.Options(server, token, null), appThread)) {
+      // A road alert (a note with a character outside the BMP), watched to RESOLVED.
+      String road = mayday.raise(Mayday.ROAD, 52.3676, 4.9041, 10, "flat tyre \uD83D\uDE97");
+      check(road.startsWith("cases/"), "a case name: " + road);
+      System.out.println("raised " + road);
+      List<CaseEvent> events = new ArrayList<>();
+      List<String> threads = new ArrayList<>();
+      int[] end = {-1};
+      CountDownLatch ended = new CountDownLatch(1);
+      try (Watch watch = mayday.watch(road, 0, new Mayday.CaseListener() {
+        @Override
+        public void onEvent(CaseEvent event) {
+          events.add(event);
+          threads.add(Thread.currentThread().getName());
+          System.out.println("  " + event);
+        }
+
+        @Override
+        public void onEnd(int status, String message) {
+          end[0] = status;
+          threads.add(Thread.currentThread().getName());
+          ended.countDown();
+        }
+      })) {
+        check(ended.await(60, TimeUnit.SECONDS), "the watch ended");
+      }
+      check(end[0] == 0, "ended OK, not " + end[0]);
+      check(events.size() >= 5, "at least 5 events, got " + events.size());
+      for (int i = 0; i < events.size(); ++i) {
+        check(events.get(i).sequence == i + 1, "sequence " + (i + 1));
+      }
+      check(events.get(0).change == 10 && events.get(0).text.equals("flat tyre \uD83D\uDE97"),
+          "RAISED with the note as typed: " + events.get(0).text);
+      check(events.get(events.size() - 1).state == CaseEvent.STATE_RESOLVED, "RESOLVED last");
+      boolean assigned = false;
+      for (CaseEvent event : events) {
+        if (event.change == 13) {
+          assigned = event.responder.startsWith("responders/") && event.etaSeconds > 0
+              && event.distanceMeters > 0;
+        }
+      }
+      check(assigned, "an ASSIGNED event with the crew, its ETA and distance");
+      for (String thread : threads) check(thread.equals("app-main"), "on the app's thread: " + thread);
+
+      // A medical alert: no ambulance on duty, so it waits for the care desk.
+      String medical = mayday.raise(Mayday.MEDICAL, 52.3600, 4.8800, 0, null);
+      long sequence = mayday.postMessage(medical, "he is breathing, I am with him");
+      check(sequence >= 2, "the message's sequence: " + sequence);
+      try {
+        mayday.rate(medical, 5, null);
+        check(false, "rating an open case is refused");
+      } catch (MaydayException expected) {
+        check(expected.status() == MaydayException.FAILED_PRECONDITION,
+            "FAILED_PRECONDITION, not " + expected.status());
+      }
+      mayday.cancel(medical, "an ambulance from the hospital came");
+      mayday.rate(medical, 4, "the desk called back at once");
+      try {
+        mayday.rate(medical, 9, null);
+        check(false, "9 stars is refused");
+      } catch (MaydayException expected) {
+        check(expected.status() == MaydayException.INVALID_ARGUMENT,
+            "INVALID_ARGUMENT, not " + expected.status() + ": " + expected.getMessage());
+      }
+      try {
+        mayday.postMessage("cases/nothing-here", "hello");
+        check(false, "a message on no case is refused");
+      } catch (MaydayException expected) {
+        check(expected.status() == MaydayException.NOT_FOUND || expected.status()
+            == MaydayException.INVALID_ARGUMENT, "NOT_FOUND, not " + expected.status());
+      }
+    }
+
+    // A token the server does not know: UNAUTHENTICATED, with a message.
+    try (Mayday stranger = new Mayday(new Mayday.Options(server, "not-a-token", null),
+             appThread)) {
+      stranger.raise(Mayday.ROAD, 52.37, 4.90, 0, null);
+      check(false, "a bad token is refused");
+    } catch (MaydayException expected) {
+      check(expected.status() == MaydayException.UNAUTHENTICATED,
+          "UNAUTHENTICATED, not " + expected.status());
+      check(!expected.getMessage().isEmpty(), "a message");
+    }
+    appThread.shutdown();
+    check(appThread.awaitTermination(10, TimeUnit.SECONDS), "the app thread stopped");
+    System.out.println("JNI OK");
+  }
+}
