@@ -33,10 +33,11 @@ run(${consumer}/version_pc)
 # Release build: the CMake package and pkg-config must bring the C++
 # runtime, and an app's configuration need not match the SDK's.
 # Under clang's sanitizers the libraries' C++ checks need the sanitizer's
-# C++ runtime, which a C link leaves out unless asked.
+# C++ runtime, and it the C++ library, which a C link leaves out unless
+# asked.
 set(c_link_flags "${EXE_LINKER_FLAGS}")
 if(C_COMPILER MATCHES "clang" AND EXE_LINKER_FLAGS MATCHES "-fsanitize")
-  string(APPEND c_link_flags " -fsanitize-link-c++-runtime")
+  string(APPEND c_link_flags " -fsanitize-link-c++-runtime -lstdc++")
 endif()
 foreach(config Debug Release)
   set(c_consumer ${BUILD_DIR}/sdk-consumer-c-${config})
