@@ -42,7 +42,10 @@ dpkg-deb -x "$lib_deb" "$root"
 unit="$root/lib/systemd/system/maydayd.service"
 [ -f "$unit" ] || fail "no unit at /lib/systemd/system/maydayd.service"
 [ -f "$root/etc/mayday/maydayd.conf" ] || fail "no /etc/mayday/maydayd.conf"
-dpkg-deb --ctrl-tarfile "$server_deb" | tar -xO ./conffiles | grep -qx /etc/mayday/maydayd.conf \
+# (Each output is taken whole before it is searched: under pipefail, a
+# grep -q that stops reading early would fail the pipe with SIGPIPE.)
+conffiles="$(dpkg-deb --ctrl-tarfile "$server_deb" | tar -xO ./conffiles)"
+grep -qx /etc/mayday/maydayd.conf <<<"$conffiles" \
   || fail "/etc/mayday/maydayd.conf is not a conffile"
 grep -qx 'ExecStart=/usr/bin/maydayd --config /etc/mayday/maydayd.conf' "$unit" \
   || fail "the unit does not start /usr/bin/maydayd with /etc/mayday/maydayd.conf"
@@ -83,8 +86,9 @@ echo "== the packaged programs"
 version="$("$root/usr/bin/maydayd" --version)"
 echo "$version"
 [[ "$version" =~ ^maydayd\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "maydayd --version: $version"
-"$root/usr/bin/maydayctl" --version | grep -q '^maydayctl [0-9]' || fail "maydayctl --version"
-zcat "$root/usr/share/man/man1/maydayd.1.gz" | grep -qF 'offer\-timeout' \
+[[ "$("$root/usr/bin/maydayctl" --version)" =~ ^maydayctl\ [0-9] ]] || fail "maydayctl --version"
+manual="$(zcat "$root/usr/share/man/man1/maydayd.1.gz")"
+grep -qF 'offer\-timeout' <<<"$manual" \
   || fail "the manual page of maydayd lists no flags"
 
 echo "== the packaged maydayd serves, with the settings file the package installs"
@@ -113,8 +117,10 @@ tail -1 "$work/exports.log"
 cc -o "$work/version_so" "$src/tests/sdk_consumer/project/version.c" -I"$root/usr/include" \
   -L"$libdir" -lmayday || fail "linking a C program with -lmayday"
 LD_LIBRARY_PATH="$libdir" "$work/version_so" || fail "the C program on libmayday.so"
-LD_LIBRARY_PATH="$libdir" ldd "$work/version_so" | grep -q "libmayday.so.0 => $libdir" \
-  || fail "the C program did not load the unpacked libmayday.so.0"
-curl -sf "http://127.0.0.1:$metrics_port/metrics" | grep -q '^mayday_alerts_acknowledged_total{kind="road"} 1' \
+loaded="$(LD_LIBRARY_PATH="$libdir" ldd "$work/version_so")"
+grep -q "libmayday.so.0 => $libdir" <<<"$loaded" \
+  || fail "the C program did not load the unpacked libmayday.so.0: $loaded"
+metrics="$(curl -sf "http://127.0.0.1:$metrics_port/metrics")"
+grep -q '^mayday_alerts_acknowledged_total{kind="road"} 1' <<<"$metrics" \
   || fail "the packaged maydayd did not count the alert"
 echo "packages OK"
