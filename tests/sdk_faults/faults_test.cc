@@ -16,6 +16,7 @@
 #include "crew.h"
 #include "mayday/sdk/client.h"
 #include "member_cases.h"
+#include "sdk_alert.h"
 #include "tcp_proxy.h"
 #include "test_server.h"
 #include "test_support.h"
@@ -35,15 +36,6 @@ sdk::ClientOptions Through(const TcpProxy& proxy, const std::string& token,
   options.initial_backoff = absl::Milliseconds(50);
   options.max_backoff = absl::Milliseconds(500);
   return options;
-}
-
-sdk::Alert RoadAlert(const std::string& note) {
-  sdk::Alert alert;
-  alert.kind = mayday::v1::CASE_KIND_ROAD;
-  alert.latitude = 52.3676;
-  alert.longitude = 4.9041;
-  alert.note = note;
-  return alert;
 }
 
 // Records a watch's events and end.
@@ -121,7 +113,7 @@ TEST_CASE("Faults: every press is stored once through drops, lost replies and a 
 
   std::vector<std::shared_ptr<sdk::PendingAlert>> presses;
   auto press = [&](const std::string& note) {
-    auto raised = (*client)->Raise(RoadAlert(note));
+    auto raised = (*client)->Raise(SdkAlert(mayday::v1::CASE_KIND_ROAD, note));
     REQUIRE(raised.ok());
     presses.push_back(*raised);
   };
@@ -184,7 +176,7 @@ TEST_CASE("Faults: a watch sees 1..n once through drops, a restart and a cut", "
   REQUIRE(crew->GoOnDuty(mayday::v1::CAPABILITY_TOW, 52.3680, 4.9040).ok());
   crew->Subscribe();
 
-  auto opened = (*client)->RaiseAlert(RoadAlert("watch me"));
+  auto opened = (*client)->RaiseAlert(SdkAlert(mayday::v1::CASE_KIND_ROAD, "watch me"));
   REQUIRE(opened.ok());
   const std::string case_name = opened->name();
   WatchLog log;

@@ -23,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "child_process.h"
 #include "mayday/sdk/client.h"
+#include "sdk_alert.h"
 #include "tcp_proxy.h"
 #include "test_server.h"
 
@@ -55,14 +56,6 @@ sdk::ClientOptions Member(const std::string& server, const std::string& token,
   options.initial_backoff = absl::Milliseconds(100);
   options.max_backoff = absl::Seconds(1);
   return options;
-}
-
-sdk::Alert RoadAlert() {
-  sdk::Alert alert;
-  alert.kind = v1::CASE_KIND_ROAD;
-  alert.latitude = 52.3676;
-  alert.longitude = 4.9041;
-  return alert;
 }
 
 // What Raise's callback saw, and when.
@@ -106,7 +99,7 @@ TEST_CASE("Nothing listening: the app hears at once, and the alert goes later",
     auto client = sdk::Client::Create(Member(wrong, token, app_data.path().string()));
     REQUIRE(client.ok());
     const absl::Time start = absl::Now();
-    auto raised = (*client)->Raise(RoadAlert(), seen.Recorder());
+    auto raised = (*client)->Raise(SdkAlert(v1::CASE_KIND_ROAD), seen.Recorder());
     REQUIRE(raised.ok());
     const std::optional<sdk::AlertProgress> told = seen.AwaitQueuedError(absl::Seconds(5));
     REQUIRE(told.has_value());
@@ -142,7 +135,7 @@ TEST_CASE("A server that never answers: the app hears after 5 s, and the alert g
   auto client = sdk::Client::Create(Member(silent.address(), token, app_data.path().string()));
   REQUIRE(client.ok());
   const absl::Time start = absl::Now();
-  auto raised = (*client)->Raise(RoadAlert(), seen.Recorder());
+  auto raised = (*client)->Raise(SdkAlert(v1::CASE_KIND_ROAD), seen.Recorder());
   REQUIRE(raised.ok());
   const std::optional<sdk::AlertProgress> told = seen.AwaitQueuedError(absl::Seconds(8));
   REQUIRE(told.has_value());

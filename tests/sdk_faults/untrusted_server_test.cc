@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "mayday/mayday.h"
 #include "mayday/sdk/client.h"
+#include "sdk_alert.h"
 #include "test_certificates.h"
 #include "test_server.h"
 
@@ -75,14 +76,6 @@ sdk::ClientOptions MemberOptions(TlsServer& tls, const std::string& token,
   return options;
 }
 
-sdk::Alert MedicalAlert() {
-  sdk::Alert alert;
-  alert.kind = v1::CASE_KIND_MEDICAL;
-  alert.latitude = 52.36;
-  alert.longitude = 4.88;
-  return alert;
-}
-
 TEST_CASE("An untrusted server certificate is reported at once and the alert stays queued",
           "[sdk][tls]") {
   const Misconfiguration bad = AnyMisconfiguration();
@@ -102,7 +95,7 @@ TEST_CASE("An untrusted server certificate is reported at once and the alert sta
 
   // RaiseAlert returns the configuration error at once.
   const absl::Time start = absl::Now();
-  absl::StatusOr<v1::Case> opened = (*client)->RaiseAlert(MedicalAlert());
+  absl::StatusOr<v1::Case> opened = (*client)->RaiseAlert(SdkAlert(v1::CASE_KIND_MEDICAL));
   const absl::Duration took = absl::Now() - start;
   INFO(opened.status() << " after " << absl::FormatDuration(took));
   REQUIRE_FALSE(opened.ok());
@@ -126,10 +119,11 @@ TEST_CASE("An untrusted server certificate is reported at once and the alert sta
     }
     return false;
   };
-  auto raised = (*client)->Raise(MedicalAlert(), [&](const sdk::AlertProgress& progress) {
-    absl::MutexLock lock(&mu);
-    seen.push_back(progress);
-  });
+  auto raised =
+      (*client)->Raise(SdkAlert(v1::CASE_KIND_MEDICAL), [&](const sdk::AlertProgress& progress) {
+        absl::MutexLock lock(&mu);
+        seen.push_back(progress);
+      });
   REQUIRE(raised.ok());
   {
     absl::MutexLock lock(&mu);

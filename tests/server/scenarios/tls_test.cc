@@ -18,6 +18,7 @@
 #include "grpcpp/grpcpp.h"
 #include "mayday/mayday.h"
 #include "mayday/sdk/client.h"
+#include "sdk_alert.h"
 #include "test_certificates.h"
 #include "test_server.h"
 
@@ -67,15 +68,6 @@ sdk::ClientOptions MemberOptions(const TestServer& server, const std::string& to
   return options;
 }
 
-sdk::Alert RoadAlert() {
-  sdk::Alert alert;
-  alert.kind = v1::CASE_KIND_ROAD;
-  alert.latitude = 52.3676;
-  alert.longitude = 4.9041;
-  alert.horizontal_accuracy_meters = 8;
-  return alert;
-}
-
 // What a watch delivered.
 struct Seen {
   absl::Mutex mu;
@@ -102,7 +94,7 @@ TEST_CASE("TLS: a member's SDK trusting the server's CA raises an alert and watc
   auto client = sdk::Client::Create(options);
   REQUIRE(client.ok());
 
-  auto opened = (*client)->RaiseAlert(RoadAlert());
+  auto opened = (*client)->RaiseAlert(SdkAlert(v1::CASE_KIND_ROAD));
   REQUIRE(opened.ok());
   CHECK(opened->state() == v1::CASE_STATE_DISPATCHING);
   Seen seen;
@@ -236,7 +228,7 @@ TEST_CASE("TLS: over mutual TLS a crew's device takes the case of a member witho
   options.tls.ca_pem = pki.ca.cert_pem();
   auto client = sdk::Client::Create(options);
   REQUIRE(client.ok());
-  auto opened = (*client)->RaiseAlert(RoadAlert());
+  auto opened = (*client)->RaiseAlert(SdkAlert(v1::CASE_KIND_ROAD));
   REQUIRE(opened.ok());
   auto offer = crew.NextOffer();
   REQUIRE(offer.has_value());
