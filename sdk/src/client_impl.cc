@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "backoff.h"
 #include "channel.h"
 #include "credentials.h"
@@ -58,25 +57,10 @@ absl::Status ValidateOptions(const ClientOptions& options) {
 absl::StatusOr<std::string> ServerTarget(const ClientOptions& options) {
   // An address pasted as a URL: "http://" is the plaintext address it
   // names; "https://" is TLS, which tls.enabled must say too.
-  const base::ServerAddress address = base::ParseServerAddress(options.server);
-  using Scheme = base::ServerAddress::Scheme;
-  if (address.scheme == Scheme::kHttp && options.tls.enabled) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("ClientOptions.server ", options.server,
-                     " says plaintext (http://) but tls.enabled is set: write it as HOST:PORT"));
-  }
-  if (address.scheme == Scheme::kHttps && !options.tls.enabled) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "ClientOptions.server ", options.server,
-        " says TLS (https://): write it as HOST:PORT and set tls.enabled to connect with TLS"));
-  }
-  if (!address.well_formed) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("ClientOptions.server ", options.server,
-                     ": write it as HOST:PORT (127.0.0.1:7433), or several replicas as "
-                     "ipv4:H1:P1,H2:P2 or dns:///NAME:PORT"));
-  }
-  return address.target;
+  return base::ServerTarget(options.server, options.tls.enabled,
+                            {.setting = "ClientOptions.server",
+                             .tls_asked = "tls.enabled is set",
+                             .ask_tls = "set tls.enabled to connect with TLS"});
 }
 
 ClientImpl::ClientImpl(ClientOptions options, std::shared_ptr<Stub> stub,

@@ -340,12 +340,12 @@ TEST_CASE("A server address pasted as a URL is used, or refused saying how to wr
   };
   auto row = GENERATE(values<Row>({
       {"https:// without TLS", "https://mayday.example:7433", false,
-       "says TLS (https://): write it as HOST:PORT and set tls.enabled"},
+       "says TLS (https://): write the address as HOST:PORT and set tls.enabled"},
       {"http:// with TLS", "http://mayday.example:7433", true,
        "says plaintext (http://) but tls.enabled is set"},
       {"a path after the port", "http://mayday.example:7433/v1/alerts", false,
-       "write it as HOST:PORT (127.0.0.1:7433)"},
-      {"only a scheme", "http://", false, "write it as HOST:PORT"},
+       "write the address as HOST:PORT (127.0.0.1:7433)"},
+      {"only a scheme", "http://", false, "write the address as HOST:PORT"},
   }));
   INFO(row.what);
   ClientOptions options = FastOptions(row.server);

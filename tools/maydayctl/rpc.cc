@@ -72,27 +72,10 @@ grpc::ChannelArguments ChannelArgumentsFor(const ServerOptions& options) {
 absl::StatusOr<std::string> GrpcTarget(const ServerOptions& options) {
   // People paste a URL: "http://" names the plaintext address it is;
   // "https://" is TLS, which needs the TLS flags to say so.
-  const base::ServerAddress address = base::ParseServerAddress(options.address);
-  using Scheme = base::ServerAddress::Scheme;
-  if (address.scheme == Scheme::kHttp && options.UsesTls()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--server ", options.address,
-                     " says plaintext (http://) but TLS flags are given: "
-                     "write the address as HOST:PORT"));
-  }
-  if (address.scheme == Scheme::kHttps && !options.UsesTls()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--server ", options.address,
-                     " says TLS (https://): write the address as HOST:PORT "
-                     "and add --tls (or --tls-ca FILE) to use TLS"));
-  }
-  if (!address.well_formed) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--server ", options.address,
-                     ": write the address as HOST:PORT (127.0.0.1:7433), "
-                     "or several as ipv4:H1:P1,H2:P2 or dns:///NAME:PORT"));
-  }
-  return address.target;
+  return base::ServerTarget(options.address, options.UsesTls(),
+                            {.setting = "--server",
+                             .tls_asked = "TLS flags are given",
+                             .ask_tls = "add --tls (or --tls-ca FILE) to use TLS"});
 }
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const ServerOptions& options) {

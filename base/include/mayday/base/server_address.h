@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace mayday::base {
@@ -25,6 +26,22 @@ struct ServerAddress {
 };
 
 ServerAddress ParseServerAddress(absl::string_view address);
+
+// How a caller names its setting in the lines below.
+struct AddressWords {
+  // The setting the address came from: "--server", "ClientOptions.server".
+  absl::string_view setting;
+  // That TLS is asked for: "TLS flags are given", "tls.enabled is set".
+  absl::string_view tls_asked;
+  // How to ask for TLS: "add --tls (or --tls-ca FILE) to use TLS".
+  absl::string_view ask_tls;
+};
+
+// The gRPC target of `address`, or INVALID_ARGUMENT with a line saying how
+// to write it: "http://" with TLS asked for, "https://" without, or not an
+// address at all (ParseServerAddress's well_formed).
+absl::StatusOr<std::string> ServerTarget(absl::string_view address, bool uses_tls,
+                                         const AddressWords& words);
 
 }  // namespace mayday::base
 
