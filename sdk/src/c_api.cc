@@ -85,7 +85,7 @@ void FillChange(const mayday::v1::CaseEvent& event, mayday_event* out) {
   out->distance_meters = 0;
   out->eta_seconds = 0;
   const Change change = event.change_case();
-  out->change = change >= Change::kRaised && change <= Change::kReleased
+  out->change = change >= Change::kRaised && change <= Change::kCancelRefused
                     ? static_cast<mayday_event_change>(change)
                     : MAYDAY_CHANGE_UNKNOWN;
   switch (change) {
@@ -439,6 +439,35 @@ mayday_status mayday_cancel_case(mayday_client* client, const char* case_name, c
   }
   auto cancelled = client->client->CancelCase(case_name, reason != nullptr ? reason : "");
   if (!cancelled.ok()) return Fail(cancelled.status());
+  return MAYDAY_OK;
+}
+
+mayday_status mayday_cancel_case_with_pin(mayday_client* client, const char* case_name,
+                                          const char* reason, const char* pin) {
+  if (client == nullptr || case_name == nullptr) {
+    return Invalid("client and case_name are required");
+  }
+  auto cancelled = client->client->CancelCaseWithPin(case_name, OrEmpty(reason), OrEmpty(pin));
+  if (!cancelled.ok()) return Fail(cancelled.status());
+  return MAYDAY_OK;
+}
+
+mayday_status mayday_set_cancel_pins(mayday_client* client, const char* current_pin,
+                                     const char* cancel_pin, const char* duress_pin) {
+  if (client == nullptr) return Invalid("client is required");
+  auto set =
+      client->client->SetCancelPins(OrEmpty(current_pin), OrEmpty(cancel_pin), OrEmpty(duress_pin));
+  if (!set.ok()) return Fail(set.status());
+  return MAYDAY_OK;
+}
+
+mayday_status mayday_get_cancel_pins(mayday_client* client, int* cancel_pin_set,
+                                     int* duress_pin_set) {
+  if (client == nullptr) return Invalid("client is required");
+  auto settings = client->client->GetCancelPins();
+  if (!settings.ok()) return Fail(settings.status());
+  if (cancel_pin_set != nullptr) *cancel_pin_set = settings->cancel_pin_set() ? 1 : 0;
+  if (duress_pin_set != nullptr) *duress_pin_set = settings->duress_pin_set() ? 1 : 0;
   return MAYDAY_OK;
 }
 

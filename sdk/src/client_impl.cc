@@ -171,10 +171,30 @@ absl::StatusOr<mayday::v1::Case> ClientImpl::RateCase(const std::string& case_na
 
 absl::StatusOr<mayday::v1::Case> ClientImpl::CancelCase(const std::string& case_name,
                                                         const std::string& reason) {
+  return CancelCaseWithPin(case_name, reason, "");
+}
+
+absl::StatusOr<mayday::v1::Case> ClientImpl::CancelCaseWithPin(const std::string& case_name,
+                                                               const std::string& reason,
+                                                               const std::string& pin) {
   mayday::v1::CancelCaseRequest request;
   request.set_name(case_name);
   request.set_reason(CleanMessage(reason).text);
+  request.set_pin(pin);
   return CallOnce(&Stub::CancelCase, request);
+}
+
+absl::StatusOr<mayday::v1::CancelPinSettings> ClientImpl::SetCancelPins(
+    const std::string& current_pin, const std::string& cancel_pin, const std::string& duress_pin) {
+  mayday::v1::SetCancelPinsRequest request;
+  request.set_current_pin(current_pin);
+  request.set_cancel_pin(cancel_pin);
+  request.set_duress_pin(duress_pin);
+  return CallOnce(&Stub::SetCancelPins, request);
+}
+
+absl::StatusOr<mayday::v1::CancelPinSettings> ClientImpl::GetCancelPins() {
+  return CallOnce(&Stub::GetCancelPins, mayday::v1::GetCancelPinsRequest());
 }
 
 absl::StatusOr<mayday::v1::Case> ClientImpl::UpdateCaseLocation(

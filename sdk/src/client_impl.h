@@ -42,6 +42,13 @@ class ClientImpl final : public Client {
                                                     const std::string& text) override;
   absl::StatusOr<mayday::v1::Case> RateCase(const std::string& case_name, int stars,
                                             const std::string& comment) override;
+  absl::StatusOr<mayday::v1::Case> CancelCaseWithPin(const std::string& case_name,
+                                                     const std::string& reason,
+                                                     const std::string& pin) override;
+  absl::StatusOr<mayday::v1::CancelPinSettings> SetCancelPins(
+      const std::string& current_pin, const std::string& cancel_pin,
+      const std::string& duress_pin) override;
+  absl::StatusOr<mayday::v1::CancelPinSettings> GetCancelPins() override;
   absl::StatusOr<mayday::v1::Case> CancelCase(const std::string& case_name,
                                               const std::string& reason) override;
   absl::StatusOr<mayday::v1::Case> UpdateCaseLocation(

@@ -238,6 +238,18 @@ std::string DescribeEvent(const CaseEvent& event, EventReader reader) {
       return absl::StrCat("taken by ", Who(event.taken().operator_(), reader));
     case CaseEvent::kReleased:
       return Released(event, reader);
+    case CaseEvent::kCancelRefused:
+      return event.cancel_refused().locked()
+                 ? absl::StrCat("cancel refused: wrong PIN (",
+                                event.cancel_refused().failed_attempts(),
+                                "), no more attempts: a care agent will call")
+                 : absl::StrCat("cancel refused: wrong PIN (",
+                                event.cancel_refused().failed_attempts(), ")");
+    case CaseEvent::kDuressCancelled:
+      // Staff only: a member's token is never sent this event.
+      return absl::StrCat("DURESS: the member cancelled with the duress PIN (\"",
+                          PrintableText(event.duress_cancelled().reason()),
+                          "\"); the member's phone shows the case cancelled, help goes on");
     case CaseEvent::CHANGE_NOT_SET:
       break;
   }

@@ -19,13 +19,18 @@ absl::Status PostMessage(const std::string& author, const std::string& text,
   return absl::OkStatus();
 }
 
-absl::Status CloseCase(mayday::v1::CaseState state, const std::string& reason, bool false_alarm,
-                       const mayday::v1::Case& current, mayday::v1::Case& next,
-                       mayday::v1::CaseEvent& event) {
+absl::Status CheckOpen(const mayday::v1::Case& current) {
   if (auto s = CheckCancel(current.state()); !s.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("the case is already ", StateName(current.state())));
   }
+  return absl::OkStatus();
+}
+
+absl::Status CloseCase(mayday::v1::CaseState state, const std::string& reason, bool false_alarm,
+                       const mayday::v1::Case& current, mayday::v1::Case& next,
+                       mayday::v1::CaseEvent& event) {
+  if (auto s = CheckOpen(current); !s.ok()) return s;
   next.set_state(state);
   if (state == mayday::v1::CASE_STATE_CANCELLED) {
     next.set_cancel_reason(reason);

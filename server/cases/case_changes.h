@@ -18,6 +18,10 @@ absl::Status PostMessage(const std::string& author, const std::string& text,
                          const mayday::v1::Case& current, mayday::v1::Case& next,
                          mayday::v1::CaseEvent& event);
 
+// OK if the case is open; FAILED_PRECONDITION "the case is already
+// RESOLVED" (or CANCELLED) otherwise, as CloseCase says it.
+absl::Status CheckOpen(const mayday::v1::Case& current);
+
 // Closes an open case as CANCELLED (with `reason`, and whether it was a
 // false alarm) or RESOLVED (`reason` and `false_alarm` unused).
 // FAILED_PRECONDITION if it is already closed.

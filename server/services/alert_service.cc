@@ -6,12 +6,16 @@
 #include "api/device_time.h"
 #include "api/names.h"
 #include "api/proto_time.h"
+#include "auth/pin_hash.h"
 #include "cases/case_changes.h"
 #include "cases/case_rules.h"
+#include "cases/member_view.h"
+#include "log/log.h"
 #include "rpc/status.h"
 #include "rpc/unary.h"
 #include "rpc/validation.h"
 #include "services/admit.h"
+#include "services/cancel_pins.h"
 #include "services/watch_case.h"
 
 namespace mayday::server {
@@ -41,7 +45,7 @@ absl::Status AnswerFromStore(Store& store, const absl::Status& failed, const std
                              const std::string& request_id, mayday::v1::Case* response) {
   absl::StatusOr<std::optional<mayday::v1::Case>> stored = store.FindPress(member, request_id);
   if (!stored.ok() || !stored->has_value()) return AlertNotStored(failed);
-  *response = std::move(**stored);
+  *response = MemberView(**stored);
   return absl::OkStatus();
 }
 
@@ -112,7 +116,7 @@ void AlertServiceImpl::OpenCase(grpc::CallbackServerContext* context,
       return;
     }
     if (opened->created) services_.changes->CaseOpened(opened->snapshot);
-    *response = std::move(opened->snapshot);
+    *response = MemberView(opened->snapshot);
     AnswerAlert(reactor, kind, absl::OkStatus());
   });
 }
@@ -135,7 +139,7 @@ grpc::ServerUnaryReactor* AlertServiceImpl::GetCase(grpc::CallbackServerContext*
     if (absl::IsNotFound(found.status())) return NotFound(request->name());
     if (!found.ok()) return found.status();
     if (found->member() != member->Name()) return NotFound(request->name());
-    *response = std::move(*found);
+    *response = MemberView(*found);
     return absl::OkStatus();
   });
 }
@@ -152,7 +156,7 @@ grpc::ServerUnaryReactor* AlertServiceImpl::ListCases(grpc::CallbackServerContex
     filter.member = member->Name();
     auto page = services_.store->ListCases(filter, *size, request->page_token());
     if (!page.ok()) return page.status();
-    for (auto& c : page->cases) *response->add_cases() = std::move(c);
+    for (const auto& c : page->cases) *response->add_cases() = MemberView(c);
     response->set_next_page_token(page->next_page_token);
     return absl::OkStatus();
   });
@@ -169,7 +173,8 @@ absl::StatusOr<CommittedChange> AlertServiceImpl::ChangeOwnCase(const Principal&
       *id, owner,
       [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
         if (current.member() != owner) return NotFound(name);
-        return change(current, next, e);
+        // On the case as the member reads it (cases/member_view.h).
+        return ChangeAsMemberReads(services_.clock->Now(), change, current, next, e);
       });
   if (absl::IsNotFound(committed.status())) return NotFound(name);
   if (!committed.ok()) return committed.status();
@@ -198,7 +203,7 @@ grpc::ServerUnaryReactor* AlertServiceImpl::UpdateCaseLocation(
           return absl::OkStatus();
         });
     if (!updated.ok()) return updated.status();
-    *response = std::move(updated->snapshot);
+    *response = MemberView(updated->snapshot);
     return absl::OkStatus();
   });
 }
@@ -210,14 +215,85 @@ grpc::ServerUnaryReactor* AlertServiceImpl::CancelCase(grpc::CallbackServerConte
     auto member = services_.auth->Require(*context, Role::kMember);
     if (!member.ok()) return member.status();
     if (auto s = ValidateText("reason", request->reason()); !s.ok()) return s;
+    if (!request->pin().empty()) {
+      if (auto s = ValidatePin("pin", request->pin()); !s.ok()) return s;
+    }
+    auto verdict = CheckCancelPin(*services_.store, member->Name(), request->pin());
+    if (!verdict.ok()) return verdict.status();
+    int32_t failed_attempts = 0;  // set when the PIN was wrong
     auto cancelled = ChangeOwnCase(
         *member, "name", request->name(),
         [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
-          return CloseCase(mayday::v1::CASE_STATE_CANCELLED, request->reason(),
-                           request->false_alarm(), current, next, e);
+          failed_attempts = 0;  // a job may run again (WriteJob)
+          if (auto s = CheckOpen(current); !s.ok()) return s;
+          if (*verdict != PinVerdict::kNoPinSet &&
+              current.failed_cancel_attempts() >= kMaxCancelAttempts) {
+            return absl::FailedPreconditionError(absl::StrCat(
+                kMaxCancelAttempts, " wrong PINs were given for ", current.name(),
+                ": it can no longer be cancelled from the app; a care agent will call"));
+          }
+          switch (*verdict) {
+            case PinVerdict::kNoPinSet:
+            case PinVerdict::kCancelPin:
+              return CloseCase(mayday::v1::CASE_STATE_CANCELLED, request->reason(),
+                               request->false_alarm(), current, next, e);
+            case PinVerdict::kDuressPin:
+              return CancelUnderDuress(e.actor(), services_.clock->Now(), request->reason(),
+                                       request->false_alarm(), current, next, e);
+            case PinVerdict::kWrongPin:
+              failed_attempts = current.failed_cancel_attempts() + 1;
+              next.set_failed_cancel_attempts(failed_attempts);
+              e.mutable_cancel_refused()->set_failed_attempts(failed_attempts);
+              e.mutable_cancel_refused()->set_locked(failed_attempts >= kMaxCancelAttempts);
+              return absl::OkStatus();
+          }
+          return absl::InternalError("unknown PIN verdict");
         });
     if (!cancelled.ok()) return cancelled.status();
-    *response = std::move(cancelled->snapshot);
+    if (failed_attempts > 0) {
+      if (failed_attempts >= kMaxCancelAttempts) {
+        LogWarning("cancel_locked", "%s: %d wrong cancel PINs; the member can no longer cancel it",
+                   cancelled->snapshot.name(), failed_attempts);
+        return absl::PermissionDeniedError(
+            "wrong PIN; that was the last attempt: the case can no longer be cancelled from the "
+            "app, and a care agent will call");
+      }
+      return absl::PermissionDeniedError(absl::StrCat(
+          "wrong PIN; ", kMaxCancelAttempts - failed_attempts, " attempts left on this case"));
+    }
+    if (cancelled->snapshot.has_duress()) {
+      LogWarning("duress", "%s: the member cancelled with the duress PIN; the case goes on",
+                 cancelled->snapshot.name());
+    }
+    *response = MemberView(cancelled->snapshot);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AlertServiceImpl::SetCancelPins(
+    grpc::CallbackServerContext* context, const mayday::v1::SetCancelPinsRequest* request,
+    mayday::v1::CancelPinSettings* response) {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
+    auto member =
+        Admit(services_, *context, Role::kMember, CallClass::kMemberUpdates, "SetCancelPins");
+    if (!member.ok()) return member.status();
+    auto settings = server::SetCancelPins(*services_.store, *services_.clock, *member, *request);
+    if (!settings.ok()) return settings.status();
+    *response = *std::move(settings);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AlertServiceImpl::GetCancelPins(grpc::CallbackServerContext* context,
+                                                          const mayday::v1::GetCancelPinsRequest*,
+                                                          mayday::v1::CancelPinSettings* response) {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
+    auto member =
+        Admit(services_, *context, Role::kMember, CallClass::kMemberReads, "GetCancelPins");
+    if (!member.ok()) return member.status();
+    auto settings = server::GetCancelPins(*services_.store, member->Name());
+    if (!settings.ok()) return settings.status();
+    *response = *std::move(settings);
     return absl::OkStatus();
   });
 }
@@ -263,7 +339,7 @@ grpc::ServerUnaryReactor* AlertServiceImpl::RateCase(grpc::CallbackServerContext
                       [&](const mayday::v1::Case& current, mayday::v1::Case& next,
                           mayday::v1::CaseEvent& e) { return Rate(rating, current, next, e); });
     if (!rated.ok()) return rated.status();
-    *response = std::move(rated->snapshot);
+    *response = MemberView(rated->snapshot);
     return absl::OkStatus();
   });
 }

@@ -23,6 +23,8 @@ class AlertServiceImpl final : public RepairsText<mayday::v1::AlertService> {
     Repair("WatchCase", &AlertServiceImpl::WatchCase);
     Repair("PostMessage", &AlertServiceImpl::PostMessage);
     Repair("RateCase", &AlertServiceImpl::RateCase);
+    Repair("SetCancelPins", &AlertServiceImpl::SetCancelPins);
+    Repair("GetCancelPins", &AlertServiceImpl::GetCancelPins);
   }
 
   grpc::ServerUnaryReactor* RaiseAlert(grpc::CallbackServerContext* context,
@@ -48,6 +50,12 @@ class AlertServiceImpl final : public RepairsText<mayday::v1::AlertService> {
   grpc::ServerUnaryReactor* RateCase(grpc::CallbackServerContext* context,
                                      const mayday::v1::RateCaseRequest* request,
                                      mayday::v1::Case* response) override;
+  grpc::ServerUnaryReactor* SetCancelPins(grpc::CallbackServerContext* context,
+                                          const mayday::v1::SetCancelPinsRequest* request,
+                                          mayday::v1::CancelPinSettings* response) override;
+  grpc::ServerUnaryReactor* GetCancelPins(grpc::CallbackServerContext* context,
+                                          const mayday::v1::GetCancelPinsRequest* request,
+                                          mayday::v1::CancelPinSettings* response) override;
 
  private:
   // Applies a member's `change` to their case `name`; NOT_FOUND if the case

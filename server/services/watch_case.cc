@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/names.h"
 #include "cases/case_rules.h"
+#include "cases/member_view.h"
 #include "rpc/status.h"
 #include "rpc/validation.h"
 
@@ -55,10 +56,12 @@ class WatchCaseReactor : public QueuedWriter<mayday::v1::CaseEvent>,
       return absl::NotFoundError(absl::StrCat(request.name(), " not found"));
     }
     if (!snapshot.ok()) return snapshot.status();
-    if (request.after_sequence() > snapshot->last_sequence()) {
+    // The case as the member reads it (cases/member_view.h).
+    const mayday::v1::Case view = MemberView(*snapshot);
+    if (request.after_sequence() > view.last_sequence()) {
       return absl::OutOfRangeError(absl::StrCat("after_sequence ", request.after_sequence(),
                                                 " is past the case's last event, ",
-                                                snapshot->last_sequence()));
+                                                view.last_sequence()));
     }
 
     // Counted against the member's cap from here on; a stream beyond it ends
@@ -73,19 +76,30 @@ class WatchCaseReactor : public QueuedWriter<mayday::v1::CaseEvent>,
     {
       absl::MutexLock lock(&mu_);
       last_sent_ = request.after_sequence();
-      if (IsTerminal(snapshot->state()) && last_sent_ >= snapshot->last_sequence()) {
+      if (IsTerminal(view.state()) && last_sent_ >= view.last_sequence()) {
         End(grpc::Status::OK);  // the client has seen the whole, closed timeline
         return absl::OkStatus();
       }
     }
+    // After a duress cancel the member reads the stored timeline up to it,
+    // then the events it was given instead; otherwise all of it (a duress
+    // cancel met on the way reads as its CANCELLED event: SendLocked).
+    const int64_t shared = snapshot->has_duress() ? LastSharedSequence(*snapshot) : INT64_MAX;
     int64_t after = request.after_sequence();
-    while (true) {
+    while (after < shared) {
       auto batch = services.store->ListEvents(*id, after, kReplayBatch);
       if (!batch.ok()) return batch.status();
       absl::MutexLock lock(&mu_);
-      for (const auto& event : *batch) SendLocked(event);
+      for (const auto& event : *batch) {
+        if (event.sequence() > shared) break;
+        SendLocked(event);
+      }
       if (static_cast<int>(batch->size()) < kReplayBatch) break;
       after = batch->back().sequence();
+    }
+    if (snapshot->has_duress()) {
+      absl::MutexLock lock(&mu_);
+      for (const auto& event : snapshot->duress().member_events()) SendLocked(event);
     }
     {
       absl::MutexLock lock(&mu_);
@@ -97,12 +111,17 @@ class WatchCaseReactor : public QueuedWriter<mayday::v1::CaseEvent>,
     return absl::OkStatus();
   }
 
-  void SendLocked(const mayday::v1::CaseEvent& event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  void SendLocked(const mayday::v1::CaseEvent& stored) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (ended_) return;  // the member's timeline ended
+    const mayday::v1::CaseEvent& event = MemberEvent(stored);
     if (event.sequence() <= last_sent_) return;  // already sent
     last_sent_ = event.sequence();
     const bool terminal = IsTerminal(event.state());
     Push(event);
-    if (terminal) End(grpc::Status::OK);
+    if (terminal) {
+      ended_ = true;
+      End(grpc::Status::OK);
+    }
   }
 
   void OnStreamDone() override {
@@ -120,6 +139,7 @@ class WatchCaseReactor : public QueuedWriter<mayday::v1::CaseEvent>,
   absl::Mutex mu_;
   bool replaying_ ABSL_GUARDED_BY(mu_) = true;
   int64_t last_sent_ ABSL_GUARDED_BY(mu_) = 0;
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;  // a terminal event was sent
   std::vector<mayday::v1::CaseEvent> held_back_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -243,6 +243,17 @@ CREATE TABLE case_chain (
 ) STRICT;
 )sql";
 
+// Version 10: members' cancel and duress PINs (AlertService.SetCancelPins),
+// as slow salted hashes (auth/pin_hash.h); empty hashes: cleared.
+constexpr char kMigration10[] = R"sql(
+CREATE TABLE member_pins (
+  member TEXT NOT NULL PRIMARY KEY,
+  cancel_hash TEXT NOT NULL,
+  duress_hash TEXT NOT NULL,
+  update_time_us INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "cases, case_events and tokens", kMigration1},
     {2, "case_notes", kMigration2},
@@ -256,6 +267,7 @@ constexpr Migration kMigrations[] = {
     {8, "tokens.expire_time_us: tokens that expire", kMigration8},
     {9, "hash-chained case history: case_events.hash, cases.event_hash, case_chain", kMigration9,
      ChainStoredEvents},
+    {10, "member_pins: members' cancel and duress PINs, hashed", kMigration10},
 };
 
 // The triggers that refuse changing or removing rows of the tables that

@@ -135,10 +135,21 @@ constexpr char kMigration3[] = R"sql(
 ALTER TABLE dispatch_leases ADD COLUMN address text NOT NULL DEFAULT '';
 )sql";
 
+// Version 4: members' cancel PINs, as the SQLite file's version 10.
+constexpr char kMigration4[] = R"sql(
+CREATE TABLE member_pins (
+  member text NOT NULL PRIMARY KEY,
+  cancel_hash text NOT NULL,
+  duress_hash text NOT NULL,
+  update_time_us bigint NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "the store's tables as of the SQLite file's version 9", kMigration1},
     {2, "replicas: case_events_by_chain, dispatch_leases", kMigration2},
     {3, "replicas: dispatch_leases.address", kMigration3},
+    {4, "member_pins: members' cancel and duress PINs, hashed", kMigration4},
 };
 
 constexpr char kCreateMigrationsTable[] = R"sql(

@@ -68,6 +68,10 @@ absl::StatusOr<TokenRecord> SelectToken(Database& db, absl::string_view token_ha
 absl::StatusOr<std::vector<TokenRecord>> SelectTokens(Database& db);
 absl::StatusOr<TokenRecord> UpdateTokenRevoked(Database& db, absl::string_view token_id);
 
+// Store::GetPins and WriteTxn::PutPins (pins.cc).
+absl::StatusOr<std::optional<MemberPins>> SelectPins(Database& db, absl::string_view member);
+absl::Status UpsertPins(Database& db, const MemberPins& pins);
+
 }  // namespace mayday::server::store_internal
 
 #endif  // MAYDAY_SERVER_STORE_QUERIES_H_

@@ -52,6 +52,12 @@ absl::StatusOr<TokenRecord> BatchTxn::RevokeToken(std::string_view token_id) {
   return UpdateTokenRevoked(db_, ToAbsl(token_id));
 }
 
+absl::StatusOr<std::optional<MemberPins>> BatchTxn::GetPins(std::string_view member) {
+  return SelectPins(db_, ToAbsl(member));
+}
+
+absl::Status BatchTxn::PutPins(const MemberPins& pins) { return UpsertPins(db_, pins); }
+
 absl::Status BatchTxn::AppendAudit(const AuditEntry& entry) { return InsertAudit(db_, entry); }
 
 absl::Status BatchTxn::CheckDispatchLease(std::string_view region, std::string_view holder,
@@ -479,6 +485,11 @@ absl::StatusOr<std::vector<PositionReport>> SqlStore::ListPositions() {
 
 absl::StatusOr<std::vector<TokenRecord>> SqlStore::ListTokens() {
   return Read<std::vector<TokenRecord>>([](Database& db) { return SelectTokens(db); });
+}
+
+absl::StatusOr<std::optional<MemberPins>> SqlStore::GetPins(std::string_view member) {
+  return Read<std::optional<MemberPins>>(
+      [&](Database& db) { return SelectPins(db, ToAbsl(member)); });
 }
 
 absl::StatusOr<TokenRecord> SqlStore::RevokeToken(std::string_view token_id) {

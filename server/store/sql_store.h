@@ -45,6 +45,8 @@ class BatchTxn final : public WriteTxn {
   absl::Status AddNote(const mayday::v1::CaseNote& note) override;
   absl::Status PutToken(const TokenRecord& token) override;
   absl::StatusOr<TokenRecord> RevokeToken(std::string_view token_id) override;
+  absl::StatusOr<std::optional<MemberPins>> GetPins(std::string_view member) override;
+  absl::Status PutPins(const MemberPins& pins) override;
   absl::Status AppendAudit(const AuditEntry& entry) override;
   absl::Status CheckDispatchLease(std::string_view region, std::string_view holder,
                                   int64_t epoch) override;
@@ -83,6 +85,7 @@ class SqlStore : public Store {
   absl::Status PutToken(const TokenRecord& token) override;
   absl::StatusOr<TokenRecord> FindToken(std::string_view token_hash) override;
   absl::StatusOr<std::vector<TokenRecord>> ListTokens() override;
+  absl::StatusOr<std::optional<MemberPins>> GetPins(std::string_view member) override;
   absl::Status SavePositions(const std::vector<PositionReport>& reports) override;
   absl::StatusOr<std::vector<PositionReport>> ListTrack(std::string_view case_id) override;
   absl::StatusOr<std::vector<PositionReport>> ListPositions() override;

@@ -111,6 +111,16 @@ struct TokenRecord {
   absl::Time expire_time = absl::InfiniteFuture();
 };
 
+// A member's cancel PINs (AlertService.SetCancelPins), as stored: slow
+// salted hashes (auth/pin_hash.h), never the PINs. A row with both hashes
+// empty records that the member cleared them.
+struct MemberPins {
+  std::string member;       // "members/{id}"
+  std::string cancel_hash;  // empty: no cancel PIN
+  std::string duress_hash;  // empty: no duress PIN
+  absl::Time update_time;   // when they were last set or cleared
+};
+
 // The public id of a token: the first 16 hex digits of its hash, enough to
 // tell tokens apart and useless to authenticate with.
 std::string TokenId(absl::string_view token_hash);
@@ -221,6 +231,11 @@ class WriteTxn {
   virtual absl::Status AddNote(const mayday::v1::CaseNote& note) = 0;
   virtual absl::Status PutToken(const TokenRecord& token) = 0;
   virtual absl::StatusOr<TokenRecord> RevokeToken(std::string_view token_id) = 0;
+  // As Store::GetPins, seeing the batch's earlier writes; and stores
+  // `pins` for pins.member, replacing what it had. INVALID_ARGUMENT if the
+  // member is empty, or a duress hash is given without a cancel hash.
+  virtual absl::StatusOr<std::optional<MemberPins>> GetPins(std::string_view member) = 0;
+  virtual absl::Status PutPins(const MemberPins& pins) = 0;
   // Appends `entry` to the audit trail, chained to the last row (including
   // rows of earlier jobs of the batch), with the job's other writes: if the
   // job fails, the row is undone with them. INVALID_ARGUMENT if actor or
@@ -415,6 +430,10 @@ class Store {
 
   // Every token, newest first.
   virtual absl::StatusOr<std::vector<TokenRecord>> ListTokens() = 0;
+
+  // The cancel PINs of `member` ("members/{id}"); nullopt if it never set
+  // any.
+  virtual absl::StatusOr<std::optional<MemberPins>> GetPins(std::string_view member) = 0;
 
   // Marks the token whose TokenId is `token_id` revoked, durably, and
   // returns it (already revoked: unchanged). NOT_FOUND if none;

@@ -52,6 +52,9 @@ class StoreWrapper : public Store {
     return wrapped_->ListNotes(case_id);
   }
   absl::Status PutToken(const TokenRecord& token) override { return wrapped_->PutToken(token); }
+  absl::StatusOr<std::optional<MemberPins>> GetPins(std::string_view member) override {
+    return wrapped_->GetPins(member);
+  }
   absl::StatusOr<TokenRecord> FindToken(std::string_view token_hash) override {
     return wrapped_->FindToken(token_hash);
   }

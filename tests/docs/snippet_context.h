@@ -15,6 +15,10 @@ static void* my_context = NULL;
 /* The member's fix and words. */
 static double lat = 52.37, lon = 4.90, acc = 10;
 static const char* note = "";
+/* The PINs the member chose in the app's settings, and the one typed. */
+static const char* cancel_pin = "2468";
+static const char* duress_pin = "1357";
+static const char* typed_pin = "2468";
 /* What earlier examples on the page made. */
 static mayday_client* client = NULL;
 static char case_name[64];

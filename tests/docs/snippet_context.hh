@@ -17,6 +17,10 @@ namespace {
 const std::string member_token = "token";
 const std::string app_data_directory = "/tmp";
 const std::string bundled_ca_pem;
+// The PINs the member chose in the app's settings, and the one typed.
+const std::string cancel_pin = "2468";
+const std::string duress_pin = "1357";
+const std::string typed_pin = "2468";
 // The phone's newest fix.
 mayday::v1::Location newest_fix;
 // What earlier examples on the page made.

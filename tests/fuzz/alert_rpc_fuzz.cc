@@ -32,7 +32,13 @@ std::string CheckOwnCase(const RpcCall& call, const v1::Case& result) {
   if (result.member() != call.world->Name(call.caller)) {
     return absl::StrCat("the member got ", result.member(), "'s case");
   }
+  if (result.has_duress()) return "a member read the desk's duress marker";
   return "";
+}
+
+bool IsPin(const std::string& pin) {
+  return pin.size() >= 4 && pin.size() <= 12 &&
+         std::all_of(pin.begin(), pin.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 bool IsValidRequestId(const std::string& id) {
@@ -58,6 +64,10 @@ void FuzzWatchCase(const RpcCall& call, Stub& stub) {
   while (reader->Read(&event)) {
     if (!own)
       mayday::fuzz::Fail(call.harness, "WatchCase streamed a case not the caller's", &request);
+    if (event.has_duress_cancelled()) {
+      mayday::fuzz::Fail(call.harness, "WatchCase streamed a duress cancel to the member",
+                         &request);
+    }
     if (event.case_() != request.name() || event.sequence() != next) {
       mayday::fuzz::Fail(call.harness,
                          absl::StrCat("WatchCase streamed event ", event.case_(), " #",
@@ -87,7 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Stub* stub = v1::AlertService::NewStub(world.channel()).release();
   const RpcCall call{"alert_rpc_fuzz", *input, kCallers[input->caller], &world};
   using mayday::fuzz::FuzzUnary;
-  switch (input->selector % 8) {
+  switch (input->selector % 10) {
     case 0:
       FuzzUnary<Stub, v1::RaiseAlertRequest, v1::Case>(
           call, "RaiseAlert", *stub, &Stub::RaiseAlert, kMembers, true,
@@ -177,6 +187,34 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
               return "the case is still open";
             }
             return CheckOwnCase(call, result);
+          });
+      break;
+    case 8:
+      FuzzUnary<Stub, v1::SetCancelPinsRequest, v1::CancelPinSettings>(
+          call, "SetCancelPins", *stub, &Stub::SetCancelPins, kMembers, true,
+          [&](const v1::SetCancelPinsRequest& request,
+              const v1::CancelPinSettings& result) -> std::string {
+            const bool clearing = request.cancel_pin().empty() && request.duress_pin().empty();
+            if (!clearing && !IsPin(request.cancel_pin())) return "cancel_pin is not a PIN";
+            if (!request.duress_pin().empty() &&
+                (!IsPin(request.duress_pin()) || request.duress_pin() == request.cancel_pin())) {
+              return "duress_pin is not a PIN, or is the cancel PIN";
+            }
+            if (result.cancel_pin_set() == clearing) return "the answer does not say what was set";
+            if (result.duress_pin_set() != !request.duress_pin().empty()) {
+              return "the answer does not say whether a duress PIN was set";
+            }
+            return "";
+          });
+      break;
+    case 9:
+      FuzzUnary<Stub, v1::GetCancelPinsRequest, v1::CancelPinSettings>(
+          call, "GetCancelPins", *stub, &Stub::GetCancelPins, kMembers, false,
+          [&](const v1::GetCancelPinsRequest&, const v1::CancelPinSettings& result) -> std::string {
+            if (result.duress_pin_set() && !result.cancel_pin_set()) {
+              return "a duress PIN without a cancel PIN";
+            }
+            return "";
           });
       break;
   }

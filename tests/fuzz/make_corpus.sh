@@ -54,6 +54,10 @@ seed $a watch-resolved 5 0 WatchCaseRequest 'name: "@r"'
 seed $a message 6 0 PostMessageRequest 'case: "@s" text: "where are you?"'
 seed $a rate 7 0 RateCaseRequest 'name: "@r" stars: 5 comment: "fast"'
 seed $a rate-bad-token 7 7 RateCaseRequest 'name: "@c" stars: 1'
+seed $a pins-set 8 0 SetCancelPinsRequest 'cancel_pin: "2468" duress_pin: "1357"'
+seed $a pins-change 8 0 SetCancelPinsRequest 'current_pin: "2468" cancel_pin: "97531"'
+seed $a pins-get 9 0 GetCancelPinsRequest ''
+seed $a cancel-pin 4 0 CancelCaseRequest 'name: "@o" reason: "ok" pin: "1357"'
 
 # ResponderService (responder_rpc_fuzz): callers 0-1 responder 1 (has @s),
 # 2-3 responder 2 (offered @o), 4 member, 5 operator, 6 no token, 7 bad;

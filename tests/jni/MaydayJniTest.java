@@ -94,6 +94,28 @@ public final class MaydayJniTest {
         check(expected.status() == MaydayException.INVALID_ARGUMENT,
             "INVALID_ARGUMENT, not " + expected.status() + ": " + expected.getMessage());
       }
+
+      // Cancel PINs: without the PIN and with a wrong one, refused; the
+      // duress PIN seems to cancel like the real one.
+      mayday.setCancelPins(null, "24681357", "13572468");
+      String guarded = mayday.raise(Mayday.MEDICAL, 52.3600, 4.8800, 0, "PIN test");
+      try {
+        mayday.cancel(guarded, "fine");
+        check(false, "a cancel without the PIN is refused");
+      } catch (MaydayException expected) {
+        check(expected.status() == MaydayException.FAILED_PRECONDITION,
+            "FAILED_PRECONDITION, not " + expected.status());
+      }
+      try {
+        mayday.cancel(guarded, "fine", "11112222");
+        check(false, "a wrong PIN is refused");
+      } catch (MaydayException expected) {
+        check(expected.status() == MaydayException.PERMISSION_DENIED,
+            "PERMISSION_DENIED, not " + expected.status());
+        check(expected.getMessage().contains("4 attempts left"), expected.getMessage());
+      }
+      mayday.cancel(guarded, "fine", "13572468");
+      mayday.setCancelPins("24681357", null, null);
       try {
         mayday.postMessage("cases/nothing-here", "hello");
         check(false, "a message on no case is refused");

@@ -147,6 +147,20 @@ TEST_CASE("The phone and the desk word every event the same way", "[event_text]"
        "released by a care agent: looking for a responder again",
        "released by operators/desk-2 (owned by operators/desk-1): looking for a responder "
        "again"},
+      {"a wrong cancel PIN",
+       "state: CASE_STATE_ASSIGNED actor: 'members/alice' cancel_refused { failed_attempts: 2 }",
+       "cancel refused: wrong PIN (2)", kSame},
+      {"the last wrong cancel PIN",
+       "state: CASE_STATE_ASSIGNED actor: 'members/alice' cancel_refused { failed_attempts: 5 "
+       "locked: true }",
+       "cancel refused: wrong PIN (5), no more attempts: a care agent will call", kSame},
+      // Never sent to a member's phone; the desk's words.
+      {"a duress cancel",
+       "state: CASE_STATE_ASSIGNED actor: 'members/alice' duress_cancelled { reason: 'all fine' "
+       "false_alarm: true }",
+       "DURESS: the member cancelled with the duress PIN (\"all fine\"); the member's phone "
+       "shows the case cancelled, help goes on",
+       kSame},
   }));
   INFO("row: " << row);
   const ::mayday::v1::CaseEvent event = ParseEvent(text_proto);

@@ -74,6 +74,37 @@ TEST_CASE("FormatCaseTable and FormatResponderTable", "[views]") {
         "-             -\n");
 }
 
+TEST_CASE("The desk's views put a duress or a locked cancel first, marked", "[views]") {
+  const absl::Time now = absl::FromUnixSeconds(kNoon + 60);
+  v1::ListCasesResponse cases;
+  v1::Case* plain = cases.add_cases();
+  plain->set_name("cases/a1");
+  plain->set_kind(v1::CASE_KIND_ROAD);
+  plain->set_state(v1::CASE_STATE_DISPATCHING);
+  plain->mutable_create_time()->CopyFrom(At(kNoon));
+  v1::Case* locked = cases.add_cases();
+  *locked = *plain;
+  locked->set_name("cases/b2");
+  locked->set_failed_cancel_attempts(5);
+  v1::Case* duress = cases.add_cases();
+  *duress = *plain;
+  duress->set_name("cases/c3");
+  duress->set_state(v1::CASE_STATE_ASSIGNED);
+  duress->mutable_duress()->mutable_time()->CopyFrom(At(kNoon + 30));
+  CHECK(FormatCaseTable(cases, now) ==
+        "NAME      KIND  STATE                                 MEMBER  RESPONDER  AGE\n"
+        "cases/b2  road  !CANCEL ATTEMPTS FAILED! DISPATCHING  -       -          1 min\n"
+        "cases/c3  road  !DURESS! ASSIGNED                     -       -          1 min\n"
+        "cases/a1  road  DISPATCHING                           -       -          1 min\n");
+  const std::string details = FormatCaseDetails(*duress, now, absl::UTCTimeZone());
+  CHECK(details.rfind("!DURESS! the member cancelled with the duress PIN 2024-05-01 12:00:30 "
+                      "(30 s ago): their phone shows the case cancelled.",
+                      0) == 0);
+  CHECK(FormatCaseDetails(*locked, now, absl::UTCTimeZone())
+            .rfind("!CANCEL ATTEMPTS FAILED! 5 ", 0) == 0);
+  CHECK(FormatCaseDetails(*plain, now, absl::UTCTimeZone()).rfind("name:", 0) == 0);
+}
+
 TEST_CASE("FormatCaseDetails lists the fields that are set", "[views]") {
   v1::Case c;
   c.set_name("cases/ab12");

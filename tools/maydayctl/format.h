@@ -89,7 +89,8 @@ std::string DescribeEventForDesk(const mayday::v1::CaseEvent& event);
 // must not miss in `cases watch`.
 bool IsMemberMessage(const mayday::v1::CaseEvent& event);
 
-// One `cases watch` line: "!! " before escalations, "<< " before messages
+// One `cases watch` line: "!! " before escalations (and duress cancels, and
+// the wrong cancel PIN that locked the member out), "<< " before messages
 // from members and "   " before other events, then "12:00:05  cases/ab12  #3
 // ESCALATED  dispatch  escalated to care agents: ..." (DescribeEventForDesk).
 // With `color`, escalation lines are wrapped in ANSI bold red and member

@@ -19,6 +19,18 @@ namespace v1 = ::mayday::v1;
 
 constexpr absl::string_view kTimelineTimeFormat = "%Y-%m-%d %H:%M:%S";
 
+// Wrong cancel PINs after which the member can no longer cancel (the
+// server's kMaxCancelAttempts).
+constexpr int kCancelAttemptsLocked = 5;
+
+// What a care agent must see first about a case, or "" if nothing: the
+// member cancelled under duress, or can no longer cancel.
+std::string Alarm(const v1::Case& c) {
+  if (c.has_duress()) return "DURESS";
+  if (c.failed_cancel_attempts() >= kCancelAttemptsLocked) return "CANCEL ATTEMPTS FAILED";
+  return "";
+}
+
 }  // namespace
 
 std::string FormatTimeline(const v1::ListCaseEventsResponse& events, absl::TimeZone zone) {
@@ -60,9 +72,18 @@ std::string FormatTrack(const v1::ListCaseTrackResponse& track, absl::TimeZone z
 
 std::string FormatCaseTable(const v1::ListCasesResponse& cases, absl::Time now) {
   Table table({"NAME", "KIND", "STATE", "MEMBER", "RESPONDER", "AGE"});
-  for (const auto& c : cases.cases()) {
-    table.AddRow({OrDash(c.name()), KindName(c.kind()), StateName(c.state()), OrDash(c.member()),
-                  OrDash(c.responder()), FormatAge(c.create_time(), now)});
+  // Cases with an alarm (a duress cancel, a member locked out of
+  // cancelling) first, each marked; the rest in the server's order.
+  std::vector<const v1::Case*> order;
+  for (const auto& c : cases.cases()) order.push_back(&c);
+  std::stable_partition(order.begin(), order.end(),
+                        [](const v1::Case* c) { return !Alarm(*c).empty(); });
+  for (const v1::Case* c : order) {
+    const std::string alarm = Alarm(*c);
+    table.AddRow({OrDash(c->name()), KindName(c->kind()),
+                  alarm.empty() ? StateName(c->state())
+                                : absl::StrCat("!", alarm, "! ", StateName(c->state())),
+                  OrDash(c->member()), OrDash(c->responder()), FormatAge(c->create_time(), now)});
   }
   return table.Render();
 }
@@ -89,6 +110,17 @@ std::string FormatCaseDetails(const v1::Case& c, absl::Time now, absl::TimeZone 
     return absl::StrCat(FormatTimestamp(timestamp, kTimelineTimeFormat, zone), " (",
                         FormatAge(timestamp, now), " ago)");
   };
+  // An alarm first, above the fields.
+  std::string banner;
+  if (c.has_duress()) {
+    banner =
+        absl::StrCat("!DURESS! the member cancelled with the duress PIN ", when(c.duress().time()),
+                     ": their phone shows the case cancelled. Help goes on; reach the member "
+                     "only in ways that cannot give them away.\n");
+  } else if (!Alarm(c).empty()) {
+    banner = absl::StrCat("!", Alarm(c), "! ", c.failed_cancel_attempts(),
+                          " wrong cancel PINs: the member can no longer cancel; call them.\n");
+  }
   Table table({});
   table.AddRow({"name:", OrDash(c.name())});
   table.AddRow({"kind:", KindName(c.kind())});
@@ -113,7 +145,7 @@ std::string FormatCaseDetails(const v1::Case& c, absl::Time now, absl::TimeZone 
   table.AddRow({"created:", when(c.create_time())});
   table.AddRow({"updated:", when(c.update_time())});
   table.AddRow({"last sequence:", absl::StrCat(c.last_sequence())});
-  return table.Render();
+  return banner + table.Render();
 }
 
 }  // namespace mayday::tools

@@ -268,10 +268,28 @@ JNIEXPORT void JNICALL Java_dev_mayday_sdk_Mayday_nativeWatchDestroy(JNIEnv* env
 }
 
 JNIEXPORT void JNICALL Java_dev_mayday_sdk_Mayday_nativeCancel(JNIEnv* env, jclass, jlong client,
-                                                               jstring case_name, jstring reason) {
+                                                               jstring case_name, jstring reason,
+                                                               jstring pin) {
   const std::string name = ToUtf8(env, case_name);
   const std::string why = ToUtf8(env, reason);
-  if (const mayday_status status = mayday_cancel_case(Client(client), name.c_str(), why.c_str());
+  const std::string typed = ToUtf8(env, pin);
+  if (const mayday_status status =
+          mayday_cancel_case_with_pin(Client(client), name.c_str(), why.c_str(), typed.c_str());
+      status != MAYDAY_OK) {
+    ThrowStatus(env, status);
+  }
+}
+
+JNIEXPORT void JNICALL Java_dev_mayday_sdk_Mayday_nativeSetCancelPins(JNIEnv* env, jclass,
+                                                                      jlong client,
+                                                                      jstring current_pin,
+                                                                      jstring cancel_pin,
+                                                                      jstring duress_pin) {
+  const std::string current = ToUtf8(env, current_pin);
+  const std::string cancel = ToUtf8(env, cancel_pin);
+  const std::string duress = ToUtf8(env, duress_pin);
+  if (const mayday_status status =
+          mayday_set_cancel_pins(Client(client), current.c_str(), cancel.c_str(), duress.c_str());
       status != MAYDAY_OK) {
     ThrowStatus(env, status);
   }

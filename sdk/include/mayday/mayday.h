@@ -138,7 +138,8 @@ typedef enum mayday_event_change {
   MAYDAY_CHANGE_MESSAGE_POSTED = 19,
   MAYDAY_CHANGE_RATED = 20,
   MAYDAY_CHANGE_TAKEN = 21,
-  MAYDAY_CHANGE_RELEASED = 22
+  MAYDAY_CHANGE_RELEASED = 22,
+  MAYDAY_CHANGE_CANCEL_REFUSED = 23 /* a wrong cancel PIN */
 } mayday_event_change;
 
 /* One event of a case, valid only during the callback. The fields after
@@ -282,6 +283,26 @@ MAYDAY_API void mayday_watch_destroy(mayday_watch* watch);
 /* Cancels an open case. FAILED_PRECONDITION if it is already closed. */
 MAYDAY_API mayday_status mayday_cancel_case(mayday_client* client, const char* case_name,
                                             const char* reason);
+/* As mayday_cancel_case, with the PIN the member typed, when the member has
+ * a cancel PIN (mayday_set_cancel_pins). MAYDAY_PERMISSION_DENIED for a
+ * wrong PIN, counted on the case: after 5 the member can no longer cancel
+ * it (MAYDAY_FAILED_PRECONDITION) and a care agent calls. No PIN when one
+ * is set: MAYDAY_FAILED_PRECONDITION. The duress PIN answers as the cancel
+ * PIN does, and everything this client reads of the case from then on
+ * shows it cancelled while help goes on: show the member nothing else. */
+MAYDAY_API mayday_status mayday_cancel_case_with_pin(mayday_client* client, const char* case_name,
+                                                     const char* reason, const char* pin);
+/* Sets, replaces or clears (both NULL or "") the member's cancel PIN and
+ * duress PIN, 4 to 12 digits each; current_pin is the cancel PIN set now
+ * (NULL or "" if none). MAYDAY_INVALID_ARGUMENT for a malformed PIN, a
+ * duress PIN without a cancel PIN or equal to it; MAYDAY_PERMISSION_DENIED
+ * for a wrong current_pin. One attempt. */
+MAYDAY_API mayday_status mayday_set_cancel_pins(mayday_client* client, const char* current_pin,
+                                                const char* cancel_pin, const char* duress_pin);
+/* Whether the member has a cancel PIN and a duress PIN: 1 or 0 in each
+ * out-parameter (either may be NULL). One attempt. */
+MAYDAY_API mayday_status mayday_get_cancel_pins(mayday_client* client, int* cancel_pin_set,
+                                                int* duress_pin_set);
 /* Feeds the member's newest position for a case; sent in the background,
  * coalescing to the newest when the network is slow. */
 MAYDAY_API mayday_status mayday_feed_location(mayday_client* client, const char* case_name,

@@ -161,6 +161,23 @@ std::vector<Row> Rows() {
                                                          &c);
                   },
                   MemberCall(OK, NF)});
+  // A member's own PINs: every member may set its own, nobody another's.
+  rows.push_back({"AlertService.SetCancelPins", Service::kAlert, true,
+                  [](Scene& s, Principal p) {
+                    v1::SetCancelPinsRequest r;
+                    r.set_cancel_pin("4826");
+                    v1::CancelPinSettings out;
+                    return s.server().Alerts()->SetCancelPins(s.Context(p, Service::kAlert).get(),
+                                                              r, &out);
+                  },
+                  MemberCall(OK, OK)});
+  rows.push_back({"AlertService.GetCancelPins", Service::kAlert, false,
+                  [](Scene& s, Principal p) {
+                    v1::CancelPinSettings out;
+                    return s.server().Alerts()->GetCancelPins(s.Context(p, Service::kAlert).get(),
+                                                              v1::GetCancelPinsRequest(), &out);
+                  },
+                  MemberCall(OK, OK)});
 
   // --- ResponderService: responders only; a case only while it is theirs.
   rows.push_back({"ResponderService.SetDuty", Service::kResponder, true,

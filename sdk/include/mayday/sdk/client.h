@@ -332,6 +332,30 @@ class Client {
   virtual absl::StatusOr<mayday::v1::Case> CancelCase(const std::string& case_name,
                                                       const std::string& reason) = 0;
 
+  // As CancelCase, for a member with a cancel PIN (SetCancelPins): `pin` is
+  // the PIN the member typed. A wrong PIN is PERMISSION_DENIED and counted
+  // on the case (after 5 the member can no longer cancel it:
+  // FAILED_PRECONDITION, and a care agent calls); no PIN when one is set is
+  // FAILED_PRECONDITION. The duress PIN answers as the cancel PIN does, and
+  // from then on everything this client reads of the case shows it
+  // cancelled, while help goes on: the app must show nothing else either.
+  // One attempt, no retry.
+  virtual absl::StatusOr<mayday::v1::Case> CancelCaseWithPin(const std::string& case_name,
+                                                             const std::string& reason,
+                                                             const std::string& pin) = 0;
+
+  // Sets, replaces or clears (both empty) the member's cancel PIN and duress
+  // PIN, 4 to 12 digits each; `current_pin` is the cancel PIN set now, or
+  // "" if none. INVALID_ARGUMENT for a malformed PIN, a duress PIN without
+  // a cancel PIN or equal to it; PERMISSION_DENIED for a wrong current_pin.
+  // One attempt, no retry.
+  virtual absl::StatusOr<mayday::v1::CancelPinSettings> SetCancelPins(
+      const std::string& current_pin, const std::string& cancel_pin,
+      const std::string& duress_pin) = 0;
+
+  // Whether the member has a cancel PIN and a duress PIN. One attempt.
+  virtual absl::StatusOr<mayday::v1::CancelPinSettings> GetCancelPins() = 0;
+
   // Replaces the case's location with a newer fix and returns the case.
   // FAILED_PRECONDITION once the case is closed. One attempt, no retry.
   virtual absl::StatusOr<mayday::v1::Case> UpdateCaseLocation(

@@ -75,7 +75,26 @@ public final class Mayday implements AutoCloseable {
   }
 
   public void cancel(String caseName, String reason) throws MaydayException {
-    nativeCancel(handle(), caseName, reason);
+    nativeCancel(handle(), caseName, reason, null);
+  }
+
+  /**
+   * Cancels with the PIN the member typed, when the member has a cancel PIN. A wrong PIN throws
+   * PERMISSION_DENIED and is counted (after 5 the member can no longer cancel the case); the
+   * duress PIN seems to cancel like the cancel PIN while help goes on, so show the member nothing
+   * else.
+   */
+  public void cancel(String caseName, String reason, String pin) throws MaydayException {
+    nativeCancel(handle(), caseName, reason, pin);
+  }
+
+  /**
+   * Sets, replaces or clears (both null) the member's cancel PIN and duress PIN, 4 to 12 digits
+   * each; currentPin is the cancel PIN set now, or null.
+   */
+  public void setCancelPins(String currentPin, String cancelPin, String duressPin)
+      throws MaydayException {
+    nativeSetCancelPins(handle(), currentPin, cancelPin, duressPin);
   }
 
   /** Writes a message for the care agents; returns its event's sequence. */
@@ -139,8 +158,11 @@ public final class Mayday implements AutoCloseable {
 
   static native void nativeWatchDestroy(long watch);
 
-  private static native void nativeCancel(long client, String caseName, String reason)
-      throws MaydayException;
+  private static native void nativeSetCancelPins(long client, String currentPin, String cancelPin,
+      String duressPin) throws MaydayException;
+
+  private static native void nativeCancel(long client, String caseName, String reason,
+      String pin) throws MaydayException;
 
   private static native long nativePostMessage(long client, String caseName, String text)
       throws MaydayException;

@@ -4,6 +4,8 @@ package dev.mayday.sdk;
 public final class MaydayException extends Exception {
   public static final int INVALID_ARGUMENT = 3;
   public static final int NOT_FOUND = 5;
+  /** A wrong cancel PIN (or current PIN), or a token that is not a member's. */
+  public static final int PERMISSION_DENIED = 7;
   public static final int FAILED_PRECONDITION = 9;
   public static final int UNAVAILABLE = 14;
   public static final int UNAUTHENTICATED = 16;
