@@ -53,17 +53,18 @@ TEST_CASE("A file whose write-ahead log was deleted after a crash is refused unt
   const std::string copy = dir.File("copy.db");
   {
     std::unique_ptr<Store> store = testing::OpenStore(path);
-    WriteCases(*store, "a", 200);
+    // Well under the log size that starts a checkpoint (1000 pages).
+    WriteCases(*store, "a", 100);
     CopyWithoutLog(path, copy);  // while it runs: nothing checkpointed yet
   }
-  CHECK(testing::QueryInt(path, "SELECT COUNT(*) FROM cases") == 200);
+  CHECK(testing::QueryInt(path, "SELECT COUNT(*) FROM cases") == 100);
 
   absl::StatusOr<std::unique_ptr<Store>> refused = Store::Open(copy);
   REQUIRE(absl::IsDataLoss(refused.status()));
   const std::string message(refused.status().message());
   INFO(message);
   CHECK_THAT(message, Catch::Contains("acknowledged history is missing"));
-  CHECK_THAT(message, Catch::Contains("acknowledged case commit 200, audit row 0"));
+  CHECK_THAT(message, Catch::Contains("acknowledged case commit 100, audit row 0"));
   CHECK_THAT(message, Catch::Contains("copy.db-wal deleted"));
   CHECK_THAT(message, Catch::Contains("--accept-data-loss"));
   // Refused before it wrote anything: putting the log back still works.
@@ -79,7 +80,7 @@ TEST_CASE("A file whose write-ahead log was deleted after a crash is refused unt
     CHECK(audit->front().entry.action == "store.accept_data_loss");
     CHECK(audit->front().entry.actor == "maydayd");
     CHECK_THAT(audit->front().entry.detail,
-               Catch::Contains("acknowledged had been case commit 200, audit row 0"));
+               Catch::Contains("acknowledged had been case commit 100, audit row 0"));
     WriteCases(**accepted, "b", 3);
   }
   // Accepted once: the mark now follows what the file holds.
