@@ -18,6 +18,7 @@
 #include "cases/case_log.h"
 #include "cases/commit_follower.h"
 #include "cases/event_hub.h"
+#include "cases/timer_keeper.h"
 #include "dispatcher/dispatch_feed.h"
 #include "dispatcher/dispatcher.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -177,6 +178,12 @@ class ServerImpl final : public Server {
       watchdog_->Start();
     }
 
+    // Every replica keeps the timers: whichever gets to a due one first
+    // fires it, once (cases/timer_keeper.h).
+    timers_ = std::make_unique<TimerKeeper>(
+        store_.get(), log_.get(),
+        shared_ ? static_cast<CaseObserver*>(&told_by_store_) : dispatcher_.get(), clock_);
+    timers_->Start();
     positions_ = std::make_unique<PositionLog>(store_.get(), clock_, options.track_interval);
     limits_ = std::make_unique<RateLimiter>(options.rate_limits, clock_, metrics_.get());
     calls_ = std::make_unique<CallPool>(options.call_threads);
@@ -205,7 +212,8 @@ class ServerImpl final : public Server {
         .sessions = sessions_.get(),
         .stream_caps = options.stream_caps,
         .calls = calls_.get(),
-        .metrics = metrics_.get()};
+        .metrics = metrics_.get(),
+        .timers = timers_.get()};
     alerts_ = std::make_unique<AlertServiceImpl>(services, options.alert_spacing);
     responders_ = std::make_unique<ResponderServiceImpl>(services);
     operators_ = std::make_unique<OperatorServiceImpl>(services);
@@ -504,6 +512,7 @@ class ServerImpl final : public Server {
     // Nothing more to dispatch from the store's commits, nor a take-over;
     // dispatch stops, its last writes still fenced by the lease it holds;
     // then the lease ends (a standby takes over at its next try).
+    if (timers_ != nullptr) timers_->Stop();
     if (follower_ != nullptr) follower_->Stop();
     if (lease_ != nullptr) lease_->StopRenewing();
     if (dispatcher_ != nullptr) dispatcher_->Stop();
@@ -553,6 +562,7 @@ class ServerImpl final : public Server {
   std::unique_ptr<CaseWriter> wrapped_writer_;  // ServerOptions::wrap_dispatch_writer's
   std::unique_ptr<DispatchWatchdog> watchdog_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  std::unique_ptr<TimerKeeper> timers_;
   // shared_ only: every replica's commits, dispatch's share of them, the
   // revocations made elsewhere, and the lease.
   std::unique_ptr<CommitFollower> follower_;

@@ -471,6 +471,51 @@ mayday_status mayday_get_cancel_pins(mayday_client* client, int* cancel_pin_set,
   return MAYDAY_OK;
 }
 
+mayday_status mayday_start_safety_timer(mayday_client* client, mayday_kind kind, double latitude,
+                                        double longitude, double accuracy_meters, const char* note,
+                                        int64_t deadline_unix_seconds, const char* request_id,
+                                        char* timer_name, size_t timer_name_size) {
+  if (client == nullptr) return Invalid("client is required");
+  mayday::v1::StartSafetyTimerRequest request;
+  request.set_request_id(OrEmpty(request_id));
+  request.set_kind(static_cast<mayday::v1::CaseKind>(kind));
+  request.mutable_location()->set_latitude(latitude);
+  request.mutable_location()->set_longitude(longitude);
+  request.mutable_location()->set_horizontal_accuracy_meters(accuracy_meters);
+  request.set_note(OrEmpty(note));
+  request.mutable_deadline()->set_seconds(deadline_unix_seconds);
+  auto started = client->client->StartSafetyTimer(std::move(request));
+  if (!started.ok()) return Fail(started.status());
+  return CopyOut(started->name(), timer_name, timer_name_size);
+}
+
+mayday_status mayday_update_safety_timer(mayday_client* client, const char* timer_name,
+                                         double latitude, double longitude, double accuracy_meters,
+                                         int64_t deadline_unix_seconds) {
+  if (client == nullptr || timer_name == nullptr) {
+    return Invalid("client and timer_name are required");
+  }
+  mayday::v1::UpdateSafetyTimerRequest request;
+  request.set_name(timer_name);
+  request.mutable_location()->set_latitude(latitude);
+  request.mutable_location()->set_longitude(longitude);
+  request.mutable_location()->set_horizontal_accuracy_meters(accuracy_meters);
+  if (deadline_unix_seconds > 0) request.mutable_deadline()->set_seconds(deadline_unix_seconds);
+  auto updated = client->client->UpdateSafetyTimer(request);
+  if (!updated.ok()) return Fail(updated.status());
+  return MAYDAY_OK;
+}
+
+mayday_status mayday_end_safety_timer(mayday_client* client, const char* timer_name,
+                                      const char* pin) {
+  if (client == nullptr || timer_name == nullptr) {
+    return Invalid("client and timer_name are required");
+  }
+  auto ended = client->client->EndSafetyTimer(timer_name, OrEmpty(pin));
+  if (!ended.ok()) return Fail(ended.status());
+  return MAYDAY_OK;
+}
+
 mayday_status mayday_feed_location(mayday_client* client, const char* case_name, double latitude,
                                    double longitude, double accuracy_meters) {
   if (client == nullptr || case_name == nullptr) {

@@ -193,6 +193,33 @@ absl::StatusOr<mayday::v1::CancelPinSettings> ClientImpl::SetCancelPins(
   return CallOnce(&Stub::SetCancelPins, request);
 }
 
+absl::StatusOr<mayday::v1::SafetyTimer> ClientImpl::StartSafetyTimer(
+    mayday::v1::StartSafetyTimerRequest request) {
+  request.set_request_id(request.request_id().empty() ? NewRequestId()
+                                                      : WireRequestId(request.request_id()));
+  request.set_note(CleanMessage(request.note()).text);
+  return CallOnce(&Stub::StartSafetyTimer, request);
+}
+
+absl::StatusOr<mayday::v1::SafetyTimer> ClientImpl::UpdateSafetyTimer(
+    const mayday::v1::UpdateSafetyTimerRequest& request) {
+  return CallOnce(&Stub::UpdateSafetyTimer, request);
+}
+
+absl::StatusOr<mayday::v1::SafetyTimer> ClientImpl::EndSafetyTimer(const std::string& timer_name,
+                                                                   const std::string& pin) {
+  mayday::v1::EndSafetyTimerRequest request;
+  request.set_name(timer_name);
+  request.set_pin(pin);
+  return CallOnce(&Stub::EndSafetyTimer, request);
+}
+
+absl::StatusOr<mayday::v1::SafetyTimer> ClientImpl::GetSafetyTimer(const std::string& timer_name) {
+  mayday::v1::GetSafetyTimerRequest request;
+  request.set_name(timer_name);
+  return CallOnce(&Stub::GetSafetyTimer, request);
+}
+
 absl::StatusOr<mayday::v1::CancelPinSettings> ClientImpl::GetCancelPins() {
   return CallOnce(&Stub::GetCancelPins, mayday::v1::GetCancelPinsRequest());
 }

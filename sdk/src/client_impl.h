@@ -49,6 +49,13 @@ class ClientImpl final : public Client {
       const std::string& current_pin, const std::string& cancel_pin,
       const std::string& duress_pin) override;
   absl::StatusOr<mayday::v1::CancelPinSettings> GetCancelPins() override;
+  absl::StatusOr<mayday::v1::SafetyTimer> StartSafetyTimer(
+      mayday::v1::StartSafetyTimerRequest request) override;
+  absl::StatusOr<mayday::v1::SafetyTimer> UpdateSafetyTimer(
+      const mayday::v1::UpdateSafetyTimerRequest& request) override;
+  absl::StatusOr<mayday::v1::SafetyTimer> EndSafetyTimer(const std::string& timer_name,
+                                                         const std::string& pin) override;
+  absl::StatusOr<mayday::v1::SafetyTimer> GetSafetyTimer(const std::string& timer_name) override;
   absl::StatusOr<mayday::v1::Case> CancelCase(const std::string& case_name,
                                               const std::string& reason) override;
   absl::StatusOr<mayday::v1::Case> UpdateCaseLocation(

@@ -44,6 +44,27 @@ std::string CaseIdFromName(absl::string_view name) {
   return std::string(CaseIdOf(name).value_or(name));
 }
 
+std::string TimerName(absl::string_view timer_id) { return absl::StrCat(kTimers, "/", timer_id); }
+
+std::optional<absl::string_view> TimerIdOf(absl::string_view name) {
+  if (!StripCollection(kTimers, name) || name.empty() || absl::StrContains(name, '/')) {
+    return std::nullopt;
+  }
+  return name;
+}
+
+absl::StatusOr<std::string> ParseTimerName(absl::string_view field, absl::string_view name) {
+  absl::string_view id = name;
+  if (!StripCollection(kTimers, id) || id.size() != 46 || !IsLowerHex(id)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field,
+        " must be a timer name like \"timers/00064a1b2c3d4e0123456789abcdef0123456789abcdef\" "
+        "(46 lowercase hex digits); got \"",
+        name.substr(0, 80), "\""));
+  }
+  return std::string(id);
+}
+
 absl::StatusOr<std::string> ParseCaseName(absl::string_view field, absl::string_view name) {
   const auto bad = [&] {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -19,6 +19,7 @@ inline constexpr absl::string_view kMembers = "members";
 inline constexpr absl::string_view kResponders = "responders";
 inline constexpr absl::string_view kOperators = "operators";
 inline constexpr absl::string_view kTokens = "tokens";
+inline constexpr absl::string_view kTimers = "timers";
 
 // "cases/{id}" for a case id.
 std::string CaseName(absl::string_view case_id);
@@ -33,6 +34,13 @@ std::string CaseIdFromName(absl::string_view name);
 // cases from before the time prefix. Returns the id; INVALID_ARGUMENT naming
 // `field` ("name", "case", "parent") and showing a valid name otherwise.
 absl::StatusOr<std::string> ParseCaseName(absl::string_view field, absl::string_view name);
+
+// "timers/{id}" for a safety timer's id; its id if `name` has that shape
+// (as CaseIdOf); and the API's check of a timer name a client sends (46
+// lowercase hex digits, as case ids), naming `field`.
+std::string TimerName(absl::string_view timer_id);
+std::optional<absl::string_view> TimerIdOf(absl::string_view name);
+absl::StatusOr<std::string> ParseTimerName(absl::string_view field, absl::string_view name);
 
 // "responders/{id}" for a responder id, and back ("" if `name` is not a
 // responder's name).

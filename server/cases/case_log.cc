@@ -62,6 +62,11 @@ std::string NewCaseId(absl::Time created) {
 
 void CaseLog::OpenAsync(NewCase request,
                         absl::AnyInvocable<void(absl::StatusOr<CreatedCase>)> done) {
+  OpenAsync(std::move(request), nullptr, std::move(done));
+}
+
+void CaseLog::OpenAsync(NewCase request, AlsoInOpening also,
+                        absl::AnyInvocable<void(absl::StatusOr<CreatedCase>)> done) {
   // Built here, on the caller's thread: the writer thread only stores.
   struct Opening {
     mayday::v1::Case snapshot;
@@ -82,6 +87,7 @@ void CaseLog::OpenAsync(NewCase request,
   *snapshot.mutable_create_time() = ToProtoTime(now);
   *snapshot.mutable_update_time() = ToProtoTime(now);
   snapshot.set_last_sequence(1);
+  if (request.duress) *snapshot.mutable_duress()->mutable_time() = ToProtoTime(now);
 
   mayday::v1::CaseEvent& event = opening->first;
   event.set_case_(snapshot.name());
@@ -96,12 +102,17 @@ void CaseLog::OpenAsync(NewCase request,
 
   // The job and its completion share `opening`, one after the other.
   store_->Submit(
-      [this, opening](WriteTxn& txn) {
+      [this, opening, also = std::move(also)](WriteTxn& txn) mutable {
         if (fence_) {
           if (absl::Status fenced = fence_(txn); !fenced.ok()) return fenced;
         }
-        opening->created = txn.OpenCase(opening->snapshot, opening->first);
-        return opening->created.status();
+        // A duress alert never joins a case the member can read: the desk
+        // must see it as one of its own.
+        opening->created = opening->snapshot.has_duress()
+                               ? txn.CreateCase(opening->snapshot, opening->first)
+                               : txn.OpenCase(opening->snapshot, opening->first);
+        if (!opening->created.ok() || !also) return opening->created.status();
+        return also(txn, *opening->created);
       },
       [this, opening, done = std::move(done)](absl::Status status) mutable {
         if (!status.ok()) {

@@ -66,7 +66,17 @@ struct NewCase {
   mayday::v1::CaseKind kind = mayday::v1::CASE_KIND_UNSPECIFIED;
   mayday::v1::Location location;
   std::string note;
+  // Raised because the member used the duress PIN (a safety timer ended
+  // with it): the case is the desk's and the crew's only, never the
+  // member's to read (Case.duress without a member view: member_view.h),
+  // and it never joins a case the member has open.
+  bool duress = false;
 };
+
+// What OpenAsync also does in the case's transaction, once the case is
+// opened (or joined): an error undoes both. Runs on the writer thread, and
+// perhaps more than once (WriteJob).
+using AlsoInOpening = absl::AnyInvocable<absl::Status(WriteTxn&, const CreatedCase&)>;
 
 // How a change is made to an existing case: CaseLog's part that dispatch and
 // the watchdog use, as an interface so that a decorator can stand in between
@@ -129,6 +139,9 @@ class CaseLog final : public CaseWriter {
   // on the store's completer thread (after the event was published); it must
   // not block.
   void OpenAsync(NewCase request, absl::AnyInvocable<void(absl::StatusOr<CreatedCase>)> done);
+  // The same, with `also` in the same transaction.
+  void OpenAsync(NewCase request, AlsoInOpening also,
+                 absl::AnyInvocable<void(absl::StatusOr<CreatedCase>)> done);
 
   void AppendAsync(std::string case_id, std::string actor, OwnedCaseChange change,
                    absl::AnyInvocable<void(absl::StatusOr<CommittedChange>)> done,

@@ -31,6 +31,15 @@ Case MemberView(const Case& stored) {
   return view;
 }
 
+bool HiddenFromMember(const Case& stored) {
+  return stored.has_duress() && !stored.duress().has_member_view();
+}
+
+mayday::v1::SafetyTimer MemberView(const mayday::v1::SafetyTimer& stored) {
+  if (stored.has_member_view()) return stored.member_view();
+  return stored;
+}
+
 int64_t LastSharedSequence(const Case& stored) {
   if (!stored.has_duress() || stored.duress().member_events().empty()) {
     return stored.last_sequence();

@@ -24,6 +24,16 @@ inline constexpr int kMaxCancelAttempts = 5;
 // the stored case less what only staff read.
 mayday::v1::Case MemberView(const mayday::v1::Case& stored);
 
+// Whether the member may not read the case at all: one raised because the
+// member used the duress PIN (a safety timer ended with it), which the
+// member never saw. Such a case is NOT_FOUND to the member and left out of
+// its lists, as another member's case is.
+bool HiddenFromMember(const mayday::v1::Case& stored);
+
+// The safety timer as its member reads it: after an end with the duress
+// PIN, the ENDED timer the member was shown.
+mayday::v1::SafetyTimer MemberView(const mayday::v1::SafetyTimer& stored);
+
 // The last sequence of the stored timeline the member reads as stored:
 // everything after it reads as DuressCancel.member_events. The case's
 // last_sequence when there was no duress cancel.

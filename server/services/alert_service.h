@@ -25,6 +25,10 @@ class AlertServiceImpl final : public RepairsText<mayday::v1::AlertService> {
     Repair("RateCase", &AlertServiceImpl::RateCase);
     Repair("SetCancelPins", &AlertServiceImpl::SetCancelPins);
     Repair("GetCancelPins", &AlertServiceImpl::GetCancelPins);
+    Repair("StartSafetyTimer", &AlertServiceImpl::StartSafetyTimer);
+    Repair("UpdateSafetyTimer", &AlertServiceImpl::UpdateSafetyTimer);
+    Repair("EndSafetyTimer", &AlertServiceImpl::EndSafetyTimer);
+    Repair("GetSafetyTimer", &AlertServiceImpl::GetSafetyTimer);
   }
 
   grpc::ServerUnaryReactor* RaiseAlert(grpc::CallbackServerContext* context,
@@ -56,6 +60,19 @@ class AlertServiceImpl final : public RepairsText<mayday::v1::AlertService> {
   grpc::ServerUnaryReactor* GetCancelPins(grpc::CallbackServerContext* context,
                                           const mayday::v1::GetCancelPinsRequest* request,
                                           mayday::v1::CancelPinSettings* response) override;
+  // Safety timers (safety_timers.cc).
+  grpc::ServerUnaryReactor* StartSafetyTimer(grpc::CallbackServerContext* context,
+                                             const mayday::v1::StartSafetyTimerRequest* request,
+                                             mayday::v1::SafetyTimer* response) override;
+  grpc::ServerUnaryReactor* UpdateSafetyTimer(grpc::CallbackServerContext* context,
+                                              const mayday::v1::UpdateSafetyTimerRequest* request,
+                                              mayday::v1::SafetyTimer* response) override;
+  grpc::ServerUnaryReactor* EndSafetyTimer(grpc::CallbackServerContext* context,
+                                           const mayday::v1::EndSafetyTimerRequest* request,
+                                           mayday::v1::SafetyTimer* response) override;
+  grpc::ServerUnaryReactor* GetSafetyTimer(grpc::CallbackServerContext* context,
+                                           const mayday::v1::GetSafetyTimerRequest* request,
+                                           mayday::v1::SafetyTimer* response) override;
 
  private:
   // Applies a member's `change` to their case `name`; NOT_FOUND if the case

@@ -145,6 +145,25 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListCases(
   });
 }
 
+grpc::ServerUnaryReactor* OperatorServiceImpl::ListSafetyTimers(
+    grpc::CallbackServerContext* context, const mayday::v1::ListSafetyTimersRequest* request,
+    mayday::v1::ListSafetyTimersResponse* response) {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
+    auto agent =
+        Admit(services_, *context, Role::kOperator, CallClass::kStaffReads, "ListSafetyTimers");
+    if (!agent.ok()) return agent.status();
+    auto size = ValidatePageSize(request->page_size(), 1000, 100);
+    if (!size.ok()) return size.status();
+    auto timers = services_.store->ListTimers(request->running_only(), *size);
+    if (!timers.ok()) return timers.status();
+    for (auto& timer : *timers) *response->add_timers() = std::move(timer);
+    AuditRead(*agent, "timers.list", "timers",
+              absl::StrCat(response->timers_size(), " timers",
+                           request->running_only() ? ", running only" : ""));
+    return absl::OkStatus();
+  });
+}
+
 grpc::ServerUnaryReactor* OperatorServiceImpl::GetCase(grpc::CallbackServerContext* context,
                                                        const mayday::v1::GetCaseRequest* request,
                                                        mayday::v1::Case* response) {

@@ -16,6 +16,7 @@ class OperatorServiceImpl final : public RepairsText<mayday::v1::OperatorService
     Repair("ListCases", &OperatorServiceImpl::ListCases);
     Repair("GetCase", &OperatorServiceImpl::GetCase);
     Repair("ListCaseEvents", &OperatorServiceImpl::ListCaseEvents);
+    Repair("ListSafetyTimers", &OperatorServiceImpl::ListSafetyTimers);
     Repair("WatchCases", &OperatorServiceImpl::WatchCases);
     Repair("ListResponders", &OperatorServiceImpl::ListResponders);
     Repair("PostMessage", &OperatorServiceImpl::PostMessage);
@@ -45,6 +46,9 @@ class OperatorServiceImpl final : public RepairsText<mayday::v1::OperatorService
   grpc::ServerUnaryReactor* ListCaseEvents(grpc::CallbackServerContext* context,
                                            const mayday::v1::ListCaseEventsRequest* request,
                                            mayday::v1::ListCaseEventsResponse* response) override;
+  grpc::ServerUnaryReactor* ListSafetyTimers(
+      grpc::CallbackServerContext* context, const mayday::v1::ListSafetyTimersRequest* request,
+      mayday::v1::ListSafetyTimersResponse* response) override;
   grpc::ServerWriteReactor<mayday::v1::CaseEvent>* WatchCases(
       grpc::CallbackServerContext* context, const mayday::v1::WatchCasesRequest* request) override;
   grpc::ServerUnaryReactor* ListResponders(grpc::CallbackServerContext* context,

@@ -8,6 +8,7 @@
 #include "auth/token_sessions.h"
 #include "cases/case_log.h"
 #include "cases/event_hub.h"
+#include "cases/timer_keeper.h"
 #include "dispatcher/dispatcher.h"
 #include "responders/position_log.h"
 #include "rpc/call_pool.h"
@@ -54,6 +55,8 @@ struct ServiceContext {
   CallPool* calls = nullptr;
   // Counts what the services see (metrics/metrics.h); null: nothing counted.
   Metrics* metrics = nullptr;
+  // Fires members' safety timers (cases/timer_keeper.h).
+  TimerKeeper* timers = nullptr;
 
   // Where a call that needs dispatch runs: here, or relayed to the holder.
   // A call that another replica relayed here is never relayed on: a

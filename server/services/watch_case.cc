@@ -52,7 +52,8 @@ class WatchCaseReactor : public QueuedWriter<mayday::v1::CaseEvent>,
     }
     auto snapshot = services.store->GetCase(*id);
     if (absl::IsNotFound(snapshot.status()) ||
-        (snapshot.ok() && snapshot->member() != principal->Name())) {
+        (snapshot.ok() &&
+         (snapshot->member() != principal->Name() || HiddenFromMember(*snapshot)))) {
       return absl::NotFoundError(absl::StrCat(request.name(), " not found"));
     }
     if (!snapshot.ok()) return snapshot.status();

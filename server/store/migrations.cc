@@ -254,6 +254,26 @@ CREATE TABLE member_pins (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+// Version 11: members' safety timers (AlertService.StartSafetyTimer): the
+// timer itself, and what its queries look for: a member's start by its
+// request_id, a member's running timer, the running ones by deadline, the
+// others by their last change.
+constexpr char kMigration11[] = R"sql(
+CREATE TABLE safety_timers (
+  id TEXT NOT NULL PRIMARY KEY,
+  member TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  deadline_us INTEGER NOT NULL,
+  update_time_us INTEGER NOT NULL,
+  timer BLOB NOT NULL,
+  UNIQUE (member, request_id)
+) STRICT;
+CREATE INDEX safety_timers_running ON safety_timers (deadline_us, id) WHERE state = 1;
+CREATE INDEX safety_timers_by_member ON safety_timers (member, state);
+CREATE INDEX safety_timers_by_change ON safety_timers (update_time_us);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "cases, case_events and tokens", kMigration1},
     {2, "case_notes", kMigration2},
@@ -268,6 +288,7 @@ constexpr Migration kMigrations[] = {
     {9, "hash-chained case history: case_events.hash, cases.event_hash, case_chain", kMigration9,
      ChainStoredEvents},
     {10, "member_pins: members' cancel and duress PINs, hashed", kMigration10},
+    {11, "safety_timers: members' safety timers", kMigration11},
 };
 
 // The triggers that refuse changing or removing rows of the tables that

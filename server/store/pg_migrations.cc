@@ -145,11 +145,29 @@ CREATE TABLE member_pins (
 );
 )sql";
 
+// Version 5: members' safety timers, as the SQLite file's version 11.
+constexpr char kMigration5[] = R"sql(
+CREATE TABLE safety_timers (
+  id text NOT NULL PRIMARY KEY,
+  member text NOT NULL,
+  request_id text NOT NULL,
+  state bigint NOT NULL,
+  deadline_us bigint NOT NULL,
+  update_time_us bigint NOT NULL,
+  timer bytea NOT NULL,
+  UNIQUE (member, request_id)
+);
+CREATE INDEX safety_timers_running ON safety_timers (deadline_us, id) WHERE state = 1;
+CREATE INDEX safety_timers_by_member ON safety_timers (member, state);
+CREATE INDEX safety_timers_by_change ON safety_timers (update_time_us);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "the store's tables as of the SQLite file's version 9", kMigration1},
     {2, "replicas: case_events_by_chain, dispatch_leases", kMigration2},
     {3, "replicas: dispatch_leases.address", kMigration3},
     {4, "member_pins: members' cancel and duress PINs, hashed", kMigration4},
+    {5, "safety_timers: members' safety timers", kMigration5},
 };
 
 constexpr char kCreateMigrationsTable[] = R"sql(

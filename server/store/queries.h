@@ -68,6 +68,18 @@ absl::StatusOr<TokenRecord> SelectToken(Database& db, absl::string_view token_ha
 absl::StatusOr<std::vector<TokenRecord>> SelectTokens(Database& db);
 absl::StatusOr<TokenRecord> UpdateTokenRevoked(Database& db, absl::string_view token_id);
 
+// Safety timers (timers.cc). The selects of one timer return the
+// database's own errors (callers word them); SelectTimers words its own.
+absl::StatusOr<std::optional<mayday::v1::SafetyTimer>> SelectTimer(Database& db,
+                                                                   absl::string_view timer_id);
+absl::StatusOr<std::optional<mayday::v1::SafetyTimer>> SelectTimerByRequest(
+    Database& db, absl::string_view member, absl::string_view request_id);
+absl::StatusOr<std::optional<mayday::v1::SafetyTimer>> SelectRunningTimer(Database& db,
+                                                                          absl::string_view member);
+absl::StatusOr<std::vector<mayday::v1::SafetyTimer>> SelectTimers(Database& db, bool running_only,
+                                                                  int limit);
+absl::Status UpsertTimer(Database& db, const mayday::v1::SafetyTimer& timer);
+
 // Store::GetPins and WriteTxn::PutPins (pins.cc).
 absl::StatusOr<std::optional<MemberPins>> SelectPins(Database& db, absl::string_view member);
 absl::Status UpsertPins(Database& db, const MemberPins& pins);

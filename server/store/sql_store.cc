@@ -58,6 +58,54 @@ absl::StatusOr<std::optional<MemberPins>> BatchTxn::GetPins(std::string_view mem
 
 absl::Status BatchTxn::PutPins(const MemberPins& pins) { return UpsertPins(db_, pins); }
 
+namespace {
+
+// A failed read inside a write: DATA_LOSS stays what it is (a row that does
+// not parse), anything else is a write that stored nothing.
+template <typename T>
+absl::StatusOr<T> InWrite(absl::StatusOr<T> read) {
+  if (!read.ok() && !absl::IsDataLoss(read.status())) return WriteFailed(read.status());
+  return read;
+}
+
+// A failed read: DATA_LOSS stays what it is, anything else is worded as a
+// failed read.
+template <typename T>
+absl::StatusOr<T> AsRead(absl::StatusOr<T> read) {
+  if (!read.ok() && !absl::IsDataLoss(read.status())) return ReadFailed(read.status());
+  return read;
+}
+
+// A timer looked up by id: NOT_FOUND if there is none.
+absl::StatusOr<mayday::v1::SafetyTimer> TimerOrNotFound(
+    absl::StatusOr<std::optional<mayday::v1::SafetyTimer>> found, std::string_view timer_id) {
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) {
+    return absl::NotFoundError(absl::StrCat("timers/", ToAbsl(timer_id), " not found"));
+  }
+  return **std::move(found);
+}
+
+}  // namespace
+
+absl::StatusOr<mayday::v1::SafetyTimer> BatchTxn::GetTimer(std::string_view timer_id) {
+  return TimerOrNotFound(InWrite(SelectTimer(db_, ToAbsl(timer_id))), timer_id);
+}
+
+absl::StatusOr<std::optional<mayday::v1::SafetyTimer>> BatchTxn::FindTimer(
+    std::string_view member, std::string_view request_id) {
+  return InWrite(SelectTimerByRequest(db_, ToAbsl(member), ToAbsl(request_id)));
+}
+
+absl::StatusOr<std::optional<mayday::v1::SafetyTimer>> BatchTxn::RunningTimerOf(
+    std::string_view member) {
+  return InWrite(SelectRunningTimer(db_, ToAbsl(member)));
+}
+
+absl::Status BatchTxn::PutTimer(const mayday::v1::SafetyTimer& timer) {
+  return UpsertTimer(db_, timer);
+}
+
 absl::Status BatchTxn::AppendAudit(const AuditEntry& entry) { return InsertAudit(db_, entry); }
 
 absl::Status BatchTxn::CheckDispatchLease(std::string_view region, std::string_view holder,
@@ -490,6 +538,19 @@ absl::StatusOr<std::vector<TokenRecord>> SqlStore::ListTokens() {
 absl::StatusOr<std::optional<MemberPins>> SqlStore::GetPins(std::string_view member) {
   return Read<std::optional<MemberPins>>(
       [&](Database& db) { return SelectPins(db, ToAbsl(member)); });
+}
+
+absl::StatusOr<mayday::v1::SafetyTimer> SqlStore::GetTimer(std::string_view timer_id) {
+  return TimerOrNotFound(Read<std::optional<mayday::v1::SafetyTimer>>([&](Database& db) {
+                           return AsRead(SelectTimer(db, ToAbsl(timer_id)));
+                         }),
+                         timer_id);
+}
+
+absl::StatusOr<std::vector<mayday::v1::SafetyTimer>> SqlStore::ListTimers(bool running_only,
+                                                                          int limit) {
+  return Read<std::vector<mayday::v1::SafetyTimer>>(
+      [&](Database& db) { return SelectTimers(db, running_only, limit); });
 }
 
 absl::StatusOr<TokenRecord> SqlStore::RevokeToken(std::string_view token_id) {

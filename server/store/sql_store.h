@@ -47,6 +47,12 @@ class BatchTxn final : public WriteTxn {
   absl::StatusOr<TokenRecord> RevokeToken(std::string_view token_id) override;
   absl::StatusOr<std::optional<MemberPins>> GetPins(std::string_view member) override;
   absl::Status PutPins(const MemberPins& pins) override;
+  absl::StatusOr<mayday::v1::SafetyTimer> GetTimer(std::string_view timer_id) override;
+  absl::StatusOr<std::optional<mayday::v1::SafetyTimer>> FindTimer(
+      std::string_view member, std::string_view request_id) override;
+  absl::StatusOr<std::optional<mayday::v1::SafetyTimer>> RunningTimerOf(
+      std::string_view member) override;
+  absl::Status PutTimer(const mayday::v1::SafetyTimer& timer) override;
   absl::Status AppendAudit(const AuditEntry& entry) override;
   absl::Status CheckDispatchLease(std::string_view region, std::string_view holder,
                                   int64_t epoch) override;
@@ -86,6 +92,9 @@ class SqlStore : public Store {
   absl::StatusOr<TokenRecord> FindToken(std::string_view token_hash) override;
   absl::StatusOr<std::vector<TokenRecord>> ListTokens() override;
   absl::StatusOr<std::optional<MemberPins>> GetPins(std::string_view member) override;
+  absl::StatusOr<mayday::v1::SafetyTimer> GetTimer(std::string_view timer_id) override;
+  absl::StatusOr<std::vector<mayday::v1::SafetyTimer>> ListTimers(bool running_only,
+                                                                  int limit) override;
   absl::Status SavePositions(const std::vector<PositionReport>& reports) override;
   absl::StatusOr<std::vector<PositionReport>> ListTrack(std::string_view case_id) override;
   absl::StatusOr<std::vector<PositionReport>> ListPositions() override;

@@ -236,6 +236,18 @@ class WriteTxn {
   // member is empty, or a duress hash is given without a cancel hash.
   virtual absl::StatusOr<std::optional<MemberPins>> GetPins(std::string_view member) = 0;
   virtual absl::Status PutPins(const MemberPins& pins) = 0;
+  // Safety timers (timers.cc): the timer with id `timer_id` (NOT_FOUND if
+  // none); the member's timer started with `request_id`, and its running
+  // one, if any; and storing `timer` (inserted, or replacing the one with
+  // its name). PutTimer: INVALID_ARGUMENT without a name "timers/{id}", a
+  // member or a request_id; ALREADY_EXISTS if another timer of the member
+  // has its request_id.
+  virtual absl::StatusOr<mayday::v1::SafetyTimer> GetTimer(std::string_view timer_id) = 0;
+  virtual absl::StatusOr<std::optional<mayday::v1::SafetyTimer>> FindTimer(
+      std::string_view member, std::string_view request_id) = 0;
+  virtual absl::StatusOr<std::optional<mayday::v1::SafetyTimer>> RunningTimerOf(
+      std::string_view member) = 0;
+  virtual absl::Status PutTimer(const mayday::v1::SafetyTimer& timer) = 0;
   // Appends `entry` to the audit trail, chained to the last row (including
   // rows of earlier jobs of the batch), with the job's other writes: if the
   // job fails, the row is undone with them. INVALID_ARGUMENT if actor or
@@ -434,6 +446,14 @@ class Store {
   // The cancel PINs of `member` ("members/{id}"); nullopt if it never set
   // any.
   virtual absl::StatusOr<std::optional<MemberPins>> GetPins(std::string_view member) = 0;
+
+  // The safety timer with id `timer_id` (the part after "timers/");
+  // NOT_FOUND if none.
+  virtual absl::StatusOr<mayday::v1::SafetyTimer> GetTimer(std::string_view timer_id) = 0;
+  // The running timers, soonest deadline first, then (unless running_only)
+  // the others, latest change first: at most `limit` (1..1000) in all.
+  virtual absl::StatusOr<std::vector<mayday::v1::SafetyTimer>> ListTimers(bool running_only,
+                                                                          int limit) = 0;
 
   // Marks the token whose TokenId is `token_id` revoked, durably, and
   // returns it (already revoked: unchanged). NOT_FOUND if none;

@@ -55,6 +55,13 @@ class StoreWrapper : public Store {
   absl::StatusOr<std::optional<MemberPins>> GetPins(std::string_view member) override {
     return wrapped_->GetPins(member);
   }
+  absl::StatusOr<mayday::v1::SafetyTimer> GetTimer(std::string_view timer_id) override {
+    return wrapped_->GetTimer(timer_id);
+  }
+  absl::StatusOr<std::vector<mayday::v1::SafetyTimer>> ListTimers(bool running_only,
+                                                                  int limit) override {
+    return wrapped_->ListTimers(running_only, limit);
+  }
   absl::StatusOr<TokenRecord> FindToken(std::string_view token_hash) override {
     return wrapped_->FindToken(token_hash);
   }

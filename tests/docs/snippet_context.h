@@ -19,6 +19,8 @@ static const char* note = "";
 static const char* cancel_pin = "2468";
 static const char* duress_pin = "1357";
 static const char* typed_pin = "2468";
+/* When the member's safety timer runs out: an hour from now. */
+static int64_t deadline_unix_seconds = 2000000000;
 /* What earlier examples on the page made. */
 static mayday_client* client = NULL;
 static char case_name[64];

@@ -8,6 +8,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "mayday/sdk/client.h"
 #include "mayday/v1/resources.pb.h"
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "daemon.h"
 #include "mayday/v1/alert_service.grpc.pb.h"
 #include "member_calls.h"
@@ -75,6 +76,48 @@ int64_t Count(const std::string& path, const std::string& sql) {
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   return count;
+}
+
+TEST_CASE("A safety timer whose deadline passes while maydayd is killed fires once when back") {
+  TempDb db;
+  const std::string token = CreateToken(MAYDAYD_BINARY, db.path(), "member", "hiker");
+  mayday::v1::SafetyTimer timer;
+  {
+    Daemon daemon(MAYDAYD_BINARY, db.path());
+    auto stub = mayday::v1::AlertService::NewStub(
+        grpc::CreateChannel(daemon.address(), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token);
+    mayday::v1::StartSafetyTimerRequest request;
+    request.set_request_id("trip");
+    request.set_kind(mayday::v1::CASE_KIND_MEDICAL);
+    request.mutable_location()->set_latitude(46.5);
+    request.mutable_location()->set_longitude(8.1);
+    request.set_note("north ridge, back by six");
+    // The soonest deadline allowed: 10 s from now.
+    request.mutable_deadline()->set_seconds(absl::ToUnixSeconds(absl::Now()) + 11);
+    const grpc::Status started = stub->StartSafetyTimer(&context, request, &timer);
+    INFO(started.error_message());
+    REQUIRE(started.ok());
+    REQUIRE(WIFSIGNALED(daemon.Stop(SIGKILL)));
+  }
+  // Down over the deadline.
+  absl::SleepFor(absl::FromUnixSeconds(timer.deadline().seconds()) + absl::Seconds(1) -
+                 absl::Now());
+  for (int round = 0; round < 2; ++round) {
+    INFO("round " << round);
+    Daemon back(MAYDAYD_BINARY, db.path());
+    std::vector<std::string> listed;
+    for (int i = 0; i < 100 && listed.empty(); ++i) {
+      REQUIRE(ListOwnCases(back.address(), token, &listed).ok());
+      if (listed.empty()) absl::SleepFor(absl::Milliseconds(50));
+    }
+    CHECK(listed.size() == 1);
+    // Killed again right away: nothing fires twice.
+    REQUIRE(WIFSIGNALED(back.Stop(SIGKILL)));
+  }
+  CHECK(Count(db.path(), "SELECT COUNT(*) FROM cases") == 1);
+  CHECK(Count(db.path(), "SELECT COUNT(*) FROM safety_timers WHERE state = 3") == 1);
 }
 
 TEST_CASE("maydayd refuses a database whose write-ahead log was deleted after a crash") {

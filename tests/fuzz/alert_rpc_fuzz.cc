@@ -36,6 +36,16 @@ std::string CheckOwnCase(const RpcCall& call, const v1::Case& result) {
   return "";
 }
 
+// What every timer a member gets back must satisfy.
+std::string CheckOwnTimer(const RpcCall& call, const v1::SafetyTimer& result) {
+  if (result.name().rfind("timers/", 0) != 0) return "the timer has a malformed name";
+  if (result.member() != call.world->Name(call.caller)) {
+    return absl::StrCat("the member got ", result.member(), "'s timer");
+  }
+  if (result.has_member_view()) return "a member read the desk's duress view";
+  return "";
+}
+
 bool IsPin(const std::string& pin) {
   return pin.size() >= 4 && pin.size() <= 12 &&
          std::all_of(pin.begin(), pin.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -97,7 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Stub* stub = v1::AlertService::NewStub(world.channel()).release();
   const RpcCall call{"alert_rpc_fuzz", *input, kCallers[input->caller], &world};
   using mayday::fuzz::FuzzUnary;
-  switch (input->selector % 10) {
+  switch (input->selector % 14) {
     case 0:
       FuzzUnary<Stub, v1::RaiseAlertRequest, v1::Case>(
           call, "RaiseAlert", *stub, &Stub::RaiseAlert, kMembers, true,
@@ -215,6 +225,50 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
               return "a duress PIN without a cancel PIN";
             }
             return "";
+          });
+      break;
+    case 10:
+      FuzzUnary<Stub, v1::StartSafetyTimerRequest, v1::SafetyTimer>(
+          call, "StartSafetyTimer", *stub, &Stub::StartSafetyTimer, kMembers, true,
+          [&](const v1::StartSafetyTimerRequest& request,
+              const v1::SafetyTimer& result) -> std::string {
+            if (!IsValidRequestId(request.request_id())) return "request_id is not valid";
+            if (request.kind() != v1::CASE_KIND_ROAD && request.kind() != v1::CASE_KIND_MEDICAL) {
+              return "kind is neither ROAD nor MEDICAL";
+            }
+            if (!request.has_location() || !mayday::fuzz::IsValidLocation(request.location())) {
+              return "the location is missing or not valid";
+            }
+            if (!request.has_deadline()) return "no deadline";
+            return CheckOwnTimer(call, result);
+          });
+      break;
+    case 11:
+      FuzzUnary<Stub, v1::UpdateSafetyTimerRequest, v1::SafetyTimer>(
+          call, "UpdateSafetyTimer", *stub, &Stub::UpdateSafetyTimer, kMembers, true,
+          [&](const v1::UpdateSafetyTimerRequest& request,
+              const v1::SafetyTimer& result) -> std::string {
+            if (!request.has_deadline() && !request.has_location()) return "nothing to change";
+            if (result.state() != v1::SafetyTimer::STATE_RUNNING) return "it does not run";
+            return CheckOwnTimer(call, result);
+          });
+      break;
+    case 12:
+      FuzzUnary<Stub, v1::EndSafetyTimerRequest, v1::SafetyTimer>(
+          call, "EndSafetyTimer", *stub, &Stub::EndSafetyTimer, kMembers, true,
+          [&](const v1::EndSafetyTimerRequest& request,
+              const v1::SafetyTimer& result) -> std::string {
+            if (result.state() != v1::SafetyTimer::STATE_ENDED) return "it did not end";
+            return CheckOwnTimer(call, result);
+          });
+      break;
+    case 13:
+      FuzzUnary<Stub, v1::GetSafetyTimerRequest, v1::SafetyTimer>(
+          call, "GetSafetyTimer", *stub, &Stub::GetSafetyTimer, kMembers, false,
+          [&](const v1::GetSafetyTimerRequest& request,
+              const v1::SafetyTimer& result) -> std::string {
+            if (result.name() != request.name()) return "it returned another timer";
+            return CheckOwnTimer(call, result);
           });
       break;
   }

@@ -58,6 +58,10 @@ seed $a pins-set 8 0 SetCancelPinsRequest 'cancel_pin: "2468" duress_pin: "1357"
 seed $a pins-change 8 0 SetCancelPinsRequest 'current_pin: "2468" cancel_pin: "97531"'
 seed $a pins-get 9 0 GetCancelPinsRequest ''
 seed $a cancel-pin 4 0 CancelCaseRequest 'name: "@o" reason: "ok" pin: "1357"'
+seed $a timer-start 10 0 StartSafetyTimerRequest "request_id: \"fz-timer\" kind: CASE_KIND_ROAD $here_loc note: \"walk\" deadline { seconds: 4102444800 }"
+seed $a timer-update 11 0 UpdateSafetyTimerRequest "name: \"timers/00064a1b2c3d4e0123456789abcdef0123456789abcdef\" $here_loc"
+seed $a timer-end 12 0 EndSafetyTimerRequest 'name: "timers/00064a1b2c3d4e0123456789abcdef0123456789abcdef" pin: "1357"'
+seed $a timer-get 13 0 GetSafetyTimerRequest 'name: "timers/00064a1b2c3d4e0123456789abcdef0123456789abcdef"'
 
 # ResponderService (responder_rpc_fuzz): callers 0-1 responder 1 (has @s),
 # 2-3 responder 2 (offered @o), 4 member, 5 operator, 6 no token, 7 bad;

@@ -51,7 +51,7 @@ TEST_CASE("A new PostgreSQL database is migrated once, and opening it again chan
   CHECK(*PgSchemaVersion(*db) == LatestPgSchemaVersion());
   for (const char* table :
        {"cases", "case_events", "tokens", "case_notes", "responder_positions", "case_tracks",
-        "audit_log", "case_presses", "write_probe", "case_chain", "member_pins"}) {
+        "audit_log", "case_presses", "write_probe", "case_chain", "member_pins", "safety_timers"}) {
     INFO(table);
     CHECK(Count(*db, std::string("SELECT count(*) FROM ") + table) == 0);
   }

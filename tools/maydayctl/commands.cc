@@ -115,4 +115,20 @@ absl::Status ListResponders(const CtlOptions& options) {
   return absl::OkStatus();
 }
 
+absl::Status ListTimers(const CtlOptions& options) {
+  auto stub = ConnectOperator(options);
+  if (!stub.ok()) return stub.status();
+  v1::ListSafetyTimersRequest request;
+  request.set_page_size(1000);
+  v1::ListSafetyTimersResponse timers;
+  if (absl::Status s =
+          FromGrpc((*stub)->ListSafetyTimers(NewCallContext(options).get(), request, &timers));
+      !s.ok()) {
+    return s;
+  }
+  if (options.json) return PrintJson(timers);
+  std::cout << FormatTimerTable(timers, absl::Now());
+  return absl::OkStatus();
+}
+
 }  // namespace mayday::tools

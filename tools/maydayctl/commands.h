@@ -152,6 +152,9 @@ absl::Status ExportGeoJson(const CtlOptions& options);
 
 // `responders list`: every responder, following all pages.
 absl::Status ListResponders(const CtlOptions& options);
+// `timers list`: members' safety timers, the running ones first (soonest
+// deadline first), then the latest ended or fired.
+absl::Status ListTimers(const CtlOptions& options);
 
 // `cases watch`: a live tail of every case event until SIGINT or SIGTERM
 // (then OK). Reconnects with backoff when the stream breaks with

@@ -1,4 +1,4 @@
-// maydayctl's `responders` (list, show) and `members` (show) groups: their
+// maydayctl's `responders` (list, show), `timers` (list) and `members` (show) groups: their
 // flags, and the checks of what was typed. See command_groups.h.
 #include <vector>
 
@@ -14,6 +14,11 @@ std::vector<Command> AddLookupCommands(CLI::App& app) {
       AddCommandOnOne(*responders, "show", "one responder and the cases it was assigned",
                       "responders", "the responder: ID or responders/ID", &ShowResponder),
   };
+
+  CLI::App* timers = app.add_subcommand("timers", "members' safety timers");
+  timers->require_subcommand(1);
+  commands.push_back(AddCommand(
+      *timers, "list", "running timers by deadline, then the latest ended or fired", &ListTimers));
 
   CLI::App* members = app.add_subcommand("members", "look up members");
   members->require_subcommand(1);

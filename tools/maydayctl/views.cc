@@ -88,6 +88,21 @@ std::string FormatCaseTable(const v1::ListCasesResponse& cases, absl::Time now) 
   return table.Render();
 }
 
+std::string FormatTimerTable(const v1::ListSafetyTimersResponse& timers, absl::Time now) {
+  Table table({"NAME", "MEMBER", "STATE", "KIND", "DEADLINE", "CASE", "NOTE"});
+  for (const v1::SafetyTimer& t : timers.timers()) {
+    std::string state(absl::StripPrefix(v1::SafetyTimer::State_Name(t.state()), "STATE_"));
+    if (t.has_member_view()) state = absl::StrCat("!DURESS! ", state, " (member sees ENDED)");
+    const absl::Time deadline = ToTime(t.deadline());
+    const std::string when = deadline > now
+                                 ? absl::StrCat("in ", FormatAge(ToTimestamp(now), deadline))
+                                 : absl::StrCat(FormatAge(t.deadline(), now), " ago");
+    table.AddRow({OrDash(t.name()), OrDash(t.member()), state, KindName(t.kind()), when,
+                  OrDash(t.case_()), PrintableText(t.note())});
+  }
+  return table.Render();
+}
+
 std::string FormatResponderTable(const v1::ListRespondersResponse& responders, absl::Time now) {
   Table table({"NAME", "STATUS", "CAPABILITIES", "POSITION", "POSITION AGE", "CASE"});
   for (const auto& r : responders.responders()) {

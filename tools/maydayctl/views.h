@@ -34,6 +34,10 @@ std::string FormatCaseTable(const mayday::v1::ListCasesResponse& cases, absl::Ti
 
 // The table of `responders list`: NAME, STATUS, CAPABILITIES, POSITION,
 // POSITION AGE, CASE.
+// `timers list`: one row per safety timer; a duress end is marked and
+// shows what the member was shown.
+std::string FormatTimerTable(const mayday::v1::ListSafetyTimersResponse& timers, absl::Time now);
+
 std::string FormatResponderTable(const mayday::v1::ListRespondersResponse& responders,
                                  absl::Time now);
 

@@ -303,6 +303,34 @@ MAYDAY_API mayday_status mayday_set_cancel_pins(mayday_client* client, const cha
  * out-parameter (either may be NULL). One attempt. */
 MAYDAY_API mayday_status mayday_get_cancel_pins(mayday_client* client, int* cancel_pin_set,
                                                 int* duress_pin_set);
+
+/* Starts a safety timer ("check in by 23:30 or send help"): unless the
+ * member ends it before deadline_unix_seconds (10 s to 7 days from now),
+ * the server raises a `kind` alert at the last location the member
+ * reported, with `note`, exactly once, even if the phone is lost. Writes
+ * "timers/{id}" to timer_name. request_id: the app's key for this start,
+ * reused to retry one whose answer was lost, or NULL for one made here.
+ * MAYDAY_FAILED_PRECONDITION while another timer runs (the message names
+ * it). One attempt. */
+MAYDAY_API mayday_status mayday_start_safety_timer(mayday_client* client, mayday_kind kind,
+                                                   double latitude, double longitude,
+                                                   double accuracy_meters, const char* note,
+                                                   int64_t deadline_unix_seconds,
+                                                   const char* request_id, char* timer_name,
+                                                   size_t timer_name_size);
+/* Reports where the member is now and, if deadline_unix_seconds > 0, moves
+ * the deadline. MAYDAY_FAILED_PRECONDITION once the timer ended or fired.
+ * One attempt. */
+MAYDAY_API mayday_status mayday_update_safety_timer(mayday_client* client, const char* timer_name,
+                                                    double latitude, double longitude,
+                                                    double accuracy_meters,
+                                                    int64_t deadline_unix_seconds);
+/* Ends a running timer: nothing is raised. pin as for
+ * mayday_cancel_case_with_pin (NULL when the member has none); the duress
+ * PIN seems to end it and raises the alert for the care desk at once: show
+ * the member nothing else. 5 wrong PINs fire the timer. One attempt. */
+MAYDAY_API mayday_status mayday_end_safety_timer(mayday_client* client, const char* timer_name,
+                                                 const char* pin);
 /* Feeds the member's newest position for a case; sent in the background,
  * coalescing to the newest when the network is slow. */
 MAYDAY_API mayday_status mayday_feed_location(mayday_client* client, const char* case_name,

@@ -179,6 +179,50 @@ std::vector<Row> Rows() {
                   },
                   MemberCall(OK, OK)});
 
+  // Safety timers: a member's own only.
+  rows.push_back({"AlertService.StartSafetyTimer", Service::kAlert, true,
+                  [](Scene& s, Principal p) {
+                    v1::StartSafetyTimerRequest r;
+                    r.set_request_id(absl::StrCat("matrix-timer-", static_cast<int>(p)));
+                    r.set_kind(v1::CASE_KIND_ROAD);
+                    *r.mutable_location() = Alert("x").location();
+                    r.mutable_deadline()->set_seconds(
+                        absl::ToUnixSeconds(s.server().server().clock().Now()) + 600);
+                    v1::SafetyTimer out;
+                    return s.server().Alerts()->StartSafetyTimer(
+                        s.Context(p, Service::kAlert).get(), r, &out);
+                  },
+                  // A has one running already (the scene's).
+                  MemberCall(FP, OK)});
+  rows.push_back({"AlertService.UpdateSafetyTimer", Service::kAlert, true,
+                  [](Scene& s, Principal p) {
+                    v1::UpdateSafetyTimerRequest r;
+                    r.set_name(s.running_timer());
+                    *r.mutable_location() = Alert("x").location();
+                    v1::SafetyTimer out;
+                    return s.server().Alerts()->UpdateSafetyTimer(
+                        s.Context(p, Service::kAlert).get(), r, &out);
+                  },
+                  MemberCall(OK, NF)});
+  rows.push_back({"AlertService.EndSafetyTimer", Service::kAlert, true,
+                  [](Scene& s, Principal p) {
+                    v1::EndSafetyTimerRequest r;
+                    r.set_name(s.running_timer());
+                    v1::SafetyTimer out;
+                    return s.server().Alerts()->EndSafetyTimer(s.Context(p, Service::kAlert).get(),
+                                                               r, &out);
+                  },
+                  MemberCall(OK, NF)});
+  rows.push_back({"AlertService.GetSafetyTimer", Service::kAlert, false,
+                  [](Scene& s, Principal p) {
+                    v1::GetSafetyTimerRequest r;
+                    r.set_name(s.running_timer());
+                    v1::SafetyTimer out;
+                    return s.server().Alerts()->GetSafetyTimer(s.Context(p, Service::kAlert).get(),
+                                                               r, &out);
+                  },
+                  MemberCall(OK, NF)});
+
   // --- ResponderService: responders only; a case only while it is theirs.
   rows.push_back({"ResponderService.SetDuty", Service::kResponder, true,
                   [](Scene& s, Principal p) {
@@ -280,6 +324,14 @@ std::vector<Row> Rows() {
         r.set_parent(s.assigned_case());
         v1::ListCaseEventsResponse out;
         return ops(s)->ListCaseEvents(s.Context(p, Service::kOperator).get(), r, &out);
+      },
+      OperatorCall(OK, OK)));
+  rows.push_back(op(
+      "OperatorService.ListSafetyTimers", false,
+      [ops](Scene& s, Principal p) {
+        v1::ListSafetyTimersResponse out;
+        return ops(s)->ListSafetyTimers(s.Context(p, Service::kOperator).get(),
+                                        v1::ListSafetyTimersRequest(), &out);
       },
       OperatorCall(OK, OK)));
   rows.push_back(op(

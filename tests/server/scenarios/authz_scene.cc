@@ -120,6 +120,16 @@ Scene::Scene()
 
   const std::string spare = server_.Token("member", "spare");
   spare_token_ = absl::StrCat("tokens/", server::TokenId(server::HashToken(spare)));
+
+  // A's safety timer, running for an hour.
+  v1::StartSafetyTimerRequest timer;
+  timer.set_request_id("scene-timer");
+  timer.set_kind(v1::CASE_KIND_ROAD);
+  *timer.mutable_location() = Alert("x").location();
+  timer.mutable_deadline()->set_seconds(absl::ToUnixSeconds(server_.server().clock().Now()) + 3600);
+  v1::SafetyTimer started;
+  Must(alerts->StartSafetyTimer(Call(member_a_).get(), timer, &started), "starting A's timer");
+  running_timer_ = started.name();
 }
 
 Scene::~Scene() = default;

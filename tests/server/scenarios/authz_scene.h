@@ -65,6 +65,8 @@ class Scene {
   const std::string& closed_case() const { return closed_case_; }
   const std::string& assigned_case() const { return assigned_case_; }
   const std::string& offered_case() const { return offered_case_; }
+  // A's safety timer, running.
+  const std::string& running_timer() const { return running_timer_; }
   Crew& offered() { return *offered_; }
   Crew& assigned() { return *assigned_; }
   Crew& unrelated() { return *unrelated_; }
@@ -85,6 +87,7 @@ class Scene {
   std::string spare_token_;
   std::unique_ptr<Crew> assigned_, offered_, unrelated_;
   std::string closed_case_, assigned_case_, offered_case_;
+  std::string running_timer_;
 };
 
 }  // namespace mayday::testing

@@ -134,6 +134,7 @@ TEST_CASE("What people type is the only text cleaned of control characters") {
                      "mayday.v1.PostMessageRequest.text",
                      "mayday.v1.RaiseAlertRequest.note",
                      "mayday.v1.RateCaseRequest.comment",
+                     "mayday.v1.StartSafetyTimerRequest.note",
                  });
 }
 

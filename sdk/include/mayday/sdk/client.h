@@ -356,6 +356,26 @@ class Client {
   // Whether the member has a cancel PIN and a duress PIN. One attempt.
   virtual absl::StatusOr<mayday::v1::CancelPinSettings> GetCancelPins() = 0;
 
+  // Safety timers ("check in by 23:30 or send help"): unless the member
+  // ends the timer before its deadline, the server raises the alert itself,
+  // from the last location reported, with the note, exactly once, even if
+  // the phone is lost. `request`'s request_id may be left empty (the SDK
+  // makes one); reuse the same one to retry a start whose answer was lost.
+  // A member has one running timer at most (FAILED_PRECONDITION naming it).
+  // One attempt each, no retry.
+  virtual absl::StatusOr<mayday::v1::SafetyTimer> StartSafetyTimer(
+      mayday::v1::StartSafetyTimerRequest request) = 0;
+  // Moves the deadline and/or reports the member's location (set what
+  // changes in `request`).
+  virtual absl::StatusOr<mayday::v1::SafetyTimer> UpdateSafetyTimer(
+      const mayday::v1::UpdateSafetyTimerRequest& request) = 0;
+  // Ends the timer: nothing is raised. `pin` as for CancelCaseWithPin (""
+  // when the member has no PIN); the duress PIN seems to end it and raises
+  // the alert for the care desk at once: show the member nothing else.
+  virtual absl::StatusOr<mayday::v1::SafetyTimer> EndSafetyTimer(const std::string& timer_name,
+                                                                 const std::string& pin) = 0;
+  virtual absl::StatusOr<mayday::v1::SafetyTimer> GetSafetyTimer(const std::string& timer_name) = 0;
+
   // Replaces the case's location with a newer fix and returns the case.
   // FAILED_PRECONDITION once the case is closed. One attempt, no retry.
   virtual absl::StatusOr<mayday::v1::Case> UpdateCaseLocation(
