@@ -105,6 +105,33 @@ TEST_CASE("The desk's views put a duress or a locked cancel first, marked", "[vi
   CHECK(FormatCaseDetails(*plain, now, absl::UTCTimeZone()).rfind("name:", 0) == 0);
 }
 
+TEST_CASE("FormatTimerTable shows running timers and marks a duress end", "[views]") {
+  const absl::Time now = absl::FromUnixSeconds(kNoon + 60);
+  v1::ListSafetyTimersResponse timers;
+  v1::SafetyTimer* running = timers.add_timers();
+  running->set_name("timers/t1");
+  running->set_member("members/m-1");
+  running->set_state(v1::SafetyTimer::STATE_RUNNING);
+  running->set_kind(v1::CASE_KIND_MEDICAL);
+  running->mutable_deadline()->CopyFrom(At(kNoon + 60 + 42 * 60));
+  running->set_note("walking\nhome");
+  v1::SafetyTimer* duress = timers.add_timers();
+  duress->set_name("timers/t2");
+  duress->set_member("members/m-2");
+  duress->set_state(v1::SafetyTimer::STATE_FIRED);
+  duress->set_kind(v1::CASE_KIND_ROAD);
+  duress->mutable_deadline()->CopyFrom(At(kNoon));
+  duress->set_case_("cases/ab12");
+  duress->mutable_member_view()->set_state(v1::SafetyTimer::STATE_ENDED);
+  CHECK(FormatTimerTable(timers, now) ==
+        "NAME       MEMBER       STATE                               KIND     DEADLINE   CASE      "
+        "  NOTE\n"
+        "timers/t1  members/m-1  RUNNING                             medical  in 42 min  -         "
+        "  walking home\n"
+        "timers/t2  members/m-2  !DURESS! FIRED (member sees ENDED)  road     1 min ago  "
+        "cases/ab12\n");
+}
+
 TEST_CASE("FormatCaseDetails lists the fields that are set", "[views]") {
   v1::Case c;
   c.set_name("cases/ab12");
