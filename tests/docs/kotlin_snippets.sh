@@ -13,6 +13,6 @@ if ! "$kotlinc" -cp "$jar" -d "$out" "$context" "$snippets" > "$out/log" 2>&1; t
   echo "FAIL: the Kotlin example of docs/sdk.md does not compile" >&2
   exit 1
 fi
-classes="$(find "$out" -name 'Snippet[0-9]*.class' | wc -l)"
+classes="$(find "$out" -regextype posix-extended -regex '.*/Snippet[0-9]+\.class' | wc -l)"
 [[ "$classes" -ge 1 ]] || { echo "FAIL: no example class was compiled" >&2; exit 1; }
 echo "docs/sdk.md: $classes Kotlin example(s) compiled against $(basename "$jar")"
