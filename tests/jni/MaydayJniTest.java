@@ -115,6 +115,30 @@ public final class MaydayJniTest {
         check(expected.getMessage().contains("4 attempts left"), expected.getMessage());
       }
       mayday.cancel(guarded, "fine", "13572468");
+
+      // A safety timer: started, moved on, ended with the PIN.
+      long inAnHour = System.currentTimeMillis() / 1000 + 3600;
+      String timer = mayday.startSafetyTimer(Mayday.ROAD, 52.36, 4.88, 10, "night drive",
+          inAnHour, "jni-timer");
+      check(timer.startsWith("timers/"), "a timer name: " + timer);
+      check(mayday.startSafetyTimer(Mayday.ROAD, 52.36, 4.88, 10, "night drive", inAnHour,
+          "jni-timer").equals(timer), "the same start retried gets the same timer");
+      mayday.updateSafetyTimer(timer, 52.10, 5.12, 15, inAnHour + 1800);
+      try {
+        mayday.endSafetyTimer(timer, "11112222");
+        check(false, "a wrong PIN does not end the timer");
+      } catch (MaydayException expected) {
+        check(expected.status() == MaydayException.PERMISSION_DENIED,
+            "PERMISSION_DENIED, not " + expected.status());
+      }
+      mayday.endSafetyTimer(timer, "24681357");
+      try {
+        mayday.endSafetyTimer(timer, "24681357");
+        check(false, "an ended timer cannot end again");
+      } catch (MaydayException expected) {
+        check(expected.status() == MaydayException.FAILED_PRECONDITION,
+            "FAILED_PRECONDITION, not " + expected.status());
+      }
       mayday.setCancelPins("24681357", null, null);
       try {
         mayday.postMessage("cases/nothing-here", "hello");

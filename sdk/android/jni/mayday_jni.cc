@@ -232,6 +232,47 @@ JNIEXPORT jstring JNICALL Java_dev_mayday_sdk_Mayday_nativeRaise(JNIEnv* env, jc
   return ToJava(env, case_name);
 }
 
+JNIEXPORT jstring JNICALL Java_dev_mayday_sdk_Mayday_nativeStartSafetyTimer(
+    JNIEnv* env, jclass, jlong client, jint kind, jdouble latitude, jdouble longitude,
+    jdouble accuracy, jstring note, jlong deadline_unix_seconds, jstring request_id) {
+  const std::string note_text = ToUtf8(env, note);
+  const std::string key = ToUtf8(env, request_id);
+  char timer_name[128];
+  const mayday_status status = mayday_start_safety_timer(
+      Client(client), static_cast<mayday_kind>(kind), latitude, longitude, accuracy,
+      note_text.c_str(), deadline_unix_seconds, request_id == nullptr ? nullptr : key.c_str(),
+      timer_name, sizeof(timer_name));
+  if (status != MAYDAY_OK) {
+    ThrowStatus(env, status);
+    return nullptr;
+  }
+  return ToJava(env, timer_name);
+}
+
+JNIEXPORT void JNICALL Java_dev_mayday_sdk_Mayday_nativeUpdateSafetyTimer(
+    JNIEnv* env, jclass, jlong client, jstring timer_name, jdouble latitude, jdouble longitude,
+    jdouble accuracy, jlong deadline_unix_seconds) {
+  const std::string name = ToUtf8(env, timer_name);
+  if (const mayday_status status = mayday_update_safety_timer(
+          Client(client), name.c_str(), latitude, longitude, accuracy, deadline_unix_seconds);
+      status != MAYDAY_OK) {
+    ThrowStatus(env, status);
+  }
+}
+
+JNIEXPORT void JNICALL Java_dev_mayday_sdk_Mayday_nativeEndSafetyTimer(JNIEnv* env, jclass,
+                                                                       jlong client,
+                                                                       jstring timer_name,
+                                                                       jstring pin) {
+  const std::string name = ToUtf8(env, timer_name);
+  const std::string typed = ToUtf8(env, pin);
+  if (const mayday_status status =
+          mayday_end_safety_timer(Client(client), name.c_str(), typed.c_str());
+      status != MAYDAY_OK) {
+    ThrowStatus(env, status);
+  }
+}
+
 JNIEXPORT jlong JNICALL Java_dev_mayday_sdk_Mayday_nativeWatch(JNIEnv* env, jclass, jlong client,
                                                                jstring case_name,
                                                                jlong after_sequence,

@@ -97,6 +97,34 @@ public final class Mayday implements AutoCloseable {
     nativeSetCancelPins(handle(), currentPin, cancelPin, duressPin);
   }
 
+  /**
+   * Starts a safety timer: unless ended before deadlineUnixSeconds (10 s to 7 days ahead), the
+   * server raises a kind alert at the member's last reported location with the note, exactly
+   * once, even if the phone is lost. Returns its name, "timers/...". requestId: the app's key
+   * for this start, reused to retry one whose answer was lost, or null for one made here.
+   */
+  public String startSafetyTimer(int kind, double latitude, double longitude,
+      double accuracyMeters, String note, long deadlineUnixSeconds, String requestId)
+      throws MaydayException {
+    return nativeStartSafetyTimer(handle(), kind, latitude, longitude, accuracyMeters, note,
+        deadlineUnixSeconds, requestId);
+  }
+
+  /** Reports where the member is now and, if deadlineUnixSeconds > 0, moves the deadline. */
+  public void updateSafetyTimer(String timerName, double latitude, double longitude,
+      double accuracyMeters, long deadlineUnixSeconds) throws MaydayException {
+    nativeUpdateSafetyTimer(handle(), timerName, latitude, longitude, accuracyMeters,
+        deadlineUnixSeconds);
+  }
+
+  /**
+   * Ends a running timer: nothing is raised. pin as for cancel (null when none is set); the
+   * duress PIN seems to end it and raises the alert for the care desk at once.
+   */
+  public void endSafetyTimer(String timerName, String pin) throws MaydayException {
+    nativeEndSafetyTimer(handle(), timerName, pin);
+  }
+
   /** Writes a message for the care agents; returns its event's sequence. */
   public long postMessage(String caseName, String text) throws MaydayException {
     return nativePostMessage(handle(), caseName, text);
@@ -157,6 +185,17 @@ public final class Mayday implements AutoCloseable {
   static native boolean nativeWatchWait(long watch, int timeoutMillis);
 
   static native void nativeWatchDestroy(long watch);
+
+  private static native String nativeStartSafetyTimer(long client, int kind, double latitude,
+      double longitude, double accuracyMeters, String note, long deadlineUnixSeconds,
+      String requestId) throws MaydayException;
+
+  private static native void nativeUpdateSafetyTimer(long client, String timerName,
+      double latitude, double longitude, double accuracyMeters, long deadlineUnixSeconds)
+      throws MaydayException;
+
+  private static native void nativeEndSafetyTimer(long client, String timerName, String pin)
+      throws MaydayException;
 
   private static native void nativeSetCancelPins(long client, String currentPin, String cancelPin,
       String duressPin) throws MaydayException;
