@@ -1,6 +1,7 @@
 // The C ABI of mayday/mayday.h over mayday::sdk::Client. Converts C
 // arguments to C++ ones and absl::Status to mayday_status + a per-thread
-// message; nothing throws across the boundary.
+// message; nothing throws across the boundary. The cancel PINs and safety
+// timers are c_api_safety.cc's.
 #include <algorithm>
 #include <cstddef>
 #include <cstdio>
@@ -12,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "c_api_internal.h"
 #include "google/protobuf/util/time_util.h"
 #include "mayday/mayday.h"
 #include "mayday/sdk/client.h"
@@ -21,46 +23,13 @@
 #define MAYDAY_SDK_VERSION "0"
 #endif
 
-struct mayday_client {
-  std::unique_ptr<mayday::sdk::Client> client;
-};
-
-struct mayday_watch {
-  std::unique_ptr<mayday::sdk::Watch> watch;
-};
-
 namespace {
 
-thread_local std::string last_error;
-
-// The C code of `status`: gRPC's number, or the C layer's own for an
-// untrusted server.
-mayday_status ToCStatus(const absl::Status& status) {
-  if (mayday::sdk::IsUntrustedServerError(status)) return MAYDAY_UNTRUSTED_SERVER;
-  return static_cast<mayday_status>(status.code());
-}
-
-mayday_status Fail(const absl::Status& status) {
-  last_error = std::string(status.message());
-  return ToCStatus(status);
-}
-
-mayday_status Invalid(const char* message) {
-  last_error = message;
-  return MAYDAY_INVALID_ARGUMENT;
-}
-
-// Copies `text` into `buffer` of `size` bytes with a NUL.
-mayday_status CopyOut(const std::string& text, char* buffer, size_t size) {
-  if (buffer == nullptr || size == 0) return MAYDAY_OK;
-  if (text.size() + 1 > size) {
-    buffer[0] = '\0';
-    last_error = "buffer too small";
-    return MAYDAY_BUFFER_TOO_SMALL;
-  }
-  std::memcpy(buffer, text.c_str(), text.size() + 1);
-  return MAYDAY_OK;
-}
+using mayday::sdk::c_api::CopyOut;
+using mayday::sdk::c_api::Fail;
+using mayday::sdk::c_api::Invalid;
+using mayday::sdk::c_api::OrEmpty;
+using mayday::sdk::c_api::ToCStatus;
 
 mayday::sdk::Alert MakeAlert(mayday_kind kind, double latitude, double longitude,
                              double accuracy_meters, const char* note) {
@@ -72,8 +41,6 @@ mayday::sdk::Alert MakeAlert(mayday_kind kind, double latitude, double longitude
   if (note != nullptr) alert.note = note;
   return alert;
 }
-
-std::string OrEmpty(const char* text) { return text == nullptr ? "" : text; }
 
 // The change an event records, with its responder, distance, ETA and text
 // (pointers into `event`, valid while it is).
@@ -276,7 +243,7 @@ const char* mayday_status_name(mayday_status status) {
   return "UNKNOWN";
 }
 
-const char* mayday_last_error_message(void) { return last_error.c_str(); }
+const char* mayday_last_error_message(void) { return mayday::sdk::c_api::LastError().c_str(); }
 
 void mayday_client_options_init(mayday_client_options* options) {
   if (options == nullptr) return;
@@ -439,80 +406,6 @@ mayday_status mayday_cancel_case(mayday_client* client, const char* case_name, c
   }
   auto cancelled = client->client->CancelCase(case_name, reason != nullptr ? reason : "");
   if (!cancelled.ok()) return Fail(cancelled.status());
-  return MAYDAY_OK;
-}
-
-mayday_status mayday_cancel_case_with_pin(mayday_client* client, const char* case_name,
-                                          const char* reason, const char* pin) {
-  if (client == nullptr || case_name == nullptr) {
-    return Invalid("client and case_name are required");
-  }
-  auto cancelled = client->client->CancelCaseWithPin(case_name, OrEmpty(reason), OrEmpty(pin));
-  if (!cancelled.ok()) return Fail(cancelled.status());
-  return MAYDAY_OK;
-}
-
-mayday_status mayday_set_cancel_pins(mayday_client* client, const char* current_pin,
-                                     const char* cancel_pin, const char* duress_pin) {
-  if (client == nullptr) return Invalid("client is required");
-  auto set =
-      client->client->SetCancelPins(OrEmpty(current_pin), OrEmpty(cancel_pin), OrEmpty(duress_pin));
-  if (!set.ok()) return Fail(set.status());
-  return MAYDAY_OK;
-}
-
-mayday_status mayday_get_cancel_pins(mayday_client* client, int* cancel_pin_set,
-                                     int* duress_pin_set) {
-  if (client == nullptr) return Invalid("client is required");
-  auto settings = client->client->GetCancelPins();
-  if (!settings.ok()) return Fail(settings.status());
-  if (cancel_pin_set != nullptr) *cancel_pin_set = settings->cancel_pin_set() ? 1 : 0;
-  if (duress_pin_set != nullptr) *duress_pin_set = settings->duress_pin_set() ? 1 : 0;
-  return MAYDAY_OK;
-}
-
-mayday_status mayday_start_safety_timer(mayday_client* client, mayday_kind kind, double latitude,
-                                        double longitude, double accuracy_meters, const char* note,
-                                        int64_t deadline_unix_seconds, const char* request_id,
-                                        char* timer_name, size_t timer_name_size) {
-  if (client == nullptr) return Invalid("client is required");
-  mayday::v1::StartSafetyTimerRequest request;
-  request.set_request_id(OrEmpty(request_id));
-  request.set_kind(static_cast<mayday::v1::CaseKind>(kind));
-  request.mutable_location()->set_latitude(latitude);
-  request.mutable_location()->set_longitude(longitude);
-  request.mutable_location()->set_horizontal_accuracy_meters(accuracy_meters);
-  request.set_note(OrEmpty(note));
-  request.mutable_deadline()->set_seconds(deadline_unix_seconds);
-  auto started = client->client->StartSafetyTimer(std::move(request));
-  if (!started.ok()) return Fail(started.status());
-  return CopyOut(started->name(), timer_name, timer_name_size);
-}
-
-mayday_status mayday_update_safety_timer(mayday_client* client, const char* timer_name,
-                                         double latitude, double longitude, double accuracy_meters,
-                                         int64_t deadline_unix_seconds) {
-  if (client == nullptr || timer_name == nullptr) {
-    return Invalid("client and timer_name are required");
-  }
-  mayday::v1::UpdateSafetyTimerRequest request;
-  request.set_name(timer_name);
-  request.mutable_location()->set_latitude(latitude);
-  request.mutable_location()->set_longitude(longitude);
-  request.mutable_location()->set_horizontal_accuracy_meters(accuracy_meters);
-  if (deadline_unix_seconds > 0) request.mutable_deadline()->set_seconds(deadline_unix_seconds);
-  auto updated = client->client->UpdateSafetyTimer(request);
-  if (!updated.ok()) return Fail(updated.status());
-  return MAYDAY_OK;
-}
-
-mayday_status mayday_end_safety_timer(mayday_client* client, const char* timer_name,
-                                      const char* pin) {
-  if (client == nullptr || timer_name == nullptr) {
-    return Invalid("client and timer_name are required");
-  }
-  auto ended = client->client->EndSafetyTimer(timer_name, OrEmpty(pin));
-  if (!ended.ok()) return Fail(ended.status());
   return MAYDAY_OK;
 }
 
