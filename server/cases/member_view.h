@@ -17,7 +17,8 @@
 namespace mayday::server {
 
 // Wrong PINs a member may give on one case before it can no longer cancel
-// it from the app (Case.failed_cancel_attempts).
+// it from the app (Case.failed_cancel_attempts), and on one safety timer
+// before it fires (SafetyTimer.failed_end_attempts).
 inline constexpr int kMaxCancelAttempts = 5;
 
 // The case as its member reads it: the duress view if there is one, else

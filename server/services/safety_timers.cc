@@ -24,8 +24,6 @@ using mayday::v1::SafetyTimer;
 // How soon and how far ahead a deadline may be.
 constexpr absl::Duration kMinLead = absl::Seconds(10);
 constexpr absl::Duration kMaxLead = absl::Hours(24 * 7);
-// Wrong PINs that fire a timer instead of ending it.
-constexpr int kMaxEndAttempts = 5;
 
 absl::StatusOr<absl::Time> ValidateDeadline(const google::protobuf::Timestamp& deadline,
                                             absl::Time now) {
@@ -229,14 +227,14 @@ grpc::ServerUnaryReactor* AlertServiceImpl::EndSafetyTimer(
       return absl::OkStatus();
     }
     if (failed_attempts > 0) {
-      if (failed_attempts >= kMaxEndAttempts) {
+      if (failed_attempts >= kMaxCancelAttempts) {
         auto fired = services_.timers->Fire(*id, FireCause::kWrongPins);
         if (!fired.ok() && !absl::IsFailedPrecondition(fired.status())) return fired.status();
         return absl::PermissionDeniedError(
             "wrong PIN; that was the last attempt: the timer fired and help is on its way");
       }
       return absl::PermissionDeniedError(absl::StrCat(
-          "wrong PIN; ", kMaxEndAttempts - failed_attempts, " attempts left on this timer"));
+          "wrong PIN; ", kMaxCancelAttempts - failed_attempts, " attempts left on this timer"));
     }
     *response = MemberView(stored);
     return absl::OkStatus();
