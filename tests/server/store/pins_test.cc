@@ -15,15 +15,7 @@ using testing::NewCase;
 using testing::RaisedEvent;
 
 absl::Status Put(Store& store, const MemberPins& pins) {
-  absl::Notification done;
-  absl::Status outcome;
-  store.Submit([&](WriteTxn& txn) { return txn.PutPins(pins); },
-               [&](absl::Status status) {
-                 outcome = status;
-                 done.Notify();
-               });
-  done.WaitForNotification();
-  return outcome;
+  return testing::Write(store, [pins](WriteTxn& txn) { return txn.PutPins(pins); });
 }
 
 MemberPins Pins(const std::string& member, const std::string& cancel, const std::string& duress,

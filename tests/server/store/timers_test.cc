@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/notification.h"
 #include "api/proto_time.h"
 #include "store/store.h"
 #include "test_support.h"
@@ -15,6 +14,7 @@ namespace mayday::server {
 namespace {
 
 using mayday::v1::SafetyTimer;
+using testing::Write;
 
 SafetyTimer Timer(const std::string& id, const std::string& member, const std::string& request_id,
                   SafetyTimer::State state, int64_t deadline, int64_t changed) {
@@ -26,18 +26,6 @@ SafetyTimer Timer(const std::string& id, const std::string& member, const std::s
   *timer.mutable_deadline() = ToProtoTime(absl::FromUnixSeconds(deadline));
   *timer.mutable_update_time() = ToProtoTime(absl::FromUnixSeconds(changed));
   return timer;
-}
-
-// Runs `job` as one write job and returns its outcome.
-absl::Status Write(Store& store, WriteJob job) {
-  absl::Notification done;
-  absl::Status outcome;
-  store.Submit(std::move(job), [&](absl::Status status) {
-    outcome = status;
-    done.Notify();
-  });
-  done.WaitForNotification();
-  return outcome;
 }
 
 absl::Status Put(Store& store, const SafetyTimer& timer) {
