@@ -31,8 +31,9 @@ Case MemberView(const Case& stored) {
   return view;
 }
 
-bool HiddenFromMember(const Case& stored) {
-  return stored.has_duress() && !stored.duress().has_member_view();
+bool MemberReads(const Case& stored, std::string_view member) {
+  const bool hidden = stored.has_duress() && !stored.duress().has_member_view();
+  return stored.member() == member && !hidden;
 }
 
 mayday::v1::SafetyTimer MemberView(const mayday::v1::SafetyTimer& stored) {

@@ -8,6 +8,7 @@
 #define MAYDAY_SERVER_CASES_MEMBER_VIEW_H_
 
 #include <string>
+#include <string_view>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -25,11 +26,11 @@ inline constexpr int kMaxCancelAttempts = 5;
 // the stored case less what only staff read.
 mayday::v1::Case MemberView(const mayday::v1::Case& stored);
 
-// Whether the member may not read the case at all: one raised because the
-// member used the duress PIN (a safety timer ended with it), which the
-// member never saw. Such a case is NOT_FOUND to the member and left out of
-// its lists, as another member's case is.
-bool HiddenFromMember(const mayday::v1::Case& stored);
+// Whether `member` ("members/{id}") may read the case at all: it is theirs,
+// and not one raised because they used the duress PIN (a safety timer ended
+// with it), which they never saw. A case they may not read is NOT_FOUND to
+// them and left out of their lists, whoever's it is.
+bool MemberReads(const mayday::v1::Case& stored, std::string_view member);
 
 // The safety timer as its member reads it: after an end with the duress
 // PIN, the ENDED timer the member was shown.

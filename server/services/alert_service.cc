@@ -138,7 +138,7 @@ grpc::ServerUnaryReactor* AlertServiceImpl::GetCase(grpc::CallbackServerContext*
     auto found = services_.store->GetCase(*id);
     if (absl::IsNotFound(found.status())) return NotFound(request->name());
     if (!found.ok()) return found.status();
-    if (found->member() != member->Name() || HiddenFromMember(*found)) {
+    if (!MemberReads(*found, member->Name())) {
       return NotFound(request->name());
     }
     *response = MemberView(*found);
@@ -159,7 +159,7 @@ grpc::ServerUnaryReactor* AlertServiceImpl::ListCases(grpc::CallbackServerContex
     auto page = services_.store->ListCases(filter, *size, request->page_token());
     if (!page.ok()) return page.status();
     for (const auto& c : page->cases) {
-      if (!HiddenFromMember(c)) *response->add_cases() = MemberView(c);
+      if (MemberReads(c, member->Name())) *response->add_cases() = MemberView(c);
     }
     response->set_next_page_token(page->next_page_token);
     return absl::OkStatus();
@@ -176,7 +176,7 @@ absl::StatusOr<CommittedChange> AlertServiceImpl::ChangeOwnCase(const Principal&
   auto committed = services_.log->Append(
       *id, owner,
       [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
-        if (current.member() != owner || HiddenFromMember(current)) return NotFound(name);
+        if (!MemberReads(current, owner)) return NotFound(name);
         // On the case as the member reads it (cases/member_view.h).
         return ChangeAsMemberReads(services_.clock->Now(), change, current, next, e);
       });

@@ -52,8 +52,7 @@ class WatchCaseReactor : public QueuedWriter<mayday::v1::CaseEvent>,
     }
     auto snapshot = services.store->GetCase(*id);
     if (absl::IsNotFound(snapshot.status()) ||
-        (snapshot.ok() &&
-         (snapshot->member() != principal->Name() || HiddenFromMember(*snapshot)))) {
+        (snapshot.ok() && !MemberReads(*snapshot, principal->Name()))) {
       return absl::NotFoundError(absl::StrCat(request.name(), " not found"));
     }
     if (!snapshot.ok()) return snapshot.status();
