@@ -244,6 +244,10 @@ int main(int argc, char** argv) {
   app.add_option("--tls-peer-ca", options.tls.peer_ca_file,
                  "with --store postgresql://: CA certificates (PEM) that signed the other "
                  "replicas' --tls-cert (default: the system's roots)");
+  app.add_option("--medical-key-file", options.medical_key_file,
+                 "keep members' medical profiles, sealed (AES-256-GCM) with the keys this file "
+                 "lists (mode 0600; lines \"ID HEX\", the first seals: see docs/operators.md); "
+                 "without it the medical profile calls answer FAILED_PRECONDITION");
   app.add_option("--advertise", options.advertise_address,
                  "with --store postgresql://: host:port where the other replicas reach this one "
                  "(default: the --listen host, or this machine's name, and its port)");

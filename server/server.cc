@@ -33,6 +33,7 @@
 #include "rpc/call_pool.h"
 #include "services/alert_service.h"
 #include "services/dispatch_relay.h"
+#include "services/medical_profiles.h"
 #include "services/operator_service.h"
 #include "services/responder_service.h"
 #include "store/commit_signal.h"
@@ -91,6 +92,12 @@ class ServerImpl final : public Server {
     }
     if (options.db_path.empty()) {
       return absl::InvalidArgumentError("no database: pass --db FILE or --store TARGET");
+    }
+    if (!options.medical_key_file.empty()) {
+      auto keys = ProfileKeys::Load(options.medical_key_file);
+      // A key file that cannot be used is a usage error (maydayd exits 2).
+      if (!keys.ok()) return absl::InvalidArgumentError(keys.status().message());
+      medical_keys_ = std::make_unique<ProfileKeys>(*std::move(keys));
     }
     if (!options.metrics_listen.empty()) {
       // Bound before the store opens: a taken port is a usage error.
@@ -185,6 +192,8 @@ class ServerImpl final : public Server {
         shared_ ? static_cast<CaseObserver*>(&told_by_store_) : dispatcher_.get(), clock_);
     timers_->Start();
     positions_ = std::make_unique<PositionLog>(store_.get(), clock_, options.track_interval);
+    crews_ = std::make_unique<CrewWatch>(clock_, options.dispatch);
+    crews_->Start();
     limits_ = std::make_unique<RateLimiter>(options.rate_limits, clock_, metrics_.get());
     calls_ = std::make_unique<CallPool>(options.call_threads);
     // A responder whose token expires leaves dispatch as a revoked one does.
@@ -207,13 +216,28 @@ class ServerImpl final : public Server {
         .relay = relay_.get(),
         .clock = clock_,
         .positions = positions_.get(),
+        .crews = crews_.get(),
         .limits = limits_.get(),
         .streams = &open_streams_,
         .sessions = sessions_.get(),
         .stream_caps = options.stream_caps,
         .calls = calls_.get(),
         .metrics = metrics_.get(),
-        .timers = timers_.get()};
+        .timers = timers_.get(),
+        .medical_keys = medical_keys_.get()};
+    if (medical_keys_ != nullptr) {
+      // After a key rotation: profiles sealed with an older key are sealed
+      // again with the first one, before any call is served. A profile
+      // this file cannot open is reported and left; the rest is served.
+      absl::StatusOr<int> resealed = ResealMedicalProfiles(services);
+      if (!resealed.ok()) {
+        LogError("medical_profiles_reseal", "medical profiles not all re-sealed with key %s: %s",
+                 medical_keys_->current_id(), resealed.status().message());
+      } else if (*resealed > 0) {
+        LogInfo("medical_profiles_reseal", "%d medical profiles re-sealed with key %s", *resealed,
+                medical_keys_->current_id());
+      }
+    }
     alerts_ = std::make_unique<AlertServiceImpl>(services, options.alert_spacing);
     responders_ = std::make_unique<ResponderServiceImpl>(services);
     operators_ = std::make_unique<OperatorServiceImpl>(services);
@@ -513,6 +537,7 @@ class ServerImpl final : public Server {
     // dispatch stops, its last writes still fenced by the lease it holds;
     // then the lease ends (a standby takes over at its next try).
     if (timers_ != nullptr) timers_->Stop();
+    if (crews_ != nullptr) crews_->Stop();
     if (follower_ != nullptr) follower_->Stop();
     if (lease_ != nullptr) lease_->StopRenewing();
     if (dispatcher_ != nullptr) dispatcher_->Stop();
@@ -563,6 +588,8 @@ class ServerImpl final : public Server {
   std::unique_ptr<DispatchWatchdog> watchdog_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<TimerKeeper> timers_;
+  std::unique_ptr<ProfileKeys> medical_keys_;
+  std::unique_ptr<CrewWatch> crews_;
   // shared_ only: every replica's commits, dispatch's share of them, the
   // revocations made elsewhere, and the lease.
   std::unique_ptr<CommitFollower> follower_;

@@ -57,6 +57,10 @@ struct ServerOptions {
   // The store, as Store::Open takes it: a SQLite file (created if
   // missing; "sqlite:FILE" too) or a PostgreSQL URI ("postgresql://...").
   std::string db_path;
+  // The key file members' medical profiles are sealed with
+  // (medical/profile_keys.h); empty: the server keeps no medical profiles
+  // (their calls answer FAILED_PRECONDITION).
+  std::string medical_key_file;
   // How the database is opened (tests pass a fault-injecting VFS).
   StoreOptions store;
   // Replicas on a shared (PostgreSQL) database: how each follows every

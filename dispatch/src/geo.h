@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "mayday/dispatch/engine.h"
+#include "mayday/dispatch/geodesy.h"  // GeodesicDistanceMeters
 
 namespace mayday::dispatch {
 
@@ -12,10 +13,6 @@ namespace mayday::dispatch {
 // [-180, 180]; INVALID_ARGUMENT naming `what` (e.g. "position of responder
 // r-1") otherwise.
 absl::Status ValidatePoint(const GeoPoint& point, const char* what);
-
-// The geodesic distance in metres from `from` to `to` on the WGS84 ellipsoid.
-// Both points must be valid. Correct across the antimeridian and the poles.
-double GeodesicDistanceMeters(const GeoPoint& from, const GeoPoint& to);
 
 }  // namespace mayday::dispatch
 

@@ -16,7 +16,9 @@
 #include "rpc/validation.h"
 #include "services/admit.h"
 #include "services/cancel_pins.h"
+#include "services/medical_profiles.h"
 #include "services/watch_case.h"
+#include "services/watch_crew.h"
 
 namespace mayday::server {
 namespace {
@@ -302,9 +304,62 @@ grpc::ServerUnaryReactor* AlertServiceImpl::GetCancelPins(grpc::CallbackServerCo
   });
 }
 
+grpc::ServerUnaryReactor* AlertServiceImpl::GetMedicalProfile(
+    grpc::CallbackServerContext* context, const mayday::v1::GetMedicalProfileRequest*,
+    mayday::v1::MedicalProfile* response) {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
+    auto member =
+        Admit(services_, *context, Role::kMember, CallClass::kMemberReads, "GetMedicalProfile");
+    if (!member.ok()) return member.status();
+    auto profile = GetOwnMedicalProfile(services_, *member);
+    if (!profile.ok()) return profile.status();
+    *response = *std::move(profile);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AlertServiceImpl::UpdateMedicalProfile(
+    grpc::CallbackServerContext* context, const mayday::v1::UpdateMedicalProfileRequest* request,
+    mayday::v1::MedicalProfile* response) {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
+    auto member = Admit(services_, *context, Role::kMember, CallClass::kMemberUpdates,
+                        "UpdateMedicalProfile");
+    if (!member.ok()) return member.status();
+    if (!request->has_profile()) {
+      return absl::InvalidArgumentError(
+          "profile is required: send the whole profile (DeleteMedicalProfile removes it)");
+    }
+    auto profile = ReplaceOwnMedicalProfile(services_, *member, request->profile());
+    if (!profile.ok()) return profile.status();
+    *response = *std::move(profile);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AlertServiceImpl::DeleteMedicalProfile(
+    grpc::CallbackServerContext* context, const mayday::v1::DeleteMedicalProfileRequest*,
+    google::protobuf::Empty*) {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
+    auto member = Admit(services_, *context, Role::kMember, CallClass::kMemberUpdates,
+                        "DeleteMedicalProfile");
+    if (!member.ok()) return member.status();
+    return DeleteOwnMedicalProfile(services_, *member);
+  });
+}
+
 grpc::ServerWriteReactor<mayday::v1::CaseEvent>* AlertServiceImpl::WatchCase(
     grpc::CallbackServerContext* context, const mayday::v1::WatchCaseRequest* request) {
   return StartWatchCase(services_, context, *request);
+}
+
+grpc::ServerWriteReactor<mayday::v1::CrewPosition>* AlertServiceImpl::WatchCrew(
+    grpc::CallbackServerContext* context, const mayday::v1::WatchCrewRequest* request) {
+  // Crews report where dispatch runs: a standby passes the stream through.
+  absl::StatusOr<DispatchSite> site = services_.WhereDispatch(*context);
+  if (site.ok() && *site == DispatchSite::kRelay) {
+    return RelayWatchCrew(services_, context, *request);
+  }
+  return StartWatchCrew(services_, context, *request, site.status());
 }
 
 grpc::ServerUnaryReactor* AlertServiceImpl::PostMessage(

@@ -21,6 +21,7 @@ class AlertServiceImpl final : public RepairsText<mayday::v1::AlertService> {
     Repair("UpdateCaseLocation", &AlertServiceImpl::UpdateCaseLocation);
     Repair("CancelCase", &AlertServiceImpl::CancelCase);
     Repair("WatchCase", &AlertServiceImpl::WatchCase);
+    Repair("WatchCrew", &AlertServiceImpl::WatchCrew);
     Repair("PostMessage", &AlertServiceImpl::PostMessage);
     Repair("RateCase", &AlertServiceImpl::RateCase);
     Repair("SetCancelPins", &AlertServiceImpl::SetCancelPins);
@@ -29,6 +30,9 @@ class AlertServiceImpl final : public RepairsText<mayday::v1::AlertService> {
     Repair("UpdateSafetyTimer", &AlertServiceImpl::UpdateSafetyTimer);
     Repair("EndSafetyTimer", &AlertServiceImpl::EndSafetyTimer);
     Repair("GetSafetyTimer", &AlertServiceImpl::GetSafetyTimer);
+    Repair("GetMedicalProfile", &AlertServiceImpl::GetMedicalProfile);
+    Repair("UpdateMedicalProfile", &AlertServiceImpl::UpdateMedicalProfile);
+    Repair("DeleteMedicalProfile", &AlertServiceImpl::DeleteMedicalProfile);
   }
 
   grpc::ServerUnaryReactor* RaiseAlert(grpc::CallbackServerContext* context,
@@ -48,6 +52,8 @@ class AlertServiceImpl final : public RepairsText<mayday::v1::AlertService> {
                                        mayday::v1::Case* response) override;
   grpc::ServerWriteReactor<mayday::v1::CaseEvent>* WatchCase(
       grpc::CallbackServerContext* context, const mayday::v1::WatchCaseRequest* request) override;
+  grpc::ServerWriteReactor<mayday::v1::CrewPosition>* WatchCrew(
+      grpc::CallbackServerContext* context, const mayday::v1::WatchCrewRequest* request) override;
   grpc::ServerUnaryReactor* PostMessage(grpc::CallbackServerContext* context,
                                         const mayday::v1::PostMessageRequest* request,
                                         mayday::v1::CaseEvent* response) override;
@@ -73,6 +79,17 @@ class AlertServiceImpl final : public RepairsText<mayday::v1::AlertService> {
   grpc::ServerUnaryReactor* GetSafetyTimer(grpc::CallbackServerContext* context,
                                            const mayday::v1::GetSafetyTimerRequest* request,
                                            mayday::v1::SafetyTimer* response) override;
+
+  // Medical profiles (services/medical_profiles.h).
+  grpc::ServerUnaryReactor* GetMedicalProfile(grpc::CallbackServerContext* context,
+                                              const mayday::v1::GetMedicalProfileRequest* request,
+                                              mayday::v1::MedicalProfile* response) override;
+  grpc::ServerUnaryReactor* UpdateMedicalProfile(
+      grpc::CallbackServerContext* context, const mayday::v1::UpdateMedicalProfileRequest* request,
+      mayday::v1::MedicalProfile* response) override;
+  grpc::ServerUnaryReactor* DeleteMedicalProfile(
+      grpc::CallbackServerContext* context, const mayday::v1::DeleteMedicalProfileRequest* request,
+      google::protobuf::Empty* response) override;
 
  private:
   // Applies a member's `change` to their case `name`; NOT_FOUND if the case

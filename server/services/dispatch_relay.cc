@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -43,17 +45,23 @@ grpc::Status HolderEnded(const std::string& address, const grpc::Status& status)
   return ToGrpcStatus(DispatchRelay::FromHolder(address, status));
 }
 
-// A crew's Subscribe on a standby: the holder's stream, passed through.
-class SubscribeRelay : public QueuedWriter<mayday::v1::ResponderUpdate>, public CappedStream {
+// A server stream on a standby (a crew's Subscribe, a member's WatchCrew):
+// the holder's stream, passed through. `start` makes the call on the
+// holder's stub.
+template <typename Request, typename Response>
+class StreamRelay : public QueuedWriter<Response>, public CappedStream {
  public:
-  SubscribeRelay(const ServiceContext& services, grpc::CallbackServerContext* context,
-                 const mayday::v1::SubscribeRequest& request)
-      : QueuedWriter(/*max_queued=*/256), link_(std::make_shared<Link<SubscribeRelay>>()) {
-    auto principal = services.auth->Require(*context, Role::kResponder);
+  using Start = std::function<void(std::shared_ptr<grpc::Channel>, grpc::ClientContext*,
+                                   const Request*, grpc::ClientReadReactor<Response>*)>;
+
+  StreamRelay(const ServiceContext& services, grpc::CallbackServerContext* context,
+              const Request& request, Role role, const Start& start)
+      : QueuedWriter<Response>(/*max_queued=*/256), link_(std::make_shared<Link<StreamRelay>>()) {
+    auto principal = services.auth->Require(*context, role);
     absl::StatusOr<DispatchRelay::Holder> holder =
         principal.ok() ? services.relay->FindHolder() : principal.status();
     if (!holder.ok()) {
-      End(ToGrpcStatus(holder.status()));
+      this->End(ToGrpcStatus(holder.status()));
       return;
     }
     session_.Open(services.sessions, *principal, this);
@@ -64,33 +72,32 @@ class SubscribeRelay : public QueuedWriter<mayday::v1::ResponderUpdate>, public 
     link_->channel = holder->channel;
     services.relay->Carry(*context, &link_->upstream, /*unary=*/false);
     auto* upstream = new Upstream(link_, holder->address);
-    mayday::v1::ResponderService::Stub stub(holder->channel);
-    stub.async()->Subscribe(&link_->upstream, &request, upstream);
+    start(holder->channel, &link_->upstream, &request, upstream);
     upstream->Start();
   }
 
   void Evict(absl::Status status) override {
-    EndNow(ToGrpcStatus(status));
+    this->EndNow(ToGrpcStatus(status));
     link_->upstream.TryCancel();
   }
 
  private:
-  // The holder's stream: each update goes on to the crew.
-  class Upstream : public grpc::ClientReadReactor<mayday::v1::ResponderUpdate> {
+  // The holder's stream: each message goes on to the caller.
+  class Upstream : public grpc::ClientReadReactor<Response> {
    public:
-    Upstream(std::shared_ptr<Link<SubscribeRelay>> link, std::string address)
+    Upstream(std::shared_ptr<Link<StreamRelay>> link, std::string address)
         : link_(std::move(link)), address_(std::move(address)) {}
 
     void Start() {
-      StartRead(&update_);
-      StartCall();
+      this->StartRead(&message_);
+      this->StartCall();
     }
 
    private:
     void OnReadInitialMetadataDone(bool ok) override {
       if (!ok) return;  // the call failed: OnDone says how
       absl::MutexLock lock(&link_->mu);
-      // The holder attached the stream: offers made from now on reach it.
+      // The holder attached the stream: what it sends from now on reaches it.
       if (link_->downstream != nullptr) link_->downstream->SendHeaders();
     }
 
@@ -98,11 +105,11 @@ class SubscribeRelay : public QueuedWriter<mayday::v1::ResponderUpdate>, public 
       if (!ok) return;  // the holder's stream ended: OnDone says how
       {
         absl::MutexLock lock(&link_->mu);
-        if (link_->downstream == nullptr) return;  // the crew left; OnDone follows the cancel
-        link_->downstream->Push(std::move(update_));
+        if (link_->downstream == nullptr) return;  // the caller left; OnDone follows the cancel
+        link_->downstream->Push(std::move(message_));
       }
-      update_.Clear();
-      StartRead(&update_);
+      message_.Clear();
+      this->StartRead(&message_);
     }
 
     void OnDone(const grpc::Status& status) override {
@@ -113,9 +120,9 @@ class SubscribeRelay : public QueuedWriter<mayday::v1::ResponderUpdate>, public 
       delete this;
     }
 
-    const std::shared_ptr<Link<SubscribeRelay>> link_;
+    const std::shared_ptr<Link<StreamRelay>> link_;
     const std::string address_;
-    mayday::v1::ResponderUpdate update_;
+    Response message_;
   };
 
   void OnStreamDone() override {
@@ -124,10 +131,10 @@ class SubscribeRelay : public QueuedWriter<mayday::v1::ResponderUpdate>, public 
       absl::MutexLock lock(&link_->mu);
       link_->downstream = nullptr;
     }
-    link_->upstream.TryCancel();  // the crew left: so does the holder's stream
+    link_->upstream.TryCancel();  // the caller left: so does the holder's stream
   }
 
-  const std::shared_ptr<Link<SubscribeRelay>> link_;
+  const std::shared_ptr<Link<StreamRelay>> link_;
   TokenSessions::Ticket session_;
 };
 
@@ -327,7 +334,27 @@ absl::Status DispatchRelay::FromHolder(const std::string& address, const grpc::S
 grpc::ServerWriteReactor<mayday::v1::ResponderUpdate>* RelaySubscribe(
     const ServiceContext& services, grpc::CallbackServerContext* context,
     const mayday::v1::SubscribeRequest& request) {
-  return new SubscribeRelay(services, context, request);
+  using Relay = StreamRelay<mayday::v1::SubscribeRequest, mayday::v1::ResponderUpdate>;
+  return new Relay(services, context, request, Role::kResponder,
+                   [](std::shared_ptr<grpc::Channel> channel, grpc::ClientContext* upstream,
+                      const mayday::v1::SubscribeRequest* request,
+                      grpc::ClientReadReactor<mayday::v1::ResponderUpdate>* reactor) {
+                     mayday::v1::ResponderService::Stub(channel).async()->Subscribe(
+                         upstream, request, reactor);
+                   });
+}
+
+grpc::ServerWriteReactor<mayday::v1::CrewPosition>* RelayWatchCrew(
+    const ServiceContext& services, grpc::CallbackServerContext* context,
+    const mayday::v1::WatchCrewRequest& request) {
+  using Relay = StreamRelay<mayday::v1::WatchCrewRequest, mayday::v1::CrewPosition>;
+  return new Relay(services, context, request, Role::kMember,
+                   [](std::shared_ptr<grpc::Channel> channel, grpc::ClientContext* upstream,
+                      const mayday::v1::WatchCrewRequest* request,
+                      grpc::ClientReadReactor<mayday::v1::CrewPosition>* reactor) {
+                     mayday::v1::AlertService::Stub(channel).async()->WatchCrew(upstream, request,
+                                                                                reactor);
+                   });
 }
 
 grpc::ServerReadReactor<mayday::v1::ReportLocationRequest>* RelayReportLocation(

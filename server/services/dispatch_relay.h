@@ -11,7 +11,8 @@
 //
 //   - Unary calls wait for the holder at most `unary_deadline` (or the
 //     caller's own deadline if sooner).
-//   - A relayed Subscribe is the holder's Subscribe passed through: its
+//   - A relayed Subscribe (or a member's WatchCrew: crews report where
+//     dispatch runs) is the holder's stream passed through: its
 //     headers once the holder attached it, then each update; when the
 //     holder's stream ends (it stopped, or dispatch moved), so does the
 //     crew's, with that status, and the crew subscribes again.
@@ -36,6 +37,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "mayday/v1/alert_service.grpc.pb.h"
 #include "mayday/v1/responder_service.grpc.pb.h"
 
 namespace mayday::server {
@@ -99,10 +101,14 @@ class DispatchRelay {
 };
 
 // The relayed streams: `services.relay` must be set. The caller was not
-// checked yet: these check it (a responder), then relay.
+// checked yet: these check it (a responder; a member for WatchCrew), then
+// relay.
 grpc::ServerWriteReactor<mayday::v1::ResponderUpdate>* RelaySubscribe(
     const ServiceContext& services, grpc::CallbackServerContext* context,
     const mayday::v1::SubscribeRequest& request);
+grpc::ServerWriteReactor<mayday::v1::CrewPosition>* RelayWatchCrew(
+    const ServiceContext& services, grpc::CallbackServerContext* context,
+    const mayday::v1::WatchCrewRequest& request);
 grpc::ServerReadReactor<mayday::v1::ReportLocationRequest>* RelayReportLocation(
     const ServiceContext& services, grpc::CallbackServerContext* context,
     mayday::v1::ReportLocationResponse* response);

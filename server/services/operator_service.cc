@@ -14,6 +14,7 @@
 #include "rpc/validation.h"
 #include "services/admit.h"
 #include "services/audit_trail.h"
+#include "services/medical_profiles.h"
 
 namespace mayday::server {
 namespace {
@@ -160,6 +161,20 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListSafetyTimers(
     AuditRead(*agent, "timers.list", "timers",
               absl::StrCat(response->timers_size(), " timers",
                            request->running_only() ? ", running only" : ""));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* OperatorServiceImpl::GetMedicalProfile(
+    grpc::CallbackServerContext* context, const mayday::v1::GetMemberMedicalProfileRequest* request,
+    mayday::v1::MedicalProfile* response) {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
+    auto agent =
+        Admit(services_, *context, Role::kOperator, CallClass::kStaffReads, "GetMedicalProfile");
+    if (!agent.ok()) return agent.status();
+    auto profile = ReadMedicalProfileForDesk(services_, *agent, request->name());
+    if (!profile.ok()) return profile.status();
+    *response = *std::move(profile);
     return absl::OkStatus();
   });
 }

@@ -17,6 +17,7 @@ class OperatorServiceImpl final : public RepairsText<mayday::v1::OperatorService
     Repair("GetCase", &OperatorServiceImpl::GetCase);
     Repair("ListCaseEvents", &OperatorServiceImpl::ListCaseEvents);
     Repair("ListSafetyTimers", &OperatorServiceImpl::ListSafetyTimers);
+    Repair("GetMedicalProfile", &OperatorServiceImpl::GetMedicalProfile);
     Repair("WatchCases", &OperatorServiceImpl::WatchCases);
     Repair("ListResponders", &OperatorServiceImpl::ListResponders);
     Repair("PostMessage", &OperatorServiceImpl::PostMessage);
@@ -49,6 +50,10 @@ class OperatorServiceImpl final : public RepairsText<mayday::v1::OperatorService
   grpc::ServerUnaryReactor* ListSafetyTimers(
       grpc::CallbackServerContext* context, const mayday::v1::ListSafetyTimersRequest* request,
       mayday::v1::ListSafetyTimersResponse* response) override;
+  grpc::ServerUnaryReactor* GetMedicalProfile(
+      grpc::CallbackServerContext* context,
+      const mayday::v1::GetMemberMedicalProfileRequest* request,
+      mayday::v1::MedicalProfile* response) override;
   grpc::ServerWriteReactor<mayday::v1::CaseEvent>* WatchCases(
       grpc::CallbackServerContext* context, const mayday::v1::WatchCasesRequest* request) override;
   grpc::ServerUnaryReactor* ListResponders(grpc::CallbackServerContext* context,

@@ -10,6 +10,7 @@
 #include "rpc/unary.h"
 #include "rpc/validation.h"
 #include "services/admit.h"
+#include "services/medical_profiles.h"
 #include "services/responder_streams_rpc.h"
 
 namespace mayday::server {
@@ -136,6 +137,19 @@ grpc::ServerUnaryReactor* ResponderServiceImpl::PostMessage(
         });
     if (!posted.ok()) return posted.status();
     *response = std::move(posted->event);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ResponderServiceImpl::GetCaseMedicalProfile(
+    grpc::CallbackServerContext* context, const mayday::v1::GetCaseMedicalProfileRequest* request,
+    mayday::v1::MedicalProfile* response) {
+  return FinishUnary(services_.calls, context, [=, this]() -> absl::Status {
+    auto crew = services_.auth->Require(*context, Role::kResponder);
+    if (!crew.ok()) return crew.status();
+    auto profile = ReadMedicalProfileForCrew(services_, *crew, request->case_());
+    if (!profile.ok()) return profile.status();
+    *response = *std::move(profile);
     return absl::OkStatus();
   });
 }

@@ -19,6 +19,7 @@ class ResponderServiceImpl final : public RepairsText<mayday::v1::ResponderServi
     Repair("DeclineOffer", &ResponderServiceImpl::DeclineOffer);
     Repair("UpdateProgress", &ResponderServiceImpl::UpdateProgress);
     Repair("PostMessage", &ResponderServiceImpl::PostMessage);
+    Repair("GetCaseMedicalProfile", &ResponderServiceImpl::GetCaseMedicalProfile);
   }
 
   grpc::ServerUnaryReactor* SetDuty(grpc::CallbackServerContext* context,
@@ -40,6 +41,10 @@ class ResponderServiceImpl final : public RepairsText<mayday::v1::ResponderServi
   grpc::ServerUnaryReactor* PostMessage(grpc::CallbackServerContext* context,
                                         const mayday::v1::PostMessageRequest* request,
                                         mayday::v1::CaseEvent* response) override;
+
+  grpc::ServerUnaryReactor* GetCaseMedicalProfile(
+      grpc::CallbackServerContext* context, const mayday::v1::GetCaseMedicalProfileRequest* request,
+      mayday::v1::MedicalProfile* response) override;
 
  private:
   // Applies `change` to the case named in `case_name` if it is assigned to

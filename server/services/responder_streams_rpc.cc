@@ -81,6 +81,8 @@ class ReportLocationReactor : public grpc::ServerReadReactor<mayday::v1::ReportL
                         mayday::v1::ReportLocationResponse* response, const absl::Status& here)
       : dispatcher_(services.dispatcher),
         positions_(services.positions),
+        crews_(services.crews),
+        clock_(services.clock),
         streams_(services.streams),
         response_(response) {
     auto principal = services.auth->Require(*context, Role::kResponder);
@@ -136,6 +138,7 @@ class ReportLocationReactor : public grpc::ServerReadReactor<mayday::v1::ReportL
         dispatcher_->ReportPosition(responder_id_, request_.location());
     if (!receipt.ok()) return receipt.status();
     positions_->Record(responder_id_, request_.location(), receipt->on_case);
+    crews_->Reported(responder_id_, request_.location(), clock_->Now());
     if (receipt->device_clock_offset.has_value()) {
       absl::MutexLock lock(&mu_);
       ++clock_off_;
@@ -163,6 +166,8 @@ class ReportLocationReactor : public grpc::ServerReadReactor<mayday::v1::ReportL
 
   Dispatcher* const dispatcher_;
   PositionLog* const positions_;
+  CrewWatch* const crews_;
+  const base::Clock* const clock_;
   StreamCaps* const streams_;
   mayday::v1::ReportLocationResponse* const response_;
   std::string responder_id_;

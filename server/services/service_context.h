@@ -10,6 +10,8 @@
 #include "cases/event_hub.h"
 #include "cases/timer_keeper.h"
 #include "dispatcher/dispatcher.h"
+#include "medical/profile_keys.h"
+#include "responders/crew_watch.h"
 #include "responders/position_log.h"
 #include "rpc/call_pool.h"
 #include "rpc/rate_limits.h"
@@ -44,6 +46,8 @@ struct ServiceContext {
   DispatchRelay* relay = nullptr;
   const base::Clock* clock = nullptr;
   PositionLog* positions = nullptr;
+  // Crews' positions for the members waiting for them (WatchCrew).
+  CrewWatch* crews = nullptr;
   // Per-principal budgets of the chatty calls (services/admit.h).
   RateLimiter* limits = nullptr;
   // Open streams per principal, and how many each may hold.
@@ -57,6 +61,9 @@ struct ServiceContext {
   Metrics* metrics = nullptr;
   // Fires members' safety timers (cases/timer_keeper.h).
   TimerKeeper* timers = nullptr;
+  // The keys members' medical profiles are sealed with; null: the server
+  // keeps none (started without a medical key file).
+  const ProfileKeys* medical_keys = nullptr;
 
   // Where a call that needs dispatch runs: here, or relayed to the holder.
   // A call that another replica relayed here is never relayed on: a

@@ -274,6 +274,19 @@ CREATE INDEX safety_timers_by_member ON safety_timers (member, state);
 CREATE INDEX safety_timers_by_change ON safety_timers (update_time_us);
 )sql";
 
+// Version 12: members' medical profiles (AlertService.UpdateMedicalProfile),
+// sealed with AES-256-GCM (medical/profile_keys.h) under the key key_id
+// names; never in clear. Deleted rows leave the file: the writer runs with
+// secure_delete (sqlite_store.cc).
+constexpr char kMigration12[] = R"sql(
+CREATE TABLE medical_profiles (
+  member TEXT NOT NULL PRIMARY KEY,
+  key_id TEXT NOT NULL,
+  sealed BLOB NOT NULL,
+  update_time_us INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "cases, case_events and tokens", kMigration1},
     {2, "case_notes", kMigration2},
@@ -289,6 +302,7 @@ constexpr Migration kMigrations[] = {
      ChainStoredEvents},
     {10, "member_pins: members' cancel and duress PINs, hashed", kMigration10},
     {11, "safety_timers: members' safety timers", kMigration11},
+    {12, "medical_profiles: members' medical profiles, sealed", kMigration12},
 };
 
 // The triggers that refuse changing or removing rows of the tables that

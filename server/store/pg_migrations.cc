@@ -162,12 +162,23 @@ CREATE INDEX safety_timers_by_member ON safety_timers (member, state);
 CREATE INDEX safety_timers_by_change ON safety_timers (update_time_us);
 )sql";
 
+// Version 6: members' medical profiles, as the SQLite file's version 12.
+constexpr char kMigration6[] = R"sql(
+CREATE TABLE medical_profiles (
+  member text NOT NULL PRIMARY KEY,
+  key_id text NOT NULL,
+  sealed bytea NOT NULL,
+  update_time_us bigint NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "the store's tables as of the SQLite file's version 9", kMigration1},
     {2, "replicas: case_events_by_chain, dispatch_leases", kMigration2},
     {3, "replicas: dispatch_leases.address", kMigration3},
     {4, "member_pins: members' cancel and duress PINs, hashed", kMigration4},
     {5, "safety_timers: members' safety timers", kMigration5},
+    {6, "medical_profiles: members' medical profiles, sealed", kMigration6},
 };
 
 constexpr char kCreateMigrationsTable[] = R"sql(

@@ -80,6 +80,15 @@ absl::StatusOr<std::vector<mayday::v1::SafetyTimer>> SelectTimers(Database& db, 
                                                                   int limit);
 absl::Status UpsertTimer(Database& db, const mayday::v1::SafetyTimer& timer);
 
+// Members' medical profiles (profiles.cc). SelectProfile returns the
+// database's own errors (callers word them).
+absl::StatusOr<std::optional<StoredProfile>> SelectProfile(Database& db, absl::string_view member);
+absl::StatusOr<std::vector<StoredProfile>> SelectProfilesNotSealedWith(Database& db,
+                                                                       absl::string_view key_id,
+                                                                       int limit);
+absl::Status UpsertProfile(Database& db, const StoredProfile& profile);
+absl::StatusOr<bool> RemoveProfile(Database& db, absl::string_view member);
+
 // Store::GetPins and WriteTxn::PutPins (pins.cc).
 absl::StatusOr<std::optional<MemberPins>> SelectPins(Database& db, absl::string_view member);
 absl::Status UpsertPins(Database& db, const MemberPins& pins);

@@ -106,6 +106,18 @@ absl::Status BatchTxn::PutTimer(const mayday::v1::SafetyTimer& timer) {
   return UpsertTimer(db_, timer);
 }
 
+absl::StatusOr<std::optional<StoredProfile>> BatchTxn::GetProfile(std::string_view member) {
+  return InWrite(SelectProfile(db_, ToAbsl(member)));
+}
+
+absl::Status BatchTxn::PutProfile(const StoredProfile& profile) {
+  return UpsertProfile(db_, profile);
+}
+
+absl::StatusOr<bool> BatchTxn::DeleteProfile(std::string_view member) {
+  return RemoveProfile(db_, ToAbsl(member));
+}
+
 absl::Status BatchTxn::AppendAudit(const AuditEntry& entry) { return InsertAudit(db_, entry); }
 
 absl::Status BatchTxn::CheckDispatchLease(std::string_view region, std::string_view holder,
@@ -538,6 +550,17 @@ absl::StatusOr<std::vector<TokenRecord>> SqlStore::ListTokens() {
 absl::StatusOr<std::optional<MemberPins>> SqlStore::GetPins(std::string_view member) {
   return Read<std::optional<MemberPins>>(
       [&](Database& db) { return SelectPins(db, ToAbsl(member)); });
+}
+
+absl::StatusOr<std::optional<StoredProfile>> SqlStore::GetProfile(std::string_view member) {
+  return Read<std::optional<StoredProfile>>(
+      [&](Database& db) { return AsRead(SelectProfile(db, ToAbsl(member))); });
+}
+
+absl::StatusOr<std::vector<StoredProfile>> SqlStore::ListProfilesNotSealedWith(
+    std::string_view key_id, int limit) {
+  return Read<std::vector<StoredProfile>>(
+      [&](Database& db) { return SelectProfilesNotSealedWith(db, ToAbsl(key_id), limit); });
 }
 
 absl::StatusOr<mayday::v1::SafetyTimer> SqlStore::GetTimer(std::string_view timer_id) {

@@ -47,6 +47,9 @@ class BatchTxn final : public WriteTxn {
   absl::StatusOr<TokenRecord> RevokeToken(std::string_view token_id) override;
   absl::StatusOr<std::optional<MemberPins>> GetPins(std::string_view member) override;
   absl::Status PutPins(const MemberPins& pins) override;
+  absl::StatusOr<std::optional<StoredProfile>> GetProfile(std::string_view member) override;
+  absl::Status PutProfile(const StoredProfile& profile) override;
+  absl::StatusOr<bool> DeleteProfile(std::string_view member) override;
   absl::StatusOr<mayday::v1::SafetyTimer> GetTimer(std::string_view timer_id) override;
   absl::StatusOr<std::optional<mayday::v1::SafetyTimer>> FindTimer(
       std::string_view member, std::string_view request_id) override;
@@ -92,6 +95,9 @@ class SqlStore : public Store {
   absl::StatusOr<TokenRecord> FindToken(std::string_view token_hash) override;
   absl::StatusOr<std::vector<TokenRecord>> ListTokens() override;
   absl::StatusOr<std::optional<MemberPins>> GetPins(std::string_view member) override;
+  absl::StatusOr<std::optional<StoredProfile>> GetProfile(std::string_view member) override;
+  absl::StatusOr<std::vector<StoredProfile>> ListProfilesNotSealedWith(std::string_view key_id,
+                                                                       int limit) override;
   absl::StatusOr<mayday::v1::SafetyTimer> GetTimer(std::string_view timer_id) override;
   absl::StatusOr<std::vector<mayday::v1::SafetyTimer>> ListTimers(bool running_only,
                                                                   int limit) override;

@@ -85,6 +85,12 @@ absl::Status Configure(Database& db, StoreOptions::Sync sync) {
   // temporary file, a write system call per page. They live only until the
   // batch commits.
   if (status.ok()) status = SetPragma(db, "PRAGMA temp_store = MEMORY", "");
+  // A deleted or replaced row's bytes are overwritten with zeros, not left
+  // in free space: a member's deleted medical profile (sealed, but still)
+  // leaves the file at the next checkpoint. Measured with mayday-seed
+  // writing 50,000 case histories (every event rewrites its case's row):
+  // time with / without, median of 5 pairs, 0.94 (0.84 to 1.17), i.e. noise.
+  if (status.ok()) status = SetPragma(db, "PRAGMA secure_delete = ON", "1");
   return status;
 }
 

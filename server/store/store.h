@@ -121,6 +121,15 @@ struct MemberPins {
   absl::Time update_time;   // when they were last set or cleared
 };
 
+// A member's medical profile as stored: sealed (medical/profile_keys.h),
+// never in clear.
+struct StoredProfile {
+  std::string member;      // "members/{id}"
+  std::string key_id;      // the key that sealed it
+  std::string sealed;      // the sealed bytes
+  absl::Time update_time;  // when the member last replaced it
+};
+
 // The public id of a token: the first 16 hex digits of its hash, enough to
 // tell tokens apart and useless to authenticate with.
 std::string TokenId(absl::string_view token_hash);
@@ -236,6 +245,13 @@ class WriteTxn {
   // member is empty, or a duress hash is given without a cancel hash.
   virtual absl::StatusOr<std::optional<MemberPins>> GetPins(std::string_view member) = 0;
   virtual absl::Status PutPins(const MemberPins& pins) = 0;
+  // Members' medical profiles (profiles.cc): as Store::GetProfile, seeing
+  // the batch's earlier writes; storing `profile` for profile.member,
+  // replacing what it had (INVALID_ARGUMENT without a member, a key id or
+  // sealed bytes); removing the member's profile (false if it had none).
+  virtual absl::StatusOr<std::optional<StoredProfile>> GetProfile(std::string_view member) = 0;
+  virtual absl::Status PutProfile(const StoredProfile& profile) = 0;
+  virtual absl::StatusOr<bool> DeleteProfile(std::string_view member) = 0;
   // Safety timers (timers.cc): the timer with id `timer_id` (NOT_FOUND if
   // none); the member's timer started with `request_id`, and its running
   // one, if any; and storing `timer` (inserted, or replacing the one with
@@ -446,6 +462,14 @@ class Store {
   // The cancel PINs of `member` ("members/{id}"); nullopt if it never set
   // any.
   virtual absl::StatusOr<std::optional<MemberPins>> GetPins(std::string_view member) = 0;
+
+  // The medical profile of `member` ("members/{id}"), sealed; nullopt if
+  // it keeps none.
+  virtual absl::StatusOr<std::optional<StoredProfile>> GetProfile(std::string_view member) = 0;
+  // Up to `limit` (1..1000) profiles sealed with a key other than
+  // `key_id`, by member: what a key rotation re-seals.
+  virtual absl::StatusOr<std::vector<StoredProfile>> ListProfilesNotSealedWith(
+      std::string_view key_id, int limit) = 0;
 
   // The safety timer with id `timer_id` (the part after "timers/");
   // NOT_FOUND if none.

@@ -55,6 +55,13 @@ class StoreWrapper : public Store {
   absl::StatusOr<std::optional<MemberPins>> GetPins(std::string_view member) override {
     return wrapped_->GetPins(member);
   }
+  absl::StatusOr<std::optional<StoredProfile>> GetProfile(std::string_view member) override {
+    return wrapped_->GetProfile(member);
+  }
+  absl::StatusOr<std::vector<StoredProfile>> ListProfilesNotSealedWith(std::string_view key_id,
+                                                                       int limit) override {
+    return wrapped_->ListProfilesNotSealedWith(key_id, limit);
+  }
   absl::StatusOr<mayday::v1::SafetyTimer> GetTimer(std::string_view timer_id) override {
     return wrapped_->GetTimer(timer_id);
   }

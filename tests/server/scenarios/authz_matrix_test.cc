@@ -141,6 +141,15 @@ std::vector<Row> Rows() {
                     return StreamOutcome<v1::CaseEvent>(*context, reader);
                   },
                   MemberCall(OK, NF)});
+  rows.push_back({"AlertService.WatchCrew", Service::kAlert, false,
+                  [](Scene& s, Principal p) {
+                    v1::WatchCrewRequest r;
+                    r.set_name(s.assigned_case());
+                    auto context = s.Context(p, Service::kAlert, kQuietStream);
+                    auto reader = s.server().Alerts()->WatchCrew(context.get(), r);
+                    return StreamOutcome<v1::CrewPosition>(*context, reader);
+                  },
+                  MemberCall(OK, NF)});
   rows.push_back({"AlertService.PostMessage", Service::kAlert, true,
                   [](Scene& s, Principal p) {
                     v1::PostMessageRequest r;
@@ -223,6 +232,33 @@ std::vector<Row> Rows() {
                   },
                   MemberCall(OK, NF)});
 
+  // Medical profiles: a member's own (A keeps one, B none); its crew and
+  // the desk below.
+  rows.push_back({"AlertService.GetMedicalProfile", Service::kAlert, false,
+                  [](Scene& s, Principal p) {
+                    v1::MedicalProfile out;
+                    return s.server().Alerts()->GetMedicalProfile(
+                        s.Context(p, Service::kAlert).get(), v1::GetMedicalProfileRequest(), &out);
+                  },
+                  MemberCall(OK, NF)});
+  rows.push_back({"AlertService.UpdateMedicalProfile", Service::kAlert, true,
+                  [](Scene& s, Principal p) {
+                    v1::UpdateMedicalProfileRequest r;
+                    r.mutable_profile()->add_allergies("latex");
+                    v1::MedicalProfile out;
+                    return s.server().Alerts()->UpdateMedicalProfile(
+                        s.Context(p, Service::kAlert).get(), r, &out);
+                  },
+                  MemberCall(OK, OK)});
+  rows.push_back({"AlertService.DeleteMedicalProfile", Service::kAlert, true,
+                  [](Scene& s, Principal p) {
+                    google::protobuf::Empty out;
+                    return s.server().Alerts()->DeleteMedicalProfile(
+                        s.Context(p, Service::kAlert).get(), v1::DeleteMedicalProfileRequest(),
+                        &out);
+                  },
+                  MemberCall(OK, OK)});
+
   // --- ResponderService: responders only; a case only while it is theirs.
   rows.push_back({"ResponderService.SetDuty", Service::kResponder, true,
                   [](Scene& s, Principal p) {
@@ -282,6 +318,18 @@ std::vector<Row> Rows() {
                         s.Context(p, Service::kResponder).get(), r, &c);
                   },
                   ResponderCall(NF, OK, NF)});
+  // The assigned case is A's medical case: its crew reads A's profile, the
+  // crew only offered a case (a road one of A's) and the unrelated crew
+  // learn nothing.
+  rows.push_back({"ResponderService.GetCaseMedicalProfile", Service::kResponder, false,
+                  [](Scene& s, Principal p) {
+                    v1::GetCaseMedicalProfileRequest r;
+                    r.set_case_(s.assigned_case());
+                    v1::MedicalProfile out;
+                    return s.server().Responders()->GetCaseMedicalProfile(
+                        s.Context(p, Service::kResponder).get(), r, &out);
+                  },
+                  ResponderCall(NF, OK, NF)});
   rows.push_back({"ResponderService.PostMessage", Service::kResponder, true,
                   [](Scene& s, Principal p) {
                     v1::PostMessageRequest r;
@@ -332,6 +380,15 @@ std::vector<Row> Rows() {
         v1::ListSafetyTimersResponse out;
         return ops(s)->ListSafetyTimers(s.Context(p, Service::kOperator).get(),
                                         v1::ListSafetyTimersRequest(), &out);
+      },
+      OperatorCall(OK, OK)));
+  rows.push_back(op(
+      "OperatorService.GetMedicalProfile", false,
+      [ops](Scene& s, Principal p) {
+        v1::GetMemberMedicalProfileRequest r;
+        r.set_name("members/alice/medicalProfile");
+        v1::MedicalProfile out;
+        return ops(s)->GetMedicalProfile(s.Context(p, Service::kOperator).get(), r, &out);
       },
       OperatorCall(OK, OK)));
   rows.push_back(op(

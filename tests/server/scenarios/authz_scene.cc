@@ -130,6 +130,14 @@ Scene::Scene()
   v1::SafetyTimer started;
   Must(alerts->StartSafetyTimer(Call(member_a_).get(), timer, &started), "starting A's timer");
   running_timer_ = started.name();
+
+  // A's medical profile (the assigned case is A's medical case).
+  v1::UpdateMedicalProfileRequest profile;
+  profile.mutable_profile()->add_allergies("penicillin");
+  profile.mutable_profile()->set_blood_group(v1::MedicalProfile::BLOOD_GROUP_O_NEGATIVE);
+  v1::MedicalProfile stored;
+  Must(alerts->UpdateMedicalProfile(Call(member_a_).get(), profile, &stored),
+       "storing A's medical profile");
 }
 
 Scene::~Scene() = default;

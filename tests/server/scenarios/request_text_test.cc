@@ -131,6 +131,7 @@ TEST_CASE("What people type is the only text cleaned of control characters") {
                      "mayday.v1.CancelCaseRequest.reason",
                      "mayday.v1.CreateCaseNoteRequest.text",
                      "mayday.v1.EscalateCaseRequest.reason",
+                     "mayday.v1.MedicalProfile.note",
                      "mayday.v1.PostMessageRequest.text",
                      "mayday.v1.RaiseAlertRequest.note",
                      "mayday.v1.RateCaseRequest.comment",

@@ -1,6 +1,7 @@
 // A real maydayd in the test process; see test_server.h.
 #include "test_server.h"
 
+#include <fstream>
 #include <random>
 #include <stdexcept>
 #include <utility>
@@ -44,6 +45,10 @@ void TestServer::Start() {
   options.store = store_;
   options.dispatch.offer_timeout = offer_timeout_;
   options.tls = tls_;
+  options.medical_key_file = medical_key_path();
+  if (!std::filesystem::exists(options.medical_key_file)) {
+    WriteMedicalKeyFile(options.medical_key_file, {{"test-1", kTestMedicalKey}});
+  }
   if (configure_) configure_(options);
   auto started = server::Server::Start(options);
   if (!started.ok()) throw std::runtime_error(started.status().ToString());
@@ -55,6 +60,18 @@ void TestServer::Restart(const std::function<void()>& while_stopped) {
   server_.reset();
   if (while_stopped) while_stopped();
   Start();
+}
+
+void WriteMedicalKeyFile(const std::string& path,
+                         const std::vector<std::pair<std::string, std::string>>& keys) {
+  {
+    std::ofstream out(path, std::ios::trunc);
+    out << "# test keys\n";
+    for (const auto& [id, hex] : keys) out << id << " " << hex << "\n";
+    if (!out) throw std::runtime_error("cannot write " + path);
+  }
+  std::filesystem::permissions(
+      path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 std::string TestServer::address() const { return absl::StrCat("127.0.0.1:", server_->port()); }

@@ -52,6 +52,9 @@ class TestServer {
 
   std::string address() const;
   std::string db_path() const { return (dir_.path() / "mayday.db").string(); }
+  // The medical key file every start is given (written with
+  // kTestMedicalKey on the first start unless it exists already).
+  std::string medical_key_path() const { return (dir_.path() / "medical.keys").string(); }
   server::Server& server() { return *server_; }
 
   // A new token for `subject` in `role` ("member", "responder", "operator").
@@ -72,6 +75,15 @@ class TestServer {
   std::function<void(server::ServerOptions&)> configure_;
   std::unique_ptr<server::Server> server_;
 };
+
+// A medical key (64 hex digits) for tests; never one a server should use.
+inline constexpr char kTestMedicalKey[] =
+    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+// Writes a medical key file at `path` listing `keys` (id, 64 hex digits),
+// the first sealing, readable by its owner only.
+void WriteMedicalKeyFile(const std::string& path,
+                         const std::vector<std::pair<std::string, std::string>>& keys);
 
 // A client context carrying `token` and a deadline `timeout` from now.
 std::unique_ptr<grpc::ClientContext> Call(const std::string& token,
