@@ -102,7 +102,7 @@ watch_on=$(( (holder + 1) % 3 + 1 ))  # the other standby
 say "5 simulated crews, their calls spread round the three replicas ($every)"
 "$bin/mayday-sim" responders --server "$every" --token-file "$work/responders.tokens" \
   --center 52.3676,4.9041 --radius-m 4000 --fleet tow:2,patrol:1,ambulance:1,paramedic:1 \
-  --accept-delay-ms 500 --drive-seconds 3 --on-scene-seconds 2 --seed 7 \
+  --accept-delay-ms 500 --drive-seconds 12 --on-scene-seconds 2 --seed 7 \
   > >(sed -u 's/^/  [sim] /') 2>&1 &
 sim_pid=$!
 sleep 2

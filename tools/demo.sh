@@ -45,17 +45,19 @@ echo "maydayd is serving on $server, its Prometheus metrics on $metrics"
 say "starting 5 simulated responders (2 tow trucks, 1 patrol, 1 ambulance, 1 paramedic)"
 "$bin/mayday-sim" responders --server "$server" --token-file "$work/responders.tokens" \
   --center 52.3676,4.9041 --radius-m 4000 --fleet tow:2,patrol:1,ambulance:1,paramedic:1 \
-  --accept-delay-ms 500 --drive-seconds 3 --on-scene-seconds 2 --seed 7 \
+  --accept-delay-ms 500 --drive-seconds 12 --on-scene-seconds 2 --seed 7 \
   > >(sed -u 's/^/  [sim] /') 2>&1 &
 sim_pid=$!
 sleep 2
 
 say "a member presses Road and Medical in the app"
 timeout 120 "$bin/mayday-panic" --server "$server" --token "$member" \
-  --note "flat tyre, hazard lights on" road 52.3702 4.8952 > >(sed -u 's/^/  [road] /') 2>&1 &
+  --note "flat tyre, hazard lights on" road 52.3702 4.8952 \
+  > >(tee "$work/road.out" | sed -u 's/^/  [road] /') 2>&1 &
 road=$!
 timeout 120 "$bin/mayday-panic" --server "$server" --token "$member" \
-  --note "father collapsed, breathing" medical 52.3600 4.8852 > >(sed -u 's/^/  [medical] /') 2>&1 &
+  --note "father collapsed, breathing" medical 52.3600 4.8852 \
+  > >(tee "$work/medical.out" | sed -u 's/^/  [medical] /') 2>&1 &
 medical=$!
 status=0
 wait "$road" || status=1
@@ -88,6 +90,13 @@ if [ "$status" -ne 0 ] || [ "$resolved" -ne 2 ]; then
   say "demo FAILED: $resolved of 2 cases resolved"
   exit 1
 fi
+# Each member's phone showed its crew coming (the "~ crew ..." lines).
+for side in road medical; do
+  if ! grep -q '^~ crew ' "$work/$side.out"; then
+    say "demo FAILED: the $side member never saw the crew coming"
+    exit 1
+  fi
+done
 say "stopping the responders and the server"
 cleanup
 trap - EXIT

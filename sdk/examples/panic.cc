@@ -1,6 +1,8 @@
 // mayday-panic: the two-button app on a command line. Raises a road or
 // medical alert, prints the case name, then prints one line per case event
-// until the case is resolved or cancelled.
+// until the case is resolved or cancelled, and, while a crew is coming,
+// where it is ("~ crew 1.2 km away, ETA 2 min, at ...") as the app's map
+// would show it.
 //
 //   mayday-panic --server HOST:PORT --token T [--tls-ca CA.pem]
 //                [--note TEXT] [--accuracy M] road|medical LAT LON
@@ -109,16 +111,31 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<mayday::sdk::Watch>> watch = (*client)->WatchCase(
       opened->name(), /*after_sequence=*/0,
       [](const mayday::v1::CaseEvent& event) {
-        std::cout << mayday::sdk::FormatEventLine(event) << std::endl;
+        std::cout << (mayday::sdk::FormatEventLine(event) + "\n") << std::flush;
       },
       [&mu, &end](const absl::Status& status) {
         absl::MutexLock lock(&mu);
         end = status;
       });
   if (!watch.ok()) return Fail(watch.status());
+  // The crew coming: nothing until one is assigned, ends once it is there.
+  absl::StatusOr<std::unique_ptr<mayday::sdk::Watch>> crew = (*client)->WatchCrew(
+      opened->name(),
+      [](const mayday::v1::CrewPosition& position) {
+        // One write per line: the case's events print from another thread.
+        std::cout << ("~ " + mayday::sdk::FormatCrewLine(position) + "\n") << std::flush;
+      },
+      [](const absl::Status& status) {
+        if (!status.ok() && !absl::IsCancelled(status)) {
+          std::cerr << "mayday-panic: the crew's position is not available: " << status.message()
+                    << "\n";
+        }
+      });
+  if (!crew.ok()) return Fail(crew.status());
 
   while (!(*watch)->WaitDone(absl::Milliseconds(100))) {
     if (interrupted.load()) {
+      (*crew)->Cancel();
       (*watch)->Cancel();
       (*watch)->WaitDone(absl::Seconds(5));
       std::cerr << "mayday-panic: interrupted; stopped watching " << opened->name()
@@ -126,6 +143,8 @@ int main(int argc, char** argv) {
       return 130;
     }
   }
+  (*crew)->Cancel();
+  (*crew)->WaitDone(absl::Seconds(5));
   absl::MutexLock lock(&mu);
   return end.ok() ? 0 : Fail(end);
 }

@@ -1,9 +1,11 @@
-// The C ABI's cancel PINs and safety timers (mayday/mayday.h) over
-// mayday::sdk::Client, as c_api.cc does the rest.
+// The C ABI's cancel PINs, safety timers, medical profile and crew watch
+// (mayday/mayday.h) over mayday::sdk::Client, as c_api.cc does the rest.
 #include <string>
 #include <utility>
 
 #include "c_api_internal.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
 #include "mayday/mayday.h"
 #include "mayday/sdk/client.h"
 
@@ -11,6 +13,7 @@ using mayday::sdk::c_api::CopyOut;
 using mayday::sdk::c_api::Fail;
 using mayday::sdk::c_api::Invalid;
 using mayday::sdk::c_api::OrEmpty;
+using mayday::sdk::c_api::ToCStatus;
 
 extern "C" {
 
@@ -85,6 +88,69 @@ mayday_status mayday_end_safety_timer(mayday_client* client, const char* timer_n
   }
   auto ended = client->client->EndSafetyTimer(timer_name, OrEmpty(pin));
   if (!ended.ok()) return Fail(ended.status());
+  return MAYDAY_OK;
+}
+
+mayday_status mayday_update_medical_profile(mayday_client* client, const char* json) {
+  if (client == nullptr || json == nullptr) return Invalid("client and json are required");
+  mayday::v1::MedicalProfile profile;
+  const auto parsed = google::protobuf::util::JsonStringToMessage(json, &profile);
+  if (!parsed.ok()) {
+    return Fail(absl::InvalidArgumentError(std::string("json is not a mayday.v1.MedicalProfile: ") +
+                                           std::string(parsed.message())));
+  }
+  auto stored = client->client->UpdateMedicalProfile(profile);
+  if (!stored.ok()) return Fail(stored.status());
+  return MAYDAY_OK;
+}
+
+mayday_status mayday_get_medical_profile(mayday_client* client, char* json, size_t json_size) {
+  if (client == nullptr || json == nullptr) return Invalid("client and json are required");
+  auto profile = client->client->GetMedicalProfile();
+  if (!profile.ok()) return Fail(profile.status());
+  std::string text;
+  const auto printed = google::protobuf::util::MessageToJsonString(*profile, &text);
+  if (!printed.ok()) return Fail(absl::InternalError(std::string(printed.message())));
+  return CopyOut(text, json, json_size);
+}
+
+mayday_status mayday_delete_medical_profile(mayday_client* client) {
+  if (client == nullptr) return Invalid("client is required");
+  const absl::Status deleted = client->client->DeleteMedicalProfile();
+  if (!deleted.ok()) return Fail(deleted);
+  return MAYDAY_OK;
+}
+
+mayday_status mayday_watch_crew_start(mayday_client* client, const char* case_name,
+                                      mayday_crew_callback on_position, mayday_end_callback on_end,
+                                      void* user, mayday_watch** out) {
+  if (client == nullptr || case_name == nullptr || out == nullptr) {
+    return Invalid("client, case_name and out are required");
+  }
+  *out = nullptr;
+  if (on_position == nullptr || on_end == nullptr) return Invalid("both callbacks are required");
+  auto watch = client->client->WatchCrew(
+      case_name,
+      [on_position, user](const mayday::v1::CrewPosition& position) {
+        mayday_crew_position c{};
+        c.struct_size = sizeof(c);
+        c.case_name = position.case_().c_str();
+        c.state = static_cast<mayday_case_state>(position.state());
+        c.latitude = position.location().latitude();
+        c.longitude = position.location().longitude();
+        c.accuracy_meters = position.location().horizontal_accuracy_meters();
+        c.distance_meters = position.distance_meters();
+        c.eta_seconds = position.eta_seconds();
+        c.report_time_unix_ms =
+            google::protobuf::util::TimeUtil::TimestampToMilliseconds(position.report_time());
+        on_position(&c, user);
+      },
+      [on_end, user](const absl::Status& status) {
+        const std::string message(status.message());
+        on_end(ToCStatus(status), message.c_str(), user);
+      });
+  if (!watch.ok()) return Fail(watch.status());
+  *out = new mayday_watch{std::move(*watch)};
   return MAYDAY_OK;
 }
 

@@ -224,6 +224,21 @@ absl::StatusOr<mayday::v1::CancelPinSettings> ClientImpl::GetCancelPins() {
   return CallOnce(&Stub::GetCancelPins, mayday::v1::GetCancelPinsRequest());
 }
 
+absl::StatusOr<mayday::v1::MedicalProfile> ClientImpl::GetMedicalProfile() {
+  return CallOnce(&Stub::GetMedicalProfile, mayday::v1::GetMedicalProfileRequest());
+}
+
+absl::StatusOr<mayday::v1::MedicalProfile> ClientImpl::UpdateMedicalProfile(
+    const mayday::v1::MedicalProfile& profile) {
+  mayday::v1::UpdateMedicalProfileRequest request;
+  *request.mutable_profile() = profile;
+  return CallOnce(&Stub::UpdateMedicalProfile, request);
+}
+
+absl::Status ClientImpl::DeleteMedicalProfile() {
+  return CallOnce(&Stub::DeleteMedicalProfile, mayday::v1::DeleteMedicalProfileRequest()).status();
+}
+
 absl::StatusOr<mayday::v1::Case> ClientImpl::UpdateCaseLocation(
     const std::string& case_name, const mayday::v1::Location& location) {
   mayday::v1::UpdateCaseLocationRequest request;
@@ -251,6 +266,27 @@ absl::StatusOr<std::unique_ptr<Watch>> ClientImpl::WatchCase(
   params.case_name = case_name;
   params.after_sequence = after_sequence;
   params.on_event = std::move(on_event);
+  params.on_end = std::move(on_end);
+  params.initial_backoff = options_.initial_backoff;
+  params.max_backoff = options_.max_backoff;
+  params.backoff_seed = RandomSeed();
+  return std::make_unique<WatchImpl>(std::move(params));
+}
+
+absl::StatusOr<std::unique_ptr<Watch>> ClientImpl::WatchCrew(
+    const std::string& case_name, std::function<void(const mayday::v1::CrewPosition&)> on_position,
+    std::function<void(const absl::Status&)> on_end) {
+  if (case_name.empty()) {
+    return absl::InvalidArgumentError("WatchCrew: case_name is required");
+  }
+  if (!on_position || !on_end) {
+    return absl::InvalidArgumentError("WatchCrew: both callbacks are required");
+  }
+  WatchParams params;
+  params.stub = stub_;
+  params.token = options_.token;
+  params.case_name = case_name;
+  params.on_position = std::move(on_position);
   params.on_end = std::move(on_end);
   params.initial_backoff = options_.initial_backoff;
   params.max_backoff = options_.max_backoff;

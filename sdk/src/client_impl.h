@@ -56,6 +56,10 @@ class ClientImpl final : public Client {
   absl::StatusOr<mayday::v1::SafetyTimer> EndSafetyTimer(const std::string& timer_name,
                                                          const std::string& pin) override;
   absl::StatusOr<mayday::v1::SafetyTimer> GetSafetyTimer(const std::string& timer_name) override;
+  absl::StatusOr<mayday::v1::MedicalProfile> GetMedicalProfile() override;
+  absl::StatusOr<mayday::v1::MedicalProfile> UpdateMedicalProfile(
+      const mayday::v1::MedicalProfile& profile) override;
+  absl::Status DeleteMedicalProfile() override;
   absl::StatusOr<mayday::v1::Case> CancelCase(const std::string& case_name,
                                               const std::string& reason) override;
   absl::StatusOr<mayday::v1::Case> UpdateCaseLocation(
@@ -63,6 +67,10 @@ class ClientImpl final : public Client {
   absl::StatusOr<std::unique_ptr<Watch>> WatchCase(
       const std::string& case_name, int64_t after_sequence,
       std::function<void(const mayday::v1::CaseEvent&)> on_event,
+      std::function<void(const absl::Status&)> on_end) override;
+  absl::StatusOr<std::unique_ptr<Watch>> WatchCrew(
+      const std::string& case_name,
+      std::function<void(const mayday::v1::CrewPosition&)> on_position,
       std::function<void(const absl::Status&)> on_end) override;
 
  private:

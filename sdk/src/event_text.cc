@@ -256,6 +256,12 @@ std::string DescribeEvent(const CaseEvent& event, EventReader reader) {
   return "(unknown change)";
 }
 
+std::string FormatCrewLine(const mayday::v1::CrewPosition& position) {
+  return absl::StrCat("crew ", FormatDistance(position.distance_meters()), " away, ETA ",
+                      FormatEtaMinutes(position.eta_seconds()), ", at ",
+                      FormatLocation(position.location()));
+}
+
 std::string FormatEventLine(const CaseEvent& event, EventReader reader) {
   return absl::StrFormat("#%d %-11s %s", event.sequence(), StateName(event.state()),
                          DescribeEvent(event, reader));

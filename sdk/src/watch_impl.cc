@@ -22,7 +22,8 @@ void WatchRunner::Run() {
   while (true) {
     bool terminal = false;
     bool progressed = false;
-    const grpc::Status status = RunStream(&terminal, &progressed);
+    const grpc::Status status = params_.on_position ? RunCrewStream(&terminal, &progressed)
+                                                    : RunStream(&terminal, &progressed);
     if (terminal) break;  // end stays OK
     if (cancelled()) {
       end = absl::CancelledError("watch cancelled");
@@ -72,6 +73,32 @@ grpc::Status WatchRunner::RunStream(bool* terminal, bool* progressed) {
     }
   }
   grpc::Status status = reader->Finish();
+  absl::MutexLock lock(&mu_);
+  context_ = nullptr;
+  return status;
+}
+
+grpc::Status WatchRunner::RunCrewStream(bool* terminal, bool* progressed) {
+  grpc::ClientContext context;
+  PrepareContext(&context, params_.token, absl::InfiniteFuture());
+  {
+    absl::MutexLock lock(&mu_);
+    if (cancelled_) return grpc::Status::CANCELLED;
+    context_ = &context;
+  }
+  mayday::v1::WatchCrewRequest request;
+  request.set_name(params_.case_name);
+  std::unique_ptr<grpc::ClientReaderInterface<mayday::v1::CrewPosition>> reader =
+      params_.stub->WatchCrew(&context, request);
+  mayday::v1::CrewPosition position;
+  while (reader->Read(&position)) {
+    if (cancelled()) break;  // Cancel has already cancelled `context`
+    params_.on_position(position);
+    *progressed = true;
+  }
+  grpc::Status status = reader->Finish();
+  // The server ends the stream OK only when there is nothing more to show.
+  *terminal = status.ok() && !cancelled();
   absl::MutexLock lock(&mu_);
   context_ = nullptr;
   return status;

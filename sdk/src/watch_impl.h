@@ -1,4 +1,4 @@
-// WatchCase's machinery: one std::thread per watch reading the server stream
+// WatchCase's (and WatchCrew's) machinery: one std::thread per watch reading the server stream
 // with the synchronous API, reconnecting with backoff and resuming from the
 // last delivered sequence. The state the thread uses lives in a WatchRunner
 // shared between the thread and the Watch handle, so the thread stays valid
@@ -31,7 +31,9 @@ struct WatchParams {
   std::string token;
   std::string case_name;
   int64_t after_sequence = 0;
+  // WatchCase's events; or, for WatchCrew, on_position (exactly one is set).
   std::function<void(const mayday::v1::CaseEvent&)> on_event;
+  std::function<void(const mayday::v1::CrewPosition&)> on_position;
   std::function<void(const absl::Status&)> on_end;
   absl::Duration initial_backoff;
   absl::Duration max_backoff;
@@ -58,6 +60,9 @@ class WatchRunner {
   // Sets *terminal when the terminal event was delivered and *progressed
   // when at least one new event was.
   grpc::Status RunStream(bool* terminal, bool* progressed);
+  // The same for one WatchCrew call: *terminal when the server ended it OK
+  // (the crew is there, or the case is over).
+  grpc::Status RunCrewStream(bool* terminal, bool* progressed);
   // Waits `delay` or until Cancel; returns false if cancelled.
   bool SleepUnlessCancelled(absl::Duration delay);
   bool cancelled() const;

@@ -273,6 +273,32 @@ MAYDAY_API mayday_status mayday_watch_start(mayday_client* client, const char* c
                                             int64_t after_sequence, mayday_event_callback on_event,
                                             mayday_end_callback on_end, void* user,
                                             mayday_watch** out);
+/* Where the crew coming to a case is, valid only during the callback.
+ * Fields are only ever appended: read struct_size before a field added
+ * later. */
+typedef struct mayday_crew_position {
+  size_t struct_size;      /* sizeof(mayday_crew_position) of the SDK */
+  const char* case_name;   /* "cases/{id}" */
+  mayday_case_state state; /* ASSIGNED or EN_ROUTE */
+  double latitude;         /* where the crew reported being */
+  double longitude;
+  double accuracy_meters;      /* of that fix; 0 if unknown */
+  double distance_meters;      /* from the crew to the member's location */
+  int32_t eta_seconds;         /* estimated time to reach the member */
+  int64_t report_time_unix_ms; /* when the server received the position */
+} mayday_crew_position;
+typedef void (*mayday_crew_callback)(const mayday_crew_position* position, void* user);
+/* Starts following the crew coming to the member's case: on_position at
+ * once when the case is (or becomes) assigned, then every 100 m the crew
+ * moves and at least every 10 s; nothing while the case waits for a crew.
+ * Reconnects by itself. on_end: MAYDAY_OK once the crew is on scene or the
+ * case is over, MAYDAY_CANCELLED after mayday_watch_cancel, else the error
+ * (MAYDAY_NOT_FOUND for a case that is not the member's). Both callbacks
+ * are required; *out is a watch as mayday_watch_start's. */
+MAYDAY_API mayday_status mayday_watch_crew_start(mayday_client* client, const char* case_name,
+                                                 mayday_crew_callback on_position,
+                                                 mayday_end_callback on_end, void* user,
+                                                 mayday_watch** out);
 /* Stops a watch (its end callback gets MAYDAY_CANCELLED). Returns at once. */
 MAYDAY_API void mayday_watch_cancel(mayday_watch* watch);
 /* Waits up to timeout_ms for the watch to end; returns 1 if it has ended. */
@@ -303,6 +329,22 @@ MAYDAY_API mayday_status mayday_set_cancel_pins(mayday_client* client, const cha
  * out-parameter (either may be NULL). One attempt. */
 MAYDAY_API mayday_status mayday_get_cancel_pins(mayday_client* client, int* cancel_pin_set,
                                                 int* duress_pin_set);
+
+/* The member's medical profile, as JSON in protobuf's JSON mapping of
+ * mayday.v1.MedicalProfile ({"allergies":["penicillin"],"bloodGroup":
+ * "BLOOD_GROUP_O_NEGATIVE","emergencyContacts":[{"name":"Ruth","phone":
+ * "+447700900123"}],...}): stored encrypted, shown only to the member, to
+ * the crew of the member's open medical case while assigned, and to care
+ * agents. mayday_update_medical_profile replaces the whole profile
+ * (MAYDAY_INVALID_ARGUMENT for JSON that is not a profile or a field over
+ * its limit, the message naming it); mayday_get_medical_profile writes it
+ * into json (MAYDAY_NOT_FOUND while there is none); mayday_delete_medical_
+ * profile removes it (MAYDAY_OK if there was none). MAYDAY_FAILED_PRECONDITION
+ * on a server that keeps no profiles. One attempt each. */
+MAYDAY_API mayday_status mayday_update_medical_profile(mayday_client* client, const char* json);
+MAYDAY_API mayday_status mayday_get_medical_profile(mayday_client* client, char* json,
+                                                    size_t json_size);
+MAYDAY_API mayday_status mayday_delete_medical_profile(mayday_client* client);
 
 /* Starts a safety timer ("check in by 23:30 or send help"): unless the
  * member ends it before deadline_unix_seconds (10 s to 7 days from now),

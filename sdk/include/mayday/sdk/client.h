@@ -376,6 +376,20 @@ class Client {
                                                                  const std::string& pin) = 0;
   virtual absl::StatusOr<mayday::v1::SafetyTimer> GetSafetyTimer(const std::string& timer_name) = 0;
 
+  // The member's medical profile (allergies, conditions, medications,
+  // blood group, emergency contacts, a note): stored encrypted by the
+  // server and shown only to the member, to the crew of the member's open
+  // medical case while it is assigned, and to care agents (each of their
+  // reads audited). UpdateMedicalProfile replaces the whole profile and
+  // returns it as stored (INVALID_ARGUMENT naming a field over its limit);
+  // GetMedicalProfile is NOT_FOUND while there is none;
+  // DeleteMedicalProfile removes it (OK if there was none). All three are
+  // FAILED_PRECONDITION on a server that keeps no profiles. One attempt each.
+  virtual absl::StatusOr<mayday::v1::MedicalProfile> GetMedicalProfile() = 0;
+  virtual absl::StatusOr<mayday::v1::MedicalProfile> UpdateMedicalProfile(
+      const mayday::v1::MedicalProfile& profile) = 0;
+  virtual absl::Status DeleteMedicalProfile() = 0;
+
   // Replaces the case's location with a newer fix and returns the case.
   // FAILED_PRECONDITION once the case is closed. One attempt, no retry.
   virtual absl::StatusOr<mayday::v1::Case> UpdateCaseLocation(
@@ -418,6 +432,23 @@ class Client {
   virtual absl::StatusOr<std::unique_ptr<Watch>> WatchCase(
       const std::string& case_name, int64_t after_sequence,
       std::function<void(const mayday::v1::CaseEvent&)> on_event,
+      std::function<void(const absl::Status&)> on_end) = 0;
+
+  // Starts following the crew coming to the member's case, on a new SDK
+  // thread, and returns at once: on_position gets where the crew is, how
+  // far and how long away (an ETA recomputed from its position), at once
+  // when the case is assigned (or when watching starts, if it is), then
+  // whenever the crew has moved 100 m and at least every 10 s. Nothing
+  // while the case waits for a crew. Reconnects with backoff as WatchCase
+  // does (the latest position comes again at once). on_end gets OK once
+  // the crew is on scene or the case is over, CANCELLED after
+  // Watch::Cancel, or the error that ended it (NOT_FOUND for a case that
+  // is not the member's). Callbacks as WatchCase's; the Watch's
+  // last_sequence() is 0. INVALID_ARGUMENT if case_name or a callback is
+  // empty.
+  virtual absl::StatusOr<std::unique_ptr<Watch>> WatchCrew(
+      const std::string& case_name,
+      std::function<void(const mayday::v1::CrewPosition&)> on_position,
       std::function<void(const absl::Status&)> on_end) = 0;
 };
 

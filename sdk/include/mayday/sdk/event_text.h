@@ -66,6 +66,11 @@ std::string DescribeRating(const mayday::v1::Rating& rating);
 std::string DescribeEvent(const mayday::v1::CaseEvent& event,
                           EventReader reader = EventReader::kMember);
 
+// Returns one line for where the crew coming is (WatchCrew):
+// "crew 2.4 km away, ETA 3 min, at 52.37000, 4.89000", with no trailing
+// newline. Thread-safe.
+std::string FormatCrewLine(const mayday::v1::CrewPosition& position);
+
 // Returns one line for the event: "#<sequence> <STATE padded> <description>",
 // with no trailing newline. Thread-safe.
 std::string FormatEventLine(const mayday::v1::CaseEvent& event,
