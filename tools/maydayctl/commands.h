@@ -100,6 +100,10 @@ absl::Status ShowResponder(const CtlOptions& options, const std::string& respond
 // privileged act; the server answers it like any operator read.
 absl::Status ShowMember(const CtlOptions& options, const std::string& member_name);
 
+// `members medical-profile`: the member's ("members/{id}") medical profile,
+// if it keeps one; the server audits the read.
+absl::Status ShowMedicalProfile(const CtlOptions& options, const std::string& member_name);
+
 // `tokens create|list|revoke` (admin tokens only). Create prints the new
 // token's secret on the first line of stdout (so scripts can capture it)
 // and its record on stderr; JSON: the CreateTokenResponse. `expires_in`

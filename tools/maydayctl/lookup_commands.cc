@@ -24,6 +24,10 @@ std::vector<Command> AddLookupCommands(CLI::App& app) {
   members->require_subcommand(1);
   commands.push_back(AddCommandOnOne(*members, "show", "one member: every case, message and rating",
                                      "members", "the member: ID or members/ID", &ShowMember));
+  commands.push_back(AddCommandOnOne(
+      *members, "medical-profile",
+      "the member's medical profile, for a crew or a hospital (each read is audited)", "members",
+      "the member: ID or members/ID", &ShowMedicalProfile));
   return commands;
 }
 

@@ -11,6 +11,7 @@
 #include "maydayctl/operator_call.h"
 #include "maydayctl/people.h"
 #include "maydayctl/rpc.h"
+#include "maydayctl/views.h"
 
 namespace mayday::tools {
 namespace {
@@ -45,6 +46,20 @@ absl::Status ShowResponder(const CtlOptions& options, const std::string& respond
     return absl::OkStatus();
   }
   std::cout << FormatResponderDetails(responder, served, absl::Now());
+  return absl::OkStatus();
+}
+
+absl::Status ShowMedicalProfile(const CtlOptions& options, const std::string& member_name) {
+  auto stub = ConnectOperator(options);
+  if (!stub.ok()) return stub.status();
+  v1::GetMemberMedicalProfileRequest request;
+  request.set_name(member_name + "/medicalProfile");
+  v1::MedicalProfile profile;
+  absl::Status status =
+      FromGrpc((*stub)->GetMedicalProfile(NewCallContext(options).get(), request, &profile));
+  if (!status.ok()) return status;
+  if (options.json) return PrintJson(profile);
+  std::cout << FormatMedicalProfile(profile, absl::LocalTimeZone());
   return absl::OkStatus();
 }
 

@@ -163,4 +163,47 @@ std::string FormatCaseDetails(const v1::Case& c, absl::Time now, absl::TimeZone 
   return banner + table.Render();
 }
 
+std::string FormatMedicalProfile(const v1::MedicalProfile& profile, absl::TimeZone zone) {
+  using sdk::PrintableText;
+  std::string blood = "unknown";
+  if (profile.blood_group() != v1::MedicalProfile::BLOOD_GROUP_UNSPECIFIED) {
+    // "BLOOD_GROUP_AB_NEGATIVE" -> "AB-".
+    const std::string& full = v1::MedicalProfile::BloodGroup_Name(profile.blood_group());
+    absl::string_view name = absl::StripPrefix(full, "BLOOD_GROUP_");
+    if (absl::ConsumeSuffix(&name, "_NEGATIVE")) {
+      blood = absl::StrCat(name, "-");
+    } else if (absl::ConsumeSuffix(&name, "_POSITIVE")) {
+      blood = absl::StrCat(name, "+");
+    }
+  }
+  auto list = [](const auto& items) {
+    std::vector<std::string> printable;
+    for (const std::string& item : items) printable.push_back(PrintableText(item));
+    return printable.empty() ? std::string("-") : absl::StrJoin(printable, "; ");
+  };
+  std::vector<std::string> medications;
+  for (const v1::Medication& m : profile.medications()) {
+    medications.push_back(m.dose().empty() ? PrintableText(m.name())
+                                           : absl::StrCat(PrintableText(m.name()), " (",
+                                                          PrintableText(m.dose()), ")"));
+  }
+  std::vector<std::string> contacts;
+  for (const v1::EmergencyContact& c : profile.emergency_contacts()) {
+    contacts.push_back(absl::StrCat(
+        PrintableText(c.name()),
+        c.relationship().empty() ? "" : absl::StrCat(" (", PrintableText(c.relationship()), ")"),
+        " ", PrintableText(c.phone())));
+  }
+  std::string out = absl::StrCat(
+      "medical profile of ", absl::StripSuffix(profile.name(), "/medicalProfile"), ", updated ",
+      FormatTimestamp(profile.update_time(), "%Y-%m-%d %H:%M", zone), "\n");
+  absl::StrAppend(&out, "  blood group  ", blood, "\n");
+  absl::StrAppend(&out, "  allergies    ", list(profile.allergies()), "\n");
+  absl::StrAppend(&out, "  conditions   ", list(profile.conditions()), "\n");
+  absl::StrAppend(&out, "  medications  ", list(medications), "\n");
+  absl::StrAppend(&out, "  contacts     ", list(contacts), "\n");
+  absl::StrAppend(&out, "  note         ", OrDash(PrintableText(profile.note())), "\n");
+  return out;
+}
+
 }  // namespace mayday::tools

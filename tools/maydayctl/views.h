@@ -34,6 +34,12 @@ std::string FormatCaseTable(const mayday::v1::ListCasesResponse& cases, absl::Ti
 
 // The table of `responders list`: NAME, STATUS, CAPABILITIES, POSITION,
 // POSITION AGE, CASE.
+// `members medical-profile`: one line per part, "-" for what is not
+// given: "blood group  AB-", "allergies  penicillin; bee stings",
+// "medications  insulin (20 units at night)", "contacts  Ruth (sister)
+// +447700900123", then the note.
+std::string FormatMedicalProfile(const mayday::v1::MedicalProfile& profile, absl::TimeZone zone);
+
 // `timers list`: one row per safety timer; a duress end is marked and
 // shows what the member was shown.
 std::string FormatTimerTable(const mayday::v1::ListSafetyTimersResponse& timers, absl::Time now);
