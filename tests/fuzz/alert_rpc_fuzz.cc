@@ -46,6 +46,13 @@ std::string CheckOwnTimer(const RpcCall& call, const v1::SafetyTimer& result) {
   return "";
 }
 
+std::string CheckOwnProfile(const RpcCall& call, const v1::MedicalProfile& result) {
+  if (result.name() != call.world->Name(call.caller) + "/medicalProfile") {
+    return absl::StrCat("the member got the profile ", result.name());
+  }
+  return "";
+}
+
 bool IsPin(const std::string& pin) {
   return pin.size() >= 4 && pin.size() <= 12 &&
          std::all_of(pin.begin(), pin.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -91,6 +98,32 @@ void FuzzWatchCase(const RpcCall& call, Stub& stub) {
                             /*stream=*/true);
 }
 
+// WatchCrew: positions only of the caller's own case, none of a closed one.
+void FuzzWatchCrew(const RpcCall& call, Stub& stub) {
+  v1::WatchCrewRequest request;
+  if (!mayday::fuzz::ReadRequest(call, &request)) return;
+  const auto stored = call.world->StoredCase(request.name());
+  const bool own = stored.has_value() && stored->member() == call.world->Name(call.caller);
+  auto context = mayday::testing::Call(call.world->Token(call.caller), absl::Milliseconds(300));
+  auto reader = stub.WatchCrew(context.get(), request);
+  v1::CrewPosition position;
+  while (reader->Read(&position)) {
+    if (!own) {
+      mayday::fuzz::Fail(call.harness, "WatchCrew streamed a case not the caller's", &request);
+    }
+    if (position.case_() != request.name()) {
+      mayday::fuzz::Fail(call.harness, "WatchCrew streamed another case's crew", &request);
+    }
+    if (position.state() != v1::CASE_STATE_ASSIGNED &&
+        position.state() != v1::CASE_STATE_EN_ROUTE) {
+      mayday::fuzz::Fail(call.harness, "WatchCrew streamed a crew that is not coming", &request);
+    }
+    context->TryCancel();
+  }
+  mayday::fuzz::CheckStatus(call, "WatchCrew", kMembers, reader->Finish(), request,
+                            /*stream=*/true);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -107,7 +140,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Stub* stub = v1::AlertService::NewStub(world.channel()).release();
   const RpcCall call{"alert_rpc_fuzz", *input, kCallers[input->caller], &world};
   using mayday::fuzz::FuzzUnary;
-  switch (input->selector % 14) {
+  switch (input->selector % 18) {
     case 0:
       FuzzUnary<Stub, v1::RaiseAlertRequest, v1::Case>(
           call, "RaiseAlert", *stub, &Stub::RaiseAlert, kMembers, true,
@@ -270,6 +303,41 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             if (result.name() != request.name()) return "it returned another timer";
             return CheckOwnTimer(call, result);
           });
+      break;
+    case 14:
+      FuzzUnary<Stub, v1::UpdateMedicalProfileRequest, v1::MedicalProfile>(
+          call, "UpdateMedicalProfile", *stub, &Stub::UpdateMedicalProfile, kMembers, true,
+          [&](const v1::UpdateMedicalProfileRequest& request,
+              const v1::MedicalProfile& result) -> std::string {
+            const v1::MedicalProfile& sent = request.profile();
+            if (!request.has_profile()) return "no profile was sent";
+            if (sent.allergies_size() > 50 || sent.conditions_size() > 50 ||
+                sent.medications_size() > 50 || sent.emergency_contacts_size() > 10) {
+              return "a list over its limit";
+            }
+            for (const auto& contact : sent.emergency_contacts()) {
+              if (contact.phone().empty() || contact.phone()[0] != '+') return "a phone not E.164";
+            }
+            if (sent.note().size() > 2000) return "the note is too long";
+            return CheckOwnProfile(call, result);
+          });
+      break;
+    case 15:
+      FuzzUnary<Stub, v1::GetMedicalProfileRequest, v1::MedicalProfile>(
+          call, "GetMedicalProfile", *stub, &Stub::GetMedicalProfile, kMembers, false,
+          [&](const v1::GetMedicalProfileRequest&, const v1::MedicalProfile& result) {
+            return CheckOwnProfile(call, result);
+          });
+      break;
+    case 16:
+      FuzzUnary<Stub, v1::DeleteMedicalProfileRequest, google::protobuf::Empty>(
+          call, "DeleteMedicalProfile", *stub, &Stub::DeleteMedicalProfile, kMembers, true,
+          [&](const v1::DeleteMedicalProfileRequest&, const google::protobuf::Empty&) {
+            return std::string();
+          });
+      break;
+    case 17:
+      FuzzWatchCrew(call, *stub);
       break;
   }
   return 0;

@@ -62,6 +62,12 @@ seed $a timer-start 10 0 StartSafetyTimerRequest "request_id: \"fz-timer\" kind:
 seed $a timer-update 11 0 UpdateSafetyTimerRequest "name: \"timers/00064a1b2c3d4e0123456789abcdef0123456789abcdef\" $here_loc"
 seed $a timer-end 12 0 EndSafetyTimerRequest 'name: "timers/00064a1b2c3d4e0123456789abcdef0123456789abcdef" pin: "1357"'
 seed $a timer-get 13 0 GetSafetyTimerRequest 'name: "timers/00064a1b2c3d4e0123456789abcdef0123456789abcdef"'
+seed $a profile-set 14 0 UpdateMedicalProfileRequest 'profile { allergies: "penicillin" conditions: "asthma" medications { name: "salbutamol" dose: "2 puffs" } blood_group: BLOOD_GROUP_O_NEGATIVE emergency_contacts { name: "Ruth" relationship: "sister" phone: "+447700900123" } note: "inhaler in the left pocket" }'
+seed $a profile-bad-phone 14 3 UpdateMedicalProfileRequest 'profile { emergency_contacts { name: "Ruth" phone: "0770 0900123" } }'
+seed $a profile-get 15 0 GetMedicalProfileRequest ''
+seed $a profile-delete 16 0 DeleteMedicalProfileRequest ''
+seed $a crew-own 17 0 WatchCrewRequest 'name: "@s"'
+seed $a crew-other 17 3 WatchCrewRequest 'name: "@s"'
 
 # ResponderService (responder_rpc_fuzz): callers 0-1 responder 1 (has @s),
 # 2-3 responder 2 (offered @o), 4 member, 5 operator, 6 no token, 7 bad;
@@ -79,6 +85,8 @@ seed $r progress 5 0 UpdateProgressRequest 'case: "@s" state: CASE_STATE_EN_ROUT
 seed $r resolve 5 0 UpdateProgressRequest 'case: "@s" state: CASE_STATE_RESOLVED'
 seed $r message 6 0 PostMessageRequest 'case: "@s" text: "5 minutes away"'
 seed $r member-accept 3 4 AcceptOfferRequest 'case: "@o"'
+seed $r profile 7 0 GetCaseMedicalProfileRequest 'case: "@s"'
+seed $r profile-offered 7 2 GetCaseMedicalProfileRequest 'case: "@o"'
 
 # OperatorService (operator_rpc_fuzz): callers 0-1 admin, 2-3 operator,
 # 4 member, 5 responder, 6 no token, 7 bad.
@@ -104,6 +112,8 @@ seed $o token-operator 16 2 CreateTokenRequest 'role: ROLE_ADMIN subject: "x"'
 seed $o tokens 17 0 ListTokensRequest ''
 seed $o revoke 18 0 RevokeTokenRequest 'name: "tokens/0123456789abcdef"'
 seed $o member-list 0 4 ListAllCasesRequest ''
+seed $o profile 19 2 GetMemberMedicalProfileRequest 'name: "members/fz-a/medicalProfile"'
+seed $o profile-bad-name 19 0 GetMemberMedicalProfileRequest 'name: "members/fz-a"'
 
 # The SDK's watch (sdk_watch_fuzz): byte 0 = the stream's end code
 # (0 OK, 14 UNAVAILABLE, 5 NOT_FOUND), byte 1 bits 3-6 = after_sequence.

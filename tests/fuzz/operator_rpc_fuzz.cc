@@ -72,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Stub* stub = v1::OperatorService::NewStub(world.channel()).release();
   const RpcCall call{"operator_rpc_fuzz", *input, kCallers[input->caller], &world};
   using mayday::fuzz::FuzzUnary;
-  switch (input->selector % 19) {
+  switch (input->selector % 20) {
     case 0:
       FuzzUnary<Stub, v1::ListAllCasesRequest, v1::ListCasesResponse>(
           call, "ListCases", *stub, &Stub::ListCases, kOperators, false,
@@ -230,6 +230,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           call, "RevokeToken", *stub, &Stub::RevokeToken, kAdmins, false,
           [](const v1::RevokeTokenRequest& request, const v1::Token& result) {
             return result.name() == request.name() ? "" : "it revoked another token";
+          });
+      break;
+    case 19:
+      FuzzUnary<Stub, v1::GetMemberMedicalProfileRequest, v1::MedicalProfile>(
+          call, "GetMedicalProfile", *stub, &Stub::GetMedicalProfile, kOperators, false,
+          [](const v1::GetMemberMedicalProfileRequest& request, const v1::MedicalProfile& result) {
+            return result.name() == request.name() ? "" : "it returned another member's profile";
           });
       break;
   }

@@ -89,7 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Stub* stub = v1::ResponderService::NewStub(world.channel()).release();
   const RpcCall call{"responder_rpc_fuzz", *input, kCallers[input->caller], &world};
   using mayday::fuzz::FuzzUnary;
-  switch (input->selector % 7) {
+  switch (input->selector % 8) {
     case 0:
       FuzzUnary<Stub, v1::SetDutyRequest, v1::Responder>(
           call, "SetDuty", *stub, &Stub::SetDuty, kResponders, true,
@@ -146,6 +146,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           [&](const v1::PostMessageRequest& request, const v1::CaseEvent& result) -> std::string {
             if (!mayday::fuzz::IsValidMessageText(request.text())) return "the text is not valid";
             if (result.case_() != request.case_()) return "the event is of another case";
+            return "";
+          });
+      break;
+    case 7:
+      FuzzUnary<Stub, v1::GetCaseMedicalProfileRequest, v1::MedicalProfile>(
+          call, "GetCaseMedicalProfile", *stub, &Stub::GetCaseMedicalProfile, kResponders, false,
+          [&](const v1::GetCaseMedicalProfileRequest& request,
+              const v1::MedicalProfile& result) -> std::string {
+            const auto stored = call.world->StoredCase(request.case_());
+            if (!stored.has_value()) return "a profile for a case that does not exist";
+            if (stored->responder() != call.world->Name(call.caller)) {
+              return "a profile for a case not assigned to the caller";
+            }
+            if (stored->kind() != v1::CASE_KIND_MEDICAL) return "a profile for a road case";
+            if (stored->state() != v1::CASE_STATE_ASSIGNED &&
+                stored->state() != v1::CASE_STATE_EN_ROUTE &&
+                stored->state() != v1::CASE_STATE_ON_SCENE) {
+              return "a profile for a case no longer assigned";
+            }
+            if (result.name() != stored->member() + "/medicalProfile") {
+              return "the profile of someone other than the case's member";
+            }
             return "";
           });
       break;
