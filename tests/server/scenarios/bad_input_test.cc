@@ -274,3 +274,48 @@ TEST_CASE("A request over 64 KiB is refused with RESOURCE_EXHAUSTED and stores n
 
 }  // namespace
 }  // namespace mayday::testing
+
+namespace mayday::testing {
+namespace {
+
+TEST_CASE("The crew and medical profile calls reject malformed names, naming the field") {
+  TestServer server;
+  const std::string member = server.Token("member", "alice");
+  const std::string crew = server.Token("responder", "amb-1");
+  const std::string agent = server.Token("operator", "olga");
+  for (const char* name : {"", "cases/", "cases/xyz", "case/0123456789abcdef0123456789abcdef",
+                           "cases/0123456789ABCDEF0123456789ABCDEF"}) {
+    INFO("case name: " << name);
+    mayday::v1::WatchCrewRequest watch;
+    watch.set_name(name);
+    auto context = Call(member);
+    auto reader = server.Alerts()->WatchCrew(context.get(), watch);
+    mayday::v1::CrewPosition position;
+    CHECK_FALSE(reader->Read(&position));
+    const grpc::Status watched = reader->Finish();
+    CHECK(watched.error_code() == grpc::INVALID_ARGUMENT);
+    CHECK_THAT(watched.error_message(), Catch::Contains("name"));
+    mayday::v1::GetCaseMedicalProfileRequest read;
+    read.set_case_(name);
+    mayday::v1::MedicalProfile profile;
+    const grpc::Status got =
+        server.Responders()->GetCaseMedicalProfile(Call(crew).get(), read, &profile);
+    CHECK(got.error_code() == grpc::INVALID_ARGUMENT);
+    CHECK_THAT(got.error_message(), Catch::Contains("case"));
+  }
+  for (const char* name : {"", "members/", "members/alice", "members/a b/medicalProfile",
+                           "users/alice/medicalProfile", "members/alice/medicalProfile/x",
+                           "members//medicalProfile"}) {
+    INFO("profile name: " << name);
+    mayday::v1::GetMemberMedicalProfileRequest request;
+    request.set_name(name);
+    mayday::v1::MedicalProfile profile;
+    const grpc::Status got =
+        server.Operators()->GetMedicalProfile(Call(agent).get(), request, &profile);
+    CHECK(got.error_code() == grpc::INVALID_ARGUMENT);
+    CHECK_THAT(got.error_message(), Catch::Contains("name"));
+  }
+}
+
+}  // namespace
+}  // namespace mayday::testing
