@@ -215,6 +215,15 @@ class MetricsImpl final : public Metrics {
       const google::protobuf::FieldDescriptor* field = change->field(i);
       events_[field->number()] = &events.Add({{"type", field->name()}});
     }
+    auto& duress = prometheus::BuildCounter()
+                       .Name("mayday_duress_total")
+                       .Help(
+                           "Members who asked for help under duress, by how: a cancel or a "
+                           "safety timer ended with the duress PIN. Each one's phone shows "
+                           "nothing is happening: a care agent must act.")
+                       .Register(*registry_);
+    duress_cancel_ = &duress.Add({{"via", "cancel"}});
+    duress_timer_ = &duress.Add({{"via", "safety_timer"}});
     auto& escalations = prometheus::BuildCounter()
                             .Name("mayday_escalations_total")
                             .Help("Cases escalated to the care desk, by cause.")
@@ -349,6 +358,10 @@ class MetricsImpl final : public Metrics {
     switch (event.change_case()) {
       case CaseEvent::kRaised:
         opened_[k]->Increment();
+        if (snapshot.has_duress()) duress_timer_->Increment();  // raised hidden, under duress
+        break;
+      case CaseEvent::kDuressCancelled:
+        duress_cancel_->Increment();
         break;
       case CaseEvent::kOffered:
         offers_made_->Increment();
@@ -431,6 +444,8 @@ class MetricsImpl final : public Metrics {
   std::array<Histogram*, kKinds.size()> to_offer_{};
   std::array<Histogram*, kKinds.size()> to_assignment_{};
   absl::flat_hash_map<int, Counter*> events_;
+  Counter* duress_cancel_ = nullptr;
+  Counter* duress_timer_ = nullptr;
   std::array<Counter*, CaseEvent::Escalated::Cause_ARRAYSIZE> escalations_{};
   Counter* offers_made_ = nullptr;
   Counter* offers_accepted_ = nullptr;

@@ -150,6 +150,48 @@ TEST_CASE("Metrics: /metrics counts alerts, cases, offers and commits, with boun
   CHECK(page.find("tow-metrics") == std::string::npos);
 }
 
+TEST_CASE("Metrics: each help asked for under duress counts, by how") {
+  TestServer server([](server::ServerOptions& o) { o.metrics_listen = "127.0.0.1:0"; });
+  const std::string alice = server.Token("member", "alice");
+  v1::SetCancelPinsRequest pins;
+  pins.set_cancel_pin("2468");
+  pins.set_duress_pin("1357");
+  v1::CancelPinSettings set;
+  REQUIRE(server.Alerts()->SetCancelPins(Call(alice).get(), pins, &set).ok());
+  // A case cancelled with the duress PIN.
+  v1::Case opened;
+  REQUIRE(server.Alerts()->RaiseAlert(Call(alice).get(), Alert("duress-1"), &opened).ok());
+  v1::CancelCaseRequest cancel;
+  cancel.set_name(opened.name());
+  cancel.set_pin("1357");
+  v1::Case cancelled;
+  REQUIRE(server.Alerts()->CancelCase(Call(alice).get(), cancel, &cancelled).ok());
+  // A safety timer ended with it: raised at once, hidden from the member.
+  v1::StartSafetyTimerRequest start;
+  start.set_request_id("walk-1");
+  start.set_kind(v1::CASE_KIND_MEDICAL);
+  *start.mutable_location() = Alert("x").location();
+  start.mutable_deadline()->set_seconds(absl::ToUnixSeconds(absl::Now()) + 3600);
+  v1::SafetyTimer timer;
+  REQUIRE(server.Alerts()->StartSafetyTimer(Call(alice).get(), start, &timer).ok());
+  v1::EndSafetyTimerRequest end;
+  end.set_name(timer.name());
+  end.set_pin("1357");
+  REQUIRE(server.Alerts()->EndSafetyTimer(Call(alice).get(), end, &timer).ok());
+  // And an honest cancel, which must not count.
+  v1::Case road;
+  REQUIRE(server.Alerts()->RaiseAlert(Call(alice).get(), Alert("honest-1", v1::CASE_KIND_MEDICAL),
+                                      &road)
+              .ok());
+  cancel.set_name(road.name());
+  cancel.set_pin("2468");
+  REQUIRE(server.Alerts()->CancelCase(Call(alice).get(), cancel, &cancelled).ok());
+
+  const std::map<std::string, double> samples = Samples(Scrape(server.server().metrics_port()));
+  CHECK(samples.at(R"(mayday_duress_total{via="cancel"})") == 1);
+  CHECK(samples.at(R"(mayday_duress_total{via="safety_timer"})") == 1);
+}
+
 TEST_CASE("Metrics: off unless asked for, and a bad address is refused before starting") {
   TestServer plain;
   CHECK(plain.server().metrics_port() == 0);
