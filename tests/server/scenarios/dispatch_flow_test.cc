@@ -3,13 +3,21 @@
 #include <catch2/catch.hpp>
 
 #include "crew.h"
+#include "mayday/base/clock.h"
 #include "test_server.h"
 
 namespace mayday::testing {
 namespace {
 
 TEST_CASE("Decline and timeout pass the case on, nobody left escalates") {
-  TestServer server(/*offer_timeout=*/absl::Milliseconds(800));
+  // Offers lapse when the test moves the clock, not when a busy machine is
+  // slow to answer (with a real 800 ms timeout the first offer could lapse
+  // before the crew's decline arrived).
+  base::ManualClock clock(absl::FromUnixSeconds(1'800'000'000));
+  TestServer server([&](server::ServerOptions& options) {
+    options.clock = &clock;
+    options.dispatch.offer_timeout = absl::Seconds(30);
+  });
   const std::string alice = server.Token("member", "alice");
   const std::string agent = server.Token("operator", "agent");
   Crew nearest(server, "nearest");
@@ -39,6 +47,8 @@ TEST_CASE("Decline and timeout pass the case on, nobody left escalates") {
   REQUIRE(second_offer.has_value());
   CHECK(second_offer->distance_meters() > first_offer->distance_meters());
   // The second crew never answers: the offer lapses and is withdrawn.
+  CHECK_FALSE(second.Next(absl::Milliseconds(200)).has_value());  // not before its time
+  clock.Advance(absl::Seconds(31));
   auto withdrawn = second.Next(absl::Seconds(5));
   REQUIRE(withdrawn.has_value());
   CHECK(withdrawn->offer_withdrawn() == opened.name());
