@@ -28,6 +28,7 @@ struct CaseScript {
   int offer_after = -1;
   int assign_after = -1;
   int on_scene_after = -1;
+  int eta = 0;                 // The `assigned` event's eta_seconds.
   int case_stars = 0;          // Case.rating.stars.
   int event_stars = 0;         // Only a `rated` event (an older snapshot).
   std::string responder = "";  // Case.responder, no `assigned` event.
@@ -71,7 +72,7 @@ void Build(const std::vector<CaseScript>& scripts, std::vector<v1::Case>* cases,
       add(s.offer_after + 2, v1::CASE_STATE_DISPATCHING).mutable_offered();
     }
     if (s.assign_after >= 0) {
-      add(s.assign_after, v1::CASE_STATE_ASSIGNED).mutable_assigned();
+      add(s.assign_after, v1::CASE_STATE_ASSIGNED).mutable_assigned()->set_eta_seconds(s.eta);
     }
     if (s.on_scene_after >= 0) {
       add(s.on_scene_after, v1::CASE_STATE_ON_SCENE).mutable_progressed();
@@ -97,12 +98,16 @@ void Build(const std::vector<CaseScript>& scripts, std::vector<v1::Case>* cases,
 //   on scene: a 300, b 500; median at 0.5 -> 400; p90 at 0.9 -> 480.
 //   escalations: c 2 + e 1 = 3, in 2 cases. cancellations: d, a false alarm.
 //   ratings: a 4 (Case.rating), b 5 (event only), d 2 -> 11 / 3 = 3.667.
+//   ETA vs arrival: a took 300 - 10 = 290 s for an ETA of 250 (40 late), b
+//     500 - 20 = 480 for 520 (40 early); c has no arrival yet. Median at 0.5
+//     -> 0; p90 at 0.9 -> -40 + 0.9 * 80 = 32. Road: 40; medical: -40.
 const std::vector<CaseScript> kDay = {
     {.id = "a",
      .state = v1::CASE_STATE_RESOLVED,
      .offer_after = 2,
      .assign_after = 10,
      .on_scene_after = 300,
+     .eta = 250,
      .case_stars = 4},
     {.id = "b",
      .kind = v1::CASE_KIND_MEDICAL,
@@ -110,13 +115,15 @@ const std::vector<CaseScript> kDay = {
      .offer_after = 4,
      .assign_after = 20,
      .on_scene_after = 500,
+     .eta = 520,
      .event_stars = 5},
     {.id = "c",
      .kind = v1::CASE_KIND_MEDICAL,
      .state = v1::CASE_STATE_EN_ROUTE,
      .escalations = 2,
      .offer_after = 60,
-     .assign_after = 90},
+     .assign_after = 90,
+     .eta = 600},
     {.id = "d",
      .state = v1::CASE_STATE_CANCELLED,
      .offer_after = 6,
@@ -259,6 +266,9 @@ TEST_CASE("FormatStatsJson is one stable object", "[stats]") {
         "\"p90\":43.8},"
         "\"time_to_assignment_seconds\":{\"count\":3,\"median\":20,\"p90\":76},"
         "\"time_to_on_scene_seconds\":{\"count\":2,\"median\":400,\"p90\":480},"
+        "\"eta_error_seconds\":{\"count\":2,\"median\":0,\"p90\":32},"
+        "\"eta_error_seconds_by_kind\":{\"road\":{\"count\":1,\"median\":40,\"p90\":40},"
+        "\"medical\":{\"count\":1,\"median\":-40,\"p90\":-40}},"
         "\"escalations\":3,\"escalated_cases\":2,\"cancellations\":1,"
         "\"false_alarms\":1,\"ratings\":3,\"average_rating\":3.667}");
   CHECK(FormatStatsJson(ServiceStats(), absl::Minutes(90)) ==
@@ -271,6 +281,9 @@ TEST_CASE("FormatStatsJson is one stable object", "[stats]") {
         "\"p90\":null},"
         "\"time_to_on_scene_seconds\":{\"count\":0,\"median\":null,"
         "\"p90\":null},"
+        "\"eta_error_seconds\":{\"count\":0,\"median\":null,\"p90\":null},"
+        "\"eta_error_seconds_by_kind\":{\"road\":{\"count\":0,\"median\":null,"
+        "\"p90\":null},\"medical\":{\"count\":0,\"median\":null,\"p90\":null}},"
         "\"escalations\":0,\"escalated_cases\":0,\"cancellations\":0,"
         "\"false_alarms\":0,\"ratings\":0,\"average_rating\":null}");
 }
@@ -286,6 +299,9 @@ TEST_CASE("FormatStatsTable reads like a report", "[stats]") {
         "time to first offer:  median 5 s, p90 43 s (4 cases)\n"
         "time to assignment:   median 20 s, p90 1 min (3 cases)\n"
         "time to on-scene:     median 6 min, p90 8 min (2 cases)\n"
+        "ETA vs arrival:       median on time, p90 32 s late (2 cases)\n"
+        "  road:               median 40 s late, p90 40 s late (1 case)\n"
+        "  medical:            median 40 s early, p90 40 s early (1 case)\n"
         "escalations:          3 (2 cases)\n"
         "cancellations:        1 (1 false alarm)\n"
         "average rating:       3.67 / 5 (3 ratings)\n");
@@ -296,6 +312,9 @@ TEST_CASE("FormatStatsTable reads like a report", "[stats]") {
         "time to first offer:  - (no cases)\n"
         "time to assignment:   - (no cases)\n"
         "time to on-scene:     - (no cases)\n"
+        "ETA vs arrival:       - (no cases)\n"
+        "  road:               - (no cases)\n"
+        "  medical:            - (no cases)\n"
         "escalations:          0 (0 cases)\n"
         "cancellations:        0 (0 false alarms)\n"
         "average rating:       - (no ratings)\n");

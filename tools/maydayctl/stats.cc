@@ -35,6 +35,14 @@ DurationSummary Summarize(const std::vector<double>& seconds) {
   return summary;
 }
 
+EtaErrorSummary SummarizeErrors(const std::vector<double>& seconds) {
+  EtaErrorSummary summary;
+  summary.count = static_cast<int>(seconds.size());
+  summary.median_seconds = Percentile(seconds, 0.5);
+  summary.p90_seconds = Percentile(seconds, 0.9);
+  return summary;
+}
+
 // The stars of a rated case (1..5), or 0 when it was not rated.
 int StarsOf(const v1::Case& c, const std::vector<const v1::CaseEvent*>& events) {
   if (c.rating().stars() > 0) return c.rating().stars();
@@ -49,6 +57,27 @@ std::string DurationJson(const DurationSummary& summary) {
   return absl::StrCat("{\"count\":", summary.count,
                       ",\"median\":", JsonNumber(summary.median_seconds, kJsonDecimals),
                       ",\"p90\":", JsonNumber(summary.p90_seconds, kJsonDecimals), "}");
+}
+
+std::string EtaErrorJson(const EtaErrorSummary& summary) {
+  return absl::StrCat("{\"count\":", summary.count,
+                      ",\"median\":", JsonNumber(summary.median_seconds, kJsonDecimals),
+                      ",\"p90\":", JsonNumber(summary.p90_seconds, kJsonDecimals), "}");
+}
+
+// "40 s late", "2 min early", "on time" (within half a second).
+std::string Lateness(double seconds) {
+  if (std::abs(seconds) < 0.5) return "on time";
+  return absl::StrCat(HumanDuration(absl::Seconds(std::abs(seconds))),
+                      seconds > 0 ? " late" : " early");
+}
+
+// "median 40 s late, p90 2 min late (12 cases)", or "- (no cases)".
+std::string EtaErrorText(const EtaErrorSummary& summary) {
+  if (summary.count == 0) return "- (no cases)";
+  return absl::StrCat("median ", Lateness(*summary.median_seconds), ", p90 ",
+                      Lateness(*summary.p90_seconds), " (", summary.count,
+                      summary.count == 1 ? " case)" : " cases)");
 }
 
 // "median 3 s, p90 10 s (12 cases)", or "- (no cases)".
@@ -87,6 +116,7 @@ ServiceStats ComputeStats(const std::vector<v1::Case>& cases,
 
   ServiceStats stats;
   std::vector<double> to_offer, to_assignment, to_on_scene;
+  std::vector<double> eta_error, eta_error_road, eta_error_medical;
   int stars_total = 0;
   for (const v1::Case& c : cases) {
     const std::vector<const v1::CaseEvent*>& list = by_case[c.name()];
@@ -97,11 +127,15 @@ ServiceStats ComputeStats(const std::vector<v1::Case>& cases,
 
     const absl::Time start = ToTime(c.create_time());
     std::optional<absl::Time> offered, assigned, on_scene;
+    int32_t first_eta = 0;
     int escalations = 0;
     for (const v1::CaseEvent* event : list) {
       const absl::Time at = ToTime(event->event_time());
       if (event->has_offered() && !offered) offered = at;
-      if (event->has_assigned() && !assigned) assigned = at;
+      if (event->has_assigned() && !assigned) {
+        assigned = at;
+        first_eta = event->assigned().eta_seconds();
+      }
       if (event->state() == v1::CASE_STATE_ON_SCENE && !on_scene) {
         on_scene = at;
       }
@@ -111,6 +145,11 @@ ServiceStats ComputeStats(const std::vector<v1::Case>& cases,
     if (offered) to_offer.push_back(SecondsBetween(start, *offered));
     if (assigned) to_assignment.push_back(SecondsBetween(start, *assigned));
     if (on_scene) to_on_scene.push_back(SecondsBetween(start, *on_scene));
+    if (assigned && on_scene && *on_scene >= *assigned && first_eta > 0) {
+      const double error = absl::ToDoubleSeconds(*on_scene - *assigned) - first_eta;
+      eta_error.push_back(error);
+      (c.kind() == v1::CASE_KIND_MEDICAL ? eta_error_medical : eta_error_road).push_back(error);
+    }
     if (assigned || !c.responder().empty()) ++stats.assigned;
     stats.escalations += escalations;
     if (escalations > 0) ++stats.escalated_cases;
@@ -130,6 +169,9 @@ ServiceStats ComputeStats(const std::vector<v1::Case>& cases,
   stats.to_first_offer = Summarize(to_offer);
   stats.to_assignment = Summarize(to_assignment);
   stats.to_on_scene = Summarize(to_on_scene);
+  stats.eta_error = SummarizeErrors(eta_error);
+  stats.eta_error_road = SummarizeErrors(eta_error_road);
+  stats.eta_error_medical = SummarizeErrors(eta_error_medical);
   return stats;
 }
 
@@ -153,18 +195,21 @@ absl::StatusOr<absl::Duration> ParseWindow(absl::string_view text) {
 }
 
 std::string FormatStatsJson(const ServiceStats& stats, absl::Duration window) {
-  return absl::StrCat("{\"since_seconds\":", absl::ToInt64Seconds(window),
-                      ",\"cases\":", stats.cases, ",\"alerts_by_kind\":{\"road\":", stats.road,
-                      ",\"medical\":", stats.medical, "},\"assigned\":", stats.assigned,
-                      ",\"response_rate\":", JsonNumber(stats.response_rate, kJsonDecimals),
-                      ",\"time_to_first_offer_seconds\":", DurationJson(stats.to_first_offer),
-                      ",\"time_to_assignment_seconds\":", DurationJson(stats.to_assignment),
-                      ",\"time_to_on_scene_seconds\":", DurationJson(stats.to_on_scene),
-                      ",\"escalations\":", stats.escalations,
-                      ",\"escalated_cases\":", stats.escalated_cases,
-                      ",\"cancellations\":", stats.cancellations,
-                      ",\"false_alarms\":", stats.false_alarms, ",\"ratings\":", stats.ratings,
-                      ",\"average_rating\":", JsonNumber(stats.average_rating, kJsonDecimals), "}");
+  return absl::StrCat(
+      "{\"since_seconds\":", absl::ToInt64Seconds(window), ",\"cases\":", stats.cases,
+      ",\"alerts_by_kind\":{\"road\":", stats.road, ",\"medical\":", stats.medical,
+      "},\"assigned\":", stats.assigned,
+      ",\"response_rate\":", JsonNumber(stats.response_rate, kJsonDecimals),
+      ",\"time_to_first_offer_seconds\":", DurationJson(stats.to_first_offer),
+      ",\"time_to_assignment_seconds\":", DurationJson(stats.to_assignment),
+      ",\"time_to_on_scene_seconds\":", DurationJson(stats.to_on_scene),
+      ",\"eta_error_seconds\":", EtaErrorJson(stats.eta_error),
+      ",\"eta_error_seconds_by_kind\":{\"road\":", EtaErrorJson(stats.eta_error_road),
+      ",\"medical\":", EtaErrorJson(stats.eta_error_medical), "}",
+      ",\"escalations\":", stats.escalations, ",\"escalated_cases\":", stats.escalated_cases,
+      ",\"cancellations\":", stats.cancellations, ",\"false_alarms\":", stats.false_alarms,
+      ",\"ratings\":", stats.ratings,
+      ",\"average_rating\":", JsonNumber(stats.average_rating, kJsonDecimals), "}");
 }
 
 std::string FormatStatsTable(const ServiceStats& stats, absl::Duration window) {
@@ -180,6 +225,9 @@ std::string FormatStatsTable(const ServiceStats& stats, absl::Duration window) {
   table.AddRow({"time to first offer:", DurationText(stats.to_first_offer)});
   table.AddRow({"time to assignment:", DurationText(stats.to_assignment)});
   table.AddRow({"time to on-scene:", DurationText(stats.to_on_scene)});
+  table.AddRow({"ETA vs arrival:", EtaErrorText(stats.eta_error)});
+  table.AddRow({"  road:", EtaErrorText(stats.eta_error_road)});
+  table.AddRow({"  medical:", EtaErrorText(stats.eta_error_medical)});
   table.AddRow({"escalations:", absl::StrCat(stats.escalations, " (", stats.escalated_cases,
                                              stats.escalated_cases == 1 ? " case)" : " cases)")});
   table.AddRow({"cancellations:",

@@ -24,6 +24,17 @@ struct DurationSummary {
   std::optional<double> p90_seconds;
 };
 
+// How far ETAs were from what happened: for each case whose first
+// `assigned` event gave an ETA and that later reached ON_SCENE, the time it
+// took (ON_SCENE less the assignment) minus that ETA, in seconds: positive
+// when the crew came later than promised. Median and 90th percentile (how
+// late the latest tenth came); empty when count is 0.
+struct EtaErrorSummary {
+  int count = 0;
+  std::optional<double> median_seconds;
+  std::optional<double> p90_seconds;
+};
+
 // How the service did over a set of cases.
 struct ServiceStats {
   // Cases counted, and how many of each kind.
@@ -40,6 +51,12 @@ struct ServiceStats {
   DurationSummary to_first_offer;
   DurationSummary to_assignment;
   DurationSummary to_on_scene;
+  // The ETA given at assignment against the arrival, over all cases and by
+  // kind: what an organisation tunes its crews' speeds by (dispatch's
+  // --speed options).
+  EtaErrorSummary eta_error;
+  EtaErrorSummary eta_error_road;
+  EtaErrorSummary eta_error_medical;
   // `escalated` events, and the number of cases with at least one.
   int escalations = 0;
   int escalated_cases = 0;
