@@ -13,6 +13,9 @@
 #include <vector>
 
 #include "daemon.h"
+#include "grpcpp/grpcpp.h"
+#include "mayday/v1/alert_service.grpc.pb.h"
+#include "mayday/v1/responder_service.grpc.pb.h"
 
 namespace mayday::testing {
 namespace {
@@ -133,6 +136,67 @@ TEST_CASE("maydayd takes its flags from MAYDAY_ variables and a --config file") 
     CHECK(missing.exit_code == 2);
     CHECK(Says(missing, db("nowhere.conf")));
   }
+}
+
+TEST_CASE("maydayd --speed sets the speed a capability's ETAs assume") {
+  TempDir dir;
+  const std::string db = (dir.path() / "speed.db").string();
+  for (const char* bad : {"warp=50", "ambulance=0", "ambulance=fast", "ambulance", "tow=301"}) {
+    const Output refused = Run({MAYDAYD_BINARY, "--db", db, "--speed", bad});
+    INFO(bad << ": " << refused.text());
+    CHECK(refused.exit_code == 2);
+    CHECK(Says(refused, "--speed"));
+  }
+  // 108 km/h is 30 m/s: an ambulance 3 km away is offered with an ETA of
+  // 100 s (the default 54 km/h would say 200).
+  const std::string member = CreateToken(MAYDAYD_BINARY, db, "member", "alice");
+  const std::string crew_token = CreateToken(MAYDAYD_BINARY, db, "responder", "amb-1");
+  Daemon daemon(MAYDAYD_BINARY, db, {"--speed", "ambulance=108"});
+  auto channel = grpc::CreateChannel(daemon.address(), grpc::InsecureChannelCredentials());
+  auto crew = mayday::v1::ResponderService::NewStub(channel);
+  auto as = [](const std::string& token) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->AddMetadata("authorization", "Bearer " + token);
+    context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    return context;
+  };
+  mayday::v1::SetDutyRequest duty;
+  duty.set_on_duty(true);
+  duty.add_capabilities(mayday::v1::CAPABILITY_AMBULANCE);
+  mayday::v1::Responder responder;
+  REQUIRE(crew->SetDuty(as(crew_token).get(), duty, &responder).ok());
+  {
+    auto context = as(crew_token);
+    mayday::v1::ReportLocationResponse response;
+    auto writer = crew->ReportLocation(context.get(), &response);
+    mayday::v1::ReportLocationRequest report;
+    report.mutable_location()->set_latitude(52.0 + 3000 / 111'250.0);
+    report.mutable_location()->set_longitude(4.9);
+    REQUIRE(writer->Write(report));
+    writer->WritesDone();
+    REQUIRE(writer->Finish().ok());
+  }
+  auto subscribe = as(crew_token);
+  auto updates = crew->Subscribe(subscribe.get(), mayday::v1::SubscribeRequest());
+  updates->WaitForInitialMetadata();
+  mayday::v1::RaiseAlertRequest alert;
+  alert.set_request_id("speed-1");
+  alert.set_kind(mayday::v1::CASE_KIND_MEDICAL);
+  alert.mutable_location()->set_latitude(52.0);
+  alert.mutable_location()->set_longitude(4.9);
+  mayday::v1::Case opened;
+  REQUIRE(mayday::v1::AlertService::NewStub(channel)
+              ->RaiseAlert(as(member).get(), alert, &opened)
+              .ok());
+  mayday::v1::ResponderUpdate update;
+  bool offered = false;
+  while (!offered && updates->Read(&update)) offered = update.has_offer();
+  REQUIRE(offered);
+  CHECK(update.offer().eta_seconds() == Approx(100).margin(2));
+  subscribe->TryCancel();
+  while (updates->Read(&update)) {
+  }
+  updates->Finish();
 }
 
 }  // namespace
