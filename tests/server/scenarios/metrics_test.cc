@@ -180,8 +180,8 @@ TEST_CASE("Metrics: each help asked for under duress counts, by how") {
   REQUIRE(server.Alerts()->EndSafetyTimer(Call(alice).get(), end, &timer).ok());
   // And an honest cancel, which must not count.
   v1::Case road;
-  REQUIRE(server.Alerts()->RaiseAlert(Call(alice).get(), Alert("honest-1", v1::CASE_KIND_MEDICAL),
-                                      &road)
+  REQUIRE(server.Alerts()
+              ->RaiseAlert(Call(alice).get(), Alert("honest-1", v1::CASE_KIND_MEDICAL), &road)
               .ok());
   cancel.set_name(road.name());
   cancel.set_pin("2468");
