@@ -58,8 +58,7 @@ grpc::Status Own(TestServer& server, const std::string& token, v1::MedicalProfil
   return server.Alerts()->GetMedicalProfile(Call(token).get(), v1::GetMedicalProfileRequest(), out);
 }
 
-grpc::Status ForCrew(TestServer& server, Crew& crew, const std::string& case_name,
-                     v1::MedicalProfile* out) {
+grpc::Status ForCrew(Crew& crew, const std::string& case_name, v1::MedicalProfile* out) {
   v1::GetCaseMedicalProfileRequest request;
   request.set_case_(case_name);
   return crew.stub().GetCaseMedicalProfile(Call(crew.token()).get(), request, out);
@@ -134,10 +133,10 @@ TEST_CASE("A medical profile is read by its member, its case's crew while assign
   REQUIRE(offer.has_value());
   REQUIRE(offer->case_() == opened.name());
   CHECK(offer->DebugString().find(kAllergy) == std::string::npos);
-  CHECK(ForCrew(server, near, opened.name(), &read).error_code() == Code::NOT_FOUND);
-  CHECK(ForCrew(server, far, opened.name(), &read).error_code() == Code::NOT_FOUND);
+  CHECK(ForCrew(near, opened.name(), &read).error_code() == Code::NOT_FOUND);
+  CHECK(ForCrew(far, opened.name(), &read).error_code() == Code::NOT_FOUND);
   Crew member_as_crew(server, "alice");  // a responder token, not alice's member one
-  CHECK(ForCrew(server, member_as_crew, opened.name(), &read).error_code() == Code::NOT_FOUND);
+  CHECK(ForCrew(member_as_crew, opened.name(), &read).error_code() == Code::NOT_FOUND);
   v1::GetCaseMedicalProfileRequest as_member;
   as_member.set_case_(opened.name());
   CHECK(near.stub().GetCaseMedicalProfile(Call(alice).get(), as_member, &read).error_code() ==
@@ -150,16 +149,16 @@ TEST_CASE("A medical profile is read by its member, its case's crew while assign
     INFO(v1::CaseState_Name(step));
     if (step != v1::CASE_STATE_ASSIGNED) REQUIRE(near.Progress(opened.name(), step).ok());
     read.Clear();
-    const grpc::Status got = ForCrew(server, near, opened.name(), &read);
+    const grpc::Status got = ForCrew(near, opened.name(), &read);
     INFO(got.error_message());
     REQUIRE(got.ok());
     ++crew_reads;
     CHECK(SameContents(read, Profile()));
     CHECK(read.name() == name);
-    CHECK(ForCrew(server, far, opened.name(), &read).error_code() == Code::NOT_FOUND);
+    CHECK(ForCrew(far, opened.name(), &read).error_code() == Code::NOT_FOUND);
   }
   REQUIRE(near.Progress(opened.name(), v1::CASE_STATE_RESOLVED).ok());
-  const grpc::Status after = ForCrew(server, near, opened.name(), &read);
+  const grpc::Status after = ForCrew(near, opened.name(), &read);
   CHECK(after.error_code() == Code::PERMISSION_DENIED);
   CHECK(after.error_message().find("closed") != std::string::npos);
 
@@ -182,7 +181,7 @@ TEST_CASE("A medical profile is read by its member, its case's crew while assign
   const std::optional<v1::Offer> road_offer = tow.NextOffer();
   REQUIRE(road_offer.has_value());
   REQUIRE(tow.Accept(road.name()).ok());
-  CHECK(ForCrew(server, tow, road.name(), &read).error_code() == Code::PERMISSION_DENIED);
+  CHECK(ForCrew(tow, road.name(), &read).error_code() == Code::PERMISSION_DENIED);
 
   // One audit row per read by someone else, naming the profile, never its
   // contents; one for the member's replace; none for the member's reads.
