@@ -260,16 +260,9 @@ absl::StatusOr<std::unique_ptr<Watch>> ClientImpl::WatchCase(
   if (!on_event || !on_end) {
     return absl::InvalidArgumentError("WatchCase: both callbacks are required");
   }
-  WatchParams params;
-  params.stub = stub_;
-  params.token = options_.token;
-  params.case_name = case_name;
+  WatchParams params = NewWatch(case_name, std::move(on_end));
   params.after_sequence = after_sequence;
   params.on_event = std::move(on_event);
-  params.on_end = std::move(on_end);
-  params.initial_backoff = options_.initial_backoff;
-  params.max_backoff = options_.max_backoff;
-  params.backoff_seed = RandomSeed();
   return std::make_unique<WatchImpl>(std::move(params));
 }
 
@@ -282,16 +275,22 @@ absl::StatusOr<std::unique_ptr<Watch>> ClientImpl::WatchCrew(
   if (!on_position || !on_end) {
     return absl::InvalidArgumentError("WatchCrew: both callbacks are required");
   }
+  WatchParams params = NewWatch(case_name, std::move(on_end));
+  params.on_position = std::move(on_position);
+  return std::make_unique<WatchImpl>(std::move(params));
+}
+
+WatchParams ClientImpl::NewWatch(const std::string& case_name,
+                                 std::function<void(const absl::Status&)> on_end) const {
   WatchParams params;
   params.stub = stub_;
   params.token = options_.token;
   params.case_name = case_name;
-  params.on_position = std::move(on_position);
   params.on_end = std::move(on_end);
   params.initial_backoff = options_.initial_backoff;
   params.max_backoff = options_.max_backoff;
   params.backoff_seed = RandomSeed();
-  return std::make_unique<WatchImpl>(std::move(params));
+  return params;
 }
 
 }  // namespace internal

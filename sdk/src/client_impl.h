@@ -10,6 +10,7 @@
 #include "mayday/sdk/client.h"
 #include "mayday/v1/alert_service.grpc.pb.h"
 #include "outbox.h"
+#include "watch_impl.h"
 
 namespace mayday::sdk::internal {
 
@@ -75,6 +76,11 @@ class ClientImpl final : public Client {
 
  private:
   using Stub = mayday::v1::AlertService::StubInterface;
+
+  // What every watch of `case_name` (WatchCase, WatchCrew) shares: this
+  // client's stub, token and backoff.
+  WatchParams NewWatch(const std::string& case_name,
+                       std::function<void(const absl::Status&)> on_end) const;
 
   // One attempt of a unary call with options_.call_timeout.
   template <typename Request, typename Response>

@@ -47,12 +47,7 @@ void WatchRunner::Run() {
 
 grpc::Status WatchRunner::RunStream(bool* terminal, bool* progressed) {
   grpc::ClientContext context;
-  PrepareContext(&context, params_.token, absl::InfiniteFuture());
-  {
-    absl::MutexLock lock(&mu_);
-    if (cancelled_) return grpc::Status::CANCELLED;
-    context_ = &context;
-  }
+  if (!Attach(&context)) return grpc::Status::CANCELLED;
   mayday::v1::WatchCaseRequest request;
   request.set_name(params_.case_name);
   request.set_after_sequence(last_sequence_.load());
@@ -72,20 +67,12 @@ grpc::Status WatchRunner::RunStream(bool* terminal, bool* progressed) {
       break;
     }
   }
-  grpc::Status status = reader->Finish();
-  absl::MutexLock lock(&mu_);
-  context_ = nullptr;
-  return status;
+  return Detach(reader->Finish());
 }
 
 grpc::Status WatchRunner::RunCrewStream(bool* terminal, bool* progressed) {
   grpc::ClientContext context;
-  PrepareContext(&context, params_.token, absl::InfiniteFuture());
-  {
-    absl::MutexLock lock(&mu_);
-    if (cancelled_) return grpc::Status::CANCELLED;
-    context_ = &context;
-  }
+  if (!Attach(&context)) return grpc::Status::CANCELLED;
   mayday::v1::WatchCrewRequest request;
   request.set_name(params_.case_name);
   std::unique_ptr<grpc::ClientReaderInterface<mayday::v1::CrewPosition>> reader =
@@ -99,6 +86,18 @@ grpc::Status WatchRunner::RunCrewStream(bool* terminal, bool* progressed) {
   grpc::Status status = reader->Finish();
   // The server ends the stream OK only when there is nothing more to show.
   *terminal = status.ok() && !cancelled();
+  return Detach(std::move(status));
+}
+
+bool WatchRunner::Attach(grpc::ClientContext* context) {
+  PrepareContext(context, params_.token, absl::InfiniteFuture());
+  absl::MutexLock lock(&mu_);
+  if (cancelled_) return false;
+  context_ = context;
+  return true;
+}
+
+grpc::Status WatchRunner::Detach(grpc::Status status) {
   absl::MutexLock lock(&mu_);
   context_ = nullptr;
   return status;

@@ -63,6 +63,11 @@ class WatchRunner {
   // The same for one WatchCrew call: *terminal when the server ended it OK
   // (the crew is there, or the case is over).
   grpc::Status RunCrewStream(bool* terminal, bool* progressed);
+  // Prepares `context` for a call and makes it the one Cancel interrupts;
+  // false (nothing to call) if the watch was cancelled.
+  bool Attach(grpc::ClientContext* context);
+  // The call ended with `status`: Cancel has nothing to interrupt now.
+  grpc::Status Detach(grpc::Status status);
   // Waits `delay` or until Cancel; returns false if cancelled.
   bool SleepUnlessCancelled(absl::Duration delay);
   bool cancelled() const;

@@ -24,26 +24,6 @@ namespace {
 
 namespace v1 = ::mayday::v1;
 
-std::string OneToken(const std::string& uri, const std::string& role, const std::string& subject) {
-  const Output made = Run(
-      {MAYDAYD_BINARY, "token", "create", "--store", uri, "--role", role, "--subject", subject});
-  INFO(made.text());
-  REQUIRE(made.exit_code == 0);
-  for (const std::string& line : made.lines) {
-    if (line.rfind("mdy_", 0) == 0) return line;
-  }
-  FAIL("no token printed");
-  return "";
-}
-
-std::unique_ptr<grpc::ClientContext> As(const std::string& token,
-                                        absl::Duration timeout = absl::Seconds(10)) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->AddMetadata("authorization", "Bearer " + token);
-  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  return context;
-}
-
 // A member's WatchCrew on one replica, read in the background.
 class CrewStream {
  public:
@@ -120,8 +100,8 @@ TEST_CASE("Replicas: a member sees the crew coming through either replica") {
   const std::string uri = NewTestDatabase();
   std::vector<std::unique_ptr<Daemon>> replicas = StartReplicas(MAYDAYD_BINARY, uri, 2);
   const std::vector<std::string> addresses = Addresses(replicas);
-  const std::string member = OneToken(uri, "member", "walker");
-  const std::string crew_token = OneToken(uri, "responder", "amb-9");
+  const std::string member = CreateToken(MAYDAYD_BINARY, uri, "member", "walker");
+  const std::string crew_token = CreateToken(MAYDAYD_BINARY, uri, "responder", "amb-9");
 
   // The crew works through replica 1, the member raises through replica 0.
   auto crew = v1::ResponderService::NewStub(

@@ -22,31 +22,12 @@ namespace {
 
 namespace v1 = ::mayday::v1;
 
-std::string OneToken(const std::string& uri, const std::string& role, const std::string& subject) {
-  const Output made = Run(
-      {MAYDAYD_BINARY, "token", "create", "--store", uri, "--role", role, "--subject", subject});
-  INFO(made.text());
-  REQUIRE(made.exit_code == 0);
-  for (const std::string& line : made.lines) {
-    if (line.rfind("mdy_", 0) == 0) return line;
-  }
-  FAIL("no token printed");
-  return "";
-}
-
-std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->AddMetadata("authorization", "Bearer " + token);
-  context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-  return context;
-}
-
 TEST_CASE("Replicas: a safety timer fires once after the replica that took it dies") {
   const std::string uri = NewTestDatabase();
   std::vector<std::unique_ptr<Daemon>> replicas = StartReplicas(MAYDAYD_BINARY, uri, 3);
   const std::vector<std::string> addresses = Addresses(replicas);
-  const std::string member = OneToken(uri, "member", "hiker");
-  const std::string agent = OneToken(uri, "operator", "desk");
+  const std::string member = CreateToken(MAYDAYD_BINARY, uri, "member", "hiker");
+  const std::string agent = CreateToken(MAYDAYD_BINARY, uri, "operator", "desk");
 
   v1::SafetyTimer timer;
   {

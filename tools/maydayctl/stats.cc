@@ -35,14 +35,6 @@ DurationSummary Summarize(const std::vector<double>& seconds) {
   return summary;
 }
 
-EtaErrorSummary SummarizeErrors(const std::vector<double>& seconds) {
-  EtaErrorSummary summary;
-  summary.count = static_cast<int>(seconds.size());
-  summary.median_seconds = Percentile(seconds, 0.5);
-  summary.p90_seconds = Percentile(seconds, 0.9);
-  return summary;
-}
-
 // The stars of a rated case (1..5), or 0 when it was not rated.
 int StarsOf(const v1::Case& c, const std::vector<const v1::CaseEvent*>& events) {
   if (c.rating().stars() > 0) return c.rating().stars();
@@ -54,12 +46,6 @@ int StarsOf(const v1::Case& c, const std::vector<const v1::CaseEvent*>& events) 
 }
 
 std::string DurationJson(const DurationSummary& summary) {
-  return absl::StrCat("{\"count\":", summary.count,
-                      ",\"median\":", JsonNumber(summary.median_seconds, kJsonDecimals),
-                      ",\"p90\":", JsonNumber(summary.p90_seconds, kJsonDecimals), "}");
-}
-
-std::string EtaErrorJson(const EtaErrorSummary& summary) {
   return absl::StrCat("{\"count\":", summary.count,
                       ",\"median\":", JsonNumber(summary.median_seconds, kJsonDecimals),
                       ",\"p90\":", JsonNumber(summary.p90_seconds, kJsonDecimals), "}");
@@ -169,9 +155,9 @@ ServiceStats ComputeStats(const std::vector<v1::Case>& cases,
   stats.to_first_offer = Summarize(to_offer);
   stats.to_assignment = Summarize(to_assignment);
   stats.to_on_scene = Summarize(to_on_scene);
-  stats.eta_error = SummarizeErrors(eta_error);
-  stats.eta_error_road = SummarizeErrors(eta_error_road);
-  stats.eta_error_medical = SummarizeErrors(eta_error_medical);
+  stats.eta_error = Summarize(eta_error);
+  stats.eta_error_road = Summarize(eta_error_road);
+  stats.eta_error_medical = Summarize(eta_error_medical);
   return stats;
 }
 
@@ -203,9 +189,9 @@ std::string FormatStatsJson(const ServiceStats& stats, absl::Duration window) {
       ",\"time_to_first_offer_seconds\":", DurationJson(stats.to_first_offer),
       ",\"time_to_assignment_seconds\":", DurationJson(stats.to_assignment),
       ",\"time_to_on_scene_seconds\":", DurationJson(stats.to_on_scene),
-      ",\"eta_error_seconds\":", EtaErrorJson(stats.eta_error),
-      ",\"eta_error_seconds_by_kind\":{\"road\":", EtaErrorJson(stats.eta_error_road),
-      ",\"medical\":", EtaErrorJson(stats.eta_error_medical), "}",
+      ",\"eta_error_seconds\":", DurationJson(stats.eta_error),
+      ",\"eta_error_seconds_by_kind\":{\"road\":", DurationJson(stats.eta_error_road),
+      ",\"medical\":", DurationJson(stats.eta_error_medical), "}",
       ",\"escalations\":", stats.escalations, ",\"escalated_cases\":", stats.escalated_cases,
       ",\"cancellations\":", stats.cancellations, ",\"false_alarms\":", stats.false_alarms,
       ",\"ratings\":", stats.ratings,

@@ -16,8 +16,8 @@
 
 namespace mayday::tools {
 
-// Median and 90th percentile of a set of durations, in seconds. Both are
-// empty when count is 0.
+// Median and 90th percentile of a set of durations (or differences of
+// them), in seconds. Both are empty when count is 0.
 struct DurationSummary {
   int count = 0;
   std::optional<double> median_seconds;
@@ -27,13 +27,9 @@ struct DurationSummary {
 // How far ETAs were from what happened: for each case whose first
 // `assigned` event gave an ETA and that later reached ON_SCENE, the time it
 // took (ON_SCENE less the assignment) minus that ETA, in seconds: positive
-// when the crew came later than promised. Median and 90th percentile (how
-// late the latest tenth came); empty when count is 0.
-struct EtaErrorSummary {
-  int count = 0;
-  std::optional<double> median_seconds;
-  std::optional<double> p90_seconds;
-};
+// when the crew came later than promised (the p90: how late the latest
+// tenth came).
+using EtaErrorSummary = DurationSummary;
 
 // How the service did over a set of cases.
 struct ServiceStats {
