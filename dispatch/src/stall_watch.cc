@@ -103,7 +103,9 @@ void StallWatch::Ended(const CaseId& case_id) {
 
 std::vector<Stall> StallWatch::Check(absl::Time now) {
   std::vector<Stall> found;
-  for (auto& [case_id, w] : cases_) {
+  for (auto& entry : cases_) {
+    const CaseId& case_id = entry.first;  // (a lambda below uses both: no
+    Watched& w = entry.second;            // structured binding for clang 14)
     const std::string to_go =
         w.last_meters >= 0 ? absl::StrCat(" (", Meters(w.last_meters), " to go)") : "";
     auto report = [&](StallReason reason, std::string words) {
