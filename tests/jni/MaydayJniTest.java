@@ -1,4 +1,5 @@
 import dev.mayday.sdk.CaseEvent;
+import dev.mayday.sdk.CrewPosition;
 import dev.mayday.sdk.Mayday;
 import dev.mayday.sdk.MaydayException;
 import dev.mayday.sdk.Watch;
@@ -35,6 +36,24 @@ public final class MaydayJniTest {
       String road = mayday.raise(Mayday.ROAD, 52.3676, 4.9041, 10, "flat tyre \uD83D\uDE97");
       check(road.startsWith("cases/"), "a case name: " + road);
       System.out.println("raised " + road);
+      // The crew coming, followed from the start: positions once assigned,
+      // the end once it is on scene.
+      List<CrewPosition> crew = new ArrayList<>();
+      int[] crewEnd = {-1};
+      CountDownLatch crewEnded = new CountDownLatch(1);
+      Watch crewWatch = mayday.watchCrew(road, new Mayday.CrewListener() {
+        @Override
+        public void onPosition(CrewPosition position) {
+          crew.add(position);
+          System.out.println("  ~ " + position);
+        }
+
+        @Override
+        public void onEnd(int status, String message) {
+          crewEnd[0] = status;
+          crewEnded.countDown();
+        }
+      });
       List<CaseEvent> events = new ArrayList<>();
       List<String> threads = new ArrayList<>();
       int[] end = {-1};
@@ -73,6 +92,34 @@ public final class MaydayJniTest {
       }
       check(assigned, "an ASSIGNED event with the crew, its ETA and distance");
       for (String thread : threads) check(thread.equals("app-main"), "on the app's thread: " + thread);
+      check(crewEnded.await(30, TimeUnit.SECONDS), "the crew watch ended");
+      crewWatch.close();
+      check(crewEnd[0] == 0, "the crew watch ended OK, not " + crewEnd[0]);
+      check(!crew.isEmpty(), "the crew's position at least once");
+      for (CrewPosition p : crew) {
+        check(p.caseName.equals(road) && (p.state == 2 || p.state == 3) && p.distanceMeters >= 0,
+            "a position of this case's crew while coming: " + p);
+      }
+
+      // A medical profile: stored, read back, refused when malformed, deleted.
+      mayday.updateMedicalProfile(
+          "{\"allergies\":[\"penicillin\"],\"bloodGroup\":\"BLOOD_GROUP_O_NEGATIVE\"}");
+      String profile = mayday.medicalProfile();
+      check(profile.contains("penicillin") && profile.contains("BLOOD_GROUP_O_NEGATIVE"), profile);
+      try {
+        mayday.updateMedicalProfile("{\"allergies\": 5}");
+        check(false, "a profile that is not one is refused");
+      } catch (MaydayException expected) {
+        check(expected.status() == MaydayException.INVALID_ARGUMENT,
+            "INVALID_ARGUMENT, not " + expected.status());
+      }
+      mayday.deleteMedicalProfile();
+      try {
+        mayday.medicalProfile();
+        check(false, "a deleted profile is gone");
+      } catch (MaydayException expected) {
+        check(expected.status() == MaydayException.NOT_FOUND, "NOT_FOUND, not " + expected.status());
+      }
 
       // A medical alert: no ambulance on duty, so it waits for the care desk.
       String medical = mayday.raise(Mayday.MEDICAL, 52.3600, 4.8800, 0, null);

@@ -13,7 +13,11 @@ scratch jni
 db="$work/mayday.db"
 member="$("$bin/maydayd" token create --db "$db" --role member --subject jni-member)"
 "$bin/maydayd" token create --db "$db" --role responder --subject unit --count 2 >"$work/crews"
-start maydayd "$bin/maydayd" --listen 127.0.0.1:0 --db "$db" --offer-timeout 10
+# A medical key for the test's profiles, readable by its owner only.
+(umask 077 && printf 'jni %s\n' 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff \
+  >"$work/medical.keys")
+start maydayd "$bin/maydayd" --listen 127.0.0.1:0 --db "$db" --offer-timeout 10 \
+  --medical-key-file "$work/medical.keys"
 server="127.0.0.1:$port"
 "$bin/mayday-sim" responders --server "$server" --token-file "$work/crews" \
   --center 52.3676,4.9041 --radius-m 2000 --fleet tow:2 --accept-delay-ms 100 \

@@ -21,6 +21,10 @@ jclass event_class = nullptr;        // dev.mayday.sdk.CaseEvent
 jmethodID event_init = nullptr;
 jmethodID relay_event = nullptr;  // Mayday.Relay.event(CaseEvent)
 jmethodID relay_end = nullptr;    // Mayday.Relay.end(int, String)
+jclass crew_class = nullptr;      // dev.mayday.sdk.CrewPosition
+jmethodID crew_init = nullptr;
+jmethodID crew_relay_position = nullptr;  // Mayday.CrewRelay.position(CrewPosition)
+jmethodID crew_relay_end = nullptr;       // Mayday.CrewRelay.end(int, String)
 
 // UTF-8 (from the SDK: valid, but anything invalid becomes U+FFFD) to a
 // Java string.
@@ -120,10 +124,12 @@ JNIEnv* CurrentEnv() {
   return attachment.env;
 }
 
-// A watch and the Relay its callbacks call (a global reference).
+// A watch and the Relay (or CrewRelay) its callbacks call (a global
+// reference), and that relay's end method.
 struct JniWatch {
   mayday_watch* watch = nullptr;
   jobject relay = nullptr;
+  jmethodID end = nullptr;
 };
 
 extern "C" void OnEvent(const mayday_event* event, void* user) {
@@ -150,10 +156,30 @@ extern "C" void OnEnd(mayday_status status, const char* message, void* user) {
   auto* watch = static_cast<JniWatch*>(user);
   if (env->PushLocalFrame(4) != JNI_OK) return;
   jstring text = ToJava(env, message);
-  env->CallVoidMethod(watch->relay, relay_end, static_cast<jint>(status), text);
+  env->CallVoidMethod(watch->relay, watch->end, static_cast<jint>(status), text);
   if (env->ExceptionCheck()) env->ExceptionClear();
   env->PopLocalFrame(nullptr);
 }
+
+extern "C" void OnCrew(const mayday_crew_position* position, void* user) {
+  JNIEnv* env = CurrentEnv();
+  if (env == nullptr) return;
+  auto* watch = static_cast<JniWatch*>(user);
+  if (env->PushLocalFrame(8) != JNI_OK) return;
+  jobject java_position = env->NewObject(
+      crew_class, crew_init, ToJava(env, position->case_name), static_cast<jint>(position->state),
+      position->latitude, position->longitude, position->accuracy_meters, position->distance_meters,
+      static_cast<jint>(position->eta_seconds), static_cast<jlong>(position->report_time_unix_ms));
+  if (java_position != nullptr) {
+    env->CallVoidMethod(watch->relay, crew_relay_position, java_position);
+  }
+  if (env->ExceptionCheck()) env->ExceptionClear();  // the app's Executor refused it
+  env->PopLocalFrame(nullptr);
+}
+
+// The profile's JSON can be long: 50 entries of 200 bytes in three lists,
+// ten contacts and a 2000-byte note stay well under this.
+constexpr size_t kProfileJsonBytes = 256 * 1024;
 
 mayday_client* Client(jlong handle) { return reinterpret_cast<mayday_client*>(handle); }
 JniWatch* Watch(jlong handle) { return reinterpret_cast<JniWatch*>(handle); }
@@ -173,7 +199,17 @@ JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* loaded, void* /*reserved*/) {
   exception_class = global("dev/mayday/sdk/MaydayException");
   event_class = global("dev/mayday/sdk/CaseEvent");
   jclass relay_class = env->FindClass("dev/mayday/sdk/Mayday$Relay");
-  if (exception_class == nullptr || event_class == nullptr || relay_class == nullptr) {
+  crew_class = global("dev/mayday/sdk/CrewPosition");
+  jclass crew_relay_class = env->FindClass("dev/mayday/sdk/Mayday$CrewRelay");
+  if (exception_class == nullptr || event_class == nullptr || relay_class == nullptr ||
+      crew_class == nullptr || crew_relay_class == nullptr) {
+    return JNI_ERR;
+  }
+  crew_init = env->GetMethodID(crew_class, "<init>", "(Ljava/lang/String;IDDDDIJ)V");
+  crew_relay_position =
+      env->GetMethodID(crew_relay_class, "position", "(Ldev/mayday/sdk/CrewPosition;)V");
+  crew_relay_end = env->GetMethodID(crew_relay_class, "end", "(ILjava/lang/String;)V");
+  if (crew_init == nullptr || crew_relay_position == nullptr || crew_relay_end == nullptr) {
     return JNI_ERR;
   }
   exception_init = env->GetMethodID(exception_class, "<init>", "(ILjava/lang/String;)V");
@@ -280,6 +316,7 @@ JNIEXPORT jlong JNICALL Java_dev_mayday_sdk_Mayday_nativeWatch(JNIEnv* env, jcla
   const std::string name = ToUtf8(env, case_name);
   auto* watch = new JniWatch;
   watch->relay = env->NewGlobalRef(relay);
+  watch->end = relay_end;
   const mayday_status status = mayday_watch_start(Client(client), name.c_str(), after_sequence,
                                                   OnEvent, OnEnd, watch, &watch->watch);
   if (status != MAYDAY_OK) {
@@ -289,6 +326,54 @@ JNIEXPORT jlong JNICALL Java_dev_mayday_sdk_Mayday_nativeWatch(JNIEnv* env, jcla
     return 0;
   }
   return reinterpret_cast<jlong>(watch);
+}
+
+JNIEXPORT jlong JNICALL Java_dev_mayday_sdk_Mayday_nativeWatchCrew(JNIEnv* env, jclass,
+                                                                   jlong client, jstring case_name,
+                                                                   jobject relay) {
+  const std::string name = ToUtf8(env, case_name);
+  auto* watch = new JniWatch;
+  watch->relay = env->NewGlobalRef(relay);
+  watch->end = crew_relay_end;
+  const mayday_status status =
+      mayday_watch_crew_start(Client(client), name.c_str(), OnCrew, OnEnd, watch, &watch->watch);
+  if (status != MAYDAY_OK) {
+    env->DeleteGlobalRef(watch->relay);
+    delete watch;
+    ThrowStatus(env, status);
+    return 0;
+  }
+  return reinterpret_cast<jlong>(watch);
+}
+
+JNIEXPORT jstring JNICALL Java_dev_mayday_sdk_Mayday_nativeGetMedicalProfile(JNIEnv* env, jclass,
+                                                                             jlong client) {
+  std::string json(kProfileJsonBytes, '\0');
+  if (const mayday_status status =
+          mayday_get_medical_profile(Client(client), json.data(), json.size());
+      status != MAYDAY_OK) {
+    ThrowStatus(env, status);
+    return nullptr;
+  }
+  return ToJava(env, json.c_str());
+}
+
+JNIEXPORT void JNICALL Java_dev_mayday_sdk_Mayday_nativeUpdateMedicalProfile(JNIEnv* env, jclass,
+                                                                             jlong client,
+                                                                             jstring json) {
+  const std::string text = ToUtf8(env, json);
+  if (const mayday_status status = mayday_update_medical_profile(Client(client), text.c_str());
+      status != MAYDAY_OK) {
+    ThrowStatus(env, status);
+  }
+}
+
+JNIEXPORT void JNICALL Java_dev_mayday_sdk_Mayday_nativeDeleteMedicalProfile(JNIEnv* env, jclass,
+                                                                             jlong client) {
+  if (const mayday_status status = mayday_delete_medical_profile(Client(client));
+      status != MAYDAY_OK) {
+    ThrowStatus(env, status);
+  }
 }
 
 JNIEXPORT void JNICALL Java_dev_mayday_sdk_Mayday_nativeWatchCancel(JNIEnv*, jclass, jlong watch) {

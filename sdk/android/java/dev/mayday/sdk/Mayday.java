@@ -44,6 +44,14 @@ public final class Mayday implements AutoCloseable {
     void onEnd(int status, String message);
   }
 
+  /** What a crew watch reports, on the app's Executor. */
+  public interface CrewListener {
+    void onPosition(CrewPosition position);
+
+    /** Once, last: status 0 once the crew is on scene or the case is over, 1 if cancelled. */
+    void onEnd(int status, String message);
+  }
+
   private final Executor executor;
   private long client;
 
@@ -125,6 +133,35 @@ public final class Mayday implements AutoCloseable {
     nativeEndSafetyTimer(handle(), timerName, pin);
   }
 
+  /**
+   * Follows the crew coming to the member's case: its position, distance and a fresh ETA at once
+   * when assigned, then every 100 m it moves and at least every 10 s; nothing after it is on
+   * scene. The listener runs on this client's Executor; close the Watch to stop.
+   */
+  public Watch watchCrew(String caseName, CrewListener listener) throws MaydayException {
+    if (listener == null) throw new MaydayException(MaydayException.INVALID_ARGUMENT, "listener");
+    return new Watch(nativeWatchCrew(handle(), caseName, new CrewRelay(executor, listener)));
+  }
+
+  /**
+   * The member's medical profile as JSON (protobuf's JSON mapping of mayday.v1.MedicalProfile:
+   * {"allergies":["penicillin"],"bloodGroup":"BLOOD_GROUP_O_NEGATIVE",...}). NOT_FOUND while
+   * there is none.
+   */
+  public String medicalProfile() throws MaydayException {
+    return nativeGetMedicalProfile(handle());
+  }
+
+  /** Replaces the member's whole medical profile with the one in json. */
+  public void updateMedicalProfile(String json) throws MaydayException {
+    nativeUpdateMedicalProfile(handle(), json);
+  }
+
+  /** Deletes the member's medical profile (fine if there is none). */
+  public void deleteMedicalProfile() throws MaydayException {
+    nativeDeleteMedicalProfile(handle());
+  }
+
   /** Writes a message for the care agents; returns its event's sequence. */
   public long postMessage(String caseName, String text) throws MaydayException {
     return nativePostMessage(handle(), caseName, text);
@@ -167,6 +204,24 @@ public final class Mayday implements AutoCloseable {
     }
   }
 
+  static final class CrewRelay {
+    private final Executor executor;
+    private final CrewListener listener;
+
+    CrewRelay(Executor executor, CrewListener listener) {
+      this.executor = executor;
+      this.listener = listener;
+    }
+
+    void position(CrewPosition position) {
+      executor.execute(() -> listener.onPosition(position));
+    }
+
+    void end(int status, String message) {
+      executor.execute(() -> listener.onEnd(status, message));
+    }
+  }
+
   private static native String nativeVersion();
 
   private static native long nativeCreate(String server, String token, String dataDir)
@@ -179,6 +234,16 @@ public final class Mayday implements AutoCloseable {
 
   private static native long nativeWatch(long client, String caseName, long afterSequence,
       Relay relay) throws MaydayException;
+
+  private static native long nativeWatchCrew(long client, String caseName, CrewRelay relay)
+      throws MaydayException;
+
+  private static native String nativeGetMedicalProfile(long client) throws MaydayException;
+
+  private static native void nativeUpdateMedicalProfile(long client, String json)
+      throws MaydayException;
+
+  private static native void nativeDeleteMedicalProfile(long client) throws MaydayException;
 
   static native void nativeWatchCancel(long watch);
 
