@@ -128,7 +128,7 @@ curl -sf "$api/rules" | /usr/bin/python3 -c '
 import json, sys
 rules = [r for g in json.load(sys.stdin)["data"]["groups"] for r in g["rules"]]
 bad = [r["name"] for r in rules if r.get("health") != "ok"]
-assert len(rules) == 7 and not bad, (len(rules), bad)
+assert len(rules) == 8 and not bad, (len(rules), bad)
 firing = [r["name"] for r in rules if r.get("state") == "firing"]
 assert not firing, firing
 print(f"  {len(rules)} rules, all healthy, none firing")'

@@ -2,6 +2,7 @@
 // on, nobody left escalates, and operators see it live.
 #include <catch2/catch.hpp>
 
+#include "absl/strings/str_cat.h"
 #include "crew.h"
 #include "mayday/base/clock.h"
 #include "test_server.h"
@@ -33,6 +34,9 @@ TEST_CASE("Decline and timeout pass the case on, nobody left escalates") {
   // An operator watches the whole feed.
   auto feed_context = Call(agent, absl::Seconds(30));
   auto feed = server.Operators()->WatchCases(feed_context.get(), mayday::v1::WatchCasesRequest());
+  // Its headers come once it is subscribed: the alert below is then on it
+  // (without this wait the feed could start after the case was raised).
+  feed->WaitForInitialMetadata();
 
   mayday::v1::Case opened;
   REQUIRE(server.Alerts()->RaiseAlert(Call(alice).get(), Alert("p1"), &opened).ok());
@@ -65,6 +69,9 @@ TEST_CASE("Decline and timeout pass the case on, nobody left escalates") {
     events.push_back(event);
     if (event.state() == mayday::v1::CASE_STATE_ESCALATED) break;
   }
+  std::string timeline;
+  for (const auto& e : events) absl::StrAppend(&timeline, e.ShortDebugString(), "\n");
+  INFO(timeline);
   REQUIRE(events.size() == 6);
   for (size_t i = 0; i < events.size(); ++i) {
     INFO(events[i].ShortDebugString());
