@@ -57,19 +57,6 @@ constexpr char kOperatorHealth[] = "mayday.v1.OperatorService";
 // all (~50 ms at 150,000 open cases).
 constexpr absl::Duration kFiguresMaxAge = absl::Seconds(15);
 
-// Where other replicas reach one that listens on `listen_address` and got
-// `port`: the same host, unless it listens on every address (then this
-// machine's name, `host`).
-std::string AdvertisedAddress(absl::string_view listen_address, absl::string_view host, int port) {
-  absl::string_view listen_host = listen_address.substr(0, listen_address.rfind(':'));
-  if (listen_address.find(':') == absl::string_view::npos) listen_host = "";
-  if (listen_host.empty() || listen_host == "0.0.0.0" || listen_host == "[::]" ||
-      listen_host == "::") {
-    listen_host = host;
-  }
-  return absl::StrCat(listen_host, ":", port);
-}
-
 // Largest request accepted: requests are small; this stops abuse early.
 constexpr int kMaxRequestBytes = 64 * 1024;
 
@@ -93,12 +80,9 @@ class ServerImpl final : public Server {
     if (options.db_path.empty()) {
       return absl::InvalidArgumentError("no database: pass --db FILE or --store TARGET");
     }
-    if (!options.medical_key_file.empty()) {
-      auto keys = ProfileKeys::Load(options.medical_key_file);
-      // A key file that cannot be used is a usage error (maydayd exits 2).
-      if (!keys.ok()) return absl::InvalidArgumentError(keys.status().message());
-      medical_keys_ = std::make_unique<ProfileKeys>(*std::move(keys));
-    }
+    auto keys = OpenMedicalKeys(options.medical_key_file);
+    if (!keys.ok()) return keys.status();
+    medical_keys_ = *std::move(keys);
     if (!options.metrics_listen.empty()) {
       // Bound before the store opens: a taken port is a usage error.
       metrics_ = Metrics::Create();
@@ -225,19 +209,7 @@ class ServerImpl final : public Server {
         .metrics = metrics_.get(),
         .timers = timers_.get(),
         .medical_keys = medical_keys_.get()};
-    if (medical_keys_ != nullptr) {
-      // After a key rotation: profiles sealed with an older key are sealed
-      // again with the first one, before any call is served. A profile
-      // this file cannot open is reported and left; the rest is served.
-      absl::StatusOr<int> resealed = ResealMedicalProfiles(services);
-      if (!resealed.ok()) {
-        LogError("medical_profiles_reseal", "medical profiles not all re-sealed with key %s: %s",
-                 medical_keys_->current_id(), resealed.status().message());
-      } else if (*resealed > 0) {
-        LogInfo("medical_profiles_reseal", "%d medical profiles re-sealed with key %s", *resealed,
-                medical_keys_->current_id());
-      }
-    }
+    ResealAtStart(services);  // before any call is served
     alerts_ = std::make_unique<AlertServiceImpl>(services, options.alert_spacing);
     responders_ = std::make_unique<ResponderServiceImpl>(services);
     operators_ = std::make_unique<OperatorServiceImpl>(services);

@@ -363,4 +363,14 @@ grpc::ServerReadReactor<mayday::v1::ReportLocationRequest>* RelayReportLocation(
   return new ReportLocationRelay(services, context, response);
 }
 
+std::string AdvertisedAddress(absl::string_view listen_address, absl::string_view host, int port) {
+  absl::string_view listen_host = listen_address.substr(0, listen_address.rfind(':'));
+  if (listen_address.find(':') == absl::string_view::npos) listen_host = "";
+  if (listen_host.empty() || listen_host == "0.0.0.0" || listen_host == "[::]" ||
+      listen_host == "::") {
+    listen_host = host;
+  }
+  return absl::StrCat(listen_host, ":", port);
+}
+
 }  // namespace mayday::server

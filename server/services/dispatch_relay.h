@@ -34,6 +34,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
@@ -99,6 +100,11 @@ class DispatchRelay {
   absl::Mutex mu_;
   std::optional<Holder> holder_ ABSL_GUARDED_BY(mu_);  // the last one found
 };
+
+// Where other replicas reach one that listens on `listen_address` and got
+// `port`: the same host, unless it listens on every address (then this
+// machine's name, `host`).
+std::string AdvertisedAddress(absl::string_view listen_address, absl::string_view host, int port);
 
 // The relayed streams: `services.relay` must be set. The caller was not
 // checked yet: these check it (a responder; a member for WatchCrew), then

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/names.h"
 #include "api/proto_time.h"
+#include "log/log.h"
 #include "medical/profile_rules.h"
 #include "services/audit_trail.h"
 
@@ -150,6 +151,25 @@ absl::StatusOr<MedicalProfile> ReadMedicalProfileForDesk(const ServiceContext& s
              AuditOf(agent, *services.clock, "medical_profile.read", profile->name()))
       .IgnoreError();  // reported by RecordRead; the read is answered anyway
   return profile;
+}
+
+absl::StatusOr<std::unique_ptr<ProfileKeys>> OpenMedicalKeys(const std::string& path) {
+  if (path.empty()) return nullptr;
+  absl::StatusOr<ProfileKeys> keys = ProfileKeys::Load(path);
+  if (!keys.ok()) return absl::InvalidArgumentError(keys.status().message());
+  return std::make_unique<ProfileKeys>(*std::move(keys));
+}
+
+void ResealAtStart(const ServiceContext& services) {
+  if (services.medical_keys == nullptr) return;
+  const std::string& key = services.medical_keys->current_id();
+  absl::StatusOr<int> resealed = ResealMedicalProfiles(services);
+  if (!resealed.ok()) {
+    LogError("medical_profiles_reseal", "medical profiles not all re-sealed with key %s: %s", key,
+             resealed.status().message());
+  } else if (*resealed > 0) {
+    LogInfo("medical_profiles_reseal", "%d medical profiles re-sealed with key %s", *resealed, key);
+  }
 }
 
 absl::StatusOr<int> ResealMedicalProfiles(const ServiceContext& services) {

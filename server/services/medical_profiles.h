@@ -9,6 +9,7 @@
 #ifndef MAYDAY_SERVER_SERVICES_MEDICAL_PROFILES_H_
 #define MAYDAY_SERVER_SERVICES_MEDICAL_PROFILES_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -44,6 +45,15 @@ absl::StatusOr<mayday::v1::MedicalProfile> ReadMedicalProfileForCrew(const Servi
 absl::StatusOr<mayday::v1::MedicalProfile> ReadMedicalProfileForDesk(const ServiceContext& services,
                                                                      const Principal& agent,
                                                                      const std::string& name);
+
+// The keys in the file at `path` (medical/profile_keys.h); null if `path` is
+// empty (the server keeps no profiles). INVALID_ARGUMENT, saying why, for a
+// file that cannot be used: a usage error (maydayd exits 2).
+absl::StatusOr<std::unique_ptr<ProfileKeys>> OpenMedicalKeys(const std::string& path);
+
+// After a key rotation, at start: ResealMedicalProfiles, logged. A profile
+// the key file cannot open is reported and left; the rest is served.
+void ResealAtStart(const ServiceContext& services);
 
 // Re-seals, with the key file's first key, every profile sealed with
 // another (after a key rotation; see docs/operators.md). Returns how many

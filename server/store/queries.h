@@ -80,6 +80,13 @@ absl::StatusOr<std::vector<mayday::v1::SafetyTimer>> SelectTimers(Database& db, 
                                                                   int limit);
 absl::Status UpsertTimer(Database& db, const mayday::v1::SafetyTimer& timer);
 
+// Store::Figures (figures.cc): open cases by state and kind, those not
+// closed (through the cases_open index); and the oldest ESCALATED cases,
+// at most StoreFigures::kOldestEscalated, oldest first. The database's own
+// errors (callers word them).
+absl::StatusOr<std::vector<OpenCaseCount>> CountOpenCases(Database& db);
+absl::StatusOr<std::vector<mayday::v1::Case>> SelectOldestEscalated(Database& db);
+
 // Members' medical profiles (profiles.cc). SelectProfile returns the
 // database's own errors (callers word them).
 absl::StatusOr<std::optional<StoredProfile>> SelectProfile(Database& db, absl::string_view member);
