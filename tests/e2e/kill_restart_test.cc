@@ -94,8 +94,11 @@ TEST_CASE("A safety timer whose deadline passes while maydayd is killed fires on
     request.mutable_location()->set_latitude(46.5);
     request.mutable_location()->set_longitude(8.1);
     request.set_note("north ridge, back by six");
-    // The soonest deadline allowed: 10 s from now.
-    request.mutable_deadline()->set_seconds(absl::ToUnixSeconds(absl::Now()) + 11);
+    // Near the soonest deadline allowed, 10 s from when the server gets the
+    // call: 12 whole seconds from now, as the seconds are cut off here and a
+    // busy machine may take a while to carry the call (with 11, a start a
+    // little after the top of a second was refused).
+    request.mutable_deadline()->set_seconds(absl::ToUnixSeconds(absl::Now()) + 12);
     const grpc::Status started = stub->StartSafetyTimer(&context, request, &timer);
     INFO(started.error_message());
     REQUIRE(started.ok());

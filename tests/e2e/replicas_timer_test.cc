@@ -39,7 +39,8 @@ TEST_CASE("Replicas: a safety timer fires once after the replica that took it di
     request.mutable_location()->set_latitude(46.5);
     request.mutable_location()->set_longitude(8.1);
     request.set_note("north ridge");
-    request.mutable_deadline()->set_seconds(absl::ToUnixSeconds(absl::Now()) + 11);
+    // 12 whole seconds: at least the 10 s allowed when the server gets it.
+    request.mutable_deadline()->set_seconds(absl::ToUnixSeconds(absl::Now()) + 12);
     const grpc::Status started = stub->StartSafetyTimer(As(member).get(), request, &timer);
     INFO(started.error_message());
     REQUIRE(started.ok());
