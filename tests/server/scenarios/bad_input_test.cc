@@ -303,9 +303,9 @@ TEST_CASE("The crew and medical profile calls reject malformed names, naming the
     CHECK(got.error_code() == grpc::INVALID_ARGUMENT);
     CHECK_THAT(got.error_message(), Catch::Contains("case"));
   }
-  for (const char* name : {"", "members/", "members/alice", "members/a b/medicalProfile",
-                           "users/alice/medicalProfile", "members/alice/medicalProfile/x",
-                           "members//medicalProfile"}) {
+  for (const char* name :
+       {"", "members/", "members/alice", "members/a b/medicalProfile", "users/alice/medicalProfile",
+        "members/alice/medicalProfile/x", "members//medicalProfile"}) {
     INFO("profile name: " << name);
     mayday::v1::GetMemberMedicalProfileRequest request;
     request.set_name(name);
