@@ -8,10 +8,12 @@
 namespace mayday::server {
 namespace {
 
-// An entry: 1..max bytes (0..max when optional), no control characters
-// (text arrives as valid UTF-8: the server repairs it first).
-absl::Status CheckEntry(const std::string& field, const std::string& text, size_t max,
-                        bool required) {
+// Text of at most `max` bytes, not empty when `required`, without control
+// characters; a one-line entry (`one_line`) without tabs or line breaks
+// either (the note may have them). Text arrives as valid UTF-8: the server
+// repairs it first.
+absl::Status CheckText(const std::string& field, const std::string& text, size_t max, bool required,
+                       bool one_line) {
   if (required && text.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(field, " is empty: remove it or fill it in"));
   }
@@ -19,8 +21,6 @@ absl::Status CheckEntry(const std::string& field, const std::string& text, size_
     return absl::InvalidArgumentError(
         absl::StrCat(field, " is ", text.size(), " bytes; at most ", max, " are accepted"));
   }
-  // Tabs and newlines are fine in the note, not in a one-line entry.
-  const bool one_line = max == kMaxProfileEntryBytes;
   if (base::CleanText(text, max).repaired ||
       (one_line && text.find_first_of("\t\n") != std::string::npos)) {
     return absl::InvalidArgumentError(absl::StrCat(field, " holds a control character",
@@ -28,6 +28,11 @@ absl::Status CheckEntry(const std::string& field, const std::string& text, size_
                                                    ": send plain text"));
   }
   return absl::OkStatus();
+}
+
+// A one-line entry of a list or a contact: at most kMaxProfileEntryBytes.
+absl::Status CheckEntry(const std::string& field, const std::string& text, bool required) {
+  return CheckText(field, text, kMaxProfileEntryBytes, required, /*one_line=*/true);
 }
 
 template <typename List>
@@ -61,9 +66,7 @@ absl::Status ValidateMedicalProfile(const mayday::v1::MedicalProfile& p) {
        {std::pair{"allergies", &p.allergies()}, std::pair{"conditions", &p.conditions()}}) {
     if (auto s = CheckCount(field, *list, kMaxProfileEntries); !s.ok()) return s;
     for (int i = 0; i < list->size(); ++i) {
-      if (auto s = CheckEntry(absl::StrCat(field, "[", i, "]"), list->Get(i), kMaxProfileEntryBytes,
-                              true);
-          !s.ok()) {
+      if (auto s = CheckEntry(absl::StrCat(field, "[", i, "]"), list->Get(i), true); !s.ok()) {
         return s;
       }
     }
@@ -72,12 +75,10 @@ absl::Status ValidateMedicalProfile(const mayday::v1::MedicalProfile& p) {
   for (int i = 0; i < p.medications_size(); ++i) {
     const std::string at = absl::StrCat("medications[", i, "]");
     const auto& medication = p.medications(i);
-    if (auto s = CheckEntry(at + ".name", medication.name(), kMaxProfileEntryBytes, true);
-        !s.ok()) {
+    if (auto s = CheckEntry(at + ".name", medication.name(), true); !s.ok()) {
       return s;
     }
-    if (auto s = CheckEntry(at + ".dose", medication.dose(), kMaxProfileEntryBytes, false);
-        !s.ok()) {
+    if (auto s = CheckEntry(at + ".dose", medication.dose(), false); !s.ok()) {
       return s;
     }
   }
@@ -94,12 +95,10 @@ absl::Status ValidateMedicalProfile(const mayday::v1::MedicalProfile& p) {
   for (int i = 0; i < p.emergency_contacts_size(); ++i) {
     const std::string at = absl::StrCat("emergency_contacts[", i, "]");
     const auto& contact = p.emergency_contacts(i);
-    if (auto s = CheckEntry(at + ".name", contact.name(), kMaxProfileEntryBytes, true); !s.ok()) {
+    if (auto s = CheckEntry(at + ".name", contact.name(), true); !s.ok()) {
       return s;
     }
-    if (auto s =
-            CheckEntry(at + ".relationship", contact.relationship(), kMaxProfileEntryBytes, false);
-        !s.ok()) {
+    if (auto s = CheckEntry(at + ".relationship", contact.relationship(), false); !s.ok()) {
       return s;
     }
     if (!IsE164(contact.phone())) {
@@ -109,7 +108,7 @@ absl::Status ValidateMedicalProfile(const mayday::v1::MedicalProfile& p) {
           "digits in all, no spaces (\"+447700900123\")"));
     }
   }
-  return CheckEntry("note", p.note(), kMaxProfileNoteBytes, false);
+  return CheckText("note", p.note(), kMaxProfileNoteBytes, /*required=*/false, /*one_line=*/false);
 }
 
 }  // namespace mayday::server
