@@ -181,6 +181,22 @@ extern "C" void OnCrew(const mayday_crew_position* position, void* user) {
 // ten contacts and a 2000-byte note stay well under this.
 constexpr size_t kProfileJsonBytes = 256 * 1024;
 
+// A JniWatch calling `relay` (its end method `end`), started by `start`
+// (a mayday_watch_*start); its handle, or 0 with the exception thrown.
+template <typename Start>
+jlong StartWatch(JNIEnv* env, jobject relay, jmethodID end, Start start) {
+  auto* watch = new JniWatch;
+  watch->relay = env->NewGlobalRef(relay);
+  watch->end = end;
+  if (const mayday_status status = start(watch); status != MAYDAY_OK) {
+    env->DeleteGlobalRef(watch->relay);
+    delete watch;
+    ThrowStatus(env, status);
+    return 0;
+  }
+  return reinterpret_cast<jlong>(watch);
+}
+
 mayday_client* Client(jlong handle) { return reinterpret_cast<mayday_client*>(handle); }
 JniWatch* Watch(jlong handle) { return reinterpret_cast<JniWatch*>(handle); }
 
@@ -314,36 +330,20 @@ JNIEXPORT jlong JNICALL Java_dev_mayday_sdk_Mayday_nativeWatch(JNIEnv* env, jcla
                                                                jlong after_sequence,
                                                                jobject relay) {
   const std::string name = ToUtf8(env, case_name);
-  auto* watch = new JniWatch;
-  watch->relay = env->NewGlobalRef(relay);
-  watch->end = relay_end;
-  const mayday_status status = mayday_watch_start(Client(client), name.c_str(), after_sequence,
-                                                  OnEvent, OnEnd, watch, &watch->watch);
-  if (status != MAYDAY_OK) {
-    env->DeleteGlobalRef(watch->relay);
-    delete watch;
-    ThrowStatus(env, status);
-    return 0;
-  }
-  return reinterpret_cast<jlong>(watch);
+  return StartWatch(env, relay, relay_end, [&](JniWatch* watch) {
+    return mayday_watch_start(Client(client), name.c_str(), after_sequence, OnEvent, OnEnd, watch,
+                              &watch->watch);
+  });
 }
 
 JNIEXPORT jlong JNICALL Java_dev_mayday_sdk_Mayday_nativeWatchCrew(JNIEnv* env, jclass,
                                                                    jlong client, jstring case_name,
                                                                    jobject relay) {
   const std::string name = ToUtf8(env, case_name);
-  auto* watch = new JniWatch;
-  watch->relay = env->NewGlobalRef(relay);
-  watch->end = crew_relay_end;
-  const mayday_status status =
-      mayday_watch_crew_start(Client(client), name.c_str(), OnCrew, OnEnd, watch, &watch->watch);
-  if (status != MAYDAY_OK) {
-    env->DeleteGlobalRef(watch->relay);
-    delete watch;
-    ThrowStatus(env, status);
-    return 0;
-  }
-  return reinterpret_cast<jlong>(watch);
+  return StartWatch(env, relay, crew_relay_end, [&](JniWatch* watch) {
+    return mayday_watch_crew_start(Client(client), name.c_str(), OnCrew, OnEnd, watch,
+                                   &watch->watch);
+  });
 }
 
 JNIEXPORT jstring JNICALL Java_dev_mayday_sdk_Mayday_nativeGetMedicalProfile(JNIEnv* env, jclass,
