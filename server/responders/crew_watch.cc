@@ -15,6 +15,9 @@ double DistanceMeters(const mayday::v1::Location& a, const mayday::v1::Location&
 }
 
 bool CrewUpdates::Moved(const CrewFix& fix, absl::Time now) {
+  // Two reports handed on at once may arrive in either order: the older
+  // one changes nothing.
+  if (latest_.has_value() && fix.report_time < latest_->report_time) return false;
   latest_ = fix;
   if (!sent_location_.has_value()) return true;
   return DistanceMeters(*sent_location_, fix.location) >= rules_.move_meters ||
@@ -80,7 +83,10 @@ void CrewWatch::Loop() {
 
 void CrewWatch::Reported(const std::string& responder_id, const mayday::v1::Location& location,
                          absl::Time now) {
-  absl::MutexLock lock(&mu_);
+  // Every crew's every report passes here: a shared lock, so that reports
+  // of different crews never wait for each other (listeners lock their own
+  // state; they may be called from several reports at once).
+  absl::ReaderMutexLock lock(&mu_);
   auto it = by_crew_.find(responder_id);
   if (it == by_crew_.end()) return;
   const CrewFix fix{location, now};

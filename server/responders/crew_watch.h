@@ -34,7 +34,8 @@ struct CrewFix {
 };
 
 // Hears of a watched crew and of the ticks. Both are called with the
-// watch's lock held: quick, never blocking, never calling back into it.
+// watch's lock held (CrewMoved shared: it may run on several threads at
+// once): quick, never blocking, never calling back into it.
 class CrewListener {
  public:
   virtual ~CrewListener() = default;
@@ -52,7 +53,8 @@ class CrewUpdates {
   CrewUpdates() = default;
   explicit CrewUpdates(Rules rules) : rules_(rules) {}
 
-  // A new position of the crew, at `now`: whether to send it now.
+  // A new position of the crew, at `now`: whether to send it now (never for
+  // one received before the latest).
   bool Moved(const CrewFix& fix, absl::Time now);
   // A tick at `now`: whether to send the latest position again (with a
   // fresh ETA) because none went out for max_quiet.

@@ -1,6 +1,7 @@
 // The member's WatchCrew stream; see watch_crew.h.
 #include "services/watch_crew.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -128,8 +129,11 @@ class WatchCrewReactor : public QueuedWriter<mayday::v1::CrewPosition>,
       std::optional<mayday::v1::Location> where =
           services.dispatcher->ResponderLocation(ResponderIdFromName(view.responder()));
       if (where.has_value()) {
-        fix = CrewFix{*where,
-                      where->has_fix_time() ? FromProtoTime(where->fix_time()) : clock_->Now()};
+        // Its fix time, but never later than now (a device clock may run up
+        // to a minute ahead): a later report must not count as older.
+        const absl::Time now = clock_->Now();
+        fix = CrewFix{
+            *where, where->has_fix_time() ? std::min(FromProtoTime(where->fix_time()), now) : now};
       }
     }
     bool crew_changed = false;

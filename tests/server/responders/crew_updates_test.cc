@@ -25,6 +25,9 @@ TEST_CASE("CrewUpdates: first at once, then 100 m or 10 s") {
   CHECK_FALSE(updates.Moved(At(99, t0 + absl::Seconds(2)), t0 + absl::Seconds(2)));
   CHECK(updates.Moved(At(101, t0 + absl::Seconds(3)), t0 + absl::Seconds(3)));
   updates.Sent(t0 + absl::Seconds(3));
+  // A report received before the latest (handed on late) changes nothing.
+  CHECK_FALSE(updates.Moved(At(500, t0 + absl::Seconds(2)), t0 + absl::Seconds(3)));
+  CHECK(updates.latest()->location.latitude() == At(101, t0).location.latitude());
   // Distance counts from what was sent, not from the last report.
   CHECK_FALSE(updates.Moved(At(150, t0 + absl::Seconds(4)), t0 + absl::Seconds(4)));
   CHECK_FALSE(updates.Quiet(t0 + absl::Seconds(12)));
