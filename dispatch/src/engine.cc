@@ -37,6 +37,7 @@ absl::Status ValidateOptions(const EngineOptions& o) {
            ValidatePositive(o.mechanic_speed_mps, "mechanic_speed_mps"),
            ValidatePositive(o.ambulance_speed_mps, "ambulance_speed_mps"),
            ValidatePositive(o.paramedic_speed_mps, "paramedic_speed_mps"),
+           ValidatePositive(o.reoffer_min_gain_meters, "reoffer_min_gain_meters"),
        }) {
     if (!s.ok()) return s;
   }

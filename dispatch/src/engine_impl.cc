@@ -152,9 +152,11 @@ void EngineImpl::EndOffer(const CaseId& case_id, Case& c, Decision::EndReason re
   SetStage(case_id, c, Case::Stage::kWaiting);
   c.responder.clear();
   c.offer_expire_time = absl::InfinitePast();
-  // A care agent took the offer back: the responder never said no, so it may
-  // be offered the case again.
-  if (reason == Decision::EndReason::kWithdrawn) c.offered.erase(responder_id);
+  // A care agent took the offer back, or the member moved away from the
+  // responder: it never said no, so it may be offered the case again.
+  if (reason == Decision::EndReason::kWithdrawn || reason == Decision::EndReason::kMemberMoved) {
+    c.offered.erase(responder_id);
+  }
 
   Decision ended;
   ended.type = Decision::Type::kOfferEnded;
@@ -346,12 +348,32 @@ absl::Status EngineImpl::MoveCase(const CaseId& id, GeoPoint location) {
     return absl::NotFoundError(absl::StrCat("case ", Quoted(id), " is not open"));
   }
   Case& c = it->second;
+  if (c.location.latitude_deg == location.latitude_deg &&
+      c.location.longitude_deg == location.longitude_deg) {
+    return absl::OkStatus();
+  }
   LeaveStage(id, c);
   c.location = location;
   EnterStage(id, c);
   // Moved, an escalated case may be in someone's range now.
   if (c.stage == Case::Stage::kEscalated) to_match_.insert(Key(id, c));
+  if (c.stage == Case::Stage::kOffered) ReofferIfClearlyNearer(id, c);
   return absl::OkStatus();
+}
+
+void EngineImpl::ReofferIfClearlyNearer(const CaseId& id, Case& c) {
+  const absl::Time now = clock_->Now();
+  if (now >= c.offer_expire_time) return;  // lapsing: Step() ends it as expired
+  const Responder& holder = responders_.at(c.responder);
+  // Positions are kept even when old: the holder's is where it last said.
+  if (!holder.position.has_value()) return;
+  const double holder_meters = GeodesicDistanceMeters(*holder.position, c.location);
+  const std::vector<Candidate> nearest = NearestEligible(c, now, 1);
+  if (nearest.empty() ||
+      !(nearest.front().distance_meters + options_.reoffer_min_gain_meters <= holder_meters)) {
+    return;
+  }
+  EndOffer(id, c, Decision::EndReason::kMemberMoved, now);  // waiting again: matched next Step()
 }
 
 absl::StatusOr<std::pair<EngineImpl::Responder*, EngineImpl::Case*>> EngineImpl::LiveOffer(

@@ -137,6 +137,9 @@ class EngineImpl final : public Engine {
   absl::StatusOr<std::pair<Responder*, Case*>> LiveOffer(const ResponderId& responder,
                                                          const CaseId& case_id);
 
+  // After case `id` moved while offered: ends the offer (kMemberMoved) if an
+  // eligible responder is nearer by reoffer_min_gain_meters (engine.h).
+  void ReofferIfClearlyNearer(const CaseId& id, Case& c);
   // Registers `id` if new (with a fresh handle) and returns it.
   Responder& ResponderFor(const ResponderId& id);
   // Moves case `id` to `stage`, updating to_match_, expiries_ and the

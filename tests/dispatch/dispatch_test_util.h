@@ -49,6 +49,8 @@ inline const char* EndReasonName(Decision::EndReason reason) {
       return "unavailable";
     case Decision::EndReason::kWithdrawn:
       return "withdrawn";
+    case Decision::EndReason::kMemberMoved:
+      return "member moved";
   }
   return "?";
 }

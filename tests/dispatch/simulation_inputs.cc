@@ -105,7 +105,9 @@ void Simulation::EndOffer(const CaseId& id, Decision::EndReason reason) {
     freed_at = c.expire_time;
   }
   expected_ended_.insert({id, c.responder, reason});
-  if (reason == Decision::EndReason::kWithdrawn) c.tried.erase(c.responder);
+  if (reason == Decision::EndReason::kWithdrawn || reason == Decision::EndReason::kMemberMoved) {
+    c.tried.erase(c.responder);
+  }
   r.offered.clear();
   r.idle_since = freed_at;
   c.stage = ModelCase::Stage::kWaiting;
@@ -267,7 +269,20 @@ std::string Simulation::RandomInput() {
     const absl::Status s = engine_->MoveCase(id, p);
     auto it = cases_.find(id);
     if (it == cases_.end()) return Mismatch("MoveCase unknown", absl::StatusCode::kNotFound, s);
-    it->second.location = p;
+    ModelCase& c = it->second;
+    const bool moved =
+        c.location.latitude_deg != p.latitude_deg || c.location.longitude_deg != p.longitude_deg;
+    c.location = p;
+    // An unanswered offer ends when another eligible crew is now clearly
+    // nearer (the holder's last position counts, however old).
+    if (moved && c.stage == ModelCase::Stage::kOffered && clock_.Now() < c.expire_time) {
+      const ModelResponder& holder = responders_.at(c.responder);
+      const auto nearest = Nearest(c);
+      if (holder.position.has_value() && nearest.has_value() &&
+          nearest->second + options_.reoffer_min_gain_meters <= Geodesic(*holder.position, p)) {
+        EndOffer(id, Decision::EndReason::kMemberMoved);
+      }
+    }
     return Mismatch("MoveCase", absl::StatusCode::kOk, s);
   }
   // Answers: mostly from responders that hold an offer, sometimes wrong.

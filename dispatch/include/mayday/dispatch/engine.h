@@ -114,6 +114,11 @@ struct EngineOptions {
   double mechanic_speed_mps = 12.0;
   double ambulance_speed_mps = 15.0;
   double paramedic_speed_mps = 16.0;
+  // A member who moves while their case's offer is unanswered is offered to
+  // another responder (kMemberMoved) when that one is nearer the new place
+  // than the offered responder by at least this much (about two minutes'
+  // drive: a re-offer costs the new crew's answer time, up to offer_timeout).
+  double reoffer_min_gain_meters = 2'000;
 };
 
 // Something the engine decided. The caller commits it as a case event, in
@@ -132,8 +137,16 @@ struct Decision {
     kRedispatch,
   };
   // kWithdrawn: an operator held the case (Hold) or assigned it to another
-  // responder (AssignManually).
-  enum class EndReason { kNone, kDeclined, kExpired, kResponderUnavailable, kWithdrawn };
+  // responder (AssignManually). kMemberMoved: the member moved and another
+  // responder is now clearly nearer (MoveCase).
+  enum class EndReason {
+    kNone,
+    kDeclined,
+    kExpired,
+    kResponderUnavailable,
+    kWithdrawn,
+    kMemberMoved
+  };
 
   Type type = Type::kOffer;
   CaseId case_id;
@@ -231,7 +244,12 @@ class Engine {
   virtual absl::Status AddAssignedCase(const CaseId& id, CaseKind kind, GeoPoint location,
                                        absl::Time raised_time, const ResponderId& responder) = 0;
 
-  // The member moved. NOT_FOUND for an unknown case.
+  // The member moved. If the case's offer is unanswered and an eligible
+  // responder is now nearer the new place than the offered one by
+  // reoffer_min_gain_meters, the offer ends (kOfferEnded, kMemberMoved: the
+  // responder never said no and may be offered the case again) and the case
+  // is matched again, both at the next Step(). A move to the same place
+  // changes nothing. NOT_FOUND for an unknown case.
   virtual absl::Status MoveCase(const CaseId& id, GeoPoint location) = 0;
 
   // The responder accepts the offer it holds for the case. FAILED_PRECONDITION
