@@ -280,6 +280,32 @@ int main(int argc, char** argv) {
   app.add_option("--max-radius-km", max_radius_km, "farthest responder offered a case, km")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  // When an assigned crew counts as stalled, and when a member's fix is
+  // asked again (docs/dispatch.md gives the reasons of the defaults).
+  double stall_silent_s = absl::ToDoubleSeconds(options.stalls.silent_after);
+  app.add_option("--stall-silent", stall_silent_s,
+                 "seconds without a position from an assigned crew before the desk is told")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  double stall_window_s = absl::ToDoubleSeconds(options.stalls.progress_window);
+  app.add_option("--stall-window", stall_window_s,
+                 "seconds over which an assigned crew must close in at walking pace or better")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--stall-eta-overrun", options.stalls.eta_overrun,
+                 "fraction of its ETA (and 3 min at least) a crew may overrun before the desk "
+                 "is told")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--fix-max-accuracy", options.fixes.max_accuracy_meters,
+                 "metres: a member's fix less certain than this is asked again from the phone")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  double fix_max_age_s = absl::ToDoubleSeconds(options.fixes.max_age);
+  app.add_option("--fix-max-age", fix_max_age_s,
+                 "seconds: a member's fix older than this when it arrives is asked again")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
 
   // Resource limits (docs/RELIABILITY.md §7). Never applied to raising,
   // cancelling or answering an emergency.
@@ -415,6 +441,9 @@ int main(int argc, char** argv) {
   }
   mayday::server::ConfigureLog(*mayday::server::ParseLogFormat(log_format));
   options.dispatch.offer_timeout = absl::Seconds(offer_timeout_s);
+  options.stalls.silent_after = absl::Seconds(stall_silent_s);
+  options.stalls.progress_window = absl::Seconds(stall_window_s);
+  options.fixes.max_age = absl::Seconds(fix_max_age_s);
   options.dispatch.max_radius_meters = max_radius_km * 1000;
   options.positions.interval = absl::Milliseconds(position_interval_ms);
   options.alert_spacing = absl::Milliseconds(alert_spacing_ms);

@@ -74,6 +74,8 @@ class ServerImpl final : public Server {
     auto peers = MakePeerCredentials(options.tls);
     if (!peers.ok()) return peers.status();
     if (auto s = options.rate_limits.Validate(); !s.ok()) return s;
+    if (auto s = options.stalls.Validate(); !s.ok()) return s;
+    if (auto s = options.fixes.Validate(); !s.ok()) return s;
     if (options.track_interval <= absl::ZeroDuration()) {
       return absl::InvalidArgumentError("the track interval must be positive");
     }
@@ -155,7 +157,8 @@ class ServerImpl final : public Server {
         WatchdogOptions{.on_stalled = [this](bool stalled) { DispatchStalled(stalled); }});
     dispatcher_ = std::make_unique<Dispatcher>(
         std::move(dispatch_engine), dispatch_writer, store_.get(), &streams_, watchdog_.get(),
-        clock_, options.positions, options.dispatch.max_position_age, metrics_.get());
+        clock_, options.positions, options.dispatch.max_position_age, metrics_.get(),
+        DispatchWatchOptions{options.stalls, options.fixes});
     if (shared_) {
       // Dispatch starts when this replica takes the lease (StartShared).
       auto signal = CommitSignal::Listen(options.db_path);

@@ -14,8 +14,10 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cases/commit_follower.h"
+#include "dispatcher/fix_rule.h"
 #include "mayday/base/clock.h"
 #include "mayday/dispatch/engine.h"
+#include "mayday/dispatch/stall_watch.h"
 #include "responders/position_coalescer.h"
 #include "rpc/rate_limits.h"
 #include "rpc/stream_caps.h"
@@ -79,6 +81,10 @@ struct ServerOptions {
   std::string metrics_listen;
   // Dispatch rules (radius, offer timeout, ...).
   dispatch::EngineOptions dispatch;
+  // When an assigned crew counts as stalled (a `stalled` event for the
+  // desk), and when the member's phone is asked for a fresher fix.
+  dispatch::StallOptions stalls;
+  FixLimits fixes;
   // Per-principal budgets of the chatty calls (rpc/rate_limits.h); never
   // applied to raising, cancelling or answering an emergency.
   RateLimitOptions rate_limits;

@@ -55,7 +55,10 @@ timeout 120 "$bin/mayday-panic" --server "$server" --token "$member" \
   --note "flat tyre, hazard lights on" road 52.3702 4.8952 \
   > >(tee "$work/road.out" | sed -u 's/^/  [road] /') 2>&1 &
 road=$!
+# Indoors: the phone's first fix is a Wi-Fi estimate, 800 m uncertain;
+# dispatch asks for a fresher one and the SDK sends the GNSS fix by itself.
 timeout 120 "$bin/mayday-panic" --server "$server" --token "$member" \
+  --accuracy 800 --fresh-fix 52.3600,4.8852,9 \
   --note "father collapsed, breathing" medical 52.3600 4.8852 \
   > >(tee "$work/medical.out" | sed -u 's/^/  [medical] /') 2>&1 &
 medical=$!
@@ -97,6 +100,12 @@ for side in road medical; do
     exit 1
   fi
 done
+# The medical member's phone was asked for a fresher fix and sent it.
+if ! grep -q 'a fresh location was asked for' "$work/medical.out" ||
+  ! grep -q 'member moved to 52.36000, 4.88520 (±9 m)' "$work/medical.out"; then
+  say "demo FAILED: the medical member's phone was not asked for a fresher fix, or did not send it"
+  exit 1
+fi
 say "stopping the responders and the server"
 cleanup
 trap - EXIT

@@ -5,23 +5,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "geo.h"
+#include "mayday/base/figures.h"
 
 namespace mayday::dispatch {
 namespace {
 
-// "850 m", "3.4 km".
-std::string Meters(double meters) {
-  if (meters < 1000) return absl::StrCat(static_cast<int64_t>(std::lround(meters)), " m");
-  return absl::StrCat(std::lround(meters / 100) / 10.0, " km");
-}
-
-// "45 s", "3 min", "2 min 10 s".
-std::string Span(absl::Duration d) {
-  const int64_t s = absl::ToInt64Seconds(d);
-  if (s < 60) return absl::StrCat(s, " s");
-  if (s % 60 == 0) return absl::StrCat(s / 60, " min");
-  return absl::StrCat(s / 60, " min ", s % 60, " s");
-}
+using base::MetersInWords;
+using base::SpanInWords;
 
 }  // namespace
 
@@ -54,13 +44,14 @@ const char* StallReasonName(StallReason reason) {
 }
 
 void StallWatch::Assigned(const CaseId& case_id, const ResponderId& crew, GeoPoint to,
-                          std::optional<GeoPoint> from, absl::Duration eta, absl::Time now) {
+                          std::optional<GeoPoint> from, absl::Duration eta, absl::Time assigned_at,
+                          absl::Time now) {
   Ended(case_id);
   Watched w;
   w.crew = crew;
   w.to = to;
   w.eta = eta;
-  w.assigned_at = now;
+  w.assigned_at = assigned_at;
   w.window_start = now;
   w.last_report = now;
   if (from.has_value()) {
@@ -107,7 +98,7 @@ std::vector<Stall> StallWatch::Check(absl::Time now) {
     const CaseId& case_id = entry.first;  // (a lambda below uses both: no
     Watched& w = entry.second;            // structured binding for clang 14)
     const std::string to_go =
-        w.last_meters >= 0 ? absl::StrCat(" (", Meters(w.last_meters), " to go)") : "";
+        w.last_meters >= 0 ? absl::StrCat(" (", MetersInWords(w.last_meters), " to go)") : "";
     auto report = [&](StallReason reason, std::string words) {
       bool& done = w.reported[static_cast<int>(reason)];
       if (done) return;
@@ -115,8 +106,8 @@ std::vector<Stall> StallWatch::Check(absl::Time now) {
       found.push_back({case_id, w.crew, reason, std::move(words)});
     };
     if (now - w.last_report >= options_.silent_after) {
-      report(StallReason::kSilent,
-             absl::StrCat("no position from ", w.crew, " for ", Span(now - w.last_report), to_go));
+      report(StallReason::kSilent, absl::StrCat("no position from ", w.crew, " for ",
+                                                SpanInWords(now - w.last_report), to_go));
     }
     // Progress over the window: from the newest sample at or before its
     // start (older ones are no longer needed) to the latest.
@@ -132,19 +123,21 @@ std::vector<Stall> StallWatch::Check(absl::Time now) {
           absl::ToDoubleSeconds(w.samples.back().first - w.samples.front().first);
       if (closer < options_.min_closing_mps * seconds) {
         report(StallReason::kNotCloser,
-               closer < 0
-                   ? absl::StrCat(w.crew, " went ", Meters(-closer), " farther away in the last ",
-                                  Span(options_.progress_window), to_go)
-                   : absl::StrCat(w.crew, " came only ", Meters(closer), " closer in the last ",
-                                  Span(options_.progress_window), to_go));
+               closer < 0 ? absl::StrCat(w.crew, " went ", MetersInWords(-closer),
+                                         " farther away in the last ",
+                                         SpanInWords(options_.progress_window), to_go)
+                          : absl::StrCat(w.crew, " came only ", MetersInWords(closer),
+                                         " closer in the last ",
+                                         SpanInWords(options_.progress_window), to_go));
       }
     }
     if (w.eta > absl::ZeroDuration() && w.eta != absl::InfiniteDuration()) {
       const absl::Duration late =
           std::max(w.eta * (1 + options_.eta_overrun), w.eta + options_.min_overrun);
       if (now - w.assigned_at > late) {
-        report(StallReason::kLate, absl::StrCat(w.crew, " is ", Span(now - w.assigned_at - w.eta),
-                                                " past its ETA of ", Span(w.eta), to_go));
+        report(StallReason::kLate,
+               absl::StrCat(w.crew, " is ", SpanInWords(now - w.assigned_at - w.eta),
+                            " past its ETA of ", SpanInWords(w.eta), to_go));
       }
     }
   }

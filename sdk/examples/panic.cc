@@ -5,7 +5,12 @@
 // would show it.
 //
 //   mayday-panic --server HOST:PORT --token T [--tls-ca CA.pem]
-//                [--note TEXT] [--accuracy M] road|medical LAT LON
+//                [--note TEXT] [--accuracy M] [--fresh-fix LAT,LON,M]
+//                road|medical LAT LON
+//
+// With --fresh-fix, when dispatch asks for a fresher fix (the one sent was
+// too uncertain or too old) the SDK answers by itself with that one, as a
+// phone answers with its newest GNSS fix.
 //
 // Until the server has the alert it keeps trying, and says on stderr why the
 // alert is still waiting (the server cannot be reached, its certificate is
@@ -18,11 +23,14 @@
 #include <csignal>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/synchronization/mutex.h"
+#include "google/protobuf/util/time_util.h"
 #include "mayday/sdk/client.h"
 #include "mayday/sdk/event_text.h"
 
@@ -57,6 +65,12 @@ int main(int argc, char** argv) {
   app.add_option("--note", alert.note, "free text for the responders");
   app.add_option("--accuracy", alert.horizontal_accuracy_meters, "location accuracy in metres")
       ->check(CLI::NonNegativeNumber);
+  std::vector<double> fresh_fix;
+  app.add_option("--fresh-fix", fresh_fix,
+                 "LAT,LON,M: the fix the SDK sends, as taken now, if dispatch asks for a "
+                 "fresher one")
+      ->delimiter(',')
+      ->expected(3);
   app.add_option("kind", kind, "road or medical")
       ->required()
       ->check(CLI::IsMember({"road", "medical"}, CLI::ignore_case));
@@ -72,6 +86,22 @@ int main(int argc, char** argv) {
     return app.exit(error) == 0 ? 0 : 2;
   }
   options.tls.enabled = !options.tls.ca_file.empty();
+  if (!fresh_fix.empty()) {
+    if (fresh_fix.size() != 3 || !(fresh_fix[0] >= -90 && fresh_fix[0] <= 90) ||
+        !(fresh_fix[1] >= -180 && fresh_fix[1] <= 180) || !(fresh_fix[2] >= 0)) {
+      std::cerr << "mayday-panic: --fresh-fix is LAT,LON,METRES: latitude -90..90, longitude "
+                   "-180..180, accuracy 0 or more\n";
+      return 2;
+    }
+    options.current_location = [fresh_fix]() -> std::optional<mayday::v1::Location> {
+      mayday::v1::Location fix;
+      fix.set_latitude(fresh_fix[0]);
+      fix.set_longitude(fresh_fix[1]);
+      fix.set_horizontal_accuracy_meters(fresh_fix[2]);
+      *fix.mutable_fix_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+      return fix;
+    };
+  }
 
   alert.kind = absl::AsciiStrToLower(kind) == "medical" ? mayday::v1::CASE_KIND_MEDICAL
                                                         : mayday::v1::CASE_KIND_ROAD;

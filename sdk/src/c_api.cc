@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,7 +53,9 @@ void FillChange(const mayday::v1::CaseEvent& event, mayday_event* out) {
   out->distance_meters = 0;
   out->eta_seconds = 0;
   const Change change = event.change_case();
-  out->change = change >= Change::kRaised && change <= Change::kCancelRefused
+  // A duress cancel is never sent to a member's token.
+  out->change = (change >= Change::kRaised && change <= Change::kCancelRefused) ||
+                        change == Change::kStalled || change == Change::kFixRequested
                     ? static_cast<mayday_event_change>(change)
                     : MAYDAY_CHANGE_UNKNOWN;
   switch (change) {
@@ -80,6 +83,13 @@ void FillChange(const mayday::v1::CaseEvent& event, mayday_event* out) {
       break;
     case Change::kMessagePosted:
       out->text = event.message_posted().text().c_str();
+      break;
+    case Change::kStalled:
+      out->responder = event.stalled().responder().c_str();
+      out->text = event.stalled().words().c_str();
+      break;
+    case Change::kFixRequested:
+      out->text = event.fix_requested().words().c_str();
       break;
     default:
       break;
@@ -290,6 +300,24 @@ mayday_status mayday_client_create(const mayday_client_options* options, mayday_
   cpp.raise_deadline = Millis(known.raise_deadline_ms, cpp.raise_deadline);
   cpp.initial_backoff = Millis(known.initial_backoff_ms, cpp.initial_backoff);
   cpp.max_backoff = Millis(known.max_backoff_ms, cpp.max_backoff);
+  if (known.current_location != nullptr) {
+    cpp.current_location =
+        [where = known.current_location,
+         user = known.current_location_user]() -> std::optional<mayday::v1::Location> {
+      double latitude = 0, longitude = 0, accuracy = 0;
+      int64_t fix_time_ms = 0;
+      if (where(user, &latitude, &longitude, &accuracy, &fix_time_ms) != 1) return std::nullopt;
+      mayday::v1::Location fix;
+      fix.set_latitude(latitude);
+      fix.set_longitude(longitude);
+      fix.set_horizontal_accuracy_meters(accuracy);
+      if (fix_time_ms != 0) {
+        *fix.mutable_fix_time() =
+            google::protobuf::util::TimeUtil::MillisecondsToTimestamp(fix_time_ms);
+      }
+      return fix;
+    };
+  }
   auto client = mayday::sdk::Client::Create(cpp);
   if (!client.ok()) return Fail(client.status());
   *out = new mayday_client{std::move(*client)};

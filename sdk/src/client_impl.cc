@@ -67,7 +67,7 @@ ClientImpl::ClientImpl(ClientOptions options, std::shared_ptr<Stub> stub,
                        std::unique_ptr<AlertOutbox> outbox)
     : options_(std::move(options)),
       stub_(std::move(stub)),
-      location_feed_(options_, stub_),
+      location_feed_(std::make_shared<LocationFeed>(options_, stub_)),
       outbox_(std::move(outbox)) {}
 
 template <typename Request, typename Response>
@@ -135,7 +135,7 @@ std::vector<QueuedForAnotherMember> ClientImpl::AlertsQueuedForOtherMembers() {
 
 absl::Status ClientImpl::FeedLocation(const std::string& case_name,
                                       const mayday::v1::Location& location) {
-  return location_feed_.Feed(case_name, location);
+  return location_feed_->Feed(case_name, location);
 }
 
 absl::StatusOr<mayday::v1::Case> ClientImpl::GetCase(const std::string& case_name) {
@@ -262,7 +262,25 @@ absl::StatusOr<std::unique_ptr<Watch>> ClientImpl::WatchCase(
   }
   WatchParams params = NewWatch(case_name, std::move(on_end));
   params.after_sequence = after_sequence;
-  params.on_event = std::move(on_event);
+  if (options_.current_location) {
+    // Dispatch's request for a fresher fix is answered here, before the app
+    // hears of it: the newest fix the app has goes out as FeedLocation's do.
+    params.on_event = [on_event = std::move(on_event), where = options_.current_location,
+                       feed = std::weak_ptr<LocationFeed>(location_feed_),
+                       case_name](const mayday::v1::CaseEvent& event) {
+      if (event.has_fix_requested()) {
+        const std::shared_ptr<LocationFeed> live = feed.lock();
+        if (live != nullptr) {
+          if (std::optional<mayday::v1::Location> fix = where(); fix.has_value()) {
+            (void)live->Feed(case_name, *fix);  // INVALID_ARGUMENT only for an empty name
+          }
+        }
+      }
+      on_event(event);
+    };
+  } else {
+    params.on_event = std::move(on_event);
+  }
   return std::make_unique<WatchImpl>(std::move(params));
 }
 

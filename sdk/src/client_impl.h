@@ -91,8 +91,10 @@ class ClientImpl final : public Client {
   const ClientOptions options_;
   const std::shared_ptr<Stub> stub_;
   // Declared last: destroyed first, joining their threads while the stub
-  // and options they use are still alive.
-  LocationFeed location_feed_;
+  // and options they use are still alive. Shared: a watch answering a fix
+  // request holds it for that moment (a Watch may outlive its Client; the
+  // feed has its own copy of the options and the stub).
+  const std::shared_ptr<LocationFeed> location_feed_;
   const std::unique_ptr<AlertOutbox> outbox_;
 };
 

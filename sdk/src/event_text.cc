@@ -73,6 +73,9 @@ std::string OfferEnded(const CaseEvent::OfferEnded& ended, EventReader reader) {
       return absl::StrCat("offer to ", responder, " ended: responder unavailable");
     case CaseEvent::OfferEnded::REASON_WITHDRAWN:
       return absl::StrCat("offer to ", responder, " withdrawn");
+    case CaseEvent::OfferEnded::REASON_MEMBER_MOVED:
+      return absl::StrCat("offer to ", responder,
+                          " withdrawn: the member moved, a nearer crew is asked");
     default:
       return absl::StrCat("offer to ", responder, " ended");
   }
@@ -250,6 +253,17 @@ std::string DescribeEvent(const CaseEvent& event, EventReader reader) {
       return absl::StrCat("DURESS: the member cancelled with the duress PIN (\"",
                           PrintableText(event.duress_cancelled().reason()),
                           "\"); the member's phone shows the case cancelled, help goes on");
+    case CaseEvent::kStalled:
+      // The words name the crew and the figures; the member hears that the
+      // desk knows.
+      return reader == EventReader::kMember
+                 ? absl::StrCat("your crew ", Who(event.stalled().responder(), reader),
+                                " seems delayed: ", PrintableText(event.stalled().words()),
+                                "; the care desk is checking")
+                 : absl::StrCat("CREW STALLED: ", PrintableText(event.stalled().words()));
+    case CaseEvent::kFixRequested:
+      return absl::StrCat("a fresh location was asked for: ",
+                          PrintableText(event.fix_requested().words()));
     case CaseEvent::CHANGE_NOT_SET:
       break;
   }

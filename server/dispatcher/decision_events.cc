@@ -73,4 +73,55 @@ OwnedCaseChange DecisionEvent(const Decision& d) {
   return [](const Case&, Case&, CaseEvent&) { return absl::InternalError("unknown decision"); };
 }
 
+namespace {
+
+mayday::v1::CrewStall::Reason ToProtoStallReason(dispatch::StallReason reason) {
+  switch (reason) {
+    case dispatch::StallReason::kSilent:
+      return mayday::v1::CrewStall::REASON_SILENT;
+    case dispatch::StallReason::kNotCloser:
+      return mayday::v1::CrewStall::REASON_NOT_CLOSER;
+    case dispatch::StallReason::kLate:
+      return mayday::v1::CrewStall::REASON_LATE;
+  }
+  return mayday::v1::CrewStall::REASON_UNSPECIFIED;
+}
+
+}  // namespace
+
+OwnedCaseChange StalledEvent(const dispatch::Stall& stall, absl::Time now) {
+  mayday::v1::CrewStall mark;
+  mark.set_responder(ResponderName(stall.responder_id));
+  mark.set_reason(ToProtoStallReason(stall.reason));
+  mark.set_words(stall.words);
+  *mark.mutable_time() = ToProtoTime(now);
+  return [mark = std::move(mark)](const Case& current, Case& next, CaseEvent& e) {
+    if ((current.state() != mayday::v1::CASE_STATE_ASSIGNED &&
+         current.state() != mayday::v1::CASE_STATE_EN_ROUTE) ||
+        current.responder() != mark.responder()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(current.name(), " is ", StateName(current.state()), " with ",
+                       current.responder(), ": the stall of ", mark.responder(), " is moot"));
+    }
+    *next.mutable_stall() = mark;
+    *e.mutable_stalled() = mark;
+    return absl::OkStatus();
+  };
+}
+
+OwnedCaseChange FixRequestedEvent(mayday::v1::FixRequest request, absl::Time now,
+                                  const FixLimits& limits) {
+  *request.mutable_time() = ToProtoTime(now);
+  return
+      [request = std::move(request), now, limits](const Case& current, Case& next, CaseEvent& e) {
+        if (auto s = MayRequestFix(current, now, limits); !s.ok()) return s;
+        mayday::v1::FixRequest* made = e.mutable_fix_requested();
+        *made = request;
+        made->set_count(current.has_fix_request() ? current.fix_request().count() + 1 : 1);
+        *next.mutable_fix_request() = *made;
+        next.mutable_fix_request()->set_pending(true);
+        return absl::OkStatus();
+      };
+}
+
 }  // namespace mayday::server

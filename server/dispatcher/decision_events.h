@@ -4,10 +4,16 @@
 #ifndef MAYDAY_SERVER_DISPATCHER_DECISION_EVENTS_H_
 #define MAYDAY_SERVER_DISPATCHER_DECISION_EVENTS_H_
 
+#include "absl/time/time.h"
 #include "cases/case_log.h"
+#include "dispatcher/fix_rule.h"
 #include "mayday/dispatch/engine.h"
+#include "mayday/dispatch/stall_watch.h"
 
 namespace mayday::server {
+
+// The actor of every event dispatch records.
+inline constexpr char kDispatchActor[] = "dispatch";
 
 // The change that records `decision` (it holds a copy of what it needs: it
 // runs later, on the store's writer thread). An offer or an escalation of a
@@ -15,6 +21,17 @@ namespace mayday::server {
 // escalated case, or redispatching a dispatching one, is ALREADY_EXISTS
 // (nothing to record).
 OwnedCaseChange DecisionEvent(const dispatch::Decision& decision);
+
+// The change that records `stall`, noticed at `now`: a `stalled` event and
+// the case's stall mark. FAILED_PRECONDITION if the case is no longer
+// ASSIGNED or EN_ROUTE with that crew (it moved on meanwhile).
+OwnedCaseChange StalledEvent(const dispatch::Stall& stall, absl::Time now);
+
+// The change that records `request` (FixRequestFor), made at `now`: a
+// `fix_requested` event and the case's fix_request mark, pending.
+// FAILED_PRECONDITION unless MayRequestFix allows it on the case as stored.
+OwnedCaseChange FixRequestedEvent(mayday::v1::FixRequest request, absl::Time now,
+                                  const FixLimits& limits);
 
 }  // namespace mayday::server
 

@@ -13,6 +13,7 @@
 #include "api/names.h"
 #include "api/proto_time.h"
 #include "cases/case_rules.h"
+#include "dispatcher/decision_events.h"
 #include "dispatcher/mapping.h"
 #include "dispatcher/restore.h"
 #include "log/log.h"
@@ -22,14 +23,12 @@ namespace {
 
 using mayday::v1::CaseEvent;
 
-constexpr char kDispatchActor[] = "dispatch";
-
 }  // namespace
 
 Dispatcher::Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseWriter* writer, Store* store,
                        ResponderStreams* streams, DispatchWatchdog* watchdog,
                        const base::Clock* clock, CoalescingOptions coalescing,
-                       absl::Duration max_fix_age, Metrics* metrics)
+                       absl::Duration max_fix_age, Metrics* metrics, DispatchWatchOptions watch)
     : writer_(writer),
       store_(store),
       streams_(streams),
@@ -39,7 +38,9 @@ Dispatcher::Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseWriter* wri
       max_fix_age_(max_fix_age),
       engine_(std::move(engine)),
       watchdog_(watchdog),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      fix_limits_(watch.fixes),
+      stalls_(watch.stalls) {}
 
 Dispatcher::~Dispatcher() { Stop(); }
 
@@ -96,6 +97,7 @@ absl::Status Dispatcher::RestoreLocked() {
         std::nullopt);
   }
   recorded.Wait();
+  WatchRestoredLocked(restored->on_the_way);
   if (restored->open_cases > 0) {
     LogInfo("dispatch_restored", "dispatch took back %zu open cases in %.2f s",
             restored->open_cases, absl::ToDoubleSeconds(clock_->Now() - start));
@@ -111,8 +113,10 @@ void Dispatcher::Settle() {
 }
 
 void Dispatcher::CaseOpened(const mayday::v1::Case& snapshot) {
+  const absl::Time created = FromProtoTime(snapshot.create_time());
   OpenedCase opened{CaseIdFromName(snapshot.name()), ToEngineKind(snapshot.kind()),
-                    ToGeoPoint(snapshot.location()), FromProtoTime(snapshot.create_time())};
+                    ToGeoPoint(snapshot.location()), created,
+                    FixRequestFor(snapshot.location(), created, fix_limits_)};
   watchdog_->Acknowledged(opened.id);
   absl::MutexLock lock(&inbox_mu_);
   inbox_.push_back(std::move(opened));
@@ -134,6 +138,7 @@ void Dispatcher::DrainInboxLocked() {
     // the store's commits) is where it should be.
     if (absl::IsAlreadyExists(s)) s = absl::OkStatus();
     if (s.ok()) watchdog_->Taken(c.id);
+    if (c.ask.has_value()) AskForFixLocked(c.id, *c.ask);
     if (!s.ok()) {
       LogWarning("dispatch_restore_failed", "dispatch could not take cases/%s: %s", c.id.c_str(),
                  s.ToString().c_str());
@@ -175,6 +180,14 @@ void Dispatcher::CaseChanged(const CommittedChange& change) {
   // then): the crew's part ended with the closing event it was told of, and
   // the member's words are no longer its business.
   if (change.event.has_rated()) holder.clear();
+  StallsHearLocked(change);
+  if (change.event.has_location_updated() && !IsTerminal(c.state())) {
+    if (auto ask =
+            FixRequestFor(c.location(), FromProtoTime(change.event.event_time()), fix_limits_);
+        ask.has_value()) {
+      AskForFixLocked(id, *std::move(ask));
+    }
+  }
   if (!holder.empty()) {
     mayday::v1::ResponderUpdate update;
     *update.mutable_case_event() = change.event;
@@ -259,6 +272,7 @@ absl::Status Dispatcher::ApplyPositionLocked(const std::string& responder_id,
   auto view = engine_->GetResponder(responder_id);
   const bool busy = view.has_value() && view->status == dispatch::ResponderView::Status::kBusy;
   coalescer_.Applied(responder_id, location, fix_time, busy ? view->current_case : "");
+  if (busy) stalls_.Position(responder_id, ToGeoPoint(location), fix_time);
   return absl::OkStatus();
 }
 
@@ -332,6 +346,7 @@ absl::StatusOr<mayday::v1::Case> Dispatcher::CommitAssignmentLocked(
                         : static_cast<int>(absl::ToInt64Seconds(assignment.eta));
     next.set_state(mayday::v1::CASE_STATE_ASSIGNED);
     next.set_responder(responder);
+    next.clear_stall();  // of an earlier crew
     next.set_eta_seconds(eta);
     auto* assigned = e.mutable_assigned();
     assigned->set_responder(responder);
@@ -357,6 +372,7 @@ absl::StatusOr<mayday::v1::Case> Dispatcher::CommitAssignmentLocked(
     return committed.status();
   }
   coalescer_.SetCase(assignment.responder_id, case_id);
+  WatchAssignmentLocked(assignment, committed->snapshot);
   mayday::v1::ResponderUpdate update;
   *update.mutable_assignment() = committed->snapshot;
   streams_->Send(assignment.responder_id, std::move(update));
@@ -452,6 +468,7 @@ void Dispatcher::DispatchLoop() {
     if (stopping_) return;
     DrainInboxLocked();
     RunLocked();
+    CheckStallsLocked();
     // Its own poke: the next wait is computed at the top of the loop. (Other
     // threads poke while holding mu_, so none is lost here, except
     // ReportPosition's, which the coalescer's NextDue stands for.)

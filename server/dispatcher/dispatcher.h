@@ -23,6 +23,12 @@
 // Degraded mode: a DispatchWatchdog (dispatch_watchdog.h) escalates, on its
 // own thread, the acknowledged cases dispatch does not place in time.
 //
+// Beyond matching (stalls_and_fixes.cc): a StallWatch follows each assigned
+// crew's reports and the dispatch thread records, at most once a second, a
+// `stalled` event for a crew not getting closer; a case raised or moved with
+// a fix too uncertain or too old gets a `fix_requested` event, which the
+// member's SDK answers with a fresh fix (fix_rule.h).
+//
 // Files: dispatcher.cc (start, the dispatch thread, cases and crews),
 // rounds.cc (committing each round of decisions, then carrying them out),
 // dispatcher_desk.cc (care agents' actions); the pieces it uses:
@@ -44,8 +50,11 @@
 #include "absl/synchronization/mutex.h"
 #include "cases/case_log.h"
 #include "dispatcher/dispatch_watchdog.h"
+#include "dispatcher/fix_rule.h"
 #include "dispatcher/offer_book.h"
+#include "dispatcher/restore.h"
 #include "mayday/dispatch/engine.h"
+#include "mayday/dispatch/stall_watch.h"
 #include "mayday/v1/resources.pb.h"
 #include "mayday/v1/responder_service.pb.h"
 #include "metrics/metrics.h"
@@ -54,6 +63,14 @@
 #include "store/store.h"
 
 namespace mayday::server {
+
+// What dispatch watches besides matching.
+struct DispatchWatchOptions {
+  // When an assigned crew counts as stalled (mayday/dispatch/stall_watch.h).
+  dispatch::StallOptions stalls;
+  // When the member's phone is asked for a fresher fix (fix_rule.h).
+  FixLimits fixes;
+};
 
 // Thread-safe.
 class Dispatcher final : public CaseObserver {
@@ -66,7 +83,7 @@ class Dispatcher final : public CaseObserver {
   Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseWriter* writer, Store* store,
              ResponderStreams* streams, DispatchWatchdog* watchdog, const base::Clock* clock,
              CoalescingOptions coalescing = {}, absl::Duration max_fix_age = absl::Minutes(2),
-             Metrics* metrics = nullptr);
+             Metrics* metrics = nullptr, DispatchWatchOptions watch = {});
   ~Dispatcher() override;
 
   // Loads the open cases from the store into the engine (restore.h; offers
@@ -212,6 +229,22 @@ class Dispatcher final : public CaseObserver {
   // on cases calls it first, so that the engine knows a case before anything
   // else happens to it.
   void DrainInboxLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // --- Stalled crews and fixes asked again (stalls_and_fixes.cc).
+  // The crew of the committed `assignment` is watched from now on.
+  void WatchAssignmentLocked(const dispatch::Assignment& assignment,
+                             const mayday::v1::Case& snapshot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The stall watch hears of a change committed outside dispatch (the member
+  // moved, the crew got there, the case closed).
+  void StallsHearLocked(const CommittedChange& change) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Records the stalls noticed since the last check, if a second has passed.
+  void CheckStallsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Records `request` on the case (queued: never waits for the commit).
+  void AskForFixLocked(const std::string& case_id, mayday::v1::FixRequest request)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Watches the crews of the assigned cases the store holds (at Start).
+  void WatchRestoredLocked(const std::vector<RestoredAssignment>& assigned)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   // Makes the dispatch thread run now.
   void Poke();
   void DispatchLoop();
@@ -237,6 +270,7 @@ class Dispatcher final : public CaseObserver {
     dispatch::CaseKind kind;
     dispatch::GeoPoint where;
     absl::Time created;
+    std::optional<mayday::v1::FixRequest> ask;  // its fix is to be asked again
   };
   absl::Mutex inbox_mu_;
   std::vector<OpenedCase> inbox_ ABSL_GUARDED_BY(inbox_mu_);
@@ -244,6 +278,10 @@ class Dispatcher final : public CaseObserver {
   std::thread dispatch_thread_;
   DispatchWatchdog* const watchdog_;
   Metrics* const metrics_;  // null: nothing counted
+  const FixLimits fix_limits_;
+  // Fed by ApplyPositionLocked (const: applying held reports is part of a read).
+  mutable dispatch::StallWatch stalls_ ABSL_GUARDED_BY(mu_);
+  absl::Time next_stall_check_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace mayday::server

@@ -92,6 +92,8 @@ mayday::v1::CaseEvent::OfferEnded::Reason ToProtoEndReason(dispatch::Decision::E
       return Reason::REASON_RESPONDER_UNAVAILABLE;
     case dispatch::Decision::EndReason::kWithdrawn:
       return Reason::REASON_WITHDRAWN;
+    case dispatch::Decision::EndReason::kMemberMoved:
+      return Reason::REASON_MEMBER_MOVED;
     case dispatch::Decision::EndReason::kNone:
       break;
   }

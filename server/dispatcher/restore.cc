@@ -27,6 +27,13 @@ absl::StatusOr<RestoredCases> RestoreOpenCases(Store& store, dispatch::Engine& e
     if (IsAssigned(c.state())) {
       auto s = engine.AddAssignedCase(id, kind, where, raised, ResponderIdFromName(c.responder()));
       if (!s.ok()) return s;
+      if (c.state() == mayday::v1::CASE_STATE_ON_SCENE) continue;
+      absl::Time assigned_at = raised;
+      for (const CaseEvent& e : open_case.events) {
+        if (e.has_assigned()) assigned_at = FromProtoTime(e.event_time());
+      }
+      restored.on_the_way.push_back({id, ResponderIdFromName(c.responder()), where,
+                                     absl::Seconds(c.eta_seconds()), assigned_at});
       continue;
     }
     // The timeline says whom the case was offered to (never again), and
@@ -38,9 +45,11 @@ absl::StatusOr<RestoredCases> RestoreOpenCases(Store& store, dispatch::Engine& e
         open_offer = e.offered().responder();
         tried.push_back(ResponderIdFromName(open_offer));
       }
-      // An offer a care agent withdrew does not count as tried.
+      // An offer a care agent withdrew, or that ended because the member
+      // moved away, does not count as tried: the crew never said no.
       if (e.has_offer_ended() &&
-          e.offer_ended().reason() == CaseEvent::OfferEnded::REASON_WITHDRAWN) {
+          (e.offer_ended().reason() == CaseEvent::OfferEnded::REASON_WITHDRAWN ||
+           e.offer_ended().reason() == CaseEvent::OfferEnded::REASON_MEMBER_MOVED)) {
         std::erase(tried, ResponderIdFromName(e.offer_ended().responder()));
       }
       if (e.has_offer_ended() || e.has_assigned()) open_offer.clear();

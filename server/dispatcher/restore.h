@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "mayday/dispatch/engine.h"
 #include "store/store.h"
 
@@ -21,9 +22,20 @@ struct LapsedOffer {
   std::string responder;  // "responders/{id}"
 };
 
+// A case whose crew is on its way (ASSIGNED or EN_ROUTE): dispatch watches
+// it again for stalls.
+struct RestoredAssignment {
+  std::string case_id;
+  std::string responder_id;
+  dispatch::GeoPoint where;  // the member's latest location
+  absl::Duration eta;        // given at acceptance; zero if none
+  absl::Time assigned_at;
+};
+
 struct RestoredCases {
   size_t open_cases = 0;
   std::vector<LapsedOffer> lapsed;
+  std::vector<RestoredAssignment> on_the_way;
 };
 
 // Loads every open case of `store` into `engine`, which must know no case
@@ -31,7 +43,8 @@ struct RestoredCases {
 // responders it was already offered to (never asked again; an offer a care
 // agent withdrew does not count) and its state (an escalated case comes back
 // escalated); a case a care agent owns stays held. Returns the offers left
-// pending, for the caller to record. UNAVAILABLE if the store can't be read;
+// pending, for the caller to record, and the crews on their way, for it to
+// watch. UNAVAILABLE if the store can't be read;
 // the engine's error if the stored cases break its rules (two open cases
 // assigned to one responder).
 absl::StatusOr<RestoredCases> RestoreOpenCases(Store& store, dispatch::Engine& engine);

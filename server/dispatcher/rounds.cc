@@ -19,7 +19,6 @@ namespace {
 
 using Decision = dispatch::Decision;
 
-constexpr char kDispatchActor[] = "dispatch";
 // Bound on Step() rounds per run: each round settles at least one case, so
 // this is only a guard against a decision that keeps failing to commit.
 constexpr int kMaxRounds = 1000;

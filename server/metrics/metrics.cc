@@ -233,11 +233,23 @@ class MetricsImpl final : public Metrics {
       escalations_[cause] =
           &escalations.Add({{"cause", absl::AsciiStrToLower(name.substr(sizeof("CAUSE_") - 1))}});
     }
+    auto& stalls = prometheus::BuildCounter()
+                       .Name("mayday_crew_stalls_total")
+                       .Help(
+                           "Assigned crews dispatch saw not getting closer, by rule: silent (no "
+                           "position), not_closer, late (ETA overrun). The desk is shown each.")
+                       .Register(*registry_);
+    for (int reason = 1; reason < static_cast<int>(stalls_.size()); ++reason) {
+      std::string name = mayday::v1::CrewStall::Reason_Name(reason);
+      stalls_[reason] =
+          &stalls.Add({{"reason", absl::AsciiStrToLower(name.substr(sizeof("REASON_") - 1))}});
+    }
     auto& offers = prometheus::BuildCounter()
                        .Name("mayday_offers_total")
                        .Help(
                            "Offers to crews: made, accepted, and how the others ended "
-                           "(declined, expired, responder_unavailable, withdrawn).")
+                           "(declined, expired, responder_unavailable, withdrawn, "
+                           "member_moved).")
                        .Register(*registry_);
     offers_made_ = &offers.Add({{"outcome", "made"}});
     offers_accepted_ = &offers.Add({{"outcome", "accepted"}});
@@ -380,6 +392,11 @@ class MetricsImpl final : public Metrics {
           to_assignment_[k]->Observe(Seconds(since_alert));
         }
         break;
+      case CaseEvent::kStalled: {
+        const int reason = event.stalled().reason();
+        if (reason > 0 && reason < static_cast<int>(stalls_.size())) stalls_[reason]->Increment();
+        break;
+      }
       case CaseEvent::kEscalated: {
         const int cause = event.escalated().cause();
         escalations_[cause >= 0 && cause < static_cast<int>(escalations_.size()) ? cause : 0]
@@ -447,6 +464,7 @@ class MetricsImpl final : public Metrics {
   Counter* duress_cancel_ = nullptr;
   Counter* duress_timer_ = nullptr;
   std::array<Counter*, CaseEvent::Escalated::Cause_ARRAYSIZE> escalations_{};
+  std::array<Counter*, mayday::v1::CrewStall::Reason_ARRAYSIZE> stalls_{};
   Counter* offers_made_ = nullptr;
   Counter* offers_accepted_ = nullptr;
   std::array<Counter*, CaseEvent::OfferEnded::Reason_ARRAYSIZE> offers_ended_{};

@@ -206,6 +206,9 @@ grpc::ServerUnaryReactor* AlertServiceImpl::UpdateCaseLocation(
           *next.mutable_location() = request->location();
           BoundMemberFixTime(*next.mutable_location(), services_.clock->Now());
           *e.mutable_location_updated()->mutable_location() = next.location();
+          // Whatever fix it is: the request was answered (dispatch judges
+          // the new one and may ask again).
+          if (next.has_fix_request()) next.mutable_fix_request()->set_pending(false);
           return absl::OkStatus();
         });
     if (!updated.ok()) return updated.status();

@@ -112,6 +112,8 @@ grpc::ServerUnaryReactor* ResponderServiceImpl::UpdateProgress(
         [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
           if (auto s = CheckProgress(current.state(), to); !s.ok()) return s;
           next.set_state(to);
+          // On scene (or done): the crew got there, stalled or not.
+          if (to != mayday::v1::CASE_STATE_EN_ROUTE) next.clear_stall();
           e.mutable_progressed()->set_responder(responder->Name());
           if (where.has_value()) *e.mutable_progressed()->mutable_responder_location() = *where;
           return absl::OkStatus();

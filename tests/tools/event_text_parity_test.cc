@@ -154,6 +154,21 @@ TEST_CASE("The phone and the desk word every event the same way", "[event_text]"
        "state: CASE_STATE_ASSIGNED actor: 'members/alice' cancel_refused { failed_attempts: 5 "
        "locked: true }",
        "cancel refused: wrong PIN (5), no more attempts: a care agent will call", kSame},
+      {"an offer ended because the member moved",
+       "state: CASE_STATE_DISPATCHING actor: 'dispatch' offer_ended { responder: "
+       "'responders/unit-1' reason: REASON_MEMBER_MOVED }",
+       "offer to responders/unit-1 withdrawn: the member moved, a nearer crew is asked", kSame},
+      {"a stalled crew",
+       "state: CASE_STATE_EN_ROUTE actor: 'dispatch' stalled { responder: 'responders/unit-1' "
+       "reason: REASON_SILENT words: 'no position from unit-1 for 2 min (3.4 km to go)' }",
+       "your crew responders/unit-1 seems delayed: no position from unit-1 for 2 min (3.4 km "
+       "to go); the care desk is checking",
+       "CREW STALLED: no position from unit-1 for 2 min (3.4 km to go)"},
+      {"a fresh fix asked for",
+       "state: CASE_STATE_DISPATCHING actor: 'dispatch' fix_requested { reason: "
+       "REASON_INACCURATE accuracy_meters: 800 words: 'the fix is 800 m uncertain (more than "
+       "500 m)' count: 1 }",
+       "a fresh location was asked for: the fix is 800 m uncertain (more than 500 m)", kSame},
       // Never sent to a member's phone; the desk's words.
       {"a duress cancel",
        "state: CASE_STATE_ASSIGNED actor: 'members/alice' duress_cancelled { reason: 'all fine' "

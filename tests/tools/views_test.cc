@@ -105,6 +105,42 @@ TEST_CASE("The desk's views put a duress or a locked cancel first, marked", "[vi
   CHECK(FormatCaseDetails(*plain, now, absl::UTCTimeZone()).rfind("name:", 0) == 0);
 }
 
+TEST_CASE("The desk's views mark a stalled crew first and a fix asked for", "[views]") {
+  const absl::Time now = absl::FromUnixSeconds(kNoon + 60);
+  v1::ListCasesResponse cases;
+  v1::Case* asked = cases.add_cases();
+  asked->set_name("cases/a1");
+  asked->set_kind(v1::CASE_KIND_ROAD);
+  asked->set_state(v1::CASE_STATE_DISPATCHING);
+  asked->mutable_create_time()->CopyFrom(At(kNoon));
+  asked->mutable_fix_request()->set_words("the fix is 800 m uncertain (more than 500 m)");
+  asked->mutable_fix_request()->mutable_time()->CopyFrom(At(kNoon + 2));
+  asked->mutable_fix_request()->set_count(1);
+  asked->mutable_fix_request()->set_pending(true);
+  v1::Case* stalled = cases.add_cases();
+  *stalled = *asked;
+  stalled->set_name("cases/b2");
+  stalled->set_state(v1::CASE_STATE_EN_ROUTE);
+  stalled->set_responder("responders/r-2");
+  stalled->mutable_fix_request()->set_pending(false);
+  stalled->mutable_stall()->set_responder("responders/r-2");
+  stalled->mutable_stall()->set_reason(v1::CrewStall::REASON_NOT_CLOSER);
+  stalled->mutable_stall()->set_words("r-2 came only 40 m closer in the last 3 min (2.1 km to go)");
+  stalled->mutable_stall()->mutable_time()->CopyFrom(At(kNoon + 50));
+  CHECK(FormatCaseTable(cases, now) ==
+        "NAME      KIND  STATE                    MEMBER  RESPONDER       AGE\n"
+        "cases/b2  road  !CREW STALLED! EN_ROUTE  -       responders/r-2  1 min\n"
+        "cases/a1  road  DISPATCHING (fix asked)  -       -               1 min\n");
+  CHECK(FormatCaseDetails(*stalled, now, absl::UTCTimeZone())
+            .rfind("!CREW STALLED! r-2 came only 40 m closer in the last 3 min (2.1 km to go), "
+                   "noticed 2024-05-01 12:00:50 (10 s ago). The crew stays assigned: call it, or "
+                   "the member.\n",
+                   0) == 0);
+  const std::string details = FormatCaseDetails(*asked, now, absl::UTCTimeZone());
+  CHECK_THAT(details, Catch::Contains("fix asked:      the fix is 800 m uncertain (more than 500 "
+                                      "m), 2024-05-01 12:00:02 (58 s ago), no answer yet\n"));
+}
+
 TEST_CASE("FormatTimerTable shows running timers and marks a duress end", "[views]") {
   const absl::Time now = absl::FromUnixSeconds(kNoon + 60);
   v1::ListSafetyTimersResponse timers;

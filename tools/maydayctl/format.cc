@@ -152,9 +152,10 @@ bool IsMemberMessage(const v1::CaseEvent& event) {
 }
 
 std::string FormatWatchLine(const v1::CaseEvent& event, absl::TimeZone zone, bool color) {
-  // A duress cancel and a member locked out of cancelling call for an
-  // agent as an escalation does.
+  // A duress cancel, a member locked out of cancelling and a crew that
+  // stalled call for an agent as an escalation does.
   const bool escalation = event.has_escalated() || event.has_duress_cancelled() ||
+                          event.has_stalled() ||
                           (event.has_cancel_refused() && event.cancel_refused().locked());
   const bool member_message = IsMemberMessage(event);
   const absl::string_view marker = escalation ? "!! " : (member_message ? "<< " : "   ");

@@ -24,11 +24,23 @@ constexpr absl::string_view kTimelineTimeFormat = "%Y-%m-%d %H:%M:%S";
 constexpr int kCancelAttemptsLocked = 5;
 
 // What a care agent must see first about a case, or "" if nothing: the
-// member cancelled under duress, or can no longer cancel.
+// member cancelled under duress, or can no longer cancel, or the crew coming
+// stalled.
 std::string Alarm(const v1::Case& c) {
   if (c.has_duress()) return "DURESS";
   if (c.failed_cancel_attempts() >= kCancelAttemptsLocked) return "CANCEL ATTEMPTS FAILED";
+  if (c.has_stall()) return "CREW STALLED";
   return "";
+}
+
+// The state column: the state, after the alarm if any, and "(fix asked)"
+// while dispatch waits for a fresher fix from the member's phone.
+std::string StateColumn(const v1::Case& c) {
+  const std::string alarm = Alarm(c);
+  std::string out = alarm.empty() ? std::string(StateName(c.state()))
+                                  : absl::StrCat("!", alarm, "! ", StateName(c.state()));
+  if (c.fix_request().pending()) absl::StrAppend(&out, " (fix asked)");
+  return out;
 }
 
 }  // namespace
@@ -79,11 +91,8 @@ std::string FormatCaseTable(const v1::ListCasesResponse& cases, absl::Time now) 
   std::stable_partition(order.begin(), order.end(),
                         [](const v1::Case* c) { return !Alarm(*c).empty(); });
   for (const v1::Case* c : order) {
-    const std::string alarm = Alarm(*c);
-    table.AddRow({OrDash(c->name()), KindName(c->kind()),
-                  alarm.empty() ? StateName(c->state())
-                                : absl::StrCat("!", alarm, "! ", StateName(c->state())),
-                  OrDash(c->member()), OrDash(c->responder()), FormatAge(c->create_time(), now)});
+    table.AddRow({OrDash(c->name()), KindName(c->kind()), StateColumn(*c), OrDash(c->member()),
+                  OrDash(c->responder()), FormatAge(c->create_time(), now)});
   }
   return table.Render();
 }
@@ -132,9 +141,13 @@ std::string FormatCaseDetails(const v1::Case& c, absl::Time now, absl::TimeZone 
         absl::StrCat("!DURESS! the member cancelled with the duress PIN ", when(c.duress().time()),
                      ": their phone shows the case cancelled. Help goes on; reach the member "
                      "only in ways that cannot give them away.\n");
-  } else if (!Alarm(c).empty()) {
+  } else if (c.failed_cancel_attempts() >= kCancelAttemptsLocked) {
     banner = absl::StrCat("!", Alarm(c), "! ", c.failed_cancel_attempts(),
                           " wrong cancel PINs: the member can no longer cancel; call them.\n");
+  } else if (c.has_stall()) {
+    banner = absl::StrCat("!CREW STALLED! ", PrintableText(c.stall().words()), ", noticed ",
+                          when(c.stall().time()),
+                          ". The crew stays assigned: call it, or the member.\n");
   }
   Table table({});
   table.AddRow({"name:", OrDash(c.name())});
@@ -142,6 +155,12 @@ std::string FormatCaseDetails(const v1::Case& c, absl::Time now, absl::TimeZone 
   table.AddRow({"state:", StateName(c.state())});
   table.AddRow({"member:", OrDash(c.member())});
   table.AddRow({"location:", c.has_location() ? FormatLocation(c.location()) : "-"});
+  if (c.has_fix_request()) {
+    table.AddRow(
+        {"fix asked:",
+         absl::StrCat(PrintableText(c.fix_request().words()), ", ", when(c.fix_request().time()),
+                      c.fix_request().pending() ? ", no answer yet" : ", answered")});
+  }
   if (!c.note().empty()) table.AddRow({"note:", PrintableText(c.note())});
   table.AddRow({"responder:", OrDash(c.responder())});
   if (c.eta_seconds() > 0) {

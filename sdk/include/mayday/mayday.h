@@ -115,6 +115,17 @@ typedef struct mayday_client_options {
   const char* tls_key_file;    /*   certificate, or not at all */
   const char* tls_server_name; /* name the server's certificate must carry
                                   when not the host in `server` */
+  /* Where the member is now, for dispatch's requests of a fresher fix
+   * (MAYDAY_CHANGE_FIX_REQUESTED on a watch): the SDK calls it on the
+   * watch's thread, before the event callback, and sends the fix as
+   * mayday_feed_location does. Fill the fields and return 1, or return 0
+   * when no better fix is at hand (nothing is sent); fix_time_unix_ms 0:
+   * now. Must be quick and thread-safe; current_location_user must stay
+   * valid while the client or any of its watches lives. NULL: the app
+   * answers itself. */
+  int (*current_location)(void* user, double* latitude, double* longitude, double* accuracy_meters,
+                          int64_t* fix_time_unix_ms);
+  void* current_location_user;
 } mayday_client_options;
 
 /* A client (one per member session). Opaque. */
@@ -139,7 +150,12 @@ typedef enum mayday_event_change {
   MAYDAY_CHANGE_RATED = 20,
   MAYDAY_CHANGE_TAKEN = 21,
   MAYDAY_CHANGE_RELEASED = 22,
-  MAYDAY_CHANGE_CANCEL_REFUSED = 23 /* a wrong cancel PIN */
+  MAYDAY_CHANGE_CANCEL_REFUSED = 23, /* a wrong cancel PIN */
+  MAYDAY_CHANGE_STALLED = 25,        /* the crew coming seems delayed; the
+                                        care desk is told */
+  MAYDAY_CHANGE_FIX_REQUESTED = 26   /* dispatch asks for a fresher fix: the
+                                        SDK sends one by itself when the app
+                                        set a location source */
 } mayday_event_change;
 
 /* One event of a case, valid only during the callback. The fields after
@@ -155,14 +171,15 @@ typedef struct mayday_event {
                               accepted (1.2 km, ETA 4 min)" */
   int64_t event_time_unix_ms;
   mayday_event_change change;
-  const char* responder;  /* OFFERED, OFFER_ENDED, ASSIGNED, PROGRESSED:
-                             "responders/{id}"; otherwise "" */
+  const char* responder;  /* OFFERED, OFFER_ENDED, ASSIGNED, PROGRESSED,
+                             STALLED: "responders/{id}"; otherwise "" */
   double distance_meters; /* OFFERED, ASSIGNED: from the responder to the
                              member, metres; otherwise 0 */
   int32_t eta_seconds;    /* OFFERED, ASSIGNED: estimated driving time;
                              otherwise 0 */
   const char* text;       /* RAISED: the note; MESSAGE_POSTED: the message;
-                             CANCELLED: the reason; otherwise "" */
+                             CANCELLED: the reason; STALLED, FIX_REQUESTED:
+                             dispatch's words; otherwise "" */
 } mayday_event;
 
 /* Called for each event of a watch, in order, each once. */

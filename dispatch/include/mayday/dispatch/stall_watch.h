@@ -63,7 +63,15 @@ class StallWatch {
   // is known, with `eta` (zero or infinite: none) given at `now`. Replaces
   // what was watched of the case.
   void Assigned(const CaseId& case_id, const ResponderId& crew, GeoPoint to,
-                std::optional<GeoPoint> from, absl::Duration eta, absl::Time now);
+                std::optional<GeoPoint> from, absl::Duration eta, absl::Time now) {
+    Assigned(case_id, crew, to, from, eta, now, now);
+  }
+  // The same for an assignment made at `assigned_at` and watched from `now`
+  // on (dispatch restarted, or another replica took it over): the ETA counts
+  // from `assigned_at`, silence and progress from `now`.
+  void Assigned(const CaseId& case_id, const ResponderId& crew, GeoPoint to,
+                std::optional<GeoPoint> from, absl::Duration eta, absl::Time assigned_at,
+                absl::Time now);
   // The member reported a new location: the distance counts to it from now
   // (its progress window starts again: the old distances meant another
   // place).

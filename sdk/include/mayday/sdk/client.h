@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,15 @@ struct ClientOptions {
   // resends what a killed app left unsent. Empty: alerts are kept in memory
   // only and are lost if the process dies before the server answers.
   std::string data_dir;
+  // Where the member is now, for dispatch's requests of a fresher fix
+  // (CaseEvent.fix_requested: the last fix was too uncertain or too old).
+  // When a WatchCase stream gets one, the SDK calls this on the watch's
+  // thread, before on_event, and sends what it returns as FeedLocation
+  // does (retried, the newest only); nullopt: no better fix yet, nothing is
+  // sent. Set fix_time to when the fix was taken. Must be thread-safe and
+  // quick (the last fix the platform gave, not a new one waited for).
+  // Unset: requests only reach on_event, for the app to answer.
+  std::function<std::optional<mayday::v1::Location>()> current_location;
 };
 
 // One press of the Road or Medical button.
