@@ -387,9 +387,13 @@ int main(int argc, char** argv) {
       ->excludes(token_db_flag);
   create
       ->add_option("--role", role,
-                   "member, responder, operator or admin (an operator who also manages tokens)")
+                   "member, responder, operator, admin (an operator who also manages tokens) "
+                   "or fleet (a vehicle tracking feed for the responders SUBJECT-*)")
       ->required();
-  create->add_option("--subject", subject, "the member, responder or operator id")->required();
+  create
+      ->add_option("--subject", subject,
+                   "the member, responder or operator id, or the fleet's organisation")
+      ->required();
   int count = 1;
   create
       ->add_option("--count", count,

@@ -33,6 +33,7 @@
 #include "rpc/call_pool.h"
 #include "services/alert_service.h"
 #include "services/dispatch_relay.h"
+#include "services/fleet_service.h"
 #include "services/medical_profiles.h"
 #include "services/operator_service.h"
 #include "services/responder_service.h"
@@ -51,6 +52,7 @@ constexpr char kDispatchHealth[] = "mayday.dispatch";
 constexpr char kAlertHealth[] = "mayday.v1.AlertService";
 constexpr char kResponderHealth[] = "mayday.v1.ResponderService";
 constexpr char kOperatorHealth[] = "mayday.v1.OperatorService";
+constexpr char kFleetHealth[] = "mayday.v1.FleetService";
 
 // How old the store's figures on /metrics may be: Prometheus scrapes every
 // 15 s or more as commonly set up, and counting the open cases reads them
@@ -215,6 +217,7 @@ class ServerImpl final : public Server {
     ResealAtStart(services);  // before any call is served
     alerts_ = std::make_unique<AlertServiceImpl>(services, options.alert_spacing);
     responders_ = std::make_unique<ResponderServiceImpl>(services);
+    fleets_ = std::make_unique<FleetServiceImpl>(services);
     operators_ = std::make_unique<OperatorServiceImpl>(services);
 
     grpc::EnableDefaultHealthCheckService(true);
@@ -233,6 +236,7 @@ class ServerImpl final : public Server {
         grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD, *credentials);
     builder.RegisterService(alerts_.get());
     builder.RegisterService(responders_.get());
+    builder.RegisterService(fleets_.get());
     builder.RegisterService(operators_.get());
     builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
     // Mobile clients ping every 30 s or more to keep NAT mappings alive:
@@ -427,8 +431,8 @@ class ServerImpl final : public Server {
       LogError("dispatch_stalled",
                "dispatch is stalled: a case went undecided past the watchdog's "
                "bound and was escalated to the care desk; health: NOT_SERVING for \"\", "
-               "%s and %s until dispatch decides again",
-               kResponderHealth, kDispatchHealth);
+               "%s, %s and %s until dispatch decides again",
+               kResponderHealth, kFleetHealth, kDispatchHealth);
     } else {
       LogInfo("dispatch_recovered", "dispatch decides again; health: SERVING");
     }
@@ -442,8 +446,8 @@ class ServerImpl final : public Server {
   //   and the listener accepts: alerts are stored and reach the care desk
   //   even while dispatch is stalled (the watchdog escalates them), and the
   //   desk is what handles them then;
-  // - ResponderService and "" (the whole server) also need dispatch not to
-  //   be stalled;
+  // - ResponderService, FleetService and "" (the whole server) also need
+  //   dispatch not to be stalled;
   // - kDispatchHealth, also that this replica runs dispatch (on a shared
   //   database, the one that holds the lease), so that operators and tools
   //   see which replica dispatches.
@@ -460,6 +464,7 @@ class ServerImpl final : public Server {
         {kAlertHealth, stores},
         {kOperatorHealth, stores},
         {kResponderHealth, whole},
+        {kFleetHealth, whole},
         {kDispatchHealth, whole && DispatchHere().ok()},
         {"", whole}};
     for (const auto& [service, serving] : statuses) {
@@ -581,6 +586,7 @@ class ServerImpl final : public Server {
   std::unique_ptr<CallPool> calls_;
   std::unique_ptr<AlertServiceImpl> alerts_;
   std::unique_ptr<ResponderServiceImpl> responders_;
+  std::unique_ptr<FleetServiceImpl> fleets_;
   std::unique_ptr<OperatorServiceImpl> operators_;
   std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor_;
   std::unique_ptr<grpc::Server> grpc_server_;

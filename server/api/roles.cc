@@ -13,12 +13,14 @@ absl::string_view RoleName(Role role) {
       return "operator";
     case Role::kAdmin:
       return "admin";
+    case Role::kFleet:
+      return "fleet";
   }
   return "member";  // unreachable: every Role is handled above
 }
 
 std::optional<Role> RoleFromName(absl::string_view name) {
-  for (Role role : {Role::kMember, Role::kResponder, Role::kOperator, Role::kAdmin}) {
+  for (Role role : {Role::kMember, Role::kResponder, Role::kOperator, Role::kAdmin, Role::kFleet}) {
     if (name == RoleName(role)) return role;
   }
   return std::nullopt;
@@ -34,6 +36,8 @@ mayday::v1::Role ToProtoRole(Role role) {
       return mayday::v1::ROLE_OPERATOR;
     case Role::kAdmin:
       return mayday::v1::ROLE_ADMIN;
+    case Role::kFleet:
+      return mayday::v1::ROLE_FLEET;
   }
   return mayday::v1::ROLE_UNSPECIFIED;
 }

@@ -11,15 +11,16 @@
 namespace mayday::server {
 
 // Roles a token can carry. An admin is an operator who may also manage
-// tokens.
-enum class Role { kMember, kResponder, kOperator, kAdmin };
+// tokens. A fleet is an organisation's vehicle tracking feed
+// (FleetService), for the crews whose id starts with its subject and "-".
+enum class Role { kMember, kResponder, kOperator, kAdmin, kFleet };
 
-// "member", "responder", "operator" or "admin": how roles are stored and
+// "member", "responder", "operator", "admin" or "fleet": how roles are stored and
 // spelled on the command line.
 absl::string_view RoleName(Role role);
 // The role spelled `name` as RoleName() spells it; nullopt otherwise.
 std::optional<Role> RoleFromName(absl::string_view name);
-// ROLE_MEMBER ... ROLE_ADMIN.
+// ROLE_MEMBER ... ROLE_FLEET.
 mayday::v1::Role ToProtoRole(Role role);
 
 }  // namespace mayday::server

@@ -88,10 +88,13 @@ absl::StatusOr<Principal> Authenticator::Require(const grpc::ServerContextBase& 
                                                  Role role) const {
   if (staff_devices_ == StaffDevices::kClientCertificateRequired && role != Role::kMember &&
       !HasVerifiedClientCertificate(context)) {
-    return absl::UnauthenticatedError(absl::StrCat(
-        "this call needs a client certificate signed by the CA configured with "
-        "--tls-client-ca: connect with the ",
-        role == Role::kResponder ? "responder" : "operator", " device's certificate and key"));
+    return absl::UnauthenticatedError(
+        absl::StrCat("this call needs a client certificate signed by the CA configured with "
+                     "--tls-client-ca: connect with the ",
+                     role == Role::kResponder ? "responder device"
+                     : role == Role::kFleet   ? "fleet feed"
+                                              : "operator device",
+                     "'s certificate and key"));
   }
   auto principal = Authenticate(context);
   if (!principal.ok()) return principal.status();

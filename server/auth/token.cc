@@ -25,6 +25,8 @@ std::string Principal::Name() const {
     case Role::kOperator:
     case Role::kAdmin:
       return absl::StrCat("operators/", subject);
+    case Role::kFleet:
+      return absl::StrCat("fleets/", subject);
   }
   return subject;
 }
@@ -32,7 +34,7 @@ std::string Principal::Name() const {
 absl::StatusOr<Role> ParseRole(absl::string_view name) {
   if (auto role = RoleFromName(name); role.has_value()) return *role;
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown role \"", name, "\": use member, responder, operator or admin"));
+      absl::StrCat("unknown role \"", name, "\": use member, responder, operator, admin or fleet"));
 }
 
 absl::Status ValidateSubject(absl::string_view subject) {

@@ -38,6 +38,9 @@ struct StreamCapOptions {
   size_t watch_cases_per_operator = 128;
   // A crew's ReportLocation streams. A crew app holds one.
   size_t report_location_per_responder = 4;
+  // A fleet's ReportPositions streams. A tracking feed holds one, or a few
+  // to spread its batches.
+  size_t report_positions_per_fleet = 8;
 };
 
 // An open stream that can be told to end: because a newer one took its place

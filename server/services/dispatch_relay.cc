@@ -14,6 +14,7 @@
 #include "rpc/status.h"
 #include "rpc/stream_caps.h"
 #include "rpc/validation.h"
+#include "services/fleet_batch.h"
 #include "services/service_context.h"
 
 namespace mayday::server {
@@ -138,30 +139,45 @@ class StreamRelay : public QueuedWriter<Response>, public CappedStream {
   TokenSessions::Ticket session_;
 };
 
-// A crew's ReportLocation on a standby: each report, checked here, goes on
-// to the holder's ReportLocation; the next is read once the holder took it.
-// Finishing goes through mu_ (the crew's side may end from the holder's
-// side, a revocation or a check here): Finish() is called once.
-class ReportLocationRelay : public grpc::ServerReadReactor<mayday::v1::ReportLocationRequest>,
-                            public CappedStream {
+// A client stream on a standby (a crew's ReportLocation, a fleet's
+// ReportPositions): each message, checked here, goes on to the holder's
+// same call; the next is read once the holder took it. Finishing goes
+// through mu_ (the caller's side may end from the holder's side, a
+// revocation or a check here): Finish() is called once.
+template <typename Request, typename Response>
+class UploadRelay : public grpc::ServerReadReactor<Request>, public CappedStream {
   class Upstream;
 
  public:
-  ReportLocationRelay(const ServiceContext& services, grpc::CallbackServerContext* context,
-                      mayday::v1::ReportLocationResponse* response)
+  // What the relay is for: who may call, what it is called (for the
+  // stream caps), how many such streams one caller may hold, the check of
+  // each message, and the call on the holder's stub.
+  struct Call {
+    Role role;
+    const char* name;
+    size_t cap;
+    std::function<absl::Status(const Principal&, const Request&)> check;
+    std::function<void(std::shared_ptr<grpc::Channel>, grpc::ClientContext*, Response*,
+                       grpc::ClientWriteReactor<Request>*)>
+        start;
+  };
+
+  UploadRelay(const ServiceContext& services, grpc::CallbackServerContext* context,
+              Response* response, Call call)
       : streams_(services.streams),
         response_(response),
-        link_(std::make_shared<Link<ReportLocationRelay, Upstream>>()) {
-    auto principal = services.auth->Require(*context, Role::kResponder);
+        call_(std::move(call)),
+        link_(std::make_shared<Link<UploadRelay, Upstream>>()) {
+    auto principal = services.auth->Require(*context, call_.role);
     absl::StatusOr<DispatchRelay::Holder> holder =
         principal.ok() ? services.relay->FindHolder() : principal.status();
     if (!holder.ok()) {
       FinishOnce(ToGrpcStatus(holder.status()));
       return;
     }
-    stream_owner_ = absl::StrCat("ReportLocation ", principal->Name());
-    streams_->Open(stream_owner_, services.stream_caps.report_location_per_responder, this,
-                   "ReportLocation", principal->Name());
+    principal_ = *principal;
+    stream_owner_ = absl::StrCat(call_.name, " ", principal->Name());
+    streams_->Open(stream_owner_, call_.cap, this, call_.name, principal->Name());
     session_.Open(services.sessions, *principal, this);
     link_->channel = holder->channel;
     services.relay->Carry(*context, &link_->upstream, /*unary=*/false);
@@ -171,8 +187,7 @@ class ReportLocationRelay : public grpc::ServerReadReactor<mayday::v1::ReportLoc
       link_->downstream = this;
       link_->up = upstream;
     }
-    mayday::v1::ResponderService::Stub stub(holder->channel);
-    stub.async()->ReportLocation(&link_->upstream, &upstream->response, upstream);
+    call_.start(holder->channel, &link_->upstream, &upstream->response, upstream);
     upstream->StartCall();
     ReadNext();
   }
@@ -183,15 +198,15 @@ class ReportLocationRelay : public grpc::ServerReadReactor<mayday::v1::ReportLoc
   }
 
  private:
-  // The holder's ReportLocation; the crew's side writes to it under the
-  // link's lock, while it is there (its OnDone takes it away).
-  class Upstream : public grpc::ClientWriteReactor<mayday::v1::ReportLocationRequest> {
+  // The holder's call; the caller's side writes to it under the link's
+  // lock, while it is there (its OnDone takes it away).
+  class Upstream : public grpc::ClientWriteReactor<Request> {
    public:
-    Upstream(std::shared_ptr<Link<ReportLocationRelay, Upstream>> link, std::string address)
+    Upstream(std::shared_ptr<Link<UploadRelay, Upstream>> link, std::string address)
         : link_(std::move(link)), address_(std::move(address)) {}
 
-    mayday::v1::ReportLocationResponse response;
-    mayday::v1::ReportLocationRequest pending;  // the report being written
+    Response response;
+    Request pending;  // the message being written
 
    private:
     void OnWriteDone(bool ok) override {
@@ -212,20 +227,18 @@ class ReportLocationRelay : public grpc::ServerReadReactor<mayday::v1::ReportLoc
       delete this;
     }
 
-    const std::shared_ptr<Link<ReportLocationRelay, Upstream>> link_;
+    const std::shared_ptr<Link<UploadRelay, Upstream>> link_;
     const std::string address_;
   };
 
   void ReadNext() {
     absl::MutexLock lock(&mu_);
-    if (!finished_) StartRead(&request_);
+    if (!finished_) this->StartRead(&request_);
   }
 
   void OnReadDone(bool ok) override {
     if (ok) {
-      if (absl::Status s =
-              ValidateLocation("location", request_.location(), request_.has_location());
-          !s.ok()) {
+      if (absl::Status s = call_.check(principal_, request_); !s.ok()) {
         FinishOnce(ToGrpcStatus(s));
         link_->upstream.TryCancel();
         return;
@@ -235,10 +248,10 @@ class ReportLocationRelay : public grpc::ServerReadReactor<mayday::v1::ReportLoc
     // Gone: the holder's call ended, and its end ended this one.
     if (link_->up == nullptr) return;
     if (ok) {
-      link_->up->pending = request_;
+      link_->up->pending = std::move(request_);
       link_->up->StartWrite(&link_->up->pending);
     } else {
-      // The crew is done: so is the holder's call, whose end ends this one.
+      // The caller is done: so is the holder's call, whose end ends this one.
       link_->up->StartWritesDone();
     }
   }
@@ -249,7 +262,7 @@ class ReportLocationRelay : public grpc::ServerReadReactor<mayday::v1::ReportLoc
     absl::MutexLock lock(&mu_);
     if (finished_) return;
     finished_ = true;
-    Finish(std::move(status));
+    this->Finish(std::move(status));
   }
 
   void OnDone() override {
@@ -264,11 +277,13 @@ class ReportLocationRelay : public grpc::ServerReadReactor<mayday::v1::ReportLoc
   }
 
   StreamCaps* const streams_;
-  mayday::v1::ReportLocationResponse* const response_;
-  const std::shared_ptr<Link<ReportLocationRelay, Upstream>> link_;
+  Response* const response_;
+  const Call call_;
+  const std::shared_ptr<Link<UploadRelay, Upstream>> link_;
+  Principal principal_;       // set once, in the constructor
   std::string stream_owner_;  // set once, in the constructor; empty if not counted
   TokenSessions::Ticket session_;
-  mayday::v1::ReportLocationRequest request_;  // written by the one read in flight
+  Request request_;  // written by the one read in flight
   absl::Mutex mu_;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
@@ -360,7 +375,40 @@ grpc::ServerWriteReactor<mayday::v1::CrewPosition>* RelayWatchCrew(
 grpc::ServerReadReactor<mayday::v1::ReportLocationRequest>* RelayReportLocation(
     const ServiceContext& services, grpc::CallbackServerContext* context,
     mayday::v1::ReportLocationResponse* response) {
-  return new ReportLocationRelay(services, context, response);
+  using Request = mayday::v1::ReportLocationRequest;
+  using Response = mayday::v1::ReportLocationResponse;
+  using Relay = UploadRelay<Request, Response>;
+  return new Relay(
+      services, context, response,
+      Relay::Call{Role::kResponder, "ReportLocation",
+                  services.stream_caps.report_location_per_responder,
+                  [](const Principal&, const Request& request) {
+                    return ValidateLocation("location", request.location(), request.has_location());
+                  },
+                  [](std::shared_ptr<grpc::Channel> channel, grpc::ClientContext* upstream,
+                     Response* reply, grpc::ClientWriteReactor<Request>* reactor) {
+                    mayday::v1::ResponderService::Stub(channel).async()->ReportLocation(
+                        upstream, reply, reactor);
+                  }});
+}
+
+grpc::ServerReadReactor<mayday::v1::ReportPositionsRequest>* RelayReportPositions(
+    const ServiceContext& services, grpc::CallbackServerContext* context,
+    mayday::v1::ReportPositionsResponse* response) {
+  using Request = mayday::v1::ReportPositionsRequest;
+  using Response = mayday::v1::ReportPositionsResponse;
+  using Relay = UploadRelay<Request, Response>;
+  return new Relay(
+      services, context, response,
+      Relay::Call{Role::kFleet, "ReportPositions", services.stream_caps.report_positions_per_fleet,
+                  [](const Principal& fleet, const Request& request) {
+                    return CheckFleetBatch(fleet.subject, request);
+                  },
+                  [](std::shared_ptr<grpc::Channel> channel, grpc::ClientContext* upstream,
+                     Response* reply, grpc::ClientWriteReactor<Request>* reactor) {
+                    mayday::v1::FleetService::Stub(channel).async()->ReportPositions(
+                        upstream, reply, reactor);
+                  }});
 }
 
 std::string AdvertisedAddress(absl::string_view listen_address, absl::string_view host, int port) {

@@ -39,6 +39,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "mayday/v1/alert_service.grpc.pb.h"
+#include "mayday/v1/fleet_service.grpc.pb.h"
 #include "mayday/v1/responder_service.grpc.pb.h"
 
 namespace mayday::server {
@@ -107,7 +108,8 @@ class DispatchRelay {
 std::string AdvertisedAddress(absl::string_view listen_address, absl::string_view host, int port);
 
 // The relayed streams: `services.relay` must be set. The caller was not
-// checked yet: these check it (a responder; a member for WatchCrew), then
+// checked yet: these check it (a responder; a member for WatchCrew; a fleet
+// for ReportPositions), then
 // relay.
 grpc::ServerWriteReactor<mayday::v1::ResponderUpdate>* RelaySubscribe(
     const ServiceContext& services, grpc::CallbackServerContext* context,
@@ -118,6 +120,9 @@ grpc::ServerWriteReactor<mayday::v1::CrewPosition>* RelayWatchCrew(
 grpc::ServerReadReactor<mayday::v1::ReportLocationRequest>* RelayReportLocation(
     const ServiceContext& services, grpc::CallbackServerContext* context,
     mayday::v1::ReportLocationResponse* response);
+grpc::ServerReadReactor<mayday::v1::ReportPositionsRequest>* RelayReportPositions(
+    const ServiceContext& services, grpc::CallbackServerContext* context,
+    mayday::v1::ReportPositionsResponse* response);
 
 }  // namespace mayday::server
 

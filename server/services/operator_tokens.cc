@@ -26,11 +26,13 @@ absl::StatusOr<Role> FromProtoRole(mayday::v1::Role role) {
       return Role::kOperator;
     case mayday::v1::ROLE_ADMIN:
       return Role::kAdmin;
+    case mayday::v1::ROLE_FLEET:
+      return Role::kFleet;
     default:
       break;
   }
   return absl::InvalidArgumentError(
-      "role must be ROLE_MEMBER, ROLE_RESPONDER, ROLE_OPERATOR or ROLE_ADMIN");
+      "role must be ROLE_MEMBER, ROLE_RESPONDER, ROLE_OPERATOR, ROLE_ADMIN or ROLE_FLEET");
 }
 
 mayday::v1::Token ToProto(const TokenRecord& record) {

@@ -287,6 +287,23 @@ CREATE TABLE medical_profiles (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+// Version 13: fleet tokens (FleetService: a vehicle tracking feed). SQLite
+// cannot change a CHECK constraint in place: tokens is rebuilt, as in 3.
+constexpr char kMigration13[] = R"sql(
+CREATE TABLE tokens_v13 (
+  token_hash TEXT NOT NULL PRIMARY KEY,
+  role TEXT NOT NULL CHECK (role IN ('member', 'responder', 'operator', 'admin', 'fleet')),
+  subject TEXT NOT NULL,
+  create_time_us INTEGER NOT NULL,
+  revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
+  expire_time_us INTEGER
+) STRICT, WITHOUT ROWID;
+INSERT INTO tokens_v13 (token_hash, role, subject, create_time_us, revoked, expire_time_us)
+  SELECT token_hash, role, subject, create_time_us, revoked, expire_time_us FROM tokens;
+DROP TABLE tokens;
+ALTER TABLE tokens_v13 RENAME TO tokens;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "cases, case_events and tokens", kMigration1},
     {2, "case_notes", kMigration2},
@@ -303,6 +320,7 @@ constexpr Migration kMigrations[] = {
     {10, "member_pins: members' cancel and duress PINs, hashed", kMigration10},
     {11, "safety_timers: members' safety timers", kMigration11},
     {12, "medical_profiles: members' medical profiles, sealed", kMigration12},
+    {13, "fleet tokens: tokens.role may be 'fleet'", kMigration13},
 };
 
 // The triggers that refuse changing or removing rows of the tables that

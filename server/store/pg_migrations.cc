@@ -172,6 +172,13 @@ CREATE TABLE medical_profiles (
 );
 )sql";
 
+// Version 7: fleet tokens, as the SQLite file's version 13.
+constexpr char kMigration7[] = R"sql(
+ALTER TABLE tokens DROP CONSTRAINT tokens_role_check;
+ALTER TABLE tokens ADD CONSTRAINT tokens_role_check
+  CHECK (role IN ('member', 'responder', 'operator', 'admin', 'fleet'));
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "the store's tables as of the SQLite file's version 9", kMigration1},
     {2, "replicas: case_events_by_chain, dispatch_leases", kMigration2},
@@ -179,6 +186,7 @@ constexpr Migration kMigrations[] = {
     {4, "member_pins: members' cancel and duress PINs, hashed", kMigration4},
     {5, "safety_timers: members' safety timers", kMigration5},
     {6, "medical_profiles: members' medical profiles, sealed", kMigration6},
+    {7, "fleet tokens: tokens.role may be 'fleet'", kMigration7},
 };
 
 constexpr char kCreateMigrationsTable[] = R"sql(

@@ -34,7 +34,8 @@ std::vector<Command> AddAdminCommands(CLI::App& app) {
   auto new_token = std::make_shared<NewTokenFlags>();
   CLI::App* tokens_create =
       tokens->add_subcommand("create", "issue a token; prints it once, on stdout");
-  tokens_create->add_option("--role", new_token->role, "member, responder, operator or admin")
+  tokens_create
+      ->add_option("--role", new_token->role, "member, responder, operator, admin or fleet")
       ->required();
   tokens_create->add_option("--subject", new_token->subject, "the id it speaks for: alice, unit-7")
       ->required();

@@ -46,8 +46,8 @@ absl::StatusOr<v1::Role> ParseRole(absl::string_view text) {
   v1::Role role;
   const std::string name = absl::StrCat("ROLE_", absl::AsciiStrToUpper(text));
   if (!v1::Role_Parse(name, &role) || role == v1::ROLE_UNSPECIFIED) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown role \"", text, "\"; expected member, responder, operator or admin"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown role \"", text, "\"; expected member, responder, operator, admin or fleet"));
   }
   return role;
 }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "mayday/v1/alert_service.grpc.pb.h"
+#include "mayday/v1/fleet_service.grpc.pb.h"
 #include "mayday/v1/operator_service.grpc.pb.h"
 #include "mayday/v1/responder_service.grpc.pb.h"
 
@@ -16,14 +17,15 @@ namespace {
 namespace v1 = ::mayday::v1;
 
 // Columns: member A, member B | offered, assigned, unrelated responder |
-// operator, admin | no, malformed, unknown, revoked token.
-Expected MemberCall(Code a, Code b) { return {a, b, PD, PD, PD, PD, PD, UA, UA, UA, UA}; }
+// operator, admin | fleet | no, malformed, unknown, revoked token.
+Expected MemberCall(Code a, Code b) { return {a, b, PD, PD, PD, PD, PD, PD, UA, UA, UA, UA}; }
 Expected ResponderCall(Code offered, Code assigned, Code unrelated) {
-  return {PD, PD, offered, assigned, unrelated, PD, PD, UA, UA, UA, UA};
+  return {PD, PD, offered, assigned, unrelated, PD, PD, PD, UA, UA, UA, UA};
 }
 Expected OperatorCall(Code op, Code admin) {
-  return {PD, PD, PD, PD, PD, op, admin, UA, UA, UA, UA};
+  return {PD, PD, PD, PD, PD, op, admin, PD, UA, UA, UA, UA};
 }
+Expected FleetCall(Code fleet) { return {PD, PD, PD, PD, PD, PD, PD, fleet, UA, UA, UA, UA}; }
 
 // A server stream is let through if it delivers a message or is still open
 // at its deadline; a refusal ends it at once with the refusal's status.
@@ -521,6 +523,24 @@ std::vector<Row> Rows() {
                                         v1::VerifyAuditTrailRequest(), &out);
       },
       OperatorCall(PD, OK)));
+  // --- FleetService: fleet tokens only, for their own crews (the scene's
+  // crews are "r-...", the fleet token's subject "r").
+  rows.push_back({"FleetService.ReportPositions", Service::kFleet, true,
+                  [](Scene& s, Principal p) {
+                    auto context = s.Context(p, Service::kFleet);
+                    v1::ReportPositionsResponse out;
+                    auto writer = s.server().Fleets()->ReportPositions(context.get(), &out);
+                    v1::ReportPositionsRequest batch;
+                    for (const char* crew : {"responders/r-unrelated", "responders/r-assigned"}) {
+                      v1::FleetPosition* position = batch.add_positions();
+                      position->set_responder(crew);
+                      *position->mutable_location() = Alert("x").location();
+                    }
+                    writer->Write(batch);
+                    writer->WritesDone();
+                    return writer->Finish();
+                  },
+                  FleetCall(OK)});
   return rows;
 }
 

@@ -78,8 +78,8 @@ TEST_CASE("The matrix has a row for every RPC of every service") {
     CHECK(in_table.insert(row.rpc).second);
   }
   std::set<std::string> in_api;
-  for (const char* service :
-       {"mayday.v1.AlertService", "mayday.v1.ResponderService", "mayday.v1.OperatorService"}) {
+  for (const char* service : {"mayday.v1.AlertService", "mayday.v1.ResponderService",
+                              "mayday.v1.OperatorService", "mayday.v1.FleetService"}) {
     const auto* descriptor =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
     REQUIRE(descriptor != nullptr);
@@ -95,8 +95,8 @@ TEST_CASE("The matrix has a row for every RPC of every service") {
 // one above `service`), by "Service".
 std::map<std::string, std::string> RpcComments() {
   std::map<std::string, std::string> out;
-  for (const char* file :
-       {"alert_service.proto", "responder_service.proto", "operator_service.proto"}) {
+  for (const char* file : {"alert_service.proto", "responder_service.proto",
+                           "operator_service.proto", "fleet_service.proto"}) {
     std::ifstream in(std::string(MAYDAY_PROTO_DIR) + "/mayday/v1/" + file);
     REQUIRE(in.good());
     std::string service;

@@ -50,6 +50,8 @@ const char* PrincipalName(Principal principal) {
       return "operator";
     case Principal::kAdmin:
       return "admin";
+    case Principal::kFleet:
+      return "fleet feed";
     case Principal::kNoToken:
       return "no token";
     case Principal::kMalformed:
@@ -69,9 +71,11 @@ Scene::Scene()
       operator_(server_.Token("operator", "olga")),
       admin_(server_.Token("admin", "ada")),
       desk_(server_.Token("operator", "desk")),
+      fleet_(server_.Token("fleet", "r")),
       revoked_member_(RevokedToken(server_, "member", "alice")),
       revoked_responder_(RevokedToken(server_, "responder", "r-assigned")),
-      revoked_admin_(RevokedToken(server_, "admin", "ada")) {
+      revoked_admin_(RevokedToken(server_, "admin", "ada")),
+      revoked_fleet_(RevokedToken(server_, "fleet", "r")) {
   auto alerts = server_.Alerts();
   v1::Case c;
 
@@ -170,6 +174,9 @@ std::unique_ptr<grpc::ClientContext> Scene::Context(Principal principal, Service
     case Principal::kAdmin:
       header = bearer(admin_);
       break;
+    case Principal::kFleet:
+      header = bearer(fleet_);
+      break;
     case Principal::kNoToken:
       break;
     case Principal::kMalformed:
@@ -181,6 +188,7 @@ std::unique_ptr<grpc::ClientContext> Scene::Context(Principal principal, Service
     case Principal::kRevoked:
       header = bearer(service == Service::kAlert       ? revoked_member_
                       : service == Service::kResponder ? revoked_responder_
+                      : service == Service::kFleet     ? revoked_fleet_
                                                        : revoked_admin_);
       break;
   }

@@ -30,23 +30,24 @@ enum class Principal {
   kUnrelated,  // responder on duty, nothing to do with any case
   kOperator,   // care agent
   kAdmin,      // care agent who manages tokens
+  kFleet,      // a tracking feed whose fleet is the scene's crews ("r-...")
   kNoToken,    // no authorization metadata
   kMalformed,  // authorization metadata that is not "Bearer <token>"
   kUnknown,    // well-formed token that was never issued
   kRevoked,    // an issued token, revoked (for the service's own role)
 };
-inline constexpr int kPrincipalCount = 11;
+inline constexpr int kPrincipalCount = 12;
 inline constexpr std::array<Principal, kPrincipalCount> kAllPrincipals = {
-    Principal::kMemberA,   Principal::kMemberB,  Principal::kOffered, Principal::kAssigned,
-    Principal::kUnrelated, Principal::kOperator, Principal::kAdmin,   Principal::kNoToken,
-    Principal::kMalformed, Principal::kUnknown,  Principal::kRevoked};
+    Principal::kMemberA,   Principal::kMemberB,   Principal::kOffered, Principal::kAssigned,
+    Principal::kUnrelated, Principal::kOperator,  Principal::kAdmin,   Principal::kFleet,
+    Principal::kNoToken,   Principal::kMalformed, Principal::kUnknown, Principal::kRevoked};
 
 // "member A", "offered responder", ...
 const char* PrincipalName(Principal principal);
 
 // Which service a call goes to: a revoked token is one of that service's
 // own role (member A's, the assigned responder's, an admin's).
-enum class Service { kAlert, kResponder, kOperator };
+enum class Service { kAlert, kResponder, kOperator, kFleet };
 
 // Builds the scene described above; throws (failing the test) if the
 // server does not get there.
@@ -83,7 +84,8 @@ class Scene {
  private:
   TestServer server_;
   std::string member_a_, member_b_, operator_, admin_, desk_;
-  std::string revoked_member_, revoked_responder_, revoked_admin_;
+  std::string fleet_;
+  std::string revoked_member_, revoked_responder_, revoked_admin_, revoked_fleet_;
   std::string spare_token_;
   std::unique_ptr<Crew> assigned_, offered_, unrelated_;
   std::string closed_case_, assigned_case_, offered_case_;

@@ -96,6 +96,10 @@ std::unique_ptr<mayday::v1::ResponderService::Stub> TestServer::Responders() con
   return mayday::v1::ResponderService::NewStub(Channel());
 }
 
+std::unique_ptr<mayday::v1::FleetService::Stub> TestServer::Fleets() const {
+  return mayday::v1::FleetService::NewStub(Channel());
+}
+
 std::unique_ptr<mayday::v1::OperatorService::Stub> TestServer::Operators() const {
   return mayday::v1::OperatorService::NewStub(Channel());
 }

@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "mayday/v1/alert_service.grpc.pb.h"
+#include "mayday/v1/fleet_service.grpc.pb.h"
 #include "mayday/v1/operator_service.grpc.pb.h"
 #include "mayday/v1/responder_service.grpc.pb.h"
 #include "server.h"
@@ -64,6 +65,7 @@ class TestServer {
   std::unique_ptr<mayday::v1::AlertService::Stub> Alerts() const;
   std::unique_ptr<mayday::v1::ResponderService::Stub> Responders() const;
   std::unique_ptr<mayday::v1::OperatorService::Stub> Operators() const;
+  std::unique_ptr<mayday::v1::FleetService::Stub> Fleets() const;
 
  private:
   void Start();
