@@ -2,6 +2,7 @@
 # Runs Mayday's benchmarks on built binaries and writes docs/BENCHMARKS.md:
 # durable alert intake vs a bare gRPC echo (tools/bench/intake.sh); alert to
 # offer, fan-out, position updates and restart (tools/bench/scenarios.sh);
+# a fleet feed vs the crews' own streams (tools/bench/fleet.sh);
 # the dispatch engine vs a brute-force geodesic scan and vs Redis GEOSEARCH
 # (dispatch_bench). Called by `tools/dev bench`, which builds and installs
 # redis-server first. Extra arguments go to dispatch_bench.
@@ -31,6 +32,11 @@ start=$SECONDS
 scenario_json="$("$root/tools/bench/scenarios.sh" "$bin" "$peak_rate")"
 t_scenarios=$((SECONDS - start))
 printf '%s\n' "$scenario_json"
+say "fleet feeds: one tracking feed vs the crews' own streams, beside alerts (issue 24)"
+start=$SECONDS
+fleet_json="$("$root/tools/bench/fleet.sh" "$bin" "$peak_rate")"
+t_fleet=$((SECONDS - start))
+printf '%s\n' "$fleet_json"
 say "one member flooding RaiseAlert beside other members' alerts (issue 6, item 7)"
 start=$SECONDS
 flood_json="$("$root/tools/bench/flood.sh" "$bin" 1000 5)"
@@ -80,7 +86,7 @@ doc="$root/docs/BENCHMARKS.md"
   echo "- CPUs: $(nproc) ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'))"
   echo "- Memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
   echo "- Load average when the run started: $load (other work on the machine skews p99s)"
-  echo "- This run took $((SECONDS / 60)) min $((SECONDS % 60)) s: intake ${t_intake} s, metrics cost ${t_metrics} s, scenarios 2-4 and 6 ${t_scenarios} s, flood ${t_flood} s, dispatch query ${t_dispatch} s, replicas ${t_replicas} s (plus the build, when \`tools/dev bench\` has one to do)"
+  echo "- This run took $((SECONDS / 60)) min $((SECONDS % 60)) s: intake ${t_intake} s, metrics cost ${t_metrics} s, scenarios 2-4 and 6 ${t_scenarios} s, fleet feeds ${t_fleet} s, flood ${t_flood} s, dispatch query ${t_dispatch} s, replicas ${t_replicas} s (plus the build, when \`tools/dev bench\` has one to do)"
   echo "- OS: $(. /etc/os-release && echo "$PRETTY_NAME"); $(redis-server --version | cut -d' ' -f1-3)"
   echo
   echo "## Summary"
@@ -91,6 +97,9 @@ doc="$root/docs/BENCHMARKS.md"
   echo "| 2. alert to offer | p99 $(field p99_ms "$offers") ms at $(field rate "$offers") alerts/s, $(field responders "$offers") crews reporting every 5 s | p99 ≤ 50 ms at 500/s | $(meets "$(field p99_ms "$offers")" 50 max) |"
   echo "| 3. fan-out | p99 $(field p99_ms "$fanout") ms to $(field streams "$fanout") streams; $(field kib_per_stream "$fanout") KiB per idle stream; threads $(field threads_before "$fanout") → $(field threads_idle "$fanout") | p99 ≤ 100 ms, ≤ 50 KiB, no thread per stream | $(meets "$(field p99_ms "$fanout")" 100 max) / $(meets "$(field kib_per_stream "$fanout")" 50 max) |"
   echo "| 4. position updates | $(field per_second "$pos") reports/s under half-peak intake (the bare RPC stack: $(field per_second "$pos_echo")/s) | ≥ 50,000/s | $(meets "$(field per_second "$pos")" 50000 min) |"
+  fleet_line() { grep "\"label\":\"$1\"" <<<"$fleet_json" | head -1; }
+  feed_p99="$(for r in 1 2; do field p99_ms "$(fleet_line "offers-feed-$r")"; done | sort -n | tail -1)"
+  echo "| 4b. fleet feed (issue 24) | $(field per_second "$(fleet_line fleet-feed)") positions/s from one feed under half-peak intake (the crews' own streams: $(field per_second "$(fleet_line positions-crews)")/s); alert to offer p99 ${feed_p99} ms beside a feed of 200,000/s | ≥ 200,000/s; p99 ≤ 50 ms | $(meets "$(field per_second "$(fleet_line fleet-feed)")" 200000 min) / $(meets "$feed_p99" 50 max) |"
   echo "| 5. dispatch query | see the two tables below | faster than a scan and than Redis | |"
   echo "| flood (reliability 7) | other members' p99 $(field p99_ms "$(grep others-alone <<<"$flood_json")") ms alone, $(field p99_ms "$(grep others-beside-flood <<<"$flood_json")") ms beside one member's RaiseAlert loop ($(field completed "$(grep flood-raise <<<"$flood_json")") presses answered, $(field failed "$(grep flood-raise <<<"$flood_json")") failed) | holds, nothing refused | see below |"
   echo "| 6. restart | ${restart_median} s (median of 3) with 1,000,000 cases, $(field open "$restart") open | ≤ 2 s | $(meets "$restart_median" 2 max) |"
@@ -108,7 +117,7 @@ doc="$root/docs/BENCHMARKS.md"
   echo "## Command"
   echo
   echo '```'
-  echo "tools/dev bench $*   # = tools/bench/intake.sh build/bin 5; tools/bench/scenarios.sh build/bin PEAK; tools/bench/flood.sh build/bin 1000 5; build/bin/dispatch_bench $*; build/bin/dispatch_bench --redis $*"
+  echo "tools/dev bench $*   # = tools/bench/intake.sh build/bin 5; tools/bench/scenarios.sh build/bin PEAK; tools/bench/fleet.sh build/bin PEAK; tools/bench/flood.sh build/bin 1000 5; build/bin/dispatch_bench $*; build/bin/dispatch_bench --redis $*"
   echo '```'
   echo
   echo "## Durable alert intake vs the RPC stack alone"
@@ -274,13 +283,15 @@ echo "## Nearest eligible responder: engine vs brute-force scan"
   echo "~0.6 m of geohash rounding (which matters when the nearest is a few hundred metres"
   echo "away, as with 1,000,000)."
   echo
+  "$root/tools/bench/fleet_section.sh" <<<"$fleet_json"
+  echo
   "$root/tools/bench/replicas_section.sh" <<<"$replicas_json"
   "$root/tools/bench/metrics_section.sh" <<<"$metrics_json"
   echo "## Raw output"
   echo
   echo '```'
-  printf '%s\n' "$intake_json" "$metrics_json" "$scenario_json" "$index_json" "$redis_json" \
-    "$replicas_json"
+  printf '%s\n' "$intake_json" "$metrics_json" "$scenario_json" "$fleet_json" "$index_json" \
+    "$redis_json" "$replicas_json"
   echo '```'
 } >"$doc"
 say "wrote $doc"

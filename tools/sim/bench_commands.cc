@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -16,6 +17,7 @@
 #include "sim/crowd.h"
 #include "sim/fanout.h"
 #include "sim/fleet.h"
+#include "sim/fleet_feed.h"
 #include "sim/load.h"
 
 namespace mayday::tools {
@@ -202,6 +204,66 @@ int RunPositions(PositionFlags& flags) {
   return counted > 0 ? 0 : kExitFailure;
 }
 
+struct FleetFeedFlags {
+  FleetFeedOptions feed;
+  std::string fleet_token_file;
+  std::string crews;  // PREFIX:COUNT
+  std::string responder_token_file;
+  std::string center = "52.09,5.12";
+  double duration_s = 5;
+  std::string label = "fleet-feed";
+};
+
+int RunFleetFeedCommand(FleetFeedFlags& flags) {
+  auto fleet = ReadTokenFile(flags.fleet_token_file);
+  if (!fleet.ok()) return Usage(fleet.status());
+  if (fleet->empty()) return Usage(absl::InvalidArgumentError("no fleet token"));
+  flags.feed.fleet_token = fleet->front();
+  const size_t colon = flags.crews.rfind(':');
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(flags.crews.substr(colon + 1), &flags.feed.crews)) {
+    return Usage(absl::InvalidArgumentError("--crews is PREFIX:COUNT, e.g. patrol:2000"));
+  }
+  flags.feed.prefix = flags.crews.substr(0, colon);
+  auto center = ParseLatLng(flags.center);
+  if (!center.ok()) return Usage(center.status());
+  flags.feed.center = *center;
+  flags.feed.duration = absl::Seconds(flags.duration_s);
+  // The crews on duty, as crew apps would be: each with its own streams,
+  // reporting once (the feed reports for them from then on).
+  std::unique_ptr<Crowd> crowd;
+  if (!flags.responder_token_file.empty()) {
+    auto tokens = ReadTokenFile(flags.responder_token_file);
+    if (!tokens.ok()) return Usage(tokens.status());
+    CrowdOptions options;
+    options.server = flags.feed.server;
+    options.tokens = *std::move(tokens);
+    options.center = flags.feed.center;
+    options.radius_meters = flags.feed.radius_meters;
+    options.report_period = absl::Hours(24);
+    options.accept_offers = false;
+    auto started = Crowd::Start(options);
+    if (!started.ok()) return Failure(started.status());
+    crowd = *std::move(started);
+  }
+  auto result = RunFleetFeed(flags.feed);
+  if (crowd != nullptr) (void)crowd->Stop();
+  if (!result.ok()) {
+    return absl::IsInvalidArgument(result.status()) ? Usage(result.status())
+                                                    : Failure(result.status());
+  }
+  const double seconds = absl::ToDoubleSeconds(result->took);
+  std::cout << absl::StrCat("{\"label\":", JsonString(flags.label), ",\"crews\":", flags.feed.crews,
+                            ",\"offered_rate\":", JsonNumber(flags.feed.rate, 0),
+                            ",\"batch\":", flags.feed.batch, ",\"streams\":", flags.feed.streams,
+                            ",\"sent\":", result->sent, ",\"positions\":", result->accepted,
+                            ",\"skipped\":", result->skipped,
+                            ",\"seconds\":", JsonNumber(seconds, 3),
+                            ",\"per_second\":", JsonNumber(result->accepted / seconds, 1), "}")
+            << std::endl;
+  return result->accepted > 0 ? 0 : kExitFailure;
+}
+
 struct FanoutFlags {
   FanoutOptions options;
   std::string member_token_file;
@@ -261,6 +323,42 @@ void AddBenchCommands(CLI::App& app, int* exit_code) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   positions->callback([position_flags, exit_code] { *exit_code = RunPositions(*position_flags); });
+
+  auto feed_flags = std::make_shared<FleetFeedFlags>();
+  CLI::App* feed =
+      app.add_subcommand("fleet-feed",
+                         "benchmark: a tracking feed reporting many crews' positions in batches "
+                         "(FleetService); positions/s absorbed (JSON)");
+  feed->add_option("--server", feed_flags->feed.server.address, "HOST:PORT")
+      ->envname("MAYDAY_SERVER")
+      ->required();
+  feed->add_option("--fleet-token-file", feed_flags->fleet_token_file,
+                   "a fleet token (first line) for PREFIX")
+      ->required();
+  feed->add_option("--crews", feed_flags->crews, "PREFIX:COUNT: the crews PREFIX-1 .. PREFIX-COUNT")
+      ->required();
+  feed->add_option("--responder-tokens", feed_flags->responder_token_file,
+                   "the crews' own tokens: each goes on duty first (else their positions are "
+                   "skipped)");
+  feed->add_option("--rate", feed_flags->feed.rate, "positions per second offered, in all")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  feed->add_option("--batch", feed_flags->feed.batch, "positions per batch")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  feed->add_option("--streams", feed_flags->feed.streams, "streams, one connection each")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  feed->add_option("--duration-s", feed_flags->duration_s, "seconds of reporting")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  feed->add_option("--center", feed_flags->center, "LAT,LON of the crews' area")
+      ->capture_default_str();
+  feed->add_option("--radius-m", feed_flags->feed.radius_meters, "radius of the crews' area")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  feed->add_option("--label", feed_flags->label, "name of this run")->capture_default_str();
+  feed->callback([feed_flags, exit_code] { *exit_code = RunFleetFeedCommand(*feed_flags); });
 
   auto fanout_flags = std::make_shared<FanoutFlags>();
   CLI::App* fanout = app.add_subcommand(
