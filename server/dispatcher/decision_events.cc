@@ -9,6 +9,7 @@
 #include "api/proto_time.h"
 #include "cases/case_rules.h"
 #include "dispatcher/mapping.h"
+#include "google/protobuf/util/message_differencer.h"
 
 namespace mayday::server {
 namespace {
@@ -109,19 +110,23 @@ OwnedCaseChange StalledEvent(const dispatch::Stall& stall, absl::Time now) {
   };
 }
 
-OwnedCaseChange FixRequestedEvent(mayday::v1::FixRequest request, absl::Time now,
-                                  const FixLimits& limits) {
+OwnedCaseChange FixRequestedEvent(mayday::v1::FixRequest request, mayday::v1::Location about,
+                                  absl::Time now, const FixLimits& limits) {
   *request.mutable_time() = ToProtoTime(now);
-  return
-      [request = std::move(request), now, limits](const Case& current, Case& next, CaseEvent& e) {
-        if (auto s = MayRequestFix(current, now, limits); !s.ok()) return s;
-        mayday::v1::FixRequest* made = e.mutable_fix_requested();
-        *made = request;
-        made->set_count(current.has_fix_request() ? current.fix_request().count() + 1 : 1);
-        *next.mutable_fix_request() = *made;
-        next.mutable_fix_request()->set_pending(true);
-        return absl::OkStatus();
-      };
+  return [request = std::move(request), about = std::move(about), now, limits](
+             const Case& current, Case& next, CaseEvent& e) {
+    if (!google::protobuf::util::MessageDifferencer::Equals(current.location(), about)) {
+      return absl::AbortedError(
+          absl::StrCat(current.name(), " has a newer location than the one asked about"));
+    }
+    if (auto s = MayRequestFix(current, now, limits); !s.ok()) return s;
+    mayday::v1::FixRequest* made = e.mutable_fix_requested();
+    *made = request;
+    made->set_count(current.has_fix_request() ? current.fix_request().count() + 1 : 1);
+    *next.mutable_fix_request() = *made;
+    next.mutable_fix_request()->set_pending(true);
+    return absl::OkStatus();
+  };
 }
 
 }  // namespace mayday::server

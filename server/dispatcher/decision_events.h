@@ -27,11 +27,13 @@ OwnedCaseChange DecisionEvent(const dispatch::Decision& decision);
 // ASSIGNED or EN_ROUTE with that crew (it moved on meanwhile).
 OwnedCaseChange StalledEvent(const dispatch::Stall& stall, absl::Time now);
 
-// The change that records `request` (FixRequestFor), made at `now`: a
-// `fix_requested` event and the case's fix_request mark, pending.
-// FAILED_PRECONDITION unless MayRequestFix allows it on the case as stored.
-OwnedCaseChange FixRequestedEvent(mayday::v1::FixRequest request, absl::Time now,
-                                  const FixLimits& limits);
+// The change that records `request` (FixRequestFor of the location
+// `about`), made at `now`: a `fix_requested` event and the case's
+// fix_request mark, pending. MayRequestFix's refusal on the case as stored
+// (FAILED_PRECONDITION: never again; RESOURCE_EXHAUSTED: not yet), or
+// ABORTED if the case's location is no longer `about` (a newer one came).
+OwnedCaseChange FixRequestedEvent(mayday::v1::FixRequest request, mayday::v1::Location about,
+                                  absl::Time now, const FixLimits& limits);
 
 }  // namespace mayday::server
 

@@ -115,8 +115,10 @@ void Dispatcher::Settle() {
 void Dispatcher::CaseOpened(const mayday::v1::Case& snapshot) {
   const absl::Time created = FromProtoTime(snapshot.create_time());
   OpenedCase opened{CaseIdFromName(snapshot.name()), ToEngineKind(snapshot.kind()),
-                    ToGeoPoint(snapshot.location()), created,
-                    FixRequestFor(snapshot.location(), created, fix_limits_)};
+                    ToGeoPoint(snapshot.location()), created, std::nullopt};
+  if (FixRequestFor(snapshot.location(), created, fix_limits_).has_value()) {
+    opened.poor_fix = snapshot.location();
+  }
   watchdog_->Acknowledged(opened.id);
   absl::MutexLock lock(&inbox_mu_);
   inbox_.push_back(std::move(opened));
@@ -138,7 +140,7 @@ void Dispatcher::DrainInboxLocked() {
     // the store's commits) is where it should be.
     if (absl::IsAlreadyExists(s)) s = absl::OkStatus();
     if (s.ok()) watchdog_->Taken(c.id);
-    if (c.ask.has_value()) AskForFixLocked(c.id, *c.ask);
+    if (c.poor_fix.has_value()) FixArrivedLocked(c.id, *c.poor_fix, c.created);
     if (!s.ok()) {
       LogWarning("dispatch_restore_failed", "dispatch could not take cases/%s: %s", c.id.c_str(),
                  s.ToString().c_str());
@@ -181,12 +183,10 @@ void Dispatcher::CaseChanged(const CommittedChange& change) {
   // the member's words are no longer its business.
   if (change.event.has_rated()) holder.clear();
   StallsHearLocked(change);
-  if (change.event.has_location_updated() && !IsTerminal(c.state())) {
-    if (auto ask =
-            FixRequestFor(c.location(), FromProtoTime(change.event.event_time()), fix_limits_);
-        ask.has_value()) {
-      AskForFixLocked(id, *std::move(ask));
-    }
+  if (IsTerminal(c.state()) || c.state() == mayday::v1::CASE_STATE_ON_SCENE) {
+    pending_fixes_.erase(id);
+  } else if (change.event.has_location_updated()) {
+    FixArrivedLocked(id, c.location(), FromProtoTime(change.event.event_time()));
   }
   if (!holder.empty()) {
     mayday::v1::ResponderUpdate update;
@@ -468,7 +468,7 @@ void Dispatcher::DispatchLoop() {
     if (stopping_) return;
     DrainInboxLocked();
     RunLocked();
-    CheckStallsLocked();
+    CheckWatchesLocked();
     // Its own poke: the next wait is computed at the top of the loop. (Other
     // threads poke while holding mu_, so none is lost here, except
     // ReportPosition's, which the coalescer's NextDue stands for.)

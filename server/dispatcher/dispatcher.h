@@ -236,11 +236,19 @@ class Dispatcher final : public CaseObserver {
   // The stall watch hears of a change committed outside dispatch (the member
   // moved, the crew got there, the case closed).
   void StallsHearLocked(const CommittedChange& change) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Records the stalls noticed since the last check, if a second has passed.
-  void CheckStallsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Records `request` on the case (queued: never waits for the commit).
-  void AskForFixLocked(const std::string& case_id, mayday::v1::FixRequest request)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Once a second at most: records the stalls noticed since the last
+  // check, and asks again for the fixes still poor a minute after the last
+  // request (the phone's next fix may be better: its GNSS warms up).
+  void CheckWatchesLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The case's location arrived (opened with it, or moved) at `received`:
+  // a poor one is asked about now and, until a better one comes, each
+  // min_interval after (the store's MayRequestFix bounds them); a good one
+  // ends that.
+  void FixArrivedLocked(const std::string& case_id, const mayday::v1::Location& location,
+                        absl::Time received) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Records the request of pending_fixes_[case_id] (queued: never waits for
+  // the commit).
+  void AskForFixLocked(const std::string& case_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Watches the crews of the assigned cases the store holds (at Start).
   void WatchRestoredLocked(const std::vector<RestoredAssignment>& assigned)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -270,7 +278,7 @@ class Dispatcher final : public CaseObserver {
     dispatch::CaseKind kind;
     dispatch::GeoPoint where;
     absl::Time created;
-    std::optional<mayday::v1::FixRequest> ask;  // its fix is to be asked again
+    std::optional<mayday::v1::Location> poor_fix;  // its fix, if FixRequestFor says so
   };
   absl::Mutex inbox_mu_;
   std::vector<OpenedCase> inbox_ ABSL_GUARDED_BY(inbox_mu_);
@@ -281,7 +289,25 @@ class Dispatcher final : public CaseObserver {
   const FixLimits fix_limits_;
   // Fed by ApplyPositionLocked (const: applying held reports is part of a read).
   mutable dispatch::StallWatch stalls_ ABSL_GUARDED_BY(mu_);
-  absl::Time next_stall_check_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Time next_watch_check_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  // The cases whose latest fix is poor, until a request is no longer
+  // possible or a good fix comes: the location asked about, the request,
+  // when to ask again.
+  struct PendingFix {
+    mayday::v1::Location about;
+    mayday::v1::FixRequest request;
+    absl::Time next_try;
+  };
+  absl::flat_hash_map<std::string, PendingFix> pending_fixes_ ABSL_GUARDED_BY(mu_);
+  // The cases, with the location asked about, that will never be asked
+  // again (all made, on scene, closed), as the commits said: written on the
+  // store's writer thread (shared: a commit may end after the dispatcher),
+  // drained into pending_fixes_ by CheckWatchesLocked.
+  struct FixesDone {
+    absl::Mutex mu;
+    std::vector<std::pair<std::string, mayday::v1::Location>> cases ABSL_GUARDED_BY(mu);
+  };
+  const std::shared_ptr<FixesDone> fixes_done_ = std::make_shared<FixesDone>();
 };
 
 }  // namespace mayday::server

@@ -70,9 +70,9 @@ absl::Status MayRequestFix(const mayday::v1::Case& c, absl::Time now, const FixL
         "a fix was asked for ", c.fix_request().count(), " times on ", c.name(), " already"));
   }
   if (now - FromProtoTime(c.fix_request().time()) < limits.min_interval) {
-    return absl::FailedPreconditionError(absl::StrCat("a fix was asked for on ", c.name(),
-                                                      " less than ",
-                                                      SpanInWords(limits.min_interval), " ago"));
+    return absl::ResourceExhaustedError(absl::StrCat("a fix was asked for on ", c.name(),
+                                                     " less than ",
+                                                     SpanInWords(limits.min_interval), " ago"));
   }
   return absl::OkStatus();
 }

@@ -40,7 +40,9 @@ std::optional<mayday::v1::FixRequest> FixRequestFor(const mayday::v1::Location& 
 
 // OK if dispatch may ask on case `c` at `now`: open and not yet reached by
 // its crew, fewer than max_requests made, the last at least min_interval
-// ago. FAILED_PRECONDITION saying which otherwise.
+// ago. Otherwise FAILED_PRECONDITION if no request will ever be made
+// (closed, on scene, all made), RESOURCE_EXHAUSTED if not yet (the last
+// was less than min_interval ago), saying which.
 absl::Status MayRequestFix(const mayday::v1::Case& c, absl::Time now, const FixLimits& limits);
 
 }  // namespace mayday::server

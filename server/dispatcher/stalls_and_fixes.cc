@@ -11,13 +11,15 @@
 #include "dispatcher/decision_events.h"
 #include "dispatcher/dispatcher.h"
 #include "dispatcher/mapping.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "log/log.h"
 
 namespace mayday::server {
 namespace {
 
-// How often the stall rules are checked: their spans are minutes.
-constexpr absl::Duration kStallCheckInterval = absl::Seconds(1);
+// How often the stall rules and the fixes to ask again are checked: their
+// spans are minutes.
+constexpr absl::Duration kWatchCheckInterval = absl::Seconds(1);
 
 }  // namespace
 
@@ -53,10 +55,10 @@ void Dispatcher::StallsHearLocked(const CommittedChange& change) {
   }
 }
 
-void Dispatcher::CheckStallsLocked() {
+void Dispatcher::CheckWatchesLocked() {
   const absl::Time now = clock_->Now();
-  if (now < next_stall_check_ || stalls_.watched() == 0) return;
-  next_stall_check_ = now + kStallCheckInterval;
+  if (now < next_watch_check_) return;
+  next_watch_check_ = now + kWatchCheckInterval;
   for (const dispatch::Stall& stall : stalls_.Check(now)) {
     LogWarning("crew_stalled", "cases/%s: %s (%s)", stall.case_id.c_str(), stall.words.c_str(),
                dispatch::StallReasonName(stall.reason));
@@ -72,17 +74,56 @@ void Dispatcher::CheckStallsLocked() {
         },
         std::nullopt);
   }
+  if (pending_fixes_.empty()) return;
+  {
+    absl::MutexLock lock(&fixes_done_->mu);
+    for (const auto& [case_id, about] : fixes_done_->cases) {
+      auto it = pending_fixes_.find(case_id);
+      if (it != pending_fixes_.end() &&
+          google::protobuf::util::MessageDifferencer::Equals(it->second.about, about)) {
+        pending_fixes_.erase(it);
+      }
+    }
+    fixes_done_->cases.clear();
+  }
+  std::vector<std::string> due;
+  for (const auto& [case_id, pending] : pending_fixes_) {
+    if (pending.next_try <= now) due.push_back(case_id);
+  }
+  for (const std::string& case_id : due) AskForFixLocked(case_id);
 }
 
-void Dispatcher::AskForFixLocked(const std::string& case_id, mayday::v1::FixRequest request) {
+void Dispatcher::FixArrivedLocked(const std::string& case_id, const mayday::v1::Location& location,
+                                  absl::Time received) {
+  std::optional<mayday::v1::FixRequest> request = FixRequestFor(location, received, fix_limits_);
+  if (!request.has_value()) {
+    pending_fixes_.erase(case_id);
+    return;
+  }
+  pending_fixes_[case_id] = PendingFix{location, *std::move(request), absl::InfinitePast()};
+  AskForFixLocked(case_id);
+}
+
+void Dispatcher::AskForFixLocked(const std::string& case_id) {
+  PendingFix& pending = pending_fixes_.at(case_id);
+  const absl::Time now = clock_->Now();
+  pending.next_try = now + fix_limits_.min_interval;
   writer_->AppendAsync(
-      case_id, kDispatchActor, FixRequestedEvent(std::move(request), clock_->Now(), fix_limits_),
-      [case_id](absl::StatusOr<CommittedChange> committed) {
-        // Refused when asked too often or too lately: that is the rule.
-        if (!committed.ok() && !absl::IsFailedPrecondition(committed.status()) &&
-            !absl::IsNotFound(committed.status())) {
+      case_id, kDispatchActor, FixRequestedEvent(pending.request, pending.about, now, fix_limits_),
+      [case_id, about = pending.about, done = fixes_done_,
+       max = fix_limits_.max_requests](absl::StatusOr<CommittedChange> committed) {
+        // Never again: all were made, or the case is past needing one.
+        // (Not yet, RESOURCE_EXHAUSTED, or a newer location, ABORTED: the
+        // next try or the newer location's own request decides.)
+        const bool last = committed.ok() && committed->snapshot.fix_request().count() >= max;
+        const absl::Status& status = committed.status();
+        if (last || absl::IsFailedPrecondition(status) || absl::IsNotFound(status)) {
+          absl::MutexLock lock(&done->mu);
+          done->cases.emplace_back(case_id, about);
+        } else if (!committed.ok() && !absl::IsResourceExhausted(status) &&
+                   !absl::IsAborted(status)) {
           LogWarning("decision_not_committed", "the fix request on cases/%s was not recorded: %s",
-                     case_id.c_str(), committed.status().ToString().c_str());
+                     case_id.c_str(), status.ToString().c_str());
         }
       },
       std::nullopt);
