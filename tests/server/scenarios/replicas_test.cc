@@ -6,7 +6,8 @@
 // dispatch as on the holder; when the holder stops, a standby takes
 // dispatch over and places the next alert, including one raised while
 // nobody held it, and a crew on a standby follows it there; a token
-// revoked through one replica ends its streams on the others.
+// revoked through one replica ends its streams on the others; a fleet's
+// feed on a standby reaches the holder.
 #include <catch2/catch.hpp>
 #include <memory>
 #include <string>
@@ -228,6 +229,42 @@ TEST_CASE("Replicas: a standby relays crews' and care agents' dispatch calls to 
     CHECK(holder->Operators()
               ->ListResponders(on_holder.get(), v1::ListRespondersRequest(), &listed)
               .ok());
+  }
+
+  SECTION("a fleet feed on the standby reaches the holder's dispatch, checked on the way") {
+    const std::string feed = a.Token("fleet", "amb");
+    auto send = [&](const std::vector<std::pair<std::string, double>>& positions) {
+      auto context = Call(feed);
+      v1::ReportPositionsResponse summary;
+      auto writer = standby.Fleets()->ReportPositions(context.get(), &summary);
+      v1::ReportPositionsRequest batch;
+      for (const auto& [responder, latitude] : positions) {
+        v1::FleetPosition* p = batch.add_positions();
+        p->set_responder(responder);
+        p->mutable_location()->set_latitude(latitude);
+        p->mutable_location()->set_longitude(4.90);
+      }
+      writer->Write(batch);
+      writer->WritesDone();
+      const grpc::Status status = writer->Finish();
+      return std::make_pair(status, summary);
+    };
+    const auto [status, summary] = send({{"responders/amb-1", 52.40}, {"responders/amb-2", 52.41}});
+    INFO(status.error_message());
+    REQUIRE(status.ok());
+    CHECK(summary.accepted_count() == 1);  // the holder's count: amb-2 was never on duty
+    CHECK(summary.skipped_count() == 1);
+    v1::GetResponderRequest get;
+    get.set_name("responders/amb-1");
+    v1::Responder seen;
+    REQUIRE(holder->Operators()->GetResponder(Call(agent).get(), get, &seen).ok());
+    CHECK(seen.location().latitude() == Approx(52.40));
+    // Refused on the standby, naming the position; nothing reaches the holder.
+    const auto [outside, unused] = send({{"responders/amb-1", 52.42}, {"responders/tow-1", 52.43}});
+    CHECK(outside.error_code() == grpc::StatusCode::PERMISSION_DENIED);
+    CHECK(absl::StrContains(outside.error_message(), "positions[1]: responders/tow-1"));
+    REQUIRE(holder->Operators()->GetResponder(Call(agent).get(), get, &seen).ok());
+    CHECK(seen.location().latitude() == Approx(52.40));
   }
 
   SECTION("a relayed call is still the caller's: no token, no dispatch") {
