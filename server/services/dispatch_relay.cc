@@ -361,15 +361,19 @@ grpc::ServerWriteReactor<mayday::v1::ResponderUpdate>* RelaySubscribe(
 
 grpc::ServerWriteReactor<mayday::v1::CrewPosition>* RelayWatchCrew(
     const ServiceContext& services, grpc::CallbackServerContext* context,
-    const mayday::v1::WatchCrewRequest& request) {
+    const mayday::v1::WatchCrewRequest& request, bool desk) {
   using Relay = StreamRelay<mayday::v1::WatchCrewRequest, mayday::v1::CrewPosition>;
-  return new Relay(services, context, request, Role::kMember,
-                   [](std::shared_ptr<grpc::Channel> channel, grpc::ClientContext* upstream,
-                      const mayday::v1::WatchCrewRequest* request,
-                      grpc::ClientReadReactor<mayday::v1::CrewPosition>* reactor) {
-                     mayday::v1::AlertService::Stub(channel).async()->WatchCrew(upstream, request,
-                                                                                reactor);
-                   });
+  return new Relay(
+      services, context, request, desk ? Role::kOperator : Role::kMember,
+      [desk](std::shared_ptr<grpc::Channel> channel, grpc::ClientContext* upstream,
+             const mayday::v1::WatchCrewRequest* request,
+             grpc::ClientReadReactor<mayday::v1::CrewPosition>* reactor) {
+        if (desk) {
+          mayday::v1::OperatorService::Stub(channel).async()->WatchCrew(upstream, request, reactor);
+        } else {
+          mayday::v1::AlertService::Stub(channel).async()->WatchCrew(upstream, request, reactor);
+        }
+      });
 }
 
 grpc::ServerReadReactor<mayday::v1::ReportLocationRequest>* RelayReportLocation(

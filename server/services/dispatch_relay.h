@@ -40,6 +40,7 @@
 #include "grpcpp/grpcpp.h"
 #include "mayday/v1/alert_service.grpc.pb.h"
 #include "mayday/v1/fleet_service.grpc.pb.h"
+#include "mayday/v1/operator_service.grpc.pb.h"
 #include "mayday/v1/responder_service.grpc.pb.h"
 
 namespace mayday::server {
@@ -114,9 +115,10 @@ std::string AdvertisedAddress(absl::string_view listen_address, absl::string_vie
 grpc::ServerWriteReactor<mayday::v1::ResponderUpdate>* RelaySubscribe(
     const ServiceContext& services, grpc::CallbackServerContext* context,
     const mayday::v1::SubscribeRequest& request);
+// `desk`: OperatorService.WatchCrew (an agent's), else AlertService's.
 grpc::ServerWriteReactor<mayday::v1::CrewPosition>* RelayWatchCrew(
     const ServiceContext& services, grpc::CallbackServerContext* context,
-    const mayday::v1::WatchCrewRequest& request);
+    const mayday::v1::WatchCrewRequest& request, bool desk = false);
 grpc::ServerReadReactor<mayday::v1::ReportLocationRequest>* RelayReportLocation(
     const ServiceContext& services, grpc::CallbackServerContext* context,
     mayday::v1::ReportLocationResponse* response);

@@ -14,7 +14,9 @@
 #include "rpc/validation.h"
 #include "services/admit.h"
 #include "services/audit_trail.h"
+#include "services/dispatch_relay.h"
 #include "services/medical_profiles.h"
+#include "services/watch_crew.h"
 
 namespace mayday::server {
 namespace {
@@ -218,6 +220,15 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::ListCaseEvents(
               absl::StrCat(response->events_size(), " events after sequence ", *after));
     return absl::OkStatus();
   });
+}
+
+grpc::ServerWriteReactor<mayday::v1::CrewPosition>* OperatorServiceImpl::WatchCrew(
+    grpc::CallbackServerContext* context, const mayday::v1::WatchCrewRequest* request) {
+  absl::StatusOr<DispatchSite> site = services_.WhereDispatch(*context);
+  if (site.ok() && *site == DispatchSite::kRelay) {
+    return RelayWatchCrew(services_, context, *request, /*desk=*/true);
+  }
+  return StartWatchCrew(services_, context, *request, site.status(), CrewWatcher::kDesk);
 }
 
 grpc::ServerWriteReactor<mayday::v1::CaseEvent>* OperatorServiceImpl::WatchCases(

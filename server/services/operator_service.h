@@ -19,6 +19,7 @@ class OperatorServiceImpl final : public RepairsText<mayday::v1::OperatorService
     Repair("ListSafetyTimers", &OperatorServiceImpl::ListSafetyTimers);
     Repair("GetMedicalProfile", &OperatorServiceImpl::GetMedicalProfile);
     Repair("WatchCases", &OperatorServiceImpl::WatchCases);
+    Repair("WatchCrew", &OperatorServiceImpl::WatchCrew);
     Repair("ListResponders", &OperatorServiceImpl::ListResponders);
     Repair("PostMessage", &OperatorServiceImpl::PostMessage);
     Repair("CancelCase", &OperatorServiceImpl::CancelCase);
@@ -56,6 +57,8 @@ class OperatorServiceImpl final : public RepairsText<mayday::v1::OperatorService
       mayday::v1::MedicalProfile* response) override;
   grpc::ServerWriteReactor<mayday::v1::CaseEvent>* WatchCases(
       grpc::CallbackServerContext* context, const mayday::v1::WatchCasesRequest* request) override;
+  grpc::ServerWriteReactor<mayday::v1::CrewPosition>* WatchCrew(
+      grpc::CallbackServerContext* context, const mayday::v1::WatchCrewRequest* request) override;
   grpc::ServerUnaryReactor* ListResponders(grpc::CallbackServerContext* context,
                                            const mayday::v1::ListRespondersRequest* request,
                                            mayday::v1::ListRespondersResponse* response) override;

@@ -48,12 +48,14 @@ class WatchCrewReactor : public QueuedWriter<mayday::v1::CrewPosition>,
                          public CappedStream {
  public:
   WatchCrewReactor(const ServiceContext& services, grpc::CallbackServerContext* context,
-                   const mayday::v1::WatchCrewRequest& request, const absl::Status& here)
+                   const mayday::v1::WatchCrewRequest& request, const absl::Status& here,
+                   CrewWatcher watcher)
       : QueuedWriter(kMaxQueued),
         hub_(services.hub),
         crews_(services.crews),
         streams_(services.streams),
-        clock_(services.clock) {
+        clock_(services.clock),
+        desk_(watcher == CrewWatcher::kDesk) {
     absl::Status status = Begin(services, *context, request, here);
     if (!status.ok()) End(ToGrpcStatus(status));
   }
@@ -91,14 +93,17 @@ class WatchCrewReactor : public QueuedWriter<mayday::v1::CrewPosition>,
  private:
   absl::Status Begin(const ServiceContext& services, const grpc::CallbackServerContext& context,
                      const mayday::v1::WatchCrewRequest& request, const absl::Status& here) {
-    auto principal = services.auth->Require(context, Role::kMember);
+    auto principal = services.auth->Require(context, desk_ ? Role::kOperator : Role::kMember);
     if (!principal.ok()) return principal.status();
     if (!here.ok()) return here;
     auto id = ParseCaseName("name", request.name());
     if (!id.ok()) return id.status();
-    stream_owner_ = absl::StrCat("WatchCrew ", principal->Name());
-    streams_->Open(stream_owner_, services.stream_caps.watch_case_per_member, this, "WatchCrew",
-                   principal->Name());
+    // An agent's count with its WatchCases feeds; a member's by themselves.
+    stream_owner_ = absl::StrCat(desk_ ? "WatchCases " : "WatchCrew ", principal->Name());
+    streams_->Open(stream_owner_,
+                   desk_ ? services.stream_caps.watch_cases_per_operator
+                         : services.stream_caps.watch_case_per_member,
+                   this, "WatchCrew", principal->Name());
     session_.Open(services.sessions, *principal, this);
     case_name_ = request.name();
     crews_->Add(this);
@@ -108,11 +113,11 @@ class WatchCrewReactor : public QueuedWriter<mayday::v1::CrewPosition>,
 
     auto snapshot = services.store->GetCase(*id);
     if (absl::IsNotFound(snapshot.status()) ||
-        (snapshot.ok() && !MemberReads(*snapshot, principal->Name()))) {
+        (snapshot.ok() && !desk_ && !MemberReads(*snapshot, principal->Name()))) {
       return absl::NotFoundError(absl::StrCat(request.name(), " not found"));
     }
     if (!snapshot.ok()) return snapshot.status();
-    const mayday::v1::Case view = MemberView(*snapshot);
+    const mayday::v1::Case view = desk_ ? *snapshot : MemberView(*snapshot);
     const double fallback = crews_->FallbackSpeed(view.kind());
     double speed = fallback;
     std::optional<CrewFix> fix;
@@ -173,7 +178,7 @@ class WatchCrewReactor : public QueuedWriter<mayday::v1::CrewPosition>,
   // now, `fix` if the event says where the crew is.
   void ApplyLocked(const CaseEvent& stored, std::optional<CrewFix>& fix, bool& crew_changed)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    const CaseEvent& event = MemberEvent(stored);
+    const CaseEvent& event = desk_ ? stored : MemberEvent(stored);
     if (ended_ || event.sequence() <= seen_) return;
     seen_ = event.sequence();
     if (event.has_location_updated()) member_location_ = event.location_updated().location();
@@ -248,6 +253,7 @@ class WatchCrewReactor : public QueuedWriter<mayday::v1::CrewPosition>,
   CrewWatch* const crews_;
   StreamCaps* const streams_;
   const base::Clock* const clock_;
+  const bool desk_;           // the desk's stream: any case, as stored
   std::string stream_owner_;  // set once, in the constructor
   TokenSessions::Ticket session_;
   std::string case_name_;
@@ -272,8 +278,8 @@ class WatchCrewReactor : public QueuedWriter<mayday::v1::CrewPosition>,
 
 grpc::ServerWriteReactor<mayday::v1::CrewPosition>* StartWatchCrew(
     const ServiceContext& services, grpc::CallbackServerContext* context,
-    const mayday::v1::WatchCrewRequest& request, const absl::Status& here) {
-  return new WatchCrewReactor(services, context, request, here);
+    const mayday::v1::WatchCrewRequest& request, const absl::Status& here, CrewWatcher watcher) {
+  return new WatchCrewReactor(services, context, request, here, watcher);
 }
 
 }  // namespace mayday::server

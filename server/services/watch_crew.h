@@ -1,4 +1,4 @@
-// The member's WatchCrew stream: where the crew coming to its case is, and
+// The WatchCrew stream (a member's, or the desk's): where the crew coming to a case is, and
 // how long it still needs, while the case is ASSIGNED or EN_ROUTE (see
 // AlertService.WatchCrew). Not case events: nothing here is stored, and a
 // reconnecting phone gets the latest position at once instead of a
@@ -22,12 +22,18 @@
 
 namespace mayday::server {
 
+// Who watches: the case's member (AlertService.WatchCrew: the case as the
+// member reads it, a duress cancel an end) or the desk (OperatorService:
+// any case, as stored).
+enum class CrewWatcher { kMember, kDesk };
+
 // Starts the stream for `request` here; gRPC owns the returned reactor.
 // `here`: whether this replica dispatches (the caller is checked first;
 // then a stream that cannot be served here ends with it).
 grpc::ServerWriteReactor<mayday::v1::CrewPosition>* StartWatchCrew(
     const ServiceContext& services, grpc::CallbackServerContext* context,
-    const mayday::v1::WatchCrewRequest& request, const absl::Status& here);
+    const mayday::v1::WatchCrewRequest& request, const absl::Status& here,
+    CrewWatcher watcher = CrewWatcher::kMember);
 
 }  // namespace mayday::server
 

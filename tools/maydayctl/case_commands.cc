@@ -73,6 +73,7 @@ int ListCasesCommand(const CtlOptions& options, const ListFlags& flags) {
 // What a command on one case does.
 enum class CaseAction {
   kShow,
+  kCrew,
   kMessage,
   kNote,
   kCancel,
@@ -97,6 +98,8 @@ int RunOnCase(const CtlOptions& options, CaseAction action, const CaseFlags& fla
   switch (action) {
     case CaseAction::kShow:
       return Report(ShowCase(options, *name));
+    case CaseAction::kCrew:
+      return Report(WatchCaseCrew(options, *name));
     case CaseAction::kMessage:
       return Report(PostCaseMessage(options, *name, text));
     case CaseAction::kNote:
@@ -167,7 +170,12 @@ std::vector<Command> AddCaseCommands(CLI::App& app) {
     return std::pair{cli, flags};
   };
 
-  on_case("show", "show a case, its timeline and internal notes", CaseAction::kShow);
+  on_case("show", "show a case, where its crew is now, its timeline and internal notes",
+          CaseAction::kShow);
+  on_case("crew",
+          "follow the crew coming to a case: distance and ETA from its position, every 100 m "
+          "or 10 s, until it is on scene",
+          CaseAction::kCrew);
 
   commands.push_back(AddCommand(*cases, "watch",
                                 "live tail of every case event until Ctrl-C; !! marks "

@@ -5,9 +5,11 @@
 
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "mayday/sdk/event_text.h"
 #include "mayday/v1/operator_service.grpc.pb.h"
 #include "maydayctl/format.h"
 #include "maydayctl/operator_call.h"
@@ -17,6 +19,10 @@ namespace mayday::tools {
 namespace {
 
 namespace v1 = ::mayday::v1;
+
+// How long `cases show` waits for where the crew is: it comes at once when
+// the crew has a position.
+constexpr absl::Duration kCrewNowWait = absl::Seconds(2);
 
 }  // namespace
 
@@ -84,6 +90,23 @@ absl::Status ShowCase(const CtlOptions& options, const std::string& case_name) {
   status = FromGrpc((*stub)->ListCaseTrack(NewCallContext(options).get(), get_track, &track));
   if (!status.ok()) return status;
 
+  // Where the crew coming is now: the first message of the desk's crew
+  // stream, sent at once while the case is ASSIGNED or EN_ROUTE.
+  std::optional<v1::CrewPosition> crew_now;
+  if (the_case.state() == v1::CASE_STATE_ASSIGNED || the_case.state() == v1::CASE_STATE_EN_ROUTE) {
+    grpc::ClientContext context;
+    PrepareContext(&context, options.token, kCrewNowWait);
+    v1::WatchCrewRequest watch;
+    watch.set_name(case_name);
+    auto reader = (*stub)->WatchCrew(&context, watch);
+    v1::CrewPosition position;
+    if (reader->Read(&position)) crew_now = position;
+    context.TryCancel();
+    while (reader->Read(&position)) {
+    }
+    (void)reader->Finish();  // cancelled, or the crew has no position yet
+  }
+
   if (options.json) {
     absl::StatusOr<std::string> case_json = ToJson(the_case);
     if (!case_json.ok()) return case_json.status();
@@ -93,16 +116,50 @@ absl::Status ShowCase(const CtlOptions& options, const std::string& case_name) {
     if (!notes_json.ok()) return notes_json.status();
     absl::StatusOr<std::string> track_json = ToJsonArray(track.points());
     if (!track_json.ok()) return track_json.status();
+    std::string crew_json = "null";
+    if (crew_now.has_value()) {
+      absl::StatusOr<std::string> json = ToJson(*crew_now);
+      if (!json.ok()) return json.status();
+      crew_json = *json;
+    }
     std::cout << "{\"case\":" << *case_json << ",\"events\":" << *events_json
-              << ",\"notes\":" << *notes_json << ",\"track\":" << *track_json << "}\n";
+              << ",\"notes\":" << *notes_json << ",\"track\":" << *track_json
+              << ",\"crew_now\":" << crew_json << "}\n";
     return absl::OkStatus();
   }
   const absl::TimeZone zone = absl::LocalTimeZone();
-  std::cout << FormatCaseDetails(the_case, absl::Now(), zone) << "\ntimeline:\n"
+  std::cout << FormatCaseDetails(the_case, absl::Now(), zone);
+  if (crew_now.has_value()) std::cout << "crew now: " << sdk::FormatCrewLine(*crew_now) << "\n";
+  std::cout << "\ntimeline:\n"
             << FormatTimeline(*timeline, zone) << "\ncrew track:\n"
             << FormatTrack(track, zone) << "\nnotes (internal):\n"
             << FormatNotes(notes, zone);
   return absl::OkStatus();
+}
+
+absl::Status WatchCaseCrew(const CtlOptions& options, const std::string& case_name) {
+  auto stub = ConnectOperator(options);
+  if (!stub.ok()) return stub.status();
+  grpc::ClientContext context;
+  PrepareContext(&context, options.token, absl::ZeroDuration());
+  v1::WatchCrewRequest watch;
+  watch.set_name(case_name);
+  auto reader = (*stub)->WatchCrew(&context, watch);
+  const absl::TimeZone zone = absl::LocalTimeZone();
+  v1::CrewPosition position;
+  while (reader->Read(&position)) {
+    if (options.json) {
+      absl::StatusOr<std::string> json = ToJson(position);
+      if (!json.ok()) return json.status();
+      std::cout << *json << std::endl;
+    } else {
+      std::cout << FormatTimestamp(ToTimestamp(absl::Now()), "%H:%M:%S", zone) << "  "
+                << sdk::FormatCrewLine(position) << std::endl;
+    }
+    if (!std::cout) break;  // stdout closed (piped into head)
+  }
+  context.TryCancel();
+  return FromGrpc(reader->Finish());
 }
 
 absl::Status ListResponders(const CtlOptions& options) {

@@ -51,10 +51,18 @@ struct CaseListQuery {
 // page's token) or, with query.all, every page.
 absl::Status ListCases(const CtlOptions& options, const CaseListQuery& query);
 
-// `cases show`: the case's fields, its whole timeline, the crew's track and
-// the internal notes. `case_name` is "cases/{id}". In JSON: {"case": {...},
-// "events": [...], "notes": [...], "track": [...]}.
+// `cases show`: the case's fields, where its crew is now (while ASSIGNED or
+// EN_ROUTE: distance left and an ETA recomputed from its position), its
+// whole timeline, the crew's track and the internal notes. `case_name` is
+// "cases/{id}". In JSON: {"case": {...}, "events": [...], "notes": [...],
+// "track": [...], "crew_now": {...} or null}.
 absl::Status ShowCase(const CtlOptions& options, const std::string& case_name);
+
+// `cases crew`: where the crew coming to the case is, a line at once and
+// then whenever it moved 100 m or 10 s passed (OperatorService.WatchCrew),
+// until it is on scene or the case is over (or Ctrl-C). JSON: one
+// CrewPosition per line.
+absl::Status WatchCaseCrew(const CtlOptions& options, const std::string& case_name);
 
 // `cases message`: posts `text` on the case (OperatorService.PostMessage)
 // for the member and the assigned responder; prints the committed event as a

@@ -362,6 +362,16 @@ std::vector<Row> Rows() {
       },
       OperatorCall(OK, OK)));
   rows.push_back(op(
+      "OperatorService.WatchCrew", false,
+      [ops](Scene& s, Principal p) {
+        auto context = s.Context(p, Service::kOperator, kQuietStream);
+        v1::WatchCrewRequest r;
+        r.set_name(s.assigned_case());
+        auto reader = ops(s)->WatchCrew(context.get(), r);
+        return StreamOutcome<v1::CrewPosition>(*context, reader);
+      },
+      OperatorCall(OK, OK)));
+  rows.push_back(op(
       "OperatorService.ListResponders", false,
       [ops](Scene& s, Principal p) {
         v1::ListRespondersResponse out;

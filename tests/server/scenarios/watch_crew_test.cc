@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "crew.h"
 #include "mayday/base/clock.h"
+#include "mayday/v1/operator_service.grpc.pb.h"
 #include "responders/crew_watch.h"
 #include "test_server.h"
 
@@ -20,17 +21,23 @@ namespace {
 
 namespace v1 = ::mayday::v1;
 
-// Reads a member's WatchCrew stream in the background, noting the server
+// Reads a WatchCrew stream in the background (the member's, AlertService,
+// or with `desk` the care desk's, OperatorService), noting the server
 // clock's time at each message.
 class CrewReader {
  public:
   CrewReader(TestServer& server, const std::string& token, const std::string& case_name,
-             const base::Clock& clock)
+             const base::Clock& clock, bool desk = false)
       : clock_(clock), context_(Call(token, absl::Seconds(120))) {
     v1::WatchCrewRequest request;
     request.set_name(case_name);
-    stub_ = server.Alerts();
-    reader_ = stub_->WatchCrew(context_.get(), request);
+    if (desk) {
+      desk_stub_ = server.Operators();
+      reader_ = desk_stub_->WatchCrew(context_.get(), request);
+    } else {
+      stub_ = server.Alerts();
+      reader_ = stub_->WatchCrew(context_.get(), request);
+    }
     thread_ = std::thread([this] {
       v1::CrewPosition position;
       while (reader_->Read(&position)) {
@@ -75,6 +82,7 @@ class CrewReader {
   const base::Clock& clock_;
   std::unique_ptr<grpc::ClientContext> context_;
   std::unique_ptr<v1::AlertService::Stub> stub_;
+  std::unique_ptr<v1::OperatorService::Stub> desk_stub_;
   std::unique_ptr<grpc::ClientReader<v1::CrewPosition>> reader_;
   std::thread thread_;
   absl::Mutex mu_;
@@ -240,6 +248,74 @@ TEST_CASE("WatchCrew shows a member only its own case's crew") {
   }
   CrewReader own(server, alice, opened.name(), clock);
   CHECK(own.WaitFor(1));
+}
+
+TEST_CASE("The desk follows the crew coming to any case, its ETA from its position") {
+  base::ManualClock clock(absl::FromUnixSeconds(1'800'000'000));
+  TestServer server([&](server::ServerOptions& options) { options.clock = &clock; });
+  const std::string alice = server.Token("member", "alice");
+  const std::string desk = server.Token("operator", "desk-1");
+  const v1::Location member = Alert("x", v1::CASE_KIND_MEDICAL).location();
+  double latitude = member.latitude() + 4000 / 111'200.0;  // 4 km north
+  const double longitude = member.longitude();
+  Crew crew(server, "amb-1");
+  REQUIRE(crew.GoOnDuty(v1::CAPABILITY_AMBULANCE, latitude, longitude).ok());
+  crew.Subscribe();
+  v1::Case opened;
+  REQUIRE(server.Alerts()
+              ->RaiseAlert(Call(alice).get(), Alert("desk-1", v1::CASE_KIND_MEDICAL), &opened)
+              .ok());
+  REQUIRE(crew.NextOffer().has_value());
+  v1::Case assigned;
+  REQUIRE(crew.Accept(opened.name(), &assigned).ok());
+
+  // The desk's stream and the member's, side by side: the same positions.
+  CrewReader at_desk(server, desk, opened.name(), clock, /*desk=*/true);
+  CrewReader on_phone(server, alice, opened.name(), clock);
+  REQUIRE(at_desk.WaitFor(1));
+  REQUIRE(on_phone.WaitFor(1));
+  const v1::CrewPosition first = at_desk.got()[0].position;
+  CHECK(first.distance_meters() == Approx(4000).margin(40));
+  CHECK(first.eta_seconds() == Approx(assigned.eta_seconds()).margin(2));
+  // 2 km nearer: the ETA recomputed from the new position, half as long.
+  latitude -= 2000 / 111'200.0;
+  REQUIRE(crew.Report({{latitude, longitude}}).ok());
+  clock.Advance(absl::Seconds(1));
+  REQUIRE(at_desk.WaitFor(2));
+  REQUIRE(on_phone.WaitFor(2));
+  const v1::CrewPosition nearer = at_desk.got()[1].position;
+  CHECK(nearer.distance_meters() == Approx(2000).margin(20));
+  CHECK(nearer.eta_seconds() == Approx(first.eta_seconds() / 2.0).margin(2));
+  CHECK(nearer.distance_meters() == on_phone.got()[1].position.distance_meters());
+  CHECK(nearer.eta_seconds() == on_phone.got()[1].position.eta_seconds());
+  // On scene: both end.
+  REQUIRE(crew.Progress(opened.name(), v1::CASE_STATE_ON_SCENE).ok());
+  const std::optional<grpc::Status> end = at_desk.WaitEnd();
+  REQUIRE(end.has_value());
+  CHECK(end->ok());
+
+  // Who may: staff, for any case; nobody else.
+  struct Row {
+    const char* who;
+    std::string token;
+    std::string name;
+    grpc::StatusCode code;
+  };
+  const std::vector<Row> rows = {
+      {"a case that does not exist", desk, "cases/" + std::string(46, 'a'), grpc::NOT_FOUND},
+      {"a malformed name", desk, "case/1", grpc::INVALID_ARGUMENT},
+      {"the member", alice, opened.name(), grpc::PERMISSION_DENIED},
+      {"the crew", crew.token(), opened.name(), grpc::PERMISSION_DENIED},
+      {"no token", "", opened.name(), grpc::UNAUTHENTICATED},
+  };
+  for (const Row& row : rows) {
+    INFO(row.who);
+    CrewReader reader(server, row.token, row.name, clock, /*desk=*/true);
+    const std::optional<grpc::Status> refused = reader.WaitEnd();
+    REQUIRE(refused.has_value());
+    CHECK(refused->error_code() == row.code);
+    CHECK(reader.got().empty());
+  }
 }
 
 }  // namespace
