@@ -45,10 +45,9 @@
 namespace mayday::server {
 namespace {
 
-// The grpc.health.v1 service name that says SERVING on the replica that
-// runs dispatch.
+// The grpc.health.v1 names: the one that says SERVING on the replica that
+// runs dispatch, and the services' own.
 constexpr char kDispatchHealth[] = "mayday.dispatch";
-// The services' own names, as grpc.health.v1 answers for them.
 constexpr char kAlertHealth[] = "mayday.v1.AlertService";
 constexpr char kResponderHealth[] = "mayday.v1.ResponderService";
 constexpr char kOperatorHealth[] = "mayday.v1.OperatorService";
@@ -75,15 +74,7 @@ class ServerImpl final : public Server {
     // each other (on PostgreSQL).
     auto peers = MakePeerCredentials(options.tls);
     if (!peers.ok()) return peers.status();
-    if (auto s = options.rate_limits.Validate(); !s.ok()) return s;
-    if (auto s = options.stalls.Validate(); !s.ok()) return s;
-    if (auto s = options.fixes.Validate(); !s.ok()) return s;
-    if (options.track_interval <= absl::ZeroDuration()) {
-      return absl::InvalidArgumentError("the track interval must be positive");
-    }
-    if (options.db_path.empty()) {
-      return absl::InvalidArgumentError("no database: pass --db FILE or --store TARGET");
-    }
+    if (auto s = CheckServerOptions(options); !s.ok()) return s;
     auto keys = OpenMedicalKeys(options.medical_key_file);
     if (!keys.ok()) return keys.status();
     medical_keys_ = *std::move(keys);

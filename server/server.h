@@ -128,6 +128,11 @@ struct ServerOptions {
   std::function<Handoff(Handoff)> wrap_handoff;
 };
 
+// The options' limits and rules, checked before anything is opened:
+// INVALID_ARGUMENT naming the first that is out of range (a rate limit, a
+// stall or fix rule, the track interval) or missing (the database).
+absl::Status CheckServerOptions(const ServerOptions& options);
+
 class Server {
  public:
   // Opens the store, restores open cases into dispatch and starts serving.

@@ -8,6 +8,7 @@
 #include "rpc/queued_writer.h"
 #include "rpc/status.h"
 #include "rpc/validation.h"
+#include "services/position_upload.h"
 
 namespace mayday::server {
 namespace {
@@ -74,112 +75,40 @@ class SubscribeReactor : public QueuedWriter<mayday::v1::ResponderUpdate>,
 // thread (StreamCaps::Open when the crew opens one stream too many), so
 // finishing goes through mu_: Finish() is called once, and a read that
 // completes after it is not acted on.
-class ReportLocationReactor : public grpc::ServerReadReactor<mayday::v1::ReportLocationRequest>,
-                              public CappedStream {
+// A crew's positions, each checked, then reported to dispatch (held and
+// coalesced there), its track and the members' crew watch.
+class ReportLocationReactor
+    : public PositionUpload<mayday::v1::ReportLocationRequest, mayday::v1::ReportLocationResponse> {
  public:
   ReportLocationReactor(const ServiceContext& services, grpc::CallbackServerContext* context,
                         mayday::v1::ReportLocationResponse* response, const absl::Status& here)
-      : dispatcher_(services.dispatcher),
+      : PositionUpload(services, context, response, here, Role::kResponder, "ReportLocation",
+                       services.stream_caps.report_location_per_responder),
+        dispatcher_(services.dispatcher),
         positions_(services.positions),
         crews_(services.crews),
-        clock_(services.clock),
-        streams_(services.streams),
-        response_(response) {
-    auto principal = services.auth->Require(*context, Role::kResponder);
-    if (principal.ok() && !here.ok()) principal = here;
-    if (!principal.ok()) {
-      FinishOnce(ToGrpcStatus(principal.status()));
-      return;
-    }
-    responder_id_ = principal->subject;
-    stream_owner_ = absl::StrCat("ReportLocation ", principal->Name());
-    streams_->Open(stream_owner_, services.stream_caps.report_location_per_responder, this,
-                   "ReportLocation", principal->Name());
-    session_.Open(services.sessions, *principal, this);
-    absl::MutexLock lock(&mu_);
-    if (!finished_) StartRead(&request_);
+        clock_(services.clock) {
+    Start();
   }
-
-  void Evict(absl::Status status) override { FinishOnce(ToGrpcStatus(status)); }
 
  private:
-  void OnReadDone(bool ok) override {
-    if (!ok) {  // the client closed its side (or the call broke)
-      absl::MutexLock lock(&mu_);
-      if (finished_) return;
-      response_->set_accepted_count(accepted_);
-      response_->set_clock_off_count(clock_off_);
-      if (clock_off_ > 0) {
-        absl::Duration rest;
-        const int64_t seconds = absl::IDivDuration(clock_offset_, absl::Seconds(1), &rest);
-        response_->mutable_device_clock_offset()->set_seconds(seconds);
-        response_->mutable_device_clock_offset()->set_nanos(
-            static_cast<int32_t>(absl::ToInt64Nanoseconds(rest)));
-      }
-      FinishLocked(grpc::Status::OK);
-      return;
-    }
-    if (absl::Status s = Apply(); !s.ok()) {
-      FinishOnce(ToGrpcStatus(s));
-      return;
-    }
-    absl::MutexLock lock(&mu_);
-    if (finished_) return;
-    ++accepted_;
-    StartRead(&request_);
-  }
-
-  // Validates and records the report just read.
-  absl::Status Apply() {
-    absl::Status status =
-        ValidateLocation("location", request_.location(), request_.has_location());
+  absl::Status Apply(const mayday::v1::ReportLocationRequest& request) override {
+    absl::Status status = ValidateLocation("location", request.location(), request.has_location());
     if (!status.ok()) return status;
+    const std::string& responder_id = principal().subject;
     absl::StatusOr<Dispatcher::PositionReceipt> receipt =
-        dispatcher_->ReportPosition(responder_id_, request_.location());
+        dispatcher_->ReportPosition(responder_id, request.location());
     if (!receipt.ok()) return receipt.status();
-    positions_->Record(responder_id_, request_.location(), receipt->on_case);
-    crews_->Reported(responder_id_, request_.location(), clock_->Now());
-    if (receipt->device_clock_offset.has_value()) {
-      absl::MutexLock lock(&mu_);
-      ++clock_off_;
-      clock_offset_ = *receipt->device_clock_offset;
-    }
+    positions_->Record(responder_id, request.location(), receipt->on_case);
+    crews_->Reported(responder_id, request.location(), clock_->Now());
+    Taken(1, receipt->device_clock_offset.has_value() ? 1 : 0, receipt->device_clock_offset);
     return absl::OkStatus();
-  }
-
-  void FinishOnce(grpc::Status status) {
-    absl::MutexLock lock(&mu_);
-    FinishLocked(std::move(status));
-  }
-
-  void FinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finished_) return;
-    finished_ = true;
-    Finish(std::move(status));
-  }
-
-  void OnDone() override {
-    if (!stream_owner_.empty()) streams_->Close(stream_owner_, this);
-    session_.Close();
-    delete this;
   }
 
   Dispatcher* const dispatcher_;
   PositionLog* const positions_;
   CrewWatch* const crews_;
   const base::Clock* const clock_;
-  StreamCaps* const streams_;
-  mayday::v1::ReportLocationResponse* const response_;
-  std::string responder_id_;
-  std::string stream_owner_;  // set once, in the constructor; empty if not counted
-  TokenSessions::Ticket session_;
-  mayday::v1::ReportLocationRequest request_;  // written by the one read in flight
-  absl::Mutex mu_;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  int64_t accepted_ ABSL_GUARDED_BY(mu_) = 0;
-  // Reports whose fix time was off, and the last one's offset.
-  int64_t clock_off_ ABSL_GUARDED_BY(mu_) = 0;
-  absl::Duration clock_offset_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
