@@ -301,12 +301,19 @@ mayday_status mayday_client_create(const mayday_client_options* options, mayday_
   cpp.initial_backoff = Millis(known.initial_backoff_ms, cpp.initial_backoff);
   cpp.max_backoff = Millis(known.max_backoff_ms, cpp.max_backoff);
   if (known.current_location != nullptr) {
-    cpp.current_location =
-        [where = known.current_location,
-         user = known.current_location_user]() -> std::optional<mayday::v1::Location> {
+    // Owned by every copy of the function (the client's and each watch's):
+    // released when the last goes (or at once if the client is not made).
+    std::shared_ptr<void> user(known.current_location_user,
+                               [release = known.current_location_release](void* u) {
+                                 if (release != nullptr) release(u);
+                               });
+    cpp.current_location = [where = known.current_location,
+                            user = std::move(user)]() -> std::optional<mayday::v1::Location> {
       double latitude = 0, longitude = 0, accuracy = 0;
       int64_t fix_time_ms = 0;
-      if (where(user, &latitude, &longitude, &accuracy, &fix_time_ms) != 1) return std::nullopt;
+      if (where(user.get(), &latitude, &longitude, &accuracy, &fix_time_ms) != 1) {
+        return std::nullopt;
+      }
       mayday::v1::Location fix;
       fix.set_latitude(latitude);
       fix.set_longitude(longitude);

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
  * cancelled and rated; errors as MaydayException with the C ABI's status.
  *
  * <p>java -cp mayday.jar:jni_test.jar -Djava.library.path=DIR MaydayJniTest SERVER TOKEN
+ * INDOORS_TOKEN (a second member, for the alert raised indoors)
  */
 public final class MaydayJniTest {
   private static void check(boolean condition, String what) {
@@ -26,6 +27,7 @@ public final class MaydayJniTest {
   public static void main(String[] args) throws Exception {
     final String server = args[0];
     final String token = args[1];
+    final String indoorsToken = args[2];
     check(!Mayday.version().isEmpty(), "a version");
     System.out.println("mayday SDK " + Mayday.version() + " through JNI");
 
@@ -194,6 +196,50 @@ public final class MaydayJniTest {
         check(expected.status() == MaydayException.NOT_FOUND || expected.status()
             == MaydayException.INVALID_ARGUMENT, "NOT_FOUND, not " + expected.status());
       }
+    }
+
+    // A phone indoors: an alert raised with an 800 m fix; dispatch asks for a
+    // fresher one and the SDK answers by itself with the LocationSource's,
+    // on an SDK thread, before the app hears of the request. (Another
+    // member's medical case: no ambulance is on duty, so it stays open.)
+    List<String> sourceThreads = new ArrayList<>();
+    Mayday.LocationSource gnss = () -> {
+      synchronized (sourceThreads) {
+        sourceThreads.add(Thread.currentThread().getName());
+      }
+      return new double[] {52.3611, 4.8811, 9, 0};
+    };
+    try (Mayday indoors =
+             new Mayday(new Mayday.Options(server, indoorsToken, null, gnss), appThread)) {
+      String poorFix = indoors.raise(Mayday.MEDICAL, 52.3600, 4.8800, 800, "indoors");
+      List<CaseEvent> seen = new ArrayList<>();
+      CountDownLatch answered = new CountDownLatch(1);
+      try (Watch watch = indoors.watch(poorFix, 0, new Mayday.CaseListener() {
+        @Override
+        public void onEvent(CaseEvent event) {
+          seen.add(event);
+          if (event.change == 15) answered.countDown();  // LOCATION_UPDATED
+        }
+
+        @Override
+        public void onEnd(int status, String message) {}
+      })) {
+        check(answered.await(30, TimeUnit.SECONDS), "the fresh fix reached the case");
+      }
+      int asked = -1, moved = -1;
+      for (int i = 0; i < seen.size(); ++i) {
+        if (seen.get(i).change == 26 && asked < 0) asked = i;
+        if (seen.get(i).change == 15 && moved < 0) moved = i;
+      }
+      check(asked >= 0 && seen.get(asked).text.contains("800 m uncertain"),
+          "a FIX_REQUESTED event with its words");
+      check(moved > asked && seen.get(moved).description.contains("52.36110, 4.88110"),
+          "then the location the source gave: " + seen.get(moved).description);
+      synchronized (sourceThreads) {
+        check(sourceThreads.size() == 1, "the source asked once, not " + sourceThreads.size());
+        check(!sourceThreads.get(0).equals("app-main"), "on an SDK thread");
+      }
+      indoors.cancel(poorFix, "found a better place");
     }
 
     // A token the server does not know: UNAUTHENTICATED, with a message.

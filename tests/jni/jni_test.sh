@@ -12,6 +12,7 @@ src="${3:?usage: jni_test.sh BIN_DIR JAVA_DIR SOURCE_DIR}"
 scratch jni
 db="$work/mayday.db"
 member="$("$bin/maydayd" token create --db "$db" --role member --subject jni-member)"
+indoors="$("$bin/maydayd" token create --db "$db" --role member --subject jni-indoors)"
 "$bin/maydayd" token create --db "$db" --role responder --subject unit --count 2 >"$work/crews"
 # A medical key for the test's profiles, readable by its owner only.
 (umask 077 && printf 'jni %s\n' 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff \
@@ -24,7 +25,7 @@ server="127.0.0.1:$port"
   --drive-seconds 1 --on-scene-seconds 1 --duration-s 120 >"$work/sim.log" 2>&1 &
 started_pids+=($!)
 if ! java -cp "$java_dir/mayday.jar:$java_dir/jni_test.jar" -Djava.library.path="$java_dir" \
-  MaydayJniTest "$server" "$member"; then
+  MaydayJniTest "$server" "$member" "$indoors"; then
   echo "--- maydayd" >&2; tail -20 "$work/maydayd.log" >&2
   echo "--- crews" >&2; tail -20 "$work/sim.log" >&2
   exit 1

@@ -23,8 +23,9 @@ jmethodID relay_event = nullptr;  // Mayday.Relay.event(CaseEvent)
 jmethodID relay_end = nullptr;    // Mayday.Relay.end(int, String)
 jclass crew_class = nullptr;      // dev.mayday.sdk.CrewPosition
 jmethodID crew_init = nullptr;
-jmethodID crew_relay_position = nullptr;  // Mayday.CrewRelay.position(CrewPosition)
-jmethodID crew_relay_end = nullptr;       // Mayday.CrewRelay.end(int, String)
+jmethodID crew_relay_position = nullptr;      // Mayday.CrewRelay.position(CrewPosition)
+jmethodID crew_relay_end = nullptr;           // Mayday.CrewRelay.end(int, String)
+jmethodID location_source_current = nullptr;  // Mayday.LocationSource.currentLocation()
 
 // UTF-8 (from the SDK: valid, but anything invalid becomes U+FFFD) to a
 // Java string.
@@ -122,6 +123,39 @@ JNIEnv* CurrentEnv() {
     vm->AttachCurrentThreadAsDaemon(reinterpret_cast<void**>(&attachment.env), nullptr);
   }
   return attachment.env;
+}
+
+// The app's Mayday.LocationSource (a global reference, `user`): asked on a
+// watch's thread for its newest fix, {latitude, longitude, accuracy, fix
+// time in Unix ms} or null; released when the SDK no longer asks.
+int CurrentLocation(void* user, double* latitude, double* longitude, double* accuracy,
+                    int64_t* fix_time_unix_ms) {
+  JNIEnv* env = CurrentEnv();
+  if (env == nullptr) return 0;
+  auto fix = static_cast<jdoubleArray>(
+      env->CallObjectMethod(static_cast<jobject>(user), location_source_current));
+  if (env->ExceptionCheck()) {
+    env->ExceptionDescribe();  // the app's bug: said, and no fix sent
+    env->ExceptionClear();
+    return 0;
+  }
+  if (fix == nullptr) return 0;
+  int ok = 0;
+  if (env->GetArrayLength(fix) == 4) {
+    jdouble values[4];
+    env->GetDoubleArrayRegion(fix, 0, 4, values);
+    *latitude = values[0];
+    *longitude = values[1];
+    *accuracy = values[2];
+    *fix_time_unix_ms = static_cast<int64_t>(values[3]);
+    ok = 1;
+  }
+  env->DeleteLocalRef(fix);
+  return ok;
+}
+
+void ReleaseLocationSource(void* user) {
+  if (JNIEnv* env = CurrentEnv(); env != nullptr) env->DeleteGlobalRef(static_cast<jobject>(user));
 }
 
 // A watch and the Relay (or CrewRelay) its callbacks call (a global
@@ -228,6 +262,10 @@ JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* loaded, void* /*reserved*/) {
   if (crew_init == nullptr || crew_relay_position == nullptr || crew_relay_end == nullptr) {
     return JNI_ERR;
   }
+  jclass source_class = env->FindClass("dev/mayday/sdk/Mayday$LocationSource");
+  if (source_class == nullptr) return JNI_ERR;
+  location_source_current = env->GetMethodID(source_class, "currentLocation", "()[D");
+  if (location_source_current == nullptr) return JNI_ERR;
   exception_init = env->GetMethodID(exception_class, "<init>", "(ILjava/lang/String;)V");
   event_init = env->GetMethodID(
       event_class, "<init>",
@@ -247,7 +285,8 @@ JNIEXPORT jstring JNICALL Java_dev_mayday_sdk_Mayday_nativeVersion(JNIEnv* env, 
 }
 
 JNIEXPORT jlong JNICALL Java_dev_mayday_sdk_Mayday_nativeCreate(JNIEnv* env, jclass, jstring server,
-                                                                jstring token, jstring data_dir) {
+                                                                jstring token, jstring data_dir,
+                                                                jobject location_source) {
   const std::string server_text = ToUtf8(env, server);
   const std::string token_text = ToUtf8(env, token);
   const std::string dir_text = ToUtf8(env, data_dir);
@@ -256,6 +295,13 @@ JNIEXPORT jlong JNICALL Java_dev_mayday_sdk_Mayday_nativeCreate(JNIEnv* env, jcl
   options.server = server_text.c_str();
   options.token = token_text.c_str();
   options.data_dir = data_dir == nullptr ? nullptr : dir_text.c_str();
+  if (location_source != nullptr) {
+    // The SDK owns the reference from here: it releases it, also if the
+    // client is not made.
+    options.current_location = CurrentLocation;
+    options.current_location_user = env->NewGlobalRef(location_source);
+    options.current_location_release = ReleaseLocationSource;
+  }
   mayday_client* client = nullptr;
   if (const mayday_status status = mayday_client_create(&options, &client); status != MAYDAY_OK) {
     ThrowStatus(env, status);

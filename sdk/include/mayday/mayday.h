@@ -121,11 +121,16 @@ typedef struct mayday_client_options {
    * mayday_feed_location does. Fill the fields and return 1, or return 0
    * when no better fix is at hand (nothing is sent); fix_time_unix_ms 0:
    * now. Must be quick and thread-safe; current_location_user must stay
-   * valid while the client or any of its watches lives. NULL: the app
+   * valid until current_location_release is called with it (or, without
+   * one, while the client or any of its watches lives). NULL: the app
    * answers itself. */
   int (*current_location)(void* user, double* latitude, double* longitude, double* accuracy_meters,
                           int64_t* fix_time_unix_ms);
   void* current_location_user;
+  /* Called once with current_location_user when the SDK will call
+   * current_location no more: the client and every watch it started are
+   * gone (on whichever thread let go of the last). Optional. */
+  void (*current_location_release)(void* user);
 } mayday_client_options;
 
 /* A client (one per member session). Opaque. */

@@ -29,11 +29,34 @@ public final class Mayday implements AutoCloseable {
     /** The app's data directory for the alert outbox; null keeps alerts in memory only. */
     public final String dataDir;
 
+    /**
+     * Where the member is now, for dispatch's requests of a fresher fix: the SDK answers them by
+     * itself with what it returns (see LocationSource). Null: the app answers itself.
+     */
+    public final LocationSource locationSource;
+
     public Options(String server, String token, String dataDir) {
+      this(server, token, dataDir, null);
+    }
+
+    public Options(String server, String token, String dataDir, LocationSource locationSource) {
       this.server = server;
       this.token = token;
       this.dataDir = dataDir;
+      this.locationSource = locationSource;
     }
+  }
+
+  /**
+   * The phone's newest fix, for a request of a fresher one (CaseEvent change 26, FIX_REQUESTED):
+   * called on an SDK thread (not the app's Executor) before the event reaches the CaseListener;
+   * the fix it returns goes to the server as the case's new location. Return {latitude,
+   * longitude, accuracy in metres, fix time in Unix milliseconds (0: now)}, or null when there is
+   * no fix at hand. Must be quick and thread-safe: the last fix the platform gave, never a wait for
+   * a new one.
+   */
+  public interface LocationSource {
+    double[] currentLocation();
   }
 
   /** What a watch reports, on the app's Executor. */
@@ -58,7 +81,8 @@ public final class Mayday implements AutoCloseable {
   public Mayday(Options options, Executor executor) throws MaydayException {
     if (executor == null) throw new MaydayException(MaydayException.INVALID_ARGUMENT, "executor");
     this.executor = executor;
-    this.client = nativeCreate(options.server, options.token, options.dataDir);
+    this.client =
+        nativeCreate(options.server, options.token, options.dataDir, options.locationSource);
   }
 
   /** The SDK's version, e.g. "0.1.0". */
@@ -224,8 +248,8 @@ public final class Mayday implements AutoCloseable {
 
   private static native String nativeVersion();
 
-  private static native long nativeCreate(String server, String token, String dataDir)
-      throws MaydayException;
+  private static native long nativeCreate(String server, String token, String dataDir,
+      LocationSource locationSource) throws MaydayException;
 
   private static native void nativeDestroy(long client);
 
