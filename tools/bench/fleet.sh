@@ -20,28 +20,9 @@ set -euo pipefail
 
 bin="${1:?usage: fleet.sh BIN_DIR INTAKE_PEAK}"
 peak="${2:?usage: fleet.sh BIN_DIR INTAKE_PEAK}"
-work="$(mktemp -d "${TMPDIR:-/var/tmp}/mayday-fleet.XXXXXX")"
-server_pid=""
-load_pid=""
-cleanup() {
-  for pid in $load_pid $server_pid; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+scratch fleet
 
-serve() {
-  "$bin/maydayd" --listen 127.0.0.1:0 --db "$1" 2>"$work/maydayd.log" &
-  server_pid=$!
-  port="$(wait_for_port "$work/maydayd.log")"
-}
-stop_server() {
-  kill "$server_pid"
-  wait "$server_pid" || true
-  server_pid=""
-}
+serve() { start maydayd "$bin/maydayd" --listen 127.0.0.1:0 --db "$1"; }
 tokens() { "$bin/maydayd" token create --db "$1" --role "$2" --subject "$3" --count "$4" >"$5"; }
 half="$(awk -v p="$peak" 'BEGIN { printf "%.0f", p / 2 }')"
 
@@ -56,6 +37,7 @@ for side in crews feed; do
     --rate "$half" --concurrency 4096 --warmup-s 1 --duration-s 12 \
     --label "intake-beside-$side" >"$work/intake.json" &
   load_pid=$!
+  started_pids+=("$load_pid")
   sleep 1
   if [ "$side" = crews ]; then
     "$bin/mayday-sim" positions --server "127.0.0.1:$port" \
@@ -68,9 +50,9 @@ for side in crews feed; do
       --duration-s 5 --label fleet-feed
   fi
   wait "$load_pid"
-  load_pid=""
+  unset 'started_pids[-1]'
   cat "$work/intake.json"
-  stop_server
+  stop_last
 done
 
 # Alert to offer without and with the feed, alternating.
@@ -91,14 +73,16 @@ for round in 1 2; do
         --batch 1000 --streams 4 --duration-s 25 --radius-m 20000 \
         --label "feed-beside-offers-$round" >"$work/feed.json" &
       feed_pid=$!
+      started_pids+=("$feed_pid")
     fi
     "$bin/mayday-sim" offers --server "127.0.0.1:$port" --responder-tokens "$work/crews.tokens" \
       --member-tokens "$work/members.tokens" --rate 500 --warmup-s 2 --duration-s 5 \
       --report-every-s 5 --radius-m 20000 --label "offers-$side-$round"
     if [ -n "$feed_pid" ]; then
       wait "$feed_pid" || true
+      unset 'started_pids[-1]'
       cat "$work/feed.json"
     fi
-    stop_server
+    stop_last
   done
 done

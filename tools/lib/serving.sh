@@ -5,7 +5,7 @@
 #
 # start NAME COMMAND...: runs COMMAND (which prints "... serving on port N"
 # on stderr) in the background with its stderr in $work/NAME.log, and sets
-# $port.
+# $port. stop_last stops the last one started.
 #
 # wait_for_port LOG: prints the port from the "... serving on port N" line the
 # server writes to LOG, waiting up to 10 s; if none comes, prints LOG on
@@ -63,4 +63,11 @@ start() {
   "$@" 2>"$log" &
   started_pids+=($!)
   port="$(wait_for_port "$log")"
+}
+# stop_last: stops what `start` started last, and forgets it.
+stop_last() {
+  local pid="${started_pids[-1]}"
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  unset 'started_pids[-1]'
 }
