@@ -1,15 +1,11 @@
 // A fleet's feed of positions; see fleet_service.h.
 #include "services/fleet_service.h"
 
-#include <optional>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "api/names.h"
-#include "dispatcher/dispatcher.h"
-#include "responders/crew_watch.h"
-#include "responders/position_log.h"
 #include "services/dispatch_relay.h"
 #include "services/fleet_batch.h"
 #include "services/position_upload.h"
@@ -25,40 +21,23 @@ class ReportPositionsReactor : public PositionUpload<mayday::v1::ReportPositions
   ReportPositionsReactor(const ServiceContext& services, grpc::CallbackServerContext* context,
                          mayday::v1::ReportPositionsResponse* response, const absl::Status& here)
       : PositionUpload(services, context, response, here, Role::kFleet, "ReportPositions",
-                       services.stream_caps.report_positions_per_fleet),
-        dispatcher_(services.dispatcher),
-        positions_(services.positions),
-        crews_(services.crews),
-        clock_(services.clock) {
+                       services.stream_caps.report_positions_per_fleet) {
     Start();
   }
 
  private:
   absl::Status Apply(const mayday::v1::ReportPositionsRequest& batch) override {
     if (absl::Status s = CheckFleetBatch(principal().subject, batch); !s.ok()) return s;
-    int64_t accepted = 0, skipped = 0, clock_off = 0;
-    std::optional<absl::Duration> offset;
-    const absl::Time now = clock_->Now();
+    int64_t skipped = 0;
+    const absl::Time now = Now();
     for (const mayday::v1::FleetPosition& position : batch.positions()) {
-      const std::string id = ResponderIdFromName(position.responder());
-      absl::StatusOr<Dispatcher::PositionReceipt> receipt =
-          dispatcher_->ReportPosition(id, position.location());
-      if (!receipt.ok()) {
-        // Only a crew dispatch does not know (never on duty) is refused
-        // here: a feed reports every vehicle.
-        if (!absl::IsFailedPrecondition(receipt.status())) return receipt.status();
-        ++skipped;
-        continue;
-      }
-      positions_->Record(id, position.location(), receipt->on_case);
-      crews_->Reported(id, position.location(), now);
-      ++accepted;
-      if (receipt->device_clock_offset.has_value()) {
-        ++clock_off;
-        offset = receipt->device_clock_offset;
-      }
+      const absl::Status taken =
+          Take(ResponderIdFromName(position.responder()), position.location(), now);
+      // Only a crew dispatch does not know (never on duty) is refused here:
+      // a feed reports every vehicle.
+      if (absl::IsFailedPrecondition(taken)) ++skipped;
+      if (!taken.ok() && !absl::IsFailedPrecondition(taken)) return taken;
     }
-    Taken(accepted, clock_off, offset);
     absl::MutexLock lock(&mu_);
     skipped_ += skipped;
     return absl::OkStatus();
@@ -69,10 +48,6 @@ class ReportPositionsReactor : public PositionUpload<mayday::v1::ReportPositions
     response.set_skipped_count(skipped_);
   }
 
-  Dispatcher* const dispatcher_;
-  PositionLog* const positions_;
-  CrewWatch* const crews_;
-  const base::Clock* const clock_;
   int64_t skipped_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

@@ -5,7 +5,9 @@
 // token ends the stream); each message is applied in turn by Apply, whose
 // error ends the stream with it; when the caller closes its side, the
 // summary (how many were taken, how many had a fix time the server did not
-// trust) is its answer.
+// trust) is its answer. Take() is how either takes one position: as the
+// crew's own report, to dispatch (held and coalesced there), its track and
+// the members' crew watch.
 #ifndef MAYDAY_SERVER_SERVICES_POSITION_UPLOAD_H_
 #define MAYDAY_SERVER_SERVICES_POSITION_UPLOAD_H_
 
@@ -19,7 +21,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "dispatcher/dispatcher.h"
 #include "grpcpp/grpcpp.h"
+#include "responders/crew_watch.h"
+#include "responders/position_log.h"
 #include "rpc/status.h"
 #include "rpc/stream_caps.h"
 #include "services/service_context.h"
@@ -39,7 +44,12 @@ class PositionUpload : public grpc::ServerReadReactor<Request>, public CappedStr
   PositionUpload(const ServiceContext& services, grpc::CallbackServerContext* context,
                  Response* response, const absl::Status& here, Role role, const char* call,
                  size_t cap)
-      : streams_(services.streams), response_(response) {
+      : dispatcher_(services.dispatcher),
+        positions_(services.positions),
+        crews_(services.crews),
+        clock_(services.clock),
+        streams_(services.streams),
+        response_(response) {
     auto principal = services.auth->Require(*context, role);
     if (principal.ok() && !here.ok()) principal = here;
     if (!principal.ok()) {
@@ -62,14 +72,26 @@ class PositionUpload : public grpc::ServerReadReactor<Request>, public CappedStr
   // Fills what the derived class adds to the summary (under the lock).
   virtual void Summarize(Response&) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {}
 
-  // What a taken report's fix time said of the device's clock (its
-  // offset, if the server did not trust it), `accepted` more taken.
-  void Taken(int64_t accepted, int64_t clock_off, std::optional<absl::Duration> offset) {
+  // Takes `location` (checked already) as a report of `responder_id`
+  // received at `now`, and counts it in the summary. Dispatch's refusal
+  // otherwise (FAILED_PRECONDITION: the crew never went on duty).
+  absl::Status Take(const std::string& responder_id, const mayday::v1::Location& location,
+                    absl::Time now) {
+    absl::StatusOr<Dispatcher::PositionReceipt> receipt =
+        dispatcher_->ReportPosition(responder_id, location);
+    if (!receipt.ok()) return receipt.status();
+    positions_->Record(responder_id, location, receipt->on_case);
+    crews_->Reported(responder_id, location, now);
     absl::MutexLock lock(&mu_);
-    accepted_ += accepted;
-    clock_off_ += clock_off;
-    if (offset.has_value()) clock_offset_ = *offset;
+    ++accepted_;
+    if (receipt->device_clock_offset.has_value()) {
+      ++clock_off_;
+      clock_offset_ = *receipt->device_clock_offset;
+    }
+    return absl::OkStatus();
   }
+
+  absl::Time Now() const { return clock_->Now(); }
 
   const Principal& principal() const { return principal_; }
 
@@ -116,6 +138,10 @@ class PositionUpload : public grpc::ServerReadReactor<Request>, public CappedStr
     delete this;
   }
 
+  Dispatcher* const dispatcher_;
+  PositionLog* const positions_;
+  CrewWatch* const crews_;
+  const base::Clock* const clock_;
   StreamCaps* const streams_;
   Response* const response_;
   Principal principal_;       // set once, in the constructor

@@ -83,11 +83,7 @@ class ReportLocationReactor
   ReportLocationReactor(const ServiceContext& services, grpc::CallbackServerContext* context,
                         mayday::v1::ReportLocationResponse* response, const absl::Status& here)
       : PositionUpload(services, context, response, here, Role::kResponder, "ReportLocation",
-                       services.stream_caps.report_location_per_responder),
-        dispatcher_(services.dispatcher),
-        positions_(services.positions),
-        crews_(services.crews),
-        clock_(services.clock) {
+                       services.stream_caps.report_location_per_responder) {
     Start();
   }
 
@@ -95,20 +91,8 @@ class ReportLocationReactor
   absl::Status Apply(const mayday::v1::ReportLocationRequest& request) override {
     absl::Status status = ValidateLocation("location", request.location(), request.has_location());
     if (!status.ok()) return status;
-    const std::string& responder_id = principal().subject;
-    absl::StatusOr<Dispatcher::PositionReceipt> receipt =
-        dispatcher_->ReportPosition(responder_id, request.location());
-    if (!receipt.ok()) return receipt.status();
-    positions_->Record(responder_id, request.location(), receipt->on_case);
-    crews_->Reported(responder_id, request.location(), clock_->Now());
-    Taken(1, receipt->device_clock_offset.has_value() ? 1 : 0, receipt->device_clock_offset);
-    return absl::OkStatus();
+    return Take(principal().subject, request.location(), Now());
   }
-
-  Dispatcher* const dispatcher_;
-  PositionLog* const positions_;
-  CrewWatch* const crews_;
-  const base::Clock* const clock_;
 };
 
 }  // namespace
