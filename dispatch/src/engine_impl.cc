@@ -103,6 +103,56 @@ void EngineImpl::EnterStage(const CaseId& id, const Case& c) {
   }
 }
 
+void EngineImpl::SetSecondStage(const CaseId& id, Case& c, Case::Second::Stage stage) {
+  LeaveSecondStage(id, c);
+  c.second.stage = stage;
+  EnterSecondStage(id, c);
+}
+
+void EngineImpl::LeaveSecondStage(const CaseId& id, const Case& c) {
+  switch (c.second.stage) {
+    case Case::Second::Stage::kSought:
+      to_match_.erase(Key(id, c));
+      EscalatedGrid(c.kind).Erase(c.handle);
+      break;
+    case Case::Second::Stage::kOffered:
+      expiries_.erase({c.second.offer_expire_time, id});
+      break;
+    case Case::Second::Stage::kNone:
+    case Case::Second::Stage::kAssigned:
+      break;
+  }
+}
+
+void EngineImpl::EnterSecondStage(const CaseId& id, const Case& c) {
+  switch (c.second.stage) {
+    case Case::Second::Stage::kSought:
+      // Matched at the next Step(); while nobody is eligible, woken as an
+      // escalated case is, by a responder becoming available near it.
+      to_match_.insert(Key(id, c));
+      EscalatedGrid(c.kind).Upsert(c.handle, ToEcef(c.location));
+      break;
+    case Case::Second::Stage::kOffered:
+      expiries_.insert({c.second.offer_expire_time, id});
+      break;
+    case Case::Second::Stage::kNone:
+    case Case::Second::Stage::kAssigned:
+      break;
+  }
+}
+
+absl::StatusOr<EngineImpl::Case*> EngineImpl::AssignedCase(const CaseId& id) {
+  auto it = cases_.find(id);
+  if (it == cases_.end()) {
+    return absl::NotFoundError(absl::StrCat("case ", Quoted(id), " is not open"));
+  }
+  if (it->second.stage != Case::Stage::kAssigned) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("case ", Quoted(id), " is not assigned to a responder"));
+  }
+  return &it->second;
+}
+
 EngineImpl::Responder& EngineImpl::ResponderFor(const ResponderId& id) {
   auto [it, inserted] = responders_.try_emplace(id);
   if (inserted) {
@@ -139,19 +189,26 @@ void EngineImpl::Reindex(Responder& r) {
 
 void EngineImpl::EndOffer(const CaseId& case_id, Case& c, Decision::EndReason reason,
                           absl::Time now) {
-  const ResponderId responder_id = c.responder;
+  const bool second = c.OffersSecond();
+  const ResponderId responder_id = c.OfferHolder();
   Responder& r = responders_.at(responder_id);  // an offer always has a known holder
   absl::Time freed_at = now;
-  if (now >= c.offer_expire_time) {
+  if (now >= c.OfferExpiry()) {
     reason = Decision::EndReason::kExpired;
-    freed_at = c.offer_expire_time;
+    freed_at = c.OfferExpiry();
   }
   r.offered_case.clear();
   r.idle_since = freed_at;
   Reindex(r);
-  SetStage(case_id, c, Case::Stage::kWaiting);
-  c.responder.clear();
-  c.offer_expire_time = absl::InfinitePast();
+  if (second) {
+    SetSecondStage(case_id, c, Case::Second::Stage::kSought);
+    c.second.responder.clear();
+    c.second.offer_expire_time = absl::InfinitePast();
+  } else {
+    SetStage(case_id, c, Case::Stage::kWaiting);
+    c.responder.clear();
+    c.offer_expire_time = absl::InfinitePast();
+  }
   // A care agent took the offer back, or the member moved away from the
   // responder: it never said no, so it may be offered the case again.
   if (reason == Decision::EndReason::kWithdrawn || reason == Decision::EndReason::kMemberMoved) {
@@ -163,6 +220,7 @@ void EngineImpl::EndOffer(const CaseId& case_id, Case& c, Decision::EndReason re
   ended.case_id = case_id;
   ended.responder_id = responder_id;
   ended.end_reason = reason;
+  ended.second = second;
   ended_offers_.push_back(std::move(ended));
 }
 
@@ -353,8 +411,10 @@ absl::Status EngineImpl::MoveCase(const CaseId& id, GeoPoint location) {
     return absl::OkStatus();
   }
   LeaveStage(id, c);
+  LeaveSecondStage(id, c);
   c.location = location;
   EnterStage(id, c);
+  EnterSecondStage(id, c);  // a second crew sought: matched again from the new place
   // Moved, an escalated case may be in someone's range now.
   if (c.stage == Case::Stage::kEscalated) to_match_.insert(Key(id, c));
   if (c.stage == Case::Stage::kOffered) ReofferIfClearlyNearer(id, c);
@@ -390,10 +450,10 @@ absl::StatusOr<std::pair<EngineImpl::Responder*, EngineImpl::Case*>> EngineImpl:
     return NoOfferError(responder, case_id, r.offered_case, r.assigned_case);
   }
   Case& c = c_it->second;
-  if (clock_->Now() >= c.offer_expire_time) {
+  if (clock_->Now() >= c.OfferExpiry()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the offer of case ", Quoted(case_id), " to responder ", Quoted(responder), " lapsed at ",
-        Rfc3339(c.offer_expire_time), "; the case goes to the next responder"));
+        Rfc3339(c.OfferExpiry()), "; the case goes to the next responder"));
   }
   return std::make_pair(&r, &c);
 }
@@ -402,15 +462,21 @@ absl::StatusOr<Assignment> EngineImpl::Accept(const ResponderId& responder, cons
   auto offer = LiveOffer(responder, case_id);
   if (!offer.ok()) return offer.status();
   auto [r, c] = *offer;
+  const bool second = c->OffersSecond();
   r->offered_case.clear();
   r->assigned_case = case_id;
   Reindex(*r);
-  SetStage(case_id, *c, Case::Stage::kAssigned);
-  c->offer_expire_time = absl::InfinitePast();
+  if (second) {
+    SetSecondStage(case_id, *c, Case::Second::Stage::kAssigned);
+    c->second.offer_expire_time = absl::InfinitePast();
+  } else {
+    SetStage(case_id, *c, Case::Stage::kAssigned);
+    c->offer_expire_time = absl::InfinitePast();
+  }
   // Offers go only to responders with a position, and positions are never
   // forgotten; measure from the latest one.
   const double distance = GeodesicDistanceMeters(*r->position, c->location);
-  return Assignment{case_id, responder, distance, Eta(*r, c->kind, distance)};
+  return Assignment{case_id, responder, distance, Eta(*r, c->kind, distance), second};
 }
 
 absl::Status EngineImpl::Decline(const ResponderId& responder, const CaseId& case_id) {
@@ -437,15 +503,113 @@ std::optional<ResponderId> EngineImpl::CloseCase(const CaseId& id) {
     r.assigned_case.clear();
     r.idle_since = now;
     Reindex(r);
+    if (c.second.stage == Case::Second::Stage::kOffered) {
+      offer_holder = c.second.responder;
+      Responder& s = responders_.at(c.second.responder);
+      s.offered_case.clear();
+      s.idle_since = std::min(now, c.second.offer_expire_time);
+      Reindex(s);
+    } else if (c.second.stage == Case::Second::Stage::kAssigned) {
+      Responder& s = responders_.at(c.second.responder);
+      s.assigned_case.clear();
+      s.idle_since = now;
+      Reindex(s);
+    }
   }
   // Offers of this case that ended since the last Step() concern a case the
   // caller has closed; there is nothing left to commit for them.
   std::erase_if(ended_offers_, [&id](const Decision& d) { return d.case_id == id; });
   LeaveStage(id, c);
+  LeaveSecondStage(id, c);
   case_by_handle_[c.handle] = nullptr;
   free_case_handles_.push_back(c.handle);
   cases_.erase(it);
   return offer_holder;
+}
+
+absl::Status EngineImpl::SeekSecond(const CaseId& id) {
+  auto assigned = AssignedCase(id);
+  if (!assigned.ok()) return assigned.status();
+  Case& c = **assigned;
+  if (c.second.stage == Case::Second::Stage::kAssigned) {
+    return absl::FailedPreconditionError(absl::StrCat("case ", Quoted(id), " already has a second ",
+                                                      "responder, ", Quoted(c.second.responder)));
+  }
+  if (c.second.stage != Case::Second::Stage::kNone) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("case ", Quoted(id), " is already looking for a second responder"));
+  }
+  SetSecondStage(id, c, Case::Second::Stage::kSought);
+  return absl::OkStatus();
+}
+
+absl::Status EngineImpl::AddSecondAssigned(const CaseId& id, const ResponderId& responder) {
+  if (absl::Status s = ValidateId(responder, "responder"); !s.ok()) return s;
+  auto assigned = AssignedCase(id);
+  if (!assigned.ok()) return assigned.status();
+  Case& c = **assigned;
+  if (c.second.stage != Case::Second::Stage::kNone) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("case ", Quoted(id), " already has or seeks a second responder"));
+  }
+  if (auto it = responders_.find(responder); it != responders_.end()) {
+    const Responder& r = it->second;
+    const CaseId& held = r.offered_case.empty() ? r.assigned_case : r.offered_case;
+    if (!held.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat("responder ", Quoted(responder),
+                                                        " already holds case ", Quoted(held),
+                                                        "; a responder holds one case at a time"));
+    }
+  }
+  Responder& r = ResponderFor(responder);
+  r.on_duty = true;
+  r.assigned_case = id;
+  Reindex(r);
+  c.second.responder = responder;
+  SetSecondStage(id, c, Case::Second::Stage::kAssigned);
+  c.offered.insert(responder);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<ResponderId>> EngineImpl::KeepResponder(
+    const CaseId& id, const ResponderId& responder) {
+  auto assigned = AssignedCase(id);
+  if (!assigned.ok()) return assigned.status();
+  Case& c = **assigned;
+  const bool is_second =
+      c.second.stage == Case::Second::Stage::kAssigned && c.second.responder == responder;
+  if (responder != c.responder && !is_second) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "responder ", Quoted(responder), " is not assigned to case ", Quoted(id), "; its crew is ",
+        Quoted(c.responder),
+        c.second.stage == Case::Second::Stage::kAssigned
+            ? absl::StrCat(" and its second crew ", Quoted(c.second.responder))
+            : ""));
+  }
+  const absl::Time now = clock_->Now();
+  switch (c.second.stage) {
+    case Case::Second::Stage::kNone:
+      return absl::FailedPreconditionError(
+          absl::StrCat("case ", Quoted(id), " has one crew, ", Quoted(c.responder),
+                       ", and is not looking for a second"));
+    case Case::Second::Stage::kOffered:
+      EndOffer(id, c, Decision::EndReason::kWithdrawn, now);  // sought again, then not at all
+      [[fallthrough]];
+    case Case::Second::Stage::kSought:
+      SetSecondStage(id, c, Case::Second::Stage::kNone);
+      return std::optional<ResponderId>();
+    case Case::Second::Stage::kAssigned:
+      break;
+  }
+  const ResponderId released = is_second ? c.responder : c.second.responder;
+  Responder& r = responders_.at(released);
+  r.assigned_case.clear();
+  r.idle_since = now;
+  Reindex(r);
+  c.responder = responder;
+  SetSecondStage(id, c, Case::Second::Stage::kNone);
+  c.second.responder.clear();
+  return std::optional<ResponderId>(released);
 }
 
 absl::Status EngineImpl::Hold(const CaseId& id) {

@@ -19,6 +19,11 @@
 //      '--- offer ended ---'
 //   waiting, offered, escalated --Hold--> held --Release--> waiting
 //   any but assigned --AssignManually--> assigned
+// An assigned case may look for a second crew (Case::Second):
+//   none --SeekSecond--> sought --offer--> offered --accept--> assigned
+//                         ^   '-- nobody: waits in the escalated grid
+//                         '--- offer ended ---'
+//   sought, offered, assigned --KeepResponder--> none
 // A responder is off duty, available, offered (one case) or busy (one case).
 #ifndef MAYDAY_DISPATCH_SRC_ENGINE_IMPL_H_
 #define MAYDAY_DISPATCH_SRC_ENGINE_IMPL_H_
@@ -63,6 +68,11 @@ class EngineImpl final : public Engine {
   absl::Status Decline(const ResponderId& responder, const CaseId& case_id) override;
   std::optional<ResponderId> CloseCase(const CaseId& id) override;
 
+  absl::Status SeekSecond(const CaseId& id) override;
+  absl::Status AddSecondAssigned(const CaseId& id, const ResponderId& responder) override;
+  absl::StatusOr<std::optional<ResponderId>> KeepResponder(const CaseId& id,
+                                                           const ResponderId& responder) override;
+
   absl::Status Hold(const CaseId& id) override;
   absl::Status Release(const CaseId& id) override;
   absl::StatusOr<Assignment> AssignManually(const CaseId& case_id,
@@ -106,12 +116,32 @@ class EngineImpl final : public Engine {
     ResponderId responder;          // kOffered, kAssigned
     absl::Time offer_expire_time;   // kOffered
     std::set<ResponderId> offered;  // every responder it was ever offered to
+    // The search for a second crew, only while kAssigned. Change its stage
+    // only through SetSecondStage. Sought, the case is in to_match_ when it
+    // may be matched and in the escalated grid of its kind meanwhile (an
+    // escalated case never is assigned, so the two never meet).
+    struct Second {
+      enum class Stage { kNone, kSought, kOffered, kAssigned };
+      Stage stage = Stage::kNone;
+      ResponderId responder;                                  // kOffered, kAssigned
+      absl::Time offer_expire_time = absl::InfinitePast();  // kOffered
+    };
+    Second second;
+    // The offer open on the case: the case's own, or (assigned) its second
+    // crew's.
+    bool OffersSecond() const { return stage == Stage::kAssigned; }
+    const ResponderId& OfferHolder() const { return OffersSecond() ? second.responder : responder; }
+    absl::Time OfferExpiry() const {
+      return OffersSecond() ? second.offer_expire_time : offer_expire_time;
+    }
   };
 
-  // Matching order: medical first, then oldest first, then by id.
-  using PriorityKey = std::tuple<bool, absl::Time, CaseId>;
+  // Matching order: cases without a responder before the searches for a
+  // second crew (a second crew never takes the responder a case with nobody
+  // could have had), then medical first, then oldest first, then by id.
+  using PriorityKey = std::tuple<bool, bool, absl::Time, CaseId>;
   static PriorityKey Key(const CaseId& id, const Case& c) {
-    return {c.kind != CaseKind::kMedical, c.raised_time, id};
+    return {c.stage == Case::Stage::kAssigned, c.kind != CaseKind::kMedical, c.raised_time, id};
   }
 
   // An eligible responder for a case, with its distance; ordered by rank.
@@ -127,9 +157,10 @@ class EngineImpl final : public Engine {
     }
   };
 
-  // Ends the offer `c` (identified by `case_id`) holds: the case waits again,
-  // the responder is free, and kOfferEnded is queued for the next Step(). An
-  // offer that had already lapsed by `now` ends as kExpired whatever `reason`.
+  // Ends the offer `c` (identified by `case_id`) holds: the case waits again
+  // (an assigned case's search for a second crew goes on), the responder is
+  // free, and kOfferEnded is queued for the next Step(). An offer that had
+  // already lapsed by `now` ends as kExpired whatever `reason`.
   void EndOffer(const CaseId& case_id, Case& c, Decision::EndReason reason, absl::Time now);
 
   // The responder and case of the offer `responder` holds for `case_id`, if
@@ -149,6 +180,13 @@ class EngineImpl final : public Engine {
   // Takes the case out of, or puts it into, the indexes of its stage.
   void LeaveStage(const CaseId& id, const Case& c);
   void EnterStage(const CaseId& id, const Case& c);
+  // The same for the case's search for a second crew (Case::Second).
+  void SetSecondStage(const CaseId& id, Case& c, Case::Second::Stage stage);
+  void LeaveSecondStage(const CaseId& id, const Case& c);
+  void EnterSecondStage(const CaseId& id, const Case& c);
+  // The assigned case `id`: NOT_FOUND if unknown, FAILED_PRECONDITION if not
+  // assigned.
+  absl::StatusOr<Case*> AssignedCase(const CaseId& id);
   GeoGrid& EscalatedGrid(CaseKind kind) {
     return kind == CaseKind::kRoad ? escalated_road_ : escalated_medical_;
   }

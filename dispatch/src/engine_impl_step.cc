@@ -63,8 +63,14 @@ std::vector<Decision> EngineImpl::Step() {
   WakeEscalatedNearTouched();
   std::vector<const CaseId*> waiting;
   waiting.reserve(to_match_.size());
-  for (const PriorityKey& key : to_match_) waiting.push_back(&cases_.find(std::get<2>(key))->first);
+  for (const PriorityKey& key : to_match_) waiting.push_back(&cases_.find(std::get<3>(key))->first);
   to_match_.clear();
+  // to_match_ holds only cases without a responder and assigned cases
+  // seeking a second crew (SetStage, SetSecondStage keep it so).
+  std::erase_if(waiting, [this](const CaseId* id) {
+    const Case& c = cases_.at(*id);
+    return c.stage == Case::Stage::kAssigned && c.second.stage != Case::Second::Stage::kSought;
+  });
 
   // 3. The surge rule decides who is offered what (engine_impl_match.cc); the
   // offers are made first so that escalation reasons count their responders
@@ -98,7 +104,8 @@ std::vector<Decision> EngineImpl::Step() {
           EscalationReason(c.kind, options_.max_radius_meters, TallyIneligible(c, now));
       decisions.push_back(std::move(escalate));
     }
-    // An escalated case with still nobody eligible stays escalated, silently.
+    // An escalated case with still nobody eligible stays escalated, silently;
+    // so does the search for a second crew (in the escalated grid).
   }
   return decisions;
 }
@@ -181,9 +188,16 @@ Decision EngineImpl::MakeOffer(const CaseId& case_id, Case& c, const Candidate& 
   Responder& r = *by_handle_[candidate.handle].second;
   r.offered_case = case_id;
   Reindex(r);
-  c.responder = *candidate.id;
-  c.offer_expire_time = now + options_.offer_timeout;
-  SetStage(case_id, c, Case::Stage::kOffered);
+  const bool second = c.stage == Case::Stage::kAssigned;  // its search for a second crew
+  if (second) {
+    c.second.responder = *candidate.id;
+    c.second.offer_expire_time = now + options_.offer_timeout;
+    SetSecondStage(case_id, c, Case::Second::Stage::kOffered);
+  } else {
+    c.responder = *candidate.id;
+    c.offer_expire_time = now + options_.offer_timeout;
+    SetStage(case_id, c, Case::Stage::kOffered);
+  }
   c.offered.insert(*candidate.id);
 
   Decision offer;
@@ -192,7 +206,8 @@ Decision EngineImpl::MakeOffer(const CaseId& case_id, Case& c, const Candidate& 
   offer.responder_id = *candidate.id;
   offer.distance_meters = candidate.distance_meters;
   offer.eta = Eta(r, c.kind, candidate.distance_meters);
-  offer.expire_time = c.offer_expire_time;
+  offer.expire_time = c.OfferExpiry();
+  offer.second = second;
   return offer;
 }
 

@@ -55,14 +55,16 @@ inline const char* EndReasonName(Decision::EndReason reason) {
   return "?";
 }
 
-// "offer c-1 -> r-1", "ended c-1 r-1 declined", "escalate c-1", "redispatch c-1".
+// "offer c-1 -> r-1", "ended c-1 r-1 declined", "escalate c-1", "redispatch c-1";
+// " (second)" after an offer for a second crew and its end.
 inline std::string Summary(const Decision& d) {
   switch (d.type) {
     case Decision::Type::kOffer:
-      return absl::StrCat("offer ", d.case_id, " -> ", d.responder_id);
+      return absl::StrCat("offer ", d.case_id, " -> ", d.responder_id,
+                          d.second ? " (second)" : "");
     case Decision::Type::kOfferEnded:
       return absl::StrCat("ended ", d.case_id, " ", d.responder_id, " ",
-                          EndReasonName(d.end_reason));
+                          EndReasonName(d.end_reason), d.second ? " (second)" : "");
     case Decision::Type::kEscalate:
       return absl::StrCat("escalate ", d.case_id);
     case Decision::Type::kRedispatch:

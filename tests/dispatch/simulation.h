@@ -42,6 +42,8 @@ struct ModelResponder {
 
 struct ModelCase {
   enum class Stage { kWaiting, kOffered, kAssigned, kEscalated, kHeld };
+  // The search for a second crew of an assigned case (Engine::SeekSecond).
+  enum class Second { kNone, kSought, kOffered, kAssigned };
   CaseKind kind = CaseKind::kRoad;
   GeoPoint location;
   absl::Time raised_time;
@@ -49,11 +51,17 @@ struct ModelCase {
   ResponderId responder;
   absl::Time expire_time;
   std::set<ResponderId> tried;
+  Second second = Second::kNone;
+  ResponderId second_responder;  // kOffered, kAssigned
+  absl::Time second_expire_time;  // kOffered
+  // The open offer is the second crew's (only an assigned case has one).
+  bool OffersSecond() const { return stage == Stage::kAssigned; }
 };
 
-// The matching order: medical first, then raised_time, then id.
-inline std::tuple<bool, absl::Time, CaseId> Urgency(const CaseId& id, const ModelCase& c) {
-  return {c.kind != CaseKind::kMedical, c.raised_time, id};
+// The matching order: cases without a crew before searches for a second,
+// then medical first, then raised_time, then id.
+inline std::tuple<bool, bool, absl::Time, CaseId> Urgency(const CaseId& id, const ModelCase& c) {
+  return {c.stage == ModelCase::Stage::kAssigned, c.kind != CaseKind::kMedical, c.raised_time, id};
 }
 
 // One seeded run. Not thread-safe.
@@ -71,6 +79,9 @@ class Simulation {
   int surge_offers() const { return surge_offers_; }
   int holds() const { return holds_; }
   int manual_assignments() const { return manual_; }
+  int second_offers() const { return second_offers_; }
+  int second_accepts() const { return second_accepts_; }
+  int crews_kept() const { return crews_kept_; }
 
  private:
   void Advance();
@@ -101,6 +112,8 @@ class Simulation {
       const std::vector<CaseId>& order,
       const std::map<CaseId, std::vector<std::pair<ResponderId, double>>>& eligible) const;
   std::string OperatorInput(int what);
+  // SeekSecond and KeepResponder on a random case.
+  std::string SecondCrewInput(int what);
   std::string StepAndCheck();
   // The state after Step(), compared with the engine's views.
   std::string CheckInvariants();
@@ -111,7 +124,8 @@ class Simulation {
   std::unique_ptr<Engine> engine_;
   std::map<ResponderId, ModelResponder> responders_;
   std::map<CaseId, ModelCase> cases_;
-  std::set<std::tuple<CaseId, ResponderId, Decision::EndReason>> expected_ended_;
+  // Offers to end at the next Step(): case, responder, reason, second crew.
+  std::set<std::tuple<CaseId, ResponderId, Decision::EndReason, bool>> expected_ended_;
   std::vector<std::string> trace_;
   int next_case_ = 0;
   int offers_ = 0;
@@ -120,6 +134,9 @@ class Simulation {
   int surge_offers_ = 0;
   int holds_ = 0;
   int manual_ = 0;
+  int second_offers_ = 0;
+  int second_accepts_ = 0;
+  int crews_kept_ = 0;
 };
 
 }  // namespace mayday::dispatch::testing

@@ -114,7 +114,8 @@ std::map<CaseId, size_t> Simulation::Plan(const std::vector<CaseId>& order,
 std::string Simulation::StepAndCheck() {
   const absl::Time now = clock_.Now();
   for (auto& [id, c] : cases_) {
-    if (c.stage == ModelCase::Stage::kOffered && now >= c.expire_time) {
+    if ((c.stage == ModelCase::Stage::kOffered && now >= c.expire_time) ||
+        (c.second == ModelCase::Second::kOffered && now >= c.second_expire_time)) {
       EndOffer(id, Decision::EndReason::kExpired);
     }
   }
@@ -123,7 +124,7 @@ std::string Simulation::StepAndCheck() {
 
   // Ended offers: exactly those expected, each before anything else
   // about its case.
-  std::set<std::tuple<CaseId, ResponderId, Decision::EndReason>> ended;
+  std::set<std::tuple<CaseId, ResponderId, Decision::EndReason, bool>> ended;
   std::set<CaseId> decided;
   for (const Decision& d : decisions) {
     if (d.type != Decision::Type::kOfferEnded) {
@@ -133,14 +134,15 @@ std::string Simulation::StepAndCheck() {
     if (decided.contains(d.case_id)) {
       return absl::StrCat("kOfferEnded of ", d.case_id, " after another decision about it");
     }
-    if (!ended.insert({d.case_id, d.responder_id, d.end_reason}).second) {
+    if (!ended.insert({d.case_id, d.responder_id, d.end_reason, d.second}).second) {
       return "duplicate kOfferEnded: " + testing::Summary(d);
     }
   }
   if (ended != expected_ended_) {
     std::string want;
-    for (const auto& [c, r, why] : expected_ended_) {
-      absl::StrAppend(&want, c, "/", r, "/", testing::EndReasonName(why), " ");
+    for (const auto& [c, r, why, second] : expected_ended_) {
+      absl::StrAppend(&want, c, "/", r, "/", testing::EndReasonName(why), second ? "/second" : "",
+                      " ");
     }
     return absl::StrCat("kOfferEnded decisions differ from the expected: ", want);
   }
@@ -150,7 +152,8 @@ std::string Simulation::StepAndCheck() {
   // order.
   std::vector<CaseId> order;
   for (const auto& [id, c] : cases_) {
-    if (c.stage == ModelCase::Stage::kWaiting || c.stage == ModelCase::Stage::kEscalated) {
+    if (c.stage == ModelCase::Stage::kWaiting || c.stage == ModelCase::Stage::kEscalated ||
+        c.second == ModelCase::Second::kSought) {
       order.push_back(id);
     }
   }
@@ -164,7 +167,8 @@ std::string Simulation::StepAndCheck() {
   for (const CaseId& id : order) {
     if (auto it = plan.find(id); it != plan.end()) {
       if (cases_.at(id).stage == ModelCase::Stage::kEscalated) want.push_back("redispatch " + id);
-      want.push_back(absl::StrCat("offer ", id, " -> ", eligible.at(id)[it->second].first));
+      want.push_back(absl::StrCat("offer ", id, " -> ", eligible.at(id)[it->second].first,
+                                  cases_.at(id).OffersSecond() ? " (second)" : ""));
     } else if (cases_.at(id).stage == ModelCase::Stage::kWaiting) {
       want.push_back("escalate " + id);
     }
@@ -216,9 +220,16 @@ std::string Simulation::StepAndCheck() {
         }
         ModelResponder& r = responders_.at(d.responder_id);
         r.offered = d.case_id;
-        c.stage = ModelCase::Stage::kOffered;
-        c.responder = d.responder_id;
-        c.expire_time = d.expire_time;
+        if (c.OffersSecond()) {
+          c.second = ModelCase::Second::kOffered;
+          c.second_responder = d.responder_id;
+          c.second_expire_time = d.expire_time;
+          ++second_offers_;
+        } else {
+          c.stage = ModelCase::Stage::kOffered;
+          c.responder = d.responder_id;
+          c.expire_time = d.expire_time;
+        }
         c.tried.insert(d.responder_id);
         ++offers_;
         break;
@@ -253,6 +264,16 @@ std::string Simulation::CheckInvariants() {
         if (!earliest.has_value() || c.expire_time < *earliest) earliest = c.expire_time;
         break;
       case ModelCase::Stage::kAssigned:
+        if (c.second == ModelCase::Second::kSought) {
+          if (auto nearest = Nearest(c); nearest.has_value()) {
+            return absl::StrCat("the search for a second crew of ", id, " left alone though ",
+                                nearest->first, " is eligible");
+          }
+        } else if (c.second == ModelCase::Second::kOffered &&
+                   (!earliest.has_value() || c.second_expire_time < *earliest)) {
+          earliest = c.second_expire_time;
+        }
+        break;
       case ModelCase::Stage::kHeld:
         break;
     }
@@ -267,7 +288,7 @@ std::string Simulation::CheckInvariants() {
   if (views.size() != responders_.size()) {
     return absl::StrCat("engine knows ", views.size(), " responders, model ", responders_.size());
   }
-  std::set<CaseId> held;
+  std::map<CaseId, int> held;  // how many responders hold each case
   auto model_it = responders_.begin();
   for (const ResponderView& v : views) {
     const auto& [id, r] = *model_it++;
@@ -285,15 +306,20 @@ std::string Simulation::CheckInvariants() {
     if (!r.offered.empty() && !r.assigned.empty()) {
       return "model responder holds an offer and a case: " + id;
     }
-    if (!v.current_case.empty() && !held.insert(v.current_case).second) {
-      return "two responders hold case " + v.current_case;
-    }
+    if (!v.current_case.empty()) ++held[v.current_case];
     if (v.capabilities != r.capabilities) return "capabilities differ for " + id;
   }
   for (const auto& [id, c] : cases_) {
-    const bool has_holder =
-        c.stage == ModelCase::Stage::kOffered || c.stage == ModelCase::Stage::kAssigned;
-    if (has_holder != held.contains(id)) return "case without its holder: " + id;
+    // Its crew or offer, and a second crew or its offer.
+    const int holders =
+        (c.stage == ModelCase::Stage::kOffered || c.stage == ModelCase::Stage::kAssigned ? 1 : 0) +
+        (c.second == ModelCase::Second::kOffered || c.second == ModelCase::Second::kAssigned ? 1
+                                                                                             : 0);
+    const auto found = held.find(id);
+    if ((found == held.end() ? 0 : found->second) != holders) {
+      return absl::StrCat("case ", id, " is held by ", found == held.end() ? 0 : found->second,
+                          " responders, model says ", holders);
+    }
   }
   return "";
 }

@@ -98,20 +98,28 @@ CaseId Simulation::RandomCase() {
 void Simulation::EndOffer(const CaseId& id, Decision::EndReason reason) {
   const absl::Time now = clock_.Now();
   ModelCase& c = cases_.at(id);
-  ModelResponder& r = responders_.at(c.responder);
+  const bool second = c.OffersSecond();
+  const ResponderId holder = second ? c.second_responder : c.responder;
+  const absl::Time expire = second ? c.second_expire_time : c.expire_time;
+  ModelResponder& r = responders_.at(holder);
   absl::Time freed_at = now;
-  if (now >= c.expire_time) {
+  if (now >= expire) {
     reason = Decision::EndReason::kExpired;
-    freed_at = c.expire_time;
+    freed_at = expire;
   }
-  expected_ended_.insert({id, c.responder, reason});
+  expected_ended_.insert({id, holder, reason, second});
   if (reason == Decision::EndReason::kWithdrawn || reason == Decision::EndReason::kMemberMoved) {
-    c.tried.erase(c.responder);
+    c.tried.erase(holder);
   }
   r.offered.clear();
   r.idle_since = freed_at;
-  c.stage = ModelCase::Stage::kWaiting;
-  c.responder.clear();
+  if (second) {  // the search goes on
+    c.second = ModelCase::Second::kSought;
+    c.second_responder.clear();
+  } else {
+    c.stage = ModelCase::Stage::kWaiting;
+    c.responder.clear();
+  }
 }
 
 std::string Simulation::Mismatch(const char* what, absl::StatusCode want, const absl::Status& got) {
@@ -122,7 +130,8 @@ std::string Simulation::Mismatch(const char* what, absl::StatusCode want, const 
 
 std::string Simulation::RandomInput() {
   const absl::Time now = clock_.Now();
-  const int what = Uniform(0, 109);
+  const int what = Uniform(0, 117);
+  if (what >= 110) return SecondCrewInput(what);
   if (what >= 100) return OperatorInput(what);
   if (what < 15) {  // on duty, or new capabilities
     const ResponderId id = RandomResponder();
@@ -252,6 +261,17 @@ std::string Simulation::RandomInput() {
         ModelResponder& r = responders_.at(c.responder);
         r.assigned.clear();
         r.idle_since = now;
+        // Both crews are free, or the second crew's offer ends with the case.
+        if (c.second == ModelCase::Second::kOffered) {
+          expected = c.second_responder;
+          ModelResponder& s = responders_.at(c.second_responder);
+          s.offered.clear();
+          s.idle_since = std::min(now, c.second_expire_time);
+        } else if (c.second == ModelCase::Second::kAssigned) {
+          ModelResponder& s = responders_.at(c.second_responder);
+          s.assigned.clear();
+          s.idle_since = now;
+        }
       }
       std::erase_if(expected_ended_, [&id](const auto& e) { return std::get<0>(e) == id; });
       cases_.erase(it);
@@ -299,7 +319,9 @@ std::string Simulation::RandomInput() {
   auto r_it = responders_.find(rid);
   auto c_it = cases_.find(cid);
   const bool holds = r_it != responders_.end() && c_it != cases_.end() &&
-                     r_it->second.offered == cid && now < c_it->second.expire_time;
+                     r_it->second.offered == cid &&
+                     now < (c_it->second.OffersSecond() ? c_it->second.second_expire_time
+                                                        : c_it->second.expire_time);
   if (what < 92) {
     trace_.push_back(absl::StrCat("Accept(", rid, ", ", cid, ")"));
     const absl::StatusOr<Assignment> a = engine_->Accept(rid, cid);
@@ -310,6 +332,8 @@ std::string Simulation::RandomInput() {
     ModelResponder& r = r_it->second;
     ModelCase& c = c_it->second;
     const double distance = Geodesic(*r.position, c.location);
+    const bool second = c.OffersSecond();
+    if (a->second != second) return absl::StrCat("Accept(", rid, ", ", cid, ") second crew?");
     if (std::abs(a->distance_meters - distance) > 1e-6 ||
         std::abs(absl::ToDoubleSeconds(a->eta) - distance / Speed(r.capabilities, c.kind)) > 1e-6) {
       return absl::StrCat("Accept(", rid, ", ", cid, ") distance ", a->distance_meters, " eta ",
@@ -317,7 +341,12 @@ std::string Simulation::RandomInput() {
     }
     r.offered.clear();
     r.assigned = cid;
-    c.stage = ModelCase::Stage::kAssigned;
+    if (second) {
+      c.second = ModelCase::Second::kAssigned;
+      ++second_accepts_;
+    } else {
+      c.stage = ModelCase::Stage::kAssigned;
+    }
     ++accepts_;
     return "";
   }
@@ -326,6 +355,59 @@ std::string Simulation::RandomInput() {
   if (!holds) return Mismatch("Decline without offer", absl::StatusCode::kFailedPrecondition, s);
   EndOffer(cid, Decision::EndReason::kDeclined);
   return Mismatch("Decline", absl::StatusCode::kOk, s);
+}
+
+// Second crews: a stall asks for one (SeekSecond), an agent keeps a crew
+// (KeepResponder): the case's crew, its second crew, or anyone.
+std::string Simulation::SecondCrewInput(int what) {
+  const CaseId id = RandomCase();
+  auto it = cases_.find(id);
+  if (what < 114) {
+    trace_.push_back(absl::StrCat("SeekSecond(", id, ")"));
+    const absl::Status s = engine_->SeekSecond(id);
+    if (it == cases_.end()) return Mismatch("SeekSecond unknown", absl::StatusCode::kNotFound, s);
+    ModelCase& c = it->second;
+    if (c.stage != ModelCase::Stage::kAssigned || c.second != ModelCase::Second::kNone) {
+      return Mismatch("SeekSecond refused", absl::StatusCode::kFailedPrecondition, s);
+    }
+    c.second = ModelCase::Second::kSought;
+    return Mismatch("SeekSecond", absl::StatusCode::kOk, s);
+  }
+  ResponderId rid = RandomResponder();
+  if (it != cases_.end() && Chance(0.8)) {
+    rid = Chance(0.5) || it->second.second_responder.empty() ? it->second.responder
+                                                             : it->second.second_responder;
+  }
+  trace_.push_back(absl::StrCat("KeepResponder(", id, ", ", rid, ")"));
+  const absl::StatusOr<std::optional<ResponderId>> released = engine_->KeepResponder(id, rid);
+  if (it == cases_.end()) {
+    return Mismatch("KeepResponder unknown", absl::StatusCode::kNotFound, released.status());
+  }
+  ModelCase& c = it->second;
+  const bool second_assigned = c.second == ModelCase::Second::kAssigned;
+  if (c.stage != ModelCase::Stage::kAssigned || c.second == ModelCase::Second::kNone ||
+      (rid != c.responder && !(second_assigned && rid == c.second_responder))) {
+    return Mismatch("KeepResponder refused", absl::StatusCode::kFailedPrecondition,
+                    released.status());
+  }
+  if (!released.ok()) return Mismatch("KeepResponder", absl::StatusCode::kOk, released.status());
+  std::optional<ResponderId> expected;
+  if (c.second == ModelCase::Second::kOffered) EndOffer(id, Decision::EndReason::kWithdrawn);
+  if (second_assigned) {
+    expected = rid == c.responder ? c.second_responder : c.responder;
+    ModelResponder& r = responders_.at(*expected);
+    r.assigned.clear();
+    r.idle_since = clock_.Now();
+    c.responder = rid;
+  }
+  c.second = ModelCase::Second::kNone;
+  c.second_responder.clear();
+  ++crews_kept_;
+  if (*released != expected) {
+    return absl::StrCat("KeepResponder(", id, ", ", rid, ") released ",
+                        released->value_or("nobody"), ", expected ", expected.value_or("nobody"));
+  }
+  return "";
 }
 
 // Care agents: hold, release, assign by hand.

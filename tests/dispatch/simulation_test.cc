@@ -10,7 +10,11 @@
 // - every kEscalate (and every escalated case left alone) has nobody eligible;
 // - ended offers are exactly the ones the model expects, with their reasons;
 // - no responder holds two offers or cases; every open case is offered,
-//   assigned or escalated after Step(), and the engine still knows it.
+//   assigned or escalated after Step(), and the engine still knows it;
+// - second crews (SeekSecond, KeepResponder): a search comes after every
+//   case without a crew, is offered like a case but never escalated, is
+//   never left alone while someone is eligible, and a case is held by at
+//   most its crew and its second crew (or their offers).
 #include "simulation.h"
 
 #include <catch2/catch.hpp>
@@ -48,6 +52,9 @@ TEST_CASE("Random simulation keeps every dispatch invariant", "[dispatch][simula
   int surge_offers = 0;
   int holds = 0;
   int manual = 0;
+  int second_offers = 0;
+  int second_accepts = 0;
+  int kept = 0;
   for (int seed = first; seed <= last; ++seed) {
     Simulation sim(static_cast<uint32_t>(seed));
     for (int step = 0; step < kSteps; ++step) {
@@ -65,16 +72,24 @@ TEST_CASE("Random simulation keeps every dispatch invariant", "[dispatch][simula
     surge_offers += sim.surge_offers();
     holds += sim.holds();
     manual += sim.manual_assignments();
+    second_offers += sim.second_offers();
+    second_accepts += sim.second_accepts();
+    kept += sim.crews_kept();
   }
   // The simulation exercised what it claims to.
   INFO("seeds " << seeds << ", offers " << offers << ", escalations " << escalations << ", accepts "
                 << accepts << ", offers shaped by the surge rule " << surge_offers << ", holds "
-                << holds << ", manual assignments " << manual);
+                << holds << ", manual assignments " << manual << ", second-crew offers "
+                << second_offers << ", second crews accepted " << second_accepts
+                << ", crews kept " << kept);
   CHECK(offers > seeds * 20);
   CHECK(escalations > seeds * 5);
   CHECK(accepts > seeds * 5);
   CHECK(holds > seeds);
   CHECK(manual > seeds / 2);
+  CHECK(second_offers > seeds / 2);
+  CHECK(second_accepts > seeds / 10);
+  CHECK(kept > seeds / 2);
   if (seeds >= 100) CHECK(surge_offers > seeds / 10);
 }
 

@@ -51,6 +51,15 @@
 //   an eligible responder it was not yet offered to exists (a responder comes
 //   on duty, finishes a case, or moves into range), unless an operator holds
 //   it (Hold()).
+// - A second crew (SeekSecond): when the crew assigned to a case stalls, the
+//   case may be offered to a second responder while the first keeps it. The
+//   search follows the rules above (eligibility, rank, offer_timeout; the
+//   responders already offered the case are skipped) but never escalates:
+//   with nobody eligible it waits, as an escalated case does, for a
+//   responder to turn up. In the priority order the searches come after
+//   every case that has no responder at all: a second crew never takes the
+//   responder such a case could have had. Once one accepts, both hold the case until an
+//   operator keeps one (KeepResponder); closing the case frees both.
 // - Operators may hold a case (Hold: the engine stops matching it), release
 //   it (Release: matched again) or assign it to a responder of their choice
 //   (AssignManually), overriding every rule above but "one case per
@@ -156,6 +165,9 @@ struct Decision {
   absl::Time expire_time;                   // kOffer
   EndReason end_reason = EndReason::kNone;  // kOfferEnded
   std::string reason;                       // kEscalate
+  // kOffer, kOfferEnded: the offer is for a second crew (SeekSecond); the
+  // case stays assigned to its first.
+  bool second = false;
 };
 
 // The result of a successful Accept() or AssignManually().
@@ -167,6 +179,8 @@ struct Assignment {
   // capability serving the case kind, for the ETA).
   double distance_meters = 0;
   absl::Duration eta;
+  // The responder came as the case's second crew (SeekSecond).
+  bool second = false;
 };
 
 // A responder as the engine sees it, for operators' views.
@@ -263,10 +277,34 @@ class Engine {
   virtual absl::Status Decline(const ResponderId& responder, const CaseId& case_id) = 0;
 
   // The case is closed (resolved or cancelled): the engine forgets it, and a
-  // responder holding its offer or assigned to it becomes free. Unknown ids are
+  // responder holding its offer or assigned to it (both crews, with a second)
+  // becomes free. Unknown ids are
   // ignored. Returns the responder that held the case's offer, if any (the
   // caller tells it the offer was withdrawn).
   virtual std::optional<ResponderId> CloseCase(const CaseId& id) = 0;
+
+  // --- Second crews ---
+
+  // The assigned case's crew stalled: look for a second responder (offered
+  // at the next Step(), or as soon as one is eligible). NOT_FOUND for an
+  // unknown case; FAILED_PRECONDITION if the case is not assigned, or
+  // already has a second crew or a search for one.
+  virtual absl::Status SeekSecond(const CaseId& id) = 0;
+
+  // For a restart: the assigned case's second crew, `responder` (registered
+  // if unknown, marked busy with the case). FAILED_PRECONDITION if the case
+  // is not assigned, already has a second crew or a search for one, or the
+  // responder holds another offer or case. NOT_FOUND for an unknown case.
+  virtual absl::Status AddSecondAssigned(const CaseId& id, const ResponderId& responder) = 0;
+
+  // An operator keeps `responder` on the case: with two crews, the other is
+  // freed and returned (and `responder` becomes the case's crew); with one,
+  // a search for a second ends (its pending offer ends: kOfferEnded,
+  // kWithdrawn, at the next Step()) and nullopt is returned. NOT_FOUND for an
+  // unknown case; FAILED_PRECONDITION if `responder` is not assigned to the
+  // case, or the case has one crew and no search.
+  virtual absl::StatusOr<std::optional<ResponderId>> KeepResponder(
+      const CaseId& id, const ResponderId& responder) = 0;
 
   // --- Operators ---
 

@@ -61,6 +61,14 @@ class EngineWrapper : public Engine {
   std::optional<ResponderId> CloseCase(const CaseId& id) override {
     return wrapped_->CloseCase(id);
   }
+  absl::Status SeekSecond(const CaseId& id) override { return wrapped_->SeekSecond(id); }
+  absl::Status AddSecondAssigned(const CaseId& id, const ResponderId& responder) override {
+    return wrapped_->AddSecondAssigned(id, responder);
+  }
+  absl::StatusOr<std::optional<ResponderId>> KeepResponder(const CaseId& id,
+                                                           const ResponderId& responder) override {
+    return wrapped_->KeepResponder(id, responder);
+  }
   absl::Status Hold(const CaseId& id) override { return wrapped_->Hold(id); }
   absl::Status Release(const CaseId& id) override { return wrapped_->Release(id); }
   absl::StatusOr<Assignment> AssignManually(const CaseId& case_id,
