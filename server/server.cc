@@ -151,7 +151,7 @@ class ServerImpl final : public Server {
     dispatcher_ = std::make_unique<Dispatcher>(
         std::move(dispatch_engine), dispatch_writer, store_.get(), &streams_, watchdog_.get(),
         clock_, options.positions, options.dispatch.max_position_age, metrics_.get(),
-        DispatchWatchOptions{options.stalls, options.fixes});
+        DispatchWatchOptions{options.stalls, options.fixes, options.second_crew});
     if (shared_) {
       // Dispatch starts when this replica takes the lease (StartShared).
       auto signal = CommitSignal::Listen(options.db_path);

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "cases/commit_follower.h"
 #include "dispatcher/fix_rule.h"
+#include "dispatcher/second_crew.h"
 #include "mayday/base/clock.h"
 #include "mayday/dispatch/engine.h"
 #include "mayday/dispatch/stall_watch.h"
@@ -85,6 +86,8 @@ struct ServerOptions {
   // desk), and when the member's phone is asked for a fresher fix.
   dispatch::StallOptions stalls;
   FixLimits fixes;
+  // Which stalled cases dispatch seeks a second crew for.
+  SecondCrewPolicy second_crew = SecondCrewPolicy::kMedical;
   // Per-principal budgets of the chatty calls (rpc/rate_limits.h); never
   // applied to raising, cancelling or answering an emergency.
   RateLimitOptions rate_limits;

@@ -55,7 +55,8 @@ void FillChange(const mayday::v1::CaseEvent& event, mayday_event* out) {
   const Change change = event.change_case();
   // A duress cancel is never sent to a member's token.
   out->change = (change >= Change::kRaised && change <= Change::kCancelRefused) ||
-                        change == Change::kStalled || change == Change::kFixRequested
+                        change == Change::kStalled || change == Change::kFixRequested ||
+                        change == Change::kCrewKept
                     ? static_cast<mayday_event_change>(change)
                     : MAYDAY_CHANGE_UNKNOWN;
   switch (change) {
@@ -90,6 +91,9 @@ void FillChange(const mayday::v1::CaseEvent& event, mayday_event* out) {
       break;
     case Change::kFixRequested:
       out->text = event.fix_requested().words().c_str();
+      break;
+    case Change::kCrewKept:
+      out->responder = event.crew_kept().responder().c_str();
       break;
     default:
       break;

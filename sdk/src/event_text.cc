@@ -81,6 +81,22 @@ std::string OfferEnded(const CaseEvent::OfferEnded& ended, EventReader reader) {
   }
 }
 
+std::string OfferEndedText(const CaseEvent::OfferEnded& ended, EventReader reader) {
+  std::string out = OfferEnded(ended, reader);
+  if (ended.second_crew()) absl::StrAppend(&out, " (a second crew)");
+  return out;
+}
+
+// A care agent kept one of two crews, or stopped looking for a second.
+std::string CrewKept(const CaseEvent::CrewKept& kept, EventReader reader) {
+  const std::string crew = Who(kept.responder(), reader);
+  if (kept.released().empty()) {
+    return absl::StrCat(crew, " stays on the case: no second crew is sought any more");
+  }
+  return absl::StrCat(crew, " stays on the case; ", Who(kept.released(), reader),
+                      " was sent away by ", Who(kept.operator_(), reader));
+}
+
 // Who assigned the case decides the verb: the crew accepted an offer (the
 // actor is the responder), or a care agent assigned it by hand (the actor is
 // the agent).
@@ -89,7 +105,9 @@ std::string Assigned(const CaseEvent& event, EventReader reader) {
   const std::string responder = Who(assigned.responder(), reader);
   const std::string figures = DistanceAndEta(assigned.distance_meters(), assigned.eta_seconds());
   std::string out;
-  if (IsOperator(event.actor())) {
+  if (assigned.second_crew()) {
+    out = absl::StrCat(responder, " comes too, as a second crew ", figures);
+  } else if (IsOperator(event.actor())) {
     out = absl::StrCat("assigned to ", responder, " by ", Who(event.actor(), reader), " ", figures);
   } else if (event.actor().empty() || event.actor() == assigned.responder()) {
     out = absl::StrCat(responder, " accepted ", figures);
@@ -216,10 +234,11 @@ std::string DescribeEvent(const CaseEvent& event, EventReader reader) {
       return Raised(event.raised());
     case CaseEvent::kOffered:
       return absl::StrCat(
-          "offered to ", Who(event.offered().responder(), reader), " ",
+          event.offered().second_crew() ? "a second crew is asked: offered to " : "offered to ",
+          Who(event.offered().responder(), reader), " ",
           DistanceAndEta(event.offered().distance_meters(), event.offered().eta_seconds()));
     case CaseEvent::kOfferEnded:
-      return OfferEnded(event.offer_ended(), reader);
+      return OfferEndedText(event.offer_ended(), reader);
     case CaseEvent::kAssigned:
       return Assigned(event, reader);
     case CaseEvent::kProgressed:
@@ -264,6 +283,8 @@ std::string DescribeEvent(const CaseEvent& event, EventReader reader) {
     case CaseEvent::kFixRequested:
       return absl::StrCat("a fresh location was asked for: ",
                           PrintableText(event.fix_requested().words()));
+    case CaseEvent::kCrewKept:
+      return CrewKept(event.crew_kept(), reader);
     case CaseEvent::CHANGE_NOT_SET:
       break;
   }

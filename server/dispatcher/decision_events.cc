@@ -25,6 +25,18 @@ absl::Status RequireState(const Case& c, CaseState state) {
       absl::StrCat(c.name(), " is ", StateName(c.state()), ", not ", StateName(state)));
 }
 
+// A second crew is offered only while the case's crew is on its way and
+// the search the stall started goes on.
+absl::Status RequireSecondCrewSought(const Case& c) {
+  if ((c.state() != mayday::v1::CASE_STATE_ASSIGNED &&
+       c.state() != mayday::v1::CASE_STATE_EN_ROUTE) ||
+      !c.stall().second_crew_sought() || !c.second_responder().empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(c.name(), " is ", StateName(c.state()),
+                                                      ": it no longer seeks a second crew"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 OwnedCaseChange DecisionEvent(const Decision& d) {
@@ -32,9 +44,15 @@ OwnedCaseChange DecisionEvent(const Decision& d) {
     case Decision::Type::kOffer:
       return [responder = ResponderName(d.responder_id), distance = d.distance_meters,
               eta = static_cast<int>(absl::ToInt64Seconds(d.eta)),
-              expire = ToProtoTime(d.expire_time)](const Case& current, Case&, CaseEvent& e) {
-        if (auto s = RequireState(current, mayday::v1::CASE_STATE_DISPATCHING); !s.ok()) return s;
+              expire = ToProtoTime(d.expire_time),
+              second = d.second](const Case& current, Case&, CaseEvent& e) {
+        if (auto s = second ? RequireSecondCrewSought(current)
+                            : RequireState(current, mayday::v1::CASE_STATE_DISPATCHING);
+            !s.ok()) {
+          return s;
+        }
         auto* offered = e.mutable_offered();
+        offered->set_second_crew(second);
         offered->set_responder(responder);
         offered->set_distance_meters(distance);
         offered->set_eta_seconds(eta);
@@ -42,11 +60,12 @@ OwnedCaseChange DecisionEvent(const Decision& d) {
         return absl::OkStatus();
       };
     case Decision::Type::kOfferEnded:
-      return [responder = ResponderName(d.responder_id), reason = ToProtoEndReason(d.end_reason)](
-                 const Case&, Case&, CaseEvent& e) {
+      return [responder = ResponderName(d.responder_id), reason = ToProtoEndReason(d.end_reason),
+              second = d.second](const Case&, Case&, CaseEvent& e) {
         auto* ended = e.mutable_offer_ended();
         ended->set_responder(responder);
         ended->set_reason(reason);
+        ended->set_second_crew(second);
         return absl::OkStatus();
       };
     case Decision::Type::kEscalate:
@@ -90,12 +109,13 @@ mayday::v1::CrewStall::Reason ToProtoStallReason(dispatch::StallReason reason) {
 
 }  // namespace
 
-OwnedCaseChange StalledEvent(const dispatch::Stall& stall, absl::Time now) {
+OwnedCaseChange StalledEvent(const dispatch::Stall& stall, absl::Time now, bool second_crew_sought) {
   mayday::v1::CrewStall mark;
   mark.set_responder(ResponderName(stall.responder_id));
   mark.set_reason(ToProtoStallReason(stall.reason));
   mark.set_words(stall.words);
   *mark.mutable_time() = ToProtoTime(now);
+  mark.set_second_crew_sought(second_crew_sought);
   return [mark = std::move(mark)](const Case& current, Case& next, CaseEvent& e) {
     if ((current.state() != mayday::v1::CASE_STATE_ASSIGNED &&
          current.state() != mayday::v1::CASE_STATE_EN_ROUTE) ||

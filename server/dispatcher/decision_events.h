@@ -17,15 +17,18 @@ inline constexpr char kDispatchActor[] = "dispatch";
 
 // The change that records `decision` (it holds a copy of what it needs: it
 // runs later, on the store's writer thread). An offer or an escalation of a
-// case that is no longer DISPATCHING is FAILED_PRECONDITION; escalating an
+// case that is no longer DISPATCHING (an offer for a second crew: of a case
+// no longer seeking one) is FAILED_PRECONDITION; escalating an
 // escalated case, or redispatching a dispatching one, is ALREADY_EXISTS
 // (nothing to record).
 OwnedCaseChange DecisionEvent(const dispatch::Decision& decision);
 
 // The change that records `stall`, noticed at `now`: a `stalled` event and
-// the case's stall mark. FAILED_PRECONDITION if the case is no longer
-// ASSIGNED or EN_ROUTE with that crew (it moved on meanwhile).
-OwnedCaseChange StalledEvent(const dispatch::Stall& stall, absl::Time now);
+// the case's stall mark (saying whether dispatch seeks a second crew).
+// FAILED_PRECONDITION if the case is no longer ASSIGNED or EN_ROUTE with
+// that crew (it moved on meanwhile).
+OwnedCaseChange StalledEvent(const dispatch::Stall& stall, absl::Time now,
+                             bool second_crew_sought);
 
 // The change that records `request` (FixRequestFor of the location
 // `about`), made at `now`: a `fix_requested` event and the case's

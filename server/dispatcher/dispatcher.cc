@@ -40,6 +40,7 @@ Dispatcher::Dispatcher(std::unique_ptr<dispatch::Engine> engine, CaseWriter* wri
       watchdog_(watchdog),
       metrics_(metrics),
       fix_limits_(watch.fixes),
+      second_crew_(watch.second_crew),
       stalls_(watch.stalls) {}
 
 Dispatcher::~Dispatcher() { Stop(); }
@@ -80,11 +81,12 @@ absl::Status Dispatcher::RestoreLocked() {
   for (LapsedOffer& lapsed : restored->lapsed) {
     writer_->AppendAsync(
         lapsed.case_id, kDispatchActor,
-        [responder = std::move(lapsed.responder)](const mayday::v1::Case&, mayday::v1::Case&,
-                                                  CaseEvent& e) {
+        [responder = std::move(lapsed.responder), second = lapsed.second_crew](
+            const mayday::v1::Case&, mayday::v1::Case&, CaseEvent& e) {
           auto* end = e.mutable_offer_ended();
           end->set_responder(responder);
           end->set_reason(CaseEvent::OfferEnded::REASON_EXPIRED);
+          end->set_second_crew(second);
           return absl::OkStatus();
         },
         [&](absl::StatusOr<CommittedChange> ended) {
@@ -158,9 +160,13 @@ void Dispatcher::CaseChanged(const CommittedChange& change) {
   const std::string id = CaseIdFromName(c.name());
   absl::MutexLock lock(&mu_);
   DrainInboxLocked();
-  // Whoever holds the case hears of the change.
-  std::string holder = offers_.Holder(id);
-  if (holder.empty()) holder = ResponderIdFromName(c.responder());
+  // Whoever holds the case hears of the change: the crew, a second crew,
+  // the holder of an offer (for the case, or for a second crew).
+  std::vector<std::string> holders;
+  for (const std::string& crew : {c.responder(), c.second_responder()}) {
+    if (!crew.empty()) holders.push_back(ResponderIdFromName(crew));
+  }
+  if (std::string offered = offers_.Holder(id); !offered.empty()) holders.push_back(offered);
   if (IsTerminal(c.state())) {
     watchdog_->Forget(id);
     if (auto offered = engine_->CloseCase(id); offered.has_value()) {
@@ -168,10 +174,17 @@ void Dispatcher::CaseChanged(const CommittedChange& change) {
       withdrawn.set_offer_withdrawn(c.name());
       streams_->Send(*offered, std::move(withdrawn));
       offers_.Forget(id);
-      holder.clear();
+      std::erase(holders, *offered);
     }
-    // The crew is free: its held reports no longer belong to the case's track.
-    if (!c.responder().empty()) coalescer_.SetCase(ResponderIdFromName(c.responder()), "");
+    // The crews are free: their held reports no longer belong to the case's track.
+    for (const std::string& crew : {c.responder(), c.second_responder()}) {
+      if (!crew.empty()) coalescer_.SetCase(ResponderIdFromName(crew), "");
+    }
+  } else if (c.state() == mayday::v1::CASE_STATE_ON_SCENE &&
+             change.event.has_progressed()) {
+    // Help is there: a second crew is no longer sought (one that accepted
+    // stays until an agent chooses).
+    EndSecondSearchLocked(id);
   } else if (change.event.has_location_updated()) {
     if (auto s = engine_->MoveCase(id, ToGeoPoint(c.location())); !s.ok()) {
       LogWarning("dispatch_error", "dispatch could not move %s: %s", c.name().c_str(),
@@ -181,14 +194,14 @@ void Dispatcher::CaseChanged(const CommittedChange& change) {
   // A rating comes after the case closed (the only change the rules allow
   // then): the crew's part ended with the closing event it was told of, and
   // the member's words are no longer its business.
-  if (change.event.has_rated()) holder.clear();
+  if (change.event.has_rated()) holders.clear();
   StallsHearLocked(change);
   if (IsTerminal(c.state()) || c.state() == mayday::v1::CASE_STATE_ON_SCENE) {
     pending_fixes_.erase(id);
   } else if (change.event.has_location_updated()) {
     FixArrivedLocked(id, c.location(), FromProtoTime(change.event.event_time()));
   }
-  if (!holder.empty()) {
+  for (const std::string& holder : holders) {
     mayday::v1::ResponderUpdate update;
     *update.mutable_case_event() = change.event;
     streams_->Send(holder, std::move(update));
@@ -332,6 +345,7 @@ absl::StatusOr<mayday::v1::Case> Dispatcher::Accept(const std::string& responder
 
 absl::StatusOr<mayday::v1::Case> Dispatcher::CommitAssignmentLocked(
     const dispatch::Assignment& assignment, const std::string& actor, const AuditEntry* audit) {
+  if (assignment.second) return CommitSecondCrewLocked(assignment, actor);
   const std::string& case_id = assignment.case_id;
   const std::string responder = ResponderName(assignment.responder_id);
   const std::optional<dispatch::ResponderView> view =

@@ -25,13 +25,15 @@
 //
 // Beyond matching (stalls_and_fixes.cc): a StallWatch follows each assigned
 // crew's reports and the dispatch thread records, at most once a second, a
-// `stalled` event for a crew not getting closer; a case raised or moved with
+// `stalled` event for a crew not getting closer, and (by policy) seeks a
+// second crew for the case (second_crew.cc); a case raised or moved with
 // a fix too uncertain or too old gets a `fix_requested` event, which the
 // member's SDK answers with a fresh fix (fix_rule.h).
 //
 // Files: dispatcher.cc (start, the dispatch thread, cases and crews),
 // rounds.cc (committing each round of decisions, then carrying them out),
-// dispatcher_desk.cc (care agents' actions); the pieces it uses:
+// dispatcher_desk.cc (care agents' actions), second_crew.cc; the pieces it
+// uses:
 // restore.h (the engine rebuilt from the store), offer_book.h (unanswered
 // offers), decision_events.h (a decision as a case event), mapping.h (engine
 // <-> API).
@@ -53,6 +55,7 @@
 #include "dispatcher/fix_rule.h"
 #include "dispatcher/offer_book.h"
 #include "dispatcher/restore.h"
+#include "dispatcher/second_crew.h"
 #include "mayday/dispatch/engine.h"
 #include "mayday/dispatch/stall_watch.h"
 #include "mayday/v1/resources.pb.h"
@@ -70,6 +73,8 @@ struct DispatchWatchOptions {
   dispatch::StallOptions stalls;
   // When the member's phone is asked for a fresher fix (fix_rule.h).
   FixLimits fixes;
+  // Which stalled cases dispatch seeks a second crew for.
+  SecondCrewPolicy second_crew = SecondCrewPolicy::kMedical;
 };
 
 // Thread-safe.
@@ -189,6 +194,12 @@ class Dispatcher final : public CaseObserver {
                                                   const std::string& case_id,
                                                   const std::string& responder_id,
                                                   const AuditEntry& audit);
+  // The agent keeps `responder_id` on a case with a second crew, or a search
+  // for one (KeepCrew, second_crew.cc): the other crew is released (a
+  // CrewKept event; both crews are told), or the search ends.
+  absl::StatusOr<mayday::v1::Case> KeepCrew(const std::string& agent, const std::string& case_id,
+                                            const std::string& responder_id,
+                                            const AuditEntry& audit);
 
  private:
   // Steps the engine until it has nothing more to decide, committing each
@@ -252,6 +263,22 @@ class Dispatcher final : public CaseObserver {
   // Watches the crews of the assigned cases the store holds (at Start).
   void WatchRestoredLocked(const std::vector<RestoredAssignment>& assigned)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // --- Second crews (second_crew.cc).
+  // Whether the stalled case `case_id` gets a second crew by policy; if so
+  // the engine starts seeking one (offered in the next round, after the
+  // stall's event).
+  bool SeekSecondCrewLocked(const std::string& case_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The case no longer needs a second crew (its crew got there, or the offer
+  // could not be recorded because of that): the search ends, a pending offer
+  // is withdrawn. A case with two crews keeps both.
+  void EndSecondSearchLocked(const std::string& case_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // CommitAssignmentLocked for a second crew's acceptance: the case keeps
+  // its crew and state and records the second (Case.second_responder). On
+  // failure the engine lets the second crew go and, if the case still
+  // seeks one, seeks again.
+  absl::StatusOr<mayday::v1::Case> CommitSecondCrewLocked(const dispatch::Assignment& assignment,
+                                                          const std::string& actor)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Makes the dispatch thread run now.
   void Poke();
@@ -287,6 +314,7 @@ class Dispatcher final : public CaseObserver {
   DispatchWatchdog* const watchdog_;
   Metrics* const metrics_;  // null: nothing counted
   const FixLimits fix_limits_;
+  const SecondCrewPolicy second_crew_;
   // Fed by ApplyPositionLocked (const: applying held reports is part of a read).
   mutable dispatch::StallWatch stalls_ ABSL_GUARDED_BY(mu_);
   absl::Time next_watch_check_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();

@@ -110,6 +110,7 @@ mayday::v1::Offer OfferOf(const mayday::v1::Case& c,
   offer.set_distance_meters(offered.distance_meters());
   offer.set_eta_seconds(offered.eta_seconds());
   *offer.mutable_expire_time() = offered.expire_time();
+  offer.set_second_crew(offered.second_crew());
   return offer;
 }
 

@@ -26,12 +26,26 @@ absl::StatusOr<RestoredCases> RestoreOpenCases(Store& store, dispatch::Engine& e
     const dispatch::GeoPoint where = ToGeoPoint(c.location());
     if (IsAssigned(c.state())) {
       auto s = engine.AddAssignedCase(id, kind, where, raised, ResponderIdFromName(c.responder()));
-      if (!s.ok()) return s;
-      if (c.state() == mayday::v1::CASE_STATE_ON_SCENE) continue;
-      absl::Time assigned_at = raised;
-      for (const CaseEvent& e : open_case.events) {
-        if (e.has_assigned()) assigned_at = FromProtoTime(e.event_time());
+      if (s.ok() && !c.second_responder().empty()) {
+        s = engine.AddSecondAssigned(id, ResponderIdFromName(c.second_responder()));
+      } else if (s.ok() && c.stall().second_crew_sought() &&
+                 c.state() != mayday::v1::CASE_STATE_ON_SCENE) {
+        s = engine.SeekSecond(id);
       }
+      if (!s.ok()) return s;
+      absl::Time assigned_at = raised;
+      std::string open_second_offer;
+      for (const CaseEvent& e : open_case.events) {
+        if (e.has_assigned() && !e.assigned().second_crew()) {
+          assigned_at = FromProtoTime(e.event_time());
+        }
+        if (e.has_offered() && e.offered().second_crew()) open_second_offer = e.offered().responder();
+        if (e.has_offer_ended() || e.has_assigned()) open_second_offer.clear();
+      }
+      if (!open_second_offer.empty()) {
+        restored.lapsed.push_back({id, std::move(open_second_offer), /*second_crew=*/true});
+      }
+      if (c.state() == mayday::v1::CASE_STATE_ON_SCENE) continue;
       restored.on_the_way.push_back({id, ResponderIdFromName(c.responder()), where,
                                      absl::Seconds(c.eta_seconds()), assigned_at});
       continue;
@@ -54,7 +68,7 @@ absl::StatusOr<RestoredCases> RestoreOpenCases(Store& store, dispatch::Engine& e
       }
       if (e.has_offer_ended() || e.has_assigned()) open_offer.clear();
     }
-    if (!open_offer.empty()) restored.lapsed.push_back({id, std::move(open_offer)});
+    if (!open_offer.empty()) restored.lapsed.push_back({id, std::move(open_offer), false});
     auto s = c.state() == mayday::v1::CASE_STATE_ESCALATED
                  ? engine.AddEscalatedCase(id, kind, where, raised, tried)
                  : engine.AddCase(id, kind, where, raised, tried);

@@ -20,6 +20,7 @@ namespace mayday::server {
 struct LapsedOffer {
   std::string case_id;
   std::string responder;  // "responders/{id}"
+  bool second_crew = false;  // an offer for a second crew
 };
 
 // A case whose crew is on its way (ASSIGNED or EN_ROUTE): dispatch watches
@@ -39,7 +40,9 @@ struct RestoredCases {
 };
 
 // Loads every open case of `store` into `engine`, which must know no case
-// yet: an assigned case keeps its responder; a waiting case keeps the
+// yet: an assigned case keeps its responder, its second crew, or its search
+// for one (afresh: crews that let such an offer lapse or declined it may be
+// asked again); a waiting case keeps the
 // responders it was already offered to (never asked again; an offer a care
 // agent withdrew does not count) and its state (an escalated case comes back
 // escalated); a case a care agent owns stays held. Returns the offers left

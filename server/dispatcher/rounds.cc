@@ -87,7 +87,15 @@ void Dispatcher::AfterCommitLocked(const Decision& d,
       if (!committed.ok()) {
         LogDropped(d, committed.status());
         const auto code = committed.status().code();
-        if (code == absl::StatusCode::kFailedPrecondition || code == absl::StatusCode::kNotFound) {
+        const bool moot =
+            code == absl::StatusCode::kFailedPrecondition || code == absl::StatusCode::kNotFound;
+        if (d.second && moot) {
+          // The case no longer seeks a second crew (its crew got there, an
+          // agent chose, it closed): the search ends, the case stays as it is.
+          EndSecondSearchLocked(d.case_id);
+        } else if (d.second) {
+          (void)engine_->Decline(d.responder_id, d.case_id);  // the search goes on
+        } else if (moot) {
           // The case closed meanwhile: the engine forgets it, the responder is free.
           engine_->CloseCase(d.case_id);
         } else {

@@ -59,13 +59,18 @@ void Dispatcher::CheckWatchesLocked() {
   const absl::Time now = clock_->Now();
   if (now < next_watch_check_) return;
   next_watch_check_ = now + kWatchCheckInterval;
+  bool seeking = false;
   for (const dispatch::Stall& stall : stalls_.Check(now)) {
     LogWarning("crew_stalled", "cases/%s: %s (%s)", stall.case_id.c_str(), stall.words.c_str(),
                dispatch::StallReasonName(stall.reason));
+    // By policy a second crew is sought: offered below, once the stall is
+    // queued, so recorded after it.
+    const bool second = SeekSecondCrewLocked(stall.case_id);
+    seeking = seeking || second;
     // Queued, not awaited: the stall is news for the desk, and nothing in
     // dispatch waits for it. A case that moved on meanwhile refuses it.
     writer_->AppendAsync(
-        stall.case_id, kDispatchActor, StalledEvent(stall, now),
+        stall.case_id, kDispatchActor, StalledEvent(stall, now, second),
         [case_id = stall.case_id](absl::StatusOr<CommittedChange> committed) {
           if (!committed.ok() && !absl::IsFailedPrecondition(committed.status())) {
             LogWarning("decision_not_committed", "the stall of cases/%s was not recorded: %s",
@@ -74,6 +79,8 @@ void Dispatcher::CheckWatchesLocked() {
         },
         std::nullopt);
   }
+  // The second crews' offers, queued after the stalls they follow.
+  if (seeking) RunLocked();
   if (pending_fixes_.empty()) return;
   {
     absl::MutexLock lock(&fixes_done_->mu);

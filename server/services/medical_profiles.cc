@@ -107,7 +107,9 @@ absl::StatusOr<MedicalProfile> ReadMedicalProfileForCrew(const ServiceContext& s
   if (!id.ok()) return id.status();
   const std::string name = crew.Name();
   absl::StatusOr<mayday::v1::Case> found = services.store->GetCase(*id);
-  if ((found.ok() && found->responder() != name) || absl::IsNotFound(found.status())) {
+  // Either crew of the case (a second crew treats the member too).
+  if ((found.ok() && found->responder() != name && found->second_responder() != name) ||
+      absl::IsNotFound(found.status())) {
     return absl::NotFoundError(absl::StrCat(case_name, " is not assigned to ", name));
   }
   if (!found.ok()) return found.status();

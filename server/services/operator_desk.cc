@@ -1,5 +1,5 @@
 // OperatorService: a care agent acting on dispatch (assign, take, release,
-// escalate), following a crew on a case and looking up one responder. See
+// escalate, keep one of two crews), following a crew on a case and looking up one responder. See
 // operator_service.h; the rules live in Dispatcher (dispatcher_desk.cc).
 #include <string>
 
@@ -96,6 +96,21 @@ grpc::ServerUnaryReactor* OperatorServiceImpl::EscalateCase(
                      }
                      audit.detail = absl::StrCat("reason: ", request->reason());
                      return services_.dispatcher->Escalate(agent, id, request->reason(), audit);
+                   });
+}
+
+grpc::ServerUnaryReactor* OperatorServiceImpl::KeepCrew(grpc::CallbackServerContext* context,
+                                                        const mayday::v1::KeepCrewRequest* request,
+                                                        mayday::v1::Case* response) {
+  return ActOnCase(services_, context, request, response, "case.keep_crew",
+                   &mayday::v1::OperatorService::Stub::KeepCrew,
+                   [=, this](const std::string& agent, const std::string& id,
+                             AuditEntry audit) -> absl::StatusOr<mayday::v1::Case> {
+                     auto responder =
+                         ParseSubjectName("responder", request->responder(), "responders");
+                     if (!responder.ok()) return responder.status();
+                     audit.detail = absl::StrCat("keeps ", request->responder());
+                     return services_.dispatcher->KeepCrew(agent, id, *responder, audit);
                    });
 }
 

@@ -30,6 +30,7 @@ class OperatorServiceImpl final : public RepairsText<mayday::v1::OperatorService
     Repair("TakeCase", &OperatorServiceImpl::TakeCase);
     Repair("ReleaseCase", &OperatorServiceImpl::ReleaseCase);
     Repair("EscalateCase", &OperatorServiceImpl::EscalateCase);
+    Repair("KeepCrew", &OperatorServiceImpl::KeepCrew);
     Repair("ListCaseTrack", &OperatorServiceImpl::ListCaseTrack);
     Repair("GetResponder", &OperatorServiceImpl::GetResponder);
     Repair("CreateToken", &OperatorServiceImpl::CreateToken);
@@ -91,6 +92,9 @@ class OperatorServiceImpl final : public RepairsText<mayday::v1::OperatorService
   grpc::ServerUnaryReactor* EscalateCase(grpc::CallbackServerContext* context,
                                          const mayday::v1::EscalateCaseRequest* request,
                                          mayday::v1::Case* response) override;
+  grpc::ServerUnaryReactor* KeepCrew(grpc::CallbackServerContext* context,
+                                     const mayday::v1::KeepCrewRequest* request,
+                                     mayday::v1::Case* response) override;
   grpc::ServerUnaryReactor* ListCaseTrack(grpc::CallbackServerContext* context,
                                           const mayday::v1::ListCaseTrackRequest* request,
                                           mayday::v1::ListCaseTrackResponse* response) override;

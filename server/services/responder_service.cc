@@ -110,6 +110,13 @@ grpc::ServerUnaryReactor* ResponderServiceImpl::UpdateProgress(
     auto committed = ChangeAssignedCase(
         *responder, request->case_(),
         [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
+          if (current.responder() != responder->Name()) {
+            return absl::FailedPreconditionError(absl::StrCat(
+                responder->Name(), " came to ", current.name(), " as a second crew: its crew ",
+                current.responder(),
+                " reports the progress until a care agent keeps one of you; post a message to "
+                "tell the desk where you are"));
+          }
           if (auto s = CheckProgress(current.state(), to); !s.ok()) return s;
           next.set_state(to);
           // On scene (or done): the crew got there, stalled or not.
@@ -167,7 +174,10 @@ absl::StatusOr<CommittedChange> ResponderServiceImpl::ChangeAssignedCase(
   auto committed = services_.log->Append(
       *id, name,
       [&](const mayday::v1::Case& current, mayday::v1::Case& next, mayday::v1::CaseEvent& e) {
-        if (current.responder() != name) return not_assigned();
+        // A second crew (Case.second_responder) may write on the case too.
+        if (current.responder() != name && current.second_responder() != name) {
+          return not_assigned();
+        }
         return change(current, next, e);
       });
   if (absl::IsNotFound(committed.status())) return not_assigned();

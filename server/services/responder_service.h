@@ -48,8 +48,8 @@ class ResponderServiceImpl final : public RepairsText<mayday::v1::ResponderServi
 
  private:
   // Applies `change` to the case named in `case_name` if it is assigned to
-  // `responder` (NOT_FOUND otherwise: a responder sees only its own case),
-  // then tells dispatch.
+  // `responder`, as its crew or its second crew (NOT_FOUND otherwise: a
+  // responder sees only its own case), then tells dispatch.
   absl::StatusOr<CommittedChange> ChangeAssignedCase(const Principal& responder,
                                                      const std::string& case_name,
                                                      CaseChange change);

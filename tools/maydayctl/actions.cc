@@ -1,5 +1,5 @@
 // maydayctl's commands that change a case: cases message, note, cancel,
-// resolve, take, release, escalate and assign. Each makes one
+// resolve, take, release, escalate, assign and keep. Each makes one
 // OperatorService call and prints what the server committed.
 #include <iostream>
 #include <memory>
@@ -115,6 +115,14 @@ absl::Status AssignCase(const CtlOptions& options, const std::string& case_name,
   request.set_name(case_name);
   request.set_responder(responder_name);
   return CallAndPrintCase(options, &v1::OperatorService::Stub::AssignCase, request);
+}
+
+absl::Status KeepCrew(const CtlOptions& options, const std::string& case_name,
+                      const std::string& responder_name) {
+  v1::KeepCrewRequest request;
+  request.set_name(case_name);
+  request.set_responder(responder_name);
+  return CallAndPrintCase(options, &v1::OperatorService::Stub::KeepCrew, request);
 }
 
 }  // namespace mayday::tools

@@ -1,5 +1,5 @@
 // maydayctl's `cases` group: list, show, watch, message, note, cancel,
-// resolve, take, release, escalate and assign: their flags, and the checks
+// resolve, take, release, escalate, assign and keep: their flags, and the checks
 // of what was typed before commands.h's functions are called. See
 // command_groups.h.
 #include <memory>
@@ -82,6 +82,7 @@ enum class CaseAction {
   kRelease,
   kEscalate,
   kAssign,
+  kKeep,
 };
 
 // Runs `action` on the case `flags.case_id` names ("ID" or "cases/ID"),
@@ -118,6 +119,11 @@ int RunOnCase(const CtlOptions& options, CaseAction action, const CaseFlags& fla
       auto responder = ResourceName("responders", flags.responder_id);
       if (!responder.ok()) return UsageError(responder.status().message());
       return Report(AssignCase(options, *name, *responder));
+    }
+    case CaseAction::kKeep: {
+      auto responder = ResourceName("responders", flags.responder_id);
+      if (!responder.ok()) return UsageError(responder.status().message());
+      return Report(KeepCrew(options, *name, *responder));
     }
   }
   return UsageError("no command; see --help");
@@ -207,6 +213,13 @@ std::vector<Command> AddCaseCommands(CLI::App& app) {
       on_case("assign", "manual dispatch: give a waiting case to a responder of your choice",
               CaseAction::kAssign);
   assign->add_option("RESPONDER", assign_flags->responder_id, "the responder: ID or responders/ID")
+      ->required();
+  auto [keep, keep_flags] =
+      on_case("keep",
+              "keep one crew on a case that has two (its first stalled and dispatch sent "
+              "another): the other is sent away; or, with one, stop looking for a second",
+              CaseAction::kKeep);
+  keep->add_option("RESPONDER", keep_flags->responder_id, "the crew that stays: ID or responders/ID")
       ->required();
   return commands;
 }

@@ -98,6 +98,9 @@ absl::Status EscalateCase(const CtlOptions& options, const std::string& case_nam
 // `responder_name` is "responders/{id}".
 absl::Status AssignCase(const CtlOptions& options, const std::string& case_name,
                         const std::string& responder_name);
+// `cases keep`: KeepCrew, `responder_name` ("responders/{id}") stays.
+absl::Status KeepCrew(const CtlOptions& options, const std::string& case_name,
+                      const std::string& responder_name);
 
 // `responders show`: one responder (GetResponder) and the cases assigned to
 // it (ListCases by responder). JSON: {"responder": ..., "cases": [...]}.

@@ -33,14 +33,35 @@ std::string Alarm(const v1::Case& c) {
   return "";
 }
 
-// The state column: the state, after the alarm if any, and "(fix asked)"
-// while dispatch waits for a fresher fix from the member's phone.
+// The state column: the state, after the alarm if any, "(fix asked)"
+// while dispatch waits for a fresher fix from the member's phone, and
+// "(2 crews)" or "(2nd crew sought)" after a stall.
 std::string StateColumn(const v1::Case& c) {
   const std::string alarm = Alarm(c);
   std::string out = alarm.empty() ? std::string(StateName(c.state()))
                                   : absl::StrCat("!", alarm, "! ", StateName(c.state()));
   if (c.fix_request().pending()) absl::StrAppend(&out, " (fix asked)");
+  if (!c.second_responder().empty()) {
+    absl::StrAppend(&out, " (2 crews)");
+  } else if (c.stall().second_crew_sought()) {
+    absl::StrAppend(&out, " (2nd crew sought)");
+  }
   return out;
+}
+
+// What the stall banner adds about a second crew: what dispatch did, and
+// the command that ends it.
+std::string SecondCrewAdvice(const v1::Case& c) {
+  if (!c.second_responder().empty()) {
+    return absl::StrCat("; a second crew, ", c.second_responder(),
+                        ", is coming too: keep one with `maydayctl cases keep ", c.name(),
+                        " RESPONDER`");
+  }
+  if (c.stall().second_crew_sought()) {
+    return absl::StrCat("; dispatch is looking for a second crew (`maydayctl cases keep ",
+                        c.name(), " ", c.responder(), "` stops it)");
+  }
+  return "";
 }
 
 }  // namespace
@@ -146,8 +167,8 @@ std::string FormatCaseDetails(const v1::Case& c, absl::Time now, absl::TimeZone 
                           " wrong cancel PINs: the member can no longer cancel; call them.\n");
   } else if (c.has_stall()) {
     banner = absl::StrCat("!CREW STALLED! ", PrintableText(c.stall().words()), ", noticed ",
-                          when(c.stall().time()),
-                          ". The crew stays assigned: call it, or the member.\n");
+                          when(c.stall().time()), ". The crew stays assigned: call it, or the member",
+                          SecondCrewAdvice(c), ".\n");
   }
   Table table({});
   table.AddRow({"name:", OrDash(c.name())});
@@ -165,6 +186,13 @@ std::string FormatCaseDetails(const v1::Case& c, absl::Time now, absl::TimeZone 
   table.AddRow({"responder:", OrDash(c.responder())});
   if (c.eta_seconds() > 0) {
     table.AddRow({"eta:", sdk::FormatEtaMinutes(c.eta_seconds())});
+  }
+  if (!c.second_responder().empty()) {
+    table.AddRow({"second crew:", absl::StrCat(c.second_responder(), ", ETA ",
+                                               sdk::FormatEtaMinutes(c.second_eta_seconds()),
+                                               " at acceptance")});
+  } else if (c.stall().second_crew_sought()) {
+    table.AddRow({"second crew:", "being sought"});
   }
   if (!c.operator_().empty()) {
     table.AddRow({"operator:", PrintableText(c.operator_())});

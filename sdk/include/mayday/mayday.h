@@ -158,9 +158,12 @@ typedef enum mayday_event_change {
   MAYDAY_CHANGE_CANCEL_REFUSED = 23, /* a wrong cancel PIN */
   MAYDAY_CHANGE_STALLED = 25,        /* the crew coming seems delayed; the
                                         care desk is told */
-  MAYDAY_CHANGE_FIX_REQUESTED = 26   /* dispatch asks for a fresher fix: the
+  MAYDAY_CHANGE_FIX_REQUESTED = 26,  /* dispatch asks for a fresher fix: the
                                         SDK sends one by itself when the app
                                         set a location source */
+  MAYDAY_CHANGE_CREW_KEPT = 27       /* the crew coming stalled and a second
+                                        one was sent or sought: the care desk
+                                        kept `responder` */
 } mayday_event_change;
 
 /* One event of a case, valid only during the callback. The fields after
@@ -177,7 +180,8 @@ typedef struct mayday_event {
   int64_t event_time_unix_ms;
   mayday_event_change change;
   const char* responder;  /* OFFERED, OFFER_ENDED, ASSIGNED, PROGRESSED,
-                             STALLED: "responders/{id}"; otherwise "" */
+                             STALLED, CREW_KEPT: "responders/{id}";
+                             otherwise "" */
   double distance_meters; /* OFFERED, ASSIGNED: from the responder to the
                              member, metres; otherwise 0 */
   int32_t eta_seconds;    /* OFFERED, ASSIGNED: estimated driving time;

@@ -473,6 +473,18 @@ std::vector<Row> Rows() {
       },
       OperatorCall(OK, OK)));
   rows.push_back(op(
+      "OperatorService.KeepCrew", true,
+      [ops](Scene& s, Principal p) {
+        v1::KeepCrewRequest r;
+        r.set_name(s.assigned_case());
+        r.set_responder(s.assigned().name());
+        v1::Case c;
+        return ops(s)->KeepCrew(s.Context(p, Service::kOperator).get(), r, &c);
+      },
+      // Let through, and refused for what it is: the case has one crew and
+      // seeks no second.
+      OperatorCall(FP, FP)));
+  rows.push_back(op(
       "OperatorService.ListCaseTrack", false,
       [ops](Scene& s, Principal p) {
         v1::ListCaseTrackRequest r;
