@@ -187,7 +187,18 @@ class WatchCrewReactor : public QueuedWriter<mayday::v1::CrewPosition>,
       EndLocked();
       return;
     }
-    if (event.has_assigned()) {
+    if (event.has_crew_kept() && Coming(state_) &&
+        ResponderIdFromName(event.crew_kept().responder()) != crew_) {
+      // The care desk kept the second crew: it is the one coming now (its
+      // speed at acceptance is not in this event: the usual one).
+      speed_ = fallback_speed_;
+      crew_ = ResponderIdFromName(event.crew_kept().responder());
+      updates_.Reset();
+      crew_changed = true;
+    } else if (event.has_assigned() && event.assigned().second_crew()) {
+      // A second crew: the stream follows the case's crew until the desk
+      // keeps one.
+    } else if (event.has_assigned()) {
       speed_ = SpeedOf(event.assigned()).value_or(fallback_speed_);
       crew_ = ResponderIdFromName(event.assigned().responder());
       updates_.Reset();

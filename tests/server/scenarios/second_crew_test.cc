@@ -5,6 +5,7 @@
 // again. A road case gets none by default; with `always` the search ends
 // once the first crew is on scene; a restart keeps the second crew.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -133,8 +134,22 @@ TEST_CASE("A stalled medical crew gets a second crew and the desk keeps one") {
   CHECK(offer->second_crew());
   CHECK(offer->distance_meters() == Approx(5'000).margin(50));
 
+  // The member's phone follows the case's crew, and goes on following it
+  // once a second crew accepts.
+  auto member_context = Call(server.Token("member", "alice"), absl::Seconds(30));
+  v1::WatchCrewRequest watch;
+  watch.set_name(opened.name());
+  auto alerts = server.Alerts();
+  auto crew_stream = alerts->WatchCrew(member_context.get(), watch);
+  v1::CrewPosition position;
+  REQUIRE(crew_stream->Read(&position));
+  CHECK(position.distance_meters() == Approx(3'000).margin(50));
+
   v1::Case accepted;
   REQUIRE(second.Accept(opened.name(), &accepted).ok());
+  REQUIRE(stops.Report({{North(2'500, v1::CASE_KIND_MEDICAL), lon}}).ok());
+  REQUIRE(crew_stream->Read(&position));
+  CHECK(position.distance_meters() == Approx(2'500).margin(50));
   CHECK(accepted.responder() == "responders/amb-stops");
   CHECK(accepted.second_responder() == "responders/amb-second");
   CHECK(accepted.state() == v1::CASE_STATE_ASSIGNED);
@@ -200,6 +215,17 @@ TEST_CASE("A stalled medical crew gets a second crew and the desk keeps one") {
               ->GetResponder(Call(server.Token("operator", "desk-1")).get(), get, &first_now)
               .ok());
   CHECK(first_now.status() == v1::Responder::STATUS_AVAILABLE);
+  // The member's phone now follows the crew kept.
+  REQUIRE(second.Report({{North(-4'000, v1::CASE_KIND_MEDICAL), lon}}).ok());
+  bool following = false;
+  for (int i = 0; i < 5 && !following && crew_stream->Read(&position); ++i) {
+    following = std::abs(position.distance_meters() - 4'000) < 50;
+  }
+  CHECK(following);
+  member_context->TryCancel();
+  while (crew_stream->Read(&position)) {
+  }
+  (void)crew_stream->Finish();
   // The crew kept moves the case along now; keeping again has nothing to choose.
   CHECK(second.Progress(opened.name(), v1::CASE_STATE_ON_SCENE).ok());
   CHECK(Keep(server, opened.name(), "responders/amb-second", &kept).error_code() ==
