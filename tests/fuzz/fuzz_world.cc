@@ -44,6 +44,7 @@ World& World::Get() {
 World::World() : server_(absl::Hours(1)), channel_(server_.Channel()) {
   operator_ = server_.Token("operator", "fz-agent");
   admin_ = server_.Token("admin", "fz-admin");
+  fleet_ = server_.Token("fleet", "fz");
   Build();
 }
 
@@ -65,6 +66,8 @@ std::string World::Token(Caller caller) const {
       return "";
     case Caller::kBadToken:
       return kBadToken;
+    case Caller::kFleet:
+      return fleet_;
   }
   return "";
 }
@@ -83,6 +86,8 @@ std::string World::Name(Caller caller) const {
       return "operators/fz-agent";
     case Caller::kAdmin:
       return "operators/fz-admin";
+    case Caller::kFleet:
+      return "fleets/fz";
     case Caller::kNoToken:
     case Caller::kBadToken:
       return "";

@@ -9,7 +9,8 @@
 //   @s  member A's case, assigned to responder 1
 //   @r  member A's case, resolved by a care agent
 //   @c  member A's case, cancelled by A
-//   @1 @2 @3  the responders' names (3 is on duty and free)
+//   @1 @2 @3  the responders' names (3 is on duty and free); all three are
+//             crews of the fleet "fz" (ids "fz-g<generation>-r<n>")
 //
 // Any string field of a request that starts with '@' has its first two
 // characters replaced by the name ("@s/x" becomes "cases/<id>/x"; an
@@ -43,6 +44,7 @@ enum class Caller {
   kAdmin,
   kNoToken,
   kBadToken,  // well-formed, but issued by nobody
+  kFleet,     // the fleet "fz", whose crews are every generation's responders
 };
 
 // A harness's table of the 8 callers byte 1 picks from (see fuzz_input.h).
@@ -89,7 +91,7 @@ class World {
   // Tokens, and member A's and B's subjects: new members each generation
   // (a member has one open case of each kind, and the old generation's
   // cases stay open).
-  std::string member_a_, member_b_, operator_, admin_;
+  std::string member_a_, member_b_, operator_, admin_, fleet_;
   std::string member_a_subject_, member_b_subject_;
   int generation_ = 0;
   std::unique_ptr<testing::Crew> crews_[3];

@@ -22,7 +22,7 @@ seed() {
   { printf "\\x$(printf %02x "$rpc")\\x$(printf %02x "$flags")"
     printf '%s' "$text" | protoc -I "$root/proto" --encode="mayday.v1.$type" \
       mayday/v1/alert_service.proto mayday/v1/responder_service.proto \
-      mayday/v1/operator_service.proto; } >"$dir/$name.bin"
+      mayday/v1/operator_service.proto mayday/v1/fleet_service.proto; } >"$dir/$name.bin"
 }
 
 # raw <harness> <name> <byte0> <byte1> <perl pack template> <values...>
@@ -114,6 +114,20 @@ seed $o revoke 18 0 RevokeTokenRequest 'name: "tokens/0123456789abcdef"'
 seed $o member-list 0 4 ListAllCasesRequest ''
 seed $o profile 19 2 GetMemberMedicalProfileRequest 'name: "members/fz-a/medicalProfile"'
 seed $o profile-bad-name 19 0 GetMemberMedicalProfileRequest 'name: "members/fz-a"'
+seed $o keep-crew 20 2 KeepCrewRequest 'name: "@s" responder: "@1"'
+
+# FleetService (fleet_rpc_fuzz): one RPC (byte 0 unused); callers 0-2 the fleet
+# "fz" (@1 @2 @3 are its crews), 3 responder, 4 operator, 5 member, 6 no
+# token, 7 bad; bits 3-4 of byte 1: the batch is written 1 + that many times.
+f=fleet_rpc_fuzz
+fleet_loc='location { latitude: 52.3676 longitude: 4.9041 horizontal_accuracy_meters: 8 }'
+seed $f one 0 0 ReportPositionsRequest "positions { responder: \"@1\" $fleet_loc }"
+seed $f three-twice 0 8 ReportPositionsRequest "positions { responder: \"@1\" $fleet_loc } positions { responder: \"@2\" $fleet_loc } positions { responder: \"@3\" $fleet_loc }"
+seed $f unknown-crew 0 1 ReportPositionsRequest "positions { responder: \"responders/fz-nobody\" $fleet_loc }"
+seed $f other-fleet 0 2 ReportPositionsRequest "positions { responder: \"responders/acme-1\" $fleet_loc }"
+seed $f fix-time 0 0 ReportPositionsRequest "positions { responder: \"@1\" location { latitude: 52.3 longitude: 4.9 fix_time { seconds: 1764583200 } } }"
+seed $f empty 0 0 ReportPositionsRequest ''
+seed $f as-responder 0 3 ReportPositionsRequest "positions { responder: \"@1\" $fleet_loc }"
 
 # The SDK's watch (sdk_watch_fuzz): byte 0 = the stream's end code
 # (0 OK, 14 UNAVAILABLE, 5 NOT_FOUND), byte 1 bits 3-6 = after_sequence.

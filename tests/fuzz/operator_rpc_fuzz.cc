@@ -72,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Stub* stub = v1::OperatorService::NewStub(world.channel()).release();
   const RpcCall call{"operator_rpc_fuzz", *input, kCallers[input->caller], &world};
   using mayday::fuzz::FuzzUnary;
-  switch (input->selector % 20) {
+  switch (input->selector % 21) {
     case 0:
       FuzzUnary<Stub, v1::ListAllCasesRequest, v1::ListCasesResponse>(
           call, "ListCases", *stub, &Stub::ListCases, kOperators, false,
@@ -237,6 +237,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           call, "GetMedicalProfile", *stub, &Stub::GetMedicalProfile, kOperators, false,
           [](const v1::GetMemberMedicalProfileRequest& request, const v1::MedicalProfile& result) {
             return result.name() == request.name() ? "" : "it returned another member's profile";
+          });
+      break;
+    case 20:
+      FuzzUnary<Stub, v1::KeepCrewRequest, v1::Case>(
+          call, "KeepCrew", *stub, &Stub::KeepCrew, kOperators, true,
+          [](const v1::KeepCrewRequest& request, const v1::Case& result) -> std::string {
+            if (result.responder() != request.responder()) return "it kept another crew";
+            if (!result.second_responder().empty()) return "it kept both crews";
+            return SameCase<v1::KeepCrewRequest>()(request, result);
           });
       break;
   }

@@ -11,7 +11,7 @@ bin="$1"
 seconds="${2:-60}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 work="$(cd "$bin/.." && pwd)"
-harnesses=(validation_fuzz alert_rpc_fuzz responder_rpc_fuzz operator_rpc_fuzz
+harnesses=(validation_fuzz alert_rpc_fuzz responder_rpc_fuzz operator_rpc_fuzz fleet_rpc_fuzz
            sdk_watch_fuzz sdk_outbox_fuzz)
 
 # The server's database and the outbox file: on tmpfs when there is one, so
