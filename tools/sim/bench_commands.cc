@@ -3,14 +3,17 @@
 #include "sim/bench_commands.h"
 
 #include <algorithm>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "maydayctl/json.h"
@@ -81,7 +84,25 @@ struct OfferFlags {
   double warmup_s = 2;
   double duration_s = 5;
   double report_every_s = 5;
+  std::string timeline;  // a file for each offer's time and latency, if set
 };
+
+// Writes "acknowledged_s,latency_ms" per offered alert, in the order the
+// alerts were acknowledged (seconds from the first): to see whether slow
+// offers come together (a pause of the server) or alone.
+absl::Status WriteOfferTimeline(const std::string& path,
+                                std::vector<std::pair<absl::Time, absl::Duration>> offers) {
+  std::sort(offers.begin(), offers.end());
+  std::ofstream out(path, std::ios::trunc);
+  out << "acknowledged_s,latency_ms\n";
+  for (const auto& [at, latency] : offers) {
+    out << absl::StrFormat("%.4f,%.3f\n", absl::ToDoubleSeconds(at - offers.front().first),
+                           absl::ToDoubleMilliseconds(latency));
+  }
+  out.close();
+  if (!out) return absl::UnavailableError("cannot write the offer timeline to " + path);
+  return absl::OkStatus();
+}
 
 int RunOffers(OfferFlags& flags) {
   if (auto s = PrepareCrowd(flags.crowd); !s.ok()) return Usage(s);
@@ -132,6 +153,7 @@ int RunOffers(OfferFlags& flags) {
   }
   collect();
   std::vector<int64_t> latencies;
+  std::vector<std::pair<absl::Time, absl::Duration>> timeline;
   int64_t not_offered = 0;
   {
     absl::MutexLock lock(&mu);
@@ -141,7 +163,13 @@ int RunOffers(OfferFlags& flags) {
         ++not_offered;
       } else {
         latencies.push_back(absl::ToInt64Nanoseconds(it->second - at));
+        timeline.emplace_back(at, it->second - at);
       }
+    }
+  }
+  if (!flags.timeline.empty() && !timeline.empty()) {
+    if (auto s = WriteOfferTimeline(flags.timeline, std::move(timeline)); !s.ok()) {
+      return Failure(s);
     }
   }
   std::sort(latencies.begin(), latencies.end());
@@ -310,6 +338,8 @@ void AddBenchCommands(CLI::App& app, int* exit_code) {
   offers->add_option("--report-every-s", offer_flags->report_every_s, "each crew's report period")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  offers->add_option("--timeline", offer_flags->timeline,
+                     "file to write each offer's time and latency to (CSV)");
   offers->callback([offer_flags, exit_code] { *exit_code = RunOffers(*offer_flags); });
 
   auto position_flags = std::make_shared<PositionFlags>();
