@@ -1,10 +1,11 @@
 // maydayctl's commands that change a case: cases message, note, cancel,
-// resolve, take, release, escalate, assign and keep. Each makes one
+// resolve, take, release, escalate, assign and keep, and export. Each makes one
 // OperatorService call and prints what the server committed.
 #include <iostream>
 #include <memory>
 
 #include "absl/time/clock.h"
+#include "mayday/exports/cap.h"
 #include "mayday/v1/operator_service.grpc.pb.h"
 #include "maydayctl/commands.h"
 #include "maydayctl/operator_call.h"
@@ -115,6 +116,21 @@ absl::Status AssignCase(const CtlOptions& options, const std::string& case_name,
   request.set_name(case_name);
   request.set_responder(responder_name);
   return CallAndPrintCase(options, &v1::OperatorService::Stub::AssignCase, request);
+}
+
+absl::Status ExportCaseCap(const CtlOptions& options, const std::string& case_name,
+                           const std::string& sender) {
+  auto stub = ConnectOperator(options);
+  if (!stub.ok()) return stub.status();
+  v1::GetCaseRequest get;
+  get.set_name(case_name);
+  v1::Case the_case;
+  absl::Status status = FromGrpc((*stub)->GetCase(NewCallContext(options).get(), get, &the_case));
+  if (!status.ok()) return status;
+  absl::StatusOr<std::string> cap = exports::CaseToCap(the_case, {.sender = sender});
+  if (!cap.ok()) return cap.status();
+  std::cout << *cap;
+  return absl::OkStatus();
 }
 
 absl::Status KeepCrew(const CtlOptions& options, const std::string& case_name,

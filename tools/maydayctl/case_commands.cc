@@ -1,5 +1,5 @@
 // maydayctl's `cases` group: list, show, watch, message, note, cancel,
-// resolve, take, release, escalate, assign and keep: their flags, and the checks
+// resolve, take, release, escalate, assign, keep and export: their flags, and the checks
 // of what was typed before commands.h's functions are called. See
 // command_groups.h.
 #include <memory>
@@ -33,6 +33,8 @@ struct CaseFlags {
   std::string reason;
   bool false_alarm = false;
   std::string responder_id;
+  std::string format = "cap";
+  std::string sender = "mayday";
 };
 
 bool IsBlank(absl::string_view text) { return absl::StripAsciiWhitespace(text).empty(); }
@@ -83,6 +85,7 @@ enum class CaseAction {
   kEscalate,
   kAssign,
   kKeep,
+  kExport,
 };
 
 // Runs `action` on the case `flags.case_id` names ("ID" or "cases/ID"),
@@ -120,6 +123,8 @@ int RunOnCase(const CtlOptions& options, CaseAction action, const CaseFlags& fla
       if (!responder.ok()) return UsageError(responder.status().message());
       return Report(AssignCase(options, *name, *responder));
     }
+    case CaseAction::kExport:
+      return Report(ExportCaseCap(options, *name, flags.sender));
     case CaseAction::kKeep: {
       auto responder = ResourceName("responders", flags.responder_id);
       if (!responder.ok()) return UsageError(responder.status().message());
@@ -221,6 +226,17 @@ std::vector<Command> AddCaseCommands(CLI::App& app) {
               CaseAction::kKeep);
   keep->add_option("RESPONDER", keep_flags->responder_id, "the crew that stays: ID or responders/ID")
       ->required();
+  auto [export_case, export_flags] =
+      on_case("export",
+              "print a case for other systems: an OASIS CAP 1.2 alert (XML) for the emergency "
+              "services (docs/integrations.md)",
+              CaseAction::kExport);
+  export_case->add_option("--format", export_flags->format, "the format")
+      ->check(CLI::IsMember({"cap"}))
+      ->capture_default_str();
+  export_case->add_option("--sender", export_flags->sender,
+                          "the CAP <sender>: your organisation's domain or address")
+      ->capture_default_str();
   return commands;
 }
 

@@ -98,6 +98,12 @@ absl::Status EscalateCase(const CtlOptions& options, const std::string& case_nam
 // `responder_name` is "responders/{id}".
 absl::Status AssignCase(const CtlOptions& options, const std::string& case_name,
                         const std::string& responder_name);
+// `cases export`: the case (GetCase) as an OASIS CAP 1.2 alert on stdout,
+// `sender` as its <sender> (mayday/exports/cap.h). INVALID_ARGUMENT for a
+// bad sender.
+absl::Status ExportCaseCap(const CtlOptions& options, const std::string& case_name,
+                           const std::string& sender);
+
 // `cases keep`: KeepCrew, `responder_name` ("responders/{id}") stays.
 absl::Status KeepCrew(const CtlOptions& options, const std::string& case_name,
                       const std::string& responder_name);

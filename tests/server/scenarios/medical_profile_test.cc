@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "crew.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "mayday/exports/cap.h"
 #include "test_server.h"
 
 namespace mayday::testing {
@@ -446,6 +447,47 @@ TEST_CASE("Without a medical key file the medical profile calls say why they can
             .error_code() == Code::FAILED_PRECONDITION);
   CHECK(ForDesk(server, server.Token("operator", "olga"), "members/alice/medicalProfile", &out)
             .error_code() == Code::FAILED_PRECONDITION);
+}
+
+}  // namespace
+}  // namespace mayday::testing
+
+namespace mayday::testing {
+namespace {
+
+TEST_CASE("A CAP export of a medical case never carries the member's profile") {
+  TestServer server;
+  const std::string alice = server.Token("member", "alice");
+  REQUIRE(Store(server, alice, Profile()).ok());
+  Crew crew(server, "amb-1");
+  REQUIRE(crew.GoOnDuty(v1::CAPABILITY_AMBULANCE, 52.3700, 4.8950).ok());
+  crew.Subscribe();
+  v1::Case opened;
+  REQUIRE(server.Alerts()
+              ->RaiseAlert(Call(alice).get(), Alert("medical-cap", v1::CASE_KIND_MEDICAL), &opened)
+              .ok());
+  REQUIRE(crew.NextOffer().has_value());
+  REQUIRE(crew.Accept(opened.name()).ok());
+  // The crew read the profile: it is on the case's audit trail, not in it.
+  v1::GetCaseMedicalProfileRequest read;
+  read.set_case_(opened.name());
+  v1::MedicalProfile seen;
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + crew.token());
+  REQUIRE(crew.stub().GetCaseMedicalProfile(&context, read, &seen).ok());
+
+  v1::GetCaseRequest get;
+  get.set_name(opened.name());
+  v1::Case stored;
+  REQUIRE(server.Operators()->GetCase(Call(server.Token("operator", "olga")).get(), get, &stored).ok());
+  const absl::StatusOr<std::string> cap = exports::CaseToCap(stored);
+  REQUIRE(cap.ok());
+  CHECK(cap->find("Medical emergency") != std::string::npos);
+  CHECK(cap->find("responders/amb-1") != std::string::npos);
+  for (const char* secret : {kAllergy, kCondition, kMedication, kContact, kPhone, kNote}) {
+    INFO(secret);
+    CHECK(cap->find(secret) == std::string::npos);
+  }
 }
 
 }  // namespace
