@@ -237,6 +237,14 @@ TEST_CASE("A day at the care desk, and the stats it adds up to") {
   REQUIRE(crew.exit_code == 0);
   CHECK(crew.text.find(a.name()) != std::string::npos);
   CHECK(crew.text.find(c.name()) != std::string::npos);
+  // The case handed on as a CAP 1.2 alert (docs/integrations.md).
+  Output cap = desk.Ctl({"cases", "export", "--sender", "care.example.org", c.name()});
+  REQUIRE(cap.exit_code == 0);
+  CHECK(cap.text.find("<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">") !=
+        std::string::npos);
+  CHECK(cap.text.find("<incidents>" + c.name() + "</incidents>") != std::string::npos);
+  CHECK(cap.text.find("<urgency>Past</urgency>") != std::string::npos);  // resolved
+  CHECK(desk.Ctl({"cases", "export", "--sender", "care desk", c.name()}).exit_code != 0);
   Output shown = desk.Ctl({"cases", "show", c.name()});
   REQUIRE(shown.exit_code == 0);
   CHECK(shown.text.find("taken by operators/desk-1") != std::string::npos);
