@@ -245,6 +245,12 @@ TEST_CASE("A day at the care desk, and the stats it adds up to") {
   CHECK(cap.text.find("<incidents>" + c.name() + "</incidents>") != std::string::npos);
   CHECK(cap.text.find("<urgency>Past</urgency>") != std::string::npos);  // resolved
   CHECK(desk.Ctl({"cases", "export", "--sender", "care desk", c.name()}).exit_code != 0);
+  Output eido =
+      desk.Ctl({"cases", "export", "--format", "eido", "--sender", "care.example.org", c.name()});
+  REQUIRE(eido.exit_code == 0);
+  CHECK(eido.text.find("\"incidentTypeCommonRegistryText\": \"VEHASST\"") != std::string::npos);
+  CHECK(eido.text.find("\"emergencyResourceTypeCommonRegistryText\": \"TowTruck\"") !=
+        std::string::npos);
   Output shown = desk.Ctl({"cases", "show", c.name()});
   REQUIRE(shown.exit_code == 0);
   CHECK(shown.text.find("taken by operators/desk-1") != std::string::npos);

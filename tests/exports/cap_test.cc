@@ -3,19 +3,16 @@
 // format (CAP 1.2 §3.2, the element tables), the conditional ones present
 // when their condition holds; and the whole document well-formed XML
 // (xmllint). Table-driven over road and medical cases at each stage.
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <regex>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "mayday/exports/cap.h"
+#include "well_formed.h"
 
 namespace mayday::exports {
 namespace {
@@ -120,21 +117,6 @@ void CheckCapRules(const std::string& xml) {
     CHECK(std::abs(std::stod(m[1])) <= 90);
     CHECK(std::abs(std::stod(m[2])) <= 180);
   }
-}
-
-// xmllint's verdict: true if `xml` is well-formed.
-bool WellFormed(const std::string& xml) {
-  char path[] = "/tmp/mayday-cap-XXXXXX";
-  const int fd = mkstemp(path);
-  REQUIRE(fd >= 0);
-  close(fd);
-  std::ofstream(path) << xml;
-  const std::string command = std::string("xmllint --noout ") + path + " 2>&1";
-  const int status = std::system(command.c_str());
-  std::remove(path);
-  INFO("xmllint is in libxml2-utils, which tools/dev installs");
-  REQUIRE(status != 127 * 256);
-  return status == 0;
 }
 
 v1::Case BaseCase(v1::CaseKind kind) {

@@ -3,9 +3,13 @@
 // OperatorService call and prints what the server committed.
 #include <iostream>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "mayday/exports/cap.h"
+#include "mayday/exports/eido.h"
 #include "mayday/v1/operator_service.grpc.pb.h"
 #include "maydayctl/commands.h"
 #include "maydayctl/operator_call.h"
@@ -130,6 +134,42 @@ absl::Status ExportCaseCap(const CtlOptions& options, const std::string& case_na
   absl::StatusOr<std::string> cap = exports::CaseToCap(the_case, {.sender = sender});
   if (!cap.ok()) return cap.status();
   std::cout << *cap;
+  return absl::OkStatus();
+}
+
+absl::Status ExportCaseEido(const CtlOptions& options, const std::string& case_name,
+                            const std::string& agency) {
+  auto stub = ConnectOperator(options);
+  if (!stub.ok()) return stub.status();
+  v1::GetCaseRequest get;
+  get.set_name(case_name);
+  v1::Case the_case;
+  absl::Status status = FromGrpc((*stub)->GetCase(NewCallContext(options).get(), get, &the_case));
+  if (!status.ok()) return status;
+  absl::StatusOr<v1::ListCaseEventsResponse> timeline =
+      ListAllCaseEvents(**stub, options, case_name);
+  if (!timeline.ok()) return timeline.status();
+  // A crew's capabilities give its resource type; one the server no longer
+  // knows (it has not gone on duty since a restart) is named in the notes only.
+  std::vector<exports::EidoCrew> crews;
+  for (const std::string& crew : {the_case.responder(), the_case.second_responder()}) {
+    if (crew.empty()) continue;
+    v1::GetResponderRequest ask;
+    ask.set_name(crew);
+    v1::Responder responder;
+    if ((*stub)->GetResponder(NewCallContext(options).get(), ask, &responder).ok()) {
+      exports::EidoCrew known{crew, {}};
+      for (int c : responder.capabilities()) {
+        known.capabilities.push_back(static_cast<v1::Capability>(c));
+      }
+      crews.push_back(std::move(known));
+    }
+  }
+  const std::vector<v1::CaseEvent> events(timeline->events().begin(), timeline->events().end());
+  absl::StatusOr<std::string> eido =
+      exports::CaseToEido(the_case, events, crews, {.agency = agency});
+  if (!eido.ok()) return eido.status();
+  std::cout << *eido << "\n";
   return absl::OkStatus();
 }
 

@@ -124,7 +124,8 @@ int RunOnCase(const CtlOptions& options, CaseAction action, const CaseFlags& fla
       return Report(AssignCase(options, *name, *responder));
     }
     case CaseAction::kExport:
-      return Report(ExportCaseCap(options, *name, flags.sender));
+      return Report(flags.format == "eido" ? ExportCaseEido(options, *name, flags.sender)
+                                           : ExportCaseCap(options, *name, flags.sender));
     case CaseAction::kKeep: {
       auto responder = ResourceName("responders", flags.responder_id);
       if (!responder.ok()) return UsageError(responder.status().message());
@@ -228,14 +229,14 @@ std::vector<Command> AddCaseCommands(CLI::App& app) {
       ->required();
   auto [export_case, export_flags] =
       on_case("export",
-              "print a case for other systems: an OASIS CAP 1.2 alert (XML) for the emergency "
-              "services (docs/integrations.md)",
+              "print a case for other systems: an OASIS CAP 1.2 alert (XML) or a NENA EIDO "
+              "(JSON) for the emergency services (docs/integrations.md)",
               CaseAction::kExport);
-  export_case->add_option("--format", export_flags->format, "the format")
-      ->check(CLI::IsMember({"cap"}))
+  export_case->add_option("--format", export_flags->format, "cap or eido")
+      ->check(CLI::IsMember({"cap", "eido"}))
       ->capture_default_str();
   export_case->add_option("--sender", export_flags->sender,
-                          "the CAP <sender>: your organisation's domain or address")
+                          "your organisation's domain (the CAP <sender>, the EIDO agency)")
       ->capture_default_str();
   return commands;
 }

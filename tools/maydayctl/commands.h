@@ -98,11 +98,17 @@ absl::Status EscalateCase(const CtlOptions& options, const std::string& case_nam
 // `responder_name` is "responders/{id}".
 absl::Status AssignCase(const CtlOptions& options, const std::string& case_name,
                         const std::string& responder_name);
-// `cases export`: the case (GetCase) as an OASIS CAP 1.2 alert on stdout,
+// `cases export --format cap`: the case (GetCase) as an OASIS CAP 1.2 alert
+// on stdout,
 // `sender` as its <sender> (mayday/exports/cap.h). INVALID_ARGUMENT for a
 // bad sender.
 absl::Status ExportCaseCap(const CtlOptions& options, const std::string& case_name,
                            const std::string& sender);
+// `cases export --format eido`: the case, its timeline (ListCaseEvents) and
+// its crews' capabilities (GetResponder) as a NENA EIDO JSON document,
+// `agency` its agency (mayday/exports/eido.h).
+absl::Status ExportCaseEido(const CtlOptions& options, const std::string& case_name,
+                            const std::string& agency);
 
 // `cases keep`: KeepCrew, `responder_name` ("responders/{id}") stays.
 absl::Status KeepCrew(const CtlOptions& options, const std::string& case_name,

@@ -15,6 +15,7 @@
 #include "crew.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "mayday/exports/cap.h"
+#include "mayday/exports/eido.h"
 #include "test_server.h"
 
 namespace mayday::testing {
@@ -455,7 +456,7 @@ TEST_CASE("Without a medical key file the medical profile calls say why they can
 namespace mayday::testing {
 namespace {
 
-TEST_CASE("A CAP export of a medical case never carries the member's profile") {
+TEST_CASE("CAP and EIDO exports of a medical case never carry the member's profile") {
   TestServer server;
   const std::string alice = server.Token("member", "alice");
   REQUIRE(Store(server, alice, Profile()).ok());
@@ -484,9 +485,22 @@ TEST_CASE("A CAP export of a medical case never carries the member's profile") {
   REQUIRE(cap.ok());
   CHECK(cap->find("Medical emergency") != std::string::npos);
   CHECK(cap->find("responders/amb-1") != std::string::npos);
+  // Nor the EIDO, with the whole timeline (the crew's read included).
+  v1::ListCaseEventsRequest list;
+  list.set_parent(opened.name());
+  v1::ListCaseEventsResponse events;
+  REQUIRE(server.Operators()
+              ->ListCaseEvents(Call(server.Token("operator", "olga")).get(), list, &events)
+              .ok());
+  const std::vector<v1::CaseEvent> timeline(events.events().begin(), events.events().end());
+  const absl::StatusOr<std::string> eido =
+      exports::CaseToEido(stored, timeline, {{"responders/amb-1", {v1::CAPABILITY_AMBULANCE}}});
+  REQUIRE(eido.ok());
+  CHECK(eido->find("GroundBLSAmbulance") != std::string::npos);
   for (const char* secret : {kAllergy, kCondition, kMedication, kContact, kPhone, kNote}) {
     INFO(secret);
     CHECK(cap->find(secret) == std::string::npos);
+    CHECK(eido->find(secret) == std::string::npos);
   }
 }
 
