@@ -1,6 +1,7 @@
 // EngineImpl: what happens to responders and cases between Step() calls
 // (duty, positions, connections, cases opened, moved, accepted, declined and
-// closed). Matching and time live in engine_impl_step.cc.
+// closed). Matching and time live in engine_impl_step.cc, second crews in
+// engine_impl_second.cc.
 #include "engine_impl.h"
 
 #include <algorithm>
@@ -9,12 +10,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "capability.h"
+#include "engine_words.h"
 #include "geo.h"
 
 namespace mayday::dispatch {
 namespace {
 
-std::string Quoted(const std::string& id) { return absl::StrCat("\"", id, "\""); }
 
 std::string Rfc3339(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
@@ -27,10 +28,6 @@ absl::Status ValidateTime(absl::Time t, const char* what) {
   return absl::OkStatus();
 }
 
-absl::Status ValidateId(const std::string& id, const char* what) {
-  if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(what, " id must not be empty"));
-  return absl::OkStatus();
-}
 
 // The error for a responder that answers an offer it does not hold.
 absl::Status NoOfferError(const ResponderId& responder, const CaseId& case_id,
@@ -101,56 +98,6 @@ void EngineImpl::EnterStage(const CaseId& id, const Case& c) {
     case Case::Stage::kHeld:
       break;
   }
-}
-
-void EngineImpl::SetSecondStage(const CaseId& id, Case& c, Case::Second::Stage stage) {
-  LeaveSecondStage(id, c);
-  c.second.stage = stage;
-  EnterSecondStage(id, c);
-}
-
-void EngineImpl::LeaveSecondStage(const CaseId& id, const Case& c) {
-  switch (c.second.stage) {
-    case Case::Second::Stage::kSought:
-      to_match_.erase(Key(id, c));
-      EscalatedGrid(c.kind).Erase(c.handle);
-      break;
-    case Case::Second::Stage::kOffered:
-      expiries_.erase({c.second.offer_expire_time, id});
-      break;
-    case Case::Second::Stage::kNone:
-    case Case::Second::Stage::kAssigned:
-      break;
-  }
-}
-
-void EngineImpl::EnterSecondStage(const CaseId& id, const Case& c) {
-  switch (c.second.stage) {
-    case Case::Second::Stage::kSought:
-      // Matched at the next Step(); while nobody is eligible, woken as an
-      // escalated case is, by a responder becoming available near it.
-      to_match_.insert(Key(id, c));
-      EscalatedGrid(c.kind).Upsert(c.handle, ToEcef(c.location));
-      break;
-    case Case::Second::Stage::kOffered:
-      expiries_.insert({c.second.offer_expire_time, id});
-      break;
-    case Case::Second::Stage::kNone:
-    case Case::Second::Stage::kAssigned:
-      break;
-  }
-}
-
-absl::StatusOr<EngineImpl::Case*> EngineImpl::AssignedCase(const CaseId& id) {
-  auto it = cases_.find(id);
-  if (it == cases_.end()) {
-    return absl::NotFoundError(absl::StrCat("case ", Quoted(id), " is not open"));
-  }
-  if (it->second.stage != Case::Stage::kAssigned) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("case ", Quoted(id), " is not assigned to a responder"));
-  }
-  return &it->second;
 }
 
 EngineImpl::Responder& EngineImpl::ResponderFor(const ResponderId& id) {
@@ -525,91 +472,6 @@ std::optional<ResponderId> EngineImpl::CloseCase(const CaseId& id) {
   free_case_handles_.push_back(c.handle);
   cases_.erase(it);
   return offer_holder;
-}
-
-absl::Status EngineImpl::SeekSecond(const CaseId& id) {
-  auto assigned = AssignedCase(id);
-  if (!assigned.ok()) return assigned.status();
-  Case& c = **assigned;
-  if (c.second.stage == Case::Second::Stage::kAssigned) {
-    return absl::FailedPreconditionError(absl::StrCat("case ", Quoted(id), " already has a second ",
-                                                      "responder, ", Quoted(c.second.responder)));
-  }
-  if (c.second.stage != Case::Second::Stage::kNone) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("case ", Quoted(id), " is already looking for a second responder"));
-  }
-  SetSecondStage(id, c, Case::Second::Stage::kSought);
-  return absl::OkStatus();
-}
-
-absl::Status EngineImpl::AddSecondAssigned(const CaseId& id, const ResponderId& responder) {
-  if (absl::Status s = ValidateId(responder, "responder"); !s.ok()) return s;
-  auto assigned = AssignedCase(id);
-  if (!assigned.ok()) return assigned.status();
-  Case& c = **assigned;
-  if (c.second.stage != Case::Second::Stage::kNone) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("case ", Quoted(id), " already has or seeks a second responder"));
-  }
-  if (auto it = responders_.find(responder); it != responders_.end()) {
-    const Responder& r = it->second;
-    const CaseId& held = r.offered_case.empty() ? r.assigned_case : r.offered_case;
-    if (!held.empty()) {
-      return absl::FailedPreconditionError(absl::StrCat("responder ", Quoted(responder),
-                                                        " already holds case ", Quoted(held),
-                                                        "; a responder holds one case at a time"));
-    }
-  }
-  Responder& r = ResponderFor(responder);
-  r.on_duty = true;
-  r.assigned_case = id;
-  Reindex(r);
-  c.second.responder = responder;
-  SetSecondStage(id, c, Case::Second::Stage::kAssigned);
-  c.offered.insert(responder);
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::optional<ResponderId>> EngineImpl::KeepResponder(
-    const CaseId& id, const ResponderId& responder) {
-  auto assigned = AssignedCase(id);
-  if (!assigned.ok()) return assigned.status();
-  Case& c = **assigned;
-  const bool is_second =
-      c.second.stage == Case::Second::Stage::kAssigned && c.second.responder == responder;
-  if (responder != c.responder && !is_second) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "responder ", Quoted(responder), " is not assigned to case ", Quoted(id), "; its crew is ",
-        Quoted(c.responder),
-        c.second.stage == Case::Second::Stage::kAssigned
-            ? absl::StrCat(" and its second crew ", Quoted(c.second.responder))
-            : ""));
-  }
-  const absl::Time now = clock_->Now();
-  switch (c.second.stage) {
-    case Case::Second::Stage::kNone:
-      return absl::FailedPreconditionError(
-          absl::StrCat("case ", Quoted(id), " has one crew, ", Quoted(c.responder),
-                       ", and is not looking for a second"));
-    case Case::Second::Stage::kOffered:
-      EndOffer(id, c, Decision::EndReason::kWithdrawn, now);  // sought again, then not at all
-      [[fallthrough]];
-    case Case::Second::Stage::kSought:
-      SetSecondStage(id, c, Case::Second::Stage::kNone);
-      return std::optional<ResponderId>();
-    case Case::Second::Stage::kAssigned:
-      break;
-  }
-  const ResponderId released = is_second ? c.responder : c.second.responder;
-  Responder& r = responders_.at(released);
-  r.assigned_case.clear();
-  r.idle_since = now;
-  Reindex(r);
-  c.responder = responder;
-  SetSecondStage(id, c, Case::Second::Stage::kNone);
-  c.second.responder.clear();
-  return std::optional<ResponderId>(released);
 }
 
 absl::Status EngineImpl::Hold(const CaseId& id) {

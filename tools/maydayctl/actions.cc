@@ -126,12 +126,9 @@ absl::Status ExportCaseCap(const CtlOptions& options, const std::string& case_na
                            const std::string& sender) {
   auto stub = ConnectOperator(options);
   if (!stub.ok()) return stub.status();
-  v1::GetCaseRequest get;
-  get.set_name(case_name);
-  v1::Case the_case;
-  absl::Status status = FromGrpc((*stub)->GetCase(NewCallContext(options).get(), get, &the_case));
-  if (!status.ok()) return status;
-  absl::StatusOr<std::string> cap = exports::CaseToCap(the_case, {.sender = sender});
+  absl::StatusOr<v1::Case> the_case = GetCase(**stub, options, case_name);
+  if (!the_case.ok()) return the_case.status();
+  absl::StatusOr<std::string> cap = exports::CaseToCap(*the_case, {.sender = sender});
   if (!cap.ok()) return cap.status();
   std::cout << *cap;
   return absl::OkStatus();
@@ -141,11 +138,9 @@ absl::Status ExportCaseEido(const CtlOptions& options, const std::string& case_n
                             const std::string& agency) {
   auto stub = ConnectOperator(options);
   if (!stub.ok()) return stub.status();
-  v1::GetCaseRequest get;
-  get.set_name(case_name);
-  v1::Case the_case;
-  absl::Status status = FromGrpc((*stub)->GetCase(NewCallContext(options).get(), get, &the_case));
-  if (!status.ok()) return status;
+  absl::StatusOr<v1::Case> found = GetCase(**stub, options, case_name);
+  if (!found.ok()) return found.status();
+  const v1::Case& the_case = *found;
   absl::StatusOr<v1::ListCaseEventsResponse> timeline =
       ListAllCaseEvents(**stub, options, case_name);
   if (!timeline.ok()) return timeline.status();

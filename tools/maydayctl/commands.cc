@@ -68,11 +68,9 @@ absl::Status ShowCase(const CtlOptions& options, const std::string& case_name) {
   auto stub = ConnectOperator(options);
   if (!stub.ok()) return stub.status();
 
-  v1::GetCaseRequest get;
-  get.set_name(case_name);
-  v1::Case the_case;
-  absl::Status status = FromGrpc((*stub)->GetCase(NewCallContext(options).get(), get, &the_case));
-  if (!status.ok()) return status;
+  absl::StatusOr<v1::Case> found = GetCase(**stub, options, case_name);
+  if (!found.ok()) return found.status();
+  const v1::Case& the_case = *found;
 
   absl::StatusOr<v1::ListCaseEventsResponse> timeline =
       ListAllCaseEvents(**stub, options, case_name);
@@ -81,7 +79,8 @@ absl::Status ShowCase(const CtlOptions& options, const std::string& case_name) {
   v1::ListCaseNotesRequest list_notes;
   list_notes.set_parent(case_name);
   v1::ListCaseNotesResponse notes;
-  status = FromGrpc((*stub)->ListCaseNotes(NewCallContext(options).get(), list_notes, &notes));
+  absl::Status status =
+      FromGrpc((*stub)->ListCaseNotes(NewCallContext(options).get(), list_notes, &notes));
   if (!status.ok()) return status;
 
   v1::ListCaseTrackRequest get_track;

@@ -31,6 +31,16 @@ std::unique_ptr<grpc::ClientContext> NewCallContext(const CtlOptions& options) {
   return context;
 }
 
+absl::StatusOr<v1::Case> GetCase(v1::OperatorService::Stub& stub, const CtlOptions& options,
+                                 const std::string& case_name) {
+  v1::GetCaseRequest get;
+  get.set_name(case_name);
+  v1::Case the_case;
+  absl::Status status = FromGrpc(stub.GetCase(NewCallContext(options).get(), get, &the_case));
+  if (!status.ok()) return status;
+  return the_case;
+}
+
 absl::StatusOr<v1::ListCaseEventsResponse> ListAllCaseEvents(v1::OperatorService::Stub& stub,
                                                              const CtlOptions& options,
                                                              const std::string& case_name) {

@@ -24,6 +24,10 @@ namespace mayday::tools {
 absl::StatusOr<std::unique_ptr<mayday::v1::OperatorService::Stub>> ConnectOperator(
     const CtlOptions& options);
 
+// The case `case_name` ("cases/{id}") as the desk reads it (GetCase).
+absl::StatusOr<mayday::v1::Case> GetCase(mayday::v1::OperatorService::Stub& stub,
+                                         const CtlOptions& options, const std::string& case_name);
+
 // Every event of `case_name` ("cases/{id}"), following all pages, in
 // sequence order. The first failed call's status otherwise.
 absl::StatusOr<mayday::v1::ListCaseEventsResponse> ListAllCaseEvents(

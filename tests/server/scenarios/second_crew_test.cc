@@ -73,10 +73,9 @@ std::optional<v1::CaseEvent> NextCaseEvent(Crew& crew) {
   return std::nullopt;
 }
 
-// A case raised by `member`, offered to and accepted by `first`, which then
-// stays silent for kSilent: returns the case.
-v1::Case StalledCase(TestServer& server, base::ManualClock& clock, Crew& first, v1::CaseKind kind,
-                     const std::string& member) {
+// A case raised by `member`, offered to and accepted by `first`.
+v1::Case AcceptedCase(TestServer& server, Crew& first, v1::CaseKind kind,
+                      const std::string& member) {
   v1::Case opened;
   REQUIRE(server.Alerts()
               ->RaiseAlert(Call(server.Token("member", member)).get(), Alert(member, kind), &opened)
@@ -85,6 +84,13 @@ v1::Case StalledCase(TestServer& server, base::ManualClock& clock, Crew& first, 
   REQUIRE(offer.has_value());
   CHECK_FALSE(offer->second_crew());
   REQUIRE(first.Accept(opened.name()).ok());
+  return opened;
+}
+
+// The same, then `first` stays silent for kSilent.
+v1::Case StalledCase(TestServer& server, base::ManualClock& clock, Crew& first, v1::CaseKind kind,
+                     const std::string& member) {
+  const v1::Case opened = AcceptedCase(server, first, kind, member);
   clock.Advance(kSilent);
   return opened;
 }
@@ -100,16 +106,7 @@ TEST_CASE("A stalled medical crew gets a second crew and the desk keeps one") {
   REQUIRE(stops.GoOnDuty(v1::CAPABILITY_AMBULANCE, North(3'000, v1::CASE_KIND_MEDICAL), lon).ok());
   stops.Subscribe();
   Crew second(server, "amb-second");
-  const v1::Case opened = [&] {
-    v1::Case opened;
-    REQUIRE(server.Alerts()
-                ->RaiseAlert(Call(server.Token("member", "alice")).get(),
-                             Alert("alice", v1::CASE_KIND_MEDICAL), &opened)
-                .ok());
-    REQUIRE(stops.NextOffer().has_value());
-    REQUIRE(stops.Accept(opened.name()).ok());
-    return opened;
-  }();
+  const v1::Case opened = AcceptedCase(server, stops, v1::CASE_KIND_MEDICAL, "alice");
   // amb-second comes on duty after the case was assigned, 5 km south, and
   // is offered nothing until the first crew stalls.
   clock.Advance(absl::Seconds(30));
@@ -308,17 +305,7 @@ TEST_CASE("A restarted server keeps a case's second crew, and an agent can end t
   Crew second(server, "amb-second");
   REQUIRE(stops.GoOnDuty(v1::CAPABILITY_AMBULANCE, North(3'000, v1::CASE_KIND_MEDICAL), lon).ok());
   stops.Subscribe();
-  const v1::Case c = [&] {
-    v1::Case opened;
-    REQUIRE(server.Alerts()
-                ->RaiseAlert(Call(server.Token("member", "dan")).get(),
-                             Alert("dan", v1::CASE_KIND_MEDICAL), &opened)
-                .ok());
-    REQUIRE(stops.NextOffer().has_value());
-    REQUIRE(stops.Accept(opened.name()).ok());
-    return opened;
-  }();
-  clock.Advance(kSilent);
+  const v1::Case c = StalledCase(server, clock, stops, v1::CASE_KIND_MEDICAL, "dan");
   // Nobody free: the search waits (no escalation: the case has its crew).
   const std::vector<v1::CaseEvent> stalled = DeskEvents(server, c.name(), 4);
   REQUIRE(stalled.size() == 4);
