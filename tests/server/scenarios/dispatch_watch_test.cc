@@ -26,24 +26,6 @@ namespace v1 = ::mayday::v1;
 // Metres north of the tests' alert point as a latitude.
 double North(double meters) { return SdkAlert(v1::CASE_KIND_ROAD).latitude + meters / 111'200.0; }
 
-// The events of `case_name` the desk sees (ListCaseEvents), once there are
-// `count` of them, or after 10 s (real time) with what there is.
-std::vector<v1::CaseEvent> DeskTimeline(TestServer& server, const std::string& case_name,
-                                        int64_t count) {
-  const std::string desk = server.Token("operator", "desk-1");
-  v1::ListCaseEventsRequest request;
-  request.set_parent(case_name);
-  request.set_page_size(1000);
-  v1::ListCaseEventsResponse events;
-  const absl::Time give_up = absl::Now() + absl::Seconds(10);
-  while (absl::Now() < give_up) {
-    REQUIRE(server.Operators()->ListCaseEvents(Call(desk).get(), request, &events).ok());
-    if (events.events_size() >= count) break;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return {events.events().begin(), events.events().end()};
-}
-
 const v1::CaseEvent* Find(const std::vector<v1::CaseEvent>& events,
                           v1::CaseEvent::ChangeCase change, int nth = 1) {
   for (const v1::CaseEvent& e : events) {

@@ -28,25 +28,6 @@ double North(double meters, v1::CaseKind kind) {
   return Alert("x", kind).location().latitude() + meters / 111'200.0;
 }
 
-// The case's events as the desk lists them, once there are `count` (or
-// after 10 s of real time, with what there is).
-std::vector<v1::CaseEvent> DeskEvents(TestServer& server, const std::string& case_name,
-                                      int64_t count) {
-  const std::string desk = server.Token("operator", "desk-1");
-  v1::ListCaseEventsRequest request;
-  request.set_parent(case_name);
-  request.set_page_size(1000);
-  v1::ListCaseEventsResponse events;
-  const absl::Time give_up = absl::Now() + absl::Seconds(10);
-  while (absl::Now() < give_up) {
-    events.Clear();
-    REQUIRE(server.Operators()->ListCaseEvents(Call(desk).get(), request, &events).ok());
-    if (events.events_size() >= count) break;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return {events.events().begin(), events.events().end()};
-}
-
 v1::Case DeskCase(TestServer& server, const std::string& case_name) {
   v1::GetCaseRequest get;
   get.set_name(case_name);
@@ -117,7 +98,7 @@ TEST_CASE("A stalled medical crew gets a second crew and the desk keeps one") {
 
   // Stalled, then offered to a second crew: the case stays ASSIGNED to
   // amb-stops.
-  const std::vector<v1::CaseEvent> events = DeskEvents(server, opened.name(), 5);
+  const std::vector<v1::CaseEvent> events = DeskTimeline(server, opened.name(), 5);
   REQUIRE(events.size() == 5);  // raised, offered, assigned, stalled, offered
   REQUIRE(events[3].has_stalled());
   CHECK(events[3].stalled().second_crew_sought());
@@ -245,7 +226,7 @@ TEST_CASE("A road case's stall gets no second crew by default") {
   stops.Subscribe();
   idle.Subscribe();
   const v1::Case c = StalledCase(server, clock, stops, v1::CASE_KIND_ROAD, "bob");
-  const std::vector<v1::CaseEvent> events = DeskEvents(server, c.name(), 4);
+  const std::vector<v1::CaseEvent> events = DeskTimeline(server, c.name(), 4);
   REQUIRE(events.size() == 4);
   REQUIRE(events[3].has_stalled());
   CHECK_FALSE(events[3].stalled().second_crew_sought());
@@ -282,7 +263,7 @@ TEST_CASE("With `always`, a road case's search ends when its crew gets there") {
     withdrawn = update->offer_withdrawn() == c.name();
   }
   CHECK(withdrawn);
-  const std::vector<v1::CaseEvent> events = DeskEvents(server, c.name(), 7);
+  const std::vector<v1::CaseEvent> events = DeskTimeline(server, c.name(), 7);
   REQUIRE(events.size() == 7);  // ... stalled, offered, progressed, offer ended
   REQUIRE(events[6].has_offer_ended());
   CHECK(events[6].offer_ended().second_crew());
@@ -307,7 +288,7 @@ TEST_CASE("A restarted server keeps a case's second crew, and an agent can end t
   stops.Subscribe();
   const v1::Case c = StalledCase(server, clock, stops, v1::CASE_KIND_MEDICAL, "dan");
   // Nobody free: the search waits (no escalation: the case has its crew).
-  const std::vector<v1::CaseEvent> stalled = DeskEvents(server, c.name(), 4);
+  const std::vector<v1::CaseEvent> stalled = DeskTimeline(server, c.name(), 4);
   REQUIRE(stalled.size() == 4);
   CHECK(stalled[3].stalled().second_crew_sought());
   CHECK(DeskCase(server, c.name()).state() == v1::CASE_STATE_ASSIGNED);

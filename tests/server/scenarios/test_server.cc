@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "auth/token.h"
 
 namespace mayday::testing {
@@ -136,6 +137,25 @@ std::vector<mayday::v1::CaseEvent> WatchTimeline(TestServer& server, const std::
   }
   context->TryCancel();
   return events;
+}
+
+std::vector<mayday::v1::CaseEvent> DeskTimeline(TestServer& server, const std::string& case_name,
+                                                int64_t count) {
+  const std::string desk = server.Token("operator", "desk-1");
+  mayday::v1::ListCaseEventsRequest request;
+  request.set_parent(case_name);
+  request.set_page_size(1000);
+  mayday::v1::ListCaseEventsResponse events;
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < give_up) {
+    events.Clear();
+    const grpc::Status status =
+        server.Operators()->ListCaseEvents(Call(desk).get(), request, &events);
+    if (!status.ok()) throw std::runtime_error("ListCaseEvents: " + status.error_message());
+    if (events.events_size() >= count) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return {events.events().begin(), events.events().end()};
 }
 
 }  // namespace mayday::testing

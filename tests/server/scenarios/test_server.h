@@ -98,6 +98,12 @@ std::vector<mayday::v1::CaseEvent> WatchTimeline(TestServer& server, const std::
                                                  const std::string& case_name, int64_t count,
                                                  absl::Duration timeout = absl::Seconds(10));
 
+// The events of `case_name` as the care desk lists them (ListCaseEvents, as
+// "operators/desk-1"), once there are `count` of them, or after 10 s of real
+// time with what there is: for events a member's WatchCase does not carry.
+std::vector<mayday::v1::CaseEvent> DeskTimeline(TestServer& server, const std::string& case_name,
+                                                int64_t count);
+
 // A valid RaiseAlert request near Amsterdam.
 mayday::v1::RaiseAlertRequest Alert(const std::string& request_id,
                                     mayday::v1::CaseKind kind = mayday::v1::CASE_KIND_ROAD);
