@@ -5,6 +5,7 @@
 // token nobody issued. Byte 0 is unused (one RPC).
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -45,23 +46,15 @@ std::string BatchFault(const v1::ReportPositionsRequest& batch) {
 
 void FuzzReportPositions(const RpcCall& call, Stub& stub) {
   v1::ReportPositionsRequest request;
-  if (!mayday::fuzz::ReadRequest(call, &request)) return;
-  auto context = mayday::testing::Call(call.world->Token(call.caller));
   v1::ReportPositionsResponse response;
-  auto writer = stub.ReportPositions(context.get(), &response);
-  const int writes = 1 + (call.input.number & 3);
-  for (int i = 0; i < writes && writer->Write(request); ++i) {
-  }
-  writer->WritesDone();
-  const grpc::Status status = writer->Finish();
-  mayday::fuzz::CheckStatus(call, "ReportPositions", mayday::fuzz::Bit(Caller::kFleet), status,
-                            request, /*stream=*/false);
-  if (!status.ok()) return;
-  call.world->MarkChanged();
+  const std::optional<int> writes =
+      mayday::fuzz::FuzzUpload(call, "ReportPositions", stub, &Stub::ReportPositions,
+                               mayday::fuzz::Bit(Caller::kFleet), request, response);
+  if (!writes.has_value()) return;
   if (std::string fault = BatchFault(request); !fault.empty()) {
     mayday::fuzz::Fail(call.harness, "ReportPositions accepted " + fault, &request);
   }
-  const int64_t sent = static_cast<int64_t>(writes) * request.positions_size();
+  const int64_t sent = static_cast<int64_t>(*writes) * request.positions_size();
   if (response.accepted_count() + response.skipped_count() != sent ||
       response.accepted_count() < 0 || response.skipped_count() < 0 ||
       response.clock_off_count() > response.accepted_count() || response.clock_off_count() < 0) {

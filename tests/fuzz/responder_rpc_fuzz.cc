@@ -6,6 +6,7 @@
 // times on one stream; Subscribe is ended after a short wait.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "fuzz_input.h"
@@ -36,23 +37,14 @@ std::string CheckAssigned(const RpcCall& call, const std::string& name, const v1
 
 void FuzzReportLocation(const RpcCall& call, Stub& stub) {
   v1::ReportLocationRequest request;
-  if (!mayday::fuzz::ReadRequest(call, &request)) return;
-  auto context = mayday::testing::Call(call.world->Token(call.caller));
   v1::ReportLocationResponse response;
-  auto writer = stub.ReportLocation(context.get(), &response);
-  const int writes = 1 + (call.input.number & 3);
-  for (int i = 0; i < writes && writer->Write(request); ++i) {
-  }
-  writer->WritesDone();
-  const grpc::Status status = writer->Finish();
-  mayday::fuzz::CheckStatus(call, "ReportLocation", kResponders, status, request,
-                            /*stream=*/false);
-  if (!status.ok()) return;
-  call.world->MarkChanged();
+  const std::optional<int> writes = mayday::fuzz::FuzzUpload(
+      call, "ReportLocation", stub, &Stub::ReportLocation, kResponders, request, response);
+  if (!writes.has_value()) return;
   if (!request.has_location() || !mayday::fuzz::IsValidLocation(request.location())) {
     mayday::fuzz::Fail(call.harness, "ReportLocation accepted a missing or bad location", &request);
   }
-  if (response.accepted_count() != writes) {
+  if (response.accepted_count() != *writes) {
     mayday::fuzz::Fail(call.harness, "ReportLocation miscounted what it accepted", &request);
   }
 }

@@ -12,6 +12,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -75,6 +77,30 @@ void FuzzUnary(const RpcCall& call, absl::string_view rpc, Stub& stub,
       Fail(call.harness, std::string(rpc) + " answered OK, but " + wrong, &request);
     }
   }
+}
+
+// Fuzzes one client-streaming RPC: reads `request`, writes it 1 + (bits 3-4
+// of byte 1) times on one stream opened by `method` as the input's caller,
+// closes it and checks the status as a unary call's. When OK, marks the world
+// changed and returns how many were written (for the oracle, with
+// `response`); nullopt otherwise.
+template <typename Stub, typename Request, typename Response>
+std::optional<int> FuzzUpload(const RpcCall& call, absl::string_view rpc, Stub& stub,
+                              std::unique_ptr<grpc::ClientWriter<Request>> (Stub::*method)(
+                                  grpc::ClientContext*, Response*),
+                              Callers allowed, Request& request, Response& response) {
+  if (!ReadRequest(call, &request)) return std::nullopt;
+  auto context = testing::Call(call.world->Token(call.caller));
+  auto writer = (stub.*method)(context.get(), &response);
+  const int writes = 1 + (call.input.number & 3);
+  for (int i = 0; i < writes && writer->Write(request); ++i) {
+  }
+  writer->WritesDone();
+  const grpc::Status status = writer->Finish();
+  CheckStatus(call, rpc, allowed, status, request, /*stream=*/false);
+  if (!status.ok()) return std::nullopt;
+  call.world->MarkChanged();
+  return writes;
 }
 
 // Independent readings of the API's field rules, for the oracles.
