@@ -325,24 +325,31 @@ absl::Status EngineImpl::AddAssignedCase(const CaseId& id, CaseKind kind, GeoPoi
   if (cases_.contains(id)) {
     return absl::AlreadyExistsError(absl::StrCat("case ", Quoted(id), " is already open"));
   }
-  if (auto it = responders_.find(responder); it != responders_.end()) {
-    const Responder& r = it->second;
-    const CaseId& held = r.offered_case.empty() ? r.assigned_case : r.offered_case;
-    if (!held.empty()) {
-      return absl::FailedPreconditionError(absl::StrCat("responder ", Quoted(responder),
-                                                        " already holds case ", Quoted(held),
-                                                        "; a responder holds one case at a time"));
-    }
-  }
+  if (absl::Status s = RequireFree(responder); !s.ok()) return s;
   if (absl::Status s = AddCase(id, kind, location, raised_time); !s.ok()) return s;
-  Responder& r = ResponderFor(responder);
-  r.on_duty = true;
-  r.assigned_case = id;
-  Reindex(r);
+  RestoreBusy(responder, id);
   Case& c = cases_.at(id);
   SetStage(id, c, Case::Stage::kAssigned);
   c.responder = responder;
   return absl::OkStatus();
+}
+
+absl::Status EngineImpl::RequireFree(const ResponderId& responder) const {
+  auto it = responders_.find(responder);
+  if (it == responders_.end()) return absl::OkStatus();
+  const Responder& r = it->second;
+  const CaseId& held = r.offered_case.empty() ? r.assigned_case : r.offered_case;
+  if (held.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat("responder ", Quoted(responder),
+                                                    " already holds case ", Quoted(held),
+                                                    "; a responder holds one case at a time"));
+}
+
+void EngineImpl::RestoreBusy(const ResponderId& responder, const CaseId& id) {
+  Responder& r = ResponderFor(responder);
+  r.on_duty = true;
+  r.assigned_case = id;
+  Reindex(r);
 }
 
 absl::Status EngineImpl::MoveCase(const CaseId& id, GeoPoint location) {

@@ -173,6 +173,12 @@ class EngineImpl final : public Engine {
   void ReofferIfClearlyNearer(const CaseId& id, Case& c);
   // Registers `id` if new (with a fresh handle) and returns it.
   Responder& ResponderFor(const ResponderId& id);
+  // For a restart (AddAssignedCase, AddSecondAssigned): FAILED_PRECONDITION
+  // if `responder` already holds an offer or a case.
+  absl::Status RequireFree(const ResponderId& responder) const;
+  // For a restart: `responder`, registered if new, on duty and busy with
+  // case `id`.
+  void RestoreBusy(const ResponderId& responder, const CaseId& id);
   // Moves case `id` to `stage`, updating to_match_, expiries_ and the
   // escalated grids. For kOffered, set offer_expire_time first; leaving
   // kOffered, clear it only after.

@@ -85,19 +85,8 @@ absl::Status EngineImpl::AddSecondAssigned(const CaseId& id, const ResponderId& 
     return absl::FailedPreconditionError(
         absl::StrCat("case ", Quoted(id), " already has or seeks a second responder"));
   }
-  if (auto it = responders_.find(responder); it != responders_.end()) {
-    const Responder& r = it->second;
-    const CaseId& held = r.offered_case.empty() ? r.assigned_case : r.offered_case;
-    if (!held.empty()) {
-      return absl::FailedPreconditionError(absl::StrCat("responder ", Quoted(responder),
-                                                        " already holds case ", Quoted(held),
-                                                        "; a responder holds one case at a time"));
-    }
-  }
-  Responder& r = ResponderFor(responder);
-  r.on_duty = true;
-  r.assigned_case = id;
-  Reindex(r);
+  if (absl::Status s = RequireFree(responder); !s.ok()) return s;
+  RestoreBusy(responder, id);
   c.second.responder = responder;
   SetSecondStage(id, c, Case::Second::Stage::kAssigned);
   c.offered.insert(responder);

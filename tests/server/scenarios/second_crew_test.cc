@@ -54,6 +54,19 @@ std::optional<v1::CaseEvent> NextCaseEvent(Crew& crew) {
   return std::nullopt;
 }
 
+// A maydayd on a manual clock that calls a crew silent for kSilent stalled,
+// seeking second crews by `policy`.
+struct StallServer {
+  explicit StallServer(server::SecondCrewPolicy policy = server::SecondCrewPolicy::kMedical)
+      : server([this, policy](server::ServerOptions& options) {
+          options.clock = &clock;
+          options.stalls.silent_after = kSilent;
+          options.second_crew = policy;
+        }) {}
+  base::ManualClock clock{absl::FromUnixSeconds(1'800'000'000)};
+  TestServer server;
+};
+
 // A case raised by `member`, offered to and accepted by `first`.
 v1::Case AcceptedCase(TestServer& server, Crew& first, v1::CaseKind kind,
                       const std::string& member) {
@@ -77,11 +90,9 @@ v1::Case StalledCase(TestServer& server, base::ManualClock& clock, Crew& first, 
 }
 
 TEST_CASE("A stalled medical crew gets a second crew and the desk keeps one") {
-  base::ManualClock clock(absl::FromUnixSeconds(1'800'000'000));
-  TestServer server([&](server::ServerOptions& options) {
-    options.clock = &clock;
-    options.stalls.silent_after = kSilent;
-  });
+  StallServer scene;
+  base::ManualClock& clock = scene.clock;
+  TestServer& server = scene.server;
   const double lon = Alert("x", v1::CASE_KIND_MEDICAL).location().longitude();
   Crew stops(server, "amb-stops");
   REQUIRE(stops.GoOnDuty(v1::CAPABILITY_AMBULANCE, North(3'000, v1::CASE_KIND_MEDICAL), lon).ok());
@@ -213,11 +224,9 @@ TEST_CASE("A stalled medical crew gets a second crew and the desk keeps one") {
 }
 
 TEST_CASE("A road case's stall gets no second crew by default") {
-  base::ManualClock clock(absl::FromUnixSeconds(1'800'000'000));
-  TestServer server([&](server::ServerOptions& options) {
-    options.clock = &clock;
-    options.stalls.silent_after = kSilent;
-  });
+  StallServer scene;
+  base::ManualClock& clock = scene.clock;
+  TestServer& server = scene.server;
   const double lon = Alert("x").location().longitude();
   Crew stops(server, "tow-stops");
   Crew idle(server, "tow-idle");
@@ -237,12 +246,9 @@ TEST_CASE("A road case's stall gets no second crew by default") {
 }
 
 TEST_CASE("With `always`, a road case's search ends when its crew gets there") {
-  base::ManualClock clock(absl::FromUnixSeconds(1'800'000'000));
-  TestServer server([&](server::ServerOptions& options) {
-    options.clock = &clock;
-    options.stalls.silent_after = kSilent;
-    options.second_crew = server::SecondCrewPolicy::kAlways;
-  });
+  StallServer scene(server::SecondCrewPolicy::kAlways);
+  base::ManualClock& clock = scene.clock;
+  TestServer& server = scene.server;
   const double lon = Alert("x").location().longitude();
   Crew stops(server, "tow-stops");
   Crew idle(server, "tow-idle");
@@ -276,11 +282,9 @@ TEST_CASE("With `always`, a road case's search ends when its crew gets there") {
 }
 
 TEST_CASE("A restarted server keeps a case's second crew, and an agent can end the search") {
-  base::ManualClock clock(absl::FromUnixSeconds(1'800'000'000));
-  TestServer server([&](server::ServerOptions& options) {
-    options.clock = &clock;
-    options.stalls.silent_after = kSilent;
-  });
+  StallServer scene;
+  base::ManualClock& clock = scene.clock;
+  TestServer& server = scene.server;
   const double lon = Alert("x", v1::CASE_KIND_MEDICAL).location().longitude();
   Crew stops(server, "amb-stops");
   Crew second(server, "amb-second");
