@@ -306,9 +306,11 @@ int main(int argc, char** argv) {
                  "seconds: a member's fix older than this when it arrives is asked again")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  app.add_option("--stall-second-crew", options.second_crew,
-                 "which cases get a second crew when theirs stalls: never, medical (the default) or always")
-      ->transform(CLI::CheckedTransformer(mayday::server::SecondCrewPolicyNames(), CLI::ignore_case))
+  app.add_option(
+         "--stall-second-crew", options.second_crew,
+         "which cases get a second crew when theirs stalls: never, medical (the default) or always")
+      ->transform(
+          CLI::CheckedTransformer(mayday::server::SecondCrewPolicyNames(), CLI::ignore_case))
       ->option_text("never|medical|always")
       ->default_str("medical");
 

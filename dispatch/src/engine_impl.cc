@@ -16,7 +16,6 @@
 namespace mayday::dispatch {
 namespace {
 
-
 std::string Rfc3339(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
 }
@@ -27,7 +26,6 @@ absl::Status ValidateTime(absl::Time t, const char* what) {
   }
   return absl::OkStatus();
 }
-
 
 // The error for a responder that answers an offer it does not hold.
 absl::Status NoOfferError(const ResponderId& responder, const CaseId& case_id,

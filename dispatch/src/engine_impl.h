@@ -123,7 +123,7 @@ class EngineImpl final : public Engine {
     struct Second {
       enum class Stage { kNone, kSought, kOffered, kAssigned };
       Stage stage = Stage::kNone;
-      ResponderId responder;                                  // kOffered, kAssigned
+      ResponderId responder;                                // kOffered, kAssigned
       absl::Time offer_expire_time = absl::InfinitePast();  // kOffered
     };
     Second second;

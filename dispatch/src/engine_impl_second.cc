@@ -93,27 +93,27 @@ absl::Status EngineImpl::AddSecondAssigned(const CaseId& id, const ResponderId& 
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<ResponderId>> EngineImpl::KeepResponder(
-    const CaseId& id, const ResponderId& responder) {
+absl::StatusOr<std::optional<ResponderId>> EngineImpl::KeepResponder(const CaseId& id,
+                                                                     const ResponderId& responder) {
   auto assigned = AssignedCase(id);
   if (!assigned.ok()) return assigned.status();
   Case& c = **assigned;
   const bool is_second =
       c.second.stage == Case::Second::Stage::kAssigned && c.second.responder == responder;
   if (responder != c.responder && !is_second) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "responder ", Quoted(responder), " is not assigned to case ", Quoted(id), "; its crew is ",
-        Quoted(c.responder),
-        c.second.stage == Case::Second::Stage::kAssigned
-            ? absl::StrCat(" and its second crew ", Quoted(c.second.responder))
-            : ""));
+    return absl::FailedPreconditionError(
+        absl::StrCat("responder ", Quoted(responder), " is not assigned to case ", Quoted(id),
+                     "; its crew is ", Quoted(c.responder),
+                     c.second.stage == Case::Second::Stage::kAssigned
+                         ? absl::StrCat(" and its second crew ", Quoted(c.second.responder))
+                         : ""));
   }
   const absl::Time now = clock_->Now();
   switch (c.second.stage) {
     case Case::Second::Stage::kNone:
-      return absl::FailedPreconditionError(
-          absl::StrCat("case ", Quoted(id), " has one crew, ", Quoted(c.responder),
-                       ", and is not looking for a second"));
+      return absl::FailedPreconditionError(absl::StrCat("case ", Quoted(id), " has one crew, ",
+                                                        Quoted(c.responder),
+                                                        ", and is not looking for a second"));
     case Case::Second::Stage::kOffered:
       EndOffer(id, c, Decision::EndReason::kWithdrawn, now);  // sought again, then not at all
       [[fallthrough]];

@@ -67,8 +67,8 @@ std::string Headline(const Case& c, const std::string& event) {
 
 // The description: the member, their note, the crews, the alarms.
 std::string Description(const Case& c) {
-  std::string out = absl::StrCat("Raised by ", c.member(), " through the Mayday app. State: ",
-                                 StateName(c.state()), ".");
+  std::string out = absl::StrCat("Raised by ", c.member(),
+                                 " through the Mayday app. State: ", StateName(c.state()), ".");
   if (!c.note().empty()) absl::StrAppend(&out, " The member wrote: \"", c.note(), "\".");
   if (!c.responder().empty()) {
     absl::StrAppend(&out, " Crew: ", c.responder());
@@ -116,8 +116,8 @@ absl::StatusOr<std::string> CaseToCap(const Case& c, const CapOptions& options) 
   const std::string event = medical ? "Medical emergency" : "Roadside emergency";
   const int64_t sequence = c.last_sequence() > 0 ? c.last_sequence() : 1;
   const std::string msg_type = c.state() == mayday::v1::CASE_STATE_CANCELLED ? "Cancel"
-                               : sequence == 1                              ? "Alert"
-                                                                            : "Update";
+                               : sequence == 1                               ? "Alert"
+                                                                             : "Update";
   const google::protobuf::Timestamp& sent = c.has_update_time() ? c.update_time() : c.create_time();
 
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -162,9 +162,9 @@ absl::StatusOr<std::string> CaseToCap(const Case& c, const CapOptions& options) 
   const double accuracy = c.location().horizontal_accuracy_meters();
   absl::StrAppend(&out, "    <area>\n");
   Element(out, 3, "areaDesc",
-          accuracy > 0 ? absl::StrFormat("Where the member's phone placed them, within %.0f m",
-                                         accuracy)
-                       : std::string("Where the member's phone placed them (accuracy unknown)"));
+          accuracy > 0
+              ? absl::StrFormat("Where the member's phone placed them, within %.0f m", accuracy)
+              : std::string("Where the member's phone placed them (accuracy unknown)"));
   // "lat,lon radius", WGS 84 degrees and kilometres.
   Element(out, 3, "circle",
           absl::StrFormat("%.6f,%.6f %.3f", c.location().latitude(), c.location().longitude(),

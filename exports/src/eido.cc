@@ -25,8 +25,8 @@ using mayday::v1::Case;
 using mayday::v1::CaseState;
 
 std::string Rfc3339(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromUnixSeconds(t.seconds()) +
-                                                      absl::Nanoseconds(t.nanos()),
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ",
+                          absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos()),
                           absl::UTCTimeZone());
 }
 
@@ -109,11 +109,11 @@ std::string Pidflo(const Case& c, const std::string& entity) {
   const std::string pos = absl::StrFormat("%.6f %.6f", at.latitude(), at.longitude());
   std::string shape;
   if (at.horizontal_accuracy_meters() > 0) {
-    shape = absl::StrCat(
-        "<gs:Circle srsName=\"urn:ogc:def:crs:EPSG::4326\"><gml:pos>", pos,
-        "</gml:pos><gs:radius uom=\"urn:ogc:def:uom:EPSG::9001\">",
-        absl::StrFormat("%.1f", at.horizontal_accuracy_meters()),
-        "</gs:radius></gs:Circle><con:confidence pdf=\"normal\">68</con:confidence>");
+    shape =
+        absl::StrCat("<gs:Circle srsName=\"urn:ogc:def:crs:EPSG::4326\"><gml:pos>", pos,
+                     "</gml:pos><gs:radius uom=\"urn:ogc:def:uom:EPSG::9001\">",
+                     absl::StrFormat("%.1f", at.horizontal_accuracy_meters()),
+                     "</gs:radius></gs:Circle><con:confidence pdf=\"normal\">68</con:confidence>");
   } else {
     shape = absl::StrCat("<gml:Point srsName=\"urn:ogc:def:crs:EPSG::4326\"><gml:pos>", pos,
                          "</gml:pos></gml:Point>");
@@ -183,7 +183,8 @@ void AppendJson(const Value& value, int depth, std::string& out) {
 
 }  // namespace
 
-absl::StatusOr<std::string> CaseToEido(const Case& c, absl::Span<const mayday::v1::CaseEvent> events,
+absl::StatusOr<std::string> CaseToEido(const Case& c,
+                                       absl::Span<const mayday::v1::CaseEvent> events,
                                        absl::Span<const EidoCrew> crews,
                                        const EidoOptions& options) {
   if (options.agency.empty() || options.agency.find_first_of(" \t\n:/\"<&") != std::string::npos) {

@@ -9,8 +9,8 @@
 namespace mayday::exports {
 
 std::string XmlText(absl::string_view text) {
-  // (Room for every byte to become U+FFFD.) CleanText leaves valid UTF-8 without C0 (but TAB, LF), DEL or C1
-  // controls; XML 1.0 also excludes the noncharacters U+FFFE and U+FFFF.
+  // (Room for every byte to become U+FFFD.) CleanText leaves valid UTF-8 without C0 (but TAB, LF),
+  // DEL or C1 controls; XML 1.0 also excludes the noncharacters U+FFFE and U+FFFF.
   const std::string clean = base::CleanText(text, text.size() * 3 + 3).text;
   return absl::StrReplaceAll(clean, {{"&", "&amp;"},
                                      {"<", "&lt;"},

@@ -31,8 +31,8 @@ absl::Status RequireSecondCrewSought(const Case& c) {
   if ((c.state() != mayday::v1::CASE_STATE_ASSIGNED &&
        c.state() != mayday::v1::CASE_STATE_EN_ROUTE) ||
       !c.stall().second_crew_sought() || !c.second_responder().empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(c.name(), " is ", StateName(c.state()),
-                                                      ": it no longer seeks a second crew"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(c.name(), " is ", StateName(c.state()), ": it no longer seeks a second crew"));
   }
   return absl::OkStatus();
 }
@@ -42,23 +42,23 @@ absl::Status RequireSecondCrewSought(const Case& c) {
 OwnedCaseChange DecisionEvent(const Decision& d) {
   switch (d.type) {
     case Decision::Type::kOffer:
-      return [responder = ResponderName(d.responder_id), distance = d.distance_meters,
-              eta = static_cast<int>(absl::ToInt64Seconds(d.eta)),
-              expire = ToProtoTime(d.expire_time),
-              second = d.second](const Case& current, Case&, CaseEvent& e) {
-        if (auto s = second ? RequireSecondCrewSought(current)
-                            : RequireState(current, mayday::v1::CASE_STATE_DISPATCHING);
-            !s.ok()) {
-          return s;
-        }
-        auto* offered = e.mutable_offered();
-        offered->set_second_crew(second);
-        offered->set_responder(responder);
-        offered->set_distance_meters(distance);
-        offered->set_eta_seconds(eta);
-        *offered->mutable_expire_time() = expire;
-        return absl::OkStatus();
-      };
+      return
+          [responder = ResponderName(d.responder_id), distance = d.distance_meters,
+           eta = static_cast<int>(absl::ToInt64Seconds(d.eta)), expire = ToProtoTime(d.expire_time),
+           second = d.second](const Case& current, Case&, CaseEvent& e) {
+            if (auto s = second ? RequireSecondCrewSought(current)
+                                : RequireState(current, mayday::v1::CASE_STATE_DISPATCHING);
+                !s.ok()) {
+              return s;
+            }
+            auto* offered = e.mutable_offered();
+            offered->set_second_crew(second);
+            offered->set_responder(responder);
+            offered->set_distance_meters(distance);
+            offered->set_eta_seconds(eta);
+            *offered->mutable_expire_time() = expire;
+            return absl::OkStatus();
+          };
     case Decision::Type::kOfferEnded:
       return [responder = ResponderName(d.responder_id), reason = ToProtoEndReason(d.end_reason),
               second = d.second](const Case&, Case&, CaseEvent& e) {
@@ -109,7 +109,8 @@ mayday::v1::CrewStall::Reason ToProtoStallReason(dispatch::StallReason reason) {
 
 }  // namespace
 
-OwnedCaseChange StalledEvent(const dispatch::Stall& stall, absl::Time now, bool second_crew_sought) {
+OwnedCaseChange StalledEvent(const dispatch::Stall& stall, absl::Time now,
+                             bool second_crew_sought) {
   mayday::v1::CrewStall mark;
   mark.set_responder(ResponderName(stall.responder_id));
   mark.set_reason(ToProtoStallReason(stall.reason));

@@ -27,8 +27,7 @@ OwnedCaseChange DecisionEvent(const dispatch::Decision& decision);
 // the case's stall mark (saying whether dispatch seeks a second crew).
 // FAILED_PRECONDITION if the case is no longer ASSIGNED or EN_ROUTE with
 // that crew (it moved on meanwhile).
-OwnedCaseChange StalledEvent(const dispatch::Stall& stall, absl::Time now,
-                             bool second_crew_sought);
+OwnedCaseChange StalledEvent(const dispatch::Stall& stall, absl::Time now, bool second_crew_sought);
 
 // The change that records `request` (FixRequestFor of the location
 // `about`), made at `now`: a `fix_requested` event and the case's

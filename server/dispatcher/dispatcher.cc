@@ -180,8 +180,7 @@ void Dispatcher::CaseChanged(const CommittedChange& change) {
     for (const std::string& crew : {c.responder(), c.second_responder()}) {
       if (!crew.empty()) coalescer_.SetCase(ResponderIdFromName(crew), "");
     }
-  } else if (c.state() == mayday::v1::CASE_STATE_ON_SCENE &&
-             change.event.has_progressed()) {
+  } else if (c.state() == mayday::v1::CASE_STATE_ON_SCENE && change.event.has_progressed()) {
     // Help is there: a second crew is no longer sought (one that accepted
     // stays until an agent chooses).
     EndSecondSearchLocked(id);

@@ -39,7 +39,8 @@ absl::StatusOr<RestoredCases> RestoreOpenCases(Store& store, dispatch::Engine& e
         if (e.has_assigned() && !e.assigned().second_crew()) {
           assigned_at = FromProtoTime(e.event_time());
         }
-        if (e.has_offered() && e.offered().second_crew()) open_second_offer = e.offered().responder();
+        if (e.has_offered() && e.offered().second_crew())
+          open_second_offer = e.offered().responder();
         if (e.has_offer_ended() || e.has_assigned()) open_second_offer.clear();
       }
       if (!open_second_offer.empty()) {

@@ -19,7 +19,7 @@ namespace mayday::server {
 // be recorded as lapsed (the crew may never have seen it).
 struct LapsedOffer {
   std::string case_id;
-  std::string responder;  // "responders/{id}"
+  std::string responder;     // "responders/{id}"
   bool second_crew = false;  // an offer for a second crew
 };
 

@@ -56,9 +56,9 @@ absl::Status KeepCrewChange(const std::string& agent, const std::string& kept, c
     next.clear_second_eta_seconds();
   } else if (current.stall().second_crew_sought()) {
     if (kept != current.responder()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(kept, " is not on ", current.name(), ": its crew is ", current.responder(),
-                       ", and no second crew has accepted yet"));
+      return absl::FailedPreconditionError(absl::StrCat(kept, " is not on ", current.name(),
+                                                        ": its crew is ", current.responder(),
+                                                        ", and no second crew has accepted yet"));
     }
     next.mutable_stall()->set_second_crew_sought(false);
   } else {
@@ -100,26 +100,27 @@ absl::StatusOr<Case> Dispatcher::CommitSecondCrewLocked(const dispatch::Assignme
   const std::string responder = ResponderName(assignment.responder_id);
   const std::optional<dispatch::ResponderView> view =
       engine_->GetResponder(assignment.responder_id);
-  auto committed = writer_->Append(case_id, actor, [&](const Case& current, Case& next,
-                                                       CaseEvent& e) {
-    if (!OnTheWay(current) || !current.stall().second_crew_sought() ||
-        !current.second_responder().empty()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          current.name(), " is ", StateName(current.state()), ": it no longer needs a second crew"));
-    }
-    const int eta = static_cast<int>(absl::ToInt64Seconds(assignment.eta));
-    next.set_second_responder(responder);
-    next.set_second_eta_seconds(eta);
-    auto* assigned = e.mutable_assigned();
-    assigned->set_responder(responder);
-    assigned->set_eta_seconds(eta);
-    assigned->set_distance_meters(assignment.distance_meters);
-    assigned->set_second_crew(true);
-    if (view.has_value() && view->position.has_value()) {
-      *assigned->mutable_responder_location() = ToLocation(*view);
-    }
-    return absl::OkStatus();
-  });
+  auto committed =
+      writer_->Append(case_id, actor, [&](const Case& current, Case& next, CaseEvent& e) {
+        if (!OnTheWay(current) || !current.stall().second_crew_sought() ||
+            !current.second_responder().empty()) {
+          return absl::FailedPreconditionError(absl::StrCat(current.name(), " is ",
+                                                            StateName(current.state()),
+                                                            ": it no longer needs a second crew"));
+        }
+        const int eta = static_cast<int>(absl::ToInt64Seconds(assignment.eta));
+        next.set_second_responder(responder);
+        next.set_second_eta_seconds(eta);
+        auto* assigned = e.mutable_assigned();
+        assigned->set_responder(responder);
+        assigned->set_eta_seconds(eta);
+        assigned->set_distance_meters(assignment.distance_meters);
+        assigned->set_second_crew(true);
+        if (view.has_value() && view->position.has_value()) {
+          *assigned->mutable_responder_location() = ToLocation(*view);
+        }
+        return absl::OkStatus();
+      });
   if (!committed.ok()) {
     // Let the second crew go; if storage failed and the case still wants
     // one, look again (the crew that accepted is not asked twice).

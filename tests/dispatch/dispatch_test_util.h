@@ -60,8 +60,7 @@ inline const char* EndReasonName(Decision::EndReason reason) {
 inline std::string Summary(const Decision& d) {
   switch (d.type) {
     case Decision::Type::kOffer:
-      return absl::StrCat("offer ", d.case_id, " -> ", d.responder_id,
-                          d.second ? " (second)" : "");
+      return absl::StrCat("offer ", d.case_id, " -> ", d.responder_id, d.second ? " (second)" : "");
     case Decision::Type::kOfferEnded:
       return absl::StrCat("ended ", d.case_id, " ", d.responder_id, " ",
                           EndReasonName(d.end_reason), d.second ? " (second)" : "");

@@ -52,7 +52,7 @@ struct ModelCase {
   absl::Time expire_time;
   std::set<ResponderId> tried;
   Second second = Second::kNone;
-  ResponderId second_responder;  // kOffered, kAssigned
+  ResponderId second_responder;   // kOffered, kAssigned
   absl::Time second_expire_time;  // kOffered
   // The open offer is the second crew's (only an assigned case has one).
   bool OffersSecond() const { return stage == Stage::kAssigned; }

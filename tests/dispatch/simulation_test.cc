@@ -80,8 +80,8 @@ TEST_CASE("Random simulation keeps every dispatch invariant", "[dispatch][simula
   INFO("seeds " << seeds << ", offers " << offers << ", escalations " << escalations << ", accepts "
                 << accepts << ", offers shaped by the surge rule " << surge_offers << ", holds "
                 << holds << ", manual assignments " << manual << ", second-crew offers "
-                << second_offers << ", second crews accepted " << second_accepts
-                << ", crews kept " << kept);
+                << second_offers << ", second crews accepted " << second_accepts << ", crews kept "
+                << kept);
   CHECK(offers > seeds * 20);
   CHECK(escalations > seeds * 5);
   CHECK(accepts > seeds * 5);

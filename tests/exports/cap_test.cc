@@ -3,6 +3,8 @@
 // format (CAP 1.2 §3.2, the element tables), the conditional ones present
 // when their condition holds; and the whole document well-formed XML
 // (xmllint). Table-driven over road and medical cases at each stage.
+#include "mayday/exports/cap.h"
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdio>
@@ -11,7 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "mayday/exports/cap.h"
 #include "well_formed.h"
 
 namespace mayday::exports {
@@ -47,7 +48,7 @@ size_t Position(const std::string& xml, const std::string& name) {
 void CheckCapRules(const std::string& xml) {
   // <alert> in the CAP 1.2 namespace, its required elements in order.
   CHECK(xml.find("<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">") != std::string::npos);
-  const std::vector<std::string> required = {"identifier", "sender", "sent",
+  const std::vector<std::string> required = {"identifier", "sender",  "sent",
                                              "status",     "msgType", "scope"};
   size_t last = 0;
   for (const std::string& name : required) {
@@ -92,9 +93,9 @@ void CheckCapRules(const std::string& xml) {
     CHECK(at > last);
     last = at;
   }
-  const std::set<std::string> categories = {"Geo",  "Met", "Safety",    "Security",
-                                            "Rescue", "Fire", "Health", "Env",
-                                            "Transport", "Infra", "CBRNE", "Other"};
+  const std::set<std::string> categories = {"Geo",       "Met",   "Safety", "Security",
+                                            "Rescue",    "Fire",  "Health", "Env",
+                                            "Transport", "Infra", "CBRNE",  "Other"};
   for (const std::string& category : All(info, "category")) CHECK(categories.contains(category));
   CHECK(std::set<std::string>{"Immediate", "Expected", "Future", "Past", "Unknown"}.contains(
       One(info, "urgency")));
@@ -146,8 +147,8 @@ TEST_CASE("A case exports as CAP 1.2 at every stage, road and medical", "[export
     const char* severity;
   };
   const std::vector<Row> rows = {
-      {"road, just raised", v1::CASE_KIND_ROAD, v1::CASE_STATE_DISPATCHING, 1, "Alert",
-       "Transport", "Immediate", "Moderate"},
+      {"road, just raised", v1::CASE_KIND_ROAD, v1::CASE_STATE_DISPATCHING, 1, "Alert", "Transport",
+       "Immediate", "Moderate"},
       {"road, escalated", v1::CASE_KIND_ROAD, v1::CASE_STATE_ESCALATED, 4, "Update", "Transport",
        "Immediate", "Moderate"},
       {"medical, crew on its way", v1::CASE_KIND_MEDICAL, v1::CASE_STATE_EN_ROUTE, 5, "Update",

@@ -4,6 +4,8 @@
 // from the standard's registry tables, RFC 3339 times, every "$ref" naming a
 // component of the document, and the location by value a well-formed
 // PIDF-LO circle with the fix's radius and 68 % confidence.
+#include "mayday/exports/eido.h"
+
 #include <catch2/catch.hpp>
 #include <map>
 #include <regex>
@@ -14,7 +16,6 @@
 #include "absl/strings/match.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
-#include "mayday/exports/eido.h"
 #include "well_formed.h"
 
 namespace mayday::exports {
@@ -44,8 +45,7 @@ const std::map<std::string, std::vector<std::string>> kRequired = {
 // Registry values (NENA-STA-021.1 §3 tables) for the elements that take them.
 const std::map<std::string, std::set<std::string>> kRegistries = {
     {"agencyRoleDescriptionRegistryText",
-     {"Assisting", "CallReceiving", "Dispatched", "Dispatching", "Informational",
-      "TransferredTo"}},
+     {"Assisting", "CallReceiving", "Dispatched", "Dispatching", "Informational", "TransferredTo"}},
     {"incidentStatusCommonRegistryText",
      {"Active", "Cancelled", "Closed", "FireUnderControl", "NewLocation", "ReOpened",
       "ResourcesAssigned", "ResourcesEnroute", "ResourcesOnscene", "StructureCleared"}},
@@ -215,8 +215,12 @@ TEST_CASE("A medical case exports as an EIDO the schema accepts", "[exports][eid
   // The timeline as notes, in the desk's words.
   const auto& notes = eido.fields().at("notesComponent").list_value();
   REQUIRE(notes.values_size() == 3);
-  CHECK(notes.values(0).struct_value().fields().at("notesActionComments").string_value().find(
-            "he <fell> & is \"breathing\"") != std::string::npos);
+  CHECK(notes.values(0)
+            .struct_value()
+            .fields()
+            .at("notesActionComments")
+            .string_value()
+            .find("he <fell> & is \"breathing\"") != std::string::npos);
   // The caller's location: a PIDF-LO circle of 35 m at 68 % confidence.
   const std::string pidflo =
       First(eido, "locationComponent").fields().at("locationByValue").string_value();
@@ -241,8 +245,11 @@ TEST_CASE("A road case exports as an EIDO, with the crews the registry can name"
   const std::vector<Row> rows = {
       {"waiting", v1::CASE_STATE_DISPATCHING, {}, "Active", 0},
       {"tow truck assigned", v1::CASE_STATE_ASSIGNED, {v1::CAPABILITY_TOW}, "ResourcesAssigned", 1},
-      {"mechanic on scene (no registry value)", v1::CASE_STATE_ON_SCENE,
-       {v1::CAPABILITY_MECHANIC}, "ResourcesOnscene", 0},
+      {"mechanic on scene (no registry value)",
+       v1::CASE_STATE_ON_SCENE,
+       {v1::CAPABILITY_MECHANIC},
+       "ResourcesOnscene",
+       0},
       {"resolved", v1::CASE_STATE_RESOLVED, {v1::CAPABILITY_TOW}, "Closed", 1},
       {"cancelled", v1::CASE_STATE_CANCELLED, {}, "Cancelled", 0},
   };
@@ -267,9 +274,10 @@ TEST_CASE("A road case exports as an EIDO, with the crews the registry can name"
     CHECK(incident.fields().at("incidentTypeCommonRegistryText").string_value() == "VEHASST");
     CHECK(Strings(incident.fields().at("incidentStatusCommonRegistryText")) ==
           std::vector<std::string>{row.status});
-    const int resources = eido.fields().contains("emergencyResourceComponent")
-                              ? eido.fields().at("emergencyResourceComponent").list_value().values_size()
-                              : 0;
+    const int resources =
+        eido.fields().contains("emergencyResourceComponent")
+            ? eido.fields().at("emergencyResourceComponent").list_value().values_size()
+            : 0;
     CHECK(resources == row.resources);
     // Accuracy unknown: a point.
     const std::string pidflo =

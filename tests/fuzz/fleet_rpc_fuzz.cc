@@ -22,8 +22,8 @@ using mayday::fuzz::RpcCall;
 using Stub = v1::FleetService::Stub;
 
 constexpr mayday::fuzz::CallerTable kCallers = {
-    Caller::kFleet,    Caller::kFleet,    Caller::kFleet,   Caller::kResponder1,
-    Caller::kOperator, Caller::kMemberA,  Caller::kNoToken, Caller::kBadToken};
+    Caller::kFleet,    Caller::kFleet,   Caller::kFleet,   Caller::kResponder1,
+    Caller::kOperator, Caller::kMemberA, Caller::kNoToken, Caller::kBadToken};
 
 // The API's rules for a batch taken whole, read from fleet_service.proto:
 // 1 to 1,000 positions, each of a crew "responders/fz-..." with a valid

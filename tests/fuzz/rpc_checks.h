@@ -85,10 +85,10 @@ void FuzzUnary(const RpcCall& call, absl::string_view rpc, Stub& stub,
 // changed and returns how many were written (for the oracle, with
 // `response`); nullopt otherwise.
 template <typename Stub, typename Request, typename Response>
-std::optional<int> FuzzUpload(const RpcCall& call, absl::string_view rpc, Stub& stub,
-                              std::unique_ptr<grpc::ClientWriter<Request>> (Stub::*method)(
-                                  grpc::ClientContext*, Response*),
-                              Callers allowed, Request& request, Response& response) {
+std::optional<int> FuzzUpload(
+    const RpcCall& call, absl::string_view rpc, Stub& stub,
+    std::unique_ptr<grpc::ClientWriter<Request>> (Stub::*method)(grpc::ClientContext*, Response*),
+    Callers allowed, Request& request, Response& response) {
   if (!ReadRequest(call, &request)) return std::nullopt;
   auto context = testing::Call(call.world->Token(call.caller));
   auto writer = (stub.*method)(context.get(), &response);

@@ -225,7 +225,8 @@ std::vector<Command> AddCaseCommands(CLI::App& app) {
               "keep one crew on a case that has two (its first stalled and dispatch sent "
               "another): the other is sent away; or, with one, stop looking for a second",
               CaseAction::kKeep);
-  keep->add_option("RESPONDER", keep_flags->responder_id, "the crew that stays: ID or responders/ID")
+  keep->add_option("RESPONDER", keep_flags->responder_id,
+                   "the crew that stays: ID or responders/ID")
       ->required();
   auto [export_case, export_flags] =
       on_case("export",
@@ -235,8 +236,9 @@ std::vector<Command> AddCaseCommands(CLI::App& app) {
   export_case->add_option("--format", export_flags->format, "cap or eido")
       ->check(CLI::IsMember({"cap", "eido"}))
       ->capture_default_str();
-  export_case->add_option("--sender", export_flags->sender,
-                          "your organisation's domain (the CAP <sender>, the EIDO agency)")
+  export_case
+      ->add_option("--sender", export_flags->sender,
+                   "your organisation's domain (the CAP <sender>, the EIDO agency)")
       ->capture_default_str();
   return commands;
 }

@@ -58,8 +58,8 @@ std::string SecondCrewAdvice(const v1::Case& c) {
                         " RESPONDER`");
   }
   if (c.stall().second_crew_sought()) {
-    return absl::StrCat("; dispatch is looking for a second crew (`maydayctl cases keep ",
-                        c.name(), " ", c.responder(), "` stops it)");
+    return absl::StrCat("; dispatch is looking for a second crew (`maydayctl cases keep ", c.name(),
+                        " ", c.responder(), "` stops it)");
   }
   return "";
 }
@@ -166,9 +166,9 @@ std::string FormatCaseDetails(const v1::Case& c, absl::Time now, absl::TimeZone 
     banner = absl::StrCat("!", Alarm(c), "! ", c.failed_cancel_attempts(),
                           " wrong cancel PINs: the member can no longer cancel; call them.\n");
   } else if (c.has_stall()) {
-    banner = absl::StrCat("!CREW STALLED! ", PrintableText(c.stall().words()), ", noticed ",
-                          when(c.stall().time()), ". The crew stays assigned: call it, or the member",
-                          SecondCrewAdvice(c), ".\n");
+    banner = absl::StrCat(
+        "!CREW STALLED! ", PrintableText(c.stall().words()), ", noticed ", when(c.stall().time()),
+        ". The crew stays assigned: call it, or the member", SecondCrewAdvice(c), ".\n");
   }
   Table table({});
   table.AddRow({"name:", OrDash(c.name())});
@@ -188,9 +188,9 @@ std::string FormatCaseDetails(const v1::Case& c, absl::Time now, absl::TimeZone 
     table.AddRow({"eta:", sdk::FormatEtaMinutes(c.eta_seconds())});
   }
   if (!c.second_responder().empty()) {
-    table.AddRow({"second crew:", absl::StrCat(c.second_responder(), ", ETA ",
-                                               sdk::FormatEtaMinutes(c.second_eta_seconds()),
-                                               " at acceptance")});
+    table.AddRow({"second crew:",
+                  absl::StrCat(c.second_responder(), ", ETA ",
+                               sdk::FormatEtaMinutes(c.second_eta_seconds()), " at acceptance")});
   } else if (c.stall().second_crew_sought()) {
     table.AddRow({"second crew:", "being sought"});
   }

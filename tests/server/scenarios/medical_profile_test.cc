@@ -480,7 +480,8 @@ TEST_CASE("CAP and EIDO exports of a medical case never carry the member's profi
   v1::GetCaseRequest get;
   get.set_name(opened.name());
   v1::Case stored;
-  REQUIRE(server.Operators()->GetCase(Call(server.Token("operator", "olga")).get(), get, &stored).ok());
+  REQUIRE(
+      server.Operators()->GetCase(Call(server.Token("operator", "olga")).get(), get, &stored).ok());
   const absl::StatusOr<std::string> cap = exports::CaseToCap(stored);
   REQUIRE(cap.ok());
   CHECK(cap->find("Medical emergency") != std::string::npos);

@@ -32,7 +32,8 @@ v1::Case DeskCase(TestServer& server, const std::string& case_name) {
   v1::GetCaseRequest get;
   get.set_name(case_name);
   v1::Case c;
-  REQUIRE(server.Operators()->GetCase(Call(server.Token("operator", "desk-1")).get(), get, &c).ok());
+  REQUIRE(
+      server.Operators()->GetCase(Call(server.Token("operator", "desk-1")).get(), get, &c).ok());
   return c;
 }
 
@@ -102,7 +103,8 @@ TEST_CASE("A stalled medical crew gets a second crew and the desk keeps one") {
   // amb-second comes on duty after the case was assigned, 5 km south, and
   // is offered nothing until the first crew stalls.
   clock.Advance(absl::Seconds(30));
-  REQUIRE(second.GoOnDuty(v1::CAPABILITY_AMBULANCE, North(-5'000, v1::CASE_KIND_MEDICAL), lon).ok());
+  REQUIRE(
+      second.GoOnDuty(v1::CAPABILITY_AMBULANCE, North(-5'000, v1::CASE_KIND_MEDICAL), lon).ok());
   second.Subscribe();
   CHECK_FALSE(second.NextOffer(absl::Milliseconds(300)).has_value());
   clock.Advance(kSilent - absl::Seconds(30));
@@ -173,8 +175,7 @@ TEST_CASE("A stalled medical crew gets a second crew and the desk keeps one") {
   v1::Responder duty;
   grpc::ClientContext off_context;
   off_context.AddMetadata("authorization", "Bearer " + second.token());
-  CHECK(second.stub().SetDuty(&off_context, off, &duty).error_code() ==
-        grpc::FAILED_PRECONDITION);
+  CHECK(second.stub().SetDuty(&off_context, off, &duty).error_code() == grpc::FAILED_PRECONDITION);
 
   // The desk: a crew not on the case is refused and nothing changes.
   v1::Case kept;
@@ -299,7 +300,8 @@ TEST_CASE("A restarted server keeps a case's second crew, and an agent can end t
 
   // A crew turns up and accepts; the server restarts; both crews still hold
   // the case, and the desk keeps the first.
-  REQUIRE(second.GoOnDuty(v1::CAPABILITY_AMBULANCE, North(-2'000, v1::CASE_KIND_MEDICAL), lon).ok());
+  REQUIRE(
+      second.GoOnDuty(v1::CAPABILITY_AMBULANCE, North(-2'000, v1::CASE_KIND_MEDICAL), lon).ok());
   second.Subscribe();
   REQUIRE(second.NextOffer().has_value());
   REQUIRE(second.Accept(c.name()).ok());
