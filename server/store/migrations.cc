@@ -304,6 +304,45 @@ DROP TABLE tokens;
 ALTER TABLE tokens_v13 RENAME TO tokens;
 )sql";
 
+// Version 14: webhooks (store/webhook_records.h). Endpoints, and one
+// delivery row per event and endpoint, queued from the commit chain, which
+// case_events_by_chain lets the deliverer read commit by commit (as the
+// replicas' follower does on PostgreSQL). Of each case, the first delivery
+// not made is found through webhook_deliveries_open; the due ones through
+// webhook_deliveries_due.
+constexpr char kMigration14[] = R"sql(
+CREATE INDEX case_events_by_chain ON case_events (chain_sequence);
+CREATE TABLE webhook_endpoints (
+  id TEXT NOT NULL PRIMARY KEY,
+  url TEXT NOT NULL,
+  events TEXT NOT NULL,
+  format TEXT NOT NULL CHECK (format IN ('json', 'cap', 'eido')),
+  secret BLOB NOT NULL,
+  creator TEXT NOT NULL,
+  create_time_us INTEGER NOT NULL,
+  scanned_commit INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE TABLE webhook_deliveries (
+  endpoint TEXT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+  case_id TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  state INTEGER NOT NULL CHECK (state IN (0, 1, 2)),
+  attempts INTEGER NOT NULL,
+  create_time_us INTEGER NOT NULL,
+  retry_from_us INTEGER NOT NULL,
+  next_attempt_us INTEGER NOT NULL,
+  last_attempt_us INTEGER,
+  last_result TEXT NOT NULL,
+  PRIMARY KEY (endpoint, case_id, sequence)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX webhook_deliveries_open ON webhook_deliveries (endpoint, case_id, sequence)
+  WHERE state <> 1;
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (endpoint, next_attempt_us)
+  WHERE state = 0;
+CREATE INDEX webhook_deliveries_done ON webhook_deliveries (endpoint, last_attempt_us)
+  WHERE state = 1;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "cases, case_events and tokens", kMigration1},
     {2, "case_notes", kMigration2},
@@ -321,6 +360,7 @@ constexpr Migration kMigrations[] = {
     {11, "safety_timers: members' safety timers", kMigration11},
     {12, "medical_profiles: members' medical profiles, sealed", kMigration12},
     {13, "fleet tokens: tokens.role may be 'fleet'", kMigration13},
+    {14, "webhooks: webhook_endpoints, webhook_deliveries; case_events_by_chain", kMigration14},
 };
 
 // The triggers that refuse changing or removing rows of the tables that

@@ -179,6 +179,40 @@ ALTER TABLE tokens ADD CONSTRAINT tokens_role_check
   CHECK (role IN ('member', 'responder', 'operator', 'admin', 'fleet'));
 )sql";
 
+// Version 8: webhooks, as the SQLite file's version 14 (case_events_by_chain
+// is version 2's here).
+constexpr char kMigration8[] = R"sql(
+CREATE TABLE webhook_endpoints (
+  id text NOT NULL PRIMARY KEY,
+  url text NOT NULL,
+  events text NOT NULL,
+  format text NOT NULL CHECK (format IN ('json', 'cap', 'eido')),
+  secret bytea NOT NULL,
+  creator text NOT NULL,
+  create_time_us bigint NOT NULL,
+  scanned_commit bigint NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+  endpoint text NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+  case_id text NOT NULL,
+  sequence bigint NOT NULL,
+  state bigint NOT NULL CHECK (state IN (0, 1, 2)),
+  attempts bigint NOT NULL,
+  create_time_us bigint NOT NULL,
+  retry_from_us bigint NOT NULL,
+  next_attempt_us bigint NOT NULL,
+  last_attempt_us bigint,
+  last_result text NOT NULL,
+  PRIMARY KEY (endpoint, case_id, sequence)
+);
+CREATE INDEX webhook_deliveries_open ON webhook_deliveries (endpoint, case_id, sequence)
+  WHERE state <> 1;
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (endpoint, next_attempt_us)
+  WHERE state = 0;
+CREATE INDEX webhook_deliveries_done ON webhook_deliveries (endpoint, last_attempt_us)
+  WHERE state = 1;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "the store's tables as of the SQLite file's version 9", kMigration1},
     {2, "replicas: case_events_by_chain, dispatch_leases", kMigration2},
@@ -187,6 +221,7 @@ constexpr Migration kMigrations[] = {
     {5, "safety_timers: members' safety timers", kMigration5},
     {6, "medical_profiles: members' medical profiles, sealed", kMigration6},
     {7, "fleet tokens: tokens.role may be 'fleet'", kMigration7},
+    {8, "webhooks: webhook_endpoints, webhook_deliveries", kMigration8},
 };
 
 constexpr char kCreateMigrationsTable[] = R"sql(

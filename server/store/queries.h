@@ -100,6 +100,25 @@ absl::StatusOr<bool> RemoveProfile(Database& db, absl::string_view member);
 absl::StatusOr<std::optional<MemberPins>> SelectPins(Database& db, absl::string_view member);
 absl::Status UpsertPins(Database& db, const MemberPins& pins);
 
+// Webhooks (webhooks.cc; webhook_records.h). InsertWebhook starts the
+// endpoint at the commit chain's head; QueueWebhookDeliveries moves its
+// mark up to `scanned` and queues `deliveries` (case_id, sequence,
+// create_time), unless the mark is there already; UpdateDeliveries records
+// attempts on pending rows; ResumeDeadDeliveries makes dead ones pending.
+absl::Status InsertWebhook(Database& db, const WebhookEndpoint& endpoint);
+absl::Status RemoveWebhook(Database& db, absl::string_view id);
+absl::StatusOr<std::vector<WebhookEndpoint>> SelectWebhooks(Database& db, bool counts);
+absl::Status QueueWebhookDeliveries(Database& db, absl::string_view endpoint, int64_t scanned,
+                                    const std::vector<WebhookDelivery>& deliveries);
+absl::Status UpdateDeliveries(Database& db, const std::vector<DeliveryAttempt>& attempts);
+absl::StatusOr<int64_t> ResumeDeadDeliveries(Database& db, absl::string_view endpoint,
+                                             absl::string_view case_id, absl::Time now);
+absl::StatusOr<int64_t> DeleteDeliveredBefore(Database& db, absl::Time before);
+absl::StatusOr<std::vector<WebhookDelivery>> SelectDeliveries(Database& db,
+                                                              const DeliveryQuery& query);
+absl::StatusOr<DueDeliveries> SelectDueDeliveries(Database& db, absl::string_view endpoint,
+                                                  absl::Time now, int limit);
+
 }  // namespace mayday::server::store_internal
 
 #endif  // MAYDAY_SERVER_STORE_QUERIES_H_

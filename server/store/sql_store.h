@@ -56,6 +56,14 @@ class BatchTxn final : public WriteTxn {
   absl::StatusOr<std::optional<mayday::v1::SafetyTimer>> RunningTimerOf(
       std::string_view member) override;
   absl::Status PutTimer(const mayday::v1::SafetyTimer& timer) override;
+  absl::Status PutWebhook(const WebhookEndpoint& endpoint) override;
+  absl::Status DeleteWebhook(std::string_view id) override;
+  absl::Status QueueDeliveries(std::string_view endpoint, int64_t scanned,
+                               const std::vector<WebhookDelivery>& deliveries) override;
+  absl::Status RecordAttempts(const std::vector<DeliveryAttempt>& attempts) override;
+  absl::StatusOr<int64_t> Redeliver(std::string_view endpoint, std::string_view case_id,
+                                    absl::Time now) override;
+  absl::StatusOr<int64_t> PruneDeliveries(absl::Time before) override;
   absl::Status AppendAudit(const AuditEntry& entry) override;
   absl::Status CheckDispatchLease(std::string_view region, std::string_view holder,
                                   int64_t epoch) override;
@@ -112,6 +120,11 @@ class SqlStore : public Store {
   absl::StatusOr<std::vector<CommitRecord>> ReadCommits(int64_t after_sequence,
                                                         int max_commits) override;
   absl::StatusOr<HistoryHeads> Heads() override;
+  absl::StatusOr<std::vector<WebhookEndpoint>> ListWebhooks(bool counts) override;
+  absl::StatusOr<std::vector<WebhookDelivery>> ListWebhookDeliveries(
+      const DeliveryQuery& query) override;
+  absl::StatusOr<DueDeliveries> DueWebhookDeliveries(std::string_view endpoint, absl::Time now,
+                                                     int limit) override;
   absl::StatusOr<StoreFigures> Figures() override;
 
  protected:

@@ -25,6 +25,7 @@
 #include "api/roles.h"
 #include "mayday/base/clock.h"
 #include "mayday/v1/resources.pb.h"
+#include "store/webhook_records.h"
 
 namespace mayday::server {
 
@@ -264,6 +265,29 @@ class WriteTxn {
   virtual absl::StatusOr<std::optional<mayday::v1::SafetyTimer>> RunningTimerOf(
       std::string_view member) = 0;
   virtual absl::Status PutTimer(const mayday::v1::SafetyTimer& timer) = 0;
+  // Webhooks (webhook_records.h). PutWebhook registers `endpoint` (id,
+  // url, events, format, secret, creator and create_time set; its mark is
+  // the commit chain's head): ALREADY_EXISTS if the id is taken.
+  // DeleteWebhook removes it and its deliveries: NOT_FOUND if none.
+  virtual absl::Status PutWebhook(const WebhookEndpoint& endpoint) = 0;
+  virtual absl::Status DeleteWebhook(std::string_view id) = 0;
+  // Moves `endpoint`'s mark up to commit `scanned` and queues `deliveries`
+  // (case_id, sequence and create_time set; pending, due at create_time),
+  // those queued before left as they are; nothing if the mark is there
+  // already or the endpoint is gone.
+  virtual absl::Status QueueDeliveries(std::string_view endpoint, int64_t scanned,
+                                       const std::vector<WebhookDelivery>& deliveries) = 0;
+  // Records what attempts came to, on deliveries still pending (others,
+  // their endpoint removed or the delivery made by another replica, are
+  // left alone).
+  virtual absl::Status RecordAttempts(const std::vector<DeliveryAttempt>& attempts) = 0;
+  // Makes `endpoint`'s dead deliveries (of case `case_id` only, unless it
+  // is empty) pending, due `now`, with retries counted from `now`; how
+  // many. NOT_FOUND for an unknown endpoint.
+  virtual absl::StatusOr<int64_t> Redeliver(std::string_view endpoint, std::string_view case_id,
+                                            absl::Time now) = 0;
+  // Forgets deliveries made before `before`; how many.
+  virtual absl::StatusOr<int64_t> PruneDeliveries(absl::Time before) = 0;
   // Appends `entry` to the audit trail, chained to the last row (including
   // rows of earlier jobs of the batch), with the job's other writes: if the
   // job fails, the row is undone with them. INVALID_ARGUMENT if actor or
@@ -508,6 +532,18 @@ class Store {
   // Open cases by state and kind, and the store's size (StoreFigures), read
   // as of now; for the metrics page, at each scrape.
   virtual absl::StatusOr<StoreFigures> Figures() = 0;
+
+  // Every webhook endpoint by id, with its secret, and (`counts`) its
+  // deliveries counted by state.
+  virtual absl::StatusOr<std::vector<WebhookEndpoint>> ListWebhooks(bool counts) = 0;
+  // An endpoint's deliveries (DeliveryQuery); an unknown endpoint has none.
+  // INVALID_ARGUMENT for a limit out of range.
+  virtual absl::StatusOr<std::vector<WebhookDelivery>> ListWebhookDeliveries(
+      const DeliveryQuery& query) = 0;
+  // Up to `limit` deliveries of `endpoint` that may go at `now`
+  // (DueDeliveries).
+  virtual absl::StatusOr<DueDeliveries> DueWebhookDeliveries(std::string_view endpoint,
+                                                             absl::Time now, int limit) = 0;
 
   // VerifyAudit, then the case history: each case's events 1..n against
   // its hash chain and its head, and the commit chain over all events; each

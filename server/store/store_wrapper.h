@@ -99,6 +99,17 @@ class StoreWrapper : public Store {
   }
   absl::StatusOr<HistoryHeads> Heads() override { return wrapped_->Heads(); }
   absl::StatusOr<StoreFigures> Figures() override { return wrapped_->Figures(); }
+  absl::StatusOr<std::vector<WebhookEndpoint>> ListWebhooks(bool counts) override {
+    return wrapped_->ListWebhooks(counts);
+  }
+  absl::StatusOr<std::vector<WebhookDelivery>> ListWebhookDeliveries(
+      const DeliveryQuery& query) override {
+    return wrapped_->ListWebhookDeliveries(query);
+  }
+  absl::StatusOr<DueDeliveries> DueWebhookDeliveries(std::string_view endpoint, absl::Time now,
+                                                     int limit) override {
+    return wrapped_->DueWebhookDeliveries(endpoint, now, limit);
+  }
 
  protected:
   Store& wrapped() { return *wrapped_; }
