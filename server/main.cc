@@ -370,6 +370,37 @@ int main(int argc, char** argv) {
                  "host:port to serve Prometheus metrics on, at /metrics (off unless given; "
                  "for example 127.0.0.1:9433)");
 
+  // Webhooks (docs/integrations.md).
+  mayday::server::webhooks::DelivererOptions& hooks = options.webhooks;
+  app.add_flag("--webhook-allow-private", hooks.limits.allow_private,
+               "deliver webhooks to loopback and private addresses too (refused by default, so "
+               "that an endpoint cannot reach into this network)");
+  app.add_flag("--webhook-allow-http", hooks.limits.allow_http,
+               "accept plain http:// webhook URLs (https:// only by default)");
+  app.add_option("--webhook-ca-file", hooks.limits.ca_file,
+                 "PEM bundle of the CAs webhook receivers' certificates must chain to (default: "
+                 "the system's)")
+      ->check(CLI::ExistingFile);
+  double webhook_timeout_s = absl::ToDoubleSeconds(hooks.limits.timeout);
+  app.add_option("--webhook-timeout", webhook_timeout_s,
+                 "seconds one webhook POST may take before it counts as failed")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 300.0));
+  double webhook_retry_hours = absl::ToDoubleHours(hooks.retry_for);
+  app.add_option("--webhook-retry-hours", webhook_retry_hours,
+                 "hours a webhook delivery is retried before it is dead (until redelivered)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 24.0 * 30));
+  double webhook_max_backoff_s = absl::ToDoubleSeconds(hooks.max_backoff);
+  app.add_option("--webhook-max-backoff", webhook_max_backoff_s,
+                 "seconds: the longest wait between two attempts of a webhook delivery")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 86400.0));
+  app.add_option("--webhook-agency", hooks.agency,
+                 "the organisation's domain: the sender of CAP and the agency of EIDO webhook "
+                 "bodies")
+      ->capture_default_str();
+
   // Every flag above also from the environment, MAYDAY_ and its name in
   // capitals (--offer-timeout: MAYDAY_OFFER_TIMEOUT), and from a config
   // file: NAME = VALUE lines (offer-timeout = 30). A flag given wins over
@@ -458,6 +489,9 @@ int main(int argc, char** argv) {
   options.dispatch.max_radius_meters = max_radius_km * 1000;
   options.positions.interval = absl::Milliseconds(position_interval_ms);
   options.alert_spacing = absl::Milliseconds(alert_spacing_ms);
+  hooks.limits.timeout = absl::Seconds(webhook_timeout_s);
+  hooks.retry_for = absl::Seconds(webhook_retry_hours * 3600);
+  hooks.max_backoff = absl::Seconds(webhook_max_backoff_s);
   for (const std::string& flag : speeds) {
     if (auto s = ParseSpeedFlag(flag, options.dispatch); !s.ok()) {
       std::fprintf(stderr, "maydayd: --speed %s: %s\n", flag.c_str(),

@@ -127,16 +127,19 @@ class ServerImpl final : public Server {
     if (shared_) {
       // Dispatch's writes (the watchdog's too) are fenced by its lease.
       dispatch_log_ = std::make_unique<CaseLog>(
-          store_.get(), nullptr, clock_,
-          [this](WriteTxn& txn) -> absl::Status {
-            const std::optional<int64_t> epoch = lease_->epoch();
-            if (!epoch.has_value()) {
-              return absl::AbortedError("this replica does not hold dispatch");
-            }
-            return txn.CheckDispatchLease(lease_->region(), lease_->holder(), *epoch);
-          },
+          store_.get(), nullptr, clock_, [this](WriteTxn& txn) { return DispatchFence(txn); },
           metrics_.get());
     }
+    // Webhooks are delivered where dispatch runs, under the same fence.
+    deliverer_ = std::make_unique<webhooks::Deliverer>(
+        store_.get(), clock_, &hub_, options.webhooks,
+        shared_ ? webhooks::Deliverer::Fence([this](WriteTxn& txn) { return DispatchFence(txn); })
+                : nullptr,
+        [metrics = metrics_.get()](const webhooks::AttemptReport& attempt) {
+          if (metrics != nullptr) {
+            metrics->WebhookAttempt(webhooks::OutcomeName(attempt.outcome), attempt.dead);
+          }
+        });
     CaseWriter* const case_writer = shared_ ? dispatch_log_.get() : log_.get();
     std::unique_ptr<dispatch::Engine> dispatch_engine = std::move(*engine);
     if (options.wrap_engine) dispatch_engine = options.wrap_engine(std::move(dispatch_engine));
@@ -163,6 +166,7 @@ class ServerImpl final : public Server {
     } else {
       if (auto s = dispatcher_->Start(); !s.ok()) return s;
       watchdog_->Start();
+      deliverer_->Start();
     }
 
     // Every replica keeps the timers: whichever gets to a due one first
@@ -204,7 +208,9 @@ class ServerImpl final : public Server {
         .calls = calls_.get(),
         .metrics = metrics_.get(),
         .timers = timers_.get(),
-        .medical_keys = medical_keys_.get()};
+        .medical_keys = medical_keys_.get(),
+        .webhooks = deliverer_.get(),
+        .webhook_allow_http = options.webhooks.limits.allow_http};
     ResealAtStart(services);  // before any call is served
     alerts_ = std::make_unique<AlertServiceImpl>(services, options.alert_spacing);
     responders_ = std::make_unique<ResponderServiceImpl>(services);
@@ -347,6 +353,7 @@ class ServerImpl final : public Server {
     }
     watchdog_->Start();
     feed_->Begin();
+    deliverer_->Start();
     {
       absl::MutexLock lock(&dispatch_mu_);
       dispatching_ = true;
@@ -357,6 +364,14 @@ class ServerImpl final : public Server {
     }
     LogInfo("dispatch_taken", "dispatching (epoch %lld), ready %.3f s after taking the lease",
             static_cast<long long>(epoch), absl::ToDoubleSeconds(clock_->Now() - start));
+  }
+
+  // Dispatch's writes on a shared database: OK while this replica holds
+  // the lease under the epoch it took it with (store/dispatch_lease.h).
+  absl::Status DispatchFence(WriteTxn& txn) {
+    const std::optional<int64_t> epoch = lease_->epoch();
+    if (!epoch.has_value()) return absl::AbortedError("this replica does not hold dispatch");
+    return txn.CheckDispatchLease(lease_->region(), lease_->holder(), *epoch);
   }
 
   absl::Status DispatchHere() {
@@ -509,6 +524,7 @@ class ServerImpl final : public Server {
     // then the lease ends (a standby takes over at its next try).
     if (timers_ != nullptr) timers_->Stop();
     if (crews_ != nullptr) crews_->Stop();
+    if (deliverer_ != nullptr) deliverer_->Stop();
     if (follower_ != nullptr) follower_->Stop();
     if (lease_ != nullptr) lease_->StopRenewing();
     if (dispatcher_ != nullptr) dispatcher_->Stop();
@@ -559,6 +575,7 @@ class ServerImpl final : public Server {
   std::unique_ptr<DispatchWatchdog> watchdog_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<TimerKeeper> timers_;
+  std::unique_ptr<webhooks::Deliverer> deliverer_;
   std::unique_ptr<ProfileKeys> medical_keys_;
   std::unique_ptr<CrewWatch> crews_;
   // shared_ only: every replica's commits, dispatch's share of them, the

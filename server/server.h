@@ -25,6 +25,7 @@
 #include "store/dispatch_lease.h"
 #include "store/store.h"
 #include "tls/server_tls.h"
+#include "webhooks/deliverer.h"
 
 namespace mayday::server {
 
@@ -80,6 +81,11 @@ struct ServerOptions {
   // (metrics/metrics.h); port 0 picks a free one (see metrics_port()).
   // Empty (the default): no metrics are kept nor served.
   std::string metrics_listen;
+  // How webhooks are delivered (webhooks/deliverer.h): the limits of each
+  // POST (timeouts, size caps, whether private addresses and plain http are
+  // allowed, the CAs), the retries, the CAP/EIDO agency. `clock` is the
+  // server's.
+  webhooks::DelivererOptions webhooks;
   // Dispatch rules (radius, offer timeout, ...).
   dispatch::EngineOptions dispatch;
   // When an assigned crew counts as stalled (a `stalled` event for the

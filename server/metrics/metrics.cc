@@ -305,6 +305,23 @@ class MetricsImpl final : public Metrics {
                        "before dispatch used them.")
                    .Register(*registry_)
                    .Add({});
+    auto& hooks = prometheus::BuildCounter()
+                      .Name("mayday_webhook_attempts_total")
+                      .Help(
+                          "Webhook delivery attempts by outcome: delivered (2xx), rejected "
+                          "(another status), failed (no answer), forbidden (the address guard "
+                          "or the scheme).")
+                      .Register(*registry_);
+    for (size_t i = 0; i < kWebhookOutcomes.size(); ++i) {
+      webhook_attempts_[i] = &hooks.Add({{"outcome", kWebhookOutcomes[i]}});
+    }
+    webhook_dead_ = &prometheus::BuildCounter()
+                         .Name("mayday_webhook_dead_total")
+                         .Help(
+                             "Webhook deliveries given up on after the retry limit: their "
+                             "cases' later events wait until `maydayctl webhooks redeliver`.")
+                         .Register(*registry_)
+                         .Add({});
   }
 
   void SetLiveFigures(std::function<LiveFigures()> live) override { live_->Set(std::move(live)); }
@@ -432,6 +449,13 @@ class MetricsImpl final : public Metrics {
     if (c >= 0 && c < kCallClassCount) rate_limited_[c]->Increment();
   }
 
+  void WebhookAttempt(absl::string_view outcome, bool dead) override {
+    for (size_t i = 0; i < kWebhookOutcomes.size(); ++i) {
+      if (outcome == kWebhookOutcomes[i]) webhook_attempts_[i]->Increment();
+    }
+    if (dead) webhook_dead_->Increment();
+  }
+
   void PositionReport(PositionRoute route, bool merged) override {
     positions_[static_cast<int>(route)]->Increment();
     if (merged) merged_->Increment();
@@ -476,6 +500,10 @@ class MetricsImpl final : public Metrics {
   std::array<Counter*, kCallClassCount> rate_limited_{};
   std::array<Counter*, 3> positions_{};
   Counter* merged_ = nullptr;
+  static constexpr std::array<const char*, 4> kWebhookOutcomes = {"delivered", "rejected", "failed",
+                                                                  "forbidden"};
+  std::array<Counter*, 4> webhook_attempts_{};
+  Counter* webhook_dead_ = nullptr;
 
   struct Firsts {
     bool offered = false;

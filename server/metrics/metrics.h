@@ -22,6 +22,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "mayday/v1/resources.pb.h"
 #include "rpc/rate_limits.h"
@@ -101,6 +102,10 @@ class Metrics {
   // dispatch never sees the older one), or `refused` (crew not on duty).
   enum class PositionRoute { kUrgent, kHeld, kRefused };
   virtual void PositionReport(PositionRoute route, bool merged) = 0;
+  // A webhook delivery attempt ended: "delivered", "rejected", "failed" or
+  // "forbidden" (webhooks/http_post.h's OutcomeName); `dead` if the
+  // delivery was given up on with it.
+  virtual void WebhookAttempt(absl::string_view outcome, bool dead) = 0;
 };
 
 }  // namespace mayday::server

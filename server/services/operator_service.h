@@ -38,6 +38,11 @@ class OperatorServiceImpl final : public RepairsText<mayday::v1::OperatorService
     Repair("RevokeToken", &OperatorServiceImpl::RevokeToken);
     Repair("ListAuditEntries", &OperatorServiceImpl::ListAuditEntries);
     Repair("VerifyAuditTrail", &OperatorServiceImpl::VerifyAuditTrail);
+    Repair("CreateWebhookEndpoint", &OperatorServiceImpl::CreateWebhookEndpoint);
+    Repair("ListWebhookEndpoints", &OperatorServiceImpl::ListWebhookEndpoints);
+    Repair("DeleteWebhookEndpoint", &OperatorServiceImpl::DeleteWebhookEndpoint);
+    Repair("ListWebhookDeliveries", &OperatorServiceImpl::ListWebhookDeliveries);
+    Repair("RedeliverWebhooks", &OperatorServiceImpl::RedeliverWebhooks);
   }
 
   grpc::ServerUnaryReactor* ListCases(grpc::CallbackServerContext* context,
@@ -120,6 +125,23 @@ class OperatorServiceImpl final : public RepairsText<mayday::v1::OperatorService
   grpc::ServerUnaryReactor* VerifyAuditTrail(
       grpc::CallbackServerContext* context, const mayday::v1::VerifyAuditTrailRequest* request,
       mayday::v1::VerifyAuditTrailResponse* response) override;
+
+  // Webhook endpoints, admins only (operator_webhooks.cc).
+  grpc::ServerUnaryReactor* CreateWebhookEndpoint(
+      grpc::CallbackServerContext* context, const mayday::v1::CreateWebhookEndpointRequest* request,
+      mayday::v1::WebhookEndpoint* response) override;
+  grpc::ServerUnaryReactor* ListWebhookEndpoints(
+      grpc::CallbackServerContext* context, const mayday::v1::ListWebhookEndpointsRequest* request,
+      mayday::v1::ListWebhookEndpointsResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteWebhookEndpoint(
+      grpc::CallbackServerContext* context, const mayday::v1::DeleteWebhookEndpointRequest* request,
+      google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* ListWebhookDeliveries(
+      grpc::CallbackServerContext* context, const mayday::v1::ListWebhookDeliveriesRequest* request,
+      mayday::v1::ListWebhookDeliveriesResponse* response) override;
+  grpc::ServerUnaryReactor* RedeliverWebhooks(
+      grpc::CallbackServerContext* context, const mayday::v1::RedeliverWebhooksRequest* request,
+      mayday::v1::RedeliverWebhooksResponse* response) override;
 
  private:
   // The case named `case_name` (the request field `field`): INVALID_ARGUMENT

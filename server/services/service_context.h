@@ -18,6 +18,7 @@
 #include "rpc/stream_caps.h"
 #include "services/dispatch_relay.h"
 #include "store/store.h"
+#include "webhooks/deliverer.h"
 
 namespace mayday::server {
 
@@ -64,6 +65,11 @@ struct ServiceContext {
   // The keys members' medical profiles are sealed with; null: the server
   // keeps none (started without a medical key file).
   const ProfileKeys* medical_keys = nullptr;
+  // Delivers webhooks (woken when an endpoint is added or redelivered);
+  // null: none. Running only on the replica that dispatches.
+  webhooks::Deliverer* webhooks = nullptr;
+  // Whether endpoints may be plain http:// (maydayd --webhook-allow-http).
+  bool webhook_allow_http = false;
 
   // Where a call that needs dispatch runs: here, or relayed to the holder.
   // A call that another replica relayed here is never relayed on: a

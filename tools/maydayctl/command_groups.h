@@ -1,9 +1,10 @@
 // maydayctl's command groups, one file each, so that main.cc only sets the
 // global flags and registers them: `cases` (case_commands.cc), `responders`
 // and `members` (lookup_commands.cc), `tokens` and `audit`
-// (admin_commands.cc), `stats` and `export` (report_commands.cc). Each group
-// adds its subcommands and their flags to the CLI and says, for each, what
-// runs once the command line is parsed and the global flags are known.
+// (admin_commands.cc), `stats` and `export` (report_commands.cc),
+// `webhooks` (webhook_commands.cc). Each group adds its subcommands and
+// their flags to the CLI and says, for each, what runs once the command
+// line is parsed and the global flags are known.
 #ifndef MAYDAY_TOOLS_MAYDAYCTL_COMMAND_GROUPS_H_
 #define MAYDAY_TOOLS_MAYDAYCTL_COMMAND_GROUPS_H_
 
@@ -57,6 +58,7 @@ std::vector<Command> AddCaseCommands(CLI::App& app);
 std::vector<Command> AddLookupCommands(CLI::App& app);
 std::vector<Command> AddAdminCommands(CLI::App& app);
 std::vector<Command> AddReportCommands(CLI::App& app);
+std::vector<Command> AddWebhookCommands(CLI::App& app);
 
 }  // namespace mayday::tools
 

@@ -40,8 +40,9 @@ int main(int argc, char** argv) {
   tools::AddTlsFlags(&app, &options.server);
 
   std::vector<tools::Command> commands;
-  for (auto add_group : {&tools::AddCaseCommands, &tools::AddLookupCommands,
-                         &tools::AddAdminCommands, &tools::AddReportCommands}) {
+  for (auto add_group :
+       {&tools::AddCaseCommands, &tools::AddLookupCommands, &tools::AddAdminCommands,
+        &tools::AddReportCommands, &tools::AddWebhookCommands}) {
     for (tools::Command& command : add_group(app)) commands.push_back(std::move(command));
   }
 

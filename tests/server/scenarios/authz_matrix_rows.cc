@@ -545,6 +545,7 @@ std::vector<Row> Rows() {
                                         v1::VerifyAuditTrailRequest(), &out);
       },
       OperatorCall(PD, OK)));
+  AddWebhookRows(rows);
   // --- FleetService: fleet tokens only, for their own crews (the scene's
   // crews are "r-...", the fleet token's subject "r").
   rows.push_back({"FleetService.ReportPositions", Service::kFleet, true,

@@ -38,6 +38,9 @@ struct Row {
 
 // One row per RPC, in the services' order.
 std::vector<Row> Rows();
+// OperatorService's webhook rows (authz_matrix_webhook_rows.cc), which
+// Rows() appends after the other operator rows.
+void AddWebhookRows(std::vector<Row>& rows);
 
 }  // namespace mayday::testing
 
