@@ -19,6 +19,14 @@
 namespace mayday::server::store_internal {
 namespace {
 
+thread_local bool background_thread = false;
+
+}  // namespace
+
+bool OnBackgroundThread() { return background_thread; }
+
+namespace {
+
 // Most jobs in one transaction: bounds the latency a batch adds to its last
 // job and the work lost to one failed commit.
 constexpr size_t kMaxBatch = 1000;
@@ -575,3 +583,9 @@ absl::StatusOr<HistoryVerdict> SqlStore::VerifyHistory(const ChainAnchor& audit_
 }
 
 }  // namespace mayday::server::store_internal
+
+namespace mayday::server {
+
+void MarkBackgroundThread() { store_internal::background_thread = true; }
+
+}  // namespace mayday::server

@@ -76,6 +76,9 @@ class BatchTxn final : public WriteTxn {
   CommitChain& chain_;
 };
 
+// Whether MarkBackgroundThread() was called on this thread.
+bool OnBackgroundThread();
+
 class SqlStore : public Store {
  public:
   // Runs what is queued, then stops: the engine's destructor calls

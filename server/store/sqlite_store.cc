@@ -198,7 +198,9 @@ SqliteStore::SqliteStore(std::unique_ptr<SqliteDatabase> writer,
       mark_(std::move(mark)),
       checkpointer_(std::move(checkpointer)),
       reader_(std::move(reader)),
-      path_(writer_->path()) {
+      path_(writer_->path()),
+      vfs_(options.vfs),
+      synchronous_(options.synchronous) {
   // Runs inside the writer's COMMIT, write_mu_ held.
   writer_->SetWalHook([this](int pages) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     if (pages < kCheckpointPages) return;
@@ -250,6 +252,20 @@ absl::Status SqliteStore::MeasureSize(StoreFigures& figures) {
 }
 
 absl::Status SqliteStore::WithReader(absl::FunctionRef<void(Database&)> read) {
+  if (OnBackgroundThread()) {
+    absl::MutexLock lock(&background_mu_);
+    if (background_reader_ == nullptr) {
+      absl::StatusOr<std::unique_ptr<SqliteDatabase>> opened =
+          SqliteDatabase::Open(path_, kOpenFlags, kBusyTimeoutMs, vfs_);
+      if (!opened.ok()) return ReadFailed(opened.status());
+      absl::Status status = Configure(**opened, synchronous_);
+      if (status.ok()) status = SetPragma(**opened, "PRAGMA query_only = ON", "");
+      if (!status.ok()) return ReadFailed(status);
+      background_reader_ = *std::move(opened);
+    }
+    read(*background_reader_);
+    return absl::OkStatus();
+  }
   absl::MutexLock lock(&read_mu_);
   read(*reader_);
   return absl::OkStatus();

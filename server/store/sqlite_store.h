@@ -74,6 +74,12 @@ class SqliteStore final : public SqlStore {
   absl::Mutex read_mu_;
   const std::unique_ptr<SqliteDatabase> reader_ ABSL_PT_GUARDED_BY(read_mu_);
   const std::string path_;
+  // The reader of background threads (MarkBackgroundThread), opened on
+  // their first read, as reader_ was.
+  const std::string vfs_;
+  const StoreOptions::Sync synchronous_;
+  absl::Mutex background_mu_;
+  std::unique_ptr<SqliteDatabase> background_reader_ ABSL_GUARDED_BY(background_mu_);
 };
 
 }  // namespace mayday::server::store_internal

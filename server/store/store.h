@@ -378,6 +378,13 @@ absl::Status CheckDatabaseFolder(const std::string& path);
 // error"); empty if `status` is not a failed write.
 absl::string_view WriteFailureReason(const absl::Status& status);
 
+// Marks the calling thread, for the rest of its life, as one of a
+// background task's (webhook deliveries): on a SQLite file its reads run on
+// a connection of their own, so that they never wait for, nor hold up, the
+// reads that serve members, crews and care agents (a token looked up for an
+// alert). PostgreSQL's readers are a pool already: nothing changes there.
+void MarkBackgroundThread();
+
 // Thread-safe: any thread may call any method. Writes go through one writer
 // thread that commits them in batches (group commit): everything queued while
 // a commit's fsync runs shares the next one, and no write is acknowledged

@@ -1,7 +1,13 @@
 #include "webhooks/deliverer.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <deque>
 #include <utility>
 #include <vector>
@@ -27,6 +33,19 @@ constexpr int kDuePerRead = 64;
 constexpr int kMaxTimeline = 10'000;
 // How often delivered rows older than keep_delivered are removed.
 constexpr absl::Duration kPruneEvery = absl::Hours(1);
+
+// Makes the calling thread's reads use the store's background reader, and
+// lowers its priority (Linux: a thread's own nice value) to kNice: when the
+// cores are short, the threads that take alerts, run dispatch and commit go
+// first, and deliveries wait.
+constexpr int kNice = 10;
+void YieldToAlerts() {
+  MarkBackgroundThread();
+  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), kNice) != 0) {
+    LogWarning("webhook_nice_failed", "could not lower the priority of a webhook thread: %s",
+               std::strerror(errno));
+  }
+}
 
 // Submits `job` to the store and waits for its outcome.
 absl::Status WriteAndWait(Store& store, WriteJob job) {
@@ -56,8 +75,16 @@ class Deliverer::EndpointWorker {
         endpoint_(std::move(endpoint)),
         name_(absl::StrCat("webhooks/", endpoint_.id)),
         queues_(std::max(1, owner.options_.lanes)) {
-    fetcher_ = std::thread([this] { Fetch(); });
-    for (size_t i = 0; i < queues_.size(); ++i) lanes_.emplace_back([this, i] { Lane(i); });
+    fetcher_ = std::thread([this] {
+      YieldToAlerts();
+      Fetch();
+    });
+    for (size_t i = 0; i < queues_.size(); ++i) {
+      lanes_.emplace_back([this, i] {
+        YieldToAlerts();
+        Lane(i);
+      });
+    }
   }
   ~EndpointWorker() { Stop(); }
 
@@ -278,7 +305,10 @@ void Deliverer::Start() {
     poked_ = true;
   }
   if (hub_ != nullptr) hub_->SubscribeAll(this);
-  planner_ = std::thread([this] { Plan(); });
+  planner_ = std::thread([this] {
+    YieldToAlerts();
+    Plan();
+  });
 }
 
 void Deliverer::Stop() {

@@ -17,7 +17,9 @@
 //
 // An endpoint's threads wait only on that endpoint's answers: a slow or
 // dead endpoint never delays another, nor alerts or dispatch (the store's
-// writer sees one short write per attempt). With replicas, only the one
+// writer sees one short write per attempt). Every thread of the deliverer
+// runs at a lower priority (nice 10): when the cores are short, alerts,
+// dispatch and commits go first and deliveries wait. With replicas, only the one
 // that holds dispatch runs a deliverer, and its writes pass the same fence
 // (WriteTxn::CheckDispatchLease): a deliverer that lost the lease records
 // nothing, and its last POST is at worst sent twice.
