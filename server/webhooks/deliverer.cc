@@ -17,8 +17,8 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "absl/synchronization/notification.h"
 #include "log/log.h"
+#include "services/audit_trail.h"
 #include "webhooks/payload.h"
 #include "webhooks/signature.h"
 
@@ -45,18 +45,6 @@ void YieldToAlerts() {
     LogWarning("webhook_nice_failed", "could not lower the priority of a webhook thread: %s",
                std::strerror(errno));
   }
-}
-
-// Submits `job` to the store and waits for its outcome.
-absl::Status WriteAndWait(Store& store, WriteJob job) {
-  absl::Notification done;
-  absl::Status result;
-  store.Submit(std::move(job), [&](absl::Status status) {
-    result = std::move(status);
-    done.Notify();
-  });
-  done.WaitForNotification();
-  return result;
 }
 
 }  // namespace
@@ -244,12 +232,8 @@ class Deliverer::EndpointWorker {
       attempt.state = DeliveryState::kPending;
       attempt.next_attempt = std::min(give_up, now + backoff * absl::Uniform(random, 0.5, 1.0));
     }
-    const absl::Status written = WriteAndWait(store, [this, attempt](WriteTxn& txn) {
-      if (owner_.fence_) {
-        if (absl::Status fenced = owner_.fence_(txn); !fenced.ok()) return fenced;
-      }
-      return txn.RecordAttempts({attempt});
-    });
+    const absl::Status written =
+        owner_.Write([attempt](WriteTxn& txn) { return txn.RecordAttempts({attempt}); });
     if (!written.ok()) {
       LogWarning("webhook_record_failed", "%s: %s was attempted (%s) but not recorded: %s", name_,
                  key, result.words, written.ToString());
@@ -364,14 +348,18 @@ void Deliverer::Plan() {
     if (clock_->Now() >= next_prune) {
       next_prune = clock_->Now() + kPruneEvery;
       const absl::Time before = clock_->Now() - options_.keep_delivered;
-      WriteAndWait(*store_, [this, before](WriteTxn& txn) -> absl::Status {
-        if (fence_) {
-          if (absl::Status fenced = fence_(txn); !fenced.ok()) return fenced;
-        }
-        return txn.PruneDeliveries(before).status();
-      }).IgnoreError();
+      Write([before](WriteTxn& txn) { return txn.PruneDeliveries(before).status(); }).IgnoreError();
     }
   }
+}
+
+absl::Status Deliverer::Write(std::function<absl::Status(WriteTxn&)> job) {
+  return SubmitAndWait(*store_, [this, job = std::move(job)](WriteTxn& txn) {
+    if (fence_) {
+      if (absl::Status fenced = fence_(txn); !fenced.ok()) return fenced;
+    }
+    return job(txn);
+  });
 }
 
 bool Deliverer::Scan(const WebhookEndpoint& endpoint) {
@@ -402,13 +390,9 @@ bool Deliverer::Scan(const WebhookEndpoint& endpoint) {
       }
     }
     if (!rows.empty()) {
-      const absl::Status queued =
-          WriteAndWait(*store_, [this, id = endpoint.id, last, rows](WriteTxn& txn) {
-            if (fence_) {
-              if (absl::Status fenced = fence_(txn); !fenced.ok()) return fenced;
-            }
-            return txn.QueueDeliveries(id, last, rows);
-          });
+      const absl::Status queued = Write([id = endpoint.id, last, rows](WriteTxn& txn) {
+        return txn.QueueDeliveries(id, last, rows);
+      });
       if (!queued.ok()) {
         LogWarning("webhook_queue_failed", "cannot queue deliveries for webhooks/%s: %s",
                    endpoint.id, queued.ToString());

@@ -113,6 +113,9 @@ class Deliverer final : public EventSink {
 
   bool Woken() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return poked_ || stopping_; }
   void Plan();
+  // Runs `job` behind the fence through the store's group commit and waits
+  // until it is on disk.
+  absl::Status Write(std::function<absl::Status(WriteTxn&)> job);
   // Queues the deliveries of the commits after `endpoint`'s mark; false if
   // the store failed (tried again at the next round).
   bool Scan(const WebhookEndpoint& endpoint);
