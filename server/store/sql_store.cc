@@ -30,6 +30,14 @@ namespace {
 // Most jobs in one transaction: bounds the latency a batch adds to its last
 // job and the work lost to one failed commit.
 constexpr size_t kMaxBatch = 1000;
+// Background jobs (SubmitBackground) are committed in batches of their own,
+// at most one per kBackgroundWait, and after what was submitted meanwhile:
+// a few commits a second however many jobs, and an alert's batch carries
+// none of their rows. Once they have waited kBackgroundOverdue (the
+// writer busy without a pause) they join the next batch. Real time: it is
+// about the disk, whatever the clock.
+constexpr absl::Duration kBackgroundWait = absl::Milliseconds(10);
+constexpr absl::Duration kBackgroundOverdue = absl::Milliseconds(100);
 
 }  // namespace
 
@@ -203,6 +211,12 @@ void SqlStore::Submit(WriteJob job, WriteDone done) {
   queue_.push_back(QueuedWrite{std::move(job), std::move(done)});
 }
 
+void SqlStore::SubmitBackground(WriteJob job, WriteDone done) {
+  absl::MutexLock lock(&queue_mu_);
+  if (background_.empty()) background_since_ = absl::Now();
+  background_.push_back(QueuedWrite{std::move(job), std::move(done)});
+}
+
 absl::Status SqlStore::SubmitAndWait(WriteJob job) {
   absl::Notification finished;
   absl::Status outcome;
@@ -221,26 +235,52 @@ void SqlStore::WriterLoop() {
     bool probe = false;
     {
       absl::MutexLock lock(&queue_mu_);
-      const absl::Condition work(
+      // Work: a job submitted, stopping, or a background job (at once when
+      // the database is not taking writes; otherwise once it waited long
+      // enough, or with the next batch).
+      const absl::Condition any_work(
           +[](SqlStore* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->queue_mu_) {
-            return !self->queue_.empty() || self->stopping_;
+            return !self->queue_.empty() || self->stopping_ || !self->background_.empty();
+          },
+          this);
+      const absl::Condition work_due(
+          +[](SqlStore* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->queue_mu_) {
+            return !self->queue_.empty() || self->stopping_ ||
+                   (!self->background_.empty() &&
+                    absl::Now() >= self->background_since_ + kBackgroundWait);
           },
           this);
       if (writable_) {
-        queue_mu_.Await(work);
+        while (!work_due.Eval()) {
+          if (background_.empty()) {
+            queue_mu_.Await(any_work);
+          } else {
+            // Nothing wakes a waiter when a deadline passes: wait for it.
+            queue_mu_.AwaitWithDeadline(work_due, background_since_ + kBackgroundWait);
+          }
+        }
       } else {
         // The database took no writes last time: try one when the probe is
         // due, whatever else came meanwhile (a batch that wrote nothing
         // tells nothing).
         probe = clock_->Now() >= next_probe_ ||
-                !clock_->AwaitWithDeadline(&queue_mu_, work, next_probe_);
+                !clock_->AwaitWithDeadline(&queue_mu_, any_work, next_probe_);
       }
       if (probe && stopping_) probe = false;
-      if (!probe && queue_.empty()) return;  // stopping, and everything queued is done
+      if (!probe && queue_.empty() && background_.empty()) {
+        return;  // stopping, and everything queued is done
+      }
       if (!probe) {
         const size_t take = std::min(queue_.size(), kMaxBatch);
         std::move(queue_.begin(), queue_.begin() + take, std::back_inserter(batch));
         queue_.erase(queue_.begin(), queue_.begin() + take);
+        // Background jobs go alone, or once overdue with the others.
+        const bool alone = batch.empty();
+        if (alone || absl::Now() >= background_since_ + kBackgroundOverdue) {
+          const size_t extra = std::min(background_.size(), kMaxBatch);
+          std::move(background_.begin(), background_.begin() + extra, std::back_inserter(batch));
+          background_.erase(background_.begin(), background_.begin() + extra);
+        }
       }
     }
     if (probe) {

@@ -86,6 +86,7 @@ class SqlStore : public Store {
   ~SqlStore() override;
 
   void Submit(WriteJob job, WriteDone done) override;
+  void SubmitBackground(WriteJob job, WriteDone done) override;
 
   absl::StatusOr<CreatedCase> CreateCase(const mayday::v1::Case& snapshot,
                                          const mayday::v1::CaseEvent& first) override;
@@ -225,6 +226,9 @@ class SqlStore : public Store {
   absl::Time last_heads_ ABSL_GUARDED_BY(write_mu_) = absl::InfinitePast();
   absl::Mutex queue_mu_;
   std::vector<QueuedWrite> queue_ ABSL_GUARDED_BY(queue_mu_);
+  // SubmitBackground's jobs, and when the oldest was queued (real time).
+  std::vector<QueuedWrite> background_ ABSL_GUARDED_BY(queue_mu_);
+  absl::Time background_since_ ABSL_GUARDED_BY(queue_mu_);
   bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
   absl::Mutex completions_mu_;
   std::vector<Completions> completions_ ABSL_GUARDED_BY(completions_mu_);

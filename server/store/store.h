@@ -412,6 +412,15 @@ class Store {
   // nothing of the batch stored); `done` must not block on the store. Jobs
   // queued by one thread run in the order queued.
   virtual void Submit(WriteJob job, WriteDone done) = 0;
+  // Submit for work nobody waits on in person (webhook bookkeeping): such
+  // jobs are committed together in a batch of their own, at most every few
+  // tens of milliseconds and after the jobs Submit queued meanwhile, so
+  // that however many there are they add a few commits a second and an
+  // alert's batch carries none of their rows. Background jobs run in the
+  // order queued among themselves, not with Submit's.
+  virtual void SubmitBackground(WriteJob job, WriteDone done) {
+    Submit(std::move(job), std::move(done));
+  }
 
   // Stores a new case (`snapshot`, whose name, member, request_id, state,
   // create_time and last_sequence == 1 are set) together with its first event

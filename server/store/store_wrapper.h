@@ -18,6 +18,9 @@ class StoreWrapper : public Store {
   void Submit(WriteJob job, WriteDone done) override {
     wrapped_->Submit(std::move(job), std::move(done));
   }
+  void SubmitBackground(WriteJob job, WriteDone done) override {
+    wrapped_->SubmitBackground(std::move(job), std::move(done));
+  }
   absl::StatusOr<CreatedCase> CreateCase(const mayday::v1::Case& snapshot,
                                          const mayday::v1::CaseEvent& first) override {
     return wrapped_->CreateCase(snapshot, first);
