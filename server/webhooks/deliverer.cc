@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -17,8 +18,8 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/notification.h"
 #include "log/log.h"
-#include "services/audit_trail.h"
 #include "webhooks/payload.h"
 #include "webhooks/signature.h"
 
@@ -28,7 +29,6 @@ namespace {
 using ::mayday::v1::CaseEvent;
 
 constexpr int kCommitsPerRead = 256;
-constexpr int kDuePerRead = 64;
 // The most events an EIDO body carries (a case's timeline up to the event).
 constexpr int kMaxTimeline = 10'000;
 // How often delivered rows older than keep_delivered are removed.
@@ -38,7 +38,7 @@ constexpr absl::Duration kPruneEvery = absl::Hours(1);
 // lowers its priority (Linux: a thread's own nice value) to kNice: when the
 // cores are short, the threads that take alerts, run dispatch and commit go
 // first, and deliveries wait.
-constexpr int kNice = 10;
+constexpr int kNice = 19;
 void YieldToAlerts() {
   MarkBackgroundThread();
   if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), kNice) != 0) {
@@ -57,11 +57,20 @@ absl::Duration Deliverer::Backoff(const DelivererOptions& options, int64_t attem
 
 // One endpoint's fetcher and lanes.
 class Deliverer::EndpointWorker {
+  // An attempt made, waiting to be recorded.
+  struct Attempted {
+    DeliveryAttempt attempt;
+    PostResult::Outcome outcome = PostResult::Outcome::kFailed;
+    absl::Duration took;
+    int64_t number = 0;  // of attempts made, this one included
+  };
+
  public:
   EndpointWorker(Deliverer& owner, WebhookEndpoint endpoint)
       : owner_(owner),
         endpoint_(std::move(endpoint)),
         name_(absl::StrCat("webhooks/", endpoint_.id)),
+        capacity_(2 * static_cast<size_t>(std::max(1, owner.options_.lanes))),
         queues_(std::max(1, owner.options_.lanes)) {
     fetcher_ = std::thread([this] {
       YieldToAlerts();
@@ -87,6 +96,9 @@ class Deliverer::EndpointWorker {
     for (std::thread& lane : lanes_) {
       if (lane.joinable()) lane.join();
     }
+    // The records being written call back into this worker.
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(this, &EndpointWorker::Recorded));
   }
 
   void Poke() {
@@ -96,34 +108,62 @@ class Deliverer::EndpointWorker {
 
  private:
   bool Woken() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return poked_ || stopping_; }
+  bool Recorded() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return recording_ == 0; }
 
-  // Hands out the deliveries that may go, each to its case's lane, and
-  // waits to be poked (a lane finished, the planner queued more) or for
-  // the next one due.
+  // Records the attempts the lanes made since the last round (one write for
+  // them all, in the background), then hands out the deliveries that may
+  // go, each to its case's lane, and waits to be poked (a lane finished, a
+  // record was written, the planner queued more) or for the next one due.
+  // A case stays in flight until its attempt is recorded, so its next
+  // event never goes before that; meanwhile the lanes deliver other
+  // cases' events.
   void Fetch() {
     const base::Clock& clock = *owner_.clock_;
     while (true) {
-      size_t in_flight = 0;
+      std::vector<Attempted> attempted;
       {
         absl::MutexLock lock(&mu_);
         if (stopping_) return;
         poked_ = false;
-        in_flight = in_flight_.size();
-        finished_.clear();
+        // One record at a time: what the lanes attempt meanwhile goes in
+        // the next (a record's end pokes).
+        if (recording_ == 0) attempted.swap(attempted_);
       }
+      if (!attempted.empty()) Record(std::move(attempted));
       const absl::Time now = clock.Now();
       absl::Time wake = now + owner_.options_.poll;
-      absl::StatusOr<DueDeliveries> due = owner_.store_->DueWebhookDeliveries(
-          endpoint_.id, now, kDuePerRead + static_cast<int>(in_flight));
+      size_t handed = 0;
+      size_t recording = 0;
+      absl::Time paused_until;
+      {
+        absl::MutexLock lock(&mu_);
+        handed = handed_;
+        recording = in_flight_.size() - handed_;
+        paused_until = paused_until_;
+        finished_.clear();
+      }
+      // A record failed (the store, or the lease moved): those deliveries
+      // are still pending; let the store settle before reading again.
+      const bool paused = now < paused_until;
+      if (paused) wake = std::min(wake, paused_until);
+      // Each case has at most one row due (its first not made): reading
+      // as many rows as there is room for, plus the cases in flight, finds
+      // every one there is room for.
+      absl::StatusOr<DueDeliveries> due =
+          !paused && handed < capacity_
+              ? owner_.store_->DueWebhookDeliveries(endpoint_.id, now,
+                                                    static_cast<int>(capacity_ + recording))
+              : absl::StatusOr<DueDeliveries>(DueDeliveries{});
       if (due.ok()) {
         if (due->next_due.has_value()) wake = std::min(wake, *due->next_due);
         absl::MutexLock lock(&mu_);
         for (WebhookDelivery& row : due->rows) {
-          if (in_flight_.size() >= 2 * queues_.size()) break;  // a lane's turn first
-          // A case whose attempt was recorded since the read may have been
-          // read before the record: read again (poked_ is set).
+          if (handed_ >= capacity_) break;
+          // Recorded while this read ran: the row may be older than the
+          // record (read again: poked_ is set).
           if (finished_.contains(row.case_id)) continue;
           if (!in_flight_.insert(row.case_id).second) continue;
+          ++handed_;
           queues_[absl::HashOf(row.case_id) % queues_.size()].push_back(std::move(row));
         }
       } else {
@@ -132,6 +172,55 @@ class Deliverer::EndpointWorker {
       }
       absl::MutexLock lock(&mu_);
       clock.AwaitWithDeadline(&mu_, absl::Condition(this, &EndpointWorker::Woken), wake);
+    }
+  }
+
+  // Writes the lanes' attempts in one background write; when it is done,
+  // their cases leave flight (or, if the store failed or refused, reading
+  // pauses for a while).
+  void Record(std::vector<Attempted> attempted) {
+    {
+      absl::MutexLock lock(&mu_);
+      ++recording_;
+    }
+    std::vector<DeliveryAttempt> attempts;
+    attempts.reserve(attempted.size());
+    for (const Attempted& done : attempted) attempts.push_back(done.attempt);
+    owner_.WriteInBackground(
+        [attempts = std::move(attempts)](WriteTxn& txn) { return txn.RecordAttempts(attempts); },
+        [this, attempted = std::move(attempted)](absl::Status written) {
+          if (!written.ok()) {
+            LogWarning("webhook_record_failed", "%s: %d attempts were made but not recorded: %s",
+                       name_, attempted.size(), written.ToString());
+          } else {
+            Recorded(attempted);
+          }
+          absl::MutexLock lock(&mu_);
+          for (const Attempted& done : attempted) {
+            in_flight_.erase(done.attempt.case_id);
+            finished_.insert(done.attempt.case_id);
+          }
+          if (!written.ok()) paused_until_ = owner_.clock_->Now() + owner_.options_.poll;
+          --recording_;
+          poked_ = true;
+        });
+  }
+
+  // Logs the dead letters among attempts just recorded and reports each.
+  void Recorded(const std::vector<Attempted>& attempted) {
+    for (const Attempted& done : attempted) {
+      const bool dead = done.attempt.state == DeliveryState::kDead;
+      if (dead) {
+        LogWarning("webhook_dead",
+                   "%s: gave up on %s after %d attempts (last: %s); its case's later events wait "
+                   "until `maydayctl webhooks redeliver %s`",
+                   name_, IdempotencyKey(done.attempt.case_id, done.attempt.sequence), done.number,
+                   done.attempt.result, endpoint_.id);
+      }
+      if (owner_.on_attempt_) {
+        owner_.on_attempt_(AttemptReport{
+            .endpoint = endpoint_.id, .outcome = done.outcome, .took = done.took, .dead = dead});
+      }
     }
   }
 
@@ -150,18 +239,23 @@ class Deliverer::EndpointWorker {
         row = std::move(queues_[index].front());
         queues_[index].pop_front();
       }
-      const bool recorded = DeliverOne(poster, random, row);
+      std::optional<Attempted> done = DeliverOne(poster, random, row);
       absl::MutexLock lock(&mu_);
-      in_flight_.erase(row.case_id);
-      finished_.insert(row.case_id);
+      --handed_;
       poked_ = true;
-      if (!recorded && !stopping_) {
-        // The store failed or refused (the lease moved): the delivery is
-        // still pending; let the store settle before it goes again.
-        owner_.clock_->AwaitWithTimeout(&mu_,
-                                        absl::Condition(
-                                            +[](bool* stopping) { return *stopping; }, &stopping_),
-                                        owner_.options_.poll);
+      if (done.has_value()) {
+        attempted_.push_back(std::move(*done));  // the fetcher records it
+      } else {
+        in_flight_.erase(row.case_id);
+        if (!stopping_) {
+          // Nothing could be read or the worker is stopping: the delivery
+          // is still pending; let the store settle before it goes again.
+          owner_.clock_->AwaitWithTimeout(
+              &mu_,
+              absl::Condition(
+                  +[](bool* stopping) { return *stopping; }, &stopping_),
+              owner_.options_.poll);
+        }
       }
     }
   }
@@ -172,9 +266,10 @@ class Deliverer::EndpointWorker {
     return limits;
   }
 
-  // Makes one attempt and records it; false if nothing was recorded (the
-  // store failed, the lease moved, or the worker is stopping).
-  bool DeliverOne(HttpPoster& poster, absl::BitGen& random, const WebhookDelivery& row) {
+  // Makes one attempt; nullopt if none was made (the case could not be
+  // read, or the worker is stopping).
+  std::optional<Attempted> DeliverOne(HttpPoster& poster, absl::BitGen& random,
+                                      const WebhookDelivery& row) {
     Store& store = *owner_.store_;
     const std::string key = IdempotencyKey(row.case_id, row.sequence);
     absl::StatusOr<mayday::v1::Case> stored = store.GetCase(row.case_id);
@@ -189,7 +284,7 @@ class Deliverer::EndpointWorker {
     if (!timeline.ok()) {
       LogWarning("webhook_read_failed", "%s: cannot read %s: %s", name_, key,
                  timeline.status().ToString());
-      return false;
+      return std::nullopt;
     }
     const absl::Time now = owner_.clock_->Now();
     DeliveryAttempt attempt{
@@ -215,7 +310,7 @@ class Deliverer::EndpointWorker {
           {"Mayday-Attempt", absl::StrCat(row.attempts + 1)},
       };
       result = poster.Post(request);
-      if (cancel_.load()) return false;
+      if (cancel_.load()) return std::nullopt;
     } else {
       // Nothing to send will ever be made of it: a retry would fail alike.
       result.outcome = PostResult::Outcome::kFailed;
@@ -232,38 +327,36 @@ class Deliverer::EndpointWorker {
       attempt.state = DeliveryState::kPending;
       attempt.next_attempt = std::min(give_up, now + backoff * absl::Uniform(random, 0.5, 1.0));
     }
-    const absl::Status written =
-        owner_.Write([attempt](WriteTxn& txn) { return txn.RecordAttempts({attempt}); });
-    if (!written.ok()) {
-      LogWarning("webhook_record_failed", "%s: %s was attempted (%s) but not recorded: %s", name_,
-                 key, result.words, written.ToString());
-      return false;
-    }
-    if (attempt.state == DeliveryState::kDead) {
-      LogWarning("webhook_dead",
-                 "%s: gave up on %s after %d attempts (last: %s); its case's later events wait "
-                 "until `maydayctl webhooks redeliver %s`",
-                 name_, key, row.attempts + 1, result.words, endpoint_.id);
-    }
-    if (owner_.on_attempt_) {
-      owner_.on_attempt_(AttemptReport{.endpoint = endpoint_.id,
-                                       .outcome = result.outcome,
-                                       .took = result.took,
-                                       .dead = attempt.state == DeliveryState::kDead});
-    }
-    return true;
+    return Attempted{.attempt = std::move(attempt),
+                     .outcome = result.outcome,
+                     .took = result.took,
+                     .number = row.attempts + 1};
   }
 
   Deliverer& owner_;
   const WebhookEndpoint endpoint_;
   const std::string name_;  // "webhooks/{id}"
+  // The most cases in flight at once: a delivery on each lane and one
+  // waiting its turn. Each case in flight has at most one row due (its
+  // first not made), so reading this many rows finds every one there is
+  // room for.
+  const size_t capacity_;
   std::atomic<bool> cancel_{false};
   absl::Mutex mu_;
   bool poked_ ABSL_GUARDED_BY(mu_) = true;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  absl::flat_hash_set<std::string> in_flight_ ABSL_GUARDED_BY(mu_);  // case ids
-  // Cases whose attempt ended since the fetcher's last read began.
+  // Cases handed to a lane whose attempt is not yet recorded, of which
+  // handed_ are with a lane (the rest being recorded).
+  absl::flat_hash_set<std::string> in_flight_ ABSL_GUARDED_BY(mu_);
+  size_t handed_ ABSL_GUARDED_BY(mu_) = 0;
+  // Cases whose record was written since the fetcher's last read began.
   absl::flat_hash_set<std::string> finished_ ABSL_GUARDED_BY(mu_);
+  // Background writes of attempts not yet done; reading waits until
+  // paused_until_ after one failed.
+  int recording_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time paused_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  // Attempts made, for the fetcher to record.
+  std::vector<Attempted> attempted_ ABSL_GUARDED_BY(mu_);
   std::vector<std::deque<WebhookDelivery>> queues_ ABSL_GUARDED_BY(mu_);
   std::thread fetcher_;
   std::vector<std::thread> lanes_;
@@ -339,8 +432,8 @@ void Deliverer::Plan() {
         it = workers_.erase(it);
       }
     }
+    ScanAll(*endpoints);
     for (const WebhookEndpoint& endpoint : *endpoints) {
-      Scan(endpoint);
       auto [worker, added] = workers_.try_emplace(endpoint.id);
       if (added) worker->second = std::make_unique<EndpointWorker>(*this, endpoint);
       worker->second->Poke();
@@ -353,53 +446,99 @@ void Deliverer::Plan() {
   }
 }
 
-absl::Status Deliverer::Write(std::function<absl::Status(WriteTxn&)> job) {
-  return SubmitAndWait(*store_, [this, job = std::move(job)](WriteTxn& txn) {
-    if (fence_) {
-      if (absl::Status fenced = fence_(txn); !fenced.ok()) return fenced;
-    }
-    return job(txn);
-  });
+void Deliverer::WriteInBackground(std::function<absl::Status(WriteTxn&)> job,
+                                  std::function<void(absl::Status)> done) {
+  store_->SubmitBackground(
+      [this, job = std::move(job)](WriteTxn& txn) {
+        if (fence_) {
+          if (absl::Status fenced = fence_(txn); !fenced.ok()) return fenced;
+        }
+        return job(txn);
+      },
+      std::move(done));
 }
 
-bool Deliverer::Scan(const WebhookEndpoint& endpoint) {
-  // Commits whose events the filter all skipped move only this mark: the
-  // stored one moves with the next delivery queued (a restart reads them
+absl::Status Deliverer::Write(std::function<absl::Status(WriteTxn&)> job) {
+  absl::Notification finished;
+  absl::Status outcome;
+  WriteInBackground(std::move(job), [&](absl::Status status) {
+    outcome = std::move(status);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
+  return outcome;
+}
+
+void Deliverer::ScanAll(const std::vector<WebhookEndpoint>& endpoints) {
+  // Commits whose events a filter all skipped move only scanned_: the
+  // stored mark moves with the next delivery queued (a restart reads them
   // again, and queues nothing again).
-  int64_t& scanned = scanned_[endpoint.id];
-  scanned = std::max(scanned, endpoint.scanned_commit);
-  while (true) {
-    absl::StatusOr<std::vector<CommitRecord>> commits =
-        store_->ReadCommits(scanned, kCommitsPerRead);
-    if (!commits.ok()) {
-      LogWarning("webhook_read_failed", "cannot read the case history for webhooks/%s: %s",
-                 endpoint.id, commits.status().ToString());
-      return false;
-    }
-    if (commits->empty()) return true;
-    const int64_t last = commits->back().sequence;
-    std::vector<WebhookDelivery> rows;
+  for (const WebhookEndpoint& endpoint : endpoints) {
+    int64_t& scanned = scanned_[endpoint.id];
+    scanned = std::max(scanned, endpoint.scanned_commit);
+  }
+  // Rounds of up to kCommitsPerRead commits per endpoint, each round's
+  // deliveries queued in one write; endpoints at the same mark (the usual
+  // case) share one read.
+  bool more = true;
+  while (more) {
+    more = false;
+    std::map<int64_t, std::vector<CommitRecord>> read;  // by the mark read after
+    struct Queued {
+      std::string endpoint;
+      int64_t last = 0;
+      std::vector<WebhookDelivery> rows;
+    };
+    std::vector<Queued> queued;
     const absl::Time now = clock_->Now();
-    for (const CommitRecord& commit : *commits) {
-      for (const CaseEvent& event : commit.events) {
-        if (!Matches(endpoint.events, event)) continue;
-        WebhookDelivery& row = rows.emplace_back();
-        row.case_id = std::string(absl::StripPrefix(event.case_(), "cases/"));
-        row.sequence = event.sequence();
-        row.create_time = now;
+    for (const WebhookEndpoint& endpoint : endpoints) {
+      const int64_t after = scanned_[endpoint.id];
+      auto cached = read.find(after);
+      if (cached == read.end()) {
+        absl::StatusOr<std::vector<CommitRecord>> commits =
+            store_->ReadCommits(after, kCommitsPerRead);
+        if (!commits.ok()) {
+          LogWarning("webhook_read_failed", "cannot read the case history for webhooks/%s: %s",
+                     endpoint.id, commits.status().ToString());
+          continue;
+        }
+        cached = read.emplace(after, *std::move(commits)).first;
+      }
+      const std::vector<CommitRecord>& commits = cached->second;
+      if (commits.empty()) continue;
+      more = more || commits.size() == static_cast<size_t>(kCommitsPerRead);
+      Queued& next = queued.emplace_back();
+      next.endpoint = endpoint.id;
+      next.last = commits.back().sequence;
+      for (const CommitRecord& commit : commits) {
+        for (const CaseEvent& event : commit.events) {
+          if (!Matches(endpoint.events, event)) continue;
+          WebhookDelivery& row = next.rows.emplace_back();
+          row.case_id = std::string(absl::StripPrefix(event.case_(), "cases/"));
+          row.sequence = event.sequence();
+          row.create_time = now;
+        }
       }
     }
-    if (!rows.empty()) {
-      const absl::Status queued = Write([id = endpoint.id, last, rows](WriteTxn& txn) {
-        return txn.QueueDeliveries(id, last, rows);
+    const bool any_rows =
+        std::any_of(queued.begin(), queued.end(), [](const Queued& q) { return !q.rows.empty(); });
+    if (any_rows) {
+      const absl::Status written = Write([&queued](WriteTxn& txn) -> absl::Status {
+        for (const Queued& q : queued) {
+          if (q.rows.empty()) continue;
+          if (absl::Status done = txn.QueueDeliveries(q.endpoint, q.last, q.rows); !done.ok()) {
+            return done;
+          }
+        }
+        return absl::OkStatus();
       });
-      if (!queued.ok()) {
-        LogWarning("webhook_queue_failed", "cannot queue deliveries for webhooks/%s: %s",
-                   endpoint.id, queued.ToString());
-        return false;
+      if (!written.ok()) {
+        LogWarning("webhook_queue_failed", "cannot queue webhook deliveries: %s",
+                   written.ToString());
+        return;  // tried again at the next round
       }
     }
-    scanned = last;
+    for (const Queued& q : queued) scanned_[q.endpoint] = q.last;
   }
 }
 

@@ -11,14 +11,19 @@
 //             threads: the fetcher reads the deliveries that may go (of
 //             each case, the first not made, if due) and hands each to the
 //             lane its case hashes to, one in flight per case; a lane
-//             POSTs it and records the attempt (made, retry at a time
+//             POSTs it and hands the attempt back (made, retry at a time
 //             with exponential backoff and jitter, or dead once the retry
-//             limit passed) before its case's next event may go.
+//             limit passed); the fetcher records the attempts made since
+//             its last round in one write, and only once it is on disk may
+//             a case's next event go (meanwhile the lanes deliver other
+//             cases').
 //
 // An endpoint's threads wait only on that endpoint's answers: a slow or
-// dead endpoint never delays another, nor alerts or dispatch (the store's
-// writer sees one short write per attempt). Every thread of the deliverer
-// runs at a lower priority (nice 10): when the cores are short, alerts,
+// dead endpoint never delays another, nor alerts or dispatch. Its writes
+// (a planner round's queued rows, a fetcher round's attempts) are the
+// store's background writes: committed together, a few times a second, in
+// batches of their own, never in an alert's. Every thread of the deliverer
+// runs at the lowest priority (nice 19): when the cores are short, alerts,
 // dispatch and commits go first and deliveries wait. With replicas, only the one
 // that holds dispatch runs a deliverer, and its writes pass the same fence
 // (WriteTxn::CheckDispatchLease): a deliverer that lost the lease records
@@ -32,6 +37,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -70,8 +76,8 @@ struct DelivererOptions {
   std::string agency = "mayday.invalid";
 };
 
-// What happened to one attempt, for metrics and tests. Called on a lane's
-// thread; must be quick.
+// What happened to one attempt, for metrics and tests, once it is recorded.
+// Called on the store's completer thread; must be quick.
 struct AttemptReport {
   std::string endpoint;  // id
   PostResult::Outcome outcome = PostResult::Outcome::kFailed;
@@ -94,8 +100,9 @@ class Deliverer final : public EventSink {
 
   // Starts the planner (and, through it, each endpoint's threads).
   void Start();
-  // Stops every thread: a POST in flight is abandoned (its delivery stays
-  // pending and goes again). Idempotent.
+  // Stops every thread: a POST in flight is abandoned, and so is an attempt
+  // not yet recorded (the delivery stays pending and goes again, with the
+  // same idempotency key). Idempotent.
   void Stop();
 
   // EventSink: a committed event wakes the planner.
@@ -113,12 +120,18 @@ class Deliverer final : public EventSink {
 
   bool Woken() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return poked_ || stopping_; }
   void Plan();
-  // Runs `job` behind the fence through the store's group commit and waits
-  // until it is on disk.
+  // Runs `job` behind the fence through the store's group commit, as a
+  // background write (Store::SubmitBackground: a few commits a second of
+  // their own, however many jobs, none in an alert's batch), then `done`
+  // on the store's completer thread.
+  void WriteInBackground(std::function<absl::Status(WriteTxn&)> job,
+                         std::function<void(absl::Status)> done);
+  // WriteInBackground, waiting until it is on disk.
   absl::Status Write(std::function<absl::Status(WriteTxn&)> job);
-  // Queues the deliveries of the commits after `endpoint`'s mark; false if
-  // the store failed (tried again at the next round).
-  bool Scan(const WebhookEndpoint& endpoint);
+  // Queues the deliveries of the commits after each endpoint's mark, every
+  // endpoint's in one write per round; on a store failure, tried again at
+  // the next round.
+  void ScanAll(const std::vector<WebhookEndpoint>& endpoints);
 
   Store* const store_;
   const base::Clock* const clock_;
