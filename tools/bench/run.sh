@@ -55,6 +55,11 @@ start=$SECONDS
 replicas_json="$("$bin/replicas_bench" 5 300 20)"
 t_replicas=$((SECONDS - start))
 printf '%s\n' "$replicas_json"
+say "what webhooks cost an alert: three endpoints registered vs none (issue 25)"
+start=$SECONDS
+webhooks_out="$("$root/tools/bench/webhooks.sh" "$bin" 300 8 4)"
+t_webhooks=$((SECONDS - start))
+printf '%s\n' "$webhooks_out"
 field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" <<<"$2"; }
 micro() { awk -v n="$1" 'BEGIN { printf "%.1f", n / 1000 }'; }
 milli() { awk -v n="$1" 'BEGIN { printf "%.2f", n / 1000000 }'; }
@@ -86,7 +91,7 @@ doc="$root/docs/BENCHMARKS.md"
   echo "- CPUs: $(nproc) ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'))"
   echo "- Memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
   echo "- Load average when the run started: $load (other work on the machine skews p99s)"
-  echo "- This run took $((SECONDS / 60)) min $((SECONDS % 60)) s: intake ${t_intake} s, metrics cost ${t_metrics} s, scenarios 2-4 and 6 ${t_scenarios} s, fleet feeds ${t_fleet} s, flood ${t_flood} s, dispatch query ${t_dispatch} s, replicas ${t_replicas} s (plus the build, when \`tools/dev bench\` has one to do)"
+  echo "- This run took $((SECONDS / 60)) min $((SECONDS % 60)) s: intake ${t_intake} s, metrics cost ${t_metrics} s, scenarios 2-4 and 6 ${t_scenarios} s, fleet feeds ${t_fleet} s, flood ${t_flood} s, dispatch query ${t_dispatch} s, replicas ${t_replicas} s, webhooks ${t_webhooks} s (plus the build, when \`tools/dev bench\` has one to do)"
   echo "- OS: $(. /etc/os-release && echo "$PRETTY_NAME"); $(redis-server --version | cut -d' ' -f1-3)"
   echo
   echo "## Summary"
@@ -286,6 +291,8 @@ echo "## Nearest eligible responder: engine vs brute-force scan"
   "$root/tools/bench/fleet_section.sh" <<<"$fleet_json"
   echo
   "$root/tools/bench/replicas_section.sh" <<<"$replicas_json"
+  "$root/tools/bench/webhooks_section.sh" <<<"$webhooks_out"
+  echo
   "$root/tools/bench/metrics_section.sh" <<<"$metrics_json"
   echo "## Raw output"
   echo
