@@ -1,6 +1,7 @@
 // The RPC harnesses' server and fixtures; see fuzz_world.h.
 #include "fuzz_world.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -46,6 +47,10 @@ World::World() : server_(absl::Hours(1)), channel_(server_.Channel()) {
   admin_ = server_.Token("admin", "fz-admin");
   fleet_ = server_.Token("fleet", "fz");
   Build();
+  // libFuzzer ends the process with exit(), whose handlers tear OpenSSL
+  // down while the server's webhook threads may still sign with it: stop
+  // the server first (handlers run last registered first).
+  std::atexit([] { World::Get().server_.server().Shutdown(absl::ZeroDuration()); });
 }
 
 std::string World::Token(Caller caller) const {
@@ -113,6 +118,8 @@ std::string World::Resolve(char letter) const {
       return crews_[1]->name();
     case '3':
       return crews_[2]->name();
+    case 'w':
+      return webhook_;
     default:
       return cases_[0];
   }
@@ -231,6 +238,29 @@ void World::Build() {
   server_.server().SettleDispatch();
   crew(2, 0.02);
   server_.server().SettleDispatch();
+
+  // @w: kept over generations, so that it has deliveries (pending, being
+  // retried) for the calls that list and redeliver them.
+  v1::ListWebhookEndpointsResponse endpoints;
+  if (auto s = operators->ListWebhookEndpoints(testing::Call(admin_).get(), {}, &endpoints);
+      !s.ok()) {
+    SetUpFailed("ListWebhookEndpoints", s);
+  }
+  const bool kept = std::any_of(endpoints.endpoints().begin(), endpoints.endpoints().end(),
+                                [&](const v1::WebhookEndpoint& e) { return e.name() == webhook_; });
+  if (!kept && endpoints.endpoints_size() > 0) {
+    webhook_ = endpoints.endpoints(0).name();  // made by an input, as safe
+  } else if (!kept) {
+    v1::CreateWebhookEndpointRequest create;
+    create.mutable_endpoint()->set_url("https://192.0.2.1/hooks/fz");
+    create.set_secret("fuzz-world-webhook-secret-0123456789");
+    v1::WebhookEndpoint made;
+    if (auto s = operators->CreateWebhookEndpoint(testing::Call(admin_).get(), create, &made);
+        !s.ok()) {
+      SetUpFailed("CreateWebhookEndpoint", s);
+    }
+    webhook_ = made.name();
+  }
 }
 
 }  // namespace mayday::fuzz

@@ -11,6 +11,9 @@
 //   @c  member A's case, cancelled by A
 //   @1 @2 @3  the responders' names (3 is on duty and free); all three are
 //             crews of the fleet "fz" (ids "fz-g<generation>-r<n>")
+//   @w  a webhook endpoint at https://192.0.2.1/ (a documentation address:
+//       every delivery is refused before a packet leaves, and retried), made
+//       again by a rebuild if an input removed it
 //
 // Any string field of a request that starts with '@' has its first two
 // characters replaced by the name ("@s/x" becomes "cases/<id>/x"; an
@@ -97,6 +100,7 @@ class World {
   std::unique_ptr<testing::Crew> crews_[3];
   // Case names of @e @b @o @s @r @c, in that order.
   std::array<std::string, 6> cases_;
+  std::string webhook_;  // @w
   bool changed_ = false;
   int inputs_since_build_ = 0;
 };

@@ -115,6 +115,12 @@ seed $o member-list 0 4 ListAllCasesRequest ''
 seed $o profile 19 2 GetMemberMedicalProfileRequest 'name: "members/fz-a/medicalProfile"'
 seed $o profile-bad-name 19 0 GetMemberMedicalProfileRequest 'name: "members/fz-a"'
 seed $o keep-crew 20 2 KeepCrewRequest 'name: "@s" responder: "@1"'
+seed $o webhook-create 21 0 CreateWebhookEndpointRequest 'endpoint { url: "https://hooks.example.org/mayday?x=1" event_types: "raised" event_types: "cancelled" format: WEBHOOK_FORMAT_CAP } secret: "0123456789abcdef0123456789abcdef"'
+seed $o webhook-create-operator 21 2 CreateWebhookEndpointRequest 'endpoint { url: "https://hooks.example.org/" } secret: "0123456789abcdef"'
+seed $o webhooks 22 0 ListWebhookEndpointsRequest ''
+seed $o webhook-delete 23 0 DeleteWebhookEndpointRequest 'name: "webhooks/wh-0123456789abcdef"'
+seed $o webhook-deliveries 24 0 ListWebhookDeliveriesRequest 'endpoint: "@w" states: STATE_PENDING page_size: 5'
+seed $o webhook-redeliver 25 0 RedeliverWebhooksRequest 'endpoint: "@w" case: "@s"'
 
 # FleetService (fleet_rpc_fuzz): one RPC (byte 0 unused); callers 0-2 the fleet
 # "fz" (@1 @2 @3 are its crews), 3 responder, 4 operator, 5 member, 6 no
@@ -180,5 +186,11 @@ raw $v case-name 9 0 'a*' 'cases/00064a1b2c3d4e0123456789abcdef0123456789abcdef'
 raw $v case-name-old 9 0 'a*' 'cases/0123456789abcdef0123456789abcdef'
 raw $v subject 10 8 'a*' 'responders/unit-7'
 raw $v token-name 11 0 'a*' 'tokens/0123456789abcdef'
+raw $v url 12 0 'a*' 'https://hooks.example.org/mayday?x=1'
+raw $v url-http 12 8 'a*' 'http://10.0.0.1:8080/hook'
+raw $v url-userinfo 12 0 'a*' 'https://user:pw@example.org/#top'
+raw $v url-made 12 48 'S<a*' 8443 'crm'
+raw $v address-v6 13 0 'H32' '20010db8000000000000000000000001'
+raw $v address-mapped 13 0 'H32' '00000000000000000000ffff7f000001'
 
 find "$out" -type f | wc -l | xargs echo "seeds written:" >&2

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "fuzz_input.h"
 #include "fuzz_world.h"
 #include "mayday/v1/operator_service.grpc.pb.h"
@@ -39,6 +40,53 @@ mayday::fuzz::Oracle<Request, v1::Case> SameCase() {
 bool FitsPage(int page_size, int size, int fallback, int limit) {
   if (page_size < 0) return false;
   return size <= (page_size == 0 ? fallback : std::min(page_size, limit));
+}
+
+// Where a fuzzed endpoint may point: its host and port become 192.0.2.1
+// (a documentation address the transport refuses before connecting), so
+// that no input makes maydayd resolve a name or send a packet. The URL's
+// own rules are fuzzed in validation_fuzz, without a server.
+std::string SafeUrl(std::string url) {
+  for (absl::string_view scheme : {"https://", "http://"}) {
+    if (!absl::StartsWithIgnoreCase(url, scheme)) continue;
+    const size_t host = scheme.size();
+    const size_t end = url.find_first_of("/?#", host);
+    return url.replace(host, end == std::string::npos ? std::string::npos : end - host,
+                       "192.0.2.1");
+  }
+  return url;
+}
+
+void FuzzCreateWebhook(const RpcCall& call, Stub& stub) {
+  v1::CreateWebhookEndpointRequest request;
+  if (!mayday::fuzz::ReadRequest(call, &request)) return;
+  request.mutable_endpoint()->set_url(SafeUrl(request.endpoint().url()));
+  auto context = mayday::testing::Call(call.world->Token(call.caller));
+  v1::WebhookEndpoint made;
+  const grpc::Status status = stub.CreateWebhookEndpoint(context.get(), request, &made);
+  mayday::fuzz::CheckStatus(call, "CreateWebhookEndpoint", kAdmins, status, request,
+                            /*stream=*/false);
+  if (!status.ok()) return;
+  const auto wrong = [&]() -> std::string {
+    if (!absl::StartsWith(made.name(), "webhooks/")) return "a malformed name";
+    if (made.url() != request.endpoint().url()) return "another URL";
+    if (request.secret().size() < 16 || request.secret().size() > 1024) {
+      return "a secret of a size outside 16 to 1024 bytes";
+    }
+    if (made.event_types_size() != request.endpoint().event_types_size()) {
+      return "other event types";
+    }
+    const v1::WebhookFormat format = request.endpoint().format();
+    if (made.format() !=
+        (format == v1::WEBHOOK_FORMAT_UNSPECIFIED ? v1::WEBHOOK_FORMAT_JSON : format)) {
+      return "another format";
+    }
+    if (made.creator() != call.world->Name(call.caller)) return "another creator";
+    return "";
+  }();
+  if (!wrong.empty()) {
+    mayday::fuzz::Fail(call.harness, "CreateWebhookEndpoint answered OK, but " + wrong, &request);
+  }
 }
 
 void FuzzWatchCases(const RpcCall& call, Stub& stub) {
@@ -72,7 +120,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Stub* stub = v1::OperatorService::NewStub(world.channel()).release();
   const RpcCall call{"operator_rpc_fuzz", *input, kCallers[input->caller], &world};
   using mayday::fuzz::FuzzUnary;
-  switch (input->selector % 21) {
+  switch (input->selector % 26) {
     case 0:
       FuzzUnary<Stub, v1::ListAllCasesRequest, v1::ListCasesResponse>(
           call, "ListCases", *stub, &Stub::ListCases, kOperators, false,
@@ -246,6 +294,59 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             if (result.responder() != request.responder()) return "it kept another crew";
             if (!result.second_responder().empty()) return "it kept both crews";
             return SameCase<v1::KeepCrewRequest>()(request, result);
+          });
+      break;
+    case 21:
+      FuzzCreateWebhook(call, *stub);
+      break;
+    case 22:
+      FuzzUnary<Stub, v1::ListWebhookEndpointsRequest, v1::ListWebhookEndpointsResponse>(
+          call, "ListWebhookEndpoints", *stub, &Stub::ListWebhookEndpoints, kAdmins, false,
+          [](const v1::ListWebhookEndpointsRequest&,
+             const v1::ListWebhookEndpointsResponse& result) -> std::string {
+            if (result.endpoints_size() > 32) return "more endpoints than the limit of 32";
+            for (const v1::WebhookEndpoint& endpoint : result.endpoints()) {
+              if (!absl::StartsWith(endpoint.name(), "webhooks/")) return "a malformed name";
+              if (endpoint.pending_deliveries() < 0 || endpoint.dead_deliveries() < 0 ||
+                  endpoint.delivered() < 0) {
+                return "a negative count";
+              }
+            }
+            return "";
+          });
+      break;
+    case 23:
+      FuzzUnary<Stub, v1::DeleteWebhookEndpointRequest, google::protobuf::Empty>(
+          call, "DeleteWebhookEndpoint", *stub, &Stub::DeleteWebhookEndpoint, kAdmins, false);
+      break;
+    case 24:
+      FuzzUnary<Stub, v1::ListWebhookDeliveriesRequest, v1::ListWebhookDeliveriesResponse>(
+          call, "ListWebhookDeliveries", *stub, &Stub::ListWebhookDeliveries, kAdmins, false,
+          [](const v1::ListWebhookDeliveriesRequest& request,
+             const v1::ListWebhookDeliveriesResponse& result) -> std::string {
+            if (!FitsPage(request.page_size(), result.deliveries_size(), 100, 1000)) {
+              return "the page is larger than asked";
+            }
+            for (const v1::WebhookDelivery& delivery : result.deliveries()) {
+              if (delivery.endpoint() != request.endpoint()) return "another endpoint's delivery";
+              if (!request.states().empty() &&
+                  std::find(request.states().begin(), request.states().end(), delivery.state()) ==
+                      request.states().end()) {
+                return "a delivery in a state not asked for";
+              }
+              if (delivery.idempotency_key() !=
+                  absl::StrCat(delivery.case_(), "/events/", delivery.sequence())) {
+                return "an idempotency key that is not the event's";
+              }
+            }
+            return "";
+          });
+      break;
+    case 25:
+      FuzzUnary<Stub, v1::RedeliverWebhooksRequest, v1::RedeliverWebhooksResponse>(
+          call, "RedeliverWebhooks", *stub, &Stub::RedeliverWebhooks, kAdmins, false,
+          [](const v1::RedeliverWebhooksRequest&, const v1::RedeliverWebhooksResponse& result) {
+            return result.resumed() >= 0 ? "" : "a negative count";
           });
       break;
   }

@@ -5,11 +5,15 @@
 // as a string. Every function must agree with the contract exactly (OK for
 // every valid value, INVALID_ARGUMENT with a message naming the field for
 // every other), and what a parser returns must be what the name holds.
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "absl/strings/escaping.h"
@@ -20,6 +24,7 @@
 #include "fuzz_input.h"
 #include "rpc/validation.h"
 #include "rpc_checks.h"
+#include "webhooks/address_policy.h"
 
 namespace {
 
@@ -84,13 +89,60 @@ void ExpectName(absl::string_view function, const absl::StatusOr<std::string>& p
   }
 }
 
+// What CheckEndpointUrl must refuse, read from its contract alone: true if
+// `url` breaks a rule that no accepted URL may break.
+bool BreaksUrlRules(absl::string_view url, bool allow_http) {
+  if (url.size() > server::webhooks::kMaxUrlBytes) return true;
+  for (char c : url) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte >= 0x7f || c == '#' || c == '\\' || c == '{' || c == '}') return true;
+  }
+  const size_t separator = url.find("://");
+  if (separator == absl::string_view::npos) return true;
+  const absl::string_view scheme = url.substr(0, separator);
+  if (!absl::EqualsIgnoreCase(scheme, "https") &&
+      !(allow_http && absl::EqualsIgnoreCase(scheme, "http"))) {
+    return true;
+  }
+  const absl::string_view rest = url.substr(separator + 3);
+  const absl::string_view authority = rest.substr(0, rest.find_first_of("/?"));
+  return authority.empty() || absl::StrContains(authority, '@');
+}
+
+// A URL that follows every rule, made of the payload: https://<label>.example
+// [:port]/<path>.
+std::string ValidUrl(Arguments& args, bool with_port) {
+  static constexpr char kLabel[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  static constexpr char kPath[] =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/";
+  const uint16_t port = args.Take<uint16_t>();
+  const std::string bytes = args.Rest();
+  std::string label, path;
+  for (size_t i = 0; i < bytes.size() && i < 1000; ++i) {
+    const auto byte = static_cast<unsigned char>(bytes[i]);
+    if (i < 40) label += kLabel[byte % (sizeof kLabel - 1)];
+    path += kPath[byte % (sizeof kPath - 1)];
+  }
+  if (label.empty()) label = "a";
+  return absl::StrCat("https://", label, ".example",
+                      with_port ? absl::StrCat(":", port == 0 ? 1 : port) : "", "/", path);
+}
+
+// WhyNotPublic on one IPv4 address (network byte order).
+std::optional<std::string> JudgeV4(uint32_t address) {
+  sockaddr_in v4{};
+  v4.sin_family = AF_INET;
+  v4.sin_addr.s_addr = address;
+  return server::webhooks::WhyNotPublic(reinterpret_cast<const sockaddr*>(&v4));
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto input = mayday::fuzz::SplitInput(data, size);
   if (!input.has_value()) return 0;
   Arguments args(input->payload);
-  switch (input->selector % 12) {
+  switch (input->selector % 14) {
     case 0: {
       v1::Location location;
       location.set_latitude(args.Take<double>());
@@ -195,6 +247,58 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const std::string name = args.Rest();
       ExpectName("ParseTokenName", server::ParseTokenName("name", name), name, "tokens/", "name",
                  [](absl::string_view id) { return id.size() == 16 && IsLowerHex(id); });
+      break;
+    }
+    case 12: {
+      const bool allow_http = (input->number & 1) != 0;
+      const bool made_valid = (input->number & 2) != 0;
+      const std::string url = made_valid ? ValidUrl(args, (input->number & 4) != 0) : args.Rest();
+      const absl::Status status = server::webhooks::CheckEndpointUrl(url, allow_http);
+      const bool refused = BreaksUrlRules(url, allow_http);
+      if ((made_valid && !status.ok()) || (refused && status.ok()) ||
+          (!status.ok() && (!absl::IsInvalidArgument(status) || status.message().empty()))) {
+        mayday::fuzz::Fail(
+            kHarness, absl::StrCat("CheckEndpointUrl(\"", absl::CEscape(url.substr(0, 200)), "\", ",
+                                   allow_http, ") returned \"", status.ToString(), "\"",
+                                   made_valid ? " for a valid URL" : ""));
+      }
+      break;
+    }
+    case 13: {
+      // An IPv6 address; the IPv4 one it may embed judged alone must get
+      // the same verdict when it is IPv4-mapped, and anything outside
+      // 2000::/3 is refused.
+      sockaddr_in6 v6{};
+      v6.sin6_family = AF_INET6;
+      for (uint8_t& byte : v6.sin6_addr.s6_addr) byte = args.Take<uint8_t>();
+      const uint8_t* b = v6.sin6_addr.s6_addr;
+      const std::optional<std::string> verdict =
+          server::webhooks::WhyNotPublic(reinterpret_cast<const sockaddr*>(&v6));
+      const bool mapped = std::all_of(b, b + 10, [](uint8_t x) { return x == 0; }) &&
+                          b[10] == 0xff && b[11] == 0xff;
+      uint32_t v4 = 0;
+      std::memcpy(&v4, b + 12, 4);
+      if (mapped && verdict.has_value() != JudgeV4(v4).has_value()) {
+        mayday::fuzz::Fail(kHarness, "WhyNotPublic judged an IPv4-mapped address unlike its IPv4");
+      }
+      if (!mapped && (b[0] & 0xe0) != 0x20 && !verdict.has_value()) {
+        mayday::fuzz::Fail(kHarness, "WhyNotPublic let an address outside 2000::/3 through");
+      }
+      if (verdict.has_value() && verdict->empty()) {
+        mayday::fuzz::Fail(kHarness, "WhyNotPublic refused without saying why");
+      }
+      // The same bytes' first four as IPv4: loopback, private, multicast
+      // and reserved ranges are never public.
+      const uint8_t first = b[0];
+      uint32_t own = 0;
+      std::memcpy(&own, b, 4);
+      const bool never = first == 0 || first == 10 || first == 127 || first >= 224 ||
+                         (first == 192 && b[1] == 168) || (first == 172 && (b[1] & 0xf0) == 16) ||
+                         (first == 169 && b[1] == 254);
+      if (never && !JudgeV4(own).has_value()) {
+        mayday::fuzz::Fail(kHarness,
+                           "WhyNotPublic let a loopback, private or reserved IPv4 through");
+      }
       break;
     }
   }
