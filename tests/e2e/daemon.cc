@@ -152,6 +152,21 @@ std::string CreateToken(const std::string& binary, const std::string& db, const 
   return token;
 }
 
+std::vector<std::string> CreateTokens(const std::string& binary, const std::string& store,
+                                      const std::string& role, const std::string& subject,
+                                      int count) {
+  const Output made = Run({binary, "token", "create", "--store", store, "--role", role, "--subject",
+                           subject, "--count", std::to_string(count)});
+  std::vector<std::string> tokens;
+  for (const std::string& line : made.lines) {
+    if (line.rfind("mdy_", 0) == 0) tokens.push_back(line);
+  }
+  if (made.exit_code != 0 || static_cast<int>(tokens.size()) != count) {
+    throw std::runtime_error("token create failed: " + made.text());
+  }
+  return tokens;
+}
+
 std::vector<std::unique_ptr<Daemon>> StartReplicas(const std::string& binary, const std::string& db,
                                                    int count) {
   std::vector<std::unique_ptr<Daemon>> replicas;

@@ -100,6 +100,12 @@ Output Run(const std::vector<std::string>& argv);
 // returns the printed token (throws on failure).
 std::string CreateToken(const std::string& binary, const std::string& db, const std::string& role,
                         const std::string& subject);
+// `maydayd token create --store STORE ... --count COUNT`: COUNT tokens, for
+// SUBJECT-1 .. SUBJECT-COUNT (SUBJECT itself when COUNT is 1). Throws if the
+// command fails or prints another number of tokens.
+std::vector<std::string> CreateTokens(const std::string& binary, const std::string& store,
+                                      const std::string& role, const std::string& subject,
+                                      int count);
 
 }  // namespace mayday::testing
 

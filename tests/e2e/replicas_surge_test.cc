@@ -41,16 +41,7 @@ bool Dispatches(const std::string& address) {
 
 std::vector<std::string> Tokens(const std::string& uri, const std::string& role,
                                 const std::string& subject, int count) {
-  const Output made = Run({MAYDAYD_BINARY, "token", "create", "--store", uri, "--role", role,
-                           "--subject", subject, "--count", std::to_string(count)});
-  INFO(made.text());
-  REQUIRE(made.exit_code == 0);
-  std::vector<std::string> tokens;
-  for (const std::string& line : made.lines) {
-    if (line.rfind("mdy_", 0) == 0) tokens.push_back(line);
-  }
-  REQUIRE(static_cast<int>(tokens.size()) == count);
-  return tokens;
+  return CreateTokens(MAYDAYD_BINARY, uri, role, subject, count);
 }
 
 // A responder app: on duty near the alerts, serving what it is offered.

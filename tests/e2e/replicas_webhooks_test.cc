@@ -77,19 +77,6 @@ class Receiver {
   std::unique_ptr<HttpReceiver> http_;
 };
 
-std::vector<std::string> MemberTokens(const std::string& uri, int count) {
-  const Output made = Run({MAYDAYD_BINARY, "token", "create", "--store", uri, "--role", "member",
-                           "--subject", "driver", "--count", std::to_string(count)});
-  INFO(made.text());
-  REQUIRE(made.exit_code == 0);
-  std::vector<std::string> tokens;
-  for (const std::string& line : made.lines) {
-    if (line.rfind("mdy_", 0) == 0) tokens.push_back(line);
-  }
-  REQUIRE(static_cast<int>(tokens.size()) == count);
-  return tokens;
-}
-
 // Raises one road alert per token, through `address`; returns the cases.
 std::vector<std::string> RaiseAll(const std::string& address,
                                   const std::vector<std::string>& tokens, int first, int count) {
@@ -156,7 +143,8 @@ TEST_CASE("Replicas: one replica delivers each webhook, and the survivor the res
     replicas.push_back(std::make_unique<Daemon>(MAYDAYD_BINARY, uri, flags));
   const std::vector<std::string> addresses = Addresses(replicas);
   const std::string admin = CreateToken(MAYDAYD_BINARY, uri, "admin", "root");
-  const std::vector<std::string> members = MemberTokens(uri, 2 * kCasesPerPhase);
+  const std::vector<std::string> members =
+      CreateTokens(MAYDAYD_BINARY, uri, "member", "driver", 2 * kCasesPerPhase);
 
   // Registered through the second replica; stored for both.
   {
