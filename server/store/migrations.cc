@@ -343,6 +343,15 @@ CREATE INDEX webhook_deliveries_done ON webhook_deliveries (endpoint, last_attem
   WHERE state = 1;
 )sql";
 
+// Version 15: an endpoint counts the deliveries made to it. Those made at
+// their first attempt leave no row (webhook_records.h): the count is kept
+// on the endpoint, from the rows of those made so far.
+constexpr char kMigration15[] = R"sql(
+ALTER TABLE webhook_endpoints ADD COLUMN delivered INTEGER NOT NULL DEFAULT 0;
+UPDATE webhook_endpoints SET delivered = (
+  SELECT count(*) FROM webhook_deliveries d WHERE d.endpoint = webhook_endpoints.id AND d.state = 1);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "cases, case_events and tokens", kMigration1},
     {2, "case_notes", kMigration2},
@@ -361,6 +370,7 @@ constexpr Migration kMigrations[] = {
     {12, "medical_profiles: members' medical profiles, sealed", kMigration12},
     {13, "fleet tokens: tokens.role may be 'fleet'", kMigration13},
     {14, "webhooks: webhook_endpoints, webhook_deliveries; case_events_by_chain", kMigration14},
+    {15, "webhook_endpoints.delivered: deliveries made, counted", kMigration15},
 };
 
 // The triggers that refuse changing or removing rows of the tables that

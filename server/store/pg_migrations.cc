@@ -213,6 +213,13 @@ CREATE INDEX webhook_deliveries_done ON webhook_deliveries (endpoint, last_attem
   WHERE state = 1;
 )sql";
 
+// Version 9: the SQLite file's version 15.
+constexpr char kMigration9[] = R"sql(
+ALTER TABLE webhook_endpoints ADD COLUMN delivered bigint NOT NULL DEFAULT 0;
+UPDATE webhook_endpoints SET delivered = (
+  SELECT count(*) FROM webhook_deliveries d WHERE d.endpoint = webhook_endpoints.id AND d.state = 1);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "the store's tables as of the SQLite file's version 9", kMigration1},
     {2, "replicas: case_events_by_chain, dispatch_leases", kMigration2},
@@ -222,6 +229,7 @@ constexpr Migration kMigrations[] = {
     {6, "medical_profiles: members' medical profiles, sealed", kMigration6},
     {7, "fleet tokens: tokens.role may be 'fleet'", kMigration7},
     {8, "webhooks: webhook_endpoints, webhook_deliveries", kMigration8},
+    {9, "webhook_endpoints.delivered: deliveries made, counted", kMigration9},
 };
 
 constexpr char kCreateMigrationsTable[] = R"sql(

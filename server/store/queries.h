@@ -101,16 +101,19 @@ absl::StatusOr<std::optional<MemberPins>> SelectPins(Database& db, absl::string_
 absl::Status UpsertPins(Database& db, const MemberPins& pins);
 
 // Webhooks (webhooks.cc; webhook_records.h). InsertWebhook starts the
-// endpoint at the commit chain's head; QueueWebhookDeliveries moves its
-// mark up to `scanned` and queues `deliveries` (case_id, sequence,
-// create_time), unless the mark is there already; UpdateDeliveries records
-// attempts on pending rows; ResumeDeadDeliveries makes dead ones pending.
+// endpoint at the commit chain's head; SettleWebhookDeliveries moves its
+// mark (never back), adds to its count and queues rows (those queued
+// before left alone); UpdateDeliveries records attempts on pending rows,
+// and tells which of their cases have none pending or dead left;
+// SelectOpenCases, the cases that have; ResumeDeadDeliveries makes dead
+// ones pending.
 absl::Status InsertWebhook(Database& db, const WebhookEndpoint& endpoint);
 absl::Status RemoveWebhook(Database& db, absl::string_view id);
 absl::StatusOr<std::vector<WebhookEndpoint>> SelectWebhooks(Database& db, bool counts);
-absl::Status QueueWebhookDeliveries(Database& db, absl::string_view endpoint, int64_t scanned,
-                                    const std::vector<WebhookDelivery>& deliveries);
-absl::Status UpdateDeliveries(Database& db, const std::vector<DeliveryAttempt>& attempts);
+absl::Status SettleWebhookDeliveries(Database& db, const DeliverySettlement& settled);
+absl::StatusOr<std::vector<std::string>> UpdateDeliveries(
+    Database& db, const std::vector<DeliveryAttempt>& attempts);
+absl::StatusOr<std::vector<std::string>> SelectOpenCases(Database& db, absl::string_view endpoint);
 absl::StatusOr<int64_t> ResumeDeadDeliveries(Database& db, absl::string_view endpoint,
                                              absl::string_view case_id, absl::Time now);
 absl::StatusOr<int64_t> DeleteDeliveredBefore(Database& db, absl::Time before);

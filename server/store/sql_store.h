@@ -58,9 +58,9 @@ class BatchTxn final : public WriteTxn {
   absl::Status PutTimer(const mayday::v1::SafetyTimer& timer) override;
   absl::Status PutWebhook(const WebhookEndpoint& endpoint) override;
   absl::Status DeleteWebhook(std::string_view id) override;
-  absl::Status QueueDeliveries(std::string_view endpoint, int64_t scanned,
-                               const std::vector<WebhookDelivery>& deliveries) override;
-  absl::Status RecordAttempts(const std::vector<DeliveryAttempt>& attempts) override;
+  absl::Status SettleDeliveries(const DeliverySettlement& settled) override;
+  absl::StatusOr<std::vector<std::string>> RecordAttempts(
+      const std::vector<DeliveryAttempt>& attempts) override;
   absl::StatusOr<int64_t> Redeliver(std::string_view endpoint, std::string_view case_id,
                                     absl::Time now) override;
   absl::StatusOr<int64_t> PruneDeliveries(absl::Time before) override;
@@ -127,6 +127,7 @@ class SqlStore : public Store {
   absl::StatusOr<std::vector<WebhookEndpoint>> ListWebhooks(bool counts) override;
   absl::StatusOr<std::vector<WebhookDelivery>> ListWebhookDeliveries(
       const DeliveryQuery& query) override;
+  absl::StatusOr<std::vector<std::string>> OpenWebhookCases(std::string_view endpoint) override;
   absl::StatusOr<DueDeliveries> DueWebhookDeliveries(std::string_view endpoint, absl::Time now,
                                                      int limit) override;
   absl::StatusOr<StoreFigures> Figures() override;

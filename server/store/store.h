@@ -271,16 +271,16 @@ class WriteTxn {
   // DeleteWebhook removes it and its deliveries: NOT_FOUND if none.
   virtual absl::Status PutWebhook(const WebhookEndpoint& endpoint) = 0;
   virtual absl::Status DeleteWebhook(std::string_view id) = 0;
-  // Moves `endpoint`'s mark up to commit `scanned` and queues `deliveries`
-  // (case_id, sequence and create_time set; pending, due at create_time),
-  // those queued before left as they are; nothing if the mark is there
-  // already or the endpoint is gone.
-  virtual absl::Status QueueDeliveries(std::string_view endpoint, int64_t scanned,
-                                       const std::vector<WebhookDelivery>& deliveries) = 0;
+  // Writes what `settled` says (DeliverySettlement); nothing if its
+  // endpoint is gone.
+  virtual absl::Status SettleDeliveries(const DeliverySettlement& settled) = 0;
   // Records what attempts came to, on deliveries still pending (others,
   // their endpoint removed or the delivery made by another replica, are
-  // left alone).
-  virtual absl::Status RecordAttempts(const std::vector<DeliveryAttempt>& attempts) = 0;
+  // left alone), each one made counted on its endpoint; the cases of
+  // `attempts` that have no delivery pending or dead left (per endpoint:
+  // all of `attempts` are of one endpoint).
+  virtual absl::StatusOr<std::vector<std::string>> RecordAttempts(
+      const std::vector<DeliveryAttempt>& attempts) = 0;
   // Makes `endpoint`'s dead deliveries (of case `case_id` only, unless it
   // is empty) pending, due `now`, with retries counted from `now`; how
   // many. NOT_FOUND for an unknown endpoint.
@@ -549,13 +549,15 @@ class Store {
   // as of now; for the metrics page, at each scrape.
   virtual absl::StatusOr<StoreFigures> Figures() = 0;
 
-  // Every webhook endpoint by id, with its secret, and (`counts`) its
-  // deliveries counted by state.
+  // Every webhook endpoint by id, with its secret, its count of deliveries
+  // made, and (`counts`) its deliveries pending and dead.
   virtual absl::StatusOr<std::vector<WebhookEndpoint>> ListWebhooks(bool counts) = 0;
   // An endpoint's deliveries (DeliveryQuery); an unknown endpoint has none.
   // INVALID_ARGUMENT for a limit out of range.
   virtual absl::StatusOr<std::vector<WebhookDelivery>> ListWebhookDeliveries(
       const DeliveryQuery& query) = 0;
+  // The cases with a delivery to `endpoint` pending or dead (rows).
+  virtual absl::StatusOr<std::vector<std::string>> OpenWebhookCases(std::string_view endpoint) = 0;
   // Up to `limit` deliveries of `endpoint` that may go at `now`
   // (DueDeliveries).
   virtual absl::StatusOr<DueDeliveries> DueWebhookDeliveries(std::string_view endpoint,

@@ -109,6 +109,9 @@ class StoreWrapper : public Store {
       const DeliveryQuery& query) override {
     return wrapped_->ListWebhookDeliveries(query);
   }
+  absl::StatusOr<std::vector<std::string>> OpenWebhookCases(std::string_view endpoint) override {
+    return wrapped_->OpenWebhookCases(endpoint);
+  }
   absl::StatusOr<DueDeliveries> DueWebhookDeliveries(std::string_view endpoint, absl::Time now,
                                                      int limit) override {
     return wrapped_->DueWebhookDeliveries(endpoint, now, limit);

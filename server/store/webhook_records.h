@@ -1,13 +1,18 @@
 // Webhook endpoints and their deliveries as the store keeps them
 // (webhooks.cc). The outbox of a webhook is the case history itself: every
 // commit that writes case events writes its case_chain row in the same
-// transaction (case_chain.h), and an endpoint keeps, beside its filter, how
-// far through that chain its deliveries were queued (scanned_commit). The
-// delivery engine (webhooks/deliverer.h) reads the commits after it, queues
-// a delivery row for each event the filter matches and moves the mark, in
-// one transaction; so an event committed is queued at least once, even if
-// maydayd dies right after the commit, and an endpoint registered at
-// commit N gets the events of the commits after N.
+// transaction (case_chain.h), and an endpoint keeps, beside its filter, its
+// mark: how far through that chain every event it filters on was either
+// delivered or queued as a row here (scanned_commit). The delivery engine
+// (webhooks/deliverer.h) reads the commits after the mark and POSTs their
+// events; a delivery made at its first attempt leaves no row, only a count
+// (WebhookEndpoint::delivered); one that failed, and the later events of
+// its case, are queued as rows and retried from there. The mark moves, a
+// few times a second, with those rows and counts (DeliverySettlement); so
+// an event committed is delivered at least once, even if maydayd dies
+// right after the commit (events after the mark go again, under the same
+// idempotency key), and an endpoint registered at commit N gets the events
+// of the commits after N.
 #ifndef MAYDAY_SERVER_STORE_WEBHOOK_RECORDS_H_
 #define MAYDAY_SERVER_STORE_WEBHOOK_RECORDS_H_
 
@@ -31,10 +36,11 @@ struct WebhookEndpoint {
   std::string secret;           // the HMAC key; never leaves the server
   std::string creator;          // "operators/{id}"
   absl::Time create_time;
-  // Deliveries are queued for the events of every commit up to here (the
+  // Every event of every commit up to here was delivered or queued (the
   // commit chain's head when it was registered, to begin with).
   int64_t scanned_commit = 0;
-  // Read by ListWebhooks only: its deliveries by state.
+  // Read by ListWebhooks only: its deliveries pending and dead (rows), and
+  // how many were made since it was registered (a count).
   int64_t pending = 0;
   int64_t dead = 0;
   int64_t delivered = 0;
@@ -43,7 +49,9 @@ struct WebhookEndpoint {
 // Stored as these numbers.
 enum class DeliveryState { kPending = 0, kDelivered = 1, kDead = 2 };
 
-// One event on its way to one endpoint.
+// One event on its way to one endpoint: as a row, one not made at its first
+// attempt (or waiting behind one of its case); in the deliverer, also one
+// read from the commit chain and not yet attempted.
 struct WebhookDelivery {
   std::string endpoint;  // WebhookEndpoint::id
   std::string case_id;   // the part after "cases/"
@@ -69,6 +77,17 @@ struct DeliveryAttempt {
   // Its new state: delivered, pending again (next_attempt set) or dead.
   DeliveryState state = DeliveryState::kPending;
   absl::Time next_attempt;
+};
+
+// What one write of the deliverer settles for one endpoint: its mark moved
+// up to `mark` (never back), `delivered` more deliveries made at their
+// first attempt counted, and `rows` queued as they are (an event queued
+// already is left as it was).
+struct DeliverySettlement {
+  std::string endpoint;
+  int64_t mark = 0;
+  int64_t delivered = 0;
+  std::vector<WebhookDelivery> rows;
 };
 
 // Which deliveries ListWebhookDeliveries returns.

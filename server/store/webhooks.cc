@@ -1,6 +1,7 @@
 // Webhook endpoints and deliveries (webhook_records.h): the registry, the
-// queue of deliveries the deliverer fills from the commit chain, and what
-// each attempt came to.
+// marks and counts the deliverer moves, the deliveries it queues (those not
+// made at their first attempt) and what each retry came to.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -141,8 +142,8 @@ absl::Status RemoveWebhook(Database& db, absl::string_view id) {
 
 absl::StatusOr<std::vector<WebhookEndpoint>> SelectWebhooks(Database& db, bool counts) {
   absl::StatusOr<StatementLease> select = db.Prepare(
-      "SELECT id, url, events, format, secret, creator, create_time_us, scanned_commit "
-      "FROM webhook_endpoints ORDER BY id");
+      "SELECT id, url, events, format, secret, creator, create_time_us, scanned_commit, "
+      "delivered FROM webhook_endpoints ORDER BY id");
   if (!select.ok()) return ReadFailed(select.status());
   std::vector<WebhookEndpoint> endpoints;
   while (true) {
@@ -158,10 +159,12 @@ absl::StatusOr<std::vector<WebhookEndpoint>> SelectWebhooks(Database& db, bool c
     endpoint.creator = std::string((*select)->ColumnText(5));
     endpoint.create_time = absl::FromUnixMicros((*select)->ColumnInt64(6));
     endpoint.scanned_commit = (*select)->ColumnInt64(7);
+    endpoint.delivered = (*select)->ColumnInt64(8);
   }
   if (!counts) return endpoints;
   absl::StatusOr<StatementLease> count = db.Prepare(
-      "SELECT state, count(*) FROM webhook_deliveries WHERE endpoint = ?1 GROUP BY state");
+      "SELECT state, count(*) FROM webhook_deliveries WHERE endpoint = ?1 AND state <> 1 "
+      "GROUP BY state");
   if (!count.ok()) return ReadFailed(count.status());
   for (WebhookEndpoint& endpoint : endpoints) {
     if (absl::Status status = (*count)->BindText(1, endpoint.id); !status.ok()) {
@@ -176,8 +179,7 @@ absl::StatusOr<std::vector<WebhookEndpoint>> SelectWebhooks(Database& db, bool c
         case DeliveryState::kPending:
           endpoint.pending = n;
           break;
-        case DeliveryState::kDelivered:
-          endpoint.delivered = n;
+        case DeliveryState::kDelivered:  // counted on the endpoint
           break;
         case DeliveryState::kDead:
           endpoint.dead = n;
@@ -189,41 +191,53 @@ absl::StatusOr<std::vector<WebhookEndpoint>> SelectWebhooks(Database& db, bool c
   return endpoints;
 }
 
-absl::Status QueueWebhookDeliveries(Database& db, absl::string_view endpoint, int64_t scanned,
-                                    const std::vector<WebhookDelivery>& deliveries) {
+absl::Status SettleWebhookDeliveries(Database& db, const DeliverySettlement& settled) {
   absl::StatusOr<StatementLease> mark = db.Prepare(
-      "UPDATE webhook_endpoints SET scanned_commit = ?2 WHERE id = ?1 AND scanned_commit < ?2");
+      "UPDATE webhook_endpoints SET scanned_commit = CASE WHEN scanned_commit < ?2 THEN ?2 "
+      "ELSE scanned_commit END, delivered = delivered + ?3 WHERE id = ?1");
   if (!mark.ok()) return WriteFailed(mark.status());
   Binder bind_mark(**mark);
-  bind_mark.Text(endpoint).Int(scanned);
+  bind_mark.Text(settled.endpoint).Int(settled.mark).Int(settled.delivered);
   absl::StatusOr<int64_t> moved = RunWrite(db, *mark, bind_mark.status());
   if (!moved.ok()) return moved.status();
-  if (*moved == 0) {
-    // Gone, or another replica's deliverer queued these already (it held
-    // the lease before this one): nothing to add.
-    return absl::OkStatus();
-  }
+  if (*moved == 0) return absl::OkStatus();  // removed meanwhile: nothing to keep
   absl::StatusOr<StatementLease> insert = db.Prepare(
       absl::StrCat("INSERT INTO webhook_deliveries (", kDeliveryColumns,
-                   ") VALUES (?1, ?2, ?3, 0, 0, ?4, ?4, ?4, NULL, '') ON CONFLICT DO NOTHING"));
+                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING"));
   if (!insert.ok()) return WriteFailed(insert.status());
-  for (const WebhookDelivery& delivery : deliveries) {
+  for (const WebhookDelivery& row : settled.rows) {
     Binder bind(**insert);
-    bind.Text(endpoint).Text(delivery.case_id).Int(delivery.sequence).Time(delivery.create_time);
-    if (auto inserted = RunWrite(db, *insert, bind.status()); !inserted.ok()) {
-      return inserted.status();
+    bind.Text(settled.endpoint)
+        .Text(row.case_id)
+        .Int(row.sequence)
+        .Int(static_cast<int64_t>(row.state))
+        .Int(row.attempts)
+        .Time(row.create_time)
+        .Time(row.retry_from)
+        .Time(row.next_attempt);
+    absl::Status bound = bind.status();
+    if (bound.ok()) {
+      bound = row.last_attempt == absl::InfinitePast()
+                  ? (*insert)->BindNull(9)
+                  : (*insert)->BindInt64(9, absl::ToUnixMicros(row.last_attempt));
     }
+    if (bound.ok()) bound = (*insert)->BindText(10, row.last_result);
+    if (auto inserted = RunWrite(db, *insert, bound); !inserted.ok()) return inserted.status();
     (*insert)->Reset();
   }
   return absl::OkStatus();
 }
 
-absl::Status UpdateDeliveries(Database& db, const std::vector<DeliveryAttempt>& attempts) {
+absl::StatusOr<std::vector<std::string>> UpdateDeliveries(
+    Database& db, const std::vector<DeliveryAttempt>& attempts) {
   absl::StatusOr<StatementLease> update = db.Prepare(
       "UPDATE webhook_deliveries SET state = ?4, attempts = attempts + 1, last_attempt_us = ?5, "
       "last_result = ?6, next_attempt_us = ?7 "
       "WHERE endpoint = ?1 AND case_id = ?2 AND sequence = ?3 AND state = 0");
   if (!update.ok()) return WriteFailed(update.status());
+  absl::StatusOr<StatementLease> count =
+      db.Prepare("UPDATE webhook_endpoints SET delivered = delivered + 1 WHERE id = ?1");
+  if (!count.ok()) return WriteFailed(count.status());
   for (const DeliveryAttempt& attempt : attempts) {
     Binder bind(**update);
     bind.Text(attempt.endpoint)
@@ -233,12 +247,47 @@ absl::Status UpdateDeliveries(Database& db, const std::vector<DeliveryAttempt>& 
         .Time(attempt.time)
         .Text(attempt.result)
         .Time(attempt.state == DeliveryState::kPending ? attempt.next_attempt : attempt.time);
-    if (auto updated = RunWrite(db, *update, bind.status()); !updated.ok()) {
-      return updated.status();
-    }
+    absl::StatusOr<int64_t> updated = RunWrite(db, *update, bind.status());
+    if (!updated.ok()) return updated.status();
     (*update)->Reset();
+    if (*updated == 0 || attempt.state != DeliveryState::kDelivered) continue;
+    absl::StatusOr<int64_t> counted = RunWrite(db, *count, (*count)->BindText(1, attempt.endpoint));
+    if (!counted.ok()) return counted.status();
+    (*count)->Reset();
   }
-  return absl::OkStatus();
+  // Which of their cases have nothing pending or dead left.
+  absl::StatusOr<StatementLease> open = db.Prepare(
+      "SELECT 1 FROM webhook_deliveries WHERE endpoint = ?1 AND case_id = ?2 AND state <> 1 "
+      "LIMIT 1");
+  if (!open.ok()) return WriteFailed(open.status());
+  std::vector<std::string> clear;
+  for (const DeliveryAttempt& attempt : attempts) {
+    if (std::find(clear.begin(), clear.end(), attempt.case_id) != clear.end()) continue;
+    Binder bind(**open);
+    bind.Text(attempt.endpoint).Text(attempt.case_id);
+    if (!bind.status().ok()) return WriteFailed(bind.status());
+    absl::StatusOr<bool> found = (*open)->Step();
+    if (!found.ok()) return WriteFailed(found.status());
+    if (!*found) clear.push_back(attempt.case_id);
+    (*open)->Reset();
+  }
+  return clear;
+}
+
+absl::StatusOr<std::vector<std::string>> SelectOpenCases(Database& db, absl::string_view endpoint) {
+  absl::StatusOr<StatementLease> select = db.Prepare(
+      "SELECT DISTINCT case_id FROM webhook_deliveries WHERE endpoint = ?1 AND state <> 1");
+  if (!select.ok()) return ReadFailed(select.status());
+  if (absl::Status bound = (*select)->BindText(1, endpoint); !bound.ok()) {
+    return ReadFailed(bound);
+  }
+  std::vector<std::string> cases;
+  while (true) {
+    absl::StatusOr<bool> row = (*select)->Step();
+    if (!row.ok()) return ReadFailed(row.status());
+    if (!*row) return cases;
+    cases.emplace_back((*select)->ColumnText(0));
+  }
 }
 
 absl::StatusOr<int64_t> ResumeDeadDeliveries(Database& db, absl::string_view endpoint,
@@ -358,12 +407,12 @@ absl::Status BatchTxn::PutWebhook(const WebhookEndpoint& endpoint) {
 
 absl::Status BatchTxn::DeleteWebhook(std::string_view id) { return RemoveWebhook(db_, ToAbsl(id)); }
 
-absl::Status BatchTxn::QueueDeliveries(std::string_view endpoint, int64_t scanned,
-                                       const std::vector<WebhookDelivery>& deliveries) {
-  return QueueWebhookDeliveries(db_, ToAbsl(endpoint), scanned, deliveries);
+absl::Status BatchTxn::SettleDeliveries(const DeliverySettlement& settled) {
+  return SettleWebhookDeliveries(db_, settled);
 }
 
-absl::Status BatchTxn::RecordAttempts(const std::vector<DeliveryAttempt>& attempts) {
+absl::StatusOr<std::vector<std::string>> BatchTxn::RecordAttempts(
+    const std::vector<DeliveryAttempt>& attempts) {
   return UpdateDeliveries(db_, attempts);
 }
 
@@ -385,6 +434,11 @@ absl::StatusOr<std::vector<WebhookDelivery>> SqlStore::ListWebhookDeliveries(
     const DeliveryQuery& query) {
   return Read<std::vector<WebhookDelivery>>(
       [&](Database& db) { return SelectDeliveries(db, query); });
+}
+
+absl::StatusOr<std::vector<std::string>> SqlStore::OpenWebhookCases(std::string_view endpoint) {
+  return Read<std::vector<std::string>>(
+      [&](Database& db) { return SelectOpenCases(db, ToAbsl(endpoint)); });
 }
 
 absl::StatusOr<DueDeliveries> SqlStore::DueWebhookDeliveries(std::string_view endpoint,

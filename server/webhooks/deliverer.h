@@ -2,32 +2,37 @@
 // endpoint's mark (store/webhook_records.h) and POSTs them, signed, to the
 // endpoint, at least once, each case's in sequence order.
 //
-//   planner   one thread: for each endpoint, reads the commit chain after
-//             its mark, queues a delivery for each event its filter
-//             matches and moves the mark, in one transaction (so a commit
-//             is queued once the deliverer has read it, whatever happens
-//             to maydayd after the commit).
-//   endpoint  per endpoint, a fetcher thread and `lanes` delivering
-//             threads: the fetcher reads the deliveries that may go (of
-//             each case, the first not made, if due) and hands each to the
-//             lane its case hashes to, one in flight per case; a lane
-//             POSTs it and hands the attempt back (made, retry at a time
-//             with exponential backoff and jitter, or dead once the retry
-//             limit passed); the fetcher records the attempts made since
-//             its last round in one write, and only once it is on disk may
-//             a case's next event go (meanwhile the lanes deliver other
-//             cases').
+//   planner   one thread: for each endpoint with room, reads the commit
+//             chain after where it read last and offers the events its
+//             filter matches to the endpoint's threads, in memory.
+//   endpoint  per endpoint, `lanes` delivering threads and a fetcher. Each
+//             event offered goes to the lane its case hashes to, which
+//             POSTs it: made, it is only counted; not made (or an earlier
+//             event of its case waits in a row), it is queued as a row,
+//             with its attempt, and its case's later events queue behind
+//             it. The fetcher hands the rows that may go (of each case,
+//             the first not made, if due) to the lanes, one in flight per
+//             case, retried with exponential backoff and jitter until the
+//             retry limit, then dead; and writes, one write at a time in
+//             the background, the rows queued and attempts made since the
+//             last, with the endpoint's mark (the commit before the first
+//             one with an event neither made nor in a row) and count. A
+//             row's case goes on only once its attempt is recorded.
 //
-// An endpoint's threads wait only on that endpoint's answers: a slow or
-// dead endpoint never delays another, nor alerts or dispatch. Its writes
-// (a planner round's queued rows, a fetcher round's attempts) are the
-// store's background writes: committed together, a few times a second, in
-// batches of their own, never in an alert's. Every thread of the deliverer
-// runs at the lowest priority (nice 19): when the cores are short, alerts,
-// dispatch and commits go first and deliveries wait. With replicas, only the one
+// So a healthy endpoint costs the store a few small writes a second (its
+// mark and count), not one per event; a crash delivers again the events
+// after the mark (under the same idempotency keys). An endpoint's threads
+// wait only on that endpoint's answers: a slow or dead endpoint never
+// delays another, nor alerts or dispatch, and holds at most max_unsettled
+// events in memory (the rest wait in the chain). Its writes are the
+// store's background writes: committed together, in batches of their
+// own, never in an alert's. Every thread of the deliverer runs at the
+// lowest priority (nice 19): when the cores are short, alerts, dispatch
+// and commits go first and deliveries wait. With replicas, only the one
 // that holds dispatch runs a deliverer, and its writes pass the same fence
 // (WriteTxn::CheckDispatchLease): a deliverer that lost the lease records
-// nothing, and its last POST is at worst sent twice.
+// nothing, and what it sent since its last write is sent again by the
+// next.
 #ifndef MAYDAY_SERVER_WEBHOOKS_DELIVERER_H_
 #define MAYDAY_SERVER_WEBHOOKS_DELIVERER_H_
 
@@ -69,6 +74,11 @@ struct DelivererOptions {
   // Deliveries in flight at once per endpoint (a case's always on one
   // lane).
   int lanes = 4;
+  // Events read from the commit chain and neither delivered nor queued as
+  // rows yet, per endpoint: past that, the planner leaves the next commits
+  // in the chain until the endpoint catches up (a slow endpoint costs
+  // memory up to this).
+  size_t max_unsettled = 4096;
   // Deliveries made are forgotten this long after.
   absl::Duration keep_delivered = absl::Hours(24 * 7);
   // The sender of CAP alerts and the agency of EIDO incidents: the
@@ -76,8 +86,9 @@ struct DelivererOptions {
   std::string agency = "mayday.invalid";
 };
 
-// What happened to one attempt, for metrics and tests, once it is recorded.
-// Called on the store's completer thread; must be quick.
+// What happened to one attempt, for metrics and tests: a first attempt once
+// made (on a lane), a retry once recorded (on the store's completer
+// thread). Must be quick.
 struct AttemptReport {
   std::string endpoint;  // id
   PostResult::Outcome outcome = PostResult::Outcome::kFailed;
@@ -100,14 +111,15 @@ class Deliverer final : public EventSink {
 
   // Starts the planner (and, through it, each endpoint's threads).
   void Start();
-  // Stops every thread: a POST in flight is abandoned, and so is an attempt
-  // not yet recorded (the delivery stays pending and goes again, with the
-  // same idempotency key). Idempotent.
+  // Stops every thread: a POST in flight is abandoned (the delivery goes
+  // again, with the same idempotency key); what the threads left to write
+  // is written. Idempotent.
   void Stop();
 
   // EventSink: a committed event wakes the planner.
   void Deliver(const mayday::v1::CaseEvent& event) override;
-  // Wakes the planner (a registration or a redeliver was committed).
+  // Wakes the planner and every endpoint's fetcher (a registration or a
+  // redeliver was committed).
   void Poke();
 
   // The delay before retry number `attempts` + 1 after `attempts` failed
@@ -119,6 +131,7 @@ class Deliverer final : public EventSink {
   class EndpointWorker;
 
   bool Woken() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return poked_ || stopping_; }
+  void WakePlanner();
   void Plan();
   // Runs `job` behind the fence through the store's group commit, as a
   // background write (Store::SubmitBackground: a few commits a second of
@@ -128,9 +141,9 @@ class Deliverer final : public EventSink {
                          std::function<void(absl::Status)> done);
   // WriteInBackground, waiting until it is on disk.
   absl::Status Write(std::function<absl::Status(WriteTxn&)> job);
-  // Queues the deliveries of the commits after each endpoint's mark, every
-  // endpoint's in one write per round; on a store failure, tried again at
-  // the next round.
+  // Offers each endpoint with room the deliveries of the commits after
+  // those it was offered; on a store failure, tried again at the next
+  // round.
   void ScanAll(const std::vector<WebhookEndpoint>& endpoints);
 
   Store* const store_;
@@ -142,12 +155,13 @@ class Deliverer final : public EventSink {
 
   absl::Mutex mu_;
   bool poked_ ABSL_GUARDED_BY(mu_) = false;
+  bool rows_poked_ ABSL_GUARDED_BY(mu_) = false;  // Poke: the fetchers read too
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   // Planner thread only: the endpoints' workers, by id.
   std::map<std::string, std::unique_ptr<EndpointWorker>> workers_;
-  // Planner thread only: how far each endpoint's commits were read (past
-  // the stored mark when its filter skipped every event since).
+  // Planner thread only: how far each endpoint's commits were read and
+  // offered (from its stored mark when its worker began).
   std::map<std::string, int64_t> scanned_;
   std::thread planner_;
 };

@@ -81,13 +81,15 @@ class Receiver {
 // A maydayd on a manual clock whose deliveries may go to loopback over
 // plain http, retried for `retry_for`.
 struct HookServer {
-  explicit HookServer(absl::Duration retry_for = absl::Hours(24), bool allow_private = true)
-      : server([this, retry_for, allow_private](server::ServerOptions& options) {
+  explicit HookServer(absl::Duration retry_for = absl::Hours(24), bool allow_private = true,
+                      size_t max_unsettled = 4096)
+      : server([this, retry_for, allow_private, max_unsettled](server::ServerOptions& options) {
           options.clock = &clock;
           options.webhooks.limits.allow_http = true;
           options.webhooks.limits.allow_private = allow_private;
           options.webhooks.limits.timeout = absl::Seconds(20);
           options.webhooks.retry_for = retry_for;
+          options.webhooks.max_unsettled = max_unsettled;
         }) {}
   base::ManualClock clock{absl::FromUnixSeconds(1'800'000'000)};
   TestServer server;
@@ -155,6 +157,23 @@ struct HookServer {
     }
     throw std::runtime_error(absl::StrCat(key, " never had ", attempts, " attempts"));
   }
+  // Waits (real time) until the only endpoint counts `delivered` deliveries
+  // made; the endpoint then.
+  v1::WebhookEndpoint AwaitDelivered(int64_t delivered) {
+    const absl::Time give_up = absl::Now() + absl::Seconds(10);
+    v1::ListWebhookEndpointsResponse listed;
+    while (absl::Now() < give_up) {
+      listed.Clear();
+      const grpc::Status status =
+          server.Operators()->ListWebhookEndpoints(Call(Admin()).get(), {}, &listed);
+      if (!status.ok()) throw std::runtime_error(status.error_message());
+      if (listed.endpoints_size() == 1 && listed.endpoints(0).delivered() >= delivered) {
+        return listed.endpoints(0);
+      }
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    throw std::runtime_error(absl::StrCat("never counted ", delivered, " deliveries"));
+  }
 };
 
 std::string Key(const v1::Case& c, int64_t sequence) {
@@ -206,14 +225,16 @@ TEST_CASE("Every event of a case reaches an endpoint signed and in order", "[web
   }
   CHECK(requests.front().headers.Get("Mayday-Event") == "raised");
   CHECK(requests.back().headers.Get("Mayday-Event") == "cancelled");
-  // Made, and counted as such (once recorded, just after).
-  hooks.AwaitAttempts(endpoint, Key(cancelled, cancelled.last_sequence()), 1);
-  v1::ListWebhookEndpointsResponse listed;
-  REQUIRE(
-      hooks.server.Operators()->ListWebhookEndpoints(Call(hooks.Admin()).get(), {}, &listed).ok());
-  REQUIRE(listed.endpoints_size() == 1);
-  CHECK(listed.endpoints(0).delivered() == cancelled.last_sequence());
-  CHECK(listed.endpoints(0).pending_deliveries() == 0);
+  // Made at their first attempt: counted (once written, just after), and
+  // no row kept for any.
+  const v1::WebhookEndpoint counted = hooks.AwaitDelivered(cancelled.last_sequence());
+  CHECK(counted.delivered() == cancelled.last_sequence());
+  CHECK(counted.pending_deliveries() == 0);
+  CHECK(hooks
+            .Deliveries(endpoint,
+                        {v1::WebhookDelivery::STATE_PENDING, v1::WebhookDelivery::STATE_DEAD,
+                         v1::WebhookDelivery::STATE_DELIVERED})
+            .empty());
 }
 
 TEST_CASE("A failing endpoint is retried with backoff and a case's next event waits",
@@ -251,6 +272,10 @@ TEST_CASE("A failing endpoint is retried with backoff and a case's next event wa
   for (int64_t s = 1; s <= cancelled.last_sequence(); ++s) in_order.push_back(s);
   CHECK(arrivals.at(opened.name()) == in_order);
   CHECK(receiver.Keys().size() == static_cast<size_t>(cancelled.last_sequence() + 3));
+  // Each counted once made, the retried one and those that waited alike.
+  const v1::WebhookEndpoint counted = hooks.AwaitDelivered(cancelled.last_sequence());
+  CHECK(counted.delivered() == cancelled.last_sequence());
+  CHECK(counted.pending_deliveries() == 0);
 }
 
 TEST_CASE("A delivery given up on holds its case until redeliver and others go on", "[webhooks]") {
@@ -278,14 +303,14 @@ TEST_CASE("A delivery given up on holds its case until redeliver and others go o
   // Another case goes on meanwhile.
   const v1::Case other = hooks.Raise("dan");
   REQUIRE(receiver.AwaitKey(Key(other, other.last_sequence())));
-  hooks.AwaitAttempts(endpoint, Key(other, other.last_sequence()), 1);
+  hooks.AwaitDelivered(other.last_sequence());
   // The desk sees the dead letter; the case's later events wait behind it.
   v1::ListWebhookEndpointsResponse listed;
   REQUIRE(
       hooks.server.Operators()->ListWebhookEndpoints(Call(hooks.Admin()).get(), {}, &listed).ok());
   CHECK(listed.endpoints(0).dead_deliveries() == 1);
-  // (The other case's later events may still be on their way.)
-  CHECK(listed.endpoints(0).pending_deliveries() >= stuck_cancelled.last_sequence() - 1);
+  CHECK(listed.endpoints(0).pending_deliveries() == stuck_cancelled.last_sequence() - 1);
+  CHECK(listed.endpoints(0).delivered() >= other.last_sequence());
   int64_t stuck_pending = 0;
   for (const v1::WebhookDelivery& d :
        hooks.Deliveries(endpoint, {v1::WebhookDelivery::STATE_PENDING})) {
@@ -330,6 +355,50 @@ TEST_CASE("A slow endpoint does not hold up another", "[webhooks]") {
     CHECK(absl::Now() - raised < absl::Seconds(3));
   }
   CHECK(slow.http().requests().size() <= 3);
+}
+
+TEST_CASE("An endpoint behind leaves the rest in the history and catches up in order",
+          "[webhooks]") {
+  Receiver receiver;
+  receiver.Answer([](const ReceivedRequest&) { return Reply{.delay = absl::Milliseconds(20)}; });
+  // At most two events in memory: the others wait in the case history.
+  HookServer hooks(absl::Hours(24), true, /*max_unsettled=*/2);
+  const std::string endpoint = hooks.Register(receiver.http().Url());
+  std::vector<v1::Case> cases;
+  for (const char* member : {"kim", "lea", "max", "ned", "ola", "pia"}) {
+    cases.push_back(hooks.Cancel(member, hooks.Raise(member)));
+  }
+  int64_t events = 0;
+  for (const v1::Case& c : cases) {
+    REQUIRE(receiver.AwaitKey(Key(c, c.last_sequence())));
+    events += c.last_sequence();
+  }
+  hooks.AwaitDelivered(events);
+  // Each once (nothing failed), each case's in order.
+  const std::vector<std::string> keys = receiver.Keys();
+  CHECK(keys.size() == static_cast<size_t>(events));
+  const std::map<std::string, std::vector<int64_t>> arrivals = FirstArrivals(keys);
+  for (const v1::Case& c : cases) {
+    std::vector<int64_t> in_order;
+    for (int64_t s = 1; s <= c.last_sequence(); ++s) in_order.push_back(s);
+    CHECK(arrivals.at(c.name()) == in_order);
+  }
+}
+
+TEST_CASE("A restart sends nothing that was delivered and counted before it", "[webhooks]") {
+  Receiver receiver;
+  HookServer hooks;
+  const std::string endpoint = hooks.Register(receiver.http().Url());
+  const v1::Case first = hooks.Cancel("quin", hooks.Raise("quin"));
+  REQUIRE(receiver.AwaitKey(Key(first, first.last_sequence())));
+  hooks.AwaitDelivered(first.last_sequence());
+  hooks.server.Restart();
+  const v1::Case second = hooks.Cancel("rex", hooks.Raise("rex"));
+  REQUIRE(receiver.AwaitKey(Key(second, second.last_sequence())));
+  hooks.AwaitDelivered(first.last_sequence() + second.last_sequence());
+  // The mark had moved past the first case's events: none went again.
+  CHECK(receiver.Keys().size() ==
+        static_cast<size_t>(first.last_sequence() + second.last_sequence()));
 }
 
 TEST_CASE("Deliveries to loopback are refused unless the server allows them", "[webhooks]") {

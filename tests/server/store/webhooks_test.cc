@@ -1,11 +1,14 @@
 // Webhook endpoints and their deliveries in the store (webhook_records.h),
-// on both engines: an endpoint starts at the commit chain's head; queued
-// deliveries go one per case, in sequence order, behind any earlier one
-// not made (pending or dead); attempts move them on; redeliver resumes the
-// dead; removing an endpoint takes its deliveries with it.
+// on both engines: an endpoint starts at the commit chain's head; its mark
+// only moves on and its count adds up; queued deliveries go one per case,
+// in sequence order, behind any earlier one not made (pending or dead);
+// attempts move them on and tell which cases have nothing left waiting;
+// redeliver resumes the dead; removing an endpoint takes its deliveries
+// with it.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "store/store.h"
@@ -37,7 +40,35 @@ WebhookDelivery Queued(const std::string& case_id, int64_t sequence) {
   row.case_id = case_id;
   row.sequence = sequence;
   row.create_time = kT0;
+  row.retry_from = kT0;
+  row.next_attempt = kT0;
   return row;
+}
+
+DeliverySettlement Settled(const std::string& endpoint, int64_t mark, int64_t delivered,
+                           std::vector<WebhookDelivery> rows) {
+  return DeliverySettlement{
+      .endpoint = endpoint, .mark = mark, .delivered = delivered, .rows = std::move(rows)};
+}
+
+// RecordAttempts: the cases it found clear, sorted.
+std::vector<std::string> Record(Store& store, const std::vector<DeliveryAttempt>& attempts) {
+  std::vector<std::string> clear;
+  REQUIRE(testing::Write(store, [&](WriteTxn& txn) {
+            absl::StatusOr<std::vector<std::string>> found = txn.RecordAttempts(attempts);
+            if (!found.ok()) return found.status();
+            clear = *std::move(found);
+            return absl::OkStatus();
+          }).ok());
+  std::sort(clear.begin(), clear.end());
+  return clear;
+}
+
+std::vector<std::string> OpenCases(Store& store, const std::string& endpoint) {
+  absl::StatusOr<std::vector<std::string>> open = store.OpenWebhookCases(endpoint);
+  REQUIRE(open.ok());
+  std::sort(open->begin(), open->end());
+  return *open;
 }
 
 DeliveryAttempt Attempt(const std::string& endpoint, const std::string& case_id, int64_t sequence,
@@ -89,6 +120,35 @@ TEST_CASE("An endpoint starts at the commit chain's head and keeps its secret", 
   CHECK(stored.pending + stored.dead + stored.delivered == 0);
 }
 
+TEST_CASE("An endpoint's mark only moves on and its count adds up", "[store]") {
+  EACH_STORE_ENGINE(engine);
+  testing::ScratchDir dir;
+  const testing::StoreTarget at(engine, dir);
+  auto store = at.Open();
+  REQUIRE(
+      testing::Write(*store, [](WriteTxn& txn) { return txn.PutWebhook(Endpoint("wh-1")); }).ok());
+  const auto settle = [&](int64_t mark, int64_t delivered) {
+    REQUIRE(testing::Write(*store, [&](WriteTxn& txn) {
+              return txn.SettleDeliveries(Settled("wh-1", mark, delivered, {}));
+            }).ok());
+    auto listed = store->ListWebhooks(false);
+    REQUIRE(listed.ok());
+    return std::pair(listed->front().scanned_commit, listed->front().delivered);
+  };
+  CHECK(settle(40, 7) == std::pair<int64_t, int64_t>(40, 7));
+  // A write older than the last (another replica's, a stale one): the
+  // mark stays, the count still adds.
+  CHECK(settle(12, 2) == std::pair<int64_t, int64_t>(40, 9));
+  CHECK(settle(41, 0) == std::pair<int64_t, int64_t>(41, 9));
+  // An endpoint gone: nothing is stored for it.
+  REQUIRE(testing::Write(*store, [](WriteTxn& txn) { return txn.DeleteWebhook("wh-1"); }).ok());
+  REQUIRE(testing::Write(*store, [&](WriteTxn& txn) {
+            return txn.SettleDeliveries(Settled("wh-1", 50, 1, {Queued("a", 1)}));
+          }).ok());
+  CHECK(at.QueryInt("SELECT count(*) FROM webhook_deliveries") == 0);
+  CHECK(at.QueryInt("SELECT count(*) FROM webhook_endpoints") == 0);
+}
+
 TEST_CASE("Deliveries go one per case in sequence order behind any not made", "[store]") {
   EACH_STORE_ENGINE(engine);
   testing::ScratchDir dir;
@@ -96,23 +156,36 @@ TEST_CASE("Deliveries go one per case in sequence order behind any not made", "[
   auto store = at.Open();
   REQUIRE(
       testing::Write(*store, [](WriteTxn& txn) { return txn.PutWebhook(Endpoint("wh-1")); }).ok());
-  const std::vector<WebhookDelivery> rows = {Queued("a", 1), Queued("a", 2), Queued("a", 3),
-                                             Queued("b", 1), Queued("b", 2)};
+  CHECK(OpenCases(*store, "wh-1").empty());
+  // a:1 failed at its first attempt (due again in a second), and a:2,
+  // a:3 wait behind it; b:1 and b:2 are queued unattempted.
+  WebhookDelivery failed = Queued("a", 1);
+  failed.attempts = 1;
+  failed.last_attempt = kT0;
+  failed.last_result = "HTTP 500";
+  failed.next_attempt = kT0 + absl::Seconds(1);
+  const std::vector<WebhookDelivery> rows = {failed, Queued("a", 2), Queued("a", 3), Queued("b", 1),
+                                             Queued("b", 2)};
   REQUIRE(testing::Write(*store, [&](WriteTxn& txn) {
-            return txn.QueueDeliveries("wh-1", 5, rows);
+            return txn.SettleDeliveries(Settled("wh-1", 5, 0, rows));
           }).ok());
   // Queued again (a restart read the commits anew): nothing changes.
   REQUIRE(testing::Write(*store, [&](WriteTxn& txn) {
-            return txn.QueueDeliveries("wh-1", 5, rows);
+            return txn.SettleDeliveries(Settled("wh-1", 5, 0, {Queued("a", 1), Queued("b", 1)}));
           }).ok());
-  CHECK(DueKeys(*store, "wh-1", kT0) == std::vector<std::string>{"a:1", "b:1"});
+  CHECK(OpenCases(*store, "wh-1") == std::vector<std::string>{"a", "b"});
+  CHECK(DueKeys(*store, "wh-1", kT0) == std::vector<std::string>{"b:1"});
+  auto pending = store->ListWebhookDeliveries({.endpoint = "wh-1"});
+  REQUIRE(pending.ok());
+  REQUIRE(pending->size() == 5);
+  CHECK(pending->front().case_id == "a");
+  CHECK(pending->front().attempts == 1);
+  CHECK(pending->front().last_attempt == kT0);
+  CHECK(pending->front().last_result == "HTTP 500");
+  CHECK(pending->back().last_attempt == absl::InfinitePast());
 
-  // a:1 fails and waits a second; b:1 is made, so b:2 is due.
-  REQUIRE(testing::Write(*store, [](WriteTxn& txn) {
-            return txn.RecordAttempts(
-                {Attempt("wh-1", "a", 1, DeliveryState::kPending, kT0 + absl::Seconds(1)),
-                 Attempt("wh-1", "b", 1, DeliveryState::kDelivered)});
-          }).ok());
+  // b:1 is made, so b:2 is due; b still has one waiting.
+  CHECK(Record(*store, {Attempt("wh-1", "b", 1, DeliveryState::kDelivered)}).empty());
   CHECK(DueKeys(*store, "wh-1", kT0) == std::vector<std::string>{"b:2"});
   auto due = store->DueWebhookDeliveries("wh-1", kT0, 100);
   REQUIRE(due.ok());
@@ -120,16 +193,18 @@ TEST_CASE("Deliveries go one per case in sequence order behind any not made", "[
   CHECK(*due->next_due == kT0 + absl::Seconds(1));
   CHECK(DueKeys(*store, "wh-1", kT0 + absl::Seconds(1)) == std::vector<std::string>{"a:1", "b:2"});
 
-  // a:1 dies: a:2 and a:3 wait behind it, counted pending.
-  REQUIRE(testing::Write(*store, [](WriteTxn& txn) {
-            return txn.RecordAttempts({Attempt("wh-1", "a", 1, DeliveryState::kDead)});
-          }).ok());
-  CHECK(DueKeys(*store, "wh-1", kT0 + absl::Hours(1)) == std::vector<std::string>{"b:2"});
+  // a:1 dies: a:2 and a:3 wait behind it, counted pending; b:2 is made,
+  // and b has nothing left waiting.
+  CHECK(Record(*store, {Attempt("wh-1", "a", 1, DeliveryState::kDead),
+                        Attempt("wh-1", "b", 2, DeliveryState::kDelivered)}) ==
+        std::vector<std::string>{"b"});
+  CHECK(OpenCases(*store, "wh-1") == std::vector<std::string>{"a"});
+  CHECK(DueKeys(*store, "wh-1", kT0 + absl::Hours(1)).empty());
   auto listed = store->ListWebhooks(true);
   REQUIRE(listed.ok());
   CHECK(listed->front().dead == 1);
-  CHECK(listed->front().pending == 3);
-  CHECK(listed->front().delivered == 1);
+  CHECK(listed->front().pending == 2);
+  CHECK(listed->front().delivered == 2);
   auto dead = store->ListWebhookDeliveries({.endpoint = "wh-1", .states = {DeliveryState::kDead}});
   REQUIRE(dead.ok());
   REQUIRE(dead->size() == 1);
@@ -137,11 +212,12 @@ TEST_CASE("Deliveries go one per case in sequence order behind any not made", "[
   CHECK(dead->front().attempts == 2);
   CHECK(dead->front().last_result == "HTTP 500");
 
-  // An attempt on a delivery no longer pending changes nothing.
-  REQUIRE(testing::Write(*store, [](WriteTxn& txn) {
-            return txn.RecordAttempts({Attempt("wh-1", "a", 1, DeliveryState::kDelivered)});
-          }).ok());
-  CHECK(DueKeys(*store, "wh-1", kT0 + absl::Hours(1)) == std::vector<std::string>{"b:2"});
+  // An attempt on a delivery no longer pending changes nothing, nor counts.
+  CHECK(Record(*store, {Attempt("wh-1", "a", 1, DeliveryState::kDelivered)}).empty());
+  CHECK(DueKeys(*store, "wh-1", kT0 + absl::Hours(1)).empty());
+  listed = store->ListWebhooks(true);
+  REQUIRE(listed.ok());
+  CHECK(listed->front().delivered == 2);
 
   // Redeliver makes it pending, due now, with a fresh retry limit.
   const absl::Time later = kT0 + absl::Hours(30);
@@ -153,10 +229,9 @@ TEST_CASE("Deliveries go one per case in sequence order behind any not made", "[
   CHECK(*resumed == 1);
   auto again = store->DueWebhookDeliveries("wh-1", later, 100);
   REQUIRE(again.ok());
-  REQUIRE(again->rows.size() == 2);
-  for (const WebhookDelivery& row : again->rows) {
-    if (row.case_id == "a") CHECK(row.retry_from == later);
-  }
+  REQUIRE(again->rows.size() == 1);
+  CHECK(again->rows.front().case_id == "a");
+  CHECK(again->rows.front().retry_from == later);
   CHECK(absl::IsNotFound(testing::Write(
       *store, [&](WriteTxn& txn) { return txn.Redeliver("wh-none", "", later).status(); })));
 
@@ -165,11 +240,7 @@ TEST_CASE("Deliveries go one per case in sequence order behind any not made", "[
   CHECK(absl::IsNotFound(
       testing::Write(*store, [](WriteTxn& txn) { return txn.DeleteWebhook("wh-1"); })));
   CHECK(at.QueryInt("SELECT count(*) FROM webhook_deliveries") == 0);
-  // Queuing for a removed endpoint stores nothing.
-  REQUIRE(testing::Write(*store, [&](WriteTxn& txn) {
-            return txn.QueueDeliveries("wh-1", 9, rows);
-          }).ok());
-  CHECK(at.QueryInt("SELECT count(*) FROM webhook_deliveries") == 0);
+  CHECK(OpenCases(*store, "wh-1").empty());
 }
 
 TEST_CASE("Deliveries made are pruned once old, the others kept", "[store]") {
@@ -180,11 +251,10 @@ TEST_CASE("Deliveries made are pruned once old, the others kept", "[store]") {
   REQUIRE(
       testing::Write(*store, [](WriteTxn& txn) { return txn.PutWebhook(Endpoint("wh-1")); }).ok());
   REQUIRE(testing::Write(*store, [](WriteTxn& txn) {
-            return txn.QueueDeliveries("wh-1", 3, {Queued("a", 1), Queued("b", 1)});
+            return txn.SettleDeliveries(Settled("wh-1", 3, 0, {Queued("a", 1), Queued("b", 1)}));
           }).ok());
-  REQUIRE(testing::Write(*store, [](WriteTxn& txn) {
-            return txn.RecordAttempts({Attempt("wh-1", "a", 1, DeliveryState::kDelivered)});
-          }).ok());
+  CHECK(Record(*store, {Attempt("wh-1", "a", 1, DeliveryState::kDelivered)}) ==
+        std::vector<std::string>{"a"});
   absl::StatusOr<int64_t> pruned = 0;
   REQUIRE(testing::Write(*store, [&](WriteTxn& txn) {
             pruned = txn.PruneDeliveries(kT0 + absl::Seconds(1));
