@@ -28,7 +28,8 @@
 // store's background writes: committed together, in batches of their
 // own, never in an alert's. Every thread of the deliverer runs at the
 // lowest priority (nice 19): when the cores are short, alerts, dispatch
-// and commits go first and deliveries wait. With replicas, only the one
+// and commits go first and deliveries wait (their events in the chain,
+// past max_unsettled). With replicas, only the one
 // that holds dispatch runs a deliverer, and its writes pass the same fence
 // (WriteTxn::CheckDispatchLease): a deliverer that lost the lease records
 // nothing, and what it sent since its last write is sent again by the
