@@ -58,8 +58,11 @@ printf '%s\n' "$replicas_json"
 say "what webhooks cost an alert: three endpoints registered vs none (issue 25)"
 start=$SECONDS
 webhooks_out="$("$root/tools/bench/webhooks.sh" "$bin" 300 8 4)"
-t_webhooks=$((SECONDS - start))
 printf '%s\n' "$webhooks_out"
+say "the same with no endpoints on either side: the noise to read it against"
+webhooks_control="$("$root/tools/bench/webhooks.sh" "$bin" 300 8 4 0)"
+t_webhooks=$((SECONDS - start))
+printf '%s\n' "$webhooks_control"
 field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" <<<"$2"; }
 micro() { awk -v n="$1" 'BEGIN { printf "%.1f", n / 1000 }'; }
 milli() { awk -v n="$1" 'BEGIN { printf "%.2f", n / 1000000 }'; }
@@ -291,7 +294,7 @@ echo "## Nearest eligible responder: engine vs brute-force scan"
   "$root/tools/bench/fleet_section.sh" <<<"$fleet_json"
   echo
   "$root/tools/bench/replicas_section.sh" <<<"$replicas_json"
-  "$root/tools/bench/webhooks_section.sh" <<<"$webhooks_out"
+  "$root/tools/bench/webhooks_section.sh" <(printf '%s\n' "$webhooks_control") <<<"$webhooks_out"
   echo
   "$root/tools/bench/metrics_section.sh" <<<"$metrics_json"
   echo "## Raw output"

@@ -6,16 +6,18 @@
 # SQLite files of their own; the same paced load (mayday-sim load --rate)
 # on each in turn, A B A B, ROUNDS times. Prints one JSON line per run, the
 # deliveries the receiver got, then the median p50 and p99 of each and
-# their ratio (with / without).
+# their ratio (with / without). ENDPOINTS 0 registers none on either side:
+# the ratio two alike servers show, the noise to read the other against.
 #
-#   tools/bench/webhooks.sh BIN_DIR [RATE [SECONDS [ROUNDS]]]
+#   tools/bench/webhooks.sh BIN_DIR [RATE [SECONDS [ROUNDS [ENDPOINTS]]]]
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/serving.sh"
 
-bin="${1:?usage: webhooks.sh BIN_DIR [RATE [SECONDS [ROUNDS]]]}"
+bin="${1:?usage: webhooks.sh BIN_DIR [RATE [SECONDS [ROUNDS [ENDPOINTS]]]]}"
 rate="${2:-300}"
 seconds="${3:-8}"
 rounds="${4:-4}"
+endpoints="${5:-3}"
 scratch webhooks
 
 # The receiver: every POST answered 200 at once, counted by path.
@@ -67,7 +69,7 @@ with_port=$port
 start without "$bin/maydayd" --listen 127.0.0.1:0 --db "$work/without.db" "${flags[@]}"
 without_port=$port
 printf 'webhook-bench-secret-0123456789\n' >"$work/secret"
-for path in a b c; do
+for path in $(printf '%s\n' a b c d e f g h | head -n "$endpoints"); do
   "$bin/maydayctl" --server "127.0.0.1:$with_port" --token "$(cat "$work/with.admin")" \
     webhooks add "http://127.0.0.1:$receiver/$path" --secret-file "$work/secret" >/dev/null
 done
@@ -93,5 +95,6 @@ for field in p50_ms p99_ms; do
   a="$(median "$work/with.json" "$field")"
   b="$(median "$work/without.json" "$field")"
   awk -v f="$field" -v a="$a" -v b="$b" \
-    'BEGIN { printf "%s median: with 3 endpoints %.3f, without %.3f, ratio %.3f\n", f, a, b, a / b }'
+    -v n="$endpoints" \
+    'BEGIN { printf "%s median: with %d endpoints %.3f, without %.3f, ratio %.3f\n", f, n, a, b, a / b }'
 done

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prints docs/BENCHMARKS.md's section on what webhooks cost an alert, from
-# tools/bench/webhooks.sh's output on stdin.
+# tools/bench/webhooks.sh's output on stdin, and that of its run with no
+# endpoints (the noise) in the file $1, if given.
 set -euo pipefail
 out="$(cat)"
 field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/" <<<"$2"; }
@@ -23,8 +24,15 @@ done
 echo
 grep -E '^(deliveries received|p50_ms median|p99_ms median)' <<<"$out" | sed 's/^/- /'
 echo
-echo "The deliverer's threads run at nice 19, and its writes are the store's background writes"
-echo "(batches of their own, every 10 ms at most, none carrying an alert). The target is the"
-echo "p99 unchanged within noise (issue 25); it is not met yet: the receiver, the load"
-echo "generator and both servers share the two cores, and each delivery still writes a queued"
-echo "row and its attempt (see the issue's notes for the next step)."
+if [ -n "${1:-}" ]; then
+  control="$(cat "$1")"
+  echo "The noise to read these against: the same run with no endpoint on either side"
+  echo "(\`tools/bench/webhooks.sh BIN 300 8 ROUNDS 0\`), two servers alike:"
+  echo
+  grep -E '^(p50_ms median|p99_ms median)' <<<"$control" | sed 's/with 0 endpoints/one/; s/without/the other/; s/^/- /'
+fi
+echo
+echo "A delivery answered 2xx at its first attempt writes nothing of its own: the deliverer"
+echo "writes each endpoint's mark and count a few times a second (and a row per failure), as"
+echo "the store's background writes, never in an alert's batch; its threads run at nice 19."
+echo "The receiver, the load generator and both servers share the two cores."
