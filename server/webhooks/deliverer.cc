@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
+#include "absl/types/span.h"
 #include "log/log.h"
 #include "webhooks/payload.h"
 #include "webhooks/signature.h"
@@ -67,6 +68,59 @@ absl::Duration Deliverer::Backoff(const DelivererOptions& options, int64_t attem
   return std::min(delay, options.max_backoff);
 }
 
+namespace {
+
+// One event read from the chain, shared by the endpoints delivering it: the
+// first to need its case reads it, and each format's body is made once
+// (JSON bodies differ only by the endpoint's name), so an event costs one
+// read and one rendering however many endpoints take it. The case is as
+// it was when the first of them read it.
+class SharedEvent {
+ public:
+  explicit SharedEvent(CaseEvent event) : event_(std::move(event)) {}
+  const CaseEvent& event() const { return event_; }
+
+  // The body in `format` ("json" or "cap") for `endpoint_name`; if the case
+  // could not be read, says so in `read_failed` (and the next call reads
+  // again).
+  absl::StatusOr<Payload> Body(Store& store, const std::string& format,
+                               absl::string_view endpoint_name, const std::string& agency,
+                               bool& read_failed) {
+    absl::MutexLock lock(&mu_);
+    if (!case_.has_value()) {
+      absl::StatusOr<mayday::v1::Case> read =
+          store.GetCase(std::string(absl::StripPrefix(event_.case_(), "cases/")));
+      if (!read.ok()) {
+        read_failed = true;
+        return read.status();
+      }
+      case_ = *std::move(read);
+    }
+    if (format == "json") {
+      if (!json_.has_value()) json_ = MakeJsonParts(*case_, event_);
+      if (!json_->ok()) return json_->status();
+      return JsonPayload(**json_, endpoint_name);
+    }
+    auto made = bodies_.find(format);
+    if (made == bodies_.end()) {
+      made = bodies_
+                 .emplace(format, BuildPayload(format, endpoint_name, *case_,
+                                               absl::MakeConstSpan(&event_, 1), agency))
+                 .first;
+    }
+    return made->second;
+  }
+
+ private:
+  const CaseEvent event_;
+  absl::Mutex mu_;
+  std::optional<mayday::v1::Case> case_ ABSL_GUARDED_BY(mu_);
+  std::optional<absl::StatusOr<JsonParts>> json_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, absl::StatusOr<Payload>> bodies_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
 // One endpoint's fetcher and lanes.
 class Deliverer::EndpointWorker {
  public:
@@ -75,6 +129,7 @@ class Deliverer::EndpointWorker {
   struct Item {
     WebhookDelivery row;
     int64_t commit = 0;
+    std::shared_ptr<SharedEvent> shared;  // read from the chain: its event
   };
 
  private:
@@ -413,7 +468,7 @@ class Deliverer::EndpointWorker {
           continue;
         }
       }
-      std::optional<Attempted> done = DeliverOne(poster, random, item.row);
+      std::optional<Attempted> done = DeliverOne(poster, random, item);
       if (item.commit != 0 && done.has_value()) Report(*done);
       absl::MutexLock lock(&mu_);
       if (item.commit == 0) {
@@ -470,14 +525,27 @@ class Deliverer::EndpointWorker {
     return limits;
   }
 
-  // Makes one attempt; nullopt if none was made (the case could not be
-  // read, or the worker is stopping).
-  std::optional<Attempted> DeliverOne(HttpPoster& poster, absl::BitGen& random,
-                                      const WebhookDelivery& row) {
-    Store& store = *owner_.store_;
+  // The body for `item` and the change its event records; nullopt if the
+  // case could not be read (the body's own error, a delivery that can
+  // never be made, is in the StatusOr).
+  std::optional<std::pair<absl::StatusOr<Payload>, std::string>> MakeBody(const Item& item) {
+    const WebhookDelivery& row = item.row;
     const std::string key = IdempotencyKey(row.case_id, row.sequence);
-    absl::StatusOr<mayday::v1::Case> stored = store.GetCase(row.case_id);
     const bool eido = endpoint_.format == "eido";
+    if (item.shared != nullptr && !eido) {
+      bool read_failed = false;
+      absl::StatusOr<Payload> body = item.shared->Body(*owner_.store_, endpoint_.format, name_,
+                                                       owner_.options_.agency, read_failed);
+      if (read_failed) {
+        LogWarning("webhook_read_failed", "%s: cannot read %s: %s", name_, key,
+                   body.status().ToString());
+        return std::nullopt;
+      }
+      return std::pair(std::move(body), ChangeName(item.shared->event()));
+    }
+    // A stored row, or an EIDO body (the case's timeline): read here.
+    Store& store = *owner_.store_;
+    absl::StatusOr<mayday::v1::Case> stored = store.GetCase(row.case_id);
     absl::StatusOr<std::vector<CaseEvent>> timeline =
         stored.ok()
             ? store.ListEvents(
@@ -490,13 +558,25 @@ class Deliverer::EndpointWorker {
                  timeline.status().ToString());
       return std::nullopt;
     }
+    if (timeline->empty() || timeline->back().sequence() != row.sequence) {
+      return std::pair(absl::DataLossError(absl::StrCat(key, " is not stored")), std::string());
+    }
+    return std::pair(
+        BuildPayload(endpoint_.format, name_, *stored, *timeline, owner_.options_.agency),
+        ChangeName(timeline->back()));
+  }
+
+  // Makes one attempt; nullopt if none was made (the case could not be
+  // read, or the worker is stopping).
+  std::optional<Attempted> DeliverOne(HttpPoster& poster, absl::BitGen& random, const Item& item) {
+    const WebhookDelivery& row = item.row;
+    const std::string key = IdempotencyKey(row.case_id, row.sequence);
+    std::optional<std::pair<absl::StatusOr<Payload>, std::string>> made = MakeBody(item);
+    if (!made.has_value()) return std::nullopt;
+    absl::StatusOr<Payload>& payload = made->first;
     const absl::Time now = owner_.clock_->Now();
     DeliveryAttempt attempt{
         .endpoint = endpoint_.id, .case_id = row.case_id, .sequence = row.sequence, .time = now};
-    absl::StatusOr<Payload> payload =
-        timeline->empty() || timeline->back().sequence() != row.sequence
-            ? absl::DataLossError(absl::StrCat(key, " is not stored"))
-            : BuildPayload(endpoint_.format, name_, *stored, *timeline, owner_.options_.agency);
     if (payload.ok() && payload->body.size() > owner_.options_.limits.max_request_bytes) {
       payload = absl::ResourceExhaustedError(
           absl::StrCat("a body of ", payload->body.size(), " bytes, over the limit of ",
@@ -510,7 +590,7 @@ class Deliverer::EndpointWorker {
           {"Idempotency-Key", key},
           {"Mayday-Signature", SignatureHeaderValue(endpoint_.secret, now, payload->body)},
           {"Mayday-Endpoint", name_},
-          {"Mayday-Event", ChangeName(timeline->back())},
+          {"Mayday-Event", made->second},
           {"Mayday-Attempt", absl::StrCat(row.attempts + 1)},
       };
       result = poster.Post(request);
@@ -720,7 +800,13 @@ void Deliverer::ScanAll(const std::vector<WebhookEndpoint>& endpoints) {
   bool more = true;
   while (more) {
     more = false;
-    std::map<int64_t, std::vector<CommitRecord>> read;  // by the commit read after
+    // What was read, by the commit read after: the commits, and each
+    // event's SharedEvent once an endpoint takes it.
+    struct Page {
+      std::vector<CommitRecord> commits;
+      std::vector<std::vector<std::shared_ptr<SharedEvent>>> shared;
+    };
+    std::map<int64_t, Page> read;
     const absl::Time now = clock_->Now();
     for (const WebhookEndpoint& endpoint : endpoints) {
       auto worker = workers_.find(endpoint.id);
@@ -737,20 +823,30 @@ void Deliverer::ScanAll(const std::vector<WebhookEndpoint>& endpoints) {
                      endpoint.id, commits.status().ToString());
           continue;
         }
-        cached = read.emplace(scanned, *std::move(commits)).first;
+        Page page{.commits = *std::move(commits), .shared = {}};
+        page.shared.resize(page.commits.size());
+        for (size_t i = 0; i < page.commits.size(); ++i) {
+          page.shared[i].resize(page.commits[i].events.size());
+        }
+        cached = read.emplace(scanned, std::move(page)).first;
       }
-      const std::vector<CommitRecord>& commits = cached->second;
+      const std::vector<CommitRecord>& commits = cached->second.commits;
       if (commits.empty()) continue;
       // Whole commits, as many as there is room for (at least one).
       std::vector<EndpointWorker::Item> items;
       int64_t last = scanned;
       bool cut = false;
-      for (const CommitRecord& commit : commits) {
+      for (size_t i = 0; i < commits.size(); ++i) {
+        const CommitRecord& commit = commits[i];
         const size_t before = items.size();
-        for (const CaseEvent& event : commit.events) {
+        for (size_t j = 0; j < commit.events.size(); ++j) {
+          const CaseEvent& event = commit.events[j];
           if (!Matches(endpoint.events, event)) continue;
+          std::shared_ptr<SharedEvent>& shared = cached->second.shared[i][j];
+          if (shared == nullptr) shared = std::make_shared<SharedEvent>(event);
           EndpointWorker::Item& item = items.emplace_back();
           item.commit = commit.sequence;
+          item.shared = shared;
           item.row.endpoint = endpoint.id;
           item.row.case_id = std::string(absl::StripPrefix(event.case_(), "cases/"));
           item.row.sequence = event.sequence();

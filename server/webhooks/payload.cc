@@ -94,16 +94,27 @@ absl::StatusOr<Payload> BuildPayload(absl::string_view format, absl::string_view
   if (format != "json") {
     return absl::InvalidArgumentError(absl::StrCat("unknown webhook format \"", format, "\""));
   }
+  absl::StatusOr<JsonParts> parts = MakeJsonParts(c, event);
+  if (!parts.ok()) return parts.status();
+  return JsonPayload(*parts, endpoint_name);
+}
+
+absl::StatusOr<JsonParts> MakeJsonParts(const mayday::v1::Case& c, const CaseEvent& event) {
   absl::StatusOr<std::string> event_json = ToJson(event);
   if (!event_json.ok()) return event_json.status();
   absl::StatusOr<std::string> case_json = ToJson(c);
   if (!case_json.ok()) return case_json.status();
   const absl::string_view case_id = absl::StripPrefix(event.case_(), "cases/");
+  return JsonParts{.key = JsonString(IdempotencyKey(case_id, event.sequence())),
+                   .event = *std::move(event_json),
+                   .c = *std::move(case_json)};
+}
+
+Payload JsonPayload(const JsonParts& parts, absl::string_view endpoint_name) {
   return Payload{.content_type = "application/json",
-                 .body = absl::StrCat(
-                     "{\"idempotency_key\":", JsonString(IdempotencyKey(case_id, event.sequence())),
-                     ",\"endpoint\":", JsonString(endpoint_name), ",\"event\":", *event_json,
-                     ",\"case\":", *case_json, "}")};
+                 .body = absl::StrCat("{\"idempotency_key\":", parts.key,
+                                      ",\"endpoint\":", JsonString(endpoint_name),
+                                      ",\"event\":", parts.event, ",\"case\":", parts.c, "}")};
 }
 
 }  // namespace mayday::server::webhooks

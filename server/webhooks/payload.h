@@ -32,6 +32,18 @@ struct Payload {
   std::string body;
 };
 
+// What a JSON body holds beside the endpoint's name: the same for every
+// endpoint delivering the event, so made once for all of them.
+struct JsonParts {
+  std::string key;    // the idempotency key, as a JSON string
+  std::string event;  // the event, as JSON
+  std::string c;      // the case, as JSON
+};
+absl::StatusOr<JsonParts> MakeJsonParts(const mayday::v1::Case& c,
+                                        const mayday::v1::CaseEvent& event);
+// The JSON body of `parts` to endpoint `endpoint_name`.
+Payload JsonPayload(const JsonParts& parts, absl::string_view endpoint_name);
+
 // The body delivering event `timeline.back()` of case `c` (as stored: the
 // desk's view) to endpoint `endpoint_name` ("webhooks/{id}") in `format`:
 //   "json"  {"idempotency_key", "endpoint", "event", "case"}, the messages

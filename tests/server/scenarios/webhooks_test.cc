@@ -18,6 +18,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -355,6 +356,44 @@ TEST_CASE("A slow endpoint does not hold up another", "[webhooks]") {
     CHECK(absl::Now() - raised < absl::Seconds(3));
   }
   CHECK(slow.http().requests().size() <= 3);
+}
+
+TEST_CASE("Two endpoints get the same body but for their names, each signed with its secret",
+          "[webhooks]") {
+  Receiver first;
+  Receiver second;
+  HookServer hooks;
+  v1::WebhookEndpoint one;
+  v1::WebhookEndpoint two;
+  const std::string other_secret = "another secret, thirty-two bytes";
+  REQUIRE(hooks.Register(first.http().Url(), {}, v1::WEBHOOK_FORMAT_JSON, &one).ok());
+  REQUIRE(
+      hooks.Register(second.http().Url(), {}, v1::WEBHOOK_FORMAT_JSON, &two, other_secret).ok());
+  const v1::Case cancelled = hooks.Cancel("sam", hooks.Raise("sam"));
+  REQUIRE(first.AwaitKey(Key(cancelled, cancelled.last_sequence())));
+  REQUIRE(second.AwaitKey(Key(cancelled, cancelled.last_sequence())));
+  const std::vector<ReceivedRequest> ones = first.http().requests();
+  const std::vector<ReceivedRequest> twos = second.http().requests();
+  REQUIRE(ones.size() == twos.size());
+  for (size_t i = 0; i < ones.size(); ++i) {
+    INFO("request " << i);
+    CHECK(ones[i].headers.Get("Idempotency-Key") == twos[i].headers.Get("Idempotency-Key"));
+    CHECK(ones[i].headers.Get("Mayday-Event") == twos[i].headers.Get("Mayday-Event"));
+    const std::string name_one = "\"endpoint\":\"" + one.name() + "\"";
+    const std::string name_two = "\"endpoint\":\"" + two.name() + "\"";
+    REQUIRE(absl::StrContains(ones[i].body, name_one));
+    REQUIRE(absl::StrContains(twos[i].body, name_two));
+    CHECK(absl::StrReplaceAll(ones[i].body, {{name_one, "E"}}) ==
+          absl::StrReplaceAll(twos[i].body, {{name_two, "E"}}));
+    const std::string sig_one = ones[i].headers.Get("Mayday-Signature").value_or("");
+    const std::string sig_two = twos[i].headers.Get("Mayday-Signature").value_or("");
+    CHECK(
+        server::webhooks::VerifySignature(kSecret, sig_one, ones[i].body, hooks.clock.Now()).ok());
+    CHECK(server::webhooks::VerifySignature(other_secret, sig_two, twos[i].body, hooks.clock.Now())
+              .ok());
+    CHECK_FALSE(
+        server::webhooks::VerifySignature(kSecret, sig_two, twos[i].body, hooks.clock.Now()).ok());
+  }
 }
 
 TEST_CASE("An endpoint behind leaves the rest in the history and catches up in order",
