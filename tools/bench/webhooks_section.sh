@@ -34,5 +34,6 @@ fi
 echo
 echo "A delivery answered 2xx at its first attempt writes nothing of its own: the deliverer"
 echo "writes each endpoint's mark and count a few times a second (and a row per failure), as"
-echo "the store's background writes, never in an alert's batch; its threads run at nice 19."
+echo "the store's background writes, never in an alert's batch; each event's case is read and"
+echo "its body rendered once for every endpoint that takes it; its threads run at nice 19."
 echo "The receiver, the load generator and both servers share the two cores."
