@@ -4,7 +4,9 @@
 //
 //   planner   one thread: for each endpoint with room, reads the commit
 //             chain after where it read last and offers the events its
-//             filter matches to the endpoint's threads, in memory.
+//             filter matches to the endpoint's threads, in memory (one
+//             shared object per event: its case is read, and each format's
+//             body made, once for every endpoint).
 //   endpoint  per endpoint, `lanes` delivering threads and a fetcher. Each
 //             event offered goes to the lane its case hashes to, which
 //             POSTs it: made, it is only counted; not made (or an earlier
@@ -29,8 +31,8 @@
 // own, never in an alert's. Every thread of the deliverer runs at the
 // lowest priority (nice 19): when the cores are short, alerts, dispatch
 // and commits go first and deliveries wait (their events in the chain,
-// past max_unsettled). With replicas, only the one
-// that holds dispatch runs a deliverer, and its writes pass the same fence
+// past max_unsettled). With replicas, only the one that holds dispatch
+// runs a deliverer, and its writes pass the same fence
 // (WriteTxn::CheckDispatchLease): a deliverer that lost the lease records
 // nothing, and what it sent since its last write is sent again by the
 // next.
